@@ -1,0 +1,125 @@
+# wirewatch — build, test, run.  `make run` and `make test` are the two entry points.
+#
+# Sources are found by wildcard: a new workers/<stage>/*.c or tests/unit/test_*.c needs
+# no edit here.  Generated protobuf code goes to $(BUILD)/gen and is never committed.
+
+SHELL      := /bin/bash
+CC         ?= cc
+CXX        ?= c++
+SANITIZER  ?=
+BUILD      ?= build$(if $(SANITIZER),-san)
+BIN        := bin
+WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
+
+# Debian 12 packages the project needs to build, test and benchmark.  `make deps`
+# installs whatever of these is missing (apt-get, as root or through sudo).
+DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
+              libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
+              libcurl4-openssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev iso-codes
+DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
+              maven default-jre-headless nginx-light curl
+DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
+DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
+
+PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
+              uchardet libmicrohttpd zlib
+WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
+OPT        ?= -O2 -g
+SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+CPPFLAGS   += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS     += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
+CXXFLAGS   += -std=c++11 $(OPT) -Wall -Werror $(SANFLAGS) -MMD -MP
+LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcld2 -lstdc++ -lpthread -lm
+LDFLAGS    += $(SANFLAGS)
+
+PROTOS     := $(wildcard proto/wirewatch/v1/*.proto)
+GEN_C      := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+GEN_H      := $(GEN_C:.c=.h)
+LIB_SRC    := $(filter-out workers/cli/main.c,$(wildcard workers/*/*.c))
+LIB_CXX    := $(wildcard workers/*/*.cc)
+LIB_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
+              $(patsubst %.cc,$(BUILD)/obj/%.o,$(LIB_CXX)) \
+              $(patsubst %.c,%.o,$(GEN_C))
+LIB        := $(BUILD)/libwirewatch.a
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
+
+.PHONY: all build deps run test unit integration test-san fuzz fuzz-replay clean \
+        format-check bench-extract bench-classify bench-fetch bench-kafka py-deps
+all: build
+build: $(WW)
+
+deps:
+	@missing=$$(for p in $(DEB_ALL) $(EXTRA_DEBS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    echo "deps: installing $$missing"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+
+deps-bench:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_BENCH)"
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=proto --c_out=$(BUILD)/gen $<
+
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+	$(CC) $(CPPFLAGS) $(filter-out -Werror,$(CFLAGS)) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(WW): $(BUILD)/obj/workers/cli/main.o $(LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS) -lcmocka
+
+# Fuzz targets: each defines LLVMFuzzerTestOneInput; tests/fuzz/replay_main.c replays
+# a corpus with any compiler, so gcc builds run every corpus in `make test`.
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+fuzz-replay: $(FUZZ_REPLAY)
+
+run: deps build
+	$(WW) run tests/fixtures/samples/*
+
+# The README's test command.  Every test, one closing line "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory build unit fuzz-replay
+	@tests/run-all.sh
+
+# One sanitizer pass; tests/run-all.sh calls it (and it can be run alone).
+test-san:
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined build unit fuzz-replay
+
+fuzz:
+	@tests/fuzz/run-libfuzzer.sh $(FUZZ_SECONDS)
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
+
+clean:
+	rm -rf build build-san bin
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d

@@ -1,0 +1,121 @@
+/* Endpoints: where a worker's messages come from and go to.  The worker never knows
+ * which transport it talks to.
+ *
+ *   kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME]   librdkafka consumer / producer
+ *   zmq+tcp://HOST:PORT (connect), zmq+tcp://*:PORT (bind), zmq+ipc://PATH,
+ *   zmq+inproc://NAME                                   PULL on input, PUSH on output
+ *   file:PATH      .jsonl = JSON lines, otherwise length-delimited protobuf;
+ *                  for FetchRequest input, a text file of URLs (one per line)
+ *   -              stdin / stdout, JSON lines
+ *
+ * Input messages are always handed out as protobuf bytes of the endpoint's type (JSON
+ * and URL lines are converted on the way in); output messages are encoded for the
+ * endpoint (protobuf on the wire, JSON for .jsonl and stdout). */
+#ifndef WIREWATCH_ENDPOINT_H
+#define WIREWATCH_ENDPOINT_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirewatch/config.h"
+
+typedef enum { WW_EP_IN = 0, WW_EP_OUT = 1 } ww_ep_dir;
+
+typedef enum {
+    WW_EP_KAFKA = 1,
+    WW_EP_ZMQ,
+    WW_EP_FILE,
+    WW_EP_STDIO,
+} ww_ep_kind;
+
+/* A parsed endpoint URI. */
+typedef struct ww_uri {
+    ww_ep_kind kind;
+    char scheme[16];    /* "kafka", "zmq+tcp", "file", "-" */
+    char *brokers;      /* kafka: "h1:p1,h2:p2" */
+    char *topic;        /* kafka */
+    char *group;        /* kafka ?group= ("" when absent) */
+    char *zmq_addr;     /* zmq: libzmq address, "tcp://127.0.0.1:5555" */
+    int zmq_bind;       /* zmq: 1 = bind ("*" host, ipc/inproc on output), 0 = connect */
+    char *path;         /* file */
+} ww_uri;
+
+/* Parse uri into *out (fields malloc'd; free with ww_uri_free).  Returns 0 or
+ * WW_EINVAL with err naming what is wrong. */
+int ww_uri_parse(const char *uri, ww_uri *out, char *err, size_t errlen);
+void ww_uri_free(ww_uri *u);
+
+typedef struct ww_endpoint ww_endpoint;
+
+/* One received message.  Everything is borrowed from the endpoint and valid until
+ * ww_endpoint_release(ep, msg). */
+typedef struct ww_in_msg {
+    const uint8_t *data;
+    size_t len;
+    const char *key;      /* "" when none */
+    const char *schema;   /* "" when unknown */
+    const char *trace_id; /* "" when none */
+    const char *topic;    /* source position for dead letters; "" / -1 when none */
+    int32_t partition;
+    int64_t offset;
+    void *handle;         /* endpoint-private */
+} ww_in_msg;
+
+/* Called once per sent message when it is delivered (err 0) or finally failed. */
+typedef void ww_delivery_cb(void *opaque, int err);
+
+/* Open uri for dir, carrying messages of `type`.  cfg may be NULL (defaults).  For
+ * ZeroMQ endpoints zmq_ctx is the process's one context (NULL for other kinds).
+ * Returns NULL with err. */
+ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
+                              const ProtobufCMessageDescriptor *type, const ww_config *cfg,
+                              void *zmq_ctx, const char *stage, char *err, size_t errlen);
+
+/* Wait up to timeout_ms for one message.  Returns 1 (msg filled), 0 (nothing yet),
+ * WW_EEOF (input exhausted: file end, or an end-of-stream marker), or another WW_E*.
+ * A message that cannot even be decoded (bad JSON line) is still returned with
+ * schema "" so the worker can dead-letter its bytes. */
+int ww_endpoint_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms);
+
+/* Done with msg.  For Kafka this marks its offset done; offsets are stored in order
+ * per partition, only up to the first one still in progress. */
+void ww_endpoint_release(ww_endpoint *ep, ww_in_msg *msg);
+
+/* Send msg (encoded for the endpoint).  cb (may be NULL) is called with the delivery
+ * result, possibly before ww_endpoint_send returns (ZeroMQ, files).  Returns 0,
+ * WW_EAGAIN when the output is full (nothing was sent, cb not called: retry after
+ * ww_endpoint_poll), or another WW_E* (cb not called). */
+int ww_endpoint_send(ww_endpoint *ep, const char *key, const ProtobufCMessage *msg,
+                     const char *trace_id, ww_delivery_cb *cb, void *opaque);
+
+/* Same with bytes already packed as protobuf of the endpoint's type. */
+int ww_endpoint_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
+                         const char *trace_id, ww_delivery_cb *cb, void *opaque);
+
+/* Tell consumers the stream has ended (ZeroMQ: an end-of-stream envelope; files: no-op;
+ * Kafka: no-op).  Returns 0 or WW_E*. */
+int ww_endpoint_send_eos(ww_endpoint *ep);
+
+/* Serve delivery callbacks and background events for up to timeout_ms.  Returns the
+ * number of sends not yet delivered. */
+int ww_endpoint_poll(ww_endpoint *ep, int timeout_ms);
+
+/* Wait until every send is delivered or timeout_ms passes; returns the number still
+ * undelivered. */
+int ww_endpoint_flush(ww_endpoint *ep, int timeout_ms);
+
+/* 1 when the transport is connected and not stalled (for /readyz). */
+int ww_endpoint_ready(ww_endpoint *ep);
+
+/* Temporarily stop / resume delivering input (backpressure on Kafka). */
+void ww_endpoint_pause(ww_endpoint *ep, int paused);
+
+/* Close: input endpoints commit what is stored; output endpoints flush up to the
+ * configured deadline.  NULL is a no-op. */
+void ww_endpoint_close(ww_endpoint *ep);
+
+const char *ww_endpoint_uri(const ww_endpoint *ep);
+ww_ep_kind ww_endpoint_kind(const ww_endpoint *ep);
+
+#endif

@@ -1,0 +1,60 @@
+/* Helpers for wirewatch.v1 messages: schema names, traces, JSON mirror, framing.
+ *
+ * Convention: a message a stage builds by hand is malloc'd throughout (strings with
+ * strdup, repeated fields with malloc), so `protobuf_c_message_free_unpacked(m, NULL)`
+ * frees it exactly like an unpacked one.  Empty strings may point at
+ * protobuf_c_empty_string (never freed). */
+#ifndef WIREWATCH_MESSAGE_H
+#define WIREWATCH_MESSAGE_H
+
+#include <jansson.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirewatch/v1/wirewatch.pb-c.h"
+
+#define WW_SCHEMA_VERSION 1u
+
+/* Microseconds since the Unix epoch (CLOCK_REALTIME), and monotonic. */
+int64_t ww_now_us(void);
+int64_t ww_mono_us(void);
+
+/* Set (*trace)->stamps[stage] = now (replacing an earlier stamp of that stage),
+ * allocating *trace and the entry with malloc.  Returns 0 or WW_ENOMEM. */
+int ww_trace_stamp(Wirewatch__V1__Trace **trace, const char *stage);
+/* Deep copy (malloc'd) of src, or NULL when src is NULL. */
+Wirewatch__V1__Trace *ww_trace_copy(const Wirewatch__V1__Trace *src);
+/* New random trace id (32 hex chars) in a malloc'd string. */
+char *ww_trace_new_id(void);
+
+/* malloc'd copy of s ("" for NULL); NULL only on ENOMEM. */
+char *ww_strdup0(const char *s);
+
+/* Look a message type up by full name ("wirewatch.v1.Page") or short name ("Page");
+ * NULL when unknown. */
+const ProtobufCMessageDescriptor *ww_msg_type(const char *name);
+
+/* JSON mirror of any wirewatch.v1 message, by reflection over the protobuf-c
+ * descriptor: snake_case field names, int64 as numbers, bytes as base64, maps as
+ * objects, enums as names; default-valued scalars are omitted unless with_defaults.
+ * Returns a new reference or NULL on ENOMEM. */
+json_t *ww_msg_to_json(const ProtobufCMessage *msg, int with_defaults);
+
+/* Build a message of type `type` from JSON (the mirror above; unknown keys are an
+ * error naming the key).  Caller frees with protobuf_c_message_free_unpacked(m, NULL).
+ * NULL with err when the JSON does not fit the type. */
+ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type, const json_t *j,
+                                   char *err, size_t errlen);
+
+/* Pack into a malloc'd buffer; returns NULL on ENOMEM. */
+uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len);
+
+/* Unpack with a size check first: NULL with err ("oversized" / "malformed"), and the
+ * WW_E* code in *code when code is not NULL.  Free with
+ * protobuf_c_message_free_unpacked(m, NULL). */
+ProtobufCMessage *ww_msg_unpack(const ProtobufCMessageDescriptor *type, const uint8_t *data,
+                                size_t len, size_t max_len, int *code, char *err,
+                                size_t errlen);
+
+#endif

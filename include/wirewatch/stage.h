@@ -1,0 +1,86 @@
+/* The contract between the worker runtime (workers/common) and a stage
+ * (workers/fetch, workers/parse, workers/classify).
+ *
+ * The runtime reads input messages from an endpoint and hands each one to the stage
+ * as a job.  The stage emits zero or more outputs for the job, then marks it done,
+ * now (parse, classify) or later from its poll function (fetch, which keeps
+ * thousands of transfers in flight).  The runtime acknowledges the input (stores the
+ * Kafka offset) only when the job is done AND every output it emitted has been
+ * delivered: that is at-least-once.  A stage never knows which transport it uses. */
+#ifndef WIREWATCH_STAGE_H
+#define WIREWATCH_STAGE_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wirewatch/config.h"
+#include "wirewatch/v1/wirewatch.pb-c.h"
+
+typedef enum {
+    WW_OUT_MAIN = 0,   /* the stage's product: Page, Document or Classified */
+    WW_OUT_DEAD,       /* DeadLetter: input that could not be processed */
+    WW_OUT_STATUS,     /* StatusEvent: one terminal event per URL / document */
+    WW_OUT_DISCOVERED, /* FetchRequest found in feeds and sitemaps (fetch) */
+    WW_OUT_ALERTS,     /* Classified documents routed by watch-list rules (classify) */
+    WW_OUT__COUNT
+} ww_out;
+
+typedef struct ww_job ww_job;
+
+/* The input bytes (protobuf of the stage's in_type).  Borrowed, valid until
+ * ww_job_done.  *len may be 0 (an all-default message). */
+const uint8_t *ww_job_data(const ww_job *job, size_t *len);
+/* Message key ("" when none) and trace id ("" when none).  Borrowed. */
+const char *ww_job_key(const ww_job *job);
+const char *ww_job_trace_id(const ww_job *job);
+
+/* Emit one output for this job.  msg is encoded before return; the caller keeps
+ * ownership.  key may be NULL.  An output kind with no endpoint configured is counted
+ * and dropped.  Returns 0 or WW_E*. */
+int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg);
+
+/* Dead-letter this job's input: emits a DeadLetter with the stage, ww_errname(code)
+ * as reason, detail, the original bytes and the source topic/partition/offset, and
+ * counts it.  Does not finish the job: call ww_job_done after. */
+int ww_job_dead_letter(ww_job *job, int code, const char *detail);
+
+/* The job is finished; call exactly once.  The job must not be used afterwards. */
+void ww_job_done(ww_job *job);
+
+/* Per-stage counter for metrics/status ("limit_body_bytes", "robots_denied"). */
+void ww_job_count(ww_job *job, const char *counter, long long delta);
+
+typedef struct ww_stage_ops {
+    const char *name; /* "fetch", "parse", "classify" */
+    const ProtobufCMessageDescriptor *in_type;
+    const ProtobufCMessageDescriptor *out_type;
+    const ww_config_key *config_keys; /* this stage's keys, NULL-key-terminated */
+
+    /* Build the stage's context from configuration.  NULL with err on failure. */
+    void *(*create)(const ww_config *cfg, char *err, size_t errlen);
+    void (*destroy)(void *ctx);
+
+    /* Take a job.  The stage calls ww_job_done on it exactly once, in submit or in a
+     * later poll. */
+    void (*submit)(void *ctx, ww_job *job);
+
+    /* Async stages: make progress for at most timeout_ms and return the number of
+     * jobs still in flight.  NULL for stages that finish every job in submit. */
+    int (*poll)(void *ctx, int timeout_ms);
+
+    /* Jobs in flight the stage accepts before the runtime stops reading input
+     * (backpressure).  NULL = 1. */
+    int (*capacity)(void *ctx);
+
+    /* Re-read taxonomy, watch-lists, model (SIGHUP).  On error the old state stays
+     * and err says why.  NULL when the stage has nothing to reload. */
+    int (*reload)(void *ctx, const ww_config *cfg, char *err, size_t errlen);
+} ww_stage_ops;
+
+/* The three stages, defined in workers/<stage>/<stage>_stage.c. */
+extern const ww_stage_ops ww_fetch_stage;
+extern const ww_stage_ops ww_parse_stage;
+extern const ww_stage_ops ww_classify_stage;
+
+#endif

@@ -1,0 +1,42 @@
+/* Internal: the transport vtable behind ww_endpoint (not a public header).
+ * endpoint.c holds the generic part; endpoint_kafka.c, endpoint_zmq.c and
+ * endpoint_file.c each fill in one ww__ep_ops and set ep->impl. */
+#ifndef WW_ENDPOINT_IMPL_H
+#define WW_ENDPOINT_IMPL_H
+
+#include "wirewatch/endpoint.h"
+
+typedef struct ww__ep_ops {
+    int (*recv)(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms);
+    void (*release)(ww_endpoint *ep, ww_in_msg *msg);
+    /* Optional: send a message object (JSON endpoints convert instead of packing).
+     * When NULL the generic code packs and calls send_raw. */
+    int (*send_msg)(ww_endpoint *ep, const char *key, const ProtobufCMessage *msg,
+                    const char *trace_id, ww_delivery_cb *cb, void *opaque);
+    int (*send_raw)(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
+                    const char *trace_id, ww_delivery_cb *cb, void *opaque);
+    int (*send_eos)(ww_endpoint *ep);           /* NULL = no-op */
+    int (*poll)(ww_endpoint *ep, int timeout_ms); /* returns undelivered sends */
+    int (*flush)(ww_endpoint *ep, int timeout_ms);
+    int (*ready)(ww_endpoint *ep);              /* NULL = always ready */
+    void (*pause)(ww_endpoint *ep, int paused); /* NULL = no-op */
+    void (*close)(ww_endpoint *ep);             /* frees ep->impl */
+} ww__ep_ops;
+
+struct ww_endpoint {
+    const ww__ep_ops *ops;
+    ww_uri uri;
+    char *uri_str;
+    ww_ep_dir dir;
+    const ProtobufCMessageDescriptor *type;
+    char *stage;           /* for logs and the Kafka client.id */
+    size_t max_msg_bytes;  /* worker.max_message_bytes */
+    void *impl;
+};
+
+int ww__ep_kafka_open(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen);
+int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *err,
+                    size_t errlen);
+int ww__ep_file_open(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen);
+
+#endif
