@@ -18,6 +18,8 @@ Paths:
   /bigheaders         200 with ~200 KB of response headers
   /badchunk           chunked encoding with a bad chunk size
   /feed.xml           an RSS feed of /page/1../page/3
+  /etag               200 with ETag "v1" and Last-Modified; 304 when the request
+                      carries If-None-Match: "v1"
 """
 import gzip
 import http.server
@@ -97,6 +99,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
                         "%s</channel></rss>" % items).encode()
                 return self._send(200, body, "application/rss+xml")
+            if p == "/etag":
+                if self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)
+                    self.send_header("ETag", '"v1"')
+                    self.end_headers()
+                    return
+                return self._send(200, b"<html><body>versioned</body></html>",
+                                  headers=[("ETag", '"v1"'),
+                                           ("Last-Modified", "Sun, 01 Nov 2026 10:00:00 GMT")])
             if p == "/slow":
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
