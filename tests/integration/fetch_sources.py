@@ -113,6 +113,30 @@ def main():
         check([e["status"] for e in status] == ["fetched", "not-modified"],
               "second fetch of an ETag'd URL -> not-modified", json.dumps(status))
         check(len(pages) == 1, "no Page for a 304")
+
+        # --- a FetchRequest that does not decode ---------------------------------------
+        def frame(b):
+            out, k = bytearray(), len(b)
+            while True:
+                out.append((k & 0x7F) | (0x80 if k >> 7 else 0))
+                k >>= 7
+                if not k:
+                    return bytes(out) + b
+        good_url = ("file://" + html).encode()
+        pb = os.path.join(tmp, "reqs.pb")
+        with open(pb, "wb") as f:
+            f.write(frame(b"\xff\xff\xff") + frame(b"\x0a" + bytes([len(good_url)]) + good_url))
+        dead = os.path.join(tmp, "dead.jsonl")
+        st = os.path.join(tmp, "st.jsonl")
+        p = subprocess.run([WW, "fetch", "--in", "file:" + pb, "--out", "file:" + os.path.join(tmp, "pg.jsonl"),
+                            "--status", "file:" + st, "--dead-letter", "file:" + dead],
+                           capture_output=True, text=True, timeout=60)
+        sts = [json.loads(l)["status"] for l in open(st)] if os.path.exists(st) else []
+        dls = [json.loads(l) for l in open(dead)] if os.path.exists(dead) else []
+        check(p.returncode == 0 and sts == ["malformed-request", "fetched"],
+              "malformed FetchRequest -> status malformed-request, next one fetched", repr(sts))
+        check(len(dls) == 1 and dls[0]["reason"] == "malformed" and dls[0]["original"] == "////",
+              "malformed FetchRequest dead-lettered with its bytes", repr(dls))
     print("1..%d" % n)
     return 1 if failures else 0
 
