@@ -123,3 +123,7 @@ clean:
 	rm -rf build build-san bin
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
+
+# Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
+bench-fetch: build
+	@tests/bench/bench-fetch.sh $(WW)

@@ -242,6 +242,8 @@ struct fetch_ctx {
     fhost *pend_head;
     int active;       /* curl transfers running */
     xfer *xfers;      /* the running transfers */
+    CURL **pool;      /* idle easy handles kept for reuse (buffers stay allocated) */
+    int npool;
     int jobs;         /* runtime jobs not yet done */
     long queued;      /* requests waiting in host queues */
     ww__seen *seen;
@@ -681,8 +683,14 @@ static void xfer_free(xfer *x) {
     if (x->xnext)
         x->xnext->xprev = x->xprev;
     if (x->easy) {
-        curl_multi_remove_handle(x->ctx->multi, x->easy);
-        curl_easy_cleanup(x->easy);
+        fetch_ctx *ctx = x->ctx;
+        curl_multi_remove_handle(ctx->multi, x->easy);
+        if (ctx->pool && ctx->npool < ctx->cfg.max_in_flight) {
+            curl_easy_reset(x->easy);
+            ctx->pool[ctx->npool++] = x->easy;
+        } else {
+            curl_easy_cleanup(x->easy);
+        }
     }
     curl_slist_free_all(x->hdrs_out);
     free(x->body);
@@ -702,7 +710,7 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
     x->req = r;
     x->body_cap = (size_t)(r->robots ? c->robots_max_bytes : c->max_body_bytes);
     x->start_mono_us = ww_mono_us();
-    CURL *e = x->easy = curl_easy_init();
+    CURL *e = x->easy = ctx->npool ? ctx->pool[--ctx->npool] : curl_easy_init();
     if (!e)
         goto nomem;
     if (!r->robots) {
@@ -1112,10 +1120,11 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
     ctx->hcap = 1024;
     ctx->htab = calloc(ctx->hcap, sizeof *ctx->htab);
     ctx->multi = curl_multi_init();
+    ctx->pool = calloc((size_t)ctx->cfg.max_in_flight, sizeof *ctx->pool);
     ctx->validators = ww__validators_new((size_t)ctx->cfg.validators_max);
     if (ctx->cfg.seen_ttl_us > 0)
         ctx->seen = ww__seen_new((size_t)ctx->cfg.seen_max, ctx->cfg.seen_ttl_us);
-    if (!ctx->htab || !ctx->multi || !ctx->validators ||
+    if (!ctx->htab || !ctx->multi || !ctx->pool || !ctx->validators ||
         (ctx->cfg.seen_ttl_us > 0 && !ctx->seen)) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         goto err;
@@ -1143,6 +1152,9 @@ static void fetch_destroy(void *vctx) {
         }
         curl_multi_cleanup(ctx->multi);
     }
+    for (int i = 0; i < ctx->npool; i++)
+        curl_easy_cleanup(ctx->pool[i]);
+    free(ctx->pool);
     for (size_t i = 0; ctx->htab && i < ctx->hcap; i++)
         for (fhost *h = ctx->htab[i], *hn; h; h = hn) {
             hn = h->hnext;
