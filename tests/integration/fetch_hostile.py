@@ -71,7 +71,9 @@ def main():
         t0 = time.monotonic()
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         took = time.monotonic() - t0
-        check(p.returncode == 0, "worker exits 0", p.stderr[-2000:])
+        check(p.returncode == 0, "worker exits 0")
+        if p.returncode != 0:
+            print("\n".join("# " + l for l in p.stderr.splitlines()[:80]))
         check(took < 30, "suite ends in bounded time (%.1f s)" % took)
         rss = [int(l.split("=")[1]) for l in p.stderr.splitlines() if l.startswith("maxrss_kb=")]
         check(rss and rss[0] < 100 * 1024, "peak RSS under 100 MB (%s kB)" % (rss[0] if rss else "?"))

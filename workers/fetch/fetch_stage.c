@@ -399,13 +399,42 @@ static void add_limits(Wirewatch__V1__StatusEvent *ev, unsigned limits, char **b
     ev->n_limits_hit = n;
 }
 
+/* Counter names are literals: the runtime keeps the pointer it is given. */
+static const char *const limit_counters[WW__LIM_COUNT] = {
+    "limit_connect_timeout", "limit_total_timeout",     "limit_low_speed",
+    "limit_max_redirects",   "limit_max_wire_bytes",    "limit_max_decoded_bytes",
+    "limit_max_header_bytes", "limit_max_retries",      "limit_max_depth",
+};
+
 static void count_limits(ww_job *job, unsigned limits) {
-    char name[64];
     for (int i = 0; i < WW__LIM_COUNT; i++)
-        if (limits & (1u << i)) {
-            snprintf(name, sizeof name, "limit_%s", ww__limit_names[i]);
-            ww_job_count(job, name, 1);
-        }
+        if (limits & (1u << i))
+            ww_job_count(job, limit_counters[i], 1);
+}
+
+static const char *status_counter(const char *status) {
+    static const char *const names[][2] = {
+        {"fetched", "status_fetched"},
+        {"not-modified", "status_not_modified"},
+        {"robots-denied", "status_robots_denied"},
+        {"ssrf-denied", "status_ssrf_denied"},
+        {"too-large", "status_too_large"},
+        {"timeout", "status_timeout"},
+        {"too-many-redirects", "status_too_many_redirects"},
+        {"http-error", "status_http_error"},
+        {"dns-error", "status_dns_error"},
+        {"error", "status_error"},
+        {"denied", "status_denied"},
+        {"duplicate", "status_duplicate"},
+        {"invalid-url", "status_invalid_url"},
+        {"not-found", "status_not_found"},
+        {"malformed-record", "status_malformed_record"},
+        {"malformed-request", "status_malformed_request"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(status, names[i][0]) == 0)
+            return names[i][1];
+    return "status_other";
 }
 
 static void emit_status(fetch_ctx *ctx, freq *r, const char *url, const char *status,
@@ -425,9 +454,7 @@ static void emit_status(fetch_ctx *ctx, freq *r, const char *url, const char *st
     ev.at_us = ww_now_us();
     ev.bytes = bytes;
     ev.duration_us = duration_us;
-    char cname[64];
-    snprintf(cname, sizeof cname, "status_%s", status);
-    ww_job_count(r->own->job, cname, 1);
+    ww_job_count(r->own->job, status_counter(status), 1);
     count_limits(r->own->job, limits);
     int rc = ww_job_emit(r->own->job, WW_OUT_STATUS, ev.url, &ev.base);
     if (rc)
@@ -1183,7 +1210,7 @@ static void fetch_submit(void *vctx, ww_job *job) {
         ev.status = "malformed-request";
         ev.detail = "FetchRequest does not decode";
         ev.at_us = ww_now_us();
-        ww_job_count(job, "status_malformed-request", 1);
+        ww_job_count(job, status_counter("malformed-request"), 1);
         ww_job_emit(job, WW_OUT_STATUS, NULL, &ev.base);
         ww_job_done(job);
         return;

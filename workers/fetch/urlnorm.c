@@ -133,6 +133,7 @@ out:
 int ww_url_normalize(const char *url, const char *const *drop_params, size_t n_drop,
                      char **out, char *err, size_t errlen) {
     char *first = NULL;
+    *out = NULL;
     int rc = normalize_once(url, drop_params, n_drop, &first, err, errlen);
     if (rc)
         return rc;
