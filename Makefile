@@ -19,7 +19,7 @@ DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl
-DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
+DEB_BENCH  := wrk python3-readability python3-sklearn fasttext time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
