@@ -38,6 +38,7 @@ def main():
     cases = [
         # url, expected status, expected limit (or None), extra check
         (A + "/slow", "timeout", "low_speed"),
+        (A + "/trickle", "timeout", "total_timeout"),
         (A + "/endless", "too-large", None),
         (A + "/bomb", "too-large", "max_decoded_bytes"),
         (A + "/loop", "too-many-redirects", "max_redirects"),
@@ -66,7 +67,7 @@ def main():
                "--set", 'fetch.allow_cidrs=["127.0.0.2/32","127.0.0.3/32"]',
                "--set", "fetch.host_delay_ms=0", "--set", "fetch.max_host_connections=32",
                "--set", "fetch.low_speed_bytes=100", "--set", "fetch.low_speed_time_s=2",
-               "--set", "fetch.timeout_ms=15000", "--set", "fetch.max_wire_bytes=2000000",
+               "--set", "fetch.timeout_ms=4000", "--set", "fetch.max_wire_bytes=2000000",
                "--set", "fetch.max_body_bytes=4000000", "--set", "fetch.max_retries=2",
                "--set", "fetch.backoff_base_ms=100"]
         t0 = time.monotonic()

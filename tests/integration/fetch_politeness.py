@@ -2,7 +2,8 @@
 """Politeness of `wirewatch fetch`: 4 hosts (127.0.0.2..5), 200 ms per-host delay,
 max 2 connections per host.  Each host's request log shows no two requests closer
 than the delay, robots.txt is fetched once per host, robots-disallowed paths are
-never requested, and every URL gets exactly one status.  Env: WW.  TAP output."""
+never requested, and every URL gets exactly one status.  A fifth host (127.0.0.6)
+asks for Crawl-delay: 0.5 in robots.txt and gets it.  Env: WW.  TAP output."""
 import json
 import os
 import subprocess
@@ -35,6 +36,9 @@ def main():
     for b in bases:
         urls.append(b + "/private/secret")
         urls.append(b + "/private")
+    slow = hostile_server.start("127.0.0.6", 0, robots="delay:0.5")
+    slow_base = "http://127.0.0.6:%d" % slow.server_address[1]
+    urls += ["%s/page/%d" % (slow_base, k) for k in range(3)]
     with tempfile.TemporaryDirectory() as tmp:
         uf = os.path.join(tmp, "urls.txt")
         open(uf, "w").write("\n".join(urls) + "\n")
@@ -56,6 +60,10 @@ def main():
         check(all(len(by.get(u, [])) == 1 for u in urls) and len(evs) == len(urls),
               "one status per URL (%d)" % len(urls), repr(by))
         check(all(by.get(u) == ["fetched"] for u in urls if "/page/" in u), "pages fetched")
+        log = sorted(slow.log)
+        gaps = [round((y[0] - x[0]) * 1000, 1) for x, y in zip(log, log[1:])]
+        check(len(log) == 4 and min(gaps) >= 500.0,
+              "Crawl-delay 0.5 s honoured: min gap %.1f ms" % (min(gaps) if gaps else -1), repr(gaps))
         check(all(by.get(u) == ["robots-denied"] for u in urls if "/private" in u),
               "disallowed paths get robots-denied")
         # 7 requests per host (robots + 6 pages) at >= 200 ms apart: >= 1.2 s in all,

@@ -2,7 +2,7 @@
 """Local HTTP servers that misbehave on purpose, for the fetch stage's tests.
 
 Import it (start(...) runs a server in a daemon thread) or run it:
-    hostile_server.py HOST PORT [--robots ok|500|disallow:/private]
+    hostile_server.py HOST PORT [--robots ok|500|disallow:/private|delay:SECONDS]
 Every request is logged as (monotonic time, host:port, path) in server.log, which the
 politeness test reads.  stdlib only; binds 127.0.0.x only.
 
@@ -10,6 +10,8 @@ Paths:
   /ok, /page/N        small HTML page
   /slow               headers, then one body byte a second, forever
   /endless            an endless fast body (no Content-Length)
+  /trickle            500 bytes a second, forever (fast enough for a low-speed limit,
+                      so only the total timeout ends it)
   /bomb               gzip bomb: ~250 KB on the wire inflating to 256 MiB
   /loop, /loop2       redirect loop
   /to?u=URL           302 to URL (redirect to 127.0.0.1, 169.254.169.254, ...)
@@ -89,6 +91,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if p == "/robots.txt":
                 if srv.robots == "500":
                     return self._send(500, b"oops")
+                if srv.robots.startswith("delay:"):
+                    body = ("User-agent: *\nCrawl-delay: %s\n" % srv.robots[6:]).encode()
+                    return self._send(200, body, "text/plain")
                 if srv.robots.startswith("disallow:"):
                     body = ("User-agent: *\nDisallow: %s\n" % srv.robots[9:]).encode()
                     return self._send(200, body, "text/plain")
@@ -121,6 +126,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(b"x")
                     self.wfile.flush()
                     time.sleep(1)
+                return
+            if p == "/trickle":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for _ in range(1200):
+                    self.wfile.write(b"y" * 50)
+                    self.wfile.flush()
+                    time.sleep(0.1)
                 return
             if p == "/endless":
                 self.send_response(200)
