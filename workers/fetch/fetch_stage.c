@@ -207,6 +207,7 @@ struct fhost {
     int robots_state;
     int64_t robots_expiry_us;
     const char *robots_ssrf;    /* robots.txt fetch was refused by the SSRF guard */
+    char robots_why[96];        /* why everything is disallowed ("" = robots.txt says so) */
     int errors;                 /* consecutive */
     int64_t last_used_us;
 };
@@ -246,11 +247,30 @@ struct fetch_ctx {
     int npool;
     int jobs;         /* runtime jobs not yet done */
     long queued;      /* requests waiting in host queues */
+    int64_t next_trim_us;
     ww__seen *seen;
     ww__validators *validators;
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
+
+/* Double the host table; on ENOMEM keep the old one (longer chains, still correct). */
+static void host_rehash(fetch_ctx *ctx) {
+    size_t ncap = ctx->hcap * 2;
+    fhost **nt = calloc(ncap, sizeof *nt);
+    if (!nt)
+        return;
+    for (size_t i = 0; i < ctx->hcap; i++)
+        for (fhost *h = ctx->htab[i], *hn; h; h = hn) {
+            hn = h->hnext;
+            size_t j = ww__fetch_hash(h->origin) & (ncap - 1);
+            h->hnext = nt[j];
+            nt[j] = h;
+        }
+    free(ctx->htab);
+    ctx->htab = nt;
+    ctx->hcap = ncap;
+}
 
 static fhost *host_get(fetch_ctx *ctx, const char *origin, int64_t now) {
     size_t i = ww__fetch_hash(origin) & (ctx->hcap - 1);
@@ -267,6 +287,8 @@ static fhost *host_get(fetch_ctx *ctx, const char *origin, int64_t now) {
     h->hnext = ctx->htab[i];
     ctx->htab[i] = h;
     ctx->nhosts++;
+    if (ctx->nhosts > ctx->hcap * 2)
+        host_rehash(ctx);
     return h;
 }
 
@@ -278,8 +300,9 @@ static void host_free(fhost *h) {
 
 /* Forget idle hosts when there are too many: bounded memory on an endless crawl. */
 static void hosts_trim(fetch_ctx *ctx, int64_t now) {
-    if ((long)ctx->nhosts <= ctx->cfg.max_hosts)
+    if ((long)ctx->nhosts <= ctx->cfg.max_hosts || now < ctx->next_trim_us)
         return;
+    ctx->next_trim_us = now + 1000000; /* a full scan at most once a second */
     int64_t horizon = now - 60 * 1000000ll; /* keep anything used in the last minute */
     for (size_t i = 0; i < ctx->hcap; i++)
         for (fhost **pp = &ctx->htab[i]; *pp;) {
@@ -584,7 +607,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
         if (!x->cap && curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
                            CURLE_OK &&
             cl > 0 && (size_t)cl <= x->body_cap)
-            cap = (size_t)cl; /* usually right first time for identity encoding */
+            /* Usually right first time for identity encoding; a claimed length is not
+             * trusted beyond 1 MiB up front (slow senders would pin it for nothing). */
+            cap = (size_t)cl < ((size_t)1 << 20) ? (size_t)cl : ((size_t)1 << 20);
         while (cap < x->len + len)
             cap *= 2;
         if (cap > x->body_cap)
@@ -836,6 +861,7 @@ static void robots_done(fetch_ctx *ctx, xfer *x, CURLcode rc, long code, int64_t
     ww_robots *rb = NULL;
     int64_t ttl = c->robots_ttl_us;
     h->robots_ssrf = NULL;
+    h->robots_why[0] = '\0';
     if (rc == CURLE_OK && code >= 200 && code < 300) {
         rb = ww_robots_parse((const char *)x->body, x->len, c->robots_agent,
                              (size_t)c->robots_max_bytes);
@@ -852,7 +878,13 @@ static void robots_done(fetch_ctx *ctx, xfer *x, CURLcode rc, long code, int64_t
         ttl = c->robots_error_ttl_us;
         if (rc != CURLE_OK && x->ssrf)
             h->robots_ssrf = x->ssrf;
-        WW_INFO(STAGE, "robots.txt of %s unavailable (%s, HTTP %ld): disallow all",
+        if (rc != CURLE_OK)
+            snprintf(h->robots_why, sizeof h->robots_why, "robots.txt unreachable: %s",
+                     curl_easy_strerror(rc));
+        else
+            snprintf(h->robots_why, sizeof h->robots_why,
+                     "robots.txt answered HTTP %ld: disallow all", code);
+        WW_DEBUG(STAGE, "robots.txt of %s unavailable (%s, HTTP %ld): disallow all",
                 h->origin, rc ? curl_easy_strerror(rc) : "ok", code);
     }
     ww_robots_free(h->robots);
@@ -1085,7 +1117,9 @@ static int64_t dispatch(fetch_ctx *ctx) {
                         snprintf(d, sizeof d, "refused %s address", h->robots_ssrf);
                         ww__fetch_finish(ctx, r, "ssrf-denied", 0, d, 0, 0, 0);
                     } else {
-                        ww__fetch_finish(ctx, r, "robots-denied", 0, "disallowed by robots.txt",
+                        ww__fetch_finish(ctx, r, "robots-denied", 0,
+                                         h->robots_why[0] ? h->robots_why
+                                                          : "disallowed by robots.txt",
                                          0, 0, 0);
                     }
                     continue;
