@@ -95,12 +95,17 @@ static const ww_config_key fetch_keys[] = {
      "Accept file:// URLs (local files and WARCs); turn off for untrusted input."},
     {"fetch.max_hosts", WW_CFG_INT, "100000",
      "Idle hosts (and their robots.txt) beyond this many are forgotten."},
+    {"fetch.warc_dir", WW_CFG_STR, "\"\"",
+     "Write every fetched page as a WARC response record into this directory (\"\" = off)."},
+    {"fetch.warc_max_bytes", WW_CFG_INT, "1073741824",
+     "Start a new WARC file when the current one passes this size."},
     {NULL, 0, NULL, NULL},
 };
 
 static void cfg_free(fetch_cfg *c) {
     free(c->user_agent);
     free(c->robots_agent);
+    free(c->warc_dir);
     for (size_t i = 0; i < c->n_drop; i++)
         free(c->drop_params[i]);
     free(c->drop_params);
@@ -144,9 +149,11 @@ static int cfg_load(fetch_cfg *c, const ww_config *cfg, char *err, size_t errlen
     c->seen_ttl_us = I("seen_ttl_s") * 1000000;
     c->seen_max = (long)I("seen_max");
     c->validators_max = (long)I("validators_max");
+    c->warc_max_bytes = I("warc_max_bytes");
+    c->warc_dir = strdup(ww_config_str(cfg, "fetch.warc_dir"));
 #undef I
 #undef B
-    if (!c->user_agent || !c->robots_agent)
+    if (!c->user_agent || !c->robots_agent || !c->warc_dir)
         return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
     if (c->max_in_flight < 1 || c->max_host_conns < 1 || c->max_redirects < 0 ||
         c->max_retries < 0 || c->max_depth < 0 || c->host_delay_us < 0 ||
@@ -231,6 +238,8 @@ typedef struct xfer {
     Wirewatch__V1__Header **hv;
     size_t n_hv;
     char *etag, *lastmod, *retry_after;
+    char *rawh; /* the current response's header block, kept only for WARC output */
+    size_t rawh_len;
     int64_t start_mono_us;
     char errbuf[CURL_ERROR_SIZE];
 } xfer;
@@ -250,6 +259,7 @@ struct fetch_ctx {
     int64_t next_trim_us;
     ww__seen *seen;
     ww__validators *validators;
+    ww__warcw *warc; /* NULL unless fetch.warc_dir */
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
@@ -668,12 +678,22 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
             return 0;
         x->n_hops++;
         x->hdr_bytes = 0;
+        x->rawh_len = 0;
         hv_clear(x);
     }
     x->hdr_bytes += len;
     if ((int64_t)x->hdr_bytes > x->ctx->cfg.max_header_bytes) {
         x->limits |= WW__LIM_HEADER_BYTES;
         return 0;
+    }
+    if (x->ctx->warc) {
+        char *nb = realloc(x->rawh, x->rawh_len + len + 1);
+        if (!nb)
+            return 0;
+        x->rawh = nb;
+        memcpy(x->rawh + x->rawh_len, p, len);
+        x->rawh_len += len;
+        x->rawh[x->rawh_len] = '\0';
     }
     const char *colon = memchr(p, ':', len);
     if (!colon)
@@ -750,6 +770,7 @@ static void xfer_free(xfer *x) {
         free(x->hops[i]);
     free(x->hops);
     hv_clear(x);
+    free(x->rawh);
     free(x);
 }
 
@@ -935,6 +956,23 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
     pg.connect_us = (int64_t)t_conn;
     pg.first_byte_us = (int64_t)t_first;
     pg.total_us = dur;
+    char digest[40];
+    if (ctx->warc) {
+        char *ip = NULL, *wfile = NULL;
+        int64_t woff = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
+        int wrc = ww__warcw_response(ctx->warc, pg.final_url, ip, x->rawh, x->rawh_len, x->body,
+                                     x->len, pg.truncated, &wfile, &woff, digest);
+        if (wrc == 0) {
+            pg.warc_file = wfile;
+            pg.warc_offset = woff;
+            pg.payload_digest = digest;
+            ww_job_count(r->own->job, "warc_records_written", 1);
+        } else {
+            ww_job_count(r->own->job, "warc_write_errors", 1);
+            WW_WARN(STAGE, "WARC record for %s not written: %s", pg.final_url, ww_strerror(wrc));
+        }
+    }
     int rc = ww__fetch_emit_page(ctx, r, &pg);
     free(charset);
     ww__fetch_finish(ctx, r, rc ? "error" : "fetched", (int)code,
@@ -1190,6 +1228,9 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         goto err;
     }
+    if (*ctx->cfg.warc_dir &&
+        !(ctx->warc = ww__warcw_new(ctx->cfg.warc_dir, ctx->cfg.warc_max_bytes, err, errlen)))
+        goto err;
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, ctx->cfg.max_host_conns);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ctx->cfg.max_in_flight);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, ctx->cfg.max_in_flight);
@@ -1228,6 +1269,7 @@ static void fetch_destroy(void *vctx) {
     free(ctx->htab);
     ww__seen_free(ctx->seen);
     ww__validators_free(ctx->validators);
+    ww__warcw_free(ctx->warc);
     cfg_free(&ctx->cfg);
     free(ctx);
 }
