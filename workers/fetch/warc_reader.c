@@ -72,7 +72,9 @@ struct ww_warc_reader {
     uint8_t *dec;
     size_t dec_cap;
     int need_resync;
-    int resync_ls; /* resync may match at its very first byte */
+    int resync_ls;   /* resync may match at its very first byte */
+    int last;        /* last byte consumed from the window (-1: none) */
+    int serr_pending; /* a stream error seen after a complete record, reported next */
     uint64_t n_records, n_errors;
 };
 
@@ -279,6 +281,8 @@ static long win_need(ww_warc_reader *r, size_t need) {
 }
 
 static void win_consume(ww_warc_reader *r, size_t n) {
+    if (n)
+        r->last = r->win[r->wstart + n - 1];
     r->wstart += n;
     r->wupos += (int64_t)n;
 }
@@ -335,8 +339,11 @@ static int rec_error(ww_warc_reader *r, char *err, size_t errlen, int code, cons
 }
 
 /* A stream error surfaced while reading at `where`: report it and rescan from the
- * next gzip member (which starts at a line start by construction). */
+ * next gzip member (which starts at a line start by construction).  What the window
+ * still holds is the start of a record whose rest was in the bad member: dropped, so
+ * one bad member gives one error. */
 static int stream_fail(ww_warc_reader *r, char *err, size_t errlen, const char *where) {
+    win_consume(r, r->wend - r->wstart);
     r->need_resync = 1;
     r->resync_ls = 1;
     return rec_error(r, err, errlen, WW_EMALFORMED, "WARC %s: %s", where, r->serr);
@@ -351,7 +358,7 @@ static int is_warc_magic(const uint8_t *p) {
 /* Scan for "WARC/<digit>" at a line start.  1 = positioned on it, 0 = end of stream,
  * -1 = stream error. */
 static int resync(ww_warc_reader *r) {
-    int ls = r->resync_ls;
+    int ls = r->resync_ls || r->last == '\n' || r->last < 0;
     for (;;) {
         long avail = win_need(r, 6);
         if (avail < 0) {
@@ -714,6 +721,7 @@ static ww_warc_reader *reader_new(size_t max_record, char *err, size_t errlen) {
     if (!r->win || !r->hdr)
         goto nomem;
     r->resync_ls = 1;
+    r->last = -1;
     return r;
 nomem:
     ww_warc_close(r);
@@ -796,6 +804,10 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
         r->need_resync = 0;
         r->wstart = r->wend;
         return rec_error(r, err, errlen, WW_EIO, "WARC read error: %s", strerror(e));
+    }
+    if (r->serr_pending) {
+        r->serr_pending = 0;
+        return stream_fail(r, err, errlen, "stream");
     }
     if (r->need_resync) {
         int rc = resync(r);
@@ -927,17 +939,22 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
                          off, what, clen, got);
     r->block[clen] = '\0';
 
-    /* The block must end at a record boundary: CRLF CRLF (we accept any blank run)
-     * followed by the next record or end of file.  Otherwise Content-Length is wrong
-     * and the block cannot be trusted. */
-    rc = skip_blank(r);
-    if (rc < 0)
-        return stream_fail(r, err, errlen, "record");
-    if (rc == 1) {
-        avail = win_need(r, 6);
-        if (avail < 0)
-            return stream_fail(r, err, errlen, "record");
-        if (avail < 6 || !is_warc_magic(r->win + r->wstart)) {
+    /* The block must end at a record boundary: CRLF CRLF, or failing that any blank
+     * run followed by the next record or end of file.  Otherwise Content-Length is
+     * wrong and the block cannot be trusted.  A stream error while looking belongs to
+     * what follows, not to this complete record: it is reported by the next call. */
+    avail = win_need(r, 4);
+    if (avail < 0) {
+        r->serr_pending = 1;
+    } else if (avail >= 4 && !memcmp(r->win + r->wstart, "\r\n\r\n", 4)) {
+        win_consume(r, 4);
+    } else {
+        rc = skip_blank(r);
+        if (rc == 1)
+            avail = win_need(r, 6);
+        if (rc < 0 || (rc == 1 && avail < 0)) {
+            r->serr_pending = 1;
+        } else if (rc == 1 && (avail < 6 || !is_warc_magic(r->win + r->wstart))) {
             char pv[24];
             preview(r->win + r->wstart, (size_t)avail < 16 ? (size_t)avail : 16, pv,
                     sizeof pv);
