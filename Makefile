@@ -139,3 +139,4 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
+.SECONDARY: $(GEN_C) $(GEN_H)
