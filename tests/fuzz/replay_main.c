@@ -1,9 +1,7 @@
-/* Replays fuzz inputs through LLVMFuzzerTestOneInput without libFuzzer, so any
- * compiler (gcc in `make test`) runs every corpus: each argument is a file or a
- * directory of files (not recursive).  Exit status 0 when every input ran; a crash or
- * sanitizer report fails the process as it would under libFuzzer. */
+/* Replays a libFuzzer corpus without libFuzzer, so every corpus runs under gcc (and
+ * under the sanitizers) in `make test`: each argument is a file or a directory of
+ * files, each file one input to LLVMFuzzerTestOneInput. */
 #include <dirent.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,83 +9,62 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
-static int run_file(const char *path) {
+static long replayed;
+
+static int replay_file(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "replay: cannot open %s\n", path);
-        return -1;
+        return 1;
     }
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *p = realloc(buf, cap);
-            if (!p) {
-                fclose(f);
-                free(buf);
-                return -1;
-            }
-            buf = p;
-        }
-        size_t n = fread(buf + len, 1, cap - len, f);
-        if (n == 0)
-            break;
-        len += n;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(n > 0 ? (size_t)n : 1);
+    if (!buf || (n > 0 && fread(buf, 1, (size_t)n, f) != (size_t)n)) {
+        fclose(f);
+        free(buf);
+        fprintf(stderr, "replay: cannot read %s\n", path);
+        return 1;
     }
     fclose(f);
-    /* an exact-size copy so ASan sees reads past the end of the input */
-    uint8_t *exact = malloc(len ? len : 1);
-    if (!exact) {
-        free(buf);
-        return -1;
-    }
-    if (len)
-        memcpy(exact, buf, len);
+    LLVMFuzzerTestOneInput(buf, (size_t)(n > 0 ? n : 0));
     free(buf);
-    LLVMFuzzerTestOneInput(exact, len);
-    free(exact);
+    replayed++;
     return 0;
 }
 
-int main(int argc, char **argv) {
-    unsigned long n = 0;
-    int bad = 0;
-    for (int i = 1; i < argc; i++) {
-        struct stat st;
-        if (stat(argv[i], &st) != 0) {
-            fprintf(stderr, "replay: no such file or directory: %s\n", argv[i]);
-            bad = 1;
-            continue;
-        }
-        if (!S_ISDIR(st.st_mode)) {
-            if (run_file(argv[i]) == 0)
-                n++;
-            else
-                bad = 1;
-            continue;
-        }
-        DIR *d = opendir(argv[i]);
-        if (!d) {
-            bad = 1;
-            continue;
-        }
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            char path[4096];
-            if (e->d_name[0] == '.')
-                continue;
-            snprintf(path, sizeof path, "%s/%s", argv[i], e->d_name);
-            if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-                continue;
-            if (run_file(path) == 0)
-                n++;
-            else
-                bad = 1;
-        }
-        closedir(d);
+static int replay(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        fprintf(stderr, "replay: no such path %s\n", path);
+        return 1;
     }
-    printf("replayed %lu inputs\n", n);
-    return bad;
+    if (!S_ISDIR(st.st_mode)) return replay_file(path);
+    DIR *d = opendir(path);
+    if (!d) return 1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        rc |= replay(p);
+    }
+    closedir(d);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
+    int rc = 0;
+    for (int i = 1; i < argc; i++) rc |= replay(argv[i]);
+    printf("replayed %ld inputs\n", replayed);
+    if (replayed == 0) {
+        fprintf(stderr, "replay: empty corpus\n");
+        return 1;
+    }
+    return rc;
 }
