@@ -24,14 +24,14 @@ WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
               libcurl4-openssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
-              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev iso-codes
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl
 DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
-              uchardet libmicrohttpd zlib
+              uchardet libmicrohttpd zlib libbrotlidec
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
 SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)

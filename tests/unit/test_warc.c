@@ -525,11 +525,19 @@ static void test_http_payloads(void **state) {
     memcpy(blk + bl, z, zl);
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl + zl);
     free(z);
-    bl = snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n\x1b\x02");
-    cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
+    /* brotli.compress(html) by python3-brotli */
+    static const char br[] = "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"
+                             "\x1b\x2c\x00\xf8\x8d\xd4\x4e\x79\xe8\x02\x49\x4f\x96\xea\x53"
+                             "\xf8\xde\xca\x49\x90\x08\xb4\x1e\x84\x96\x5d\x84\xd1\x2d\x64"
+                             "\x02\xcc\x38\xc4\x9b\x56\xcc\x50\xfc\x5b\x19\x60\x1c";
+    cat_record(&b, &len, "response", HTTP_RESP_TYPE, br, sizeof br - 1);
     static const char badgz[] = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
                                 "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage!";
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, badgz, sizeof badgz - 1);
+    /* 12: an encoding nobody decodes, 13: br cut short */
+    bl = snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\n\r\n(\xb5/\xfd");
+    cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
+    cat_record(&b, &len, "response", HTTP_RESP_TYPE, br, sizeof br - 10);
     /* 9: no status line, 10: a dns: response (not HTTP) keeps its block */
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, "hello", 5);
     cat_record(&b, &len, "response",
@@ -544,7 +552,7 @@ static void test_http_payloads(void **state) {
 
     struct outcome o[MAX_OUT];
     size_t n = read_mem(b, len, 0, o);
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 13);
     assert_int_equal(o[0].rc, 1);
     assert_int_equal(o[0].status, 200);
     assert_string_equal(o[0].ctype, "text/html");
@@ -563,19 +571,24 @@ static void test_http_payloads(void **state) {
     assert_memory_equal(o[4].head, html, 24);
     assert_int_equal(o[5].rc, 1);
     assert_int_equal(o[5].len, strlen(html));
-    assert_int_equal(o[6].rc, WW_EUNSUPPORTED);
-    assert_non_null(strstr(o[6].err, "\"br\""));
+    assert_int_equal(o[6].rc, 1);
+    assert_int_equal(o[6].len, strlen(html));
+    assert_memory_equal(o[6].head, html, 24);
     assert_int_equal(o[7].rc, WW_EMALFORMED);
     assert_non_null(strstr(o[7].err, "compressed payload"));
-    assert_int_equal(o[8].rc, WW_EMALFORMED);
-    assert_non_null(strstr(o[8].err, "HTTP"));
-    assert_int_equal(o[9].rc, 1);
-    assert_int_equal(o[9].status, 0);
-    assert_string_equal(o[9].uri, "dns:example.com"); /* <> stripped */
-    assert_string_equal(o[9].ctype, "text/dns");
-    assert_int_equal(o[9].len, 39);
-    assert_int_equal(o[10].rc, 1);
-    assert_int_equal(o[10].len, 8);
+    assert_int_equal(o[8].rc, WW_EUNSUPPORTED);
+    assert_non_null(strstr(o[8].err, "\"zstd\""));
+    assert_int_equal(o[9].rc, WW_EMALFORMED);
+    assert_non_null(strstr(o[9].err, "brotli payload is truncated"));
+    assert_int_equal(o[10].rc, WW_EMALFORMED);
+    assert_non_null(strstr(o[10].err, "HTTP"));
+    assert_int_equal(o[11].rc, 1);
+    assert_int_equal(o[11].status, 0);
+    assert_string_equal(o[11].uri, "dns:example.com"); /* <> stripped */
+    assert_string_equal(o[11].ctype, "text/dns");
+    assert_int_equal(o[11].len, 39);
+    assert_int_equal(o[12].rc, 1);
+    assert_int_equal(o[12].len, 8);
     free(b);
 }
 
