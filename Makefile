@@ -27,7 +27,7 @@ DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl
-DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
+DEB_BENCH  := wrk python3-readability python3-sklearn fasttext time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
@@ -140,3 +140,7 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
 .SECONDARY: $(GEN_C) $(GEN_H)
+
+# Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
+bench-fetch: build
+	@tests/bench/bench-fetch.sh $(WW)
