@@ -385,6 +385,7 @@ static uint32_t score_all(ctx *c) {
         uint16_t f = ww__tag_flags[nd->tag];
         if (!(f & TF_BLOCK) || c->dlen[i] < 25)
             continue;
+
         uint32_t len = c->dlen[i];
         /* commas of the direct text only are not tracked; the subtree count is close
          * enough for a paragraph and bounded for containers */
@@ -510,7 +511,8 @@ static int drop_block(const ctx *c, uint32_t i) {
         return 0;
     int w = class_weight(c, i);
     float sc = (c->fl[i] & NF_CAND) ? c->score[i] : 0;
-    if (w + sc < 0)
+    /* a list's score starts from a negative prior: only its class can condemn it */
+    if (w + (is_list(tag) ? 0 : sc) < 0)
         return 1;
     if (c->commas[i] >= 10)
         return 0;

@@ -10,6 +10,7 @@
  * object whose @type is an article kind. */
 #include <jansson.h>
 #include <libxml/uri.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -228,6 +229,34 @@ static void meta_tag(meta *m, const char *key, const char *content, const char *
         set(&m->lang, S_WEAK, content);
 }
 
+/* 1 when a word of 4+ letters of `words` appears in the host of url ("Example Times"
+ * and news.example.org). */
+static int host_has_word(const char *url, const char *words) {
+    if (!url)
+        return 0;
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    size_t hl = strcspn(h, "/?#");
+    char host[256];
+    snprintf(host, sizeof host, "%.*s", (int)(hl < 255 ? hl : 255), h);
+    const char *w = words;
+    while (*w) {
+        size_t n = 0;
+        while (w[n] && w[n] != ' ')
+            n++;
+        if (n >= 4) {
+            char word[64];
+            snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), w);
+            if (strcasestr(host, word))
+                return 1;
+        }
+        w += n;
+        while (*w == ' ')
+            w++;
+    }
+    return 0;
+}
+
 /* Cut " - Site", " | Site" (or "Site | ") from a title. */
 static void strip_site(char *title, const char *site, const char *base) {
     static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", " · ", " » ", NULL};
@@ -245,8 +274,8 @@ static void strip_site(char *title, const char *site, const char *base) {
         for (const char *q = tail; *q; q++)
             words += *q == ' ';
         int is_site = (site && *site && (strcasestr(site, tail) || strcasestr(tail, site))) ||
-                      (base && *tail && strcasestr(base, tail));
-        if (is_site || (words <= 3 && strlen(tail) < head_len)) {
+                      (*tail && host_has_word(base, tail));
+        if (is_site || (words <= 3 && strlen(tail) <= head_len)) {
             *last = 0;
             return;
         }
