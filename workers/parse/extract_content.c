@@ -57,7 +57,8 @@ static const char *const unlikely[] = {
     "pager",    "popup",    "yom-remote", "share",    "cookie",   "consent",   "newsletter",
     "subscribe", "outbrain", "taboola", "recommend",  "most-read", "mostread", "trending",
     "promo",    "signup",   "login",    "skip-link",  "skiplink", "modal",     "byline",
-    "author-bio", "print-only", "sr-only", "visually-hidden", "screen-reader", NULL};
+    "author-bio", "print-only", "sr-only", "visually-hidden", "screen-reader", "caption",
+    "credit", "gallery", "carousel", "slideshow", "timestamp", "dateline", NULL};
 static const char *const maybe[] = {"article", "body", "column", "content", "main",
                                     "shadow",  "story", NULL};
 
@@ -373,6 +374,15 @@ static float link_density(const ctx *c, uint32_t i) {
     return c->tlen[i] ? (float)c->llen[i] / (float)c->tlen[i] : 0.0f;
 }
 
+/* One paragraph of len characters scores container a and its ancestors. */
+static void add_paragraph(ctx *c, uint32_t a, uint32_t len, uint32_t commas) {
+    float s = 1.0f + (float)commas + (float)(len / 100 > 3 ? 3 : len / 100);
+    for (int level = 0; a && level < 5; level++, a = c->t->nodes[a].parent) {
+        make_cand(c, a);
+        c->score[a] += level == 0 ? s : level == 1 ? s / 2 : s / (float)(level * 3);
+    }
+}
+
 /* Score candidates; returns the top candidate (0 = none). */
 static uint32_t score_all(ctx *c) {
     const ww__htree *t = c->t;
@@ -385,16 +395,30 @@ static uint32_t score_all(ctx *c) {
         uint16_t f = ww__tag_flags[nd->tag];
         if (!(f & TF_BLOCK) || c->dlen[i] < 25)
             continue;
-
-        uint32_t len = c->dlen[i];
-        /* commas of the direct text only are not tracked; the subtree count is close
-         * enough for a paragraph and bounded for containers */
-        uint32_t cm = (f & TF_PARA || !c->hasblock[i]) ? c->commas[i] : 0;
-        float s = 1.0f + (float)cm + (float)(len / 100 > 3 ? 3 : len / 100);
-        uint32_t a = (f & TF_PARA || !c->hasblock[i]) ? nd->parent : (uint32_t)i;
-        for (int level = 0; a && level < 5; level++, a = t->nodes[a].parent) {
-            make_cand(c, a);
-            c->score[a] += level == 0 ? s : level == 1 ? s / 2 : s / (float)(level * 3);
+        if ((f & TF_PARA) || !c->hasblock[i]) {
+            /* a paragraph: its text scores its parent */
+            add_paragraph(c, nd->parent, c->dlen[i], c->commas[i]);
+            continue;
+        }
+        /* A container with text of its own ("<div>text<br><br>text<div>..."): every
+         * run of inline content between <br>s and blocks is a paragraph of it, as
+         * Readability's div-to-p and br-to-p conversions would make. */
+        uint32_t run = 0, commas = 0;
+        for (uint32_t ch = nd->first;; ch = t->nodes[ch].next) {
+            const ww__hnode *cn = ch ? &t->nodes[ch] : NULL;
+            int boundary = !cn || cn->tag == T_BR || (ww__tag_flags[cn->tag] & TF_BLOCK);
+            if (boundary) {
+                if (run >= 25)
+                    add_paragraph(c, (uint32_t)i, run, commas);
+                run = commas = 0;
+                if (!cn)
+                    break;
+                continue;
+            }
+            if (c->fl[ch] & NF_JUNK)
+                continue;
+            run += c->tlen[ch];
+            commas += c->commas[ch];
         }
     }
     uint32_t top = 0;
