@@ -1,13 +1,13 @@
 #!/usr/bin/python3
 """Benchmark `wirewatch extract` against readability-lxml on an extraction dataset.
 
-Usage: bench_extract.py WW_BINARY BENCH_DIR [SCORER] [--reps N] [--keep DIR]
+Usage: bench_extract.py WW_BINARY BENCH_DIR [SCORER] [--reps N] [--passes N] [--keep DIR]
 
 BENCH_DIR is an article-extraction-benchmark split (html/<id>.html.gz,
 ground-truth.json, optional ids.txt); SCORER defaults to BENCH_DIR/../extract_score.py.
 Runs under Debian's /usr/bin/python3 (readability-lxml and lxml come from
 python3-readability).  Both extractors get the same gzipped pages; pages/s is the
-best of N runs, single thread; wirewatch's time includes process start and gunzip,
+best of N runs (wirewatch: each run reads the list --passes times), single thread; wirewatch's time includes process start and gunzip,
 readability's includes gunzip and decoding.  Peak RSS is wirewatch's (getrusage of the
 child).  Nothing from the dataset is written outside a temporary directory.
 """
@@ -15,7 +15,6 @@ import gzip
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,21 +32,31 @@ def score(scorer, pred_dir, gt, ids):
     return vals
 
 
-def run_wirewatch(ww, files, reps):
+def run_wirewatch(ww, files, reps, passes):
+    """Best wall time of `reps` runs, each over the page list `passes` times (one
+    process, so a short run is not all start-up and scheduler noise); peak RSS of the
+    child from wait4 (RUSAGE_CHILDREN would include earlier children of this process
+    and of the shell that exec'd it)."""
     best = None
     out = None
     rss = 0
+    args = [ww, 'extract'] + [str(f) for f in files] * passes
     for _ in range(reps):
         t0 = time.perf_counter()
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        p = subprocess.run([ww, 'extract'] + [str(f) for f in files], capture_output=True)
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdout, stderr = p.communicate()
         dt = time.perf_counter() - t0
-        rss = max(rss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
         if p.returncode != 0:
-            sys.exit('wirewatch extract failed: %s' % p.stderr.decode()[-2000:])
+            sys.exit('wirewatch extract failed: %s' % stderr.decode()[-2000:])
         best = dt if best is None else min(best, dt)
-        out = p.stdout
-    return best, out, rss
+        out = stdout
+    # one more run for the memory figure, reaped with wait4 to get its own rusage
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    rss = ru.ru_maxrss
+    lines = out.decode().splitlines()[:len(files)]
+    return best / passes, '\n'.join(lines).encode(), rss
 
 
 def html_to_text(html):
@@ -81,10 +90,15 @@ def run_readability(files, reps):
 def main():
     args = sys.argv[1:]
     reps = 3
+    passes = 5
     keep = None
     if '--reps' in args:
         i = args.index('--reps')
         reps = int(args[i + 1])
+        del args[i:i + 2]
+    if '--passes' in args:
+        i = args.index('--passes')
+        passes = int(args[i + 1])
         del args[i:i + 2]
     if '--keep' in args:
         i = args.index('--keep')
@@ -109,7 +123,7 @@ def main():
         wdir.mkdir(parents=True, exist_ok=True)
         rdir.mkdir(parents=True, exist_ok=True)
 
-        wt, out, rss = run_wirewatch(ww, files, reps)
+        wt, out, rss = run_wirewatch(ww, files, reps, passes)
         errors = 0
         for line in out.decode().splitlines():
             d = json.loads(line)
