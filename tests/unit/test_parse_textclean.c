@@ -80,6 +80,15 @@ static void test_repeated_paragraph_keeps_one(void **st) {
     free(c);
 }
 
+static void test_title_twice_at_top(void **st) {
+    (void)st;
+    const char *t = "close\n\nBig headline here\n\nBig headline here\n\nBody text.\n";
+    size_t n;
+    char *c = ww_text_clean(t, strlen(t), &n);
+    assert_string_equal(c, "Big headline here\n\nBody text.");
+    free(c);
+}
+
 static void test_plain_page(void **st) {
     (void)st;
     ww_parser *p = ww_parser_new(NULL, NULL, 0);
@@ -106,6 +115,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_noise_removed_story_kept),
         cmocka_unit_test(test_repeated_paragraph_keeps_one),
+        cmocka_unit_test(test_title_twice_at_top),
         cmocka_unit_test(test_plain_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

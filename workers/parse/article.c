@@ -108,7 +108,8 @@ int ww_extract_plain(const char *text, size_t len, ww_article *out) {
     /* The first line is the title; the body follows. */
     char *e = strchr(clean, '\n');
     size_t tl = e ? (size_t)(e - clean) : n;
-    if (tl > 0 && tl <= 300) {
+    /* a headline: short and not ended like a sentence */
+    if (tl > 0 && tl <= 250 && clean[tl - 1] != '.') {
         out->title = strndup(clean, tl);
         const char *rest = e ? e : clean + n;
         while (*rest == '\n')

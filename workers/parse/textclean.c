@@ -3,8 +3,8 @@
  * Works line by line: a line that is only a UI word ("close", "Advertisement",
  * "Share") or a bare clock time ("05:29", the timestamp of a video teaser) goes; a
  * short line repeated twice in a row is a related-content teaser (its headline shown
- * above and inside a player) and both copies go; a long paragraph repeated keeps one
- * copy.  For plain text, where no markup shows boundaries, a sentence glued to a
+ * above and inside a player) and both copies go, unless it opens the text (a title
+ * printed twice keeps one copy); a long paragraph repeated keeps one copy.  For plain text, where no markup shows boundaries, a sentence glued to a
  * headline ("on social mediaIt has warned") is split before a common sentence opener
  * that follows a lower-case word with no space. */
 #include <stdlib.h>
@@ -141,27 +141,30 @@ char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glu
         if (noise_line(L[k].s, L[k].n))
             L[k].drop = 1;
     /* repeated lines, comparing neighbours that survived the noise pass */
-    size_t prev = (size_t)-1;
+    size_t prev = (size_t)-1, first = (size_t)-1;
     for (size_t k = 0; k < nl; k++) {
         if (L[k].drop)
             continue;
+        if (first == (size_t)-1)
+            first = k;
         if (prev != (size_t)-1 && L[prev].n == L[k].n && !L[prev].drop &&
             memcmp(L[prev].s, L[k].s, L[k].n) == 0) {
             L[k].drop = 1;
-            if (headline_like(L[k].s, L[k].n))
+            /* a teaser goes entirely; the title at the very top stays once */
+            if (headline_like(L[k].s, L[k].n) && prev != first)
                 L[prev].drop = 1;
             continue;
         }
         prev = k;
     }
     ww__sb b = {0};
-    int first = 1;
+    int started = 0;
     for (size_t k = 0; k < nl; k++) {
         if (L[k].drop)
             continue;
-        if (!first)
+        if (started)
             ww__sb_put(&b, L[k].blank_before ? "\n\n" : "\n", L[k].blank_before ? 2 : 1);
-        first = 0;
+        started = 1;
         put_line(&b, L[k].s, L[k].n, split_glued);
     }
     free(L);
