@@ -132,6 +132,12 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bin
 	@tests/fuzz/run-libfuzzer.sh $(or $(FUZZ_SECONDS),60)
 
+# Extraction benchmark (tests/bench/bench-extract.sh): F1, pages/s, peak RSS of
+# `wirewatch extract` and readability-lxml on BENCH (a dataset outside the repo).
+bench-extract: build
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-extract BENCH=/path/to/extraction-dev"; exit 2; }
+	@tests/bench/bench-extract.sh $(BENCH)
+
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
