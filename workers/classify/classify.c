@@ -423,8 +423,12 @@ static int hit_cmp(const void *a, const void *b) {
     return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static int pos_cmp(const void *a, const void *b) {
+static int pos_cmp(const void *a, const void *b, void *arg) {
+    const ww_classifier *c = arg;
     const hit *x = a, *y = b;
+    uint32_t tx = c->topics[x->topic].tax, ty = c->topics[y->topic].tax;
+    if (tx != ty)
+        return tx < ty ? -1 : 1;
     if (x->in_title != y->in_title)
         return x->in_title < y->in_title ? -1 : 1;
     if (x->first != y->first)
@@ -432,23 +436,26 @@ static int pos_cmp(const void *a, const void *b) {
     return x->ntok > y->ntok ? -1 : x->ntok < y->ntok; /* longest first */
 }
 
-/* A term inside a longer matched term does not count on its own: "artificial
- * intelligence" is not evidence of "intelligence" (espionage), "national security" is
- * not also "security".  The same span in several topics is kept for each of them.
- * Exclusions are never dropped: they veto whenever their phrase occurs. */
+/* Within one taxonomy, a term inside a longer matched term does not count on its own:
+ * "artificial intelligence" is not evidence of "intelligence" (espionage), "national
+ * security" is not also "security".  The same span in several topics is kept for each
+ * of them; another taxonomy (a watch-list) sees its own terms whatever the default
+ * matched.  Exclusions are never dropped: they veto whenever their phrase occurs. */
 static void drop_nested(ww_classifier *c) {
-    qsort(c->hits, c->nhits, sizeof *c->hits, pos_cmp);
+    qsort_r(c->hits, c->nhits, sizeof *c->hits, pos_cmp, c);
     size_t n = 0;
-    uint32_t cf = 0, ce = 0;
+    uint32_t cf = 0, ce = 0, ctax = UINT32_MAX;
     int cin = -1;
     for (size_t i = 0; i < c->nhits; i++) {
         hit h = c->hits[i];
-        uint32_t end = h.first + h.ntok;
+        uint32_t end = h.first + h.ntok, tax = c->topics[h.topic].tax;
         if (h.kind == WW__P_TERM) {
-            if (cin == h.in_title && end <= ce && !(h.first == cf && end == ce))
+            int same = cin == h.in_title && ctax == tax;
+            if (same && end <= ce && !(h.first == cf && end == ce))
                 continue;
-            if (cin != h.in_title || end > ce) {
+            if (!same || end > ce) {
                 cin = h.in_title;
+                ctax = tax;
                 cf = h.first;
                 ce = end;
             }
@@ -614,18 +621,25 @@ static int build_labels(ww_classifier *c, const char *text, Wirewatch__V1__Class
         }
     }
     qsort_r(c->touched, n, sizeof *c->touched, by_score, c);
-    size_t nl = n < (size_t)c->max_labels ? n : (size_t)c->max_labels;
-    out->labels = calloc(nl + MODEL_MAX_OUT + 1, sizeof *out->labels);
-    if (!out->labels)
+    /* max_labels per taxonomy, so a watch-list hit is never crowded out by IPTC */
+    size_t *per = calloc(c->ntax, sizeof *per);
+    out->labels = calloc(n + MODEL_MAX_OUT + 1, sizeof *out->labels);
+    if (!out->labels || !per) {
+        free(per);
         return WW_ENOMEM;
-    for (size_t i = 0; i < nl; i++) {
+    }
+    for (size_t i = 0; i < n; i++) {
         uint32_t g = c->touched[i];
+        if (per[c->topics[g].tax]++ >= (size_t)c->max_labels)
+            continue;
         const ww_taxonomy *tx = c->tax[c->topics[g].tax];
         const ww_topic *tp = topic_of(c, g);
         Wirewatch__V1__Label *l = new_label(tx->name, tx->version, tp->code, tp->name,
                                             (float)c->st[g].score, "rules");
-        if (!l)
+        if (!l) {
+            free(per);
             return WW_ENOMEM;
+        }
         out->labels[out->n_labels++] = l;
         tstate *s = &c->st[g];
         if (s->nev) {
@@ -637,16 +651,22 @@ static int build_labels(ww_classifier *c, const char *text, Wirewatch__V1__Class
                     s->ev[b] = s->ev[b - 1];
                     s->ev[b - 1] = t;
                 }
-            if (!(l->evidence = calloc(s->nev, sizeof *l->evidence)))
+            if (!(l->evidence = calloc(s->nev, sizeof *l->evidence))) {
+                free(per);
                 return WW_ENOMEM;
+            }
             for (int k = 0; k < s->nev; k++) {
                 const hit *h = &c->hits[s->ev[k]];
-                if (!(l->evidence[l->n_evidence] = make_span(text, &c->text, h->first, h->ntok)))
+                if (!(l->evidence[l->n_evidence] =
+                          make_span(text, &c->text, h->first, h->ntok))) {
+                    free(per);
                     return WW_ENOMEM;
+                }
                 l->n_evidence++;
             }
         }
     }
+    free(per);
     return 0;
 }
 

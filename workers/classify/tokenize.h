@@ -29,6 +29,8 @@ typedef struct ww__toks {
  * Text longer than 4 GiB is cut there.  Returns 0 or WW_ENOMEM. */
 int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out);
 void ww__toks_clear(ww__toks *t);
+/* 1 when s[0..len) is valid UTF-8 (proto3 strings must be), else 0. */
+int ww__utf8_valid(const char *s, size_t len);
 void ww__toks_free(ww__toks *t);
 
 static inline const char *ww__tok_norm(const ww__toks *t, size_t i) {
