@@ -29,6 +29,7 @@ typedef struct ww_classify_opts {
     float model_threshold;
     int max_labels;            /* per document (0 = 20) */
     int max_evidence;          /* spans per label and per entity (0 = 8) */
+    int no_entities;           /* 1: no gazetteer at all (fuzzing the taxonomy alone) */
 } ww_classify_opts;
 
 typedef struct ww_classifier ww_classifier;

@@ -9,6 +9,8 @@
  *       rules on BBC News (business 04000000, entertainment 01000000, politics
  *       11000000, sport 15000000, tech 13000000), with a confusion table
  *   bench_classify_rules show FILE.jsonl             labels and entities per line
+ *   bench_classify_rules json FILE.jsonl             the same as JSON lines shaped like
+ *       the Classified JSON mirror (for tests/integration/seed_check.py without the CLI)
  *
  * Input lines: {"id", "title", "text", ...}.  Figures go to stdout; nothing is
  * asserted (benchmarks print figures, they are not tests). */
@@ -269,6 +271,55 @@ static int show(const corpus *c) {
     return 0;
 }
 
+static json_t *spans_json(Wirewatch__V1__Span **v, size_t n) {
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:i,s:i,s:s}", "start", (int)v[i]->start, "end",
+                                           (int)v[i]->end, "text", v[i]->text));
+    return a;
+}
+
+static int dump(const corpus *c) {
+    ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
+    if (!cl)
+        return 1;
+    for (size_t i = 0; i < c->n; i++) {
+        Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+        d.title = c->title[i];
+        d.text = c->text[i];
+        Wirewatch__V1__Classified *out;
+        int alert;
+        if (ww_classify_document(cl, &d, &out, &alert) != 0)
+            return 1;
+        json_t *labels = json_array(), *ents = json_array();
+        for (size_t k = 0; k < out->n_labels; k++) {
+            Wirewatch__V1__Label *l = out->labels[k];
+            json_array_append_new(
+                labels, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:o}", "taxonomy", l->taxonomy,
+                                  "taxonomy_version", l->taxonomy_version, "code", l->code,
+                                  "name", l->name, "score", (double)l->score, "source",
+                                  l->source, "evidence",
+                                  spans_json(l->evidence, l->n_evidence)));
+        }
+        for (size_t k = 0; k < out->n_entities; k++) {
+            Wirewatch__V1__Entity *e = out->entities[k];
+            json_array_append_new(ents, json_pack("{s:s,s:s,s:s,s:o}", "type", e->type, "name",
+                                                  e->name, "id", e->id, "spans",
+                                                  spans_json(e->spans, e->n_spans)));
+        }
+        json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o}", "title", out->title, "text", out->text,
+                              "taxonomy_version", out->taxonomy_version, "labels", labels,
+                              "entities", ents);
+        char *s = json_dumps(j, JSON_COMPACT);
+        printf("%s\n", s);
+        free(s);
+        json_decref(j);
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+    }
+    ww_classifier_free(cl);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: %s speed|bbc|bbc-misses|show FILE.jsonl [REPEAT]\n", argv[0]);
@@ -285,6 +336,8 @@ int main(int argc, char **argv) {
         return bbc(&c, 1);
     if (strcmp(argv[1], "show") == 0)
         return show(&c);
+    if (strcmp(argv[1], "json") == 0)
+        return dump(&c);
     fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 2;
 }

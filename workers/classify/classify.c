@@ -283,6 +283,8 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     }
 
     /* entities */
+    if (o->no_entities)
+        goto model;
     if (ww__gaz_add_countries(&c->gaz, c->m, (const char *)ww__data_iso3166,
                               ww__data_iso3166_len, (const char *)ww__data_country_aliases,
                               ww__data_country_aliases_len, err, errlen))
@@ -306,6 +308,7 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
         buf = NULL;
     }
 
+model:
     if (o->model && *o->model) {
 #ifdef WW_HAVE_MODEL
         if (!(c->model = ww_model_load(o->model, sub, sizeof sub))) {
@@ -442,6 +445,8 @@ static int pos_cmp(const void *a, const void *b, void *arg) {
  * of them; another taxonomy (a watch-list) sees its own terms whatever the default
  * matched.  Exclusions are never dropped: they veto whenever their phrase occurs. */
 static void drop_nested(ww_classifier *c) {
+    if (c->nhits == 0)
+        return; /* hits may still be NULL, and qsort wants a pointer */
     qsort_r(c->hits, c->nhits, sizeof *c->hits, pos_cmp, c);
     size_t n = 0;
     uint32_t cf = 0, ce = 0, ctax = UINT32_MAX;
@@ -472,6 +477,15 @@ static int ehit_cmp(const void *a, const void *b) {
     if (x->ntok != y->ntok)
         return x->ntok > y->ntok ? -1 : 1; /* longest first */
     return x->ent < y->ent ? -1 : x->ent > y->ent;
+}
+
+static int weight_cmp(const void *a, const void *b) {
+    const hit *x = a, *y = b;
+    if (x->weight != y->weight)
+        return x->weight > y->weight ? -1 : 1;
+    if (x->ntok != y->ntok)
+        return x->ntok > y->ntok ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
 }
 
 static void touch(ww_classifier *c, uint32_t g) {
@@ -538,23 +552,32 @@ static void score(ww_classifier *c) {
         if (p >= 0 && s->score > 0)
             c->st[p].child += s->score;
     }
-    /* evidence: positive text hits, for the topic and each ancestor, in text order */
-    for (size_t i = 0; i < c->nhits; i++) {
-        const hit *h = &c->hits[i];
-        if (h->kind != WW__P_TERM || h->in_title || h->weight <= 0)
-            continue;
-        for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
-            tstate *s = &c->st[g];
-            if (s->nev >= c->max_evidence)
+    /* evidence: positive text hits for the topic and each ancestor, strongest terms
+     * first (so a parent shows its best evidence, not its first), later put in text
+     * order; the hits are re-sorted for this, scoring is done */
+    if (c->nhits)
+        qsort(c->hits, c->nhits, sizeof *c->hits, weight_cmp);
+    /* two passes: first one span per distinct term, then repeats, so the evidence shows
+     * as many different reasons as the cap allows */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < c->nhits; i++) {
+            const hit *h = &c->hits[i];
+            if (h->kind != WW__P_TERM || h->in_title || h->weight <= 0)
                 continue;
-            int dup = 0;
-            for (int k = 0; k < s->nev && !dup; k++)
-                dup = c->hits[s->ev[k]].first == h->first &&
-                      c->hits[s->ev[k]].ntok == h->ntok;
-            if (!dup)
-                s->ev[s->nev++] = (uint32_t)i;
+            for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
+                tstate *s = &c->st[g];
+                if (s->nev >= c->max_evidence)
+                    continue;
+                int skip = 0;
+                for (int k = 0; k < s->nev && !skip; k++) {
+                    const hit *e = &c->hits[s->ev[k]];
+                    skip = (e->first == h->first && e->ntok == h->ntok) ||
+                           (pass == 0 && e->topic == h->topic && e->term == h->term);
+                }
+                if (!skip)
+                    s->ev[s->nev++] = (uint32_t)i;
+            }
         }
-    }
 }
 
 /* ---- output ------------------------------------------------------------------------ */
@@ -671,6 +694,8 @@ static int build_labels(ww_classifier *c, const char *text, Wirewatch__V1__Class
 }
 
 static int build_entities(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
+    if (c->nehits == 0)
+        return 0;
     qsort(c->ehits, c->nehits, sizeof *c->ehits, ehit_cmp);
     /* longest match wins: "South Africa" is not also "Africa"-something */
     size_t n = 0;
@@ -810,7 +835,8 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
     if (c->oom)
         goto out;
     drop_nested(c);
-    qsort(c->hits, c->nhits, sizeof *c->hits, hit_cmp);
+    if (c->nhits)
+        qsort(c->hits, c->nhits, sizeof *c->hits, hit_cmp);
     score(c);
     if ((rc = build_labels(c, text, out)) || (rc = build_entities(c, text, out)))
         goto out;

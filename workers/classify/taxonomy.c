@@ -304,11 +304,11 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
         !(parents = calloc(n ? n : 1, sizeof *parents)) || !(codes = json_object()))
         goto nomem;
     for (size_t i = 0; i < n; i++) {
-        t->ntopics = i + 1; /* so free() sees the partly filled topic */
+        t->ntopics = i + 1; /* so free() sees the partly filled topic ... */
+        nparents = i + 1;   /* ... and its parent code */
         if (parse_topic(json_array_get(topics, i), i, t->threshold, &t->topics[i],
                         &parents[i], err, errlen))
             goto out;
-        nparents = i + 1;
         if (json_object_get(codes, t->topics[i].code)) {
             ww_seterr(err, errlen, WW_EINVAL, "topic %s: code defined twice",
                       t->topics[i].code);
