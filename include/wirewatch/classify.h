@@ -46,6 +46,10 @@ const char *ww_classifier_model_version(const ww_classifier *c);
 /* Number of distinct phrases in the matcher (taxonomy terms and entity names). */
 size_t ww_classifier_phrases(const ww_classifier *c);
 
+/* Benchmarks: tokenise text and run the matcher only (no scoring, no output); returns
+ * the number of phrase matches, or WW_ENOMEM. */
+long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len);
+
 /* Classify doc.  *out is a malloc'd Classified (free with
  * protobuf_c_message_free_unpacked(out, NULL)) holding a flat copy of the document's
  * fields (the trace is NOT copied: the stage does that), labels sorted by score and

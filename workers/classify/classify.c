@@ -580,6 +580,23 @@ static void score(ww_classifier *c) {
         }
 }
 
+static void count_cb(void *opaque, const ww__posting *p, size_t first, size_t n) {
+    (void)p;
+    (void)first;
+    (void)n;
+    (*(long *)opaque)++;
+}
+
+long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
+    long hits = 0;
+    ww__toks_clear(&c->text);
+    if (ww__tokenize(text, len, 1, &c->text))
+        return WW_ENOMEM;
+    ww__matcher_scan(c->m, text, &c->text, count_cb, &hits);
+    ww__toks_clear(&c->text);
+    return hits;
+}
+
 /* ---- output ------------------------------------------------------------------------ */
 
 static char *dupn(const char *s, size_t n) {

@@ -9,7 +9,7 @@
 #include "wirewatch/taxonomy.h"
 
 typedef struct entry {
-    uint64_t hash;       /* 0 = empty slot (a real hash of 0 is stored as 1) */
+    uint64_t hash;
     char *key;           /* normal forms joined by ' ' */
     uint32_t keylen;
     uint8_t ntok;
@@ -18,9 +18,23 @@ typedef struct entry {
     uint32_t npost, cappost;
 } entry;
 
+/* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
+ * so a probe touches one cache line and the table stays small as phrases grow; the
+ * entry (full hash, key) is read only when the tag matches. */
+typedef struct slot {
+    uint32_t tag;  /* high half of the hash */
+    uint32_t idx1; /* entry index + 1; 0 = empty */
+} slot;
+
 struct ww__matcher {
-    entry *slots;
+    slot *slots;
     size_t mask, used, phrases;
+    entry *ents;
+    size_t nents, capents;
+    /* Bit filter over one-word keys: a word that starts no phrase is rejected after
+     * one bit test in a table small enough to stay in cache. */
+    uint64_t *filter;
+    size_t fbits, unigrams;
     int maxtok;
 };
 
@@ -29,7 +43,11 @@ ww__matcher *ww__matcher_new(void) {
     if (!m)
         return NULL;
     m->slots = calloc(1024, sizeof *m->slots);
-    if (!m->slots) {
+    m->fbits = 1u << 16;
+    m->filter = calloc(m->fbits / 64, sizeof *m->filter);
+    if (!m->slots || !m->filter) {
+        free(m->slots);
+        free(m->filter);
         free(m);
         return NULL;
     }
@@ -40,16 +58,16 @@ ww__matcher *ww__matcher_new(void) {
 void ww__matcher_free(ww__matcher *m) {
     if (!m)
         return;
-    for (size_t i = 0; i <= m->mask; i++) {
-        entry *e = &m->slots[i];
-        if (!e->hash)
-            continue;
+    for (size_t i = 0; i < m->nents; i++) {
+        entry *e = &m->ents[i];
         for (uint32_t k = 0; k < e->npost; k++)
             free(e->post[k].cased);
         free(e->post);
         free(e->key);
     }
+    free(m->ents);
     free(m->slots);
+    free(m->filter);
     free(m);
 }
 
@@ -57,16 +75,20 @@ size_t ww__matcher_phrases(const ww__matcher *m) { return m->phrases; }
 
 static uint64_t fix(uint64_t h) { return h ? h : 1; }
 
+static size_t fbit(const ww__matcher *m, uint64_t h) {
+    return (size_t)(h >> 40) & (m->fbits - 1); /* high bits: the table uses the low ones */
+}
+
 static int grow(ww__matcher *m) {
     size_t ncap = (m->mask + 1) * 2;
-    entry *ns = calloc(ncap, sizeof *ns);
+    slot *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return WW_ENOMEM;
     for (size_t i = 0; i <= m->mask; i++) {
-        if (!m->slots[i].hash)
+        if (!m->slots[i].idx1)
             continue;
-        size_t j = m->slots[i].hash & (ncap - 1);
-        while (ns[j].hash)
+        size_t j = m->ents[m->slots[i].idx1 - 1].hash & (ncap - 1);
+        while (ns[j].idx1)
             j = (j + 1) & (ncap - 1);
         ns[j] = m->slots[i];
     }
@@ -76,18 +98,50 @@ static int grow(ww__matcher *m) {
     return 0;
 }
 
+/* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
+static int filter_add(ww__matcher *m, uint64_t h) {
+    if (++m->unigrams * 16 > m->fbits) {
+        size_t nb = m->fbits * 2;
+        uint64_t *nf = calloc(nb / 64, sizeof *nf);
+        if (!nf)
+            return WW_ENOMEM;
+        free(m->filter);
+        m->filter = nf;
+        m->fbits = nb;
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok == 1) {
+                size_t b = fbit(m, m->ents[m->slots[i].idx1 - 1].hash);
+                m->filter[b / 64] |= 1ull << (b % 64);
+            }
+    }
+    size_t b = fbit(m, h);
+    m->filter[b / 64] |= 1ull << (b % 64);
+    return 0;
+}
+
 /* Find or insert the entry for key; NULL on ENOMEM. */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen, int ntok) {
     if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
         return NULL;
+    if (m->nents >= UINT32_MAX - 1)
+        return NULL;
     size_t j = h & m->mask;
-    while (m->slots[j].hash) {
-        entry *e = &m->slots[j];
+    while (m->slots[j].idx1) {
+        entry *e = &m->ents[m->slots[j].idx1 - 1];
         if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
             return e;
         j = (j + 1) & m->mask;
     }
-    entry *e = &m->slots[j];
+    if (m->nents == m->capents) {
+        size_t cap = m->capents ? m->capents * 2 : 1024;
+        entry *ne = realloc(m->ents, cap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        m->ents = ne;
+        m->capents = cap;
+    }
+    entry *e = &m->ents[m->nents];
+    memset(e, 0, sizeof *e);
     if (!(e->key = malloc(keylen + 1)))
         return NULL;
     memcpy(e->key, key, keylen);
@@ -95,7 +149,11 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     e->keylen = (uint32_t)keylen;
     e->ntok = (uint8_t)ntok;
     e->hash = h;
+    m->slots[j].tag = (uint32_t)(h >> 32);
+    m->slots[j].idx1 = (uint32_t)++m->nents;
     m->used++;
+    if (ntok == 1 && filter_add(m, h))
+        return NULL;
     return e;
 }
 
@@ -240,13 +298,21 @@ void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *to
         for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
             h = ww__hash_next(h, toks->v[i + n - 1].hash);
             uint64_t fh = fix(h);
-            size_t j = fh & m->mask;
-            const entry *e = NULL;
-            while (m->slots[j].hash) {
-                const entry *c = &m->slots[j];
-                if (c->hash == fh && c->ntok == n && key_equals(c, toks, i, n)) {
-                    e = c;
+            if (n == 1) {
+                size_t b = fbit(m, fh);
+                if (!(m->filter[b / 64] & (1ull << (b % 64))))
                     break;
+            }
+            size_t j = fh & m->mask;
+            uint32_t tag = (uint32_t)(fh >> 32);
+            const entry *e = NULL;
+            while (m->slots[j].idx1) {
+                if (m->slots[j].tag == tag) {
+                    const entry *c = &m->ents[m->slots[j].idx1 - 1];
+                    if (c->hash == fh && c->ntok == n && key_equals(c, toks, i, n)) {
+                        e = c;
+                        break;
+                    }
                 }
                 j = (j + 1) & m->mask;
             }
