@@ -50,6 +50,36 @@ LIB_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
               $(patsubst %.cc,$(BUILD)/obj/%.o,$(LIB_CXX)) \
               $(patsubst %.c,%.o,$(GEN_C))
 LIB        := $(BUILD)/libwirewatch.a
+
+# ---- classify: embedded default data (owner: classify) -----------------------------
+# The default taxonomy, entity lists and Debian iso-codes' country list are compiled
+# into the library, so the binary needs no data path.  Generated, never committed.
+CLASSIFY_DATA := workers/classify/data/iptc-mediatopic.json \
+                 workers/classify/data/country-aliases.json \
+                 workers/classify/data/organizations.json
+ISO3166_JSON  ?= /usr/share/iso-codes/json/iso_3166-1.json
+LIB_OBJ    += $(BUILD)/gen/classify_data.o
+$(BUILD)/gen/classify_data.c: $(CLASSIFY_DATA) $(ISO3166_JSON) workers/classify/tools/embed.sh
+	@mkdir -p $(dir $@)
+	workers/classify/tools/embed.sh $@ \
+	    ww__data_iptc workers/classify/data/iptc-mediatopic.json \
+	    ww__data_country_aliases workers/classify/data/country-aliases.json \
+	    ww__data_organizations workers/classify/data/organizations.json \
+	    ww__data_iso3166 $(ISO3166_JSON)
+$(BUILD)/gen/classify_data.o: $(BUILD)/gen/classify_data.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# Rebuild the project's IPTC file from the IPTC release + hand-written rules.
+IPTC_JSON  ?= ../shared/taxonomy/iptc-mediatopic-2023-10-24.json
+BENCH_DATA ?= ../shared/bench/classify-dev
+iptc-taxonomy:
+	python3 workers/classify/tools/iptc_convert.py \
+	    --iptc $(IPTC_JSON) --rules workers/classify/data/iptc-rules.json \
+	    --out workers/classify/data/iptc-mediatopic.json
+# Matcher throughput and BBC top-1 accuracy of the default rules (figures, not a test).
+bench-classify-rules: $(LIB)
+	tests/bench/bench-matcher.sh $(BENCH_DATA)
+.PHONY: iptc-taxonomy bench-classify-rules
+# ---- end classify -------------------------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
