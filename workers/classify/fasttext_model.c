@@ -169,7 +169,9 @@ static int matrix_load(rd *r, matrix *mx, int quant)
     if (!quant) {
         mx->m = rd_i64(r);
         mx->n = rd_i64(r);
-        if (r->bad || mx->m < 0 || mx->n < 1 || mx->n > MAX_DIM)
+        /* bound m by the bytes left first, so m * n cannot wrap */
+        if (r->bad || mx->m < 0 || mx->n < 1 || mx->n > MAX_DIM ||
+            (uint64_t)mx->m > (r->n - r->off) / 4)
             return -1;
         mx->data = rd_array(r, (uint64_t)mx->m * (uint64_t)mx->n, sizeof(float));
         return mx->data ? 0 : -1;
@@ -179,7 +181,8 @@ static int matrix_load(rd *r, matrix *mx, int quant)
     mx->m = rd_i64(r);
     mx->n = rd_i64(r);
     int32_t codesize = rd_i32(r);
-    if (r->bad || qn > 1 || mx->m < 0 || mx->n < 1 || mx->n > MAX_DIM || codesize < 0)
+    if (r->bad || qn > 1 || mx->m < 0 || mx->n < 1 || mx->n > MAX_DIM || codesize < 0 ||
+        (uint64_t)mx->m > r->n - r->off) /* every row takes at least one code byte */
         return -1;
     mx->codes = rd_array(r, (uint64_t)codesize, 1);
     if (!mx->codes || pq_load(r, &mx->pq))
