@@ -40,9 +40,10 @@ int ww__linear_index(ww__linear *lin)
     lin->mask = (uint32_t)(size - 1);
     for (uint32_t i = 0; i < lin->nfeat; i++) {
         uint32_t h = (lin->keys[i] * 2654435761u) & lin->mask;
-        while (lin->slots[h])
+        while (lin->slots[h].idx1)
             h = (h + 1) & lin->mask;
-        lin->slots[h] = i + 1;
+        lin->slots[h].key = lin->keys[i];
+        lin->slots[h].idx1 = i + 1;
     }
     return 0;
 }

@@ -29,6 +29,13 @@ typedef struct ww__feat_opts {
  * often as the feature occurs.  Returns 0 or WW_ENOMEM. */
 int ww__features(const char *text, size_t len, const ww__feat_opts *o, ww__u32buf *out);
 
+/* One slot of the feature index: the key beside its index, so a probe touches one
+ * cache line instead of two. */
+typedef struct ww__slot {
+    uint32_t key;
+    uint32_t idx1; /* index + 1, 0 = empty */
+} ww__slot;
+
 /* The trained linear model. */
 typedef struct ww__linear {
     ww__feat_opts fo;
@@ -39,7 +46,7 @@ typedef struct ww__linear {
     float *bias;    /* nlabels */
     float *thr;     /* nlabels: margin thresholds (multi-label) */
     float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
-    uint32_t *slots; /* open addressing table key -> index+1 (0 = empty) */
+    ww__slot *slots; /* open addressing table key -> index+1 (0 = empty) */
     uint32_t mask;
 } ww__linear;
 
@@ -60,11 +67,11 @@ static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key)
 {
     uint32_t h = (key * 2654435761u) & lin->mask;
     for (;;) {
-        uint32_t s = lin->slots[h];
-        if (s == 0)
+        ww__slot s = lin->slots[h];
+        if (s.idx1 == 0)
             return -1;
-        if (lin->keys[s - 1] == key)
-            return (int64_t)s - 1;
+        if (s.key == key)
+            return (int64_t)s.idx1 - 1;
         h = (h + 1) & lin->mask;
     }
 }

@@ -20,6 +20,12 @@ typedef struct cnt {
 
 #define STACK_SLOTS 4096
 
+/* 1 + ln(tf) for the small counts nearly every feature has */
+static const float SUBLIN[16] = {0.f,         1.f,         1.6931472f, 2.0986123f,
+                                 2.3862944f,  2.6094379f,  2.7917595f, 2.9459101f,
+                                 3.0794415f,  3.1972246f,  3.3025851f, 3.3978953f,
+                                 3.4849066f,  3.5649494f,  3.6390573f, 3.7080502f};
+
 int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
                        float *margins)
 {
@@ -55,7 +61,8 @@ int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, siz
     double n2 = 0;
     for (size_t k = 0; k < nuniq; k++) {
         cnt *c = &tab[f.v[k]];
-        float v = (float)(1.0 + log((double)c->n)) * lin->idf[c->idx1 - 1];
+        float v = (c->n < 16 ? SUBLIN[c->n] : (float)(1.0 + log((double)c->n))) *
+                  lin->idf[c->idx1 - 1];
         n2 += (double)v * v;
         /* stash the value in n's place: the count is no longer needed */
         memcpy(&c->n, &v, sizeof v);

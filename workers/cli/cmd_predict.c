@@ -95,7 +95,7 @@ int ww_cmd_predict(int argc, char **argv)
         ww_model_free(m);
         return 1;
     }
-    int nl = ww_model_nlabels(m), status = 1;
+    int nl = ww_model_nlabels(m), status = 1, multi = ww_model_multilabel(m);
     ww_prediction *lab = malloc((size_t)nl * sizeof *lab);
     ww_prediction *sc = malloc((size_t)nl * sizeof *sc);
     char *line = NULL;
@@ -116,14 +116,24 @@ int ww_cmd_predict(int argc, char **argv)
             malformed++;
             continue;
         }
-        int n = use_threshold ? ww_model_predict(m, d.text, d.len, lab, nl, threshold)
-                              : ww_model_predict_labels(m, d.text, d.len, lab, nl);
-        int ns = n < 0 ? n : ww_model_predict(m, d.text, d.len, sc, top < nl ? top : nl, 0.f);
-        if (n < 0 || ns < 0) {
-            fprintf(stderr, "predict: %s:%zu: %s\n", path, lineno, ww_strerror(n < 0 ? n : ns));
+        /* one pass: every label's score, best first; the decision is read off it */
+        int ns = ww_model_predict(m, d.text, d.len, sc, nl, 0.f);
+        if (ns < 0) {
+            fprintf(stderr, "predict: %s:%zu: %s\n", path, lineno, ww_strerror(ns));
             ww__jdoc_free(&d);
             goto out;
         }
+        int n = 0;
+        if (use_threshold || multi) {
+            float t = use_threshold ? threshold : 0.5f;
+            while (n < ns && sc[n].score >= t)
+                n++;
+        }
+        if (!use_threshold && n == 0 && ns > 0)
+            n = 1; /* multi-class, or no label passed: the best one */
+        memcpy(lab, sc, (size_t)n * sizeof *lab);
+        if (ns > top)
+            ns = top;
         fputs("{\"id\":", stdout);
         fputs(d.id_json, stdout);
         fputs(",\"labels\":[", stdout);
