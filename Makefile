@@ -26,8 +26,8 @@ DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libcurl4-openssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
               libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
-              maven default-jre-headless nginx-light curl
-DEB_BENCH  := wrk python3-readability python3-sklearn fasttext time
+              maven default-jre-headless nginx-light curl fasttext
+DEB_BENCH  := wrk python3-readability python3-sklearn time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
@@ -167,6 +167,11 @@ fuzz:
 bench-extract: build
 	@[ -n "$(BENCH)" ] || { echo "usage: make bench-extract BENCH=/path/to/extraction-dev"; exit 2; }
 	@tests/bench/bench-extract.sh $(BENCH)
+# 5-fold CV of the linear model vs fastText and TF-IDF + LinearSVC (prints figures).
+bench-classify: build
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-classify BENCH=../shared/bench/classify-dev"; exit 2; }
+	@$(MAKE) --no-print-directory deps-bench
+	@tests/bench/bench-classify.sh $(BENCH) $(WW)
 
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
