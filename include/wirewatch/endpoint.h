@@ -60,12 +60,19 @@ typedef struct ww_in_msg {
     int32_t partition;
     int64_t offset;
     void *handle;         /* endpoint-private */
+    int decode_error;     /* 0, or WW_E* when the bytes could not be turned into the
+                           * endpoint's type (bad JSON line, oversized frame, bad
+                           * envelope): data/len are then the original bytes, and the
+                           * worker dead-letters them with error_detail */
+    const char *error_detail;
 } ww_in_msg;
 
 /* Called once per sent message when it is delivered (err 0) or finally failed. */
 typedef void ww_delivery_cb(void *opaque, int err);
 
-/* Open uri for dir, carrying messages of `type`.  cfg may be NULL (defaults).  For
+/* Open uri for dir, carrying messages of `type`.  type NULL (input only, for
+ * `wirewatch inspect`) means "any wirewatch.v1 type": messages are passed through
+ * with their schema (Kafka header / ZeroMQ envelope) and not converted.  cfg may be NULL (defaults).  For
  * ZeroMQ endpoints zmq_ctx is the process's one context (NULL for other kinds).
  * Returns NULL with err. */
 ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
