@@ -2,7 +2,7 @@
  * which transport it talks to.
  *
  *   kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME]   librdkafka consumer / producer
- *   zmq+tcp://HOST:PORT (connect), zmq+tcp://*:PORT (bind), zmq+ipc://PATH,
+ *   zmq+tcp://HOST:PORT (connect; host "*" binds), zmq+ipc://PATH,
  *   zmq+inproc://NAME                                   PULL on input, PUSH on output
  *   file:PATH      .jsonl = JSON lines, otherwise length-delimited protobuf;
  *                  for FetchRequest input, a text file of URLs (one per line)
@@ -88,6 +88,11 @@ int ww_endpoint_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms);
 /* Done with msg.  For Kafka this marks its offset done; offsets are stored in order
  * per partition, only up to the first one still in progress. */
 void ww_endpoint_release(ww_endpoint *ep, ww_in_msg *msg);
+
+/* Done with msg WITHOUT acknowledging it (an output of it failed for good): frees
+ * what release frees, but for Kafka the offset is never stored past this message, so
+ * the group re-delivers it after a restart or rebalance. */
+void ww_endpoint_abandon(ww_endpoint *ep, ww_in_msg *msg);
 
 /* Send msg (encoded for the endpoint).  cb (may be NULL) is called with the delivery
  * result, possibly before ww_endpoint_send returns (ZeroMQ, files).  Returns 0,
