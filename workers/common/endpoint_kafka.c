@@ -270,7 +270,11 @@ static void prod_error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaqu
                  buf);
         return;
     }
-    WW_WARN(p->stage, "kafka producer: %s: %s", rd_kafka_err2name(e), reason);
+    /* transport errors were already logged by librdkafka (log_cb) */
+    if (e == RD_KAFKA_RESP_ERR__TRANSPORT)
+        WW_DEBUG(p->stage, "kafka producer: %s: %s", rd_kafka_err2name(e), reason);
+    else
+        WW_WARN(p->stage, "kafka producer: %s: %s", rd_kafka_err2name(e), reason);
 }
 
 static void prod_free(kprod *p) {
@@ -548,7 +552,10 @@ static void cons_error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaqu
         WW_ERROR(c->stage, "kafka consumer fatal error: %s", reason);
         return;
     }
-    WW_WARN(c->stage, "kafka consumer: %s: %s", rd_kafka_err2name(e), reason);
+    if (e == RD_KAFKA_RESP_ERR__TRANSPORT)
+        WW_DEBUG(c->stage, "kafka consumer: %s: %s", rd_kafka_err2name(e), reason);
+    else
+        WW_WARN(c->stage, "kafka consumer: %s: %s", rd_kafka_err2name(e), reason);
 }
 
 static void hdr_copy(rd_kafka_headers_t *h, const char *name, char *dst, size_t dstlen) {
