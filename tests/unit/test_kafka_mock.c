@@ -72,6 +72,9 @@ static int setup(void **state) {
     if (!mc) return -1;
     snprintf(brokers, sizeof brokers, "%s", rd_kafka_mock_cluster_bootstraps(mc));
     if (rd_kafka_mock_topic_create(mc, TOPIC, 4, NBROKERS)) return -1;
+    /* every broker leads a partition, so every broker sees Produce requests */
+    for (int p = 0; p < 4; p++)
+        if (rd_kafka_mock_partition_set_leader(mc, TOPIC, p, 1 + p % NBROKERS)) return -1;
     return 0;
 }
 
