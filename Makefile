@@ -123,3 +123,7 @@ clean:
 	rm -rf build build-san bin
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
+
+# Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
+bench-kafka: $(LIB)
+	@BUILD=$(BUILD) tests/bench/bench-kafka.sh
