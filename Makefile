@@ -7,6 +7,14 @@ SHELL      := /bin/bash
 CC         ?= cc
 CXX        ?= c++
 SANITIZER  ?=
+FUZZ       ?=
+ifeq ($(FUZZ),1)
+# libFuzzer build: clang, coverage instrumentation everywhere, ASan+UBSan.
+CC         := clang
+CXX        := clang++
+SANITIZER  := fuzzer-no-link,address,undefined
+BUILD      := build-fuzz
+endif
 BUILD      ?= build$(if $(SANITIZER),-san)
 BIN        := bin
 WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
@@ -47,7 +55,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 
-.PHONY: all build deps run test unit integration test-san fuzz fuzz-replay clean \
+.PHONY: all build deps run test unit integration test-san fuzz fuzz-bin fuzz-replay clean \
         format-check bench-extract bench-classify bench-fetch bench-kafka py-deps
 all: build
 build: $(WW)
@@ -98,6 +106,12 @@ $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
 
+# libFuzzer binaries (make FUZZ=1 fuzz-bin); tests/fuzz/run-libfuzzer.sh drives them.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS) -fsanitize=fuzzer $(LDLIBS)
+fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
 unit: $(UNIT_BIN)
 fuzz-replay: $(FUZZ_REPLAY)
 
@@ -113,16 +127,19 @@ test: deps
 test-san:
 	@$(MAKE) --no-print-directory SANITIZER=address,undefined build unit fuzz-replay
 
+# Every fuzz target under libFuzzer for FUZZ_SECONDS each (default 60).
 fuzz:
-	@tests/fuzz/run-libfuzzer.sh $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bin
+	@tests/fuzz/run-libfuzzer.sh $(or $(FUZZ_SECONDS),60)
 
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
+.SECONDARY: $(GEN_C) $(GEN_H)
 
 # Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
 bench-kafka: $(LIB)
