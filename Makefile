@@ -185,3 +185,7 @@ clean:
 # Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
 bench-fetch: build
 	@tests/bench/bench-fetch.sh $(WW)
+
+# Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
+bench-kafka: $(LIB)
+	@BUILD=$(BUILD) tests/bench/bench-kafka.sh
