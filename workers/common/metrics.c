@@ -75,7 +75,7 @@ struct ww_metrics {
     _Atomic long long last_sec;
 
     _Atomic int ep_ready, stopped, ever_ready;
-    _Atomic long long heartbeat_us, progress_us, last_done, stall_ms;
+    _Atomic long long heartbeat_us, progress_us, last_done, last_flying, stall_ms;
 
     pthread_mutex_t mu; /* guards everything below */
     ww_metrics_doc docs[WW_METRICS_RECENT];
@@ -304,13 +304,16 @@ void ww_metrics_observe(ww_metrics *m, const ProtobufCMessage *msg, int64_t now_
 void ww_metrics_tick(ww_metrics *m, int64_t now_us) {
     ww_worker_stats *st = m->stats;
     atomic_store_explicit(&m->heartbeat_us, now_us, memory_order_relaxed);
-    /* progress = some input finished (in - in_flight moved) */
-    long long done = atomic_load(&st->in) - atomic_load(&st->in_flight);
-    if (done != atomic_load_explicit(&m->last_done, memory_order_relaxed) ||
-        atomic_load(&st->in_flight) == 0) {
+    /* progress = some input finished (in - in_flight moved), or the worker was idle:
+     * the stall clock starts when work arrives, not at the last completion */
+    long long flying = atomic_load(&st->in_flight);
+    long long done = atomic_load(&st->in) - flying;
+    if (done != atomic_load_explicit(&m->last_done, memory_order_relaxed) || flying == 0 ||
+        atomic_load_explicit(&m->last_flying, memory_order_relaxed) == 0) {
         atomic_store_explicit(&m->last_done, done, memory_order_relaxed);
         atomic_store_explicit(&m->progress_us, now_us, memory_order_relaxed);
     }
+    atomic_store_explicit(&m->last_flying, flying, memory_order_relaxed);
     long long sec = now_us / 1000000;
     if (sec == atomic_load_explicit(&m->last_sec, memory_order_relaxed)) return;
     atomic_store_explicit(&m->last_sec, sec, memory_order_relaxed);
