@@ -18,7 +18,7 @@ DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libcurl4-openssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
               libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
-              maven default-jre-headless nginx-light curl
+              maven default-jre-headless nginx-light curl prometheus chromium python3-yaml
 DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
