@@ -67,6 +67,7 @@ typedef struct freq {
     fowner *own;       /* NULL for robots.txt requests */
     fhost *host;
     char *url;      /* normalised: what is fetched and remembered */
+    char *path_query; /* of url, for robots.txt matching */
     char *req_url;  /* as requested */
     char *request_id;
     char *parent_url;

@@ -407,6 +407,7 @@ static void req_free(freq *r) {
     if (!r)
         return;
     free(r->url);
+    free(r->path_query);
     free(r->req_url);
     free(r->request_id);
     free(r->parent_url);
@@ -575,7 +576,7 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
         return;
     }
     char *origin = NULL;
-    if (ww_url_origin(r->url, &origin, NULL) < 0) {
+    if (ww_url_origin(r->url, &origin, &r->path_query) < 0) {
         ww__fetch_finish(ctx, r, "invalid-url", 0, "no origin", 0, 0, 0);
         return;
     }
@@ -1144,11 +1145,7 @@ static int64_t dispatch(fetch_ctx *ctx) {
                     start_robots(ctx, h);
                     break;
                 }
-                char *origin = NULL, *pq = NULL;
-                if (ww_url_origin(r->url, &origin, &pq) == 0 &&
-                    !ww_robots_allowed(h->robots, pq)) {
-                    free(origin);
-                    free(pq);
+                if (!ww_robots_allowed(h->robots, r->path_query)) {
                     host_pop(ctx, h);
                     if (h->robots_ssrf) {
                         char d[96];
@@ -1162,8 +1159,6 @@ static int64_t dispatch(fetch_ctx *ctx) {
                     }
                     continue;
                 }
-                free(origin);
-                free(pq);
             }
             if (h->active >= c->max_host_conns)
                 break;
