@@ -90,6 +90,7 @@ typedef struct fetch_cfg {
     int64_t robots_ttl_us, robots_error_ttl_us, max_retry_after_us;
     int64_t backoff_base_us, backoff_max_us, seen_ttl_us;
     long seen_max, validators_max;
+    char *ca_file;
     char *warc_dir;
     int64_t warc_max_bytes;
     char **drop_params;

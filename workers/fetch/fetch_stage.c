@@ -95,6 +95,8 @@ static const ww_config_key fetch_keys[] = {
      "Accept file:// URLs (local files and WARCs); turn off for untrusted input."},
     {"fetch.max_hosts", WW_CFG_INT, "100000",
      "Idle hosts (and their robots.txt) beyond this many are forgotten."},
+    {"fetch.ca_file", WW_CFG_STR, "\"\"",
+     "PEM file of CA certificates to trust instead of the system's (\"\" = system)."},
     {"fetch.warc_dir", WW_CFG_STR, "\"\"",
      "Write every fetched page as a WARC response record into this directory (\"\" = off)."},
     {"fetch.warc_max_bytes", WW_CFG_INT, "1073741824",
@@ -106,6 +108,7 @@ static void cfg_free(fetch_cfg *c) {
     free(c->user_agent);
     free(c->robots_agent);
     free(c->warc_dir);
+    free(c->ca_file);
     for (size_t i = 0; i < c->n_drop; i++)
         free(c->drop_params[i]);
     free(c->drop_params);
@@ -151,9 +154,10 @@ static int cfg_load(fetch_cfg *c, const ww_config *cfg, char *err, size_t errlen
     c->validators_max = (long)I("validators_max");
     c->warc_max_bytes = I("warc_max_bytes");
     c->warc_dir = strdup(ww_config_str(cfg, "fetch.warc_dir"));
+    c->ca_file = strdup(ww_config_str(cfg, "fetch.ca_file"));
 #undef I
 #undef B
-    if (!c->user_agent || !c->robots_agent || !c->warc_dir)
+    if (!c->user_agent || !c->robots_agent || !c->warc_dir || !c->ca_file)
         return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
     if (c->max_in_flight < 1 || c->max_host_conns < 1 || c->max_redirects < 0 ||
         c->max_retries < 0 || c->max_depth < 0 || c->host_delay_us < 0 ||
@@ -457,6 +461,7 @@ static const char *status_counter(const char *status) {
         {"too-many-redirects", "status_too_many_redirects"},
         {"http-error", "status_http_error"},
         {"dns-error", "status_dns_error"},
+        {"tls-error", "status_tls_error"},
         {"error", "status_error"},
         {"denied", "status_denied"},
         {"duplicate", "status_duplicate"},
@@ -833,6 +838,8 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
                      c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    if (*c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     if (x->hdrs_out)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out);
     if (curl_multi_add_handle(ctx->multi, e) != CURLM_OK)
@@ -957,6 +964,13 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
     pg.connect_us = (int64_t)t_conn;
     pg.first_byte_us = (int64_t)t_first;
     pg.total_us = dur;
+    long hv = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &hv);
+    pg.http_version = hv == CURL_HTTP_VERSION_2_0   ? "2"
+                      : hv == CURL_HTTP_VERSION_3   ? "3"
+                      : hv == CURL_HTTP_VERSION_1_0 ? "1.0"
+                      : hv == CURL_HTTP_VERSION_1_1 ? "1.1"
+                                                    : "";
     char digest[40];
     if (ctx->warc) {
         char *ip = NULL, *wfile = NULL;
@@ -1041,6 +1055,10 @@ static void transfer_done(fetch_ctx *ctx, xfer *x, CURLcode rc) {
         snprintf(detail, sizeof detail, "more than %ld redirects", c->max_redirects);
     } else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
         status = "dns-error";
+        snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+               rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE) {
+        status = "tls-error";
         snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
         status = "denied";
