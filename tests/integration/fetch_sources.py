@@ -100,6 +100,14 @@ def main():
         check(sorted(pg["final_url"] for pg in pages) == ["%s/page/%d" % (base, i) for i in (1, 2, 3)],
               "followed items emitted as Pages")
 
+        # --- redirects are followed and recorded --------------------------------------
+        start = base + "/to?u=" + base + "/page/9"
+        p, pages, status, disc = run(tmp, [start], "fetch.host_delay_ms=0", allow_private=True)
+        check(len(pages) == 1 and pages[0]["requested_url"] == start and
+              pages[0]["final_url"] == base + "/page/9" and pages[0].get("redirects") == [start]
+              and pages[0].get("http_version") == "1.1",
+              "redirect followed: requested, final URL and chain recorded", json.dumps(pages)[:600])
+
         # --- max_depth ---------------------------------------------------------------
         p, pages, status, disc = run(tmp, [base + "/feed.xml"], "fetch.max_depth=0",
                                      allow_private=True)
