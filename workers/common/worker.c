@@ -13,6 +13,7 @@
 #include "wirewatch/error.h"
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
+#include "endpoint_kafka.h"
 #include "wirewatch/metrics.h"
 
 const ww_config_key ww_runtime_config_keys[] = {
@@ -31,6 +32,10 @@ const ww_config_key ww_runtime_config_keys[] = {
      "End-of-stream markers (one per upstream producer) a ZeroMQ input waits for "
      "before it ends."},
     {"log.level", WW_CFG_STR, "\"info\"", "error, warn, info or debug."},
+    {"worker.txn_interval_ms", WW_CFG_INT, "200",
+     "With kafka.transactional.id (exactly-once): how often the worker ends a batch: "
+     "stops taking input, lets in-flight work finish and commits the transaction with "
+     "the input offsets."},
     {"worker.stall_timeout_ms", WW_CFG_INT, "60000",
      "/readyz reports \"stalled\" when the worker loop has not turned, or inputs are in "
      "flight and none has finished, for this long."},
@@ -282,6 +287,15 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
         goto out;
     }
     if ((rc = open_all(w, err, errlen))) goto out;
+    /* Kafka exactly-once (endpoint_kafka.h): outputs share one transactional producer;
+     * batches are committed below together with the input offsets. */
+    ww_endpoint *txn_out = ww__kafka_txn_enabled(w->out[WW_OUT_MAIN]) ? w->out[WW_OUT_MAIN]
+                                                                       : NULL;
+    int64_t txn_every = 0, txn_last = ww_mono_us();
+    if (txn_out) {
+        ww__kafka_txn_bind(txn_out, w->in);
+        txn_every = ww_config_int(o->cfg, "worker.txn_interval_ms") * 1000;
+    }
     WW_INFO(w->st->name, "worker started: in %s, out %s", o->in_uri,
             o->out_uri[WW_OUT_MAIN] ? o->out_uri[WW_OUT_MAIN] : "(none)");
 
@@ -312,12 +326,15 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
         int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
         int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
                        w->open_jobs < max_open;
+        /* exactly-once: when a batch is due, take no input until it is committed (not
+         * a pause: that would drop what the consumer has already fetched) */
+        int txn_due = txn_out && ww_mono_us() - txn_last >= txn_every;
         if (can_take != !paused) {
             /* Backpressure: stop fetching input while outputs or the stage are full. */
             ww_endpoint_pause(w->in, !can_take);
             paused = !can_take;
         }
-        if (can_take) {
+        if (can_take && !txn_due) {
             ww_in_msg m;
             int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
             int r = ww_endpoint_recv(w->in, &m, t);
@@ -338,12 +355,23 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 }
             }
         }
-        int busy_wait = !can_take ? 10 : 0;
+        int busy_wait = !can_take || txn_due ? 10 : 0;
         if (w->st->poll && w->in_stage > 0)
             w->st->poll(w->ctx, busy_wait);
         else if (busy_wait)
             poll_outputs(w, busy_wait);
         poll_outputs(w, 0);
+        if (txn_due && w->open_jobs == 0 && w->in_stage == 0 && !w->fatal) {
+            int tr = ww__kafka_txn_commit(txn_out, w->in, 30000);
+            if (tr == WW_ETRANSPORT && !ww_endpoint_ready(txn_out)) {
+                w->fatal = 1;
+                snprintf(w->fatal_err, sizeof w->fatal_err, "kafka transaction failed");
+            } else if (tr) {
+                WW_WARN(w->st->name, "transaction not committed (%s); its inputs will be "
+                        "consumed again", ww_strerror(tr));
+            }
+            txn_last = ww_mono_us();
+        }
         if (w->fatal && w->in_stage == 0) break;
         if ((input_ended || w->stopping || w->fatal) && w->in_stage == 0 && w->open_jobs == 0)
             break;
@@ -366,6 +394,10 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 snprintf(w->fatal_err, sizeof w->fatal_err, "undelivered output at shutdown");
             }
         }
+    }
+    if (txn_out && !w->fatal && ww__kafka_txn_commit(txn_out, w->in, flush_ms) != 0) {
+        w->fatal = 1;
+        snprintf(w->fatal_err, sizeof w->fatal_err, "last kafka transaction not committed");
     }
     if (w->fatal) {
         rc = ww_seterr(err, errlen, WW_ETRANSPORT, "%s", w->fatal_err);
