@@ -263,6 +263,26 @@ check("Dockerfile: build stage installs exactly the Makefile's DEB_BUILD",
 runtime = apt_pkgs(stages[1])
 unknown = [p for p in runtime if subprocess.run(["apt-cache", "show", p], capture_output=True).returncode]
 check("Dockerfile: every runtime package exists in Debian 12", runtime and not unknown, unknown)
+# every library the binary links directly comes from a runtime package of the image
+needed = re.findall(r"NEEDED\s+(\S+)", subprocess.run(["objdump", "-p", WW], capture_output=True,
+                                                      text=True).stdout)
+ldcache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+unprovided = []
+for lib in needed:
+    m = re.search(r"^\s*" + re.escape(lib) + r" .*=> (\S+)$", ldcache, re.M)
+    if not m:
+        unprovided.append(lib)
+        continue
+    real = os.path.realpath(m.group(1))
+    owners = set()
+    for cand in (real, real.replace("/usr/lib/", "/lib/", 1), real.replace("/lib/", "/usr/lib/", 1)):
+        r = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True)
+        if r.returncode == 0:
+            owners |= {o.split(":")[0] for o in r.stdout.split(": ")[0].split(", ")}
+    if not owners & (set(runtime) | {"libc6", "libgcc-s1"}):
+        unprovided.append(f"{lib} ({', '.join(sorted(owners)) or 'no package'})")
+check("Dockerfile: every library bin/wirewatch links is installed at run time",
+      needed and not unprovided, unprovided)
 check("Dockerfile: no -dev package at run time", not [p for p in runtime if p.endswith("-dev")])
 user = re.findall(r"^USER (\S+)", stages[1], re.M)
 check("Dockerfile: runs as a non-root user", user and not user[-1].startswith(("0", "root")))
