@@ -3,7 +3,7 @@
 #
 #   unit         build/tests/test_*            (cmocka; every case counts)
 #   fuzz replay  build/fuzz-replay/fuzz_*      over tests/fuzz/corpus/fuzz_*/
-*.py   (not kafka_*); TAP "ok"/"not ok" lines|*.py   (not kafka_*); TAP "ok"/"not ok" lines
+#   integration  executable tests/integration/*.sh|*.py (not kafka_*): TAP "ok"/"not ok" lines
 #                                              count when present, else the exit code
 #   kafka        tests/integration/kafka_*     against a real broker started here
 #   sanitizers   unit, fuzz replay and integration again, built with
