@@ -7,6 +7,14 @@ SHELL      := /bin/bash
 CC         ?= cc
 CXX        ?= c++
 SANITIZER  ?=
+FUZZ       ?=
+ifeq ($(FUZZ),1)
+# libFuzzer build: clang, coverage instrumentation everywhere, ASan+UBSan.
+CC         := clang
+CXX        := clang++
+SANITIZER  := fuzzer-no-link,address,undefined
+BUILD      := build-fuzz
+endif
 BUILD      ?= build$(if $(SANITIZER),-san)
 BIN        := bin
 WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
@@ -16,14 +24,14 @@ WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
               libcurl4-openssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
-              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev iso-codes
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
-              maven default-jre-headless nginx-light curl
-DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
+              maven default-jre-headless nginx-light curl fasttext
+DEB_BENCH  := wrk python3-readability python3-sklearn time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
-              uchardet libmicrohttpd zlib
+              uchardet libmicrohttpd zlib libbrotlidec
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
 SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
@@ -77,7 +85,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 
-.PHONY: all build deps run test unit integration test-san fuzz fuzz-replay clean \
+.PHONY: all build deps run test unit integration test-san fuzz fuzz-bin fuzz-replay clean \
         format-check bench-extract bench-classify bench-fetch bench-kafka py-deps
 all: build
 build: $(WW)
@@ -128,6 +136,12 @@ $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
 
+# libFuzzer binaries (make FUZZ=1 fuzz-bin); tests/fuzz/run-libfuzzer.sh drives them.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS) -fsanitize=fuzzer $(LDLIBS)
+fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
 unit: $(UNIT_BIN)
 fuzz-replay: $(FUZZ_REPLAY)
 
@@ -143,13 +157,35 @@ test: deps
 test-san:
 	@$(MAKE) --no-print-directory SANITIZER=address,undefined build unit fuzz-replay
 
+# Every fuzz target under libFuzzer for FUZZ_SECONDS each (default 60).
 fuzz:
-	@tests/fuzz/run-libfuzzer.sh $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bin
+	@tests/fuzz/run-libfuzzer.sh $(or $(FUZZ_SECONDS),60)
+
+# Extraction benchmark (tests/bench/bench-extract.sh): F1, pages/s, peak RSS of
+# `wirewatch extract` and readability-lxml on BENCH (a dataset outside the repo).
+bench-extract: build
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-extract BENCH=/path/to/extraction-dev"; exit 2; }
+	@tests/bench/bench-extract.sh $(BENCH)
+# 5-fold CV of the linear model vs fastText and TF-IDF + LinearSVC (prints figures).
+bench-classify: build
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-classify BENCH=../shared/bench/classify-dev"; exit 2; }
+	@$(MAKE) --no-print-directory deps-bench
+	@tests/bench/bench-classify.sh $(BENCH) $(WW)
 
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
 clean:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
+.SECONDARY: $(GEN_C) $(GEN_H)
+
+# Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
+bench-fetch: build
+	@tests/bench/bench-fetch.sh $(WW)
+
+# Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
+bench-kafka: $(LIB)
+	@BUILD=$(BUILD) tests/bench/bench-kafka.sh

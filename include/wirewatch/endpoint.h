@@ -2,7 +2,7 @@
  * which transport it talks to.
  *
  *   kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME]   librdkafka consumer / producer
- *   zmq+tcp://HOST:PORT (connect), zmq+tcp://*:PORT (bind), zmq+ipc://PATH,
+ *   zmq+tcp://HOST:PORT (connect; host "*" binds), zmq+ipc://PATH,
  *   zmq+inproc://NAME                                   PULL on input, PUSH on output
  *   file:PATH      .jsonl = JSON lines, otherwise length-delimited protobuf;
  *                  for FetchRequest input, a text file of URLs (one per line)
@@ -60,12 +60,19 @@ typedef struct ww_in_msg {
     int32_t partition;
     int64_t offset;
     void *handle;         /* endpoint-private */
+    int decode_error;     /* 0, or WW_E* when the bytes could not be turned into the
+                           * endpoint's type (bad JSON line, oversized frame, bad
+                           * envelope): data/len are then the original bytes, and the
+                           * worker dead-letters them with error_detail */
+    const char *error_detail;
 } ww_in_msg;
 
 /* Called once per sent message when it is delivered (err 0) or finally failed. */
 typedef void ww_delivery_cb(void *opaque, int err);
 
-/* Open uri for dir, carrying messages of `type`.  cfg may be NULL (defaults).  For
+/* Open uri for dir, carrying messages of `type`.  type NULL (input only, for
+ * `wirewatch inspect`) means "any wirewatch.v1 type": messages are passed through
+ * with their schema (Kafka header / ZeroMQ envelope) and not converted.  cfg may be NULL (defaults).  For
  * ZeroMQ endpoints zmq_ctx is the process's one context (NULL for other kinds).
  * Returns NULL with err. */
 ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
@@ -81,6 +88,11 @@ int ww_endpoint_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms);
 /* Done with msg.  For Kafka this marks its offset done; offsets are stored in order
  * per partition, only up to the first one still in progress. */
 void ww_endpoint_release(ww_endpoint *ep, ww_in_msg *msg);
+
+/* Done with msg WITHOUT acknowledging it (an output of it failed for good): frees
+ * what release frees, but for Kafka the offset is never stored past this message, so
+ * the group re-delivers it after a restart or rebalance. */
+void ww_endpoint_abandon(ww_endpoint *ep, ww_in_msg *msg);
 
 /* Send msg (encoded for the endpoint).  cb (may be NULL) is called with the delivery
  * result, possibly before ww_endpoint_send returns (ZeroMQ, files).  Returns 0,

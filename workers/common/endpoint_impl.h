@@ -9,6 +9,8 @@
 typedef struct ww__ep_ops {
     int (*recv)(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms);
     void (*release)(ww_endpoint *ep, ww_in_msg *msg);
+    /* Optional: free msg without acknowledging it; NULL = release (nothing to ack). */
+    void (*abandon)(ww_endpoint *ep, ww_in_msg *msg);
     /* Optional: send a message object (JSON endpoints convert instead of packing).
      * When NULL the generic code packs and calls send_raw. */
     int (*send_msg)(ww_endpoint *ep, const char *key, const ProtobufCMessage *msg,

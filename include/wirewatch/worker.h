@@ -1,0 +1,41 @@
+/* The worker loop: one stage between one input endpoint and its output endpoints.
+ *
+ *   input --recv--> job --stage.submit--> outputs --delivered--> input offset stored
+ *
+ * Used by the long-running `wirewatch fetch|parse|classify` processes and, as threads,
+ * by embedded mode (`wirewatch run`). */
+#ifndef WIREWATCH_WORKER_H
+#define WIREWATCH_WORKER_H
+
+#include <signal.h>
+#include <stdatomic.h>
+
+#include "wirewatch/config.h"
+#include "wirewatch/stage.h"
+
+/* Keys of the runtime itself ("worker.*", "zmq.*", "log.*"), NULL-key-terminated. */
+extern const ww_config_key ww_runtime_config_keys[];
+
+typedef struct ww_worker_opts {
+    const ww_stage_ops *stage;
+    const ww_config *cfg;
+    const char *in_uri;
+    const char *out_uri[WW_OUT__COUNT]; /* NULL = that output is not configured */
+    void *zmq_ctx;                      /* the process's one ZeroMQ context */
+    _Atomic int *stop;                  /* set non-zero to drain and stop (SIGTERM) */
+    _Atomic int *reload;                /* set non-zero to reload (SIGHUP); cleared here */
+} ww_worker_opts;
+
+/* Counters of one worker, read by the status output and /metrics. */
+typedef struct ww_worker_stats {
+    _Atomic long long in, out[WW_OUT__COUNT], dropped[WW_OUT__COUNT], dead_lettered,
+        delivery_failed, backpressure_waits, in_flight;
+} ww_worker_stats;
+
+/* Run until the input ends (file, end-of-stream marker) or *stop is set, then drain:
+ * finish in-flight jobs, flush outputs (worker.shutdown_timeout_ms), commit, close.
+ * stats may be NULL.  Returns 0, or WW_E* with err (cannot open an endpoint, an output
+ * failed for good — the input is then not acknowledged, so a restart re-reads it). */
+int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err, size_t errlen);
+
+#endif

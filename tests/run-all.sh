@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Runs every test of wirewatch and ends with one line "N passed, N failed".
+#
+#   unit         build/tests/test_*            (cmocka; every case counts)
+#   fuzz replay  build/fuzz-replay/fuzz_*      over tests/fuzz/corpus/fuzz_*/
+#   integration  tests/integration/*.sh|*.py   (not kafka_*); TAP "ok"/"not ok" lines
+#                                              count when present, else the exit code
+#   kafka        tests/integration/kafka_*     against a real broker started here
+#   sanitizers   unit, fuzz replay and integration again, built with
+#                SANITIZER=address,undefined  (skip with WW_SKIP_SAN=1)
+#
+# Logs: build/test-logs/<name>.log; a failing test's tail is printed.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LOGS=$ROOT/build/test-logs
+rm -rf "$LOGS"; mkdir -p "$LOGS"
+PASSED=0; FAILED=0; FAILED_NAMES=()
+export WW_ROOT=$ROOT
+TEST_TIMEOUT=${WW_TEST_TIMEOUT:-900}
+
+note() { printf '%s\n' "$*"; }
+
+# count_result NAME LOG RC: add cmocka / TAP counts (or the exit code) to the totals
+count_result() {
+    local name=$1 log=$2 rc=$3 p f
+    p=$(grep -aE '^\[  PASSED  \] [0-9]+ test' "$log" | awk '{s+=$4} END{print s+0}')
+    f=$(grep -aE '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END{print s+0}')
+    if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+        p=$(grep -acE '^ok( |$)' "$log"); f=$(grep -acE '^not ok( |$)' "$log")
+    fi
+    if [ "$p" = 0 ] && [ "$f" = 0 ]; then
+        if [ "$rc" = 0 ]; then p=1; else f=1; fi
+    elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+        f=1   # counted checks passed but the program failed (crash, leak, timeout)
+    fi
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+    if [ "$f" != 0 ]; then
+        FAILED_NAMES+=("$name")
+        note "FAIL $name ($p passed, $f failed, exit $rc) — log: $log"
+        tail -n 40 "$log" | sed 's/^/    | /'
+    else
+        note "ok   $name ($p)"
+    fi
+}
+
+run_one() {  # run_one NAME CMD...
+    local name=$1; shift
+    local log="$LOGS/${name//\//_}.log" start rc
+    start=$(date +%s)
+    timeout -k 10 "$TEST_TIMEOUT" "$@" >"$log" 2>&1 </dev/null; rc=$?
+    [ "$rc" = 124 ] && echo "TIMEOUT after ${TEST_TIMEOUT}s" >>"$log"
+    echo "# $(( $(date +%s) - start ))s" >>"$log"
+    count_result "$name" "$log" "$rc"
+}
+
+pyrun() {  # python tests use the venv with tests/requirements.txt when there is one
+    if [ -x "$ROOT/tests/.venv/bin/python" ]; then "$ROOT/tests/.venv/bin/python" "$@"; else python3 "$@"; fi
+}
+
+setup_venv() {
+    [ -f tests/requirements.txt ] || return 0
+    if [ ! -f tests/.venv/.ok ] || [ tests/requirements.txt -nt tests/.venv/.ok ]; then
+        note "setting up tests/.venv (pip install -r tests/requirements.txt)"
+        rm -rf tests/.venv
+        python3 -m venv tests/.venv && tests/.venv/bin/pip install -q -r tests/requirements.txt \
+            && touch tests/.venv/.ok || note "WARNING: pip install failed; python tests may fail"
+    fi
+}
+
+run_suite() {  # run_suite BUILD_DIR BINARY LABEL
+    local build=$1 bin=$2 label=$3 t name corpus
+    export WW="$ROOT/$bin"
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] && [ -f "$t" ] || continue
+        run_one "$label/unit/$(basename "$t")" "$t"
+    done
+    for t in "$build"/fuzz-replay/fuzz_*; do
+        [ -x "$t" ] && [ -f "$t" ] || continue
+        name=$(basename "$t"); corpus=tests/fuzz/corpus/$name
+        [ -d "$corpus" ] || { note "WARN $name has no corpus"; continue; }
+        run_one "$label/fuzz-replay/$name" "$t" "$corpus"
+    done
+    for t in tests/integration/*.sh tests/integration/*.py; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        case $(basename "$t") in kafka_*|_*) continue ;; esac
+        case $t in *.py) run_one "$label/integration/$(basename "$t")" pyrun "$t" ;;
+                   *)    run_one "$label/integration/$(basename "$t")" "$t" ;; esac
+    done
+}
+
+setup_venv
+note "== tests (gcc, -O2)"
+run_suite build bin/wirewatch plain
+
+# Kafka tests: a real single-node broker (deploy/dev/kafka.sh), stopped on any exit.
+if ls tests/integration/kafka_* >/dev/null 2>&1 && [ -x deploy/dev/kafka.sh ] && [ "${WW_SKIP_KAFKA:-0}" != 1 ]; then
+    note "== kafka tests (real broker)"
+    KAFKA_STATE=$(mktemp -d /tmp/ww-kafka.XXXXXX)
+    trap 'deploy/dev/kafka.sh stop "$KAFKA_STATE" >/dev/null 2>&1' EXIT
+    if KAFKA_BOOTSTRAP=$(deploy/dev/kafka.sh start "$KAFKA_STATE" 2>"$LOGS/kafka-start.log"); then
+        export KAFKA_BOOTSTRAP KAFKA_STATE
+        export WW="$ROOT/bin/wirewatch"
+        for t in tests/integration/kafka_*; do
+            [ -f "$t" ] && [ -x "$t" ] || continue
+            case $t in *.py) run_one "kafka/$(basename "$t")" pyrun "$t" ;;
+                       *)    run_one "kafka/$(basename "$t")" "$t" ;; esac
+        done
+    else
+        FAILED=$((FAILED + 1)); FAILED_NAMES+=("kafka/broker-start")
+        note "FAIL kafka broker did not start:"; tail -n 40 "$LOGS/kafka-start.log" | sed 's/^/    | /'
+    fi
+    deploy/dev/kafka.sh stop "$KAFKA_STATE" >/dev/null 2>&1; trap - EXIT
+fi
+
+if [ "${WW_SKIP_SAN:-0}" != 1 ]; then
+    note "== tests again under SANITIZER=address,undefined"
+    if make --no-print-directory test-san >"$LOGS/build-san.log" 2>&1; then
+        export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+        export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+        run_suite build-san bin/wirewatch-san san
+    else
+        FAILED=$((FAILED + 1)); FAILED_NAMES+=("san/build")
+        note "FAIL sanitizer build:"; tail -n 40 "$LOGS/build-san.log" | sed 's/^/    | /'
+    fi
+fi
+
+[ ${#FAILED_NAMES[@]} -gt 0 ] && note "failed: ${FAILED_NAMES[*]}"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

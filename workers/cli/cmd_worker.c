@@ -1,0 +1,95 @@
+/* `wirewatch fetch|parse|classify`: one stage as a long-running worker. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "wirewatch/cli.h"
+#include "wirewatch/log.h"
+#include "wirewatch/worker.h"
+
+static void usage(const char *stage) {
+    fprintf(stderr,
+            "usage: wirewatch %s --in ENDPOINT --out ENDPOINT [OPTIONS]\n"
+            "  --in EP            input endpoint\n"
+            "  --out EP           main output endpoint\n"
+            "  --status EP        status events (one terminal event per URL/document)\n"
+            "  --dead-letter EP   inputs that could not be processed, with the reason\n"
+            "  --discovered EP    fetch: article URLs found in feeds and sitemaps\n"
+            "  --alerts EP        classify: documents routed by watch-list rules\n"
+            "  --config FILE      JSON config (docs/config.md)\n"
+            "  --set KEY=VALUE    override one config key (repeatable)\n"
+            "  --allow-private    fetch: allow loopback/private addresses\n"
+            "  --log-level LVL    error|warn|info|debug\n"
+            "  --print-config     print the effective config with every key's doc, exit\n",
+            stage);
+}
+
+int ww_cmd_worker(int argc, char **argv) {
+    const char *name = argv[0];
+    const ww_stage_ops *stage = strcmp(name, "fetch") == 0   ? &ww_fetch_stage
+                                : strcmp(name, "parse") == 0 ? &ww_parse_stage
+                                                             : &ww_classify_stage;
+    static const struct option opts[] = {
+        {"in", required_argument, 0, 'i'},         {"out", required_argument, 0, 'o'},
+        {"status", required_argument, 0, 's'},     {"dead-letter", required_argument, 0, 'd'},
+        {"discovered", required_argument, 0, 'D'}, {"alerts", required_argument, 0, 'a'},
+        {"config", required_argument, 0, 'c'},     {"set", required_argument, 0, 'S'},
+        {"allow-private", no_argument, 0, 'P'},    {"log-level", required_argument, 0, 'l'},
+        {"print-config", no_argument, 0, 'p'},     {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    ww_worker_opts wo = {.stage = stage};
+    ww_cli_common c = {0};
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i': wo.in_uri = optarg; break;
+        case 'o': wo.out_uri[WW_OUT_MAIN] = optarg; break;
+        case 's': wo.out_uri[WW_OUT_STATUS] = optarg; break;
+        case 'd': wo.out_uri[WW_OUT_DEAD] = optarg; break;
+        case 'D': wo.out_uri[WW_OUT_DISCOVERED] = optarg; break;
+        case 'a': wo.out_uri[WW_OUT_ALERTS] = optarg; break;
+        case 'c': c.config_path = optarg; break;
+        case 'S':
+            if (c.n_sets < 64) c.sets[c.n_sets++] = optarg;
+            break;
+        case 'P': c.allow_private = 1; break;
+        case 'l': c.log_level = optarg; break;
+        case 'p': c.print_config = 1; break;
+        case 'h': usage(name); return 0;
+        default: usage(name); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "wirewatch %s: unexpected argument \"%s\"\n", name, argv[optind]);
+        return 2;
+    }
+    ww_config *cfg = ww_cli_load_config(&c);
+    if (!cfg) return 2;
+    if (c.print_config) {
+        char *s = ww_config_dump(cfg, 1);
+        if (s) puts(s);
+        free(s);
+        ww_config_destroy(cfg);
+        return 0;
+    }
+    if (!wo.in_uri || !wo.out_uri[WW_OUT_MAIN]) {
+        usage(name);
+        ww_config_destroy(cfg);
+        return 2;
+    }
+    static _Atomic int stop, reload;
+    ww_cli_signals(&stop, &reload);
+    wo.cfg = cfg;
+    wo.stop = &stop;
+    wo.reload = &reload;
+    wo.zmq_ctx = zmq_ctx_new();
+    char err[512] = "";
+    int rc = ww_worker_run(&wo, NULL, err, sizeof err);
+    if (rc) fprintf(stderr, "wirewatch %s: %s\n", name, err);
+    zmq_ctx_term(wo.zmq_ctx);
+    ww_config_destroy(cfg);
+    return rc ? 1 : 0;
+}

@@ -1,0 +1,368 @@
+/* The worker loop (see worker.h): reads input, hands jobs to the stage, delivers what
+ * the stage emits, and acknowledges an input only once it is done AND every output it
+ * produced was delivered.  Single-threaded per worker: delivery callbacks run from
+ * ww_endpoint_poll/send on this thread, so job counters need no locks. */
+#include "wirewatch/worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wirewatch/endpoint.h"
+#include "wirewatch/error.h"
+#include "wirewatch/log.h"
+#include "wirewatch/message.h"
+#include "endpoint_kafka.h"
+
+const ww_config_key ww_runtime_config_keys[] = {
+    {"worker.max_message_bytes", WW_CFG_INT, "16777216",
+     "Largest input message accepted; larger ones are dead-lettered as oversized."},
+    {"worker.max_open_jobs", WW_CFG_INT, "10000",
+     "Inputs in flight (in the stage or awaiting output delivery) before the worker "
+     "stops reading input: bounds memory when outputs are slow."},
+    {"worker.shutdown_timeout_ms", WW_CFG_INT, "30000",
+     "On SIGTERM: how long to finish in-flight work and flush outputs before exiting."},
+    {"zmq.hwm", WW_CFG_INT, "1000",
+     "ZeroMQ high-water mark (messages) of every socket; a full output pauses input."},
+    {"zmq.linger_ms", WW_CFG_INT, "5000",
+     "How long closing a ZeroMQ socket waits to hand over queued messages."},
+    {"zmq.eos_count", WW_CFG_INT, "1",
+     "End-of-stream markers (one per upstream producer) a ZeroMQ input waits for "
+     "before it ends."},
+    {"log.level", WW_CFG_STR, "\"info\"", "error, warn, info or debug."},
+    {"worker.txn_interval_ms", WW_CFG_INT, "200",
+     "With kafka.transactional.id (exactly-once): how often the worker ends a batch: "
+     "stops taking input, lets in-flight work finish and commits the transaction with "
+     "the input offsets."},
+    {NULL, 0, NULL, NULL},
+};
+
+#define MAX_COUNTERS 64
+
+typedef struct worker {
+    const ww_worker_opts *o;
+    const ww_stage_ops *st;
+    void *ctx;
+    ww_endpoint *in;
+    ww_endpoint *out[WW_OUT__COUNT];
+    ww_worker_stats *stats;
+    ww_worker_stats own_stats;
+    long long in_stage;  /* submitted, not yet done */
+    long long open_jobs; /* not yet acknowledged */
+    int fatal;
+    int stopping;
+    char fatal_err[256];
+    const char *counter_names[MAX_COUNTERS];
+    _Atomic long long counters[MAX_COUNTERS];
+} worker;
+
+struct ww_job {
+    worker *w;
+    ww_in_msg msg;
+    int pending; /* outputs not yet delivered */
+    int done;
+    int failed;
+};
+
+const uint8_t *ww_job_data(const ww_job *job, size_t *len) {
+    *len = job->msg.len;
+    return job->msg.data;
+}
+const char *ww_job_key(const ww_job *job) { return job->msg.key ? job->msg.key : ""; }
+const char *ww_job_trace_id(const ww_job *job) {
+    return job->msg.trace_id ? job->msg.trace_id : "";
+}
+
+static void job_complete(ww_job *job) {
+    worker *w = job->w;
+    if (!job->failed) {
+        ww_endpoint_release(w->in, &job->msg);
+    } else {
+        /* An output failed for good.  Not acknowledging the input keeps its offset
+         * uncommitted; the worker stops so a restart re-delivers it (at-least-once). */
+        if (!w->fatal) {
+            w->fatal = 1;
+            snprintf(w->fatal_err, sizeof w->fatal_err,
+                     "an output of input %s:%d:%lld could not be delivered; stopping so "
+                     "the input is re-delivered",
+                     job->msg.topic, job->msg.partition, (long long)job->msg.offset);
+        }
+        ww_endpoint_abandon(w->in, &job->msg);
+    }
+    w->open_jobs--;
+    atomic_store(&w->stats->in_flight, w->open_jobs);
+    free(job);
+}
+
+static void on_delivered(void *opaque, int err) {
+    ww_job *job = opaque;
+    if (err) {
+        job->failed = 1;
+        job->w->stats->delivery_failed++;
+        WW_ERROR(job->w->st->name, "delivery failed: %s", ww_strerror(err));
+    }
+    if (--job->pending == 0 && job->done) job_complete(job);
+}
+
+void ww_job_done(ww_job *job) {
+    worker *w = job->w;
+    job->done = 1;
+    w->in_stage--;
+    if (job->pending == 0) job_complete(job);
+}
+
+void ww_job_count(ww_job *job, const char *counter, long long delta) {
+    worker *w = job->w;
+    for (int i = 0; i < MAX_COUNTERS; i++) {
+        if (!w->counter_names[i]) w->counter_names[i] = counter;
+        if (w->counter_names[i] == counter || strcmp(w->counter_names[i], counter) == 0) {
+            w->counters[i] += delta;
+            return;
+        }
+    }
+}
+
+int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg) {
+    worker *w = job->w;
+    if (out < 0 || out >= WW_OUT__COUNT) return WW_EINVAL;
+    ww_endpoint *ep = w->out[out];
+    if (!ep) {
+        w->stats->dropped[out]++;
+        return 0;
+    }
+    job->pending++;
+    int64_t deadline = 0;
+    for (;;) {
+        int rc = ww_endpoint_send(ep, key, msg, ww_job_trace_id(job), on_delivered, job);
+        if (rc == 0) break;
+        if (rc != WW_EAGAIN) {
+            job->pending--;
+            job->failed = 1;
+            w->stats->delivery_failed++;
+            WW_ERROR(w->st->name, "sending to %s failed: %s", ww_endpoint_uri(ep),
+                     ww_strerror(rc));
+            return rc;
+        }
+        /* Output full: wait here (the stage, and so the input, waits too). */
+        w->stats->backpressure_waits++;
+        ww_endpoint_poll(ep, 10);
+        if (w->stopping || (w->o->stop && atomic_load(w->o->stop))) {
+            int64_t now = ww_mono_us();
+            if (!deadline)
+                deadline = now + ww_config_int(w->o->cfg, "worker.shutdown_timeout_ms") * 1000;
+            if (now > deadline) {
+                job->pending--;
+                job->failed = 1;
+                return WW_ETIMEDOUT;
+            }
+        }
+    }
+    w->stats->out[out]++;
+    return 0;
+}
+
+int ww_job_dead_letter(ww_job *job, int code, const char *detail) {
+    worker *w = job->w;
+    w->stats->dead_lettered++;
+    WW_WARN(w->st->name, "dead letter (%s) from %s:%d:%lld: %s", ww_errname(code),
+            job->msg.topic ? job->msg.topic : "", job->msg.partition,
+            (long long)job->msg.offset, detail ? detail : ww_strerror(code));
+    Wirewatch__V1__DeadLetter dl = WIREWATCH__V1__DEAD_LETTER__INIT;
+    dl.stage = (char *)w->st->name;
+    dl.reason = (char *)ww_errname(code);
+    dl.detail = (char *)(detail ? detail : ww_strerror(code));
+    dl.source_topic = (char *)(job->msg.topic ? job->msg.topic : "");
+    dl.source_partition = job->msg.partition;
+    dl.source_offset = job->msg.offset;
+    dl.original.data = (uint8_t *)job->msg.data;
+    dl.original.len = job->msg.len;
+    dl.schema = (char *)(w->st->in_type ? w->st->in_type->name : "");
+    dl.at_us = ww_now_us();
+    return ww_job_emit(job, WW_OUT_DEAD, ww_job_key(job), &dl.base);
+}
+
+static int open_all(worker *w, char *err, size_t errlen) {
+    const ww_worker_opts *o = w->o;
+    static const ProtobufCMessageDescriptor *const fixed[WW_OUT__COUNT] = {
+        [WW_OUT_DEAD] = &wirewatch__v1__dead_letter__descriptor,
+        [WW_OUT_STATUS] = &wirewatch__v1__status_event__descriptor,
+        [WW_OUT_DISCOVERED] = &wirewatch__v1__fetch_request__descriptor,
+        [WW_OUT_ALERTS] = &wirewatch__v1__classified__descriptor,
+    };
+    for (int i = 0; i < WW_OUT__COUNT; i++) {
+        if (!o->out_uri[i]) continue;
+        const ProtobufCMessageDescriptor *t = i == WW_OUT_MAIN ? w->st->out_type : fixed[i];
+        w->out[i] = ww_endpoint_open(o->out_uri[i], WW_EP_OUT, t, o->cfg, o->zmq_ctx,
+                                     w->st->name, err, errlen);
+        if (!w->out[i]) return WW_EINVAL;
+    }
+    w->in = ww_endpoint_open(o->in_uri, WW_EP_IN, w->st->in_type, o->cfg, o->zmq_ctx,
+                             w->st->name, err, errlen);
+    return w->in ? 0 : WW_EINVAL;
+}
+
+static void handle_input(worker *w, ww_in_msg *m) {
+    ww_job *job = calloc(1, sizeof *job);
+    if (!job) {
+        /* cannot even track it: leave it unacknowledged and stop */
+        w->fatal = 1;
+        snprintf(w->fatal_err, sizeof w->fatal_err, "out of memory");
+        return;
+    }
+    job->w = w;
+    job->msg = *m;
+    w->stats->in++;
+    w->open_jobs++;
+    w->in_stage++;
+    atomic_store(&w->stats->in_flight, w->open_jobs);
+    if (m->decode_error) {
+        ww_job_dead_letter(job, m->decode_error, m->error_detail);
+        ww_job_done(job);
+        return;
+    }
+    w->st->submit(w->ctx, job);
+}
+
+static void poll_outputs(worker *w, int timeout_ms) {
+    int waited = 0;
+    for (int i = 0; i < WW_OUT__COUNT; i++) {
+        if (!w->out[i]) continue;
+        ww_endpoint_poll(w->out[i], waited ? 0 : timeout_ms);
+        waited = 1;
+    }
+    if (w->in) ww_endpoint_poll(w->in, 0);
+}
+
+int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
+                  size_t errlen) {
+    worker *w = calloc(1, sizeof *w);
+    if (!w) return WW_ENOMEM;
+    w->o = o;
+    w->st = o->stage;
+    w->stats = stats ? stats : &w->own_stats;
+    int rc = 0;
+    w->ctx = w->st->create(o->cfg, err, errlen);
+    if (!w->ctx) {
+        rc = WW_EINVAL;
+        goto out;
+    }
+    if ((rc = open_all(w, err, errlen))) goto out;
+    /* Kafka exactly-once (endpoint_kafka.h): outputs share one transactional producer;
+     * batches are committed below together with the input offsets. */
+    ww_endpoint *txn_out = ww__kafka_txn_enabled(w->out[WW_OUT_MAIN]) ? w->out[WW_OUT_MAIN]
+                                                                       : NULL;
+    int64_t txn_every = 0, txn_last = ww_mono_us();
+    if (txn_out) {
+        ww__kafka_txn_bind(txn_out, w->in);
+        txn_every = ww_config_int(o->cfg, "worker.txn_interval_ms") * 1000;
+    }
+    WW_INFO(w->st->name, "worker started: in %s, out %s", o->in_uri,
+            o->out_uri[WW_OUT_MAIN] ? o->out_uri[WW_OUT_MAIN] : "(none)");
+
+    long long max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
+    int input_ended = 0, paused = 0;
+    int64_t deadline = 0;
+    for (;;) {
+        if (!w->stopping && o->stop && atomic_load(o->stop)) {
+            w->stopping = 1;
+            deadline = ww_mono_us() + ww_config_int(o->cfg, "worker.shutdown_timeout_ms") * 1000;
+            WW_INFO(w->st->name, "stopping: draining %lld in-flight input(s)", w->open_jobs);
+        }
+        if (o->reload && atomic_exchange(o->reload, 0) && w->st->reload) {
+            char rerr[256] = "";
+            if (w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr) == 0)
+                WW_INFO(w->st->name, "reloaded");
+            else
+                WW_ERROR(w->st->name, "reload refused, keeping the old state: %s", rerr);
+        }
+        int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
+        int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
+                       w->open_jobs < max_open;
+        /* exactly-once: when a batch is due, take no input until it is committed (not
+         * a pause: that would drop what the consumer has already fetched) */
+        int txn_due = txn_out && ww_mono_us() - txn_last >= txn_every;
+        if (can_take != !paused) {
+            /* Backpressure: stop fetching input while outputs or the stage are full. */
+            ww_endpoint_pause(w->in, !can_take);
+            paused = !can_take;
+        }
+        if (can_take && !txn_due) {
+            ww_in_msg m;
+            int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
+            int r = ww_endpoint_recv(w->in, &m, t);
+            if (r == 1) {
+                handle_input(w, &m);
+            } else if (r == WW_EEOF) {
+                input_ended = 1;
+                WW_DEBUG(w->st->name, "input ended");
+            } else if (r < 0) {
+                if (ww_err_retryable(r)) {
+                    WW_WARN(w->st->name, "input %s: %s; retrying", o->in_uri, ww_strerror(r));
+                    struct timespec ts = {0, 100 * 1000000};
+                    nanosleep(&ts, NULL);
+                } else {
+                    w->fatal = 1;
+                    snprintf(w->fatal_err, sizeof w->fatal_err, "input %s: %s", o->in_uri,
+                             ww_strerror(r));
+                }
+            }
+        }
+        int busy_wait = !can_take || txn_due ? 10 : 0;
+        if (w->st->poll && w->in_stage > 0)
+            w->st->poll(w->ctx, busy_wait);
+        else if (busy_wait)
+            poll_outputs(w, busy_wait);
+        poll_outputs(w, 0);
+        if (txn_due && w->open_jobs == 0 && w->in_stage == 0 && !w->fatal) {
+            int tr = ww__kafka_txn_commit(txn_out, w->in, 30000);
+            if (tr == WW_ETRANSPORT && !ww_endpoint_ready(txn_out)) {
+                w->fatal = 1;
+                snprintf(w->fatal_err, sizeof w->fatal_err, "kafka transaction failed");
+            } else if (tr) {
+                WW_WARN(w->st->name, "transaction not committed (%s); its inputs will be "
+                        "consumed again", ww_strerror(tr));
+            }
+            txn_last = ww_mono_us();
+        }
+        if (w->fatal && w->in_stage == 0) break;
+        if ((input_ended || w->stopping || w->fatal) && w->in_stage == 0 && w->open_jobs == 0)
+            break;
+        if (w->stopping && ww_mono_us() > deadline) {
+            WW_WARN(w->st->name, "shutdown deadline passed with %lld input(s) in flight; "
+                    "they stay unacknowledged", w->open_jobs);
+            break;
+        }
+    }
+    if (input_ended && !w->fatal && w->out[WW_OUT_MAIN]) ww_endpoint_send_eos(w->out[WW_OUT_MAIN]);
+    int flush_ms = (int)ww_config_int(o->cfg, "worker.shutdown_timeout_ms");
+    for (int i = 0; i < WW_OUT__COUNT; i++) {
+        if (!w->out[i]) continue;
+        int left = ww_endpoint_flush(w->out[i], flush_ms);
+        if (left > 0) {
+            WW_ERROR(w->st->name, "%d message(s) to %s not delivered at shutdown", left,
+                     ww_endpoint_uri(w->out[i]));
+            if (!w->fatal) {
+                w->fatal = 1;
+                snprintf(w->fatal_err, sizeof w->fatal_err, "undelivered output at shutdown");
+            }
+        }
+    }
+    if (txn_out && !w->fatal && ww__kafka_txn_commit(txn_out, w->in, flush_ms) != 0) {
+        w->fatal = 1;
+        snprintf(w->fatal_err, sizeof w->fatal_err, "last kafka transaction not committed");
+    }
+    if (w->fatal) {
+        rc = ww_seterr(err, errlen, WW_ETRANSPORT, "%s", w->fatal_err);
+        WW_ERROR(w->st->name, "%s", w->fatal_err);
+    }
+    WW_INFO(w->st->name, "worker stopped: in %lld, out %lld, dead-lettered %lld",
+            (long long)w->stats->in, (long long)w->stats->out[WW_OUT_MAIN],
+            (long long)w->stats->dead_lettered);
+out:
+    ww_endpoint_close(w->in); /* commits stored offsets */
+    for (int i = 0; i < WW_OUT__COUNT; i++) ww_endpoint_close(w->out[i]);
+    if (w->ctx) w->st->destroy(w->ctx);
+    free(w);
+    return rc;
+}
