@@ -66,6 +66,32 @@ PY
 [ $? = 0 ] || fails=$((fails + 1))
 n=$((n + 9))
 
+# a trained model adds labels with source "model" beside the rules
+python3 - "$tmp" <<'PY'
+import json, random, sys
+r = random.Random(5)
+W = {"medtop:15000000": "goal match striker league coach stadium penalty cup".split(),
+     "medtop:04000000": "bank rates shares profit market dollar inflation bond".split()}
+with open(sys.argv[1] + "/train.jsonl", "w") as f:
+    for i in range(200):
+        t = sorted(W)[i % 2]
+        w = [r.choice(W[t]) if r.random() < 0.6 else r.choice("the a of and to".split()) for _ in range(20)]
+        f.write(json.dumps({"id": str(i), "title": w[0], "text": " ".join(w[1:]), "labels": [t]}) + "\n")
+PY
+"$WW" train --data "$tmp/train.jsonl" --model "$tmp/m.bin" >/dev/null 2>&1
+timeout 60 "$WW" classify --in "file:$tmp/in.jsonl" --out "file:$tmp/outm.jsonl" \
+    --set "classify.model=$tmp/m.bin" 2>/dev/null
+python3 - "$tmp/outm.jsonl" <<'PY'
+import json, sys
+docs = {d["id"]: d for d in map(json.loads, open(sys.argv[1]))}
+d2 = docs["d2"]
+m = [l for l in d2["labels"] if l.get("source") == "model"]
+ok = (m and m[0]["code"] == "medtop:15000000" and m[0]["name"] == "sport"
+      and d2.get("model_version") and any(l.get("source") == "rules" for l in d2["labels"]))
+sys.exit(0 if ok else 1)
+PY
+ok $? "model labels (source model, IPTC name, model_version) beside rule labels"
+
 # a broken watch-list is refused, naming the file
 echo '{"name": "w", "version": "1", "topics": [], "colour": 1}' >"$tmp/bad.json"
 timeout 30 "$WW" classify --in "file:$tmp/in.jsonl" --out "file:$tmp/out2.jsonl" \

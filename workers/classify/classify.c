@@ -22,13 +22,8 @@
 #include "matcher.h"
 #include "tokenize.h"
 #include "wirewatch/error.h"
-
-#if defined(__has_include)
-#if __has_include("wirewatch/model.h")
 #include "wirewatch/model.h"
-#define WW_HAVE_MODEL 1
-#endif
-#endif
+
 
 #define MAX_EV_CAP 64
 #define MODEL_MAX_OUT 32
@@ -73,9 +68,7 @@ struct ww_classifier {
     ww__matcher *m;
     ww__gazetteer gaz;
     char *tax_version;
-#ifdef WW_HAVE_MODEL
     ww_model *model;
-#endif
     float model_threshold;
     int max_labels, max_evidence;
 
@@ -310,16 +303,10 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
 
 model:
     if (o->model && *o->model) {
-#ifdef WW_HAVE_MODEL
         if (!(c->model = ww_model_load(o->model, sub, sizeof sub))) {
             ww_seterr(err, errlen, WW_EINVAL, "classify.model: %s", sub);
             goto out;
         }
-#else
-        ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                  "classify.model: this build has no model support (model.h missing)");
-        goto out;
-#endif
     }
     ret = c;
     c = NULL;
@@ -336,9 +323,7 @@ out:
 void ww_classifier_free(ww_classifier *c) {
     if (!c)
         return;
-#ifdef WW_HAVE_MODEL
     ww_model_free(c->model);
-#endif
     ww__toks_free(&c->text);
     ww__toks_free(&c->title);
     free(c->hits);
@@ -364,12 +349,7 @@ void ww_classifier_free(ww_classifier *c) {
 const char *ww_classifier_taxonomy_version(const ww_classifier *c) { return c->tax_version; }
 
 const char *ww_classifier_model_version(const ww_classifier *c) {
-#ifdef WW_HAVE_MODEL
-    if (c->model)
-        return ww_model_version(c->model);
-#endif
-    (void)c;
-    return "";
+    return c->model ? ww_model_version(c->model) : "";
 }
 
 size_t ww_classifier_phrases(const ww_classifier *c) { return ww__matcher_phrases(c->m); }
@@ -762,7 +742,6 @@ static int build_entities(ww_classifier *c, const char *text, Wirewatch__V1__Cla
     return 0;
 }
 
-#ifdef WW_HAVE_MODEL
 static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
                         Wirewatch__V1__Classified *out) {
     if (!c->model)
@@ -780,6 +759,8 @@ static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
     int n = ww_model_predict(c->model, buf, tl + 1 + xl, pred, MODEL_MAX_OUT,
                              c->model_threshold);
     free(buf);
+    if (n < 0)
+        return n;
     for (int i = 0; i < n; i++) {
         const char *name = pred[i].label;
         int k = ww_taxonomy_find(c->tax[0], pred[i].label);
@@ -793,7 +774,6 @@ static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
     }
     return 0;
 }
-#endif
 
 static int copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
                     const char *tax_version, const char *model_version) {
@@ -857,10 +837,8 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
     score(c);
     if ((rc = build_labels(c, text, out)) || (rc = build_entities(c, text, out)))
         goto out;
-#ifdef WW_HAVE_MODEL
     if ((rc = model_labels(c, doc, out)))
         goto out;
-#endif
     for (size_t r = 0; r < c->nroutes && !*alert; r++)
         for (size_t k = 0; k < out->n_labels; k++)
             if (strcmp(out->labels[k]->code, c->routes[r].label) == 0 &&
