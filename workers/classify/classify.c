@@ -15,11 +15,13 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gazetteer.h"
 #include "matcher.h"
+#include "persons.h"
 #include "tokenize.h"
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
@@ -81,6 +83,7 @@ struct ww_classifier {
     ww_model *model;
     float model_threshold;
     int max_labels, max_evidence;
+    int no_entities; /* classify.entities off: no gazetteer, no persons */
 
     /* per-document scratch (this is why a classifier is one per thread) */
     tstate *st;
@@ -292,6 +295,7 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     }
 
     /* entities */
+    c->no_entities = o->no_entities;
     if (o->no_entities)
         goto model;
     if (ww__gaz_add_countries(&c->gaz, c->m, (const char *)ww__data_iso3166,
@@ -773,6 +777,64 @@ static int build_entities(ww_classifier *c, const char *text, Wirewatch__V1__Cla
     return 0;
 }
 
+/* Persons named after a title (persons.c), merged with the gazetteer's entities. */
+typedef struct {
+    ww_classifier *c;
+    const char *text;
+    Wirewatch__V1__Classified *out;
+} person_ctx;
+
+static int on_person(void *arg, size_t first, size_t ntok) {
+    person_ctx *p = arg;
+    const ww__toks *t = &p->c->text;
+    Wirewatch__V1__Span *sp = make_span(p->text, t, first, ntok);
+    if (!sp)
+        return WW_ENOMEM;
+    Wirewatch__V1__Entity *e = NULL;
+    for (size_t k = 0; k < p->out->n_entities && !e; k++)
+        if (strcmp(p->out->entities[k]->name, sp->text) == 0)
+            e = p->out->entities[k];
+    if (!e) {
+        Wirewatch__V1__Entity **v =
+            realloc(p->out->entities, (p->out->n_entities + 1) * sizeof *v);
+        if (!v || !(e = malloc(sizeof *e))) {
+            if (v)
+                p->out->entities = v;
+            protobuf_c_message_free_unpacked(&sp->base, NULL);
+            return WW_ENOMEM;
+        }
+        p->out->entities = v;
+        wirewatch__v1__entity__init(e);
+        p->out->entities[p->out->n_entities++] = e;
+        e->type = strdup("person");
+        e->name = strdup(sp->text);
+        size_t n = strlen(sp->text);
+        e->id = malloc(n + 8);
+        e->spans = calloc((size_t)p->c->max_evidence, sizeof *e->spans);
+        if (!e->type || !e->name || !e->id || !e->spans) {
+            protobuf_c_message_free_unpacked(&sp->base, NULL);
+            return WW_ENOMEM;
+        }
+        memcpy(e->id, "person:", 7);
+        for (size_t k = 0; k <= n; k++)
+            e->id[7 + k] = sp->text[k] == ' ' ? '-' : (char)tolower((unsigned char)sp->text[k]);
+    } else if (strcmp(e->type, "person") != 0) {
+        protobuf_c_message_free_unpacked(&sp->base, NULL);
+        return 0; /* the gazetteer knows this name as something else */
+    }
+    if (e->n_spans >= (size_t)p->c->max_evidence) {
+        protobuf_c_message_free_unpacked(&sp->base, NULL);
+        return 0;
+    }
+    e->spans[e->n_spans++] = sp;
+    return 0;
+}
+
+static int build_persons(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
+    person_ctx p = {c, text, out};
+    return ww__find_persons(text, &c->text, on_person, &p);
+}
+
 static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
                         Wirewatch__V1__Classified *out) {
     if (!c->model)
@@ -867,6 +929,8 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
     if (c->oom)
         goto out;
     if ((rc = build_labels(c, text, out)) || (rc = build_entities(c, text, out)))
+        goto out;
+    if (!c->no_entities && (rc = build_persons(c, text, out)))
         goto out;
     if ((rc = model_labels(c, doc, out)))
         goto out;
