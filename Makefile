@@ -26,7 +26,8 @@ DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libcurl4-openssl-dev libssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
               libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
-              maven default-jre-headless nginx-light curl openssl fasttext prometheus chromium python3-yaml
+              maven default-jre-headless nginx-light curl jq openssl fasttext prometheus chromium \
+              python3-yaml
 DEB_BENCH  := wrk python3-readability python3-sklearn time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
