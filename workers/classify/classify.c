@@ -790,6 +790,15 @@ static int on_person(void *arg, size_t first, size_t ntok) {
     Wirewatch__V1__Span *sp = make_span(p->text, t, first, ntok);
     if (!sp)
         return WW_ENOMEM;
+    /* a name the gazetteer already matched here ("Minister Chen" alias) is not new */
+    for (size_t k = 0; k < p->out->n_entities; k++) {
+        const Wirewatch__V1__Entity *g = p->out->entities[k];
+        for (size_t j = 0; j < g->n_spans; j++)
+            if (sp->start < g->spans[j]->end && g->spans[j]->start < sp->end) {
+                protobuf_c_message_free_unpacked(&sp->base, NULL);
+                return 0;
+            }
+    }
     Wirewatch__V1__Entity *e = NULL;
     for (size_t k = 0; k < p->out->n_entities && !e; k++)
         if (strcmp(p->out->entities[k]->name, sp->text) == 0)
