@@ -174,6 +174,18 @@ bench-classify: build
 	@$(MAKE) --no-print-directory deps-bench
 	@tests/bench/bench-classify.sh $(BENCH) $(WW)
 
+# --- reliability (issue 8): soak and chaos over a real broker they start -----------
+# make soak [SOAK_DOCS=1000000]: documents through three worker processes over Kafka,
+#   throughput and RSS per worker every 10 s, RSS at the end within 10% of warm-up.
+# make chaos [ROUNDS=3] [CHAOS_DOCS=600]: kill -9 / broker restart at random times,
+#   per round inputs, outputs, missing (must be 0), duplicates (0 with transactions).
+.PHONY: soak chaos
+soak: build
+	@tests/soak/soak.sh $(or $(SOAK_DOCS),1000000)
+chaos: build
+	@tests/soak/chaos.sh $(or $(ROUNDS),3) $(or $(CHAOS_DOCS),600)
+# --- end reliability ---------------------------------------------------------------
+
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 

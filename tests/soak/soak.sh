@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Soak: DOCS documents (default 1,000,000) through fetch -> parse -> classify as three
+# separate worker processes over a real Kafka broker started here (deploy/dev/kafka.sh).
+#
+#   tests/soak/soak.sh [DOCS]        (make soak [SOAK_DOCS=N])
+#
+# Input: FetchRequests (SEED) of file:// URLs of SOAK_FILES (300) small generated news
+# pages, repeated until DOCS requests are written; seeds are not deduplicated by
+# default (fetch.dedupe_seeds=false), so every repeat is fetched, parsed and classified.
+# All requests are produced up front: the backlog lives in Kafka, and each worker keeps
+# at most worker.max_open_jobs in flight, so worker memory must stay flat.
+#
+# Every SOAK_INTERVAL (10) s it prints documents out of classify (sum of the end
+# offsets of the classified topic), the rate in that interval and the RSS of each
+# worker.  At the end: documents, duration, mean throughput, RSS after warm-up (the
+# first sample at or after SOAK_WARMUP_S = 60 s) and at the end per worker; it fails
+# when a worker's end RSS exceeds its warm-up RSS by more than 10 %, when a worker
+# died, or when DOCS were not out within SOAK_MAX_S (default 7200) s — then it says
+# how far it got.
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+DOCS=${1:-${SOAK_DOCS:-1000000}}
+FILES=${SOAK_FILES:-300}
+INTERVAL=${SOAK_INTERVAL:-10}
+WARMUP_S=${SOAK_WARMUP_S:-60}
+MAX_S=${SOAK_MAX_S:-7200}
+WW=${WW:-$ROOT/bin/wirewatch}
+[ -x "$WW" ] || { echo "soak: $WW not built (make build)"; exit 2; }
+
+T=$(mktemp -d /tmp/ww-soak.XXXXXX)
+PIDS=()
+BROKER_UP=0
+cleanup() {
+    local p
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+    sleep 1
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done
+    [ "$BROKER_UP" = 1 ] && deploy/dev/kafka.sh stop "$T/kafka" >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -n "${KAFKA_BOOTSTRAP:-}" ]; then
+    B=$KAFKA_BOOTSTRAP   # a broker the caller runs
+else
+    B=$(deploy/dev/kafka.sh start "$T/kafka" 2>"$T/broker.log") || {
+        echo "soak: the broker did not start"; tail -n 20 "$T/broker.log"; exit 2; }
+    BROKER_UP=1
+fi
+RUN=soak-$(date +%s)-$$
+R=requests-$RUN P=pages-$RUN D=docs-$RUN C=classified-$RUN
+echo "# soak: $DOCS documents, broker $B, topics *-$RUN"
+
+# The pages: a few hundred distinct small articles on a handful of topics.
+mkdir -p "$T/pages"
+python3 - "$FILES" "$T/pages" <<'PY'
+import sys
+n, d = int(sys.argv[1]), sys.argv[2]
+topics = [
+    "The parliament voted on the election law after the prime minister and the opposition "
+    "leader debated the government budget and the finance minister answered questions.",
+    "An oil spill in the harbour harmed wildlife; environmental groups and the coast guard "
+    "cleaned the beaches while fishermen waited for the pollution to clear.",
+    "The central bank raised its interest rate to fight inflation, and the stock market fell "
+    "as investors sold shares of banks and technology companies.",
+    "The football club won the championship final after extra time; the coach praised the "
+    "goalkeeper and thousands of supporters celebrated in the stadium.",
+    "Researchers at the university published a study on a new vaccine; the health ministry "
+    "said hospitals would receive the first doses next month.",
+]
+with open(f"{d}/urls.txt", "w") as urls:
+    for i in range(n):
+        a, b = topics[i % len(topics)], topics[(i * 7 + 1) % len(topics)]
+        with open(f"{d}/p{i:04d}.html", "w") as f:
+            f.write(f"<html><head><title>Story {i}</title>"
+                    f"<meta name=\"author\" content=\"Reporter {i % 17}\"></head><body>"
+                    f"<nav><a href=\"/\">Home</a> <a href=\"/world\">World</a></nav><article>"
+                    f"<h1>Story {i}: a day of news</h1><p>{a} Report number {i}.</p>"
+                    f"<p>{b}</p><p>{a} Officials gave more details on day {i % 31}.</p>"
+                    f"</article><footer>Copyright</footer></body></html>\n")
+        urls.write(f"file://{d}/p{i:04d}.html\n")
+PY
+
+# Topics first (a metadata request auto-creates them with the broker's default
+# partitions), so the workers are assigned at once.
+for t in "$R" "$P" "$D" "$C"; do
+    for _ in $(seq 1 50); do
+        kcat -L -b "$B" -t "$t" 2>/dev/null | grep -q "partition 0," && break
+        sleep 0.2
+    done
+done
+
+common=(--set log.level=warn --set http.listen=)
+"$WW" fetch --in "kafka://$B/$R?group=f-$RUN" --out "kafka://$B/$P" "${common[@]}" \
+    2>"$T/fetch.log" & FETCH=$!; PIDS+=($FETCH)
+"$WW" parse --in "kafka://$B/$P?group=p-$RUN" --out "kafka://$B/$D" "${common[@]}" \
+    2>"$T/parse.log" & PARSE=$!; PIDS+=($PARSE)
+"$WW" classify --in "kafka://$B/$D?group=c-$RUN" --out "kafka://$B/$C" "${common[@]}" \
+    2>"$T/classify.log" & CLASSIFY=$!; PIDS+=($CLASSIFY)
+
+# The requests, produced in the background in one kcat (protobuf written here: field 1
+# url, field 2 origin=SEED), while the workers already run.
+python3 - "$T/pages/urls.txt" "$DOCS" <<'PY' |
+import sys
+urls = [l.strip().encode() for l in open(sys.argv[1]) if l.strip()]
+n = int(sys.argv[2])
+out = sys.stdout.buffer
+def varint(v):
+    b = bytearray()
+    while True:
+        x = v & 0x7F; v >>= 7
+        b.append(x | (0x80 if v else 0))
+        if not v: return bytes(b)
+buf = []
+for i in range(n):
+    u = urls[i % len(urls)]
+    buf.append(b"\x0a" + varint(len(u)) + u + b"\x10\x01" + b"<<WW>>")
+    if len(buf) == 10000:
+        out.write(b"".join(buf)); buf = []
+out.write(b"".join(buf))
+PY
+    kcat -P -b "$B" -t "$R" -D "<<WW>>" -X linger.ms=50 -X batch.num.messages=10000 \
+        2>"$T/kcat.log" &
+PIDS+=($!)
+
+# Messages in the classified topic: sum of the partitions' end offsets.
+partitions() { kcat -L -b "$B" -t "$1" 2>/dev/null | grep -c 'partition [0-9]*,'; }
+NPART=$(partitions "$C")
+out_count() {
+    local args=() p
+    for ((p = 0; p < NPART; p++)); do args+=(-t "$C:$p:-1"); done
+    kcat -Q -b "$B" "${args[@]}" 2>/dev/null |
+        awk '/offset/ {s += $NF} END {print s + 0}'
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+
+printf '%7s %10s %9s %10s %10s %10s\n' secs documents docs/s fetch_MB parse_MB classify_MB
+start=$(date +%s); last_n=0; last_t=$start
+warm=() endrss=() died=""
+while :; do
+    sleep "$INTERVAL"
+    now=$(date +%s); el=$((now - start))
+    n=$(out_count); [ -n "$n" ] || n=$last_n
+    rf=$(rss_kb $FETCH); rp=$(rss_kb $PARSE); rc=$(rss_kb $CLASSIFY)
+    rate=$(awk -v a="$n" -v b="$last_n" -v t=$((now - last_t)) 'BEGIN {printf "%.0f", (a - b) / (t ? t : 1)}')
+    printf '%7d %10d %9s %10s %10s %10s\n' "$el" "$n" "$rate" "$(mb "$rf")" "$(mb "$rp")" "$(mb "$rc")"
+    last_n=$n; last_t=$now
+    if [ "${#warm[@]}" = 0 ] && [ "$el" -ge "$WARMUP_S" ]; then warm=("$rf" "$rp" "$rc"); fi
+    endrss=("$rf" "$rp" "$rc")
+    for w in "fetch:$FETCH" "parse:$PARSE" "classify:$CLASSIFY"; do
+        kill -0 "${w#*:}" 2>/dev/null || died="$died ${w%%:*}"
+    done
+    [ -n "$died" ] && break
+    [ "$n" -ge "$DOCS" ] && break
+    [ "$el" -ge "$MAX_S" ] && break
+done
+el=$(( $(date +%s) - start ))
+[ "${#warm[@]}" = 0 ] && warm=("${endrss[@]}")
+
+echo "# documents out: $n of $DOCS in $el s, mean $(awk -v n="$n" -v t="$el" 'BEGIN {printf "%.0f", n / t}') docs/s"
+fail=0
+names=(fetch parse classify)
+for i in 0 1 2; do
+    ratio=$(awk -v e="${endrss[$i]}" -v w="${warm[$i]}" 'BEGIN {printf "%.3f", w ? e / w : 0}')
+    ok=$(awk -v r="$ratio" 'BEGIN {print (r <= 1.10) ? 1 : 0}')
+    echo "# ${names[$i]}: RSS after warm-up $(mb "${warm[$i]}") MB, at the end $(mb "${endrss[$i]}") MB (x$ratio)"
+    if [ "$ok" = 1 ]; then echo "ok - ${names[$i]} RSS at the end within 10% of RSS after warm-up"
+    else echo "not ok - ${names[$i]} RSS at the end within 10% of RSS after warm-up"; fail=1; fi
+done
+if [ -n "$died" ]; then
+    echo "not ok - workers alive (died:$died)"; fail=1
+    for w in $died; do tail -n 20 "$T/$w.log"; done
+fi
+if [ "$n" -ge "$DOCS" ]; then echo "ok - $DOCS documents out of classify"
+else echo "not ok - $DOCS documents out of classify (reached $n in $el s)"; fail=1; fi
+for w in fetch parse classify; do
+    e=$(grep -ci 'error' "$T/$w.log")
+    echo "# $w: $e log lines with 'error'"; grep -i error "$T/$w.log" | sort | uniq -c | sort -rn | head -n 3
+done
+exit $fail
