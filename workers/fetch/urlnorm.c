@@ -65,6 +65,20 @@ static char *filter_query(const char *q, const char *const *drop, size_t n_drop)
     return o;
 }
 
+/* Whether the authority of url (after "scheme:" and any slashes, as curl reads it,
+ * up to the path, query or fragment) holds a '%'. */
+static int authority_has_escape(const char *url) {
+    const char *p = strchr(url, ':');
+    if (!p)
+        return 0;
+    for (p++; *p == '/' || *p == '\\'; p++)
+        ;
+    for (; *p && *p != '/' && *p != '\\' && *p != '?' && *p != '#'; p++)
+        if (*p == '%')
+            return 1;
+    return 0;
+}
+
 static int normalize_once(const char *url, const char *const *drop_params, size_t n_drop,
                           char **out, int *host_edited, char *err, size_t errlen) {
     int rc = WW_ENOMEM;
@@ -102,7 +116,10 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     size_t hl = strlen(host);
     while (hl > 0 && host[hl - 1] == '.')
         host[--hl] = '\0';
-    *host_edited = strcmp(orig_host, host) != 0;
+    /* curl decodes %XX in the host but does not re-read the result as an IPv4 number
+     * ("9%30" -> "90", which the next parse turns into "0.0.0.90"): an escaped host
+     * counts as edited so the result is normalised again. */
+    *host_edited = strcmp(orig_host, host) != 0 || authority_has_escape(url);
     free(orig_host);
     if (!hl) {
         rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
