@@ -681,6 +681,10 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
         return 0;
     if ((ww__tag_flags[nd->tag] & TF_HEADING) && !c->relaxed && class_weight(c, i) < 0)
         return 0;
+    /* A short paragraph that is all link is a teaser for another story. */
+    if (nd->tag == T_P && i != root && !c->relaxed && c->tlen[i] < 200 &&
+        c->llen[i] * 10 >= c->tlen[i] * 8)
+        return 0;
     if (nd->tag == T_A && o->a)
         add_link(o, t, i);
     brk(o, break_level(nd->tag));
