@@ -33,6 +33,7 @@ typedef struct ctx {
     uint32_t *dlen;   /* text whose nearest block ancestor is this node */
     uint32_t *commas; /* commas in the subtree */
     uint32_t *np, *nimg, *nli, *ninput, *nembed, *hlen;
+    uint32_t *blk;    /* nearest block ancestor-or-self */
     uint8_t *hasblock; /* has a block element child */
     uint16_t *wb;      /* cached class/id word bits (0x8000 = computed) */
     float *score;
@@ -319,15 +320,14 @@ static void compute(ctx *c) {
         c->nembed[par] += c->nembed[i];
         c->hlen[par] += c->hlen[i];
     }
-    /* direct text: text nodes and inline elements add to their nearest block */
-    for (size_t i = n; i-- > 1;) {
+    /* direct text: text nodes add to their nearest block ancestor (found top-down in
+     * one pass, so deep inline nesting costs nothing extra) */
+    c->blk[0] = 0;
+    for (size_t i = 1; i < n; i++) {
         const ww__hnode *nd = &t->nodes[i];
-        if ((c->fl[i] & NF_JUNK) || nd->tag != T_TEXT)
-            continue;
-        uint32_t b = nd->parent;
-        while (b && !(ww__tag_flags[t->nodes[b].tag] & TF_BLOCK))
-            b = t->nodes[b].parent;
-        c->dlen[b] += c->tlen[i];
+        c->blk[i] = (ww__tag_flags[nd->tag] & TF_BLOCK) ? (uint32_t)i : c->blk[nd->parent];
+        if (nd->tag == T_TEXT && !(c->fl[i] & NF_JUNK))
+            c->dlen[c->blk[nd->parent]] += c->tlen[i];
     }
 }
 
@@ -764,7 +764,7 @@ int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse
     c.score = calloc(n, sizeof *c.score);
     c.wb = calloc(n, sizeof *c.wb);
     pthread_once(&words_once, build_words);
-    uint32_t *arr = calloc(n * 10, sizeof *arr);
+    uint32_t *arr = calloc(n * 11, sizeof *arr);
     if (!c.fl || !c.hasblock || !c.score || !c.wb || !arr)
         goto out;
     c.tlen = arr;
@@ -777,6 +777,7 @@ int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse
     c.ninput = arr + 7 * n;
     c.nembed = arr + 8 * n;
     c.hlen = arr + 9 * n;
+    c.blk = arr + 10 * n;
     rc = run(&c, outb, a, base_url, max_links);
     if (rc == 0 && outb->len < 250 && c.tlen[0] > 2 * outb->len + 250) {
         /* Almost nothing kept though the page has text: class rules were probably

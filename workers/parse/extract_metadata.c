@@ -300,6 +300,9 @@ static void strip_by(char *s) {
 int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
     meta m;
     memset(&m, 0, sizeof m);
+    /* Byline candidates cost a subtree walk each: a page full of nested "author"
+     * elements must not make this quadratic. */
+    int byline_tries = 16;
     for (size_t i = 1; i < t->nnodes; i++) {
         const ww__hnode *nd = &t->nodes[i];
         switch (nd->tag) {
@@ -358,7 +361,8 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
                 if (!v)
                     v = ww__hattr_get(t, (uint32_t)i, "datetime");
                 set(&m.published, S_ITEMPROP, v);
-            } else if (strstr(ip, "author") && !m.byline.v[S_ITEMPROP]) {
+            } else if (strstr(ip, "author") && !m.byline.v[S_ITEMPROP] &&
+                       byline_tries-- > 0) {
                 const char *v = ww__hattr_get(t, (uint32_t)i, "content");
                 char *tx = v ? strdup(v) : ww__node_text(t, (uint32_t)i);
                 if (tx && strlen(tx) < 120)
@@ -370,7 +374,7 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
         const char *cl = ww__hattr_get(t, (uint32_t)i, "class");
         if ((rel && !strcasecmp(rel, "author")) || (cl && strcasestr(cl, "byline")) ||
             (cl && strcasestr(cl, "author-name"))) {
-            if (!m.byline.v[S_TAG]) {
+            if (!m.byline.v[S_TAG] && byline_tries-- > 0) {
                 char *tx = ww__node_text(t, (uint32_t)i);
                 if (tx && *tx && strlen(tx) < 120)
                     set(&m.byline, S_TAG, tx);
