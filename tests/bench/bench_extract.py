@@ -59,6 +59,25 @@ def run_wirewatch(ww, files, reps, passes):
     return best / passes, '\n'.join(lines).encode(), rss
 
 
+def run_libxml2(files):
+    """libxml2's HTML parser alone (tree and SAX) on the same pages: the floor of an
+    extractor built on it.  Compiled from tests/bench/libxml2_parse.c; None when no
+    compiler or libxml2 headers are around."""
+    src = Path(__file__).with_name('libxml2_parse.c')
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = Path(tmp) / 'libxml2_parse'
+        try:
+            cflags = subprocess.run(['xml2-config', '--cflags', '--libs'], capture_output=True,
+                                    text=True, check=True).stdout.split()
+            subprocess.run(['cc', '-O2', '-o', str(exe), str(src)] + cflags + ['-lz'],
+                           check=True, capture_output=True)
+            out = subprocess.run([str(exe)] + [str(f) for f in files], capture_output=True,
+                                 text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    return dict((k, float(v)) for k, v in (l.split() for l in out.splitlines()))
+
+
 def html_to_text(html):
     """readability's HTML -> text with paragraph breaks between block elements."""
     import lxml.html
@@ -138,12 +157,16 @@ def main():
             (rdir / (f.name.split('.')[0] + '.txt')).write_text(t, encoding='utf8')
         rs = score(scorer, rdir, gt, ids_file if ids_file.exists() else None)
 
+    lx = run_libxml2(files)
     wps, rps = n / wt, n / rt
     print('pages: %d (%s)' % (n, bench))
     print('wirewatch extract: F1=%s P=%s R=%s acc=%s  %.1f pages/s  peak RSS %.1f MB  errors=%d'
           % (ws['F1'], ws['P'], ws['R'], ws['acc'], wps, rss / 1024.0, errors))
     print('readability-lxml:  F1=%s P=%s R=%s acc=%s  %.1f pages/s'
           % (rs['F1'], rs['P'], rs['R'], rs['acc'], rps))
+    if lx:
+        print('libxml2 HTML parser alone: tree %.1f pages/s, SAX (no-op callbacks) %.1f pages/s'
+              % (lx['tree'], lx['sax']))
     print('speed ratio wirewatch/readability-lxml: %.1fx' % (wps / rps))
 
 
