@@ -237,8 +237,10 @@ static void compute(ctx *c) {
                 f |= NF_JUNK;
             if (nd->tag == T_A)
                 f |= NF_LINK;
+            /* <header> (masthead, or the article's headline/byline block) is decided
+             * like a class: never when it holds most of the page's text */
             if (!(f & NF_JUNK) && !c->relaxed && nd->tag != T_A &&
-                unlikely_candidate(c, (uint32_t)i))
+                (nd->tag == T_HEADER || unlikely_candidate(c, (uint32_t)i)))
                 classjunk[i] = 1;
         }
         c->fl[i] = f;
