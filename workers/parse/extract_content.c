@@ -40,8 +40,10 @@ typedef struct ctx {
     int relaxed;
 } ctx;
 
+/* Readability's lists, plus words common on today's sites; "hidden" became "is-hidden"
+ * because utility-CSS pages put "overflow-hidden" on article wrappers. */
 static const char *const negative[] = {
-    "-ad-",    "hidden", "banner", "combx",    "comment", "com-",   "contact",  "foot",
+    "-ad-",    "is-hidden", "banner", "combx",    "comment", "com-",   "contact",  "foot",
     "gdpr",    "masthead", "media", "meta",    "outbrain", "promo", "related", "scroll",
     "share",   "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags",
     "tool",    "widget",  "taboola", "social", "cookie",  "consent", "newsletter",
