@@ -219,7 +219,7 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
         size_t besti = 0;
         for (size_t k = 0; k < p->ring_n; k++) {
             int dist = ww_hamming64(p->ring_hash[k], d->simhash);
-            if (dist < bestd && strcmp(p->ring_id[k], id) != 0) {
+            if (dist < bestd) { /* the same id again is a duplicate too */
                 bestd = dist;
                 besti = k;
             }
