@@ -22,7 +22,7 @@
 #include "parse_internal.h"
 #include "wirewatch/error.h"
 
-enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8 };
+enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8, NF_EMBED = 16 };
 
 typedef struct ctx {
     const ww__htree *t;
@@ -261,6 +261,22 @@ static void compute(ctx *c) {
         c->tlen[nd->parent] += c->tlen[i];
     }
     uint32_t total = c->tlen[0];
+    /* An embedded post (a tweet or Instagram blockquote) is quoted material of the
+     * story: it and the few wrappers around it escape class rules ("social-embed"). */
+    for (size_t i = 1; i < n; i++) {
+        const ww__hnode *nd = &t->nodes[i];
+        if (nd->tag != T_BLOCKQUOTE || (c->fl[i] & NF_JUNK))
+            continue;
+        const char *cl = ww__hattr_id(t, (uint32_t)i, A_CLASS);
+        if (!cl || !(strstr(cl, "twitter-tweet") || strstr(cl, "instagram-media") ||
+                     strstr(cl, "tiktok-embed")))
+            continue;
+        uint32_t a = (uint32_t)i;
+        for (int up = 0; a && up < 3; up++, a = t->nodes[a].parent) {
+            classjunk[a] = 0;
+            c->fl[a] |= NF_EMBED;
+        }
+    }
     for (size_t i = 1; i < n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[nd->parent] & NF_JUNK)
@@ -535,7 +551,7 @@ static int drop_block(const ctx *c, uint32_t i) {
           tag == T_FORM || tag == T_FIELDSET || tag == T_ASIDE || tag == T_HEADER ||
           tag == T_FIGURE))
         return 0;
-    if (c->relaxed)
+    if (c->relaxed || (c->fl[i] & NF_EMBED))
         return 0;
     int w = class_weight(c, i);
     float sc = (c->fl[i] & NF_CAND) ? c->score[i] : 0;
