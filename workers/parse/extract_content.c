@@ -515,14 +515,14 @@ static void pick(ctx *c, uint32_t top) {
     uint32_t par = t->nodes[top].parent;
     float ts = c->score[top];
     float thr = ts * 0.2f > 10 ? ts * 0.2f : 10;
-    const char *tclass = ww__hattr_get(t, top, "class");
+    const char *tclass = ww__hattr_id(t, top, A_CLASS);
     for (uint32_t s = t->nodes[par].first; s; s = t->nodes[s].next) {
         if (c->fl[s] & NF_JUNK)
             continue;
         int keep = s == top;
         if (!keep && t->nodes[s].tag != T_TEXT) {
             float bonus = 0;
-            const char *sc = ww__hattr_get(t, s, "class");
+            const char *sc = ww__hattr_id(t, s, A_CLASS);
             if (tclass && *tclass && sc && strcmp(sc, tclass) == 0)
                 bonus = ts * 0.2f;
             if ((c->fl[s] & NF_CAND) && c->score[s] + bonus >= thr) {
@@ -636,7 +636,7 @@ static void add_link(out *o, const ww__htree *t, uint32_t i) {
             o->a->limits_hit |= WW_LIMIT_LINKS;
         return;
     }
-    const char *href = ww__hattr_get(t, i, "href");
+    const char *href = ww__hattr_id(t, i, A_HREF);
     if (!href || !*href || href[0] == '#')
         return;
     char *u = ww__resolve_url(o->base, href);
