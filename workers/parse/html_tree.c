@@ -5,8 +5,10 @@
  * mode with empty callbacks runs at 410 pages/s, while readability-lxml does 40
  * pages/s end to end; the 10x goal leaves no room on top of libxml2's tokenizer.
  * `make bench-extract` measures all three again in the same run as this extractor
- * (tests/bench/libxml2_parse.c); on 2026-11-29: libxml2 tree 241-285 pages/s, SAX
- * 422-656, this whole pipeline (gunzip to JSON) 589-599.
+ * (tests/bench/libxml2_parse.c).  On 2026-11-29, by CPU time on a loaded machine:
+ * libxml2 tree ~425 pages/s, SAX ~710, this whole pipeline (gunzip to JSON lines)
+ * 455-636, readability-lxml 34-48: building libxml2's tree alone costs about what
+ * our whole extraction does.
  * This one does the part of the HTML standard that matters for text: tags,
  * attributes (only those the extractor reads are kept), character references,
  * comments, raw-text elements, void elements, and the implied end tags of p, li,
