@@ -4,11 +4,11 @@
  *   magic "WWMODEL\x1a" | u32 format (1) | u32 file length | u32 flags (1 = multi-label)
  *   u32 word_ngrams | u32 char_minn | u32 char_maxn | u32 nlabels | u32 nfeat
  *   f32 score scale | str version | nlabels x str label      (str = u32 length + bytes)
- *   f32 thr[nlabels] | f32 bias[nlabels]
+ *   zero bytes up to a multiple of 4 | f32 thr[nlabels] | f32 bias[nlabels]
  *   u32 keys[nfeat] (strictly increasing) | f32 idf[nfeat] | f32 w[nfeat][nlabels]
  *   u32 crc32 (zlib) of everything before it
- * The arrays are copied straight into memory, so loading is a read, a CRC and an
- * index build. */
+ * The arrays are used in place (the padding keeps them aligned), so loading is one
+ * read, a CRC, a finiteness scan and the index build. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,11 +52,13 @@ void ww__linear_free(ww__linear *lin)
 {
     if (!lin)
         return;
-    free(lin->keys);
-    free(lin->idf);
-    free(lin->w);
-    free(lin->bias);
-    free(lin->thr);
+    if (!lin->borrowed) {
+        free(lin->keys);
+        free(lin->idf);
+        free(lin->w);
+        free(lin->bias);
+        free(lin->thr);
+    }
     free(lin->slots);
     memset(lin, 0, sizeof *lin);
 }
@@ -135,6 +137,8 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
     put_str(&b, version);
     for (int l = 0; l < nlabels; l++)
         put_str(&b, labels[l]);
+    static const uint8_t zeros[4];
+    put(&b, zeros, (4 - b.n % 4) % 4);
     put(&b, lin->thr, (size_t)nlabels * 4);
     put(&b, lin->bias, (size_t)nlabels * 4);
     put(&b, lin->keys, (size_t)lin->nfeat * 4);
@@ -205,20 +209,14 @@ static int finite_all(const float *v, size_t n)
     return 1;
 }
 
+/* n floats in place (the image is 4-byte aligned there); NULL when short or not finite. */
 static float *get_floats(rbuf *r, size_t n)
 {
-    if (n > (r->n - r->off) / 4)
+    if (n > (r->n - r->off) / 4 || r->off % 4)
         return NULL;
-    float *v = malloc(n ? n * 4 : 1);
-    if (!v)
-        return NULL;
-    memcpy(v, r->p + r->off, n * 4);
+    float *v = (float *)(void *)(r->p + r->off);
     r->off += n * 4;
-    if (!finite_all(v, n)) {
-        free(v);
-        return NULL;
-    }
-    return v;
+    return finite_all(v, n) ? v : NULL;
 }
 
 int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
@@ -255,6 +253,7 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     lin = calloc(1, sizeof *lin);
     if (!lin)
         return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    lin->borrowed = 1;
     m->lin = lin;
     m->kind = WW__MODEL_LINEAR;
     m->multilabel = (int)flags;
@@ -271,14 +270,15 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     for (uint32_t l = 0; l < nl; l++)
         if (!(m->labels[l] = get_str(&r)))
             goto bad;
+    for (; r.off % 4; r.off++)
+        if (r.off >= r.n || r.p[r.off] != 0)
+            goto bad;
     if (!(lin->thr = get_floats(&r, nl)) || !(lin->bias = get_floats(&r, nl)))
         goto bad;
     if ((uint64_t)nf * 4 > r.n - r.off)
         goto bad;
-    lin->keys = malloc(nf ? (size_t)nf * 4 : 1);
-    if (!lin->keys)
-        goto nomem;
-    get(&r, lin->keys, (size_t)nf * 4);
+    lin->keys = (uint32_t *)(void *)(r.p + r.off);
+    r.off += (size_t)nf * 4;
     for (uint32_t i = 1; i < nf; i++)
         if (lin->keys[i] <= lin->keys[i - 1])
             goto bad;
@@ -314,30 +314,47 @@ void ww_model_free(ww_model *m)
         free(m->lin);
     }
     ww__fasttext_free(m->ft);
+    free(m->image);
     free(m);
 }
 
-ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen)
+/* Load from an image the model takes over (freed on failure too). */
+static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen)
 {
-    const uint8_t *p = data;
     int rc;
     ww_model *m = calloc(1, sizeof *m);
     if (!m) {
+        free(p);
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         return NULL;
     }
-    if (len >= 8 && memcmp(p, WW__MODEL_MAGIC, 8) == 0)
+    if (len >= 8 && memcmp(p, WW__MODEL_MAGIC, 8) == 0) {
+        m->image = p; /* the weights stay in it */
         rc = ww__linear_parse(m, p, len, err, errlen);
-    else if (ww__fasttext_magic(p, len))
-        rc = ww__fasttext_parse(m, p, len, err, errlen);
-    else
-        rc = ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                       "not a model file (neither wirewatch nor fastText magic)");
+    } else {
+        rc = ww__fasttext_magic(p, len)
+                 ? ww__fasttext_parse(m, p, len, err, errlen)
+                 : ww_seterr(err, errlen, WW_EUNSUPPORTED,
+                             "not a model file (neither wirewatch nor fastText magic)");
+        free(p); /* fastText arrays are copied out */
+    }
     if (rc) {
         ww_model_free(m);
         return NULL;
     }
     return m;
+}
+
+ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen)
+{
+    uint8_t *p = malloc(len ? len : 1); /* malloc'd: aligned for the float arrays */
+    if (!p) {
+        ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    if (len)
+        memcpy(p, data, len);
+    return load_owned(p, len, err, errlen);
 }
 
 ww_model *ww_model_load(const char *path, char *err, size_t errlen)
@@ -366,7 +383,8 @@ ww_model *ww_model_load(const char *path, char *err, size_t errlen)
         goto out;
     }
     char e2[512] = "";
-    m = ww_model_load_mem(buf, (size_t)st.st_size, e2, sizeof e2);
+    m = load_owned(buf, (size_t)st.st_size, e2, sizeof e2);
+    buf = NULL; /* owned by load_owned */
     if (!m)
         ww_seterr(err, errlen, WW_EMALFORMED, "%s: %s", path, e2);
 out:
