@@ -42,7 +42,9 @@ typedef struct ww__linear {
     uint32_t nfeat;
     uint32_t *keys; /* strictly increasing feature keys */
     float *idf;     /* per feature */
-    float *w;       /* nfeat rows of nlabels weights */
+    float *w;       /* training: nfeat rows of nlabels weights (float) */
+    int8_t *wq;     /* loaded: the same rows quantized, w = wq * wscale[row] */
+    float *wscale;  /* loaded: per feature row */
     float *bias;    /* nlabels */
     float *thr;     /* nlabels: margin thresholds (multi-label) */
     float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
