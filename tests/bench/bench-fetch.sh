@@ -5,7 +5,8 @@
 #
 #   tests/bench/bench-fetch.sh [WW_BINARY]        (make bench-fetch)
 #
-# Env: PAGES (10000), WRK_SECONDS (10), INFLIGHT ("1 64 1024"), NGINX_WORKERS (1).
+# Env: PAGES (10000), PASSES (3), WRK_SECONDS (5), INFLIGHT ("1 64 1024"),
+# NGINX_WORKERS (1).
 # Everything runs on 127.0.0.1 as the current user in a temp dir that is removed.
 # Pages are encoded as protobuf and written to /dev/null: the figure is fetching and
 # encoding, not the disk.  Benchmarks print figures; they are not pass/fail tests.
@@ -13,7 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 WW=${1:-bin/wirewatch}
 PAGES=${PAGES:-10000}
-WRK_SECONDS=${WRK_SECONDS:-10}
+WRK_SECONDS=${WRK_SECONDS:-5}
+PASSES=${PASSES:-3}
 INFLIGHT=${INFLIGHT:-"1 64 1024"}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 for tool in nginx wrk python3 /usr/bin/time; do
@@ -99,31 +101,37 @@ request = function()
 end
 EOF
 
-echo "bench-fetch: $PAGES pages, $((BYTES / 1000000)) MB, nginx $(nginx -v 2>&1 | cut -d/ -f2) ($NGINX_WORKERS worker) on $BASE, $(nproc) cores"
-declare -A FETCH_RATE
-printf '%-10s %10s %10s %10s %12s %10s\n' "in-flight" "pages" "seconds" "pages/s" "MB/s" "peakRSS"
+echo "bench-fetch: $PAGES pages, $((BYTES / 1000000)) MB, nginx $(nginx -v 2>&1 | cut -d/ -f2) ($NGINX_WORKERS worker) on $BASE, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "each row: wrk for ${WRK_SECONDS}s, then wirewatch fetch over the $PAGES URLs x $PASSES passes (a"
+echo "?pass=N query makes every URL new, so no conditional GET), back to back so both see the"
+echo "same machine load; client CPU = user+sys seconds of the client per 1000 pages"
+printf '%-9s | %9s %9s %9s %9s | %9s %8s %9s %8s | %9s\n' "in-flight" "wrk req/s" "MB/s" "cpu/1k" "" \
+    "fetch p/s" "MB/s" "cpu/1k" "peakRSS" "fetch/wrk"
 for c in $INFLIGHT; do
-    /usr/bin/time -f "%e %M" -o "$TMP/time.txt" "$WW" fetch --in "file:$TMP/urls.txt" \
-        --out file:/dev/null --status "file:$TMP/status.jsonl" --allow-private \
-        --log-level warn \
-        --set fetch.max_in_flight="$c" --set fetch.max_host_connections="$c" \
-        --set fetch.host_delay_ms=0 >/dev/null
-    read -r secs rss_kb <"$TMP/time.txt"
-    ok=$(grep -c '"status":"fetched"' "$TMP/status.jsonl" || true)
-    rate=$(python3 -c "print(f'{$ok/$secs:.0f}')")
-    mbs=$(python3 -c "print(f'{$BYTES/$secs/1e6:.1f}')")
-    FETCH_RATE[$c]=$rate
-    printf '%-10s %10s %10s %10s %12s %8d MB\n' "$c" "$ok" "$secs" "$rate" "$mbs" $((rss_kb / 1024))
-    rm -f "$TMP/status.jsonl"
-done
+    /usr/bin/time -f "%U %S" -o "$TMP/wtime.txt" \
+        wrk -t1 -c"$c" -d"${WRK_SECONDS}s" -s "$TMP/wrk.lua" "$BASE/" >"$TMP/wrk.out" 2>&1
+    rps=$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk.out")
+    reqs=$(awk '/requests in/ {print $1}' "$TMP/wrk.out")
+    wtr=$(awk '/Transfer\/sec/ {print $2}' "$TMP/wrk.out")
+    read -r wu ws <"$TMP/wtime.txt"
 
-echo "wrk (1 thread, same server, same URL set, ${WRK_SECONDS}s each):"
-printf '%-10s %10s %12s %10s\n' "conns" "req/s" "MB/s" "fetch/wrk"
-for c in $INFLIGHT; do
-    [ "$c" -lt 1 ] && continue
-    out=$(wrk -t1 -c"$c" -d"${WRK_SECONDS}s" -s "$TMP/wrk.lua" "$BASE/" 2>&1)
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    tr=$(awk '/Transfer\/sec/ {print $2}' <<<"$out")
-    ratio=$(python3 -c "print(f'{${FETCH_RATE[$c]}/$rps:.2f}')")
-    printf '%-10s %10.0f %12s %10s\n' "$c" "$rps" "$tr" "$ratio"
+    for pass in $(seq "$PASSES"); do sed "s/\$/?pass=$pass/" "$TMP/urls.txt"; done >"$TMP/urls-n.txt"
+    /usr/bin/time -f "%e %M %U %S" -o "$TMP/time.txt" "$WW" fetch --in "file:$TMP/urls-n.txt" \
+        --out file:/dev/null --status "file:$TMP/status.pb" --allow-private --log-level info \
+        --set fetch.max_in_flight="$c" --set fetch.max_host_connections="$c" \
+        --set fetch.host_delay_ms=0 >/dev/null 2>"$TMP/fetch.log"
+    read -r secs rss_kb fu fs <"$TMP/time.txt"
+    pages=$(grep -o 'worker stopped: in [0-9]*, out [0-9]*' "$TMP/fetch.log" | awk '{print $6}')
+    python3 - "$c" "$rps" "$reqs" "$wtr" "$wu" "$ws" "$pages" "$secs" "$rss_kb" "$fu" "$fs" \
+        "$BYTES" "$PAGES" "$PASSES" <<'PY'
+import sys
+c, rps, reqs, wtr, wu, ws, pages, secs, rss, fu, fs, nbytes, npages, passes = sys.argv[1:]
+rps, reqs, pages, secs = float(rps), float(reqs), int(pages), float(secs)
+frate = pages / secs
+fmb = int(nbytes) * int(passes) * (pages / (int(npages) * int(passes))) / secs / 1e6
+print("%-9s | %9.0f %9s %9.3f %9s | %9.0f %8.1f %9.3f %6d MB | %9.2f" % (
+    c, rps, wtr, (float(wu) + float(ws)) / reqs * 1000, "", frate, fmb,
+    (float(fu) + float(fs)) / pages * 1000, int(rss) // 1024, frate / rps))
+PY
+    rm -f "$TMP/status.pb"
 done

@@ -11,10 +11,12 @@ build=${BUILD:-build}
 out=$root/$build/bench/bench_classify_rules
 mkdir -p "$(dirname "$out")"
 make -C "$root" --no-print-directory "$build/libwirewatch.a" >/dev/null
-pk=$(pkg-config --cflags --libs jansson libprotobuf-c libutf8proc)
+# the library's own link flags, whatever the other modules in it need
+libs=$(make -C "$root" --no-print-directory -s --eval 'ww-print-ldlibs: ; @echo $(LDLIBS)' ww-print-ldlibs)
+cflags=$(pkg-config --cflags jansson libprotobuf-c libutf8proc)
 # shellcheck disable=SC2086
-cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/include" -I"$root/$build/gen" \
-    "$root/tests/bench/bench_classify_rules.c" "$root/$build/libwirewatch.a" $pk -lm -o "$out"
+cc -std=gnu11 -O2 -g -Wall -Wextra -Werror -I"$root/include" -I"$root/$build/gen" $cflags \
+    "$root/tests/bench/bench_classify_rules.c" "$root/$build/libwirewatch.a" $libs -o "$out"
 bbc=$data/bbc/dev.jsonl
 echo "== matcher throughput (single thread, -O2; title+text of $bbc)"
 "$out" speed "$bbc" "$repeat"

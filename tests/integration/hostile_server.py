@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Local HTTP servers that misbehave on purpose, for the fetch stage's tests.
 
-Import it (start(...) runs a server in a daemon thread) or run it:
+Import it (start(...) runs a server in a daemon thread) or run it with python3 (it is
+not executable on purpose, so tests/run-all.sh does not take it for a test):
     hostile_server.py HOST PORT [--robots ok|500|disallow:/private|delay:SECONDS]
-Every request is logged as (monotonic time, host:port, path) in server.log, which the
+Every request is logged as (monotonic time, host:port, path) in the server's .log list, which the
 politeness test reads.  stdlib only; binds 127.0.0.x only.
 
 Paths:

@@ -9,7 +9,12 @@ P=$(free_port)
 start_classify "$P" || { echo "not ok - worker HTTP up"; tail "$T/worker.log"; exit 1; }
 check "http listening is logged with its port" grep -q "http listening on 127.0.0.1:$P" "$T/worker.log"
 check "/healthz 200" bash -c "curl -sf http://127.0.0.1:$P/healthz >/dev/null"
-check "/readyz 200 while idle" bash -c "curl -sf http://127.0.0.1:$P/readyz >/dev/null"
+# HTTP starts before the stage is built: /readyz says so until the endpoints are open
+ready_within() {
+    for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$P/readyz" >/dev/null && return 0; sleep 0.1; done
+    curl -s "http://127.0.0.1:$P/readyz"; return 1
+}
+check "/readyz 200 once started (idle)" ready_within
 
 feed 10 0
 check "messages_in_total reaches 10" wait_metric "$P" wirewatch_classify_messages_in_total 10

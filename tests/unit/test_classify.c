@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "wirewatch/classify.h"
+#include "wirewatch/config.h"
+#include "wirewatch/stage.h"
 
 /* Our own paraphrase of a story like the seed fixture (not its text). */
 static const char *STORY_TITLE = "Beijing says foreign groups stole nature data";
@@ -280,12 +282,50 @@ static void test_watchlist_and_routes(void **state) {
     unlink(path);
 }
 
+/* The stage's reload builds a new classifier and swaps it in; a failed reload keeps
+ * the old one and says why. */
+static void test_stage_config_and_reload(void **state) {
+    (void)state;
+    char err[512];
+    const ww_config_key *tables[] = {ww_classify_stage.config_keys, NULL};
+    ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
+    if (!cfg)
+        fail_msg("%s", err);
+    void *ctx = ww_classify_stage.create(cfg, err, sizeof err);
+    if (!ctx)
+        fail_msg("%s", err);
+    ww_config *bad = ww_config_load(NULL, tables, err, sizeof err);
+    assert_int_equal(ww_config_set(bad, "classify.watchlists=[\"/nonexistent/w.json\"]", err,
+                                   sizeof err),
+                     0);
+    assert_true(ww_classify_stage.reload(ctx, bad, err, sizeof err) < 0);
+    assert_non_null(strstr(err, "/nonexistent/w.json"));
+    assert_int_equal(ww_config_set(bad, "classify.watchlists=[]", err, sizeof err), 0);
+    assert_int_equal(ww_config_set(bad, "classify.routes=[{\"label\":\"medtop:20000605\","
+                                        "\"min_score\":2,\"color\":1}]",
+                                   err, sizeof err),
+                     0);
+    assert_true(ww_classify_stage.reload(ctx, bad, err, sizeof err) < 0);
+    assert_non_null(strstr(err, "color"));
+    assert_int_equal(ww_classify_stage.reload(ctx, cfg, err, sizeof err), 0);
+    ww_classify_stage.destroy(ctx);
+    /* create refuses a bad taxonomy path */
+    assert_int_equal(ww_config_set(bad, "classify.routes=[]", err, sizeof err), 0);
+    assert_int_equal(ww_config_set(bad, "classify.taxonomy=/nonexistent/t.json", err, sizeof err),
+                     0);
+    assert_null(ww_classify_stage.create(bad, err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/t.json"));
+    ww_config_destroy(bad);
+    ww_config_destroy(cfg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_like_story),    cmocka_unit_test(test_unrelated_story),
         cmocka_unit_test(test_rollup_and_scoring), cmocka_unit_test(test_exclusion_and_case),
         cmocka_unit_test(test_long_document_normalised),
         cmocka_unit_test(test_watchlist_and_routes),
+        cmocka_unit_test(test_stage_config_and_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,20 +15,17 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gazetteer.h"
 #include "matcher.h"
+#include "persons.h"
 #include "tokenize.h"
 #include "wirewatch/error.h"
-
-#if defined(__has_include)
-#if __has_include("wirewatch/model.h")
 #include "wirewatch/model.h"
-#define WW_HAVE_MODEL 1
-#endif
-#endif
+
 
 #define MAX_EV_CAP 64
 #define MODEL_MAX_OUT 32
@@ -40,8 +37,18 @@ typedef struct hit {
     uint16_t ntok;
     uint8_t kind;    /* WW__P_TERM / WW__P_EXCLUDE */
     uint8_t in_title;
+    uint16_t occ;    /* earlier text hits of the same topic term (evidence priority) */
     float weight;
 } hit;
+
+/* Per-document count of one (topic, kind, term): the repeat damping works on these. */
+typedef struct agg {
+    uint32_t topic, term;
+    uint8_t kind, used;
+    uint16_t ntext;
+    float weight;
+    double cnt;
+} agg;
 
 typedef struct ehit {
     uint32_t ent;
@@ -73,11 +80,10 @@ struct ww_classifier {
     ww__matcher *m;
     ww__gazetteer gaz;
     char *tax_version;
-#ifdef WW_HAVE_MODEL
     ww_model *model;
-#endif
     float model_threshold;
     int max_labels, max_evidence;
+    int no_entities; /* classify.entities off: no gazetteer, no persons */
 
     /* per-document scratch (this is why a classifier is one per thread) */
     tstate *st;
@@ -85,6 +91,10 @@ struct ww_classifier {
     size_t ntouched;
     hit *hits;
     size_t nhits, caphits;
+    agg *aggs;        /* open addressing, capaggs a power of two */
+    size_t capaggs;
+    uint32_t *cover;  /* per taxonomy: end of the longest term so far (drop_nested) */
+    uint16_t *gmax;   /* per taxonomy: longest term starting at the current token */
     ehit *ehits;
     size_t nehits, capehits;
     int in_title;
@@ -175,7 +185,9 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
     if (!(c->base = calloc(c->ntax + 1, sizeof *c->base)) ||
         !(c->topics = calloc(total + 1, sizeof *c->topics)) ||
         !(c->st = calloc(total + 1, sizeof *c->st)) ||
-        !(c->touched = calloc(total + 1, sizeof *c->touched)))
+        !(c->touched = calloc(total + 1, sizeof *c->touched)) ||
+        !(c->cover = calloc(c->ntax + 1, sizeof *c->cover)) ||
+        !(c->gmax = calloc(c->ntax + 1, sizeof *c->gmax)))
         return WW_ENOMEM;
     size_t g = 0;
     for (size_t t = 0; t < c->ntax; t++) {
@@ -283,6 +295,7 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     }
 
     /* entities */
+    c->no_entities = o->no_entities;
     if (o->no_entities)
         goto model;
     if (ww__gaz_add_countries(&c->gaz, c->m, (const char *)ww__data_iso3166,
@@ -310,16 +323,10 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
 
 model:
     if (o->model && *o->model) {
-#ifdef WW_HAVE_MODEL
         if (!(c->model = ww_model_load(o->model, sub, sizeof sub))) {
             ww_seterr(err, errlen, WW_EINVAL, "classify.model: %s", sub);
             goto out;
         }
-#else
-        ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                  "classify.model: this build has no model support (model.h missing)");
-        goto out;
-#endif
     }
     ret = c;
     c = NULL;
@@ -336,12 +343,13 @@ out:
 void ww_classifier_free(ww_classifier *c) {
     if (!c)
         return;
-#ifdef WW_HAVE_MODEL
     ww_model_free(c->model);
-#endif
     ww__toks_free(&c->text);
     ww__toks_free(&c->title);
     free(c->hits);
+    free(c->aggs);
+    free(c->cover);
+    free(c->gmax);
     free(c->ehits);
     free(c->st);
     free(c->touched);
@@ -364,12 +372,7 @@ void ww_classifier_free(ww_classifier *c) {
 const char *ww_classifier_taxonomy_version(const ww_classifier *c) { return c->tax_version; }
 
 const char *ww_classifier_model_version(const ww_classifier *c) {
-#ifdef WW_HAVE_MODEL
-    if (c->model)
-        return ww_model_version(c->model);
-#endif
-    (void)c;
-    return "";
+    return c->model ? ww_model_version(c->model) : "";
 }
 
 size_t ww_classifier_phrases(const ww_classifier *c) { return ww__matcher_phrases(c->m); }
@@ -413,59 +416,42 @@ static void on_match(void *opaque, const ww__posting *p, size_t first, size_t n)
                                 .weight = p->weight};
 }
 
-static int hit_cmp(const void *a, const void *b) {
-    const hit *x = a, *y = b;
-    if (x->topic != y->topic)
-        return x->topic < y->topic ? -1 : 1;
-    if (x->kind != y->kind)
-        return x->kind < y->kind ? -1 : 1;
-    if (x->term != y->term)
-        return x->term < y->term ? -1 : 1;
-    if (x->in_title != y->in_title)
-        return x->in_title < y->in_title ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
-}
-
-static int pos_cmp(const void *a, const void *b, void *arg) {
-    const ww_classifier *c = arg;
-    const hit *x = a, *y = b;
-    uint32_t tx = c->topics[x->topic].tax, ty = c->topics[y->topic].tax;
-    if (tx != ty)
-        return tx < ty ? -1 : 1;
-    if (x->in_title != y->in_title)
-        return x->in_title < y->in_title ? -1 : 1;
-    if (x->first != y->first)
-        return x->first < y->first ? -1 : 1;
-    return x->ntok > y->ntok ? -1 : x->ntok < y->ntok; /* longest first */
-}
-
 /* Within one taxonomy, a term inside a longer matched term does not count on its own:
  * "artificial intelligence" is not evidence of "intelligence" (espionage), "national
  * security" is not also "security".  The same span in several topics is kept for each
  * of them; another taxonomy (a watch-list) sees its own terms whatever the default
- * matched.  Exclusions are never dropped: they veto whenever their phrase occurs. */
+ * matched.  Exclusions are never dropped: they veto whenever their phrase occurs.
+ * Linear: the matcher reports hits by start token, shorter before longer, title first. */
 static void drop_nested(ww_classifier *c) {
-    if (c->nhits == 0)
-        return; /* hits may still be NULL, and qsort wants a pointer */
-    qsort_r(c->hits, c->nhits, sizeof *c->hits, pos_cmp, c);
-    size_t n = 0;
-    uint32_t cf = 0, ce = 0, ctax = UINT32_MAX;
-    int cin = -1;
-    for (size_t i = 0; i < c->nhits; i++) {
-        hit h = c->hits[i];
-        uint32_t end = h.first + h.ntok, tax = c->topics[h.topic].tax;
-        if (h.kind == WW__P_TERM) {
-            int same = cin == h.in_title && ctax == tax;
-            if (same && end <= ce && !(h.first == cf && end == ce))
-                continue;
-            if (!same || end > ce) {
-                cin = h.in_title;
-                ctax = tax;
-                cf = h.first;
-                ce = end;
-            }
+    size_t n = 0, i = 0;
+    int cur_in = -1;
+    while (i < c->nhits) {
+        uint8_t in = c->hits[i].in_title;
+        uint32_t first = c->hits[i].first;
+        if (in != cur_in) { /* token indexes restart in the text */
+            memset(c->cover, 0, c->ntax * sizeof *c->cover);
+            cur_in = in;
         }
-        c->hits[n++] = h;
+        memset(c->gmax, 0, c->ntax * sizeof *c->gmax);
+        size_t j = i;
+        for (; j < c->nhits && c->hits[j].in_title == in && c->hits[j].first == first; j++)
+            if (c->hits[j].kind == WW__P_TERM) {
+                uint32_t t = c->topics[c->hits[j].topic].tax;
+                if (c->hits[j].ntok > c->gmax[t])
+                    c->gmax[t] = c->hits[j].ntok;
+            }
+        for (size_t k = i; k < j; k++) {
+            hit h = c->hits[k];
+            uint32_t t = c->topics[h.topic].tax;
+            if (h.kind == WW__P_TERM &&
+                (h.ntok != c->gmax[t] || first + h.ntok <= c->cover[t]))
+                continue;
+            c->hits[n++] = h;
+        }
+        for (uint32_t t = 0; t < c->ntax; t++)
+            if (c->gmax[t] && first + c->gmax[t] > c->cover[t])
+                c->cover[t] = first + c->gmax[t];
+        i = j;
     }
     c->nhits = n;
 }
@@ -479,13 +465,15 @@ static int ehit_cmp(const void *a, const void *b) {
     return x->ent < y->ent ? -1 : x->ent > y->ent;
 }
 
-static int weight_cmp(const void *a, const void *b) {
-    const hit *x = a, *y = b;
-    if (x->weight != y->weight)
-        return x->weight > y->weight ? -1 : 1;
-    if (x->ntok != y->ntok)
-        return x->ntok > y->ntok ? -1 : 1;
-    return x->first < y->first ? -1 : x->first > y->first;
+/* Evidence priority: 1 when a should be shown rather than b. */
+static int better(const hit *a, const hit *b) {
+    if ((a->occ == 0) != (b->occ == 0))
+        return a->occ == 0;
+    if (a->weight != b->weight)
+        return a->weight > b->weight;
+    if (a->ntok != b->ntok)
+        return a->ntok > b->ntok;
+    return a->first < b->first;
 }
 
 static void touch(ww_classifier *c, uint32_t g) {
@@ -502,23 +490,52 @@ static const ww_topic *topic_of(const ww_classifier *c, uint32_t g) {
 /* Score every touched topic (see the header comment). */
 static void score(ww_classifier *c) {
     size_t ntok = c->text.n + c->title.n;
-    for (size_t i = 0; i < c->nhits;) {
-        const hit *h = &c->hits[i];
-        size_t j = i;
-        double cnt = 0;
-        while (j < c->nhits && c->hits[j].topic == h->topic && c->hits[j].kind == h->kind &&
-               c->hits[j].term == h->term) {
-            const ww_taxonomy *tx = c->tax[c->topics[h->topic].tax];
-            cnt += c->hits[j].in_title ? tx->title_weight : 1.0;
-            j++;
+    /* count each (topic, kind, term) in a small hash table sized for this document */
+    size_t cap = 64;
+    while (cap < c->nhits * 2)
+        cap *= 2;
+    if (cap > c->capaggs) {
+        agg *na = realloc(c->aggs, cap * sizeof *na);
+        if (!na) {
+            c->oom = 1;
+            return;
         }
-        touch(c, h->topic);
-        tstate *s = &c->st[h->topic];
-        if (h->kind == WW__P_EXCLUDE)
+        c->aggs = na;
+        c->capaggs = cap;
+    }
+    memset(c->aggs, 0, cap * sizeof *c->aggs);
+    for (size_t i = 0; i < c->nhits; i++) {
+        hit *h = &c->hits[i];
+        uint64_t key = ((uint64_t)h->topic << 33) ^ ((uint64_t)h->term << 1) ^ h->kind;
+        size_t j = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+        while (c->aggs[j].used && !(c->aggs[j].topic == h->topic &&
+                                    c->aggs[j].term == h->term && c->aggs[j].kind == h->kind))
+            j = (j + 1) & (cap - 1);
+        agg *a = &c->aggs[j];
+        if (!a->used) {
+            a->used = 1;
+            a->topic = h->topic;
+            a->term = h->term;
+            a->kind = h->kind;
+            a->weight = h->weight;
+        }
+        a->cnt += h->in_title ? c->tax[c->topics[h->topic].tax]->title_weight : 1.0;
+        if (!h->in_title) {
+            h->occ = a->ntext;
+            if (a->ntext < UINT16_MAX)
+                a->ntext++;
+        }
+    }
+    for (size_t j = 0; j < cap; j++) {
+        const agg *a = &c->aggs[j];
+        if (!a->used)
+            continue;
+        touch(c, a->topic);
+        tstate *s = &c->st[a->topic];
+        if (a->kind == WW__P_EXCLUDE)
             s->veto = 1;
-        else if (cnt > 0)
-            s->own += h->weight * (cnt >= 1.0 ? 1.0 + log(cnt) : cnt);
-        i = j;
+        else if (a->cnt > 0)
+            s->own += a->weight * (a->cnt >= 1.0 ? 1.0 + log(a->cnt) : a->cnt);
     }
     /* ancestors of touched topics take part in the roll-up */
     size_t n0 = c->ntouched;
@@ -552,32 +569,30 @@ static void score(ww_classifier *c) {
         if (p >= 0 && s->score > 0)
             c->st[p].child += s->score;
     }
-    /* evidence: positive text hits for the topic and each ancestor, strongest terms
-     * first (so a parent shows its best evidence, not its first), later put in text
-     * order; the hits are re-sorted for this, scoring is done */
-    if (c->nhits)
-        qsort(c->hits, c->nhits, sizeof *c->hits, weight_cmp);
-    /* two passes: first one span per distinct term, then repeats, so the evidence shows
-     * as many different reasons as the cap allows */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < c->nhits; i++) {
-            const hit *h = &c->hits[i];
-            if (h->kind != WW__P_TERM || h->in_title || h->weight <= 0)
-                continue;
-            for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
-                tstate *s = &c->st[g];
-                if (s->nev >= c->max_evidence)
-                    continue;
-                int skip = 0;
-                for (int k = 0; k < s->nev && !skip; k++) {
-                    const hit *e = &c->hits[s->ev[k]];
-                    skip = (e->first == h->first && e->ntok == h->ntok) ||
-                           (pass == 0 && e->topic == h->topic && e->term == h->term);
-                }
-                if (!skip)
-                    s->ev[s->nev++] = (uint32_t)i;
+    /* evidence: for the topic and each ancestor, the best max_evidence text hits --
+     * a term's first occurrence before any repeat, then stronger, then longer, then
+     * earlier -- kept without sorting all hits (build_labels puts them in text order) */
+    for (size_t i = 0; i < c->nhits; i++) {
+        const hit *h = &c->hits[i];
+        if (h->kind != WW__P_TERM || h->in_title || h->weight <= 0)
+            continue;
+        for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
+            tstate *s = &c->st[g];
+            int dup = 0, worst = -1;
+            for (int k = 0; k < s->nev && !dup; k++) {
+                const hit *e = &c->hits[s->ev[k]];
+                dup = e->first == h->first && e->ntok == h->ntok;
+                if (worst < 0 || better(&c->hits[s->ev[worst]], e))
+                    worst = k;
             }
+            if (dup)
+                continue;
+            if (s->nev < c->max_evidence)
+                s->ev[s->nev++] = (uint32_t)i;
+            else if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
+                s->ev[worst] = (uint32_t)i;
         }
+    }
 }
 
 static void count_cb(void *opaque, const ww__posting *p, size_t first, size_t n) {
@@ -762,7 +777,73 @@ static int build_entities(ww_classifier *c, const char *text, Wirewatch__V1__Cla
     return 0;
 }
 
-#ifdef WW_HAVE_MODEL
+/* Persons named after a title (persons.c), merged with the gazetteer's entities. */
+typedef struct {
+    ww_classifier *c;
+    const char *text;
+    Wirewatch__V1__Classified *out;
+} person_ctx;
+
+static int on_person(void *arg, size_t first, size_t ntok) {
+    person_ctx *p = arg;
+    const ww__toks *t = &p->c->text;
+    Wirewatch__V1__Span *sp = make_span(p->text, t, first, ntok);
+    if (!sp)
+        return WW_ENOMEM;
+    /* a name the gazetteer already matched here ("Minister Chen" alias) is not new */
+    for (size_t k = 0; k < p->out->n_entities; k++) {
+        const Wirewatch__V1__Entity *g = p->out->entities[k];
+        for (size_t j = 0; j < g->n_spans; j++)
+            if (sp->start < g->spans[j]->end && g->spans[j]->start < sp->end) {
+                protobuf_c_message_free_unpacked(&sp->base, NULL);
+                return 0;
+            }
+    }
+    Wirewatch__V1__Entity *e = NULL;
+    for (size_t k = 0; k < p->out->n_entities && !e; k++)
+        if (strcmp(p->out->entities[k]->name, sp->text) == 0)
+            e = p->out->entities[k];
+    if (!e) {
+        Wirewatch__V1__Entity **v =
+            realloc(p->out->entities, (p->out->n_entities + 1) * sizeof *v);
+        if (!v || !(e = malloc(sizeof *e))) {
+            if (v)
+                p->out->entities = v;
+            protobuf_c_message_free_unpacked(&sp->base, NULL);
+            return WW_ENOMEM;
+        }
+        p->out->entities = v;
+        wirewatch__v1__entity__init(e);
+        p->out->entities[p->out->n_entities++] = e;
+        e->type = strdup("person");
+        e->name = strdup(sp->text);
+        size_t n = strlen(sp->text);
+        e->id = malloc(n + 8);
+        e->spans = calloc((size_t)p->c->max_evidence, sizeof *e->spans);
+        if (!e->type || !e->name || !e->id || !e->spans) {
+            protobuf_c_message_free_unpacked(&sp->base, NULL);
+            return WW_ENOMEM;
+        }
+        memcpy(e->id, "person:", 7);
+        for (size_t k = 0; k <= n; k++)
+            e->id[7 + k] = sp->text[k] == ' ' ? '-' : (char)tolower((unsigned char)sp->text[k]);
+    } else if (strcmp(e->type, "person") != 0) {
+        protobuf_c_message_free_unpacked(&sp->base, NULL);
+        return 0; /* the gazetteer knows this name as something else */
+    }
+    if (e->n_spans >= (size_t)p->c->max_evidence) {
+        protobuf_c_message_free_unpacked(&sp->base, NULL);
+        return 0;
+    }
+    e->spans[e->n_spans++] = sp;
+    return 0;
+}
+
+static int build_persons(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
+    person_ctx p = {c, text, out};
+    return ww__find_persons(text, &c->text, on_person, &p);
+}
+
 static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
                         Wirewatch__V1__Classified *out) {
     if (!c->model)
@@ -780,6 +861,8 @@ static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
     int n = ww_model_predict(c->model, buf, tl + 1 + xl, pred, MODEL_MAX_OUT,
                              c->model_threshold);
     free(buf);
+    if (n < 0)
+        return n;
     for (int i = 0; i < n; i++) {
         const char *name = pred[i].label;
         int k = ww_taxonomy_find(c->tax[0], pred[i].label);
@@ -793,7 +876,6 @@ static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
     }
     return 0;
 }
-#endif
 
 static int copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
                     const char *tax_version, const char *model_version) {
@@ -852,15 +934,15 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
     if (c->oom)
         goto out;
     drop_nested(c);
-    if (c->nhits)
-        qsort(c->hits, c->nhits, sizeof *c->hits, hit_cmp);
     score(c);
+    if (c->oom)
+        goto out;
     if ((rc = build_labels(c, text, out)) || (rc = build_entities(c, text, out)))
         goto out;
-#ifdef WW_HAVE_MODEL
+    if (!c->no_entities && (rc = build_persons(c, text, out)))
+        goto out;
     if ((rc = model_labels(c, doc, out)))
         goto out;
-#endif
     for (size_t r = 0; r < c->nroutes && !*alert; r++)
         for (size_t k = 0; k < out->n_labels; k++)
             if (strcmp(out->labels[k]->code, c->routes[r].label) == 0 &&

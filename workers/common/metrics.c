@@ -53,6 +53,15 @@ typedef struct lag_slot {
     long long lag;
 } lag_slot;
 
+#define RDOC_LABELS 8
+typedef struct rdoc { /* a recent document as the worker recorded it */
+    int64_t at_us;
+    char id[72], title[160], url[256], version[64];
+    int nl;
+    char lname[RDOC_LABELS][40];
+    float lscore[RDOC_LABELS];
+} rdoc;
+
 typedef struct rate_slot {
     _Atomic long long sec, in, out, dead;
 } rate_slot;
@@ -78,7 +87,7 @@ struct ww_metrics {
     _Atomic long long heartbeat_us, progress_us, last_done, last_flying, stall_ms;
 
     pthread_mutex_t mu; /* guards everything below */
-    ww_metrics_doc docs[WW_METRICS_RECENT];
+    rdoc docs[WW_METRICS_RECENT];
     int doc_next, n_docs;
     ww_metrics_err errs[WW_METRICS_ERRORS];
     int err_next, n_errs;
@@ -243,8 +252,10 @@ static int64_t rfc3339_us(const char *s) {
     return ((int64_t)t - off) * 1000000 + us;
 }
 
-static void labels_text(const ProtobufCMessage *msg, char *buf, size_t cap) {
-    buf[0] = 0;
+/* Up to RDOC_LABELS label names and scores, copied raw: formatting them ("name (0.83)")
+ * costs microseconds, so the reader does it, not the worker. */
+static void labels_raw(const ProtobufCMessage *msg, rdoc *d) {
+    d->nl = 0;
     const ProtobufCFieldDescriptor *f = field(msg, "labels", PROTOBUF_C_TYPE_MESSAGE);
     if (!f || f->label != PROTOBUF_C_LABEL_REPEATED ||
         f->descriptor != &wirewatch__v1__label__descriptor)
@@ -252,12 +263,19 @@ static void labels_text(const ProtobufCMessage *msg, char *buf, size_t cap) {
     size_t n = *(const size_t *)((const char *)msg + f->quantifier_offset);
     Wirewatch__V1__Label *const *ls =
         *(Wirewatch__V1__Label *const *const *)((const char *)msg + f->offset);
-    size_t used = 0;
-    for (size_t i = 0; i < n && used + 1 < cap; i++) {
+    for (size_t i = 0; i < n && d->nl < RDOC_LABELS; i++) {
         const Wirewatch__V1__Label *l = ls[i];
-        const char *name = l->name && *l->name ? l->name : l->code;
-        int w = snprintf(buf + used, cap - used, "%s%s (%.2f)", i ? ", " : "", name ? name : "",
-                         (double)l->score);
+        copy_str(d->lname[d->nl], sizeof d->lname[0], l->name && *l->name ? l->name : l->code);
+        d->lscore[d->nl++] = l->score;
+    }
+}
+
+static void labels_text(const rdoc *d, char *buf, size_t cap) {
+    size_t used = 0;
+    buf[0] = 0;
+    for (int i = 0; i < d->nl && used + 1 < cap; i++) {
+        int w = snprintf(buf + used, cap - used, "%s%s (%.2f)", i ? ", " : "", d->lname[i],
+                         (double)d->lscore[i]);
         if (w < 0) break;
         used += (size_t)w < cap - used ? (size_t)w : cap - used - 1;
     }
@@ -281,21 +299,19 @@ void ww_metrics_observe(ww_metrics *m, const ProtobufCMessage *msg, int64_t now_
         if (pub) hist_observe(&m->freshness, mine - pub);
     }
 
-    ww_metrics_doc d;
-    memset(&d, 0, sizeof d);
-    d.at_us = now_us;
     const char *id = msg_str(msg, "id");
     if (!*id) id = msg_str(msg, "request_id");
-    copy_str(d.id, sizeof d.id, id);
-    copy_str(d.title, sizeof d.title, msg_str(msg, "title"));
     const char *url = msg_str(msg, "canonical_url");
     if (!*url) url = msg_str(msg, "final_url");
     if (!*url) url = msg_str(msg, "url");
-    copy_str(d.url, sizeof d.url, url);
-    labels_text(msg, d.labels, sizeof d.labels);
-    copy_str(d.version, sizeof d.version, msg_str(msg, "taxonomy_version"));
     pthread_mutex_lock(&m->mu);
-    m->docs[m->doc_next] = d;
+    rdoc *d = &m->docs[m->doc_next];
+    d->at_us = now_us;
+    copy_str(d->id, sizeof d->id, id);
+    copy_str(d->title, sizeof d->title, msg_str(msg, "title"));
+    copy_str(d->url, sizeof d->url, url);
+    copy_str(d->version, sizeof d->version, msg_str(msg, "taxonomy_version"));
+    labels_raw(msg, d);
     m->doc_next = (m->doc_next + 1) % WW_METRICS_RECENT;
     if (m->n_docs < WW_METRICS_RECENT) m->n_docs++;
     pthread_mutex_unlock(&m->mu);
@@ -620,8 +636,16 @@ void ww_metrics_snapshot(ww_metrics *m, int64_t now_us, ww_metrics_snap *s) {
 
     pthread_mutex_lock(&m->mu);
     s->n_docs = m->n_docs;
-    for (int i = 0; i < m->n_docs; i++)
-        s->docs[i] = m->docs[(m->doc_next - 1 - i + WW_METRICS_RECENT) % WW_METRICS_RECENT];
+    for (int i = 0; i < m->n_docs; i++) {
+        const rdoc *r = &m->docs[(m->doc_next - 1 - i + WW_METRICS_RECENT) % WW_METRICS_RECENT];
+        ww_metrics_doc *d = &s->docs[i];
+        d->at_us = r->at_us;
+        copy_str(d->id, sizeof d->id, r->id);
+        copy_str(d->title, sizeof d->title, r->title);
+        copy_str(d->url, sizeof d->url, r->url);
+        copy_str(d->version, sizeof d->version, r->version);
+        labels_text(r, d->labels, sizeof d->labels);
+    }
     s->n_errs = m->n_errs;
     for (int i = 0; i < m->n_errs; i++)
         s->errs[i] = m->errs[(m->err_next - 1 - i + WW_METRICS_ERRORS) % WW_METRICS_ERRORS];

@@ -46,8 +46,6 @@ const ww_config_key ww_runtime_config_keys[] = {
     {NULL, 0, NULL, NULL},
 };
 
-#define MAX_COUNTERS 64
-
 typedef struct worker {
     const ww_worker_opts *o;
     const ww_stage_ops *st;
@@ -61,8 +59,6 @@ typedef struct worker {
     int fatal;
     int stopping;
     char fatal_err[256];
-    const char *counter_names[MAX_COUNTERS];
-    _Atomic long long counters[MAX_COUNTERS];
 } worker;
 
 struct ww_job {
@@ -121,16 +117,11 @@ void ww_job_done(ww_job *job) {
     if (job->pending == 0) job_complete(job);
 }
 
+/* Stage counters live in the metrics (which copy the name); without metrics (tests,
+ * embedded mode) there is nobody to read them. */
 void ww_job_count(ww_job *job, const char *counter, long long delta) {
     worker *w = job->w;
     if (w->o->metrics) ww_metrics_count(w->o->metrics, counter, delta);
-    for (int i = 0; i < MAX_COUNTERS; i++) {
-        if (!w->counter_names[i]) w->counter_names[i] = counter;
-        if (w->counter_names[i] == counter || strcmp(w->counter_names[i], counter) == 0) {
-            w->counters[i] += delta;
-            return;
-        }
-    }
 }
 
 int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg) {
@@ -334,12 +325,15 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             ww_endpoint_pause(w->in, !can_take);
             paused = !can_take;
         }
+        int input_idle = 0;
         if (can_take && !txn_due) {
             ww_in_msg m;
             int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
             int r = ww_endpoint_recv(w->in, &m, t);
             if (r == 1) {
                 handle_input(w, &m);
+            } else if (r == 0) {
+                input_idle = 1;
             } else if (r == WW_EEOF) {
                 input_ended = 1;
                 WW_DEBUG(w->st->name, "input ended");
@@ -355,7 +349,9 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 }
             }
         }
-        int busy_wait = !can_take || txn_due ? 10 : 0;
+        /* Nothing to read and nothing to do but wait for the stage (fetch transfers) or
+         * the outputs: wait in their poll for a few ms instead of spinning. */
+        int busy_wait = !can_take || txn_due || input_idle || input_ended ? 10 : 0;
         if (w->st->poll && w->in_stage > 0)
             w->st->poll(w->ctx, busy_wait);
         else if (busy_wait)

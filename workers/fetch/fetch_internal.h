@@ -67,6 +67,7 @@ typedef struct freq {
     fowner *own;       /* NULL for robots.txt requests */
     fhost *host;
     char *url;      /* normalised: what is fetched and remembered */
+    char *path_query; /* of url, for robots.txt matching */
     char *req_url;  /* as requested */
     char *request_id;
     char *parent_url;
@@ -89,6 +90,9 @@ typedef struct fetch_cfg {
     int64_t robots_ttl_us, robots_error_ttl_us, max_retry_after_us;
     int64_t backoff_base_us, backoff_max_us, seen_ttl_us;
     long seen_max, validators_max;
+    char *ca_file;
+    char *warc_dir;
+    int64_t warc_max_bytes;
     char **drop_params;
     size_t n_drop;
     ww_cidr_list *allow;
@@ -129,6 +133,20 @@ int ww__fetch_emit_page(fetch_ctx *ctx, freq *r, Wirewatch__V1__Page *page);
 /* fetch_file.c: read a file:// URL (plain file, feed/sitemap, WARC) synchronously and
  * finish r. */
 void ww__fetch_file(fetch_ctx *ctx, freq *r);
+
+/* ---- WARC output (warc_writer.c) -------------------------------------------------- */
+
+typedef struct ww__warcw ww__warcw;
+/* Start writing WARC files into dir (rotated past max_bytes; 0 = never).  NULL with
+ * err when dir is not a writable directory. */
+ww__warcw *ww__warcw_new(const char *dir, int64_t max_bytes, char *err, size_t errlen);
+void ww__warcw_free(ww__warcw *w);
+/* Append a response record for url (raw_headers: the final response's status line and
+ * headers as received; body decoded).  On 0, *file (borrowed, valid until the next
+ * call), *offset and digest40 ("sha1:BASE32") say where it went.  WW_EIO/WW_ENOMEM. */
+int ww__warcw_response(ww__warcw *w, const char *url, const char *ip, const char *raw_headers,
+                       size_t hlen, const uint8_t *body, size_t blen, int truncated,
+                       char **file, int64_t *offset, char *digest40);
 
 /* "text/html; charset=UTF-8" -> malloc'd "UTF-8" ("" when none); NULL on ENOMEM. */
 char *ww__charset_of(const char *content_type);

@@ -95,12 +95,20 @@ static const ww_config_key fetch_keys[] = {
      "Accept file:// URLs (local files and WARCs); turn off for untrusted input."},
     {"fetch.max_hosts", WW_CFG_INT, "100000",
      "Idle hosts (and their robots.txt) beyond this many are forgotten."},
+    {"fetch.ca_file", WW_CFG_STR, "\"\"",
+     "PEM file of CA certificates to trust instead of the system's (\"\" = system)."},
+    {"fetch.warc_dir", WW_CFG_STR, "\"\"",
+     "Write every fetched page as a WARC response record into this directory (\"\" = off)."},
+    {"fetch.warc_max_bytes", WW_CFG_INT, "1073741824",
+     "Start a new WARC file when the current one passes this size."},
     {NULL, 0, NULL, NULL},
 };
 
 static void cfg_free(fetch_cfg *c) {
     free(c->user_agent);
     free(c->robots_agent);
+    free(c->warc_dir);
+    free(c->ca_file);
     for (size_t i = 0; i < c->n_drop; i++)
         free(c->drop_params[i]);
     free(c->drop_params);
@@ -144,9 +152,12 @@ static int cfg_load(fetch_cfg *c, const ww_config *cfg, char *err, size_t errlen
     c->seen_ttl_us = I("seen_ttl_s") * 1000000;
     c->seen_max = (long)I("seen_max");
     c->validators_max = (long)I("validators_max");
+    c->warc_max_bytes = I("warc_max_bytes");
+    c->warc_dir = strdup(ww_config_str(cfg, "fetch.warc_dir"));
+    c->ca_file = strdup(ww_config_str(cfg, "fetch.ca_file"));
 #undef I
 #undef B
-    if (!c->user_agent || !c->robots_agent)
+    if (!c->user_agent || !c->robots_agent || !c->warc_dir || !c->ca_file)
         return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
     if (c->max_in_flight < 1 || c->max_host_conns < 1 || c->max_redirects < 0 ||
         c->max_retries < 0 || c->max_depth < 0 || c->host_delay_us < 0 ||
@@ -231,6 +242,8 @@ typedef struct xfer {
     Wirewatch__V1__Header **hv;
     size_t n_hv;
     char *etag, *lastmod, *retry_after;
+    char *rawh; /* the current response's header block, kept only for WARC output */
+    size_t rawh_len;
     int64_t start_mono_us;
     char errbuf[CURL_ERROR_SIZE];
 } xfer;
@@ -250,6 +263,7 @@ struct fetch_ctx {
     int64_t next_trim_us;
     ww__seen *seen;
     ww__validators *validators;
+    ww__warcw *warc; /* NULL unless fetch.warc_dir */
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
@@ -397,6 +411,7 @@ static void req_free(freq *r) {
     if (!r)
         return;
     free(r->url);
+    free(r->path_query);
     free(r->req_url);
     free(r->request_id);
     free(r->parent_url);
@@ -446,6 +461,7 @@ static const char *status_counter(const char *status) {
         {"too-many-redirects", "status_too_many_redirects"},
         {"http-error", "status_http_error"},
         {"dns-error", "status_dns_error"},
+        {"tls-error", "status_tls_error"},
         {"error", "status_error"},
         {"denied", "status_denied"},
         {"duplicate", "status_duplicate"},
@@ -565,7 +581,7 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
         return;
     }
     char *origin = NULL;
-    if (ww_url_origin(r->url, &origin, NULL) < 0) {
+    if (ww_url_origin(r->url, &origin, &r->path_query) < 0) {
         ww__fetch_finish(ctx, r, "invalid-url", 0, "no origin", 0, 0, 0);
         return;
     }
@@ -668,12 +684,22 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
             return 0;
         x->n_hops++;
         x->hdr_bytes = 0;
+        x->rawh_len = 0;
         hv_clear(x);
     }
     x->hdr_bytes += len;
     if ((int64_t)x->hdr_bytes > x->ctx->cfg.max_header_bytes) {
         x->limits |= WW__LIM_HEADER_BYTES;
         return 0;
+    }
+    if (x->ctx->warc) {
+        char *nb = realloc(x->rawh, x->rawh_len + len + 1);
+        if (!nb)
+            return 0;
+        x->rawh = nb;
+        memcpy(x->rawh + x->rawh_len, p, len);
+        x->rawh_len += len;
+        x->rawh[x->rawh_len] = '\0';
     }
     const char *colon = memchr(p, ':', len);
     if (!colon)
@@ -750,6 +776,7 @@ static void xfer_free(xfer *x) {
         free(x->hops[i]);
     free(x->hops);
     hv_clear(x);
+    free(x->rawh);
     free(x);
 }
 
@@ -811,6 +838,8 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
                      c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    if (*c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     if (x->hdrs_out)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out);
     if (curl_multi_add_handle(ctx->multi, e) != CURLM_OK)
@@ -935,6 +964,30 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
     pg.connect_us = (int64_t)t_conn;
     pg.first_byte_us = (int64_t)t_first;
     pg.total_us = dur;
+    long hv = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &hv);
+    pg.http_version = hv == CURL_HTTP_VERSION_2_0   ? "2"
+                      : hv == CURL_HTTP_VERSION_3   ? "3"
+                      : hv == CURL_HTTP_VERSION_1_0 ? "1.0"
+                      : hv == CURL_HTTP_VERSION_1_1 ? "1.1"
+                                                    : "";
+    char digest[40];
+    if (ctx->warc) {
+        char *ip = NULL, *wfile = NULL;
+        int64_t woff = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
+        int wrc = ww__warcw_response(ctx->warc, pg.final_url, ip, x->rawh, x->rawh_len, x->body,
+                                     x->len, pg.truncated, &wfile, &woff, digest);
+        if (wrc == 0) {
+            pg.warc_file = wfile;
+            pg.warc_offset = woff;
+            pg.payload_digest = digest;
+            ww_job_count(r->own->job, "warc_records_written", 1);
+        } else {
+            ww_job_count(r->own->job, "warc_write_errors", 1);
+            WW_WARN(STAGE, "WARC record for %s not written: %s", pg.final_url, ww_strerror(wrc));
+        }
+    }
     int rc = ww__fetch_emit_page(ctx, r, &pg);
     free(charset);
     ww__fetch_finish(ctx, r, rc ? "error" : "fetched", (int)code,
@@ -1002,6 +1055,10 @@ static void transfer_done(fetch_ctx *ctx, xfer *x, CURLcode rc) {
         snprintf(detail, sizeof detail, "more than %ld redirects", c->max_redirects);
     } else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
         status = "dns-error";
+        snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+    } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+               rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE) {
+        status = "tls-error";
         snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
         status = "denied";
@@ -1106,11 +1163,7 @@ static int64_t dispatch(fetch_ctx *ctx) {
                     start_robots(ctx, h);
                     break;
                 }
-                char *origin = NULL, *pq = NULL;
-                if (ww_url_origin(r->url, &origin, &pq) == 0 &&
-                    !ww_robots_allowed(h->robots, pq)) {
-                    free(origin);
-                    free(pq);
+                if (!ww_robots_allowed(h->robots, r->path_query)) {
                     host_pop(ctx, h);
                     if (h->robots_ssrf) {
                         char d[96];
@@ -1124,8 +1177,6 @@ static int64_t dispatch(fetch_ctx *ctx) {
                     }
                     continue;
                 }
-                free(origin);
-                free(pq);
             }
             if (h->active >= c->max_host_conns)
                 break;
@@ -1190,6 +1241,9 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         goto err;
     }
+    if (*ctx->cfg.warc_dir &&
+        !(ctx->warc = ww__warcw_new(ctx->cfg.warc_dir, ctx->cfg.warc_max_bytes, err, errlen)))
+        goto err;
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, ctx->cfg.max_host_conns);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ctx->cfg.max_in_flight);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, ctx->cfg.max_in_flight);
@@ -1228,6 +1282,7 @@ static void fetch_destroy(void *vctx) {
     free(ctx->htab);
     ww__seen_free(ctx->seen);
     ww__validators_free(ctx->validators);
+    ww__warcw_free(ctx->warc);
     cfg_free(&ctx->cfg);
     free(ctx);
 }

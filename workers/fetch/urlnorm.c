@@ -66,7 +66,7 @@ static char *filter_query(const char *q, const char *const *drop, size_t n_drop)
 }
 
 static int normalize_once(const char *url, const char *const *drop_params, size_t n_drop,
-                          char **out, char *err, size_t errlen) {
+                          char **out, int *host_edited, char *err, size_t errlen) {
     int rc = WW_ENOMEM;
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *query = NULL, *nq = NULL, *res = NULL;
@@ -87,6 +87,14 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
         rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
         goto out;
     }
+    for (const char *h = host; *h; h++)
+        if ((unsigned char)*h <= 0x20 || *h == 0x7f || *h == '%') {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "URL host has a control character");
+            goto out;
+        }
+    char *orig_host = strdup(host);
+    if (!orig_host)
+        goto out;
     for (char *h = host; *h; h++)
         *h = (char)tolower((unsigned char)*h);
     /* "example.com." names the same host; "a.." would shrink again on a second pass,
@@ -94,6 +102,8 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     size_t hl = strlen(host);
     while (hl > 0 && host[hl - 1] == '.')
         host[--hl] = '\0';
+    *host_edited = strcmp(orig_host, host) != 0;
+    free(orig_host);
     if (!hl) {
         rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
         goto out;
@@ -128,16 +138,20 @@ out:
 }
 
 /* Editing the host can expose a form curl itself rewrites on the next parse ("2." ->
- * "2" -> "0.0.0.2"), so normalise the result once more: a seen-set key must be a
- * fixed point, or one URL would be fetched under two keys. */
+ * "2" -> "0.0.0.2"), so when we changed the host the result is normalised once more:
+ * a seen-set key must be a fixed point, or one URL would be fetched under two keys.
+ * (fuzz_urlnorm checks the fixed point.) */
 int ww_url_normalize(const char *url, const char *const *drop_params, size_t n_drop,
                      char **out, char *err, size_t errlen) {
     char *first = NULL;
+    int edited = 0, again = 0;
     *out = NULL;
-    int rc = normalize_once(url, drop_params, n_drop, &first, err, errlen);
-    if (rc)
+    int rc = normalize_once(url, drop_params, n_drop, &first, &edited, err, errlen);
+    if (rc || !edited) {
+        *out = first; /* curl's own output re-parses to itself */
         return rc;
-    rc = normalize_once(first, drop_params, n_drop, out, err, errlen);
+    }
+    rc = normalize_once(first, drop_params, n_drop, out, &again, err, errlen);
     free(first);
     return rc;
 }

@@ -2,9 +2,11 @@
  *
  * Works line by line: a line that is only a UI word ("close", "Advertisement",
  * "Share") or a bare clock time ("05:29", the timestamp of a video teaser) goes; a
- * short line repeated twice in a row is a related-content teaser (its headline shown
- * above and inside a player) and both copies go, unless it opens the text (a title
- * printed twice keeps one copy); a long paragraph repeated keeps one copy.  For plain text, where no markup shows boundaries, a sentence glued to a
+ * line repeated twice in a row (a related-content teaser whose headline is shown
+ * above and inside a player, a title printed twice, a paragraph doubled by a
+ * scraper) keeps one copy: the repetition is the noise, while the headline itself can
+ * name what the story is about (the seed's "Cold War between the USA and China" is
+ * the only mention of the USA), so dropping both copies would lose entities.  For plain text, where no markup shows boundaries, a sentence glued to a
  * headline ("on social mediaIt has warned") is split before a common sentence opener
  * that follows a lower-case word with no space. */
 #include <stdlib.h>
@@ -128,16 +130,6 @@ static int noise_line(const char *s, size_t n) {
     return 0;
 }
 
-/* A teaser headline: short, no sentence end inside. */
-static int headline_like(const char *s, size_t n) {
-    if (n > 200)
-        return 0;
-    for (size_t k = 0; k + 1 < n; k++)
-        if ((s[k] == '.' || s[k] == '!' || s[k] == '?') && s[k + 1] == ' ')
-            return 0;
-    return 1;
-}
-
 static const char *const openers[] = {"It ",    "The ",   "He ",    "She ",   "They ",
                                       "This ",  "That ",  "We ",    "But ",   "There ",
                                       "When ",  "While ", "After ", "Its ",   "His ",
@@ -204,18 +196,13 @@ char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glu
         if (noise_line(L[k].s, L[k].n))
             L[k].drop = 1;
     /* repeated lines, comparing neighbours that survived the noise pass */
-    size_t prev = (size_t)-1, first = (size_t)-1;
+    size_t prev = (size_t)-1;
     for (size_t k = 0; k < nl; k++) {
         if (L[k].drop)
             continue;
-        if (first == (size_t)-1)
-            first = k;
         if (prev != (size_t)-1 && L[prev].n == L[k].n && !L[prev].drop &&
             memcmp(L[prev].s, L[k].s, L[k].n) == 0) {
-            L[k].drop = 1;
-            /* a teaser goes entirely; the title at the very top stays once */
-            if (headline_like(L[k].s, L[k].n) && prev != first)
-                L[prev].drop = 1;
+            L[k].drop = 1; /* the second copy goes, the first stays */
             continue;
         }
         prev = k;
