@@ -23,7 +23,9 @@ struct ww_http {
     int port;
 };
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
+/* libmicrohttpd hands us its printf-style format (clang checks it as one). */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt,
+                                                         va_list ap) {
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     size_t n = strlen(buf);
