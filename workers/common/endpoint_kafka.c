@@ -197,9 +197,12 @@ static rd_kafka_conf_t *make_conf(ww_endpoint *ep, const ww_config *cfg, int pro
         /* a killed worker's partitions move after this long (the broker default of
          * 45 s is too slow for a pipeline; the broker's minimum is 6 s) */
         {producer ? NULL : "session.timeout.ms", "10000"},
-        /* a consumer of a topic nobody has written yet creates it, instead of
-         * waiting for the next metadata refresh (5 minutes) */
+        /* a consumer of a topic nobody has written yet asks the broker to create it;
+         * the first answer still says "unknown topic", and librdkafka only looks again
+         * at the next metadata refresh (default 5 minutes): refresh every 5 s so a
+         * worker started before its input topic exists picks it up within seconds */
         {producer ? NULL : "allow.auto.create.topics", "true"},
+        {producer ? NULL : "topic.metadata.refresh.interval.ms", "5000"},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (defaults[i][0] && conf_set(conf, defaults[i][0], defaults[i][1], err, errlen))
