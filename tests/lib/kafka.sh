@@ -48,7 +48,7 @@ for line in open(sys.argv[1]):
     if not u: continue
     out.write(b"\x0a" + varint(len(u)) + u + b"\x10\x01" + b"<<WW>>")
 PY
-    kcat -P -b "$B" -t "$2" -D '<<WW>>' -X enable.idempotence=true "$T/requests.bin"
+    kcat -P -b "$B" -t "$2" -D "<<WW>>" -X enable.idempotence=true <"$T/requests.bin"
 }
 
 # ensure_topics TOPIC...: create topics (broker default partitions) and wait until

@@ -697,11 +697,11 @@ static void k_abandon(ww_endpoint *ep, ww_in_msg *msg) {
 static int k_cons_poll(ww_endpoint *ep, int timeout_ms) {
     kcons *c = ((kep *)ep->impl)->c;
     int rc;
-    if (c->stash) {
-        /* nothing to fetch until recv takes the stashed one; still serve events */
-        rd_kafka_poll(c->rk, 0);
-        return 0;
-    }
+    /* One message is kept at most: until recv takes it, do not poll (heartbeats run
+     * on librdkafka's threads; rebalances wait for the next poll).  Never
+     * rd_kafka_poll here: after rd_kafka_poll_set_consumer it would be handed fetch
+     * ops it cannot serve (librdkafka asserts). */
+    if (c->stash) return 0;
     rd_kafka_message_t *m = cons_poll(ep, timeout_ms, &rc);
     if (m) c->stash = m;
     return 0;
