@@ -220,8 +220,10 @@ static rd_kafka_conf_t *make_conf(ww_endpoint *ep, const ww_config *cfg, int pro
     if (!producer) {
         /* correctness: the offset is stored by release(), never on delivery to us */
         if (conf_set(conf, "enable.auto.offset.store", "false", err, errlen)) goto fail;
+        /* group: ?group= in the URI, else kafka.group.id, else wirewatch-<stage> */
         const char *group = ep->uri.group && *ep->uri.group ? ep->uri.group : NULL;
         char defgroup[128];
+        if (!group) group = kcfg_get(cfg, "group.id");
         if (!group) {
             snprintf(defgroup, sizeof defgroup, "wirewatch-%s", ep->stage);
             group = defgroup;
@@ -685,7 +687,8 @@ static void k_abandon(ww_endpoint *ep, ww_in_msg *msg) {
     kep *k = ep->impl;
     kmsg *km = msg->handle;
     if (!km) return;
-    WW_WARN(ep->stage, "kafka: %s[%d]@%lld not acknowledged; its partition's offset stops "
+    /* debug: the worker logs why (and `inspect` abandons every message it shows) */
+    WW_DEBUG(ep->stage, "kafka: %s[%d]@%lld not acknowledged; its partition's offset stops "
             "there until a restart or rebalance", rd_kafka_topic_name(km->rkm->rkt),
             (int)km->rkm->partition, (long long)km->rkm->offset);
     kmsg_free(k->c, km);
