@@ -73,11 +73,20 @@ collect() {
     COLLECT_PID=$!; PIDS+=($COLLECT_PID)
 }
 
-# urls_in FILE: the "url" of every JSON line, one per line
+# urls_in FILE: the "url" of every Kafka record in FILE (JSON lines of `inspect`), one
+# per line.  A record the collector itself read twice (its group was rebalanced, e.g.
+# across a broker restart, and it never commits) has the same partition and offset
+# and is counted once: only records the pipeline wrote twice are duplicates.
 urls_in() { python3 -c 'import json,sys
+seen = set()
 for l in open(sys.argv[1]):
     l = l.strip()
-    if l: print(json.loads(l).get("url", ""))' "$1"; }
+    if not l: continue
+    d = json.loads(l)
+    rec = (d.get("_partition"), d.get("_offset"))
+    if rec[1] is not None and rec in seen: continue
+    seen.add(rec)
+    print(d.get("url", ""))' "$1"; }
 
 # wait_urls FILE N SECONDS: until FILE holds N distinct urls; returns 1 on timeout
 wait_urls() {

@@ -481,6 +481,7 @@ static void done_drop(kcons *c, const rd_kafka_topic_partition_list_t *parts) {
 }
 
 static int txn_commit(kprod *p, kcons *c, int timeout_ms, const char *stage);
+static int txn_abort(kprod *p, kcons *c, const char *stage);
 
 static void set_pause(kcons *c, const char *stage, int paused) {
     rd_kafka_topic_partition_list_t *a = NULL;
@@ -520,7 +521,14 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
      * messages of these partitions are abandoned, never stored: the new owner
      * re-processes them, no gap. */
     size_t before = ww__koff_inflight(c->offs);
-    if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+    if (rd_kafka_assignment_lost(rk) && c->txn && c->txn_prod && c->txn_prod->txn_open) {
+        /* Lost (session timed out, e.g. the broker was away): the group may already
+         * have given these partitions to another member, so neither their offsets nor
+         * the outputs made from them may be committed.  Abort; the next owner (maybe
+         * this worker again) starts from the committed offsets. */
+        WW_WARN(ep->stage, "kafka: partitions lost; aborting the open transaction");
+        txn_abort(c->txn_prod, NULL, ep->stage);
+    } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
         if (c->txn && c->txn_prod) {
             txn_commit(c->txn_prod, c, TXN_TIMEOUT_MS, ep->stage);
         } else if (!c->txn) {
