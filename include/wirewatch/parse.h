@@ -101,9 +101,10 @@ char *ww_to_utf8(const uint8_t *buf, size_t len, const char *charset, size_t *ou
 /* ---- text ---- */
 
 /* Remove scraping noise from text made of lines / paragraphs: lone "close",
- * "Advertisement", bare clock times ("05:29"), headlines repeated twice in a row (both
- * copies go: they are related-content teasers); glued sentences ("mediaIt has") are
- * split.  Paragraphs come out separated by "\n\n".  malloc'd, NULL on ENOMEM. */
+ * "Advertisement", bare clock times ("05:29"), page furniture ("Updated 5:27 am",
+ * "Read more: ..."); a line repeated twice in a row keeps one copy; glued sentences
+ * ("mediaIt has") are split.  Paragraphs come out separated by "\n\n".  malloc'd,
+ * NULL on ENOMEM. */
 char *ww_text_clean(const char *text, size_t len, size_t *outlen);
 
 /* RFC 3339 UTC of an ISO 8601 / RFC 2822 date; 0 or WW_EINVAL. */

@@ -6,7 +6,7 @@
 #
 # BENCH_DIR holds html/<id>.html.gz, ground-truth.json and ids.txt (the
 # article-extraction-benchmark layout); the scorer defaults to BENCH_DIR/../extract_score.py.
-# Prints F1/precision/recall, pages/s and peak RSS of wirewatch, F1 and pages/s of
+# Prints F1/precision/recall, pages/s (CPU time, and wall) and peak RSS of wirewatch, F1 and pages/s of
 # readability-lxml (Debian python3-readability, run by /usr/bin/python3), and the ratio.
 # Nothing from the dataset is copied into the repository.
 set -euo pipefail

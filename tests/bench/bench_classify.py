@@ -11,12 +11,14 @@ usage: bench_classify.py BENCH_DIR WW [WORKDIR]
 Folds: document i goes to fold i % 5 (files are sorted by id).  Every system trains on
 four folds and is scored on the fifth with classify_score.py; nothing is tuned on the
 test fold (wirewatch tunes its thresholds on out-of-fold margins of the training part).
-Timings are wall-clock of the command (process start and model load included):
+Timings are CPU seconds (user + sys) of the command, process start and model load
+included — on an idle machine the wall time of these single-threaded commands:
   train:   `wirewatch train`, `fasttext supervised` (-epoch 25 -lr 0.5 -thread 1, -loss
            ova for Reuters), LinearSVC fit inside Python (vectoriser included);
   predict: the test fold repeated until ~3000 docs, through `wirewatch predict` (JSON
            lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in);
-           LinearSVC: transform + decision_function inside Python on the single fold.
+           LinearSVC: transform + decision_function inside Python on the single fold
+           (CPU time of the Python process, time.process_time).
 fastText input: "__label__X ... " + title and text lower-cased, punctuation split off,
 newlines as spaces (the preprocessing of fastText's own examples).  fastText's labels:
 the best one (BBC); those with probability >= 0.5, else the best (Reuters) — the same
@@ -25,6 +27,7 @@ at-least-one rule wirewatch and the LinearSVC peer use.
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -35,9 +38,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def sh_time(cmd, stdout=None):
-    t0 = time.perf_counter()
+    """CPU seconds (user + sys) of the command: the machine may be shared, and every
+    command timed is single-threaded, so CPU time is what wall time would be alone."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def ft_text(d):

@@ -100,11 +100,14 @@ static void test_features_casefold_and_split(void **state)
     assert_int_equal(a.n, 2);
     assert_int_equal(b.n, 2);
     assert_memory_equal(a.v, b.v, 2 * sizeof *a.v);
-    keys_of("U.S. 2024-01", 1, &a); /* letters and digits are words, the rest splits */
-    assert_int_equal(a.n, 4);
-    keys_of("a b c", 2, &a); /* 3 unigrams + 2 bigrams */
+    keys_of("U.S. 2024-01 it's", 1, &a); /* letters and digits are words, the rest
+                                           * splits; single ASCII characters go */
+    assert_int_equal(a.n, 3);
+    keys_of("日 x", 1, &a); /* a lone non-ASCII character stays */
+    assert_int_equal(a.n, 1);
+    keys_of("aa bb a cc", 2, &a); /* 3 unigrams + 2 bigrams, "a" dropped before */
     assert_int_equal(a.n, 5);
-    keys_of("a b c", 3, &a); /* + 1 trigram */
+    keys_of("aa bb cc", 3, &a); /* + 1 trigram */
     assert_int_equal(a.n, 6);
     keys_of("\xff\xfe bad \xc3", 1, &a); /* invalid UTF-8 bytes are separators */
     assert_int_equal(a.n, 1);

@@ -82,6 +82,23 @@ static void test_repeated_paragraph_keeps_one(void **st) {
     free(c);
 }
 
+static void test_furniture_lines(void **st) {
+    (void)st;
+    const char *t = "Updated 5:27 am CST, Wednesday, November 20, 2019\n"
+                    "Wednesday 20 November 2019 9:22 am\n"
+                    "Read more: Port reopens after storm\n"
+                    "Image 2 of 5\n"
+                    "Tags: Shipping, Weather\n"
+                    "Updated figures were published on Monday, 3 June, the office said.\n"
+                    "Related reading for the weekend is listed in the next section of the guide.\n";
+    size_t n;
+    char *c = ww_text_clean(t, strlen(t), &n);
+    assert_string_equal(c, "Updated figures were published on Monday, 3 June, the office said.\n"
+                           "Related reading for the weekend is listed in the next section of "
+                           "the guide.");
+    free(c);
+}
+
 static void test_title_twice_at_top(void **st) {
     (void)st;
     const char *t = "close\n\nBig headline here\n\nBig headline here\n\nBody text.\n";
@@ -118,6 +135,7 @@ int main(void) {
         cmocka_unit_test(test_noise_removed_story_kept),
         cmocka_unit_test(test_repeated_paragraph_keeps_one),
         cmocka_unit_test(test_title_twice_at_top),
+        cmocka_unit_test(test_furniture_lines),
         cmocka_unit_test(test_plain_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* Text -> hashed features for the linear model.
  *
  * Words are maximal runs of letters, marks and numbers (Unicode general categories
- * L*, M*, N* via utf8proc), case-folded with utf8proc so "STRASSE", "Straße" and
+ * L*, M*, N* via utf8proc) other than a single ASCII character, case-folded with utf8proc so "STRASSE", "Straße" and
  * "strasse" meet.  Each word is hashed once (64-bit FNV-1a over its folded UTF-8);
  * unigram, word n-gram and char n-gram keys are mixed from those hashes, so nothing
  * is allocated per word.  Keys are 32 bits: with ~10^6 distinct features a collision
@@ -98,6 +98,14 @@ static int emit(tokstate *t, const ww__feat_opts *o, ww__u32buf *out)
 {
     int rc;
     uint64_t h = t->h;
+    if (t->n == 1) {
+        /* one ASCII letter or digit ("a", the "s" of "it's", "5"): dropped before
+         * n-grams are formed, as scikit-learn's default token pattern does; a lone
+         * non-ASCII character (a CJK word) stays */
+        t->h = FNV64_OFF;
+        t->n = 0;
+        return 0;
+    }
     if ((rc = ww__u32buf_push(out, mix(h ^ 1))))
         return rc;
     if (o->word_ngrams >= 2 && t->nprev >= 1 &&

@@ -42,12 +42,15 @@ typedef struct ww__linear {
     uint32_t nfeat;
     uint32_t *keys; /* strictly increasing feature keys */
     float *idf;     /* per feature */
-    float *w;       /* nfeat rows of nlabels weights */
+    float *w;       /* training: nfeat rows of nlabels weights (float) */
+    int8_t *wq;     /* loaded: the same rows quantized, w = wq * wscale[row] */
+    float *wscale;  /* loaded: per feature row */
     float *bias;    /* nlabels */
     float *thr;     /* nlabels: margin thresholds (multi-label) */
     float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
     ww__slot *slots; /* open addressing table key -> index+1 (0 = empty) */
     uint32_t mask;
+    int borrowed; /* keys..thr point into the model's file image (ww_model.image) */
 } ww__linear;
 
 typedef struct ww__fasttext ww__fasttext;
@@ -58,6 +61,7 @@ struct ww_model {
     int nlabels;
     char **labels;
     char *version;
+    uint8_t *image; /* the file bytes, when arrays point into them */
     ww__linear *lin;
     ww__fasttext *ft;
 };
@@ -90,7 +94,8 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
                          int multilabel, const char *version, uint8_t **out,
                          size_t *outlen);
 
-/* Parse a wirewatch model file image into m (kind, labels, version, lin). */
+/* Parse a wirewatch model file image into m (kind, labels, version, lin).  The big
+ * arrays point into data (4-byte aligned, kept alive by the caller as m->image). */
 int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
                      size_t errlen);
 

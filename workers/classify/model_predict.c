@@ -19,6 +19,7 @@ typedef struct cnt {
 } cnt;
 
 #define STACK_SLOTS 4096
+#define PF_AHEAD 8
 
 /* 1 + ln(tf) for the small counts nearly every feature has */
 static const float SUBLIN[16] = {0.f,         1.f,         1.6931472f, 2.0986123f,
@@ -26,9 +27,21 @@ static const float SUBLIN[16] = {0.f,         1.f,         1.6931472f, 2.0986123
                                  3.0794415f,  3.1972246f,  3.3025851f, 3.3978953f,
                                  3.4849066f,  3.5649494f,  3.6390573f, 3.7080502f};
 
+/* The row update below is the inner loop of prediction: GCC's -O2 cost model leaves it
+ * scalar, -O3's vectorizer makes it 4-8 labels per instruction. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+static void add_row(float *restrict mg, const int8_t *restrict row, float v, int n)
+{
+    for (int l = 0; l < n; l++)
+        mg[l] += (float)row[l] * v;
+}
+
 int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
                        float *margins)
 {
+    float *restrict mg = margins;
     int rc;
     ww__u32buf f = {0};
     cnt stack_tab[STACK_SLOTS], *tab = stack_tab;
@@ -45,10 +58,23 @@ int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, siz
     }
     memset(tab, 0, size * sizeof *tab);
     size_t mask = size - 1, nuniq = 0;
+    size_t rowbytes = (size_t)nlabels;
+    /* The model's tables are far bigger than the caches and a document touches them
+     * at random: without prefetching, time goes to waiting for memory (measured: the
+     * Reuters model, 28 MB, ran at 0.7x fastText's docs/s).  So the slot of the key
+     * PF_AHEAD places on, and the weight row and idf of each feature found, are
+     * requested before they are needed. */
     for (size_t i = 0; i < f.n; i++) {
+        if (i + PF_AHEAD < f.n)
+            __builtin_prefetch(&lin->slots[(f.v[i + PF_AHEAD] * 2654435761u) & lin->mask]);
         int64_t ix = ww__linear_find(lin, f.v[i]);
         if (ix < 0)
             continue;
+        const char *row = (const char *)(lin->wq + (size_t)ix * (size_t)nlabels);
+        for (size_t b = 0; b < rowbytes; b += 64)
+            __builtin_prefetch(row + b);
+        __builtin_prefetch(&lin->idf[ix]);
+        __builtin_prefetch(&lin->wscale[ix]);
         size_t h = ((uint32_t)ix * 2654435761u) & mask;
         while (tab[h].idx1 && tab[h].idx1 != (uint32_t)ix + 1)
             h = (h + 1) & mask;
@@ -73,10 +99,8 @@ int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, siz
             const cnt *c = &tab[f.v[k]];
             float v;
             memcpy(&v, &c->n, sizeof v);
-            v *= inv;
-            const float *row = lin->w + (size_t)(c->idx1 - 1) * (size_t)nlabels;
-            for (int l = 0; l < nlabels; l++)
-                margins[l] += row[l] * v;
+            v *= inv * lin->wscale[c->idx1 - 1];
+            add_row(mg, lin->wq + (size_t)(c->idx1 - 1) * (size_t)nlabels, v, nlabels);
         }
     }
 out:
@@ -133,11 +157,24 @@ static int linear_predict(const ww_model *m, const char *text, size_t len,
             all[n].score = mg[l];
             n++;
         }
-    qsort(all, (size_t)n, sizeof *all, cmp_pred_desc);
-    if (n > max_out)
-        n = max_out;
-    memcpy(out, all, (size_t)n * sizeof *out);
-    rc = n;
+    if (n <= max_out) {
+        qsort(all, (size_t)n, sizeof *all, cmp_pred_desc);
+        memcpy(out, all, (size_t)n * sizeof *out);
+        rc = n;
+    } else { /* the best max_out only: insertion into a short sorted list */
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            if (k == max_out && cmp_pred_desc(&all[i], &out[k - 1]) >= 0)
+                continue;
+            int j = k < max_out ? k++ : k - 1;
+            while (j > 0 && cmp_pred_desc(&all[i], &out[j - 1]) < 0) {
+                out[j] = out[j - 1];
+                j--;
+            }
+            out[j] = all[i];
+        }
+        rc = k;
+    }
 out:
     if (mg != stack_m)
         free(mg);

@@ -116,8 +116,14 @@ int ww_cmd_predict(int argc, char **argv)
             malformed++;
             continue;
         }
-        /* one pass: every label's score, best first; the decision is read off it */
-        int ns = ww_model_predict(m, d.text, d.len, sc, nl, 0.f);
+        /* The best `top` labels; all of them only when those all pass the decision
+         * threshold (a multi-label document with many labels), since the decision is
+         * read off this list. */
+        int want = top < nl ? top : nl;
+        float dt = use_threshold ? threshold : multi ? 0.5f : 2.f;
+        int ns = ww_model_predict(m, d.text, d.len, sc, want, 0.f);
+        if (ns == want && want < nl && sc[want - 1].score >= dt)
+            ns = ww_model_predict(m, d.text, d.len, sc, nl, 0.f);
         if (ns < 0) {
             fprintf(stderr, "predict: %s:%zu: %s\n", path, lineno, ww_strerror(ns));
             ww__jdoc_free(&d);

@@ -142,6 +142,7 @@ static void train_usage(FILE *f)
             "  --ngrams N        word n-grams 1..3 (default 2)\n"
             "  --char-ngrams A:B char n-grams of A..B characters (default off)\n"
             "  --c X             SVM cost (default 1)\n"
+            "  --tol X           solver stopping tolerance (default 0.1)\n"
             "  --tune-folds N    internal folds for thresholds/scores (default 3, 0 = off)\n"
             "  --version STR     model version string (default: from the checksum)\n");
 }
@@ -154,6 +155,7 @@ int ww_cmd_train(int argc, char **argv)
         {"multilabel", no_argument, 0, 'M'},     {"ngrams", required_argument, 0, 'n'},
         {"char-ngrams", required_argument, 0, 'g'}, {"c", required_argument, 0, 'c'},
         {"tune-folds", required_argument, 0, 't'}, {"version", required_argument, 0, 'v'},
+        {"tol", required_argument, 0, 'T'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     const char *data = NULL, *model = NULL;
     ww_train_opts o;
@@ -186,6 +188,7 @@ int ww_cmd_train(int argc, char **argv)
             break;
         }
         case 'c': if (parse_double(optarg, &o.c) || !(o.c > 0)) goto badarg; break;
+        case 'T': if (parse_double(optarg, &o.tol) || !(o.tol > 0)) goto badarg; break;
         case 't': if (parse_long(optarg, 0, 20, &v)) goto badarg; o.tune_folds = (int)v; break;
         case 'v': o.version = optarg; break;
         case 'h': train_usage(stdout); return 0;

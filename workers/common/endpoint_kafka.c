@@ -197,9 +197,12 @@ static rd_kafka_conf_t *make_conf(ww_endpoint *ep, const ww_config *cfg, int pro
         /* a killed worker's partitions move after this long (the broker default of
          * 45 s is too slow for a pipeline; the broker's minimum is 6 s) */
         {producer ? NULL : "session.timeout.ms", "10000"},
-        /* a consumer of a topic nobody has written yet creates it, instead of
-         * waiting for the next metadata refresh (5 minutes) */
+        /* a consumer of a topic nobody has written yet asks the broker to create it;
+         * the first answer still says "unknown topic", and librdkafka only looks again
+         * at the next metadata refresh (default 5 minutes): refresh every 5 s so a
+         * worker started before its input topic exists picks it up within seconds */
         {producer ? NULL : "allow.auto.create.topics", "true"},
+        {producer ? NULL : "topic.metadata.refresh.interval.ms", "5000"},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (defaults[i][0] && conf_set(conf, defaults[i][0], defaults[i][1], err, errlen))
@@ -217,8 +220,10 @@ static rd_kafka_conf_t *make_conf(ww_endpoint *ep, const ww_config *cfg, int pro
     if (!producer) {
         /* correctness: the offset is stored by release(), never on delivery to us */
         if (conf_set(conf, "enable.auto.offset.store", "false", err, errlen)) goto fail;
+        /* group: ?group= in the URI, else kafka.group.id, else wirewatch-<stage> */
         const char *group = ep->uri.group && *ep->uri.group ? ep->uri.group : NULL;
         char defgroup[128];
+        if (!group) group = kcfg_get(cfg, "group.id");
         if (!group) {
             snprintf(defgroup, sizeof defgroup, "wirewatch-%s", ep->stage);
             group = defgroup;
@@ -476,6 +481,7 @@ static void done_drop(kcons *c, const rd_kafka_topic_partition_list_t *parts) {
 }
 
 static int txn_commit(kprod *p, kcons *c, int timeout_ms, const char *stage);
+static int txn_abort(kprod *p, kcons *c, const char *stage);
 
 static void set_pause(kcons *c, const char *stage, int paused) {
     rd_kafka_topic_partition_list_t *a = NULL;
@@ -515,7 +521,14 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
      * messages of these partitions are abandoned, never stored: the new owner
      * re-processes them, no gap. */
     size_t before = ww__koff_inflight(c->offs);
-    if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+    if (rd_kafka_assignment_lost(rk) && c->txn && c->txn_prod && c->txn_prod->txn_open) {
+        /* Lost (session timed out, e.g. the broker was away): the group may already
+         * have given these partitions to another member, so neither their offsets nor
+         * the outputs made from them may be committed.  Abort; the next owner (maybe
+         * this worker again) starts from the committed offsets. */
+        WW_WARN(ep->stage, "kafka: partitions lost; aborting the open transaction");
+        txn_abort(c->txn_prod, NULL, ep->stage);
+    } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
         if (c->txn && c->txn_prod) {
             txn_commit(c->txn_prod, c, TXN_TIMEOUT_MS, ep->stage);
         } else if (!c->txn) {
@@ -682,7 +695,8 @@ static void k_abandon(ww_endpoint *ep, ww_in_msg *msg) {
     kep *k = ep->impl;
     kmsg *km = msg->handle;
     if (!km) return;
-    WW_WARN(ep->stage, "kafka: %s[%d]@%lld not acknowledged; its partition's offset stops "
+    /* debug: the worker logs why (and `inspect` abandons every message it shows) */
+    WW_DEBUG(ep->stage, "kafka: %s[%d]@%lld not acknowledged; its partition's offset stops "
             "there until a restart or rebalance", rd_kafka_topic_name(km->rkm->rkt),
             (int)km->rkm->partition, (long long)km->rkm->offset);
     kmsg_free(k->c, km);
@@ -694,11 +708,11 @@ static void k_abandon(ww_endpoint *ep, ww_in_msg *msg) {
 static int k_cons_poll(ww_endpoint *ep, int timeout_ms) {
     kcons *c = ((kep *)ep->impl)->c;
     int rc;
-    if (c->stash) {
-        /* nothing to fetch until recv takes the stashed one; still serve events */
-        rd_kafka_poll(c->rk, 0);
-        return 0;
-    }
+    /* One message is kept at most: until recv takes it, do not poll (heartbeats run
+     * on librdkafka's threads; rebalances wait for the next poll).  Never
+     * rd_kafka_poll here: after rd_kafka_poll_set_consumer it would be handed fetch
+     * ops it cannot serve (librdkafka asserts). */
+    if (c->stash) return 0;
     rd_kafka_message_t *m = cons_poll(ep, timeout_ms, &rc);
     if (m) c->stash = m;
     return 0;

@@ -23,10 +23,9 @@ struct ww_http {
     int port;
 };
 
-/* The attribute tells clang fmt is a printf format passed through (MHD's own), so
- * -Wformat-nonliteral accepts the vsnprintf below. */
-__attribute__((format(printf, 2, 0)))
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
+/* libmicrohttpd hands us its printf-style format (clang checks it as one). */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt,
+                                                         va_list ap) {
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     size_t n = strlen(buf);

@@ -22,7 +22,7 @@
 #include "parse_internal.h"
 #include "wirewatch/error.h"
 
-enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8 };
+enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8, NF_EMBED = 16 };
 
 typedef struct ctx {
     const ww__htree *t;
@@ -33,14 +33,17 @@ typedef struct ctx {
     uint32_t *dlen;   /* text whose nearest block ancestor is this node */
     uint32_t *commas; /* commas in the subtree */
     uint32_t *np, *nimg, *nli, *ninput, *nembed, *hlen;
+    uint32_t *blk;    /* nearest block ancestor-or-self */
     uint8_t *hasblock; /* has a block element child */
     uint16_t *wb;      /* cached class/id word bits (0x8000 = computed) */
     float *score;
     int relaxed;
 } ctx;
 
+/* Readability's lists, plus words common on today's sites; "hidden" became "is-hidden"
+ * because utility-CSS pages put "overflow-hidden" on article wrappers. */
 static const char *const negative[] = {
-    "-ad-",    "hidden", "banner", "combx",    "comment", "com-",   "contact",  "foot",
+    "-ad-",    "is-hidden", "banner", "combx",    "comment", "com-",   "contact",  "foot",
     "gdpr",    "masthead", "media", "meta",    "outbrain", "promo", "related", "scroll",
     "share",   "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags",
     "tool",    "widget",  "taboola", "social", "cookie",  "consent", "newsletter",
@@ -236,8 +239,10 @@ static void compute(ctx *c) {
                 f |= NF_JUNK;
             if (nd->tag == T_A)
                 f |= NF_LINK;
+            /* <header> (masthead, or the article's headline/byline block) is decided
+             * like a class: never when it holds most of the page's text */
             if (!(f & NF_JUNK) && !c->relaxed && nd->tag != T_A &&
-                unlikely_candidate(c, (uint32_t)i))
+                (nd->tag == T_HEADER || unlikely_candidate(c, (uint32_t)i)))
                 classjunk[i] = 1;
         }
         c->fl[i] = f;
@@ -256,6 +261,22 @@ static void compute(ctx *c) {
         c->tlen[nd->parent] += c->tlen[i];
     }
     uint32_t total = c->tlen[0];
+    /* An embedded post (a tweet or Instagram blockquote) is quoted material of the
+     * story: it and the few wrappers around it escape class rules ("social-embed"). */
+    for (size_t i = 1; i < n; i++) {
+        const ww__hnode *nd = &t->nodes[i];
+        if (nd->tag != T_BLOCKQUOTE || (c->fl[i] & NF_JUNK))
+            continue;
+        const char *cl = ww__hattr_id(t, (uint32_t)i, A_CLASS);
+        if (!cl || !(strstr(cl, "twitter-tweet") || strstr(cl, "instagram-media") ||
+                     strstr(cl, "tiktok-embed")))
+            continue;
+        uint32_t a = (uint32_t)i;
+        for (int up = 0; a && up < 3; up++, a = t->nodes[a].parent) {
+            classjunk[a] = 0;
+            c->fl[a] |= NF_EMBED;
+        }
+    }
     for (size_t i = 1; i < n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[nd->parent] & NF_JUNK)
@@ -319,15 +340,14 @@ static void compute(ctx *c) {
         c->nembed[par] += c->nembed[i];
         c->hlen[par] += c->hlen[i];
     }
-    /* direct text: text nodes and inline elements add to their nearest block */
-    for (size_t i = n; i-- > 1;) {
+    /* direct text: text nodes add to their nearest block ancestor (found top-down in
+     * one pass, so deep inline nesting costs nothing extra) */
+    c->blk[0] = 0;
+    for (size_t i = 1; i < n; i++) {
         const ww__hnode *nd = &t->nodes[i];
-        if ((c->fl[i] & NF_JUNK) || nd->tag != T_TEXT)
-            continue;
-        uint32_t b = nd->parent;
-        while (b && !(ww__tag_flags[t->nodes[b].tag] & TF_BLOCK))
-            b = t->nodes[b].parent;
-        c->dlen[b] += c->tlen[i];
+        c->blk[i] = (ww__tag_flags[nd->tag] & TF_BLOCK) ? (uint32_t)i : c->blk[nd->parent];
+        if (nd->tag == T_TEXT && !(c->fl[i] & NF_JUNK))
+            c->dlen[c->blk[nd->parent]] += c->tlen[i];
     }
 }
 
@@ -495,14 +515,14 @@ static void pick(ctx *c, uint32_t top) {
     uint32_t par = t->nodes[top].parent;
     float ts = c->score[top];
     float thr = ts * 0.2f > 10 ? ts * 0.2f : 10;
-    const char *tclass = ww__hattr_get(t, top, "class");
+    const char *tclass = ww__hattr_id(t, top, A_CLASS);
     for (uint32_t s = t->nodes[par].first; s; s = t->nodes[s].next) {
         if (c->fl[s] & NF_JUNK)
             continue;
         int keep = s == top;
         if (!keep && t->nodes[s].tag != T_TEXT) {
             float bonus = 0;
-            const char *sc = ww__hattr_get(t, s, "class");
+            const char *sc = ww__hattr_id(t, s, A_CLASS);
             if (tclass && *tclass && sc && strcmp(sc, tclass) == 0)
                 bonus = ts * 0.2f;
             if ((c->fl[s] & NF_CAND) && c->score[s] + bonus >= thr) {
@@ -531,7 +551,7 @@ static int drop_block(const ctx *c, uint32_t i) {
           tag == T_FORM || tag == T_FIELDSET || tag == T_ASIDE || tag == T_HEADER ||
           tag == T_FIGURE))
         return 0;
-    if (c->relaxed)
+    if (c->relaxed || (c->fl[i] & NF_EMBED))
         return 0;
     int w = class_weight(c, i);
     float sc = (c->fl[i] & NF_CAND) ? c->score[i] : 0;
@@ -616,7 +636,7 @@ static void add_link(out *o, const ww__htree *t, uint32_t i) {
             o->a->limits_hit |= WW_LIMIT_LINKS;
         return;
     }
-    const char *href = ww__hattr_get(t, i, "href");
+    const char *href = ww__hattr_id(t, i, A_HREF);
     if (!href || !*href || href[0] == '#')
         return;
     char *u = ww__resolve_url(o->base, href);
@@ -680,6 +700,10 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
     if (i != root && drop_block(c, i))
         return 0;
     if ((ww__tag_flags[nd->tag] & TF_HEADING) && !c->relaxed && class_weight(c, i) < 0)
+        return 0;
+    /* A short paragraph that is all link is a teaser for another story. */
+    if (nd->tag == T_P && i != root && !c->relaxed && c->tlen[i] < 200 &&
+        c->llen[i] * 10 >= c->tlen[i] * 8)
         return 0;
     if (nd->tag == T_A && o->a)
         add_link(o, t, i);
@@ -760,7 +784,7 @@ int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse
     c.score = calloc(n, sizeof *c.score);
     c.wb = calloc(n, sizeof *c.wb);
     pthread_once(&words_once, build_words);
-    uint32_t *arr = calloc(n * 10, sizeof *arr);
+    uint32_t *arr = calloc(n * 11, sizeof *arr);
     if (!c.fl || !c.hasblock || !c.score || !c.wb || !arr)
         goto out;
     c.tlen = arr;
@@ -773,6 +797,7 @@ int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse
     c.ninput = arr + 7 * n;
     c.nembed = arr + 8 * n;
     c.hlen = arr + 9 * n;
+    c.blk = arr + 10 * n;
     rc = run(&c, outb, a, base_url, max_links);
     if (rc == 0 && outb->len < 250 && c.tlen[0] > 2 * outb->len + 250) {
         /* Almost nothing kept though the page has text: class rules were probably

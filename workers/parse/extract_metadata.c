@@ -300,11 +300,14 @@ static void strip_by(char *s) {
 int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
     meta m;
     memset(&m, 0, sizeof m);
+    /* Byline candidates cost a subtree walk each: a page full of nested "author"
+     * elements must not make this quadratic. */
+    int byline_tries = 16;
     for (size_t i = 1; i < t->nnodes; i++) {
         const ww__hnode *nd = &t->nodes[i];
         switch (nd->tag) {
         case T_HTML:
-            set(&m.lang, S_TAG, ww__hattr_get(t, (uint32_t)i, "lang"));
+            set(&m.lang, S_TAG, ww__hattr_id(t, (uint32_t)i, A_LANG));
             break;
         case T_TITLE:
             if (!m.title_tag && nd->first)
@@ -315,18 +318,18 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
                 m.h1 = ww__node_text(t, (uint32_t)i);
             break;
         case T_META: {
-            const char *content = ww__hattr_get(t, (uint32_t)i, "content");
-            meta_tag(&m, ww__hattr_get(t, (uint32_t)i, "property"), content, base);
-            meta_tag(&m, ww__hattr_get(t, (uint32_t)i, "name"), content, base);
-            const char *he = ww__hattr_get(t, (uint32_t)i, "http-equiv");
+            const char *content = ww__hattr_id(t, (uint32_t)i, A_CONTENT);
+            meta_tag(&m, ww__hattr_id(t, (uint32_t)i, A_PROPERTY), content, base);
+            meta_tag(&m, ww__hattr_id(t, (uint32_t)i, A_NAME), content, base);
+            const char *he = ww__hattr_id(t, (uint32_t)i, A_HTTP_EQUIV);
             if (he && !strcasecmp(he, "content-language"))
                 set(&m.lang, S_WEAK, content);
             break;
         }
         case T_LINK: {
-            const char *rel = ww__hattr_get(t, (uint32_t)i, "rel");
+            const char *rel = ww__hattr_id(t, (uint32_t)i, A_REL);
             if (rel && !strcasecmp(rel, "canonical")) {
-                char *r = ww__resolve_url(base, ww__hattr_get(t, (uint32_t)i, "href"));
+                char *r = ww__resolve_url(base, ww__hattr_id(t, (uint32_t)i, A_HREF));
                 set(&m.canonical, S_LD, r); /* the strongest canonical source */
                 free(r);
             }
@@ -337,10 +340,10 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
                 json_ld(&m, ww__htext(t, nd->first), t->nodes[nd->first].len, base);
             break;
         case T_TIME: {
-            const char *dt = ww__hattr_get(t, (uint32_t)i, "datetime");
-            if (ww__hattr_get(t, (uint32_t)i, "pubdate") ||
-                (ww__hattr_get(t, (uint32_t)i, "itemprop") &&
-                 strstr(ww__hattr_get(t, (uint32_t)i, "itemprop"), "datePublished")))
+            const char *dt = ww__hattr_id(t, (uint32_t)i, A_DATETIME);
+            if (ww__hattr_id(t, (uint32_t)i, A_PUBDATE) ||
+                (ww__hattr_id(t, (uint32_t)i, A_ITEMPROP) &&
+                 strstr(ww__hattr_id(t, (uint32_t)i, A_ITEMPROP), "datePublished")))
                 set(&m.published, S_TAG, dt);
             else
                 set(&m.published, S_WEAK, dt);
@@ -351,26 +354,27 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
         }
         if (nd->tag == T_TEXT || nd->len == 0)
             continue;
-        const char *ip = ww__hattr_get(t, (uint32_t)i, "itemprop");
+        const char *ip = ww__hattr_id(t, (uint32_t)i, A_ITEMPROP);
         if (ip) {
             if (strstr(ip, "datePublished")) {
-                const char *v = ww__hattr_get(t, (uint32_t)i, "content");
+                const char *v = ww__hattr_id(t, (uint32_t)i, A_CONTENT);
                 if (!v)
-                    v = ww__hattr_get(t, (uint32_t)i, "datetime");
+                    v = ww__hattr_id(t, (uint32_t)i, A_DATETIME);
                 set(&m.published, S_ITEMPROP, v);
-            } else if (strstr(ip, "author") && !m.byline.v[S_ITEMPROP]) {
-                const char *v = ww__hattr_get(t, (uint32_t)i, "content");
+            } else if (strstr(ip, "author") && !m.byline.v[S_ITEMPROP] &&
+                       byline_tries-- > 0) {
+                const char *v = ww__hattr_id(t, (uint32_t)i, A_CONTENT);
                 char *tx = v ? strdup(v) : ww__node_text(t, (uint32_t)i);
                 if (tx && strlen(tx) < 120)
                     set(&m.byline, S_ITEMPROP, tx);
                 free(tx);
             }
         }
-        const char *rel = ww__hattr_get(t, (uint32_t)i, "rel");
-        const char *cl = ww__hattr_get(t, (uint32_t)i, "class");
+        const char *rel = ww__hattr_id(t, (uint32_t)i, A_REL);
+        const char *cl = ww__hattr_id(t, (uint32_t)i, A_CLASS);
         if ((rel && !strcasecmp(rel, "author")) || (cl && strcasestr(cl, "byline")) ||
             (cl && strcasestr(cl, "author-name"))) {
-            if (!m.byline.v[S_TAG]) {
+            if (!m.byline.v[S_TAG] && byline_tries-- > 0) {
                 char *tx = ww__node_text(t, (uint32_t)i);
                 if (tx && *tx && strlen(tx) < 120)
                     set(&m.byline, S_TAG, tx);

@@ -4,6 +4,11 @@
  * extraction-dev (8.3 MB), htmlReadMemory builds trees at 250 pages/s and its SAX
  * mode with empty callbacks runs at 410 pages/s, while readability-lxml does 40
  * pages/s end to end; the 10x goal leaves no room on top of libxml2's tokenizer.
+ * `make bench-extract` measures all three again in the same run as this extractor
+ * (tests/bench/libxml2_parse.c).  On 2026-11-29, by CPU time on a loaded machine:
+ * libxml2 tree ~425 pages/s, SAX ~710, this whole pipeline (gunzip to JSON lines)
+ * 455-636, readability-lxml 34-48: building libxml2's tree alone costs about what
+ * our whole extraction does.
  * This one does the part of the HTML standard that matters for text: tags,
  * attributes (only those the extractor reads are kept), character references,
  * comments, raw-text elements, void elements, and the implied end tags of p, li,
@@ -65,6 +70,7 @@ typedef struct parser {
     const ww_parse_limits *lim;
     struct timespec t0;
     int stop;
+    uint32_t open[T__COUNT]; /* open elements per tag: most scope searches end here */
 } parser;
 
 static inline int is_ws(unsigned char c) {
@@ -158,6 +164,46 @@ static const uint16_t c1_map[32] = {
     0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
     0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
 
+/* The references that make up nearly all of real pages, without libxml2's linear
+ * table search (htmlEntityLookup walks 253 entries). */
+static unsigned long common_entity(const char *n, size_t k) {
+    switch (k) {
+    case 2:
+        if (!memcmp(n, "lt", 2))
+            return '<';
+        if (!memcmp(n, "gt", 2))
+            return '>';
+        break;
+    case 3:
+        if (!memcmp(n, "amp", 3))
+            return '&';
+        break;
+    case 4:
+        if (!memcmp(n, "quot", 4))
+            return '"';
+        if (!memcmp(n, "nbsp", 4))
+            return 0xA0;
+        if (!memcmp(n, "apos", 4))
+            return '\'';
+        break;
+    case 5:
+        if (!memcmp(n, "rsquo", 5))
+            return 0x2019;
+        if (!memcmp(n, "lsquo", 5))
+            return 0x2018;
+        if (!memcmp(n, "rdquo", 5))
+            return 0x201D;
+        if (!memcmp(n, "ldquo", 5))
+            return 0x201C;
+        if (!memcmp(n, "mdash", 5))
+            return 0x2014;
+        if (!memcmp(n, "ndash", 5))
+            return 0x2013;
+        break;
+    }
+    return 0;
+}
+
 /* Decode s[0..n) (text or attribute value) with character references into the pool. */
 static void pool_decode(ww__htree *t, const char *s, size_t n, int in_attr) {
     const char *end = s + n;
@@ -215,15 +261,20 @@ static void pool_decode(ww__htree *t, const char *s, size_t n, int in_attr) {
         name[k] = 0;
         int semi = q < end && *q == ';';
         /* In attributes "&foo=" without ';' is literal (query strings in href). */
-        const htmlEntityDesc *e = NULL;
-        if (k && !(in_attr && !semi))
-            e = htmlEntityLookup((const xmlChar *)name);
-        if (!e) {
+        unsigned long cp = 0;
+        if (k && !(in_attr && !semi)) {
+            cp = common_entity(name, k);
+            if (!cp) {
+                const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
+                cp = e ? e->value : 0;
+            }
+        }
+        if (!cp) {
             pool_put(t, "&", 1);
             s++;
             continue;
         }
-        pool_utf8(t, e->value);
+        pool_utf8(t, cp);
         s = q + semi;
     }
 }
@@ -331,6 +382,7 @@ static void push(parser *p, uint32_t i) {
         p->stackcap = cap;
     }
     p->stack[p->depth++] = i;
+    p->open[p->t->nodes[i].tag]++;
 }
 
 enum { SC_DEFAULT, SC_BUTTON, SC_LIST, SC_TABLE, SC_INLINE };
@@ -367,9 +419,36 @@ static int matches(const ww__hnode *n, uint16_t tag, uint32_t hash) {
     return n->tag == tag;
 }
 
+/* Whether any element that matches() tag is open. */
+static int open_any(const parser *p, uint16_t tag) {
+    if (ww__tag_flags[tag] & TF_HEADING)
+        return p->open[T_H1] + p->open[T_H2] + p->open[T_H3] + p->open[T_H4] +
+                   p->open[T_H5] + p->open[T_H6] > 0;
+    switch (tag) {
+    case T_TD:
+    case T_TH:
+        return p->open[T_TD] + p->open[T_TH] > 0;
+    case T_DD:
+    case T_DT:
+        return p->open[T_DD] + p->open[T_DT] > 0;
+    case T_TBODY:
+    case T_THEAD:
+    case T_TFOOT:
+        return p->open[T_TBODY] + p->open[T_THEAD] + p->open[T_TFOOT] > 0;
+    default:
+        return p->open[tag] > 0;
+    }
+}
+
 /* Stack position (depth to pop to) of an open `tag` within `scope`, or -1. */
 static long find_open(const parser *p, uint16_t tag, uint32_t hash, int scope) {
-    for (size_t k = p->depth; k-- > 0;) {
+    if (!open_any(p, tag))
+        return -1;
+    /* Misnested inline end tags are only looked for near the top of the stack (the
+     * standard's adoption agency is bounded too): a flood of stray end tags under a
+     * deep stack stays linear. */
+    size_t floor = scope == SC_INLINE && p->depth > 64 ? p->depth - 64 : 0;
+    for (size_t k = p->depth; k-- > floor;) {
         const ww__hnode *n = &p->t->nodes[p->stack[k]];
         if (matches(n, tag, hash))
             return (long)k;
@@ -382,6 +461,8 @@ static long find_open(const parser *p, uint16_t tag, uint32_t hash, int scope) {
 /* li / dd / dt: close an open one unless a block other than div/p/address is in the
  * way (the standard's "special" rule, simplified). */
 static long find_item(const parser *p, uint16_t tag) {
+    if (!open_any(p, tag))
+        return -1;
     for (size_t k = p->depth; k-- > 0;) {
         const ww__hnode *n = &p->t->nodes[p->stack[k]];
         if (matches(n, tag, 0))
@@ -394,8 +475,10 @@ static long find_item(const parser *p, uint16_t tag) {
 }
 
 static void pop_to(parser *p, long pos) {
-    if (pos >= 0)
-        p->depth = (size_t)pos;
+    if (pos < 0)
+        return;
+    while (p->depth > (size_t)pos)
+        p->open[p->t->nodes[p->stack[--p->depth]].tag]--;
 }
 
 static uint32_t name_hash(const char *s) {
@@ -465,12 +548,12 @@ static void start_tag_rules(parser *p, uint16_t tag) {
         break;
     case T_OPTION:
         if (p->depth && p->t->nodes[current(p)].tag == T_OPTION)
-            p->depth--;
+            pop_to(p, (long)p->depth - 1);
         break;
     default:
         if ((fl & TF_HEADING) && p->depth &&
             (ww__tag_flags[p->t->nodes[current(p)].tag] & TF_HEADING))
-            p->depth--;
+            pop_to(p, (long)p->depth - 1);
     }
 }
 
@@ -589,7 +672,7 @@ static void start_tag(parser *p) {
         if (keep)
             add_text(p, s, (size_t)(ctend - s), tag != T_SCRIPT);
         if (p->depth == d0 && p->depth && current(p) == node)
-            p->depth--;
+            pop_to(p, (long)p->depth - 1);
         if (ce) {
             const char *gt = memchr(ce, '>', (size_t)(end - ce));
             p->s = gt ? gt + 1 : end;
@@ -690,8 +773,14 @@ int ww__htree_parse(ww__htree *t, const char *html, size_t len, const ww_parse_l
         t->limits_hit |= WW_LIMIT_BYTES;
         p.end = html + lim->max_input_bytes;
     }
+    unsigned tokens = 0;
     while (p.s < p.end && !p.stop && !t->oom) {
         const char *s = p.s;
+        /* end tags and comments create no nodes: check the clock here too */
+        if ((++tokens & 4095) == 0 && time_up(&p)) {
+            t->limits_hit |= WW_LIMIT_TIME;
+            break;
+        }
         if (*s != '<') {
             const char *lt = memchr(s, '<', (size_t)(p.end - s));
             const char *te = lt ? lt : p.end;

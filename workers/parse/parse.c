@@ -146,8 +146,11 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
         rc = ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         goto out;
     }
+    /* the body is cut already; transcoding may have grown it (GBK -> UTF-8) */
+    ww_parse_limits lim = p->o.limits;
+    lim.max_input_bytes = 0;
     rc = kind == K_PLAIN ? ww_extract_plain(utf8, ulen, &a)
-                         : ww_extract_html(utf8, ulen, url, &p->o.limits, &a);
+                         : ww_extract_html(utf8, ulen, url, &lim, &a);
     if (rc < 0) {
         ww_seterr(err, errlen, rc, "extraction failed: %s", ww_strerror(rc));
         goto out;
@@ -219,7 +222,7 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
         size_t besti = 0;
         for (size_t k = 0; k < p->ring_n; k++) {
             int dist = ww_hamming64(p->ring_hash[k], d->simhash);
-            if (dist < bestd && strcmp(p->ring_id[k], id) != 0) {
+            if (dist < bestd) { /* the same id again is a duplicate too */
                 bestd = dist;
                 besti = k;
             }

@@ -130,6 +130,13 @@ static void parse_submit(void *ctx, ww_job *job) {
         ww_job_dead_letter(job, WW_ENOMEM, "out of memory stamping the trace");
         goto done;
     }
+    /* a Page without a trace id in its body still has one in its envelope/headers */
+    const char *tid = ww_job_trace_id(job);
+    if (tid && *tid && (!d->trace->trace_id || !*d->trace->trace_id)) {
+        char *copy = strdup(tid);
+        if (copy)
+            d->trace->trace_id = copy;
+    }
     rc = ww_job_emit(job, WW_OUT_MAIN, d->id, &d->base);
     if (rc < 0)
         WW_WARN("parse", "emitting document %s failed: %s", d->id, ww_strerror(rc));

@@ -54,10 +54,73 @@ static int bare_time(const char *s, size_t n) {
            (n - k == 3 && !strncasecmp(s + k, "min", 3));
 }
 
+/* After "Updated"/"Posted": a time or date ("5:27 am", "at 1:23 p.m.", "Nov 19",
+ * "Monday, ..."), not a sentence that happens to start with the word. */
+static int date_follows(const char *s, size_t n) {
+    static const char *const names[] = {
+        "jan",      "january", "feb",     "february",  "mar",      "march",  "apr",
+        "april",    "may",     "jun",     "june",      "jul",      "july",   "aug",
+        "august",   "sep",     "sept",    "september", "oct",      "october", "nov",
+        "november", "dec",     "december", "mon",      "monday",   "tue",    "tuesday",
+        "wed",      "wednesday", "thu",   "thursday",  "fri",      "friday", "sat",
+        "saturday", "sun",     "sunday",  NULL};
+    size_t k = 0;
+    while (k < n && (s[k] == ' ' || s[k] == ':'))
+        k++;
+    if (n - k > 3 && (!strncasecmp(s + k, "at ", 3) || !strncasecmp(s + k, "on ", 3)))
+        k += 3;
+    if (k < n && s[k] >= '0' && s[k] <= '9')
+        return 1;
+    size_t wl = 0;
+    while (k + wl < n && ((s[k + wl] | 0x20) >= 'a' && (s[k + wl] | 0x20) <= 'z'))
+        wl++;
+    for (const char *const *m = names; *m; m++)
+        if (strlen(*m) == wl && !strncasecmp(s + k, *m, wl))
+            return 1;
+    return 0;
+}
+
+/* Lines that only carry page furniture: "Updated 5:27 am CST, ...", "Posted Nov 18",
+ * "Read more: <teaser>", "Related: ...", "Tags: ...", "Image 2 of 5", or a bare date. */
+static int furniture_line(const char *s, size_t n) {
+    static const char *const prefixes[] = {"updated ", "updated:", "last updated", "posted ",
+                                           "posted:", "published ", "published:",
+                                           "read more:", "read more ", "related:",
+                                           "related ", "see also:", "tags:", "topics:",
+                                           "image ", "photo:", "(image credit", NULL};
+    if (n > 120)
+        return 0;
+    for (const char *const *p = prefixes; *p; p++) {
+        size_t pl = strlen(*p);
+        if (n <= pl || strncasecmp(s, *p, pl) != 0)
+            continue;
+        if (!strncasecmp(*p, "image ", 6)) /* "Image 2 of 5" only */
+            return n < 20 && strstr(s, " of ") && s[6] >= '0' && s[6] <= '9';
+        if (!strncasecmp(*p, "related ", 8) || !strncasecmp(*p, "read more ", 10))
+            return n < 20; /* "Related articles", "Read more here" - not sentences */
+        if ((*p)[0] == 'u' || (*p)[0] == 'p' || (*p)[0] == 'l')
+            return n < 80 && date_follows(s + pl, n - pl);
+        return 1;
+    }
+    if (n < 60 && s[0] != '"') {
+        char buf[64], out[32];
+        memcpy(buf, s, n);
+        buf[n] = 0;
+        if (ww_date_to_rfc3339(buf, out, sizeof out) == 0) {
+            /* the whole line must be the date: no sentence after it */
+            int words = 1;
+            for (size_t k = 0; k < n; k++)
+                words += s[k] == ' ';
+            return words <= 8;
+        }
+    }
+    return 0;
+}
+
 static int noise_line(const char *s, size_t n) {
     if (n == 0)
         return 0;
-    if (bare_time(s, n))
+    if (bare_time(s, n) || furniture_line(s, n))
         return 1;
     if (n > 40)
         return 0;
