@@ -40,29 +40,38 @@ kill -TERM $W; wait_pid $W 30
 check "the password is in no log line (stderr at debug level)" \
     sh -c "! grep -qF '$SECRET' '$T/worker.err'"
 
-# Default listen address, when the default port is free here (else skipped: another
-# worker may be using it).
+# Default listen address.  When 127.0.0.1:9100 is taken here (another worker), the
+# worker runs in a network namespace of its own (unshare -n, where it is free) if this
+# user may create one; else the check is skipped.
+NETNS=()
 if (exec 3<>/dev/tcp/127.0.0.1/9100) 2>/dev/null; then
-    echo "ok - # SKIP 127.0.0.1:9100 in use; default-bind check skipped"
+    if unshare -n true 2>/dev/null; then NETNS=(unshare -n sh -c 'ip link set lo up && exec "$@"' sh)
+    else NETNS=(skip); fi
+fi
+if [ "${NETNS[0]:-}" = skip ]; then
+    echo "ok - # SKIP 127.0.0.1:9100 in use and no network namespace; default-bind check skipped"
 else
-    "$WW" classify --in "kafka://127.0.0.1:$KPORT/sec-in" --out "kafka://127.0.0.1:$KPORT/sec-out" \
-        2>"$T/worker2.err" & W2=$!; PIDS+=($W2)
+    "${NETNS[@]}" "$WW" classify --in "kafka://127.0.0.1:$KPORT/sec-in" \
+        --out "kafka://127.0.0.1:$KPORT/sec-out" 2>"$T/worker2.err" & W2=$!; PIDS+=($W2)
+    # the worker's listening sockets: LISTEN (state 0A) entries of its own network
+    # namespace's /proc/PID/net/tcp{,6} whose inode is one of its fds
+    listen=""
     for _ in $(seq 1 100); do
-        curl -sf http://127.0.0.1:9100/healthz >/dev/null 2>&1 && break; sleep 0.1
+        pid=$(pgrep -P $W2 -x wirewatch 2>/dev/null | head -n 1); [ -n "$pid" ] || pid=$W2
+        inodes=$(ls -l /proc/$pid/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p' | sort -u)
+        listen=$(awk 'FNR > 1 && $4 == "0A" {print $2, $10}' /proc/$pid/net/tcp /proc/$pid/net/tcp6 2>/dev/null |
+                 while read -r addr ino; do grep -qx "$ino" <<<"$inodes" && echo "$addr"; done)
+        [ -n "$listen" ] && break
+        sleep 0.1
     done
-    # listening sockets of the worker: local address of every LISTEN (state 0A) socket
-    # in /proc/net/tcp{,6} whose inode is one of the worker's fds
-    inodes=$(ls -l /proc/$W2/fd 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]/\1/p' | sort -u)
-    listen=$(awk 'FNR > 1 && $4 == "0A" {print $2, $10}' /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-             while read -r addr ino; do grep -qx "$ino" <<<"$inodes" && echo "$addr"; done)
-    echo "# worker listening sockets (hex addr:port): $listen"
+    echo "# worker listening sockets (hex addr:port): $listen${NETNS[0]:+ (own network namespace)}"
     check "by default the worker listens on 127.0.0.1:9100 and nothing else" \
         test "$listen" = "0100007F:238C"
     ip=$(hostname -I 2>/dev/null | awk '{print $1}')
-    if [ -n "$ip" ] && [ "$ip" != 127.0.0.1 ]; then
+    if [ -z "${NETNS[0]:-}" ] && [ -n "$ip" ] && [ "$ip" != 127.0.0.1 ]; then
         check "/metrics is not reachable on $ip" \
             sh -c "! curl -s -m 2 'http://$ip:9100/metrics' >/dev/null 2>&1"
     fi
-    kill -TERM $W2; wait_pid $W2 30
+    kill -TERM $W2 2>/dev/null; wait_pid $W2 30
 fi
 finish
