@@ -108,6 +108,7 @@ typedef struct kep {
     kcons *c;
     kprod *p;
     kslot *slot;
+    rd_kafka_topic_t *rkt; /* output: the topic handle, looked up once */
 } kep;
 
 /* ---- logging ------------------------------------------------------------------- */
@@ -407,7 +408,7 @@ static int k_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, siz
     rd_kafka_header_add(h, HDR_VERSION, -1, ver, -1);
     if (tlen) rd_kafka_header_add(h, HDR_TRACE, -1, trace_id, (ssize_t)tlen);
     rd_kafka_resp_err_t e = rd_kafka_producev(
-        p->rk, RD_KAFKA_V_TOPIC(ep->uri.topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        p->rk, RD_KAFKA_V_RKT(k->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE((void *)data, len), RD_KAFKA_V_KEY(klen ? key : NULL, klen),
         RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
     if (e) {
@@ -450,6 +451,7 @@ static void k_prod_close(ww_endpoint *ep) {
                      k->slot->pending, ep->uri.topic);
     }
     k->slot->closed = 1;
+    if (k->rkt) rd_kafka_topic_destroy(k->rkt);
     prod_put(k->p);
     pthread_mutex_unlock(&prod_lock);
     free(k);
@@ -972,7 +974,14 @@ static int open_producer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     }
     k->p = p;
     k->slot = s;
+    k->rkt = rd_kafka_topic_new(p->rk, ep->uri.topic, NULL);
     ep->impl = k;
+    if (!k->rkt) {
+        ww_seterr(err, errlen, WW_EINVAL, "kafka topic %s: %s", ep->uri.topic,
+                  rd_kafka_err2str(rd_kafka_last_error()));
+        k_prod_close(ep);
+        return WW_EINVAL;
+    }
     return 0;
 }
 
