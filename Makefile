@@ -23,15 +23,16 @@ WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 # installs whatever of these is missing (apt-get, as root or through sudo).
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
-              libcurl4-openssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
-              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev iso-codes
+              libcurl4-openssl-dev libssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
-              maven default-jre-headless nginx-light curl
-DEB_BENCH  := wrk python3-readability python3-sklearn fasttext
+              maven default-jre-headless nginx-light curl jq openssl fasttext prometheus chromium \
+              python3-yaml
+DEB_BENCH  := wrk python3-readability python3-sklearn time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
-PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libxml-2.0 libhs libutf8proc \
-              uchardet libmicrohttpd zlib
+PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libhs libutf8proc \
+              uchardet libmicrohttpd zlib libbrotlidec
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
 SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
@@ -50,6 +51,36 @@ LIB_OBJ    := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) \
               $(patsubst %.cc,$(BUILD)/obj/%.o,$(LIB_CXX)) \
               $(patsubst %.c,%.o,$(GEN_C))
 LIB        := $(BUILD)/libwirewatch.a
+
+# ---- classify: embedded default data (owner: classify) -----------------------------
+# The default taxonomy, entity lists and Debian iso-codes' country list are compiled
+# into the library, so the binary needs no data path.  Generated, never committed.
+CLASSIFY_DATA := workers/classify/data/iptc-mediatopic.json \
+                 workers/classify/data/country-aliases.json \
+                 workers/classify/data/organizations.json
+ISO3166_JSON  ?= /usr/share/iso-codes/json/iso_3166-1.json
+LIB_OBJ    += $(BUILD)/gen/classify_data.o
+$(BUILD)/gen/classify_data.c: $(CLASSIFY_DATA) $(ISO3166_JSON) workers/classify/tools/embed.sh
+	@mkdir -p $(dir $@)
+	workers/classify/tools/embed.sh $@ \
+	    ww__data_iptc workers/classify/data/iptc-mediatopic.json \
+	    ww__data_country_aliases workers/classify/data/country-aliases.json \
+	    ww__data_organizations workers/classify/data/organizations.json \
+	    ww__data_iso3166 $(ISO3166_JSON)
+$(BUILD)/gen/classify_data.o: $(BUILD)/gen/classify_data.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# Rebuild the project's IPTC file from the IPTC release + hand-written rules.
+IPTC_JSON  ?= ../shared/taxonomy/iptc-mediatopic-2023-10-24.json
+BENCH_DATA ?= ../shared/bench/classify-dev
+iptc-taxonomy:
+	python3 workers/classify/tools/iptc_convert.py \
+	    --iptc $(IPTC_JSON) --rules workers/classify/data/iptc-rules.json \
+	    --out workers/classify/data/iptc-mediatopic.json
+# Matcher throughput and BBC top-1 accuracy of the default rules (figures, not a test).
+bench-classify-rules: $(LIB)
+	tests/bench/bench-matcher.sh $(BENCH_DATA)
+.PHONY: iptc-taxonomy bench-classify-rules
+# ---- end classify -------------------------------------------------------------------
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
@@ -132,6 +163,17 @@ fuzz:
 	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bin
 	@tests/fuzz/run-libfuzzer.sh $(or $(FUZZ_SECONDS),60)
 
+# Extraction benchmark (tests/bench/bench-extract.sh): F1, pages/s, peak RSS of
+# `wirewatch extract` and readability-lxml on BENCH (a dataset outside the repo).
+bench-extract: build
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-extract BENCH=/path/to/extraction-dev"; exit 2; }
+	@tests/bench/bench-extract.sh $(BENCH)
+# 5-fold CV of the linear model vs fastText and TF-IDF + LinearSVC (prints figures).
+bench-classify: build
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-classify BENCH=../shared/bench/classify-dev"; exit 2; }
+	@$(MAKE) --no-print-directory deps-bench
+	@tests/bench/bench-classify.sh $(BENCH) $(WW)
+
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
@@ -140,6 +182,10 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
 .SECONDARY: $(GEN_C) $(GEN_H)
+
+# Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
+bench-fetch: build
+	@tests/bench/bench-fetch.sh $(WW)
 
 # Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
 bench-kafka: $(LIB)

@@ -3,7 +3,7 @@
 #
 #   unit         build/tests/test_*            (cmocka; every case counts)
 #   fuzz replay  build/fuzz-replay/fuzz_*      over tests/fuzz/corpus/fuzz_*/
-#   integration  tests/integration/*.sh|*.py   (not kafka_*); TAP "ok"/"not ok" lines
+#   integration  executable tests/integration/*.sh|*.py (not kafka_*): TAP "ok"/"not ok" lines
 #                                              count when present, else the exit code
 #   kafka        tests/integration/kafka_*     against a real broker started here
 #   sanitizers   unit, fuzz replay and integration again, built with
@@ -54,9 +54,8 @@ run_one() {  # run_one NAME CMD...
     count_result "$name" "$log" "$rc"
 }
 
-pyrun() {  # python tests use the venv with tests/requirements.txt when there is one
-    if [ -x "$ROOT/tests/.venv/bin/python" ]; then "$ROOT/tests/.venv/bin/python" "$@"; else python3 "$@"; fi
-}
+# python tests use the venv with tests/requirements.txt when there is one
+py() { if [ -x "$ROOT/tests/.venv/bin/python" ]; then echo "$ROOT/tests/.venv/bin/python"; else command -v python3; fi; }
 
 setup_venv() {
     [ -f tests/requirements.txt ] || return 0
@@ -84,33 +83,39 @@ run_suite() {  # run_suite BUILD_DIR BINARY LABEL
     for t in tests/integration/*.sh tests/integration/*.py; do
         [ -f "$t" ] && [ -x "$t" ] || continue
         case $(basename "$t") in kafka_*|_*) continue ;; esac
-        case $t in *.py) run_one "$label/integration/$(basename "$t")" pyrun "$t" ;;
+        case $t in *.py) run_one "$label/integration/$(basename "$t")" "$(py)" "$t" ;;
                    *)    run_one "$label/integration/$(basename "$t")" "$t" ;; esac
     done
 }
 
 setup_venv
-note "== tests (gcc, -O2)"
-run_suite build bin/wirewatch plain
 
-# Kafka tests: a real single-node broker (deploy/dev/kafka.sh), stopped on any exit.
-if ls tests/integration/kafka_* >/dev/null 2>&1 && [ -x deploy/dev/kafka.sh ] && [ "${WW_SKIP_KAFKA:-0}" != 1 ]; then
-    note "== kafka tests (real broker)"
+# Kafka tests: a real single-node broker (deploy/dev/kafka.sh), started before the
+# suites (unit tests of the Kafka endpoint use it too) and stopped on any exit.
+KAFKA_UP=0
+if [ -x deploy/dev/kafka.sh ] && [ "${WW_SKIP_KAFKA:-0}" != 1 ]; then
+    note "== starting a Kafka broker for the tests"
     KAFKA_STATE=$(mktemp -d /tmp/ww-kafka.XXXXXX)
     trap 'deploy/dev/kafka.sh stop "$KAFKA_STATE" >/dev/null 2>&1' EXIT
     if KAFKA_BOOTSTRAP=$(deploy/dev/kafka.sh start "$KAFKA_STATE" 2>"$LOGS/kafka-start.log"); then
-        export KAFKA_BOOTSTRAP KAFKA_STATE
-        export WW="$ROOT/bin/wirewatch"
-        for t in tests/integration/kafka_*; do
-            [ -f "$t" ] && [ -x "$t" ] || continue
-            case $t in *.py) run_one "kafka/$(basename "$t")" pyrun "$t" ;;
-                       *)    run_one "kafka/$(basename "$t")" "$t" ;; esac
-        done
+        export KAFKA_BOOTSTRAP KAFKA_STATE; KAFKA_UP=1
     else
         FAILED=$((FAILED + 1)); FAILED_NAMES+=("kafka/broker-start")
         note "FAIL kafka broker did not start:"; tail -n 40 "$LOGS/kafka-start.log" | sed 's/^/    | /'
     fi
-    deploy/dev/kafka.sh stop "$KAFKA_STATE" >/dev/null 2>&1; trap - EXIT
+fi
+
+note "== tests (gcc, -O2)"
+run_suite build bin/wirewatch plain
+
+if [ "$KAFKA_UP" = 1 ]; then
+    note "== kafka tests (real broker at $KAFKA_BOOTSTRAP)"
+    export WW="$ROOT/bin/wirewatch"
+    for t in tests/integration/kafka_*; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        case $t in *.py) run_one "kafka/$(basename "$t")" "$(py)" "$t" ;;
+                   *)    run_one "kafka/$(basename "$t")" "$t" ;; esac
+    done
 fi
 
 if [ "${WW_SKIP_SAN:-0}" != 1 ]; then
@@ -125,6 +130,7 @@ if [ "${WW_SKIP_SAN:-0}" != 1 ]; then
     fi
 fi
 
+if [ "$KAFKA_UP" = 1 ]; then deploy/dev/kafka.sh stop "$KAFKA_STATE" >/dev/null 2>&1; trap - EXIT; fi
 [ ${#FAILED_NAMES[@]} -gt 0 ] && note "failed: ${FAILED_NAMES[*]}"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

@@ -48,7 +48,8 @@ int ww_job_dead_letter(ww_job *job, int code, const char *detail);
 /* The job is finished; call exactly once.  The job must not be used afterwards. */
 void ww_job_done(ww_job *job);
 
-/* Per-stage counter for metrics/status ("limit_body_bytes", "robots_denied"). */
+/* Per-stage counter for metrics/status ("limit_body_bytes", "robots_denied"); the
+ * name is copied, any lifetime is fine. */
 void ww_job_count(ww_job *job, const char *counter, long long delta);
 
 typedef struct ww_stage_ops {

@@ -3,8 +3,8 @@
  *
  * Records come out one at a time with bounded memory (about 2 x max_record_bytes plus
  * 256 KiB).  Response and revisit records whose Content-Type is application/http are
- * parsed as HTTP: status, Content-Type, chunked transfer coding removed and a gzip or
- * deflate Content-Encoding decoded, so `payload` is the entity body a browser would
+ * parsed as HTTP: status, Content-Type, chunked transfer coding removed and a gzip,
+ * deflate or br Content-Encoding decoded, so `payload` is the entity body a browser would
  * see.  Every other record's payload is its block.
  *
  * Bad input never stops the reader: a malformed or truncated record, garbage between
@@ -50,7 +50,7 @@ ww_warc_reader *ww_warc_open_mem(const uint8_t *data, size_t len, size_t max_rec
  * file, <0 = WW_E* for a malformed/truncated record (err says why; the reader resyncs
  * to the next record, so calling again continues).  WW_ETOOBIG: the record exceeds
  * max_record_bytes (skipped without buffering it); WW_EUNSUPPORTED: a payload in a
- * Content-Encoding we cannot decode (br); WW_EMALFORMED: everything else bad in the
+ * Content-Encoding we cannot decode (compress, zstd, stacked codings); WW_EMALFORMED: everything else bad in the
  * input; WW_EIO: the file could not be read (further calls return 0). */
 int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errlen);
 

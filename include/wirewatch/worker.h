@@ -13,6 +13,8 @@
 #include "wirewatch/config.h"
 #include "wirewatch/stage.h"
 
+struct ww_metrics; /* metrics.h */
+
 /* Keys of the runtime itself ("worker.*", "zmq.*", "log.*"), NULL-key-terminated. */
 extern const ww_config_key ww_runtime_config_keys[];
 
@@ -24,6 +26,9 @@ typedef struct ww_worker_opts {
     void *zmq_ctx;                      /* the process's one ZeroMQ context */
     _Atomic int *stop;                  /* set non-zero to drain and stop (SIGTERM) */
     _Atomic int *reload;                /* set non-zero to reload (SIGHUP); cleared here */
+    struct ww_metrics *metrics;         /* NULL = none; else fed for /metrics, /readyz,
+                                         * the status page (its stats are the ones
+                                         * passed to ww_worker_run) */
 } ww_worker_opts;
 
 /* Counters of one worker, read by the status output and /metrics. */

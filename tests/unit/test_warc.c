@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cmocka.h>
@@ -106,6 +107,33 @@ static size_t read_mem(const uint8_t *data, size_t len, size_t max, struct outco
     size_t n = drain(r, o);
     ww_warc_close(r);
     return n;
+}
+
+/* The same bytes through a temporary file: the FILE path (64 KiB reads, seeking back
+ * to rescan a corrupt member) must give exactly what the memory path gives. */
+static void same_via_file(const uint8_t *data, size_t len, size_t max, const struct outcome *o,
+                          size_t n) {
+    char path[] = "/tmp/test_warc_XXXXXX", err[256];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    ww_warc_reader *r = ww_warc_open(path, max, err, sizeof err);
+    assert_non_null(r);
+    struct outcome m[MAX_OUT];
+    size_t k = drain(r, m);
+    ww_warc_close(r);
+    unlink(path);
+    assert_int_equal(k, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(m[i].rc, o[i].rc);
+        assert_string_equal(m[i].type, o[i].type);
+        assert_int_equal(m[i].len, o[i].len);
+        assert_int_equal(m[i].offset, o[i].offset);
+        assert_string_equal(m[i].err, o[i].err);
+    }
 }
 
 /* The file and memory readers must agree on everything. */
@@ -434,6 +462,7 @@ static void test_too_big_is_skipped(void **state) {
     assert_non_null(strstr(o[0].err, "over the limit"));
     assert_int_equal(o[1].rc, 1);
     assert_memory_equal(o[1].head, "small", 5);
+    same_via_file(b, len, 1 << 20, o, n);
 
     /* and the same through gzip, one member per record */
     uint8_t *g = NULL;
@@ -449,6 +478,13 @@ static void test_too_big_is_skipped(void **state) {
     assert_int_equal(o[0].rc, WW_ETOOBIG);
     assert_int_equal(o[1].rc, 1);
     assert_true(o[1].offset > 0);
+    same_via_file(g, glen, 1 << 20, o, n);
+    /* under the limit, the big record is read whole, through both paths */
+    n = read_mem(g, glen, 0, o);
+    assert_int_equal(n, 2);
+    assert_int_equal(o[0].rc, 1);
+    assert_int_equal(o[0].len, big);
+    same_via_file(g, glen, 0, o, n);
     free(g);
     free(b);
     free(block);
@@ -489,11 +525,19 @@ static void test_http_payloads(void **state) {
     memcpy(blk + bl, z, zl);
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl + zl);
     free(z);
-    bl = snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n\x1b\x02");
-    cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
+    /* brotli.compress(html) by python3-brotli */
+    static const char br[] = "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"
+                             "\x1b\x2c\x00\xf8\x8d\xd4\x4e\x79\xe8\x02\x49\x4f\x96\xea\x53"
+                             "\xf8\xde\xca\x49\x90\x08\xb4\x1e\x84\x96\x5d\x84\xd1\x2d\x64"
+                             "\x02\xcc\x38\xc4\x9b\x56\xcc\x50\xfc\x5b\x19\x60\x1c";
+    cat_record(&b, &len, "response", HTTP_RESP_TYPE, br, sizeof br - 1);
     static const char badgz[] = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
                                 "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage!";
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, badgz, sizeof badgz - 1);
+    /* 12: an encoding nobody decodes, 13: br cut short */
+    bl = snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\n\r\n(\xb5/\xfd");
+    cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
+    cat_record(&b, &len, "response", HTTP_RESP_TYPE, br, sizeof br - 10);
     /* 9: no status line, 10: a dns: response (not HTTP) keeps its block */
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, "hello", 5);
     cat_record(&b, &len, "response",
@@ -508,7 +552,7 @@ static void test_http_payloads(void **state) {
 
     struct outcome o[MAX_OUT];
     size_t n = read_mem(b, len, 0, o);
-    assert_int_equal(n, 11);
+    assert_int_equal(n, 13);
     assert_int_equal(o[0].rc, 1);
     assert_int_equal(o[0].status, 200);
     assert_string_equal(o[0].ctype, "text/html");
@@ -527,19 +571,24 @@ static void test_http_payloads(void **state) {
     assert_memory_equal(o[4].head, html, 24);
     assert_int_equal(o[5].rc, 1);
     assert_int_equal(o[5].len, strlen(html));
-    assert_int_equal(o[6].rc, WW_EUNSUPPORTED);
-    assert_non_null(strstr(o[6].err, "\"br\""));
+    assert_int_equal(o[6].rc, 1);
+    assert_int_equal(o[6].len, strlen(html));
+    assert_memory_equal(o[6].head, html, 24);
     assert_int_equal(o[7].rc, WW_EMALFORMED);
     assert_non_null(strstr(o[7].err, "compressed payload"));
-    assert_int_equal(o[8].rc, WW_EMALFORMED);
-    assert_non_null(strstr(o[8].err, "HTTP"));
-    assert_int_equal(o[9].rc, 1);
-    assert_int_equal(o[9].status, 0);
-    assert_string_equal(o[9].uri, "dns:example.com"); /* <> stripped */
-    assert_string_equal(o[9].ctype, "text/dns");
-    assert_int_equal(o[9].len, 39);
-    assert_int_equal(o[10].rc, 1);
-    assert_int_equal(o[10].len, 8);
+    assert_int_equal(o[8].rc, WW_EUNSUPPORTED);
+    assert_non_null(strstr(o[8].err, "\"zstd\""));
+    assert_int_equal(o[9].rc, WW_EMALFORMED);
+    assert_non_null(strstr(o[9].err, "brotli payload is truncated"));
+    assert_int_equal(o[10].rc, WW_EMALFORMED);
+    assert_non_null(strstr(o[10].err, "HTTP"));
+    assert_int_equal(o[11].rc, 1);
+    assert_int_equal(o[11].status, 0);
+    assert_string_equal(o[11].uri, "dns:example.com"); /* <> stripped */
+    assert_string_equal(o[11].ctype, "text/dns");
+    assert_int_equal(o[11].len, 39);
+    assert_int_equal(o[12].rc, 1);
+    assert_int_equal(o[12].len, 8);
     free(b);
 }
 
@@ -565,6 +614,7 @@ static void test_gzip_damage(void **state) {
     assert_int_equal(o[n - 1].offset, 3207);
     assert_int_equal(o[n - 2].offset, 2621);
     assert_int_equal(o[n - 3].offset, 2012);
+    same_via_file(bad, len, 0, o, n);
 
     /* garbage between gzip members */
     uint8_t *g = malloc(len + 7);
@@ -578,6 +628,7 @@ static void test_gzip_damage(void **state) {
     assert_int_equal(o[3].rc, 1);
     assert_string_equal(o[3].type, "response");
     assert_int_equal(o[3].offset, 791);
+    same_via_file(g, len + 7, 0, o, n);
 
     /* file cut in the middle of the 4th member */
     n = read_mem(data, 2300, 0, o);
@@ -585,10 +636,43 @@ static void test_gzip_damage(void **state) {
     assert_int_equal(o[2].rc, 1);
     assert_int_equal(o[3].rc, WW_EMALFORMED);
     assert_non_null(strstr(o[3].err, "truncated"));
+    same_via_file(data, 2300, 0, o, n);
 
     free(g);
     free(bad);
     free(data);
+}
+
+static void test_big_corrupt_member(void **state) {
+    /* a 300 KB member (incompressible bytes) corrupt in its middle: the file reader has
+     * to seek back past its 64 KiB buffer to look for the next member */
+    size_t big = 300000, glen = 0, rl;
+    uint8_t *block = malloc(big), *g = NULL;
+    uint32_t x = 12345;
+    for (size_t i = 0; i < big; i++) {
+        x = x * 1103515245u + 12345u;
+        block[i] = (uint8_t)(x >> 23);
+    }
+    char *r1 = record("resource", "", block, big, &rl);
+    gz_append(&g, &glen, r1, rl);
+    free(r1);
+    size_t second = glen;
+    r1 = record("resource", "", "next", 4, &rl);
+    gz_append(&g, &glen, r1, rl);
+    free(r1);
+    for (size_t i = second / 2; i < second / 2 + 64; i++)
+        g[i] ^= 0xa5;
+    struct outcome o[MAX_OUT];
+    size_t n = read_mem(g, glen, 0, o);
+    assert_int_equal(n, 2);
+    assert_int_equal(o[0].rc, WW_EMALFORMED);
+    assert_non_null(strstr(o[0].err, "corrupt gzip member at offset 0"));
+    assert_int_equal(o[1].rc, 1);
+    assert_int_equal(o[1].offset, (int64_t)second);
+    assert_memory_equal(o[1].head, "next", 4);
+    same_via_file(g, glen, 0, o, n);
+    free(g);
+    free(block);
 }
 
 static void test_empty_and_blank(void **state) {
@@ -618,6 +702,7 @@ int main(void) {
         cmocka_unit_test(test_too_big_is_skipped),
         cmocka_unit_test(test_http_payloads),
         cmocka_unit_test(test_gzip_damage),
+        cmocka_unit_test(test_big_corrupt_member),
         cmocka_unit_test(test_empty_and_blank),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

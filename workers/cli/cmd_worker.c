@@ -6,7 +6,9 @@
 #include <zmq.h>
 
 #include "wirewatch/cli.h"
+#include "wirewatch/http.h"
 #include "wirewatch/log.h"
+#include "wirewatch/metrics.h"
 #include "wirewatch/worker.h"
 
 static void usage(const char *stage) {
@@ -22,7 +24,9 @@ static void usage(const char *stage) {
             "  --set KEY=VALUE    override one config key (repeatable)\n"
             "  --allow-private    fetch: allow loopback/private addresses\n"
             "  --log-level LVL    error|warn|info|debug\n"
-            "  --print-config     print the effective config with every key's doc, exit\n",
+            "  --print-config     print the effective config with every key's doc, exit\n"
+            "HTTP (config http.listen, default 127.0.0.1:9100): /metrics /healthz /readyz\n"
+            "  / (status page) /status.json, POST /reload (as SIGHUP), POST /loglevel?level=\n",
             stage);
 }
 
@@ -87,8 +91,25 @@ int ww_cmd_worker(int argc, char **argv) {
     wo.reload = &reload;
     wo.zmq_ctx = zmq_ctx_new();
     char err[512] = "";
-    int rc = ww_worker_run(&wo, NULL, err, sizeof err);
+    /* metrics and HTTP: the data path does not depend on them, so a port that cannot
+     * be bound is logged and the worker runs on (a liveness probe notices) */
+    static ww_worker_stats stats;
+    ww_metrics *metrics = ww_metrics_new(name, &stats);
+    ww_http *http = NULL;
+    const char *listen = ww_config_str(cfg, "http.listen");
+    if (metrics && *listen) {
+        ww_http_opts ho = {.listen = listen, .metrics = metrics, .reload = &reload};
+        http = ww_http_start(&ho, err, sizeof err);
+        if (http)
+            WW_INFO(name, "http listening on %s (port %d)", listen, ww_http_port(http));
+        else
+            WW_ERROR(name, "no HTTP server: %s", err);
+    }
+    wo.metrics = metrics;
+    int rc = ww_worker_run(&wo, &stats, err, sizeof err);
     if (rc) fprintf(stderr, "wirewatch %s: %s\n", name, err);
+    ww_http_stop(http);
+    ww_metrics_free(metrics);
     zmq_ctx_term(wo.zmq_ctx);
     ww_config_destroy(cfg);
     return rc ? 1 : 0;

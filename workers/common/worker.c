@@ -14,6 +14,7 @@
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
 #include "endpoint_kafka.h"
+#include "wirewatch/metrics.h"
 
 const ww_config_key ww_runtime_config_keys[] = {
     {"worker.max_message_bytes", WW_CFG_INT, "16777216",
@@ -35,10 +36,15 @@ const ww_config_key ww_runtime_config_keys[] = {
      "With kafka.transactional.id (exactly-once): how often the worker ends a batch: "
      "stops taking input, lets in-flight work finish and commits the transaction with "
      "the input offsets."},
+    {"worker.stall_timeout_ms", WW_CFG_INT, "60000",
+     "/readyz reports \"stalled\" when the worker loop has not turned, or inputs are in "
+     "flight and none has finished, for this long."},
+    {"http.listen", WW_CFG_STR, "\"127.0.0.1:9100\"",
+     "Address of the worker's HTTP server (/metrics, /healthz, /readyz, status page): "
+     "HOST:PORT, port 0 = any free port, \"\" = no HTTP server.  In a container use "
+     "\"0.0.0.0:9100\".  Not used by embedded mode (wirewatch run)."},
     {NULL, 0, NULL, NULL},
 };
-
-#define MAX_COUNTERS 64
 
 typedef struct worker {
     const ww_worker_opts *o;
@@ -53,8 +59,6 @@ typedef struct worker {
     int fatal;
     int stopping;
     char fatal_err[256];
-    const char *counter_names[MAX_COUNTERS];
-    _Atomic long long counters[MAX_COUNTERS];
 } worker;
 
 struct ww_job {
@@ -100,6 +104,7 @@ static void on_delivered(void *opaque, int err) {
     if (err) {
         job->failed = 1;
         job->w->stats->delivery_failed++;
+        if (job->w->o->metrics) ww_metrics_error(job->w->o->metrics, "delivery", ww_strerror(err));
         WW_ERROR(job->w->st->name, "delivery failed: %s", ww_strerror(err));
     }
     if (--job->pending == 0 && job->done) job_complete(job);
@@ -112,15 +117,11 @@ void ww_job_done(ww_job *job) {
     if (job->pending == 0) job_complete(job);
 }
 
+/* Stage counters live in the metrics (which copy the name); without metrics (tests,
+ * embedded mode) there is nobody to read them. */
 void ww_job_count(ww_job *job, const char *counter, long long delta) {
     worker *w = job->w;
-    for (int i = 0; i < MAX_COUNTERS; i++) {
-        if (!w->counter_names[i]) w->counter_names[i] = counter;
-        if (w->counter_names[i] == counter || strcmp(w->counter_names[i], counter) == 0) {
-            w->counters[i] += delta;
-            return;
-        }
-    }
+    if (w->o->metrics) ww_metrics_count(w->o->metrics, counter, delta);
 }
 
 int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg) {
@@ -142,6 +143,7 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
             w->stats->delivery_failed++;
             WW_ERROR(w->st->name, "sending to %s failed: %s", ww_endpoint_uri(ep),
                      ww_strerror(rc));
+            if (w->o->metrics) ww_metrics_error(w->o->metrics, "delivery", ww_strerror(rc));
             return rc;
         }
         /* Output full: wait here (the stage, and so the input, waits too). */
@@ -159,12 +161,19 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
         }
     }
     w->stats->out[out]++;
+    if (w->o->metrics) {
+        /* metrics: bytes, and for the product its trace stamps and labels */
+        ww_metrics_bytes(w->o->metrics, out, protobuf_c_message_get_packed_size(msg));
+        if (out == WW_OUT_MAIN) ww_metrics_observe(w->o->metrics, msg, ww_now_us());
+    }
     return 0;
 }
 
 int ww_job_dead_letter(ww_job *job, int code, const char *detail) {
     worker *w = job->w;
     w->stats->dead_lettered++;
+    if (w->o->metrics)
+        ww_metrics_error(w->o->metrics, ww_errname(code), detail ? detail : ww_strerror(code));
     WW_WARN(w->st->name, "dead letter (%s) from %s:%d:%lld: %s", ww_errname(code),
             job->msg.topic ? job->msg.topic : "", job->msg.partition,
             (long long)job->msg.offset, detail ? detail : ww_strerror(code));
@@ -213,6 +222,7 @@ static void handle_input(worker *w, ww_in_msg *m) {
     job->w = w;
     job->msg = *m;
     w->stats->in++;
+    if (w->o->metrics) ww_metrics_bytes(w->o->metrics, -1, m->len);
     w->open_jobs++;
     w->in_stage++;
     atomic_store(&w->stats->in_flight, w->open_jobs);
@@ -222,6 +232,26 @@ static void handle_input(worker *w, ww_in_msg *m) {
         return;
     }
     w->st->submit(w->ctx, job);
+}
+
+/* metrics: heartbeat every turn; endpoint readiness (for /readyz) every 250 ms. */
+static void update_health(worker *w, int64_t *next_check) {
+    ww_metrics *m = w->o->metrics;
+    if (!m) return;
+    int64_t now = ww_now_us();
+    ww_metrics_tick(m, now);
+    if (now < *next_check) return;
+    *next_check = now + 250000;
+    char why[160] = "";
+    int ready = ww_endpoint_ready(w->in);
+    if (!ready) snprintf(why, sizeof why, "input %s not connected", ww_endpoint_uri(w->in));
+    for (int i = 0; ready && i < WW_OUT__COUNT; i++) {
+        if (w->out[i] && !ww_endpoint_ready(w->out[i])) {
+            ready = 0;
+            snprintf(why, sizeof why, "output %s not connected", ww_endpoint_uri(w->out[i]));
+        }
+    }
+    ww_metrics_set_ready(m, ready, why);
 }
 
 static void poll_outputs(worker *w, int timeout_ms) {
@@ -262,20 +292,28 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
 
     long long max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
     int input_ended = 0, paused = 0;
-    int64_t deadline = 0;
+    int64_t deadline = 0, next_health = 0;
+    if (o->metrics)
+        ww_metrics_set_stall_ms(o->metrics, ww_config_int(o->cfg, "worker.stall_timeout_ms"));
     for (;;) {
         if (!w->stopping && o->stop && atomic_load(o->stop)) {
             w->stopping = 1;
             deadline = ww_mono_us() + ww_config_int(o->cfg, "worker.shutdown_timeout_ms") * 1000;
             WW_INFO(w->st->name, "stopping: draining %lld in-flight input(s)", w->open_jobs);
         }
-        if (o->reload && atomic_exchange(o->reload, 0) && w->st->reload) {
+        if (o->reload && atomic_exchange(o->reload, 0)) {
             char rerr[256] = "";
-            if (w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr) == 0)
-                WW_INFO(w->st->name, "reloaded");
-            else
-                WW_ERROR(w->st->name, "reload refused, keeping the old state: %s", rerr);
+            int rrc = 0;
+            if (w->st->reload) {
+                rrc = w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr);
+                if (rrc == 0)
+                    WW_INFO(w->st->name, "reloaded");
+                else
+                    WW_ERROR(w->st->name, "reload refused, keeping the old state: %s", rerr);
+            }
+            if (o->metrics) ww_metrics_reload_done(o->metrics, rrc, rerr);
         }
+        update_health(w, &next_health);
         int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
         int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
                        w->open_jobs < max_open;
@@ -287,12 +325,15 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             ww_endpoint_pause(w->in, !can_take);
             paused = !can_take;
         }
+        int input_idle = 0;
         if (can_take && !txn_due) {
             ww_in_msg m;
             int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
             int r = ww_endpoint_recv(w->in, &m, t);
             if (r == 1) {
                 handle_input(w, &m);
+            } else if (r == 0) {
+                input_idle = 1;
             } else if (r == WW_EEOF) {
                 input_ended = 1;
                 WW_DEBUG(w->st->name, "input ended");
@@ -308,7 +349,9 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 }
             }
         }
-        int busy_wait = !can_take || txn_due ? 10 : 0;
+        /* Nothing to read and nothing to do but wait for the stage (fetch transfers) or
+         * the outputs: wait in their poll for a few ms instead of spinning. */
+        int busy_wait = !can_take || txn_due || input_idle || input_ended ? 10 : 0;
         if (w->st->poll && w->in_stage > 0)
             w->st->poll(w->ctx, busy_wait);
         else if (busy_wait)
@@ -360,6 +403,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             (long long)w->stats->in, (long long)w->stats->out[WW_OUT_MAIN],
             (long long)w->stats->dead_lettered);
 out:
+    if (o->metrics) ww_metrics_set_stopped(o->metrics);
     ww_endpoint_close(w->in); /* commits stored offsets */
     for (int i = 0; i < WW_OUT__COUNT; i++) ww_endpoint_close(w->out[i]);
     if (w->ctx) w->st->destroy(w->ctx);

@@ -18,6 +18,7 @@
  * next member when the compressed data itself was bad). */
 #include "wirewatch/warc.h"
 
+#include <brotli/decode.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -548,6 +549,24 @@ static int dechunk(uint8_t *b, size_t *n, int truncated_ok, char *msg, size_t ms
     return 0;
 }
 
+/* Room for more decoded bytes in r->dec (which holds `used`), up to max_record. */
+static int grow_dec(ww_warc_reader *r, size_t used, size_t in_len, char *msg, size_t msglen) {
+    if (used < r->dec_cap)
+        return 0;
+    if (r->dec_cap >= r->max_record)
+        return ww_seterr(msg, msglen, WW_ETOOBIG, "decoded payload exceeds the limit of %zu bytes",
+                         r->max_record);
+    size_t cap = r->dec_cap ? r->dec_cap * 2 : (in_len * 4 > 65536 ? in_len * 4 : 65536);
+    if (cap > r->max_record)
+        cap = r->max_record;
+    uint8_t *p = realloc(r->dec, cap);
+    if (!p)
+        return ww_seterr(msg, msglen, WW_ENOMEM, "out of memory decoding payload");
+    r->dec = p;
+    r->dec_cap = cap;
+    return 0;
+}
+
 /* Decode a gzip/zlib (or raw deflate when raw) payload into r->dec. */
 static int inflate_payload(ww_warc_reader *r, const uint8_t *src, size_t len, int raw,
                            int truncated_ok, size_t *outlen, char *msg, size_t msglen) {
@@ -560,23 +579,8 @@ static int inflate_payload(ww_warc_reader *r, const uint8_t *src, size_t len, in
     zs.next_in = (Bytef *)src;
     zs.avail_in = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
     for (;;) {
-        if (out == r->dec_cap) {
-            if (r->dec_cap >= r->max_record) {
-                ret = ww_seterr(msg, msglen, WW_ETOOBIG,
-                                "decoded payload exceeds the limit of %zu bytes", r->max_record);
-                goto out;
-            }
-            size_t cap = r->dec_cap ? r->dec_cap * 2 : (len * 4 > 65536 ? len * 4 : 65536);
-            if (cap > r->max_record)
-                cap = r->max_record;
-            uint8_t *p = realloc(r->dec, cap);
-            if (!p) {
-                ret = ww_seterr(msg, msglen, WW_ENOMEM, "out of memory decoding payload");
-                goto out;
-            }
-            r->dec = p;
-            r->dec_cap = cap;
-        }
+        if ((ret = grow_dec(r, out, len, msg, msglen)) < 0)
+            goto out;
         size_t room = r->dec_cap - out;
         zs.next_out = r->dec + out;
         zs.avail_out = (uInt)(room > UINT32_MAX ? UINT32_MAX : room);
@@ -609,6 +613,43 @@ static int inflate_payload(ww_warc_reader *r, const uint8_t *src, size_t len, in
     *outlen = out;
 out:
     inflateEnd(&zs);
+    return ret;
+}
+
+/* Decode a brotli payload (browser-based crawlers store br bodies) into r->dec. */
+static int brotli_payload(ww_warc_reader *r, const uint8_t *src, size_t len, int truncated_ok,
+                          size_t *outlen, char *msg, size_t msglen) {
+    BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
+    const uint8_t *next_in = src;
+    size_t avail_in = len, out = 0;
+    int ret = 0;
+    if (!st)
+        return ww_seterr(msg, msglen, WW_ENOMEM, "brotli init failed");
+    for (;;) {
+        if ((ret = grow_dec(r, out, len, msg, msglen)) < 0)
+            goto out;
+        size_t avail_out = r->dec_cap - out;
+        uint8_t *next_out = r->dec + out;
+        BrotliDecoderResult res =
+            BrotliDecoderDecompressStream(st, &avail_in, &next_in, &avail_out, &next_out, NULL);
+        out = (size_t)(next_out - r->dec);
+        if (res == BROTLI_DECODER_RESULT_SUCCESS)
+            break;
+        if (res == BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT)
+            continue;
+        if (res == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT) {
+            if (truncated_ok)
+                break;
+            ret = ww_seterr(msg, msglen, WW_EMALFORMED, "brotli payload is truncated");
+            goto out;
+        }
+        ret = ww_seterr(msg, msglen, WW_EMALFORMED, "brotli payload is corrupt (%s)",
+                        BrotliDecoderErrorString(BrotliDecoderGetErrorCode(st)));
+        goto out;
+    }
+    *outlen = out;
+out:
+    BrotliDecoderDestroyInstance(st);
     return ret;
 }
 
@@ -692,6 +733,8 @@ static int parse_http(ww_warc_reader *r, ww_warc_record *rec, size_t blen, int i
             rc = inflate_payload(r, body, body_len, 0, truncated_ok, &out, msg, msglen);
             if (rc == WW_EMALFORMED)
                 rc = inflate_payload(r, body, body_len, 1, truncated_ok, &out, msg, msglen);
+        } else if (has_token(ce, "br")) {
+            rc = brotli_payload(r, body, body_len, truncated_ok, &out, msg, msglen);
         } else {
             char enc[40];
             preview((const uint8_t *)ce, strlen(ce), enc, sizeof enc);

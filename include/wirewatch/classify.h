@@ -1,0 +1,72 @@
+/* The classify stage's processing, callable without a transport: a Document in, a
+ * Classified out (labels with evidence, entities with spans).
+ *
+ * One ww_classifier holds the compiled matcher of every loaded taxonomy (the embedded
+ * IPTC Media Topics or classify.taxonomy, plus classify.watchlists), the entity
+ * gazetteer (countries from Debian iso-codes with data/country-aliases.json,
+ * organisations, optional persons), routing rules and an optional model.  It is
+ * immutable after construction except for per-document scratch memory: use one per
+ * thread.  reload = build a new one, then swap. */
+#ifndef WIREWATCH_CLASSIFY_H
+#define WIREWATCH_CLASSIFY_H
+
+#include <stddef.h>
+
+#include "wirewatch/taxonomy.h"
+#include "wirewatch/v1/wirewatch.pb-c.h"
+
+typedef struct ww_classify_opts {
+    const char *taxonomy;      /* path; NULL or "" = the embedded IPTC Media Topics */
+    const char *taxonomy_json; /* or the taxonomy itself (tests); wins over the path */
+    size_t taxonomy_json_len;
+    const char *const *watchlists; /* paths of extra taxonomies */
+    size_t nwatchlists;
+    const char *organizations; /* entity file; NULL or "" = embedded default list */
+    const char *persons;       /* entity file; NULL or "" = none */
+    const ww_route *routes;    /* extra routing rules (classify.routes) */
+    size_t nroutes;
+    const char *model;         /* model path; NULL or "" = none */
+    float model_threshold;
+    int max_labels;            /* per document (0 = 20) */
+    int max_evidence;          /* spans per label and per entity (0 = 8) */
+    int no_entities;           /* 1: no gazetteer at all (fuzzing the taxonomy alone) */
+} ww_classify_opts;
+
+typedef struct ww_classifier ww_classifier;
+
+/* Build a classifier.  Returns NULL with err naming the file and the problem.  Caller
+ * owns the result. */
+ww_classifier *ww_classifier_new(const ww_classify_opts *opts, char *err, size_t errlen);
+void ww_classifier_free(ww_classifier *c);
+
+/* "iptc-mediatopic:2023-10-24" (+ ",watch-list:version" for each watch-list). */
+const char *ww_classifier_taxonomy_version(const ww_classifier *c);
+/* Model version, "" without a model. */
+const char *ww_classifier_model_version(const ww_classifier *c);
+/* Number of distinct phrases in the matcher (taxonomy terms and entity names). */
+size_t ww_classifier_phrases(const ww_classifier *c);
+
+/* Benchmarks: tokenise text and run the matcher only (no scoring, no output); returns
+ * the number of phrase matches, or WW_ENOMEM. */
+long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len);
+
+/* Classify doc.  *out is a malloc'd Classified (free with
+ * protobuf_c_message_free_unpacked(out, NULL)) holding a flat copy of the document's
+ * fields (the trace is NOT copied: the stage does that), labels sorted by score and
+ * entities in order of first mention.  *alert is set to 1 when a routing rule
+ * matched (emit on WW_OUT_ALERTS), else 0.  Returns 0 or WW_ENOMEM. */
+int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
+                         Wirewatch__V1__Classified **out, int *alert);
+
+/* The embedded default data (generated at build time from workers/classify/data and
+ * Debian iso-codes). */
+extern const unsigned char ww__data_iptc[];
+extern const size_t ww__data_iptc_len;
+extern const unsigned char ww__data_iso3166[];
+extern const size_t ww__data_iso3166_len;
+extern const unsigned char ww__data_country_aliases[];
+extern const size_t ww__data_country_aliases_len;
+extern const unsigned char ww__data_organizations[];
+extern const size_t ww__data_organizations_len;
+
+#endif

@@ -1,0 +1,74 @@
+/* Taxonomy files: topics with weighted terms, exclusions, thresholds and routing rules
+ * (format in docs/taxonomy.md).  The default taxonomy (IPTC Media Topics) and every
+ * user watch-list use the same format and are compiled into one matcher by
+ * classify.c.
+ *
+ * The loader is strict: an unknown key is an error naming the key, duplicate keys are
+ * rejected (JSON_REJECT_DUPLICATES), every size is capped (WW_TAX_MAX_*), parents
+ * must exist and the hierarchy must be acyclic.  A loaded taxonomy is immutable. */
+#ifndef WIREWATCH_TAXONOMY_H
+#define WIREWATCH_TAXONOMY_H
+
+#include <stddef.h>
+
+#define WW_TAX_MAX_FILE_BYTES (32u << 20) /* whole JSON file */
+#define WW_TAX_MAX_TOPICS 200000
+#define WW_TAX_MAX_TERMS 10000    /* per topic (terms + phrases + exclude) */
+#define WW_TAX_MAX_TEXT 256       /* bytes of one code, name or term */
+#define WW_TAX_MAX_PHRASE_TOKENS 8
+#define WW_TAX_MAX_DEPTH 16
+#define WW_TAX_MAX_ROUTES 1000
+
+typedef struct ww_term {
+    char *text;
+    float weight;       /* may be negative: evidence against the topic */
+    int case_sensitive; /* 1: must match with the same case (after NFKC) */
+} ww_term;
+
+typedef struct ww_topic {
+    char *code;
+    char *name;
+    int parent;        /* index into topics, -1 for a root */
+    int depth;         /* 0 for a root */
+    double threshold;  /* this topic's, or the taxonomy's when the file has none */
+    ww_term *terms;    /* terms and phrases together */
+    size_t nterms;
+    ww_term *exclude;  /* any match vetoes the topic for the document */
+    size_t nexclude;
+} ww_topic;
+
+typedef struct ww_route {
+    char *label;      /* topic code */
+    double min_score;
+    char *output;     /* "alerts" */
+} ww_route;
+
+typedef struct ww_taxonomy {
+    char *name;        /* "iptc-mediatopic"; used as Label.taxonomy */
+    char *version;     /* "2023-10-24"; used as Label.taxonomy_version */
+    char *source;      /* where the vocabulary comes from ("" if not given) */
+    char *license;
+    char *attribution;
+    double threshold;  /* default minimum score of a label */
+    double title_weight;  /* one title hit counts as this many text hits */
+    double norm_tokens;   /* documents longer than this are scaled by sqrt(n/len) */
+    ww_topic *topics;
+    size_t ntopics;
+    int *order;        /* topic indexes, deepest first (for roll-up) */
+    ww_route *routes;
+    size_t nroutes;
+} ww_taxonomy;
+
+/* Parse a taxonomy from JSON text (need not be NUL-terminated).  Returns NULL with err
+ * naming the problem (key, topic code, limit).  Caller owns the result. */
+ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t errlen);
+
+/* Same from a file (at most WW_TAX_MAX_FILE_BYTES). */
+ww_taxonomy *ww_taxonomy_load(const char *path, char *err, size_t errlen);
+
+/* Index of the topic with this code, or -1. */
+int ww_taxonomy_find(const ww_taxonomy *t, const char *code);
+
+void ww_taxonomy_free(ww_taxonomy *t);
+
+#endif

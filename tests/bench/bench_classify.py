@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""bench-classify: 5-fold cross-validation of wirewatch's linear model against fastText
+and TF-IDF + LinearSVC on the classify-dev slices (BBC: accuracy; Reuters-21578:
+micro/macro-F1), with training time and single-threaded predict docs/s.
+
+usage: bench_classify.py BENCH_DIR WW [WORKDIR]
+  BENCH_DIR  .../classify-dev (bbc/dev.jsonl, reuters21578_modapte90/dev.jsonl) and
+             ../classify_score.py beside it
+  WW         the wirewatch binary (train / predict subcommands)
+
+Folds: document i goes to fold i % 5 (files are sorted by id).  Every system trains on
+four folds and is scored on the fifth with classify_score.py; nothing is tuned on the
+test fold (wirewatch tunes its thresholds on out-of-fold margins of the training part).
+Timings are CPU seconds (user + sys) of the command, process start and model load
+included — on an idle machine the wall time of these single-threaded commands:
+  train:   `wirewatch train`, `fasttext supervised` (-epoch 25 -lr 0.5 -thread 1, -loss
+           ova for Reuters), LinearSVC fit inside Python (vectoriser included);
+  predict: the test fold repeated until ~3000 docs, through `wirewatch predict` (JSON
+           lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in);
+           LinearSVC: transform + decision_function inside Python on the single fold
+           (CPU time of the Python process, time.process_time).
+fastText input: "__label__X ... " + title and text lower-cased, punctuation split off,
+newlines as spaces (the preprocessing of fastText's own examples).  fastText's labels:
+the best one (BBC); those with probability >= 0.5, else the best (Reuters) — the same
+at-least-one rule wirewatch and the LinearSVC peer use.
+"""
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+K = 5
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sh_time(cmd, stdout=None):
+    """CPU seconds (user + sys) of the command: the machine may be shared, and every
+    command timed is single-threaded, so CPU time is what wall time would be alone."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+def ft_text(d):
+    s = ((d.get("title") or "") + " " + (d.get("text") or "")).lower()
+    s = re.sub(r"([.,!?()\"';:])", r" \1 ", s)
+    return " ".join(s.split())
+
+
+def score(scorer, gold, pred):
+    out = subprocess.run([sys.executable, scorer, "--gold", gold, "--pred", pred],
+                         check=True, capture_output=True, text=True).stdout
+    last = out.strip().splitlines()[-1]
+    return {k: float(v) for k, v in (kv.split("=") for kv in last.split())}
+
+
+def ft_to_pred(ids, lines, multi, path):
+    with open(path, "w") as out:
+        for i, line in zip(ids, lines):
+            f = line.split()
+            pairs = [(f[j][9:], float(f[j + 1])) for j in range(0, len(f), 2)]
+            if multi:
+                labels = [l for l, p in pairs if p >= 0.5] or [l for l, _ in pairs[:1]]
+            else:
+                labels = [l for l, _ in pairs[:1]]
+            out.write(json.dumps({"id": i, "labels": labels, "scores": dict(pairs)}) + "\n")
+
+
+def main():
+    bench, ww = sys.argv[1], os.path.abspath(sys.argv[2])
+    work = sys.argv[3] if len(sys.argv) > 3 else tempfile.mkdtemp(prefix="ww-bench-classify-")
+    scorer = os.path.join(os.path.dirname(os.path.abspath(bench)), "classify_score.py")
+    sets = [("bbc", "bbc/dev.jsonl", False), ("reuters", "reuters21578_modapte90/dev.jsonl", True)]
+    systems = ["wirewatch", "fasttext", "linearsvc"]
+    print("bench-classify: %d-fold CV, work dir %s" % (K, work))
+    for name, rel, multi in sets:
+        docs = [json.loads(l) for l in open(os.path.join(bench, rel), encoding="utf-8") if l.strip()]
+        res = {s: {"m": [], "train": [], "dps": []} for s in systems}
+        for k in range(K):
+            d = os.path.join(work, "%s-fold%d" % (name, k))
+            os.makedirs(d, exist_ok=True)
+            tr = [x for i, x in enumerate(docs) if i % K != k]
+            te = [x for i, x in enumerate(docs) if i % K == k]
+            reps = max(1, 3000 // len(te))
+            P = lambda f: os.path.join(d, f)
+            with open(P("train.jsonl"), "w") as f:
+                f.writelines(json.dumps(x) + "\n" for x in tr)
+            with open(P("test.jsonl"), "w") as f:
+                f.writelines(json.dumps(x) + "\n" for x in te)
+            with open(P("test-rep.jsonl"), "w") as f:
+                f.writelines(json.dumps(x) + "\n" for _ in range(reps) for x in te)
+            with open(P("train.txt"), "w") as f:
+                f.writelines(" ".join("__label__" + l for l in x["labels"]) + " " + ft_text(x) + "\n" for x in tr)
+            with open(P("test.txt"), "w") as f:
+                f.writelines(ft_text(x) + "\n" for x in te)
+            with open(P("test-rep.txt"), "w") as f:
+                f.writelines(ft_text(x) + "\n" for _ in range(reps) for x in te)
+            nrep = reps * len(te)
+            # wirewatch
+            r = res["wirewatch"]
+            r["train"].append(sh_time([ww, "train", "--data", P("train.jsonl"), "--model", P("m.wwm")]))
+            with open(P("ww.pred"), "w") as o:
+                sh_time([ww, "predict", "--model", P("m.wwm"), P("test.jsonl")], stdout=o)
+            with open(os.devnull, "w") as o:
+                r["dps"].append(nrep / sh_time([ww, "predict", "--model", P("m.wwm"), P("test-rep.jsonl")], stdout=o))
+            r["m"].append(score(scorer, P("test.jsonl"), P("ww.pred")))
+            # fastText
+            r = res["fasttext"]
+            cmd = ["fasttext", "supervised", "-input", P("train.txt"), "-output", P("ft"),
+                   "-epoch", "25", "-lr", "0.5", "-thread", "1", "-verbose", "0"]
+            if multi:
+                cmd += ["-loss", "ova"]
+            r["train"].append(sh_time(cmd))
+            out = subprocess.run(["fasttext", "predict-prob", P("ft.bin"), P("test.txt"), "5"],
+                                 check=True, capture_output=True, text=True).stdout.splitlines()
+            ft_to_pred([x["id"] for x in te], out, multi, P("ft.pred"))
+            with open(os.devnull, "w") as o:
+                r["dps"].append(nrep / sh_time(["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"], stdout=o))
+            r["m"].append(score(scorer, P("test.jsonl"), P("ft.pred")))
+            # TF-IDF + LinearSVC
+            r = res["linearsvc"]
+            p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "linearsvc.py"), P("train.jsonl"),
+                                P("test.jsonl"), P("svc.pred")], check=True, capture_output=True, text=True)
+            t = dict(kv.split("=") for kv in p.stderr.strip().splitlines()[-1].split())
+            r["train"].append(float(t["train_s"]))
+            r["dps"].append(len(te) / float(t["predict_s"]))
+            r["m"].append(score(scorer, P("test.jsonl"), P("svc.pred")))
+            print("  %s fold %d: %s" % (name, k, "  ".join(
+                "%s acc=%.4f microF1=%.4f" % (s, res[s]["m"][-1]["acc"], res[s]["m"][-1]["microF1"]) for s in systems)))
+        mean = lambda v: sum(v) / len(v)
+        print("\n%s (%d docs, %d folds)" % (name, len(docs), K))
+        print("  %-10s %8s %8s %8s %10s %12s" % ("system", "acc", "microF1", "macroF1", "train_s", "predict_dps"))
+        for s in systems:
+            r = res[s]
+            print("  %-10s %8.4f %8.4f %8.4f %10.3f %12.0f" % (
+                s, mean([m["acc"] for m in r["m"]]), mean([m["microF1"] for m in r["m"]]),
+                mean([m["macroF1"] for m in r["m"]]), mean(r["train"]), mean(r["dps"])))
+        w, f, l = res["wirewatch"], res["fasttext"], res["linearsvc"]
+        key = "microF1"
+        print("  ratios: wirewatch/linearsvc %s %.3f, wirewatch/fasttext %s %.3f; "
+              "train time wirewatch/fasttext %.2f; predict docs/s wirewatch/fasttext %.2f" % (
+                  key, mean([m[key] for m in w["m"]]) / mean([m[key] for m in l["m"]]),
+                  key, mean([m[key] for m in w["m"]]) / mean([m[key] for m in f["m"]]),
+                  mean(w["train"]) / mean(f["train"]), mean(w["dps"]) / mean(f["dps"])))
+
+
+if __name__ == "__main__":
+    main()

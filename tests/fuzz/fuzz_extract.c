@@ -1,0 +1,56 @@
+/* Fuzz target: bytes -> the parse stage's extraction (charset, tokenizer/tree,
+ * metadata incl. JSON-LD, content scoring, clean-up, simhash, language).
+ * The first byte picks the content type so both HTML and plain-text paths run; the
+ * rest is the page body.  Small limits so the node/depth/link limits are hit too. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirewatch/parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static ww_parser *p;
+    if (!p) {
+        ww_parser_opts o;
+        ww_parser_opts_default(&o);
+        o.limits.max_nodes = 5000;
+        o.limits.max_depth = 64;
+        o.limits.max_links = 8;
+        o.near_dup_window = 16;
+        p = ww_parser_new(&o, NULL, 0);
+        if (!p)
+            abort();
+    }
+    if (size == 0)
+        return 0;
+    static const char *const types[] = {"text/html", "text/plain", "",
+                                        "text/html; charset=shift_jis",
+                                        "application/xhtml+xml", "text/html; charset=gbk"};
+    Wirewatch__V1__Page page;
+    wirewatch__v1__page__init(&page);
+    page.final_url = "https://example.com/news/a/b.html?x=1";
+    page.content_type = (char *)types[data[0] % (sizeof types / sizeof types[0])];
+    page.body.data = (uint8_t *)data + 1;
+    page.body.len = size - 1;
+    Wirewatch__V1__Document *d = NULL;
+    unsigned limits = 0;
+    char err[128];
+    if (ww_parse_page(p, &page, &d, &limits, err, sizeof err) == 0)
+        protobuf_c_message_free_unpacked(&d->base, NULL);
+
+    /* the lower-level entry points on the same bytes */
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = 0;
+    char out[40];
+    ww_date_to_rfc3339(s, out, sizeof out);
+    size_t n;
+    char *c = ww_text_clean(s, size, &n);
+    free(c);
+    free(s);
+    return 0;
+}

@@ -1,0 +1,331 @@
+/* Document -> Classified: the seed-like story gets its labels with evidence and its
+ * entities; scoring rules (roll-up, exclusions, title weight, repeats, thresholds),
+ * watch-lists and routing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <cmocka.h>
+
+#include "wirewatch/classify.h"
+#include "wirewatch/config.h"
+#include "wirewatch/stage.h"
+
+/* Our own paraphrase of a story like the seed fixture (not its text). */
+static const char *STORY_TITLE = "Beijing says foreign groups stole nature data";
+static const char *STORY =
+    "China's Ministry of State Security said on Tuesday that overseas NGOs and "
+    "foundations had been caught stealing environmental data from protected areas.\n\n"
+    "In one case, a visiting professor gathered samples in a national wetland reserve "
+    "without permission, the spy agency said in a post on its social media account. "
+    "In another, a foreign NGO paid rangers at a nature reserve to copy sensitive "
+    "data from weather stations and infrared cameras.\n\n"
+    "The ministry said such espionage threatens national security and the country's "
+    "ecological security, and urged citizens to report suspicious activity.\n\n"
+    "Relations between the USA and China have grown tense as both sides accuse each "
+    "other of spying. The anti-espionage law was widened last year.";
+
+static ww_classifier *dflt(void) {
+    char err[256];
+    ww_classify_opts o = {0};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    return c;
+}
+
+static Wirewatch__V1__Classified *run(ww_classifier *c, const char *title, const char *text,
+                                      int *alert) {
+    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+    d.id = (char *)"doc-1";
+    d.url = (char *)"file:///tmp/x.txt";
+    d.title = (char *)title;
+    d.text = (char *)text;
+    d.language = (char *)"en";
+    Wirewatch__V1__Classified *out = NULL;
+    int a;
+    assert_int_equal(ww_classify_document(c, &d, &out, alert ? alert : &a), 0);
+    return out;
+}
+
+static const Wirewatch__V1__Label *label(const Wirewatch__V1__Classified *o, const char *code) {
+    for (size_t i = 0; i < o->n_labels; i++)
+        if (strcmp(o->labels[i]->code, code) == 0)
+            return o->labels[i];
+    return NULL;
+}
+
+static void check_evidence(const Wirewatch__V1__Label *l, const char *text) {
+    assert_true(l->n_evidence > 0);
+    for (size_t i = 0; i < l->n_evidence; i++) {
+        const Wirewatch__V1__Span *s = l->evidence[i];
+        assert_true(s->end > s->start && s->end <= strlen(text));
+        assert_memory_equal(s->text, text + s->start, s->end - s->start);
+        if (i)
+            assert_true(s->start >= l->evidence[i - 1]->start); /* text order */
+    }
+}
+
+static void test_seed_like_story(void **state) {
+    (void)state;
+    ww_classifier *c = dflt();
+    Wirewatch__V1__Classified *o = run(c, STORY_TITLE, STORY, NULL);
+    assert_string_equal(o->id, "doc-1");
+    assert_string_equal(o->text, STORY);
+    assert_string_equal(o->taxonomy_version, "iptc-mediatopic:2023-10-24");
+    const char *need[] = {"medtop:20000605", /* espionage and intelligence */
+                          "medtop:20000604", /* national security */
+                          "medtop:20000646", /* non-governmental organisation */
+                          "medtop:06000000", /* environment */
+                          "medtop:11000000"};
+    for (int i = 0; i < 5; i++) {
+        const Wirewatch__V1__Label *l = label(o, need[i]);
+        if (!l)
+            fail_msg("label %s missing", need[i]);
+        assert_string_equal(l->taxonomy, "iptc-mediatopic");
+        assert_string_equal(l->taxonomy_version, "2023-10-24");
+        assert_string_equal(l->source, "rules");
+        check_evidence(l, STORY);
+    }
+    /* an environment topic below medtop:06000000: conservation or nature */
+    const Wirewatch__V1__Label *env = label(o, "medtop:20000420");
+    if (!env)
+        env = label(o, "medtop:20000441");
+    assert_non_null(env);
+    check_evidence(env, STORY);
+    /* espionage evidence points at the words that justify it */
+    const Wirewatch__V1__Label *esp = label(o, "medtop:20000605");
+    int saw = 0;
+    for (size_t i = 0; i < esp->n_evidence; i++)
+        saw |= strcmp(esp->evidence[i]->text, "espionage") == 0;
+    assert_true(saw);
+    /* sorted by score; a parent scores at least its children (roll-up) */
+    for (size_t i = 1; i < o->n_labels; i++)
+        assert_true(o->labels[i - 1]->score >= o->labels[i]->score);
+    assert_true(label(o, "medtop:11000000")->score >= esp->score);
+    /* entities */
+    int cn = 0, us = 0, mss = 0;
+    for (size_t i = 0; i < o->n_entities; i++) {
+        cn |= strcmp(o->entities[i]->id, "iso3166:CN") == 0;
+        us |= strcmp(o->entities[i]->id, "iso3166:US") == 0;
+        mss |= strcmp(o->entities[i]->id, "org:cn-mss") == 0;
+    }
+    assert_true(cn && us && mss);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classifier_free(c);
+}
+
+static void test_unrelated_story(void **state) {
+    (void)state;
+    ww_classifier *c = dflt();
+    Wirewatch__V1__Classified *o =
+        run(c, "Striker scores twice as United win the cup final",
+            "The striker scored twice in the second half and the goalkeeper saved a "
+            "penalty as United beat City 2-1 in the cup final at Wembley. The manager "
+            "praised his squad after the match.",
+            NULL);
+    assert_true(o->n_labels > 0);
+    assert_string_equal(o->labels[0]->code, "medtop:15000000");
+    assert_null(label(o, "medtop:20000605"));
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    /* nothing to say about an empty document */
+    o = run(c, "", "", NULL);
+    assert_int_equal(o->n_labels, 0);
+    assert_int_equal(o->n_entities, 0);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classifier_free(c);
+}
+
+static const char *TAX =
+    "{\"name\":\"t\",\"version\":\"7\",\"threshold\":1.0,\"title_weight\":3,"
+    "\"topics\":["
+    "{\"code\":\"root\",\"name\":\"Root\"},"
+    "{\"code\":\"mid\",\"name\":\"Mid\",\"parent\":\"root\"},"
+    "{\"code\":\"leaf\",\"name\":\"Leaf\",\"parent\":\"mid\",\"terms\":["
+    "{\"text\":\"falcon\",\"weight\":2}]},"
+    "{\"code\":\"veto\",\"name\":\"Veto\",\"terms\":[\"jaguar\"],\"exclude\":[\"jaguar car\"]},"
+    "{\"code\":\"hi\",\"name\":\"High\",\"threshold\":10,\"terms\":[\"heron\"]},"
+    "{\"code\":\"cs\",\"name\":\"Case\",\"terms\":[{\"text\":\"IT\",\"case\":\"sensitive\"}]}],"
+    "\"routes\":[{\"label\":\"leaf\",\"min_score\":1.5}]}";
+
+static ww_classifier *custom(void) {
+    char err[256];
+    ww_classify_opts o = {.taxonomy_json = TAX, .taxonomy_json_len = strlen(TAX)};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    return c;
+}
+
+static void test_rollup_and_scoring(void **state) {
+    (void)state;
+    ww_classifier *c = custom();
+    int alert = 0;
+    Wirewatch__V1__Classified *o = run(c, "", "A falcon flew.", &alert);
+    const Wirewatch__V1__Label *leaf = label(o, "leaf"), *mid = label(o, "mid"),
+                               *root = label(o, "root");
+    assert_non_null(leaf);
+    assert_non_null(mid);
+    assert_non_null(root);
+    assert_true(leaf->score == 2.0f);
+    assert_true(mid->score == leaf->score && root->score == leaf->score);
+    assert_string_equal(root->evidence[0]->text, "falcon"); /* child evidence rolls up */
+    assert_int_equal(alert, 1);                             /* route: leaf >= 1.5 */
+    assert_string_equal(o->taxonomy_version, "t:7");
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+
+    /* repeats count, with diminishing returns: 2 * (1 + ln 3) */
+    o = run(c, "", "falcon falcon falcon", &alert);
+    float three = label(o, "leaf")->score;
+    assert_true(three > 4.0f && three < 6.0f);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+
+    /* a title hit weighs title_weight text hits and has no text evidence */
+    o = run(c, "Falcon", "nothing here", &alert);
+    float t = label(o, "leaf")->score;
+    assert_true(t > 2.0f * 2.0f && t < 2.0f * 3.0f); /* 2 * (1 + ln 3) */
+    assert_int_equal(label(o, "leaf")->n_evidence, 0);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+
+    /* per-topic threshold */
+    o = run(c, "", "heron heron", &alert);
+    assert_null(label(o, "hi"));
+    assert_int_equal(alert, 0);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classifier_free(c);
+}
+
+static void test_exclusion_and_case(void **state) {
+    (void)state;
+    ww_classifier *c = custom();
+    Wirewatch__V1__Classified *o = run(c, "", "A jaguar in the forest.", NULL);
+    assert_non_null(label(o, "veto"));
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    o = run(c, "", "A jaguar in the forest and a Jaguar car on the road.", NULL);
+    assert_null(label(o, "veto"));
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    o = run(c, "", "it is what it is", NULL);
+    assert_null(label(o, "cs"));
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    o = run(c, "", "The IT department", NULL);
+    assert_non_null(label(o, "cs"));
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classifier_free(c);
+}
+
+static void test_long_document_normalised(void **state) {
+    (void)state;
+    ww_classifier *c = custom();
+    /* the same single mention in a much longer text scores less */
+    size_t n = 20000;
+    char *big = malloc(n + 1);
+    for (size_t i = 0; i < n; i += 5)
+        memcpy(big + i, "word ", 5);
+    memcpy(big, "falcon", 6);
+    big[n] = 0;
+    Wirewatch__V1__Classified *o = run(c, "", big, NULL);
+    const Wirewatch__V1__Label *l = label(o, "leaf");
+    assert_true(l == NULL || l->score < 2.0f);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    free(big);
+    ww_classifier_free(c);
+}
+
+static void test_watchlist_and_routes(void **state) {
+    (void)state;
+    char err[256];
+    char path[] = "/tmp/ww_test_wlXXXXXX";
+    int fd = mkstemp(path);
+    const char *wl = "{\"name\":\"watch\",\"version\":\"2\",\"threshold\":1,\"topics\":["
+                     "{\"code\":\"w:mss\",\"name\":\"MSS\",\"terms\":[\"state security\"]}]}";
+    assert_int_equal(write(fd, wl, strlen(wl)), (ssize_t)strlen(wl));
+    close(fd);
+    const char *wls[] = {path};
+    ww_route routes[] = {{.label = (char *)"w:mss", .min_score = 0.5, .output = (char *)"alerts"}};
+    ww_classify_opts o = {.watchlists = wls, .nwatchlists = 1, .routes = routes, .nroutes = 1};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    assert_string_equal(ww_classifier_taxonomy_version(c),
+                        "iptc-mediatopic:2023-10-24,watch:2");
+    int alert = 0;
+    Wirewatch__V1__Classified *out = run(c, STORY_TITLE, STORY, &alert);
+    const Wirewatch__V1__Label *l = label(out, "w:mss");
+    assert_non_null(l);
+    assert_string_equal(l->taxonomy, "watch");
+    assert_string_equal(l->taxonomy_version, "2");
+    assert_int_equal(alert, 1);
+    assert_non_null(label(out, "medtop:20000605")); /* the default still works beside it */
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    out = run(c, "", "Nothing of interest.", &alert);
+    assert_int_equal(alert, 0);
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classifier_free(c);
+
+    /* a route to a label no taxonomy has is a configuration error */
+    ww_route bad[] = {{.label = (char *)"nope", .output = (char *)"alerts"}};
+    ww_classify_opts ob = {.routes = bad, .nroutes = 1};
+    assert_null(ww_classifier_new(&ob, err, sizeof err));
+    assert_non_null(strstr(err, "nope"));
+    /* a broken watch-list names its file */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_int_equal(write(fd, "{\"name\":1}", 10), 10);
+    close(fd);
+    o.nroutes = 0;
+    assert_null(ww_classifier_new(&o, err, sizeof err));
+    assert_non_null(strstr(err, path));
+    unlink(path);
+}
+
+/* The stage's reload builds a new classifier and swaps it in; a failed reload keeps
+ * the old one and says why. */
+static void test_stage_config_and_reload(void **state) {
+    (void)state;
+    char err[512];
+    const ww_config_key *tables[] = {ww_classify_stage.config_keys, NULL};
+    ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
+    if (!cfg)
+        fail_msg("%s", err);
+    void *ctx = ww_classify_stage.create(cfg, err, sizeof err);
+    if (!ctx)
+        fail_msg("%s", err);
+    ww_config *bad = ww_config_load(NULL, tables, err, sizeof err);
+    assert_int_equal(ww_config_set(bad, "classify.watchlists=[\"/nonexistent/w.json\"]", err,
+                                   sizeof err),
+                     0);
+    assert_true(ww_classify_stage.reload(ctx, bad, err, sizeof err) < 0);
+    assert_non_null(strstr(err, "/nonexistent/w.json"));
+    assert_int_equal(ww_config_set(bad, "classify.watchlists=[]", err, sizeof err), 0);
+    assert_int_equal(ww_config_set(bad, "classify.routes=[{\"label\":\"medtop:20000605\","
+                                        "\"min_score\":2,\"color\":1}]",
+                                   err, sizeof err),
+                     0);
+    assert_true(ww_classify_stage.reload(ctx, bad, err, sizeof err) < 0);
+    assert_non_null(strstr(err, "color"));
+    assert_int_equal(ww_classify_stage.reload(ctx, cfg, err, sizeof err), 0);
+    ww_classify_stage.destroy(ctx);
+    /* create refuses a bad taxonomy path */
+    assert_int_equal(ww_config_set(bad, "classify.routes=[]", err, sizeof err), 0);
+    assert_int_equal(ww_config_set(bad, "classify.taxonomy=/nonexistent/t.json", err, sizeof err),
+                     0);
+    assert_null(ww_classify_stage.create(bad, err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/t.json"));
+    ww_config_destroy(bad);
+    ww_config_destroy(cfg);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_like_story),    cmocka_unit_test(test_unrelated_story),
+        cmocka_unit_test(test_rollup_and_scoring), cmocka_unit_test(test_exclusion_and_case),
+        cmocka_unit_test(test_long_document_normalised),
+        cmocka_unit_test(test_watchlist_and_routes),
+        cmocka_unit_test(test_stage_config_and_reload),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

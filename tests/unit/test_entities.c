@@ -1,0 +1,154 @@
+/* Entities: countries from iso-codes with aliases/demonyms, organisations, persons,
+ * case rules, longest name wins, spans into the original text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "wirewatch/classify.h"
+
+static Wirewatch__V1__Classified *run(ww_classifier *c, const char *text) {
+    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+    d.text = (char *)text;
+    Wirewatch__V1__Classified *out = NULL;
+    int alert;
+    assert_int_equal(ww_classify_document(c, &d, &out, &alert), 0);
+    return out;
+}
+
+static const Wirewatch__V1__Entity *find(const Wirewatch__V1__Classified *o, const char *id) {
+    for (size_t i = 0; i < o->n_entities; i++)
+        if (strcmp(o->entities[i]->id, id) == 0)
+            return o->entities[i];
+    return NULL;
+}
+
+static void check_spans(const Wirewatch__V1__Entity *e, const char *text) {
+    for (size_t i = 0; i < e->n_spans; i++) {
+        const Wirewatch__V1__Span *s = e->spans[i];
+        assert_true(s->end > s->start && s->end <= strlen(text));
+        assert_int_equal(strlen(s->text), s->end - s->start);
+        assert_memory_equal(s->text, text + s->start, s->end - s->start);
+    }
+}
+
+static void test_countries(void **state) {
+    (void)state;
+    char err[256];
+    ww_classify_opts o = {0};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    assert_non_null(c);
+    const char *t = "Chinese officials told the USA and the U.S. Congress, thus warning us all; "
+                    "Britain, South Korea and the People's Republic of China agreed. Latin "
+                    "America watched; turkey was served in Chad.";
+    Wirewatch__V1__Classified *out = run(c, t);
+    const Wirewatch__V1__Entity *cn = find(out, "iso3166:CN");
+    assert_non_null(cn);
+    assert_string_equal(cn->type, "country");
+    assert_string_equal(cn->name, "China");
+    assert_int_equal(cn->n_spans, 2); /* "Chinese", "People's Republic of China" */
+    assert_string_equal(cn->spans[0]->text, "Chinese");
+    assert_string_equal(cn->spans[1]->text, "People's Republic of China");
+    check_spans(cn, t);
+    const Wirewatch__V1__Entity *us = find(out, "iso3166:US");
+    assert_non_null(us);
+    assert_int_equal(us->n_spans, 2); /* "USA", "U.S." -- not "us", "thus", "Latin America" */
+    assert_string_equal(us->spans[0]->text, "USA");
+    assert_string_equal(us->spans[1]->text, "U.S"); /* spans cover the matched words */
+    check_spans(us, t);
+    assert_non_null(find(out, "iso3166:GB"));
+    assert_non_null(find(out, "iso3166:KR"));
+    assert_non_null(find(out, "region:latin-america"));
+    assert_non_null(find(out, "iso3166:TD"));   /* "Chad", capitalised */
+    assert_null(find(out, "iso3166:TR"));       /* "turkey" the bird */
+    /* first mention order */
+    assert_string_equal(out->entities[0]->id, "iso3166:CN");
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classifier_free(c);
+}
+
+static void test_organizations_default(void **state) {
+    (void)state;
+    char err[256];
+    ww_classify_opts o = {0};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    assert_non_null(c);
+    const char *t = "The Ministry of State Security briefed NATO, the UN and the EU; WHO "
+                    "officials, who were present, said nothing.";
+    Wirewatch__V1__Classified *out = run(c, t);
+    const Wirewatch__V1__Entity *mss = find(out, "org:cn-mss");
+    assert_non_null(mss);
+    assert_string_equal(mss->type, "organization");
+    assert_string_equal(mss->spans[0]->text, "Ministry of State Security");
+    assert_non_null(find(out, "org:nato"));
+    assert_non_null(find(out, "org:un"));
+    assert_non_null(find(out, "org:eu"));
+    const Wirewatch__V1__Entity *who = find(out, "org:who");
+    assert_non_null(who);
+    assert_int_equal(who->n_spans, 1); /* "WHO", not "who" */
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classifier_free(c);
+}
+
+static char *write_tmp(const char *content) {
+    char *path = strdup("/tmp/ww_test_entXXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+    close(fd);
+    return path;
+}
+
+static void test_persons_and_custom_orgs(void **state) {
+    (void)state;
+    char err[256];
+    char *persons = write_tmp(
+        "{\"name\":\"people\",\"entities\":[{\"type\":\"person\",\"name\":\"Chen Yixin\","
+        "\"id\":\"wikidata:Q10875906\",\"aliases\":[\"Minister Chen\","
+        "{\"text\":\"chen yixin\",\"case\":\"insensitive\"}]}]}");
+    char *orgs = write_tmp("{\"entities\":[{\"type\":\"organization\",\"name\":\"Acme Corp\","
+                           "\"id\":\"org:acme\"}]}");
+    ww_classify_opts o = {.persons = persons, .organizations = orgs};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    assert_non_null(c);
+    const char *t = "State Security Minister Chen Yixin met Acme Corp; CHEN YIXIN spoke to NATO.";
+    Wirewatch__V1__Classified *out = run(c, t);
+    const Wirewatch__V1__Entity *p = find(out, "wikidata:Q10875906");
+    assert_non_null(p);
+    assert_string_equal(p->type, "person");
+    assert_int_equal(p->n_spans, 2);
+    assert_non_null(find(out, "org:acme"));
+    assert_null(find(out, "org:nato")); /* the custom list replaces the default */
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classifier_free(c);
+
+    /* a bad entity file is refused with the file and the key named */
+    char *bad = write_tmp("{\"entities\":[{\"type\":\"person\",\"name\":\"X\",\"nick\":\"y\"}]}");
+    o.persons = bad;
+    assert_null(ww_classifier_new(&o, err, sizeof err));
+    assert_non_null(strstr(err, bad));
+    assert_non_null(strstr(err, "\"nick\""));
+    o.persons = "/nonexistent/persons.json";
+    assert_null(ww_classifier_new(&o, err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/persons.json"));
+    unlink(persons);
+    unlink(orgs);
+    unlink(bad);
+    free(persons);
+    free(orgs);
+    free(bad);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_countries),
+        cmocka_unit_test(test_organizations_default),
+        cmocka_unit_test(test_persons_and_custom_orgs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,189 @@
+/* Tokeniser + matcher: word boundaries, case rules, Unicode normalisation, spans into
+ * the original bytes, multi-word phrases, cost independent of unrelated phrases. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../workers/classify/matcher.h"
+#include "../../workers/classify/tokenize.h"
+
+typedef struct {
+    uint32_t item[32], start[32], end[32];
+    int n;
+} found;
+
+static const char *g_text;
+static const ww__toks *g_toks;
+
+static void cb(void *opaque, const ww__posting *p, size_t first, size_t n) {
+    found *f = opaque;
+    if (f->n < 32) {
+        f->item[f->n] = p->item;
+        f->start[f->n] = g_toks->v[first].start;
+        f->end[f->n] = g_toks->v[first + n - 1].end;
+        f->n++;
+    }
+}
+
+static found scan(ww__matcher *m, const char *text) {
+    found f = {0};
+    ww__toks t = {0};
+    assert_int_equal(ww__tokenize(text, strlen(text), 1, &t), 0);
+    g_text = text;
+    g_toks = &t;
+    ww__matcher_scan(m, text, &t, cb, &f);
+    ww__toks_free(&t);
+    return f;
+}
+
+static void add(ww__matcher *m, const char *phrase, uint32_t item, int cs) {
+    ww__posting p = {.kind = WW__P_TERM, .case_sensitive = (uint8_t)cs, .item = item,
+                     .weight = 1};
+    assert_int_equal(ww__matcher_add(m, phrase, strlen(phrase), &p), 0);
+}
+
+static void test_tokens(void **state) {
+    (void)state;
+    ww__toks t = {0};
+    const char *s = "China\xe2\x80\x99s U.S.-based anti-spy 05:29 caf\xc3\xa9";
+    assert_int_equal(ww__tokenize(s, strlen(s), 1, &t), 0);
+    const char *want[] = {"china", "s", "u", "s", "based", "anti", "spy", "05", "29",
+                          "caf\xc3\xa9"};
+    assert_int_equal(t.n, 10);
+    for (size_t i = 0; i < t.n; i++)
+        assert_string_equal(ww__tok_norm(&t, i), want[i]);
+    /* spans are byte offsets into the original */
+    assert_int_equal(t.v[0].start, 0);
+    assert_int_equal(t.v[0].end, 5);
+    assert_int_equal(t.v[1].start, 8); /* after the 3-byte apostrophe */
+    ww__toks_free(&t);
+}
+
+static void test_word_boundaries(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    add(m, "us", 1, 0);
+    add(m, "spy", 2, 0);
+    found f = scan(m, "thus the spyware, unused; a spy told us");
+    assert_int_equal(f.n, 2); /* "spy" and "us" as words only */
+    assert_int_equal(f.item[0], 2);
+    assert_int_equal(f.start[0], 28);
+    assert_int_equal(f.item[1], 1);
+    assert_int_equal(f.start[1], 37);
+    ww__matcher_free(m);
+}
+
+static void test_case_sensitive(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    add(m, "US", 1, 1);      /* the country: case matters */
+    add(m, "U.S.", 1, 1);
+    add(m, "spies", 2, 0);   /* an ordinary term: case does not */
+    found f = scan(m, "Give us the US view; SPIES and Spies in the U.S. but not u.s.");
+    int us = 0, spies = 0;
+    for (int i = 0; i < f.n; i++) {
+        us += f.item[i] == 1;
+        spies += f.item[i] == 2;
+    }
+    assert_int_equal(us, 2);    /* "US" and "U.S.", not "us" nor "u.s." */
+    assert_int_equal(spies, 2);
+    ww__matcher_free(m);
+}
+
+static void test_unicode(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    add(m, "espionage", 1, 0);
+    add(m, "caf\xc3\xa9 society", 2, 0); /* NFC é */
+    add(m, "strasse", 3, 0);
+    /* fullwidth letters (NFKC), decomposed e + combining acute (NFC), sharp s (fold) */
+    const char *s = "\xef\xbd\x85\xef\xbd\x93\xef\xbd\x90\xef\xbd\x89\xef\xbd\x8f\xef\xbd\x8e"
+                    "\xef\xbd\x81\xef\xbd\x87\xef\xbd\x85 at the CAFE\xcc\x81 Society on "
+                    "Stra\xc3\x9f" "e";
+    found f = scan(m, s);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.item[0], 1);
+    assert_int_equal(f.start[0], 0);
+    assert_int_equal(f.end[0], 27); /* nine 3-byte fullwidth letters */
+    assert_int_equal(f.item[1], 2);
+    assert_int_equal(f.item[2], 3);
+    ww__matcher_free(m);
+}
+
+static void test_phrases(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    add(m, "national security", 1, 0);
+    add(m, "national", 2, 0);
+    add(m, "Ministry of State Security", 3, 0);
+    add(m, "state", 4, 0);
+    const char *s = "A national\n\nsecurity threat, said the ministry of state-security.";
+    found f = scan(m, s);
+    /* national, national security, state, ministry of state security */
+    assert_int_equal(f.n, 4);
+    int seen[5] = {0};
+    for (int i = 0; i < f.n; i++)
+        seen[f.item[i]]++;
+    assert_int_equal(seen[1], 1);
+    assert_int_equal(seen[2], 1);
+    assert_int_equal(seen[3], 1);
+    assert_int_equal(seen[4], 1);
+    for (int i = 0; i < f.n; i++)
+        if (f.item[i] == 3) {
+            assert_int_equal(f.start[i], (uint32_t)(strstr(s, "ministry") - s));
+            assert_int_equal(f.end[i], (uint32_t)strlen(s) - 1);
+        }
+    /* a phrase prefix alone is no match */
+    f = scan(m, "the ministry of state");
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.item[0], 4);
+    ww__matcher_free(m);
+}
+
+static void test_rejects(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    ww__posting p = {0};
+    assert_int_equal(ww__matcher_add(m, "  --  ", 6, &p), -2 /* WW_EINVAL */);
+    const char *nine = "a b c d e f g h i";
+    assert_int_equal(ww__matcher_add(m, nine, strlen(nine), &p), -2);
+    /* invalid UTF-8 in text is a separator, not a crash */
+    add(m, "ab", 1, 0);
+    found f = scan(m, "ab\xff\xfe" "ab\xc3");
+    assert_int_equal(f.n, 2);
+    ww__matcher_free(m);
+}
+
+/* Many unrelated phrases do not change what is found nor need a rescan. */
+static void test_many_phrases(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    char buf[64];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(buf, sizeof buf, "word%d other%d", i, i % 97);
+        add(m, buf, 100 + (uint32_t)i, 0);
+    }
+    add(m, "needle", 1, 0);
+    assert_int_equal(ww__matcher_phrases(m), 20001);
+    found f = scan(m, "a needle and word5 other5 and word5 other6");
+    assert_int_equal(f.n, 2);
+    assert_int_equal(f.item[0], 1);
+    assert_int_equal(f.item[1], 105);
+    ww__matcher_free(m);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tokens),        cmocka_unit_test(test_word_boundaries),
+        cmocka_unit_test(test_case_sensitive), cmocka_unit_test(test_unicode),
+        cmocka_unit_test(test_phrases),       cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_many_phrases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

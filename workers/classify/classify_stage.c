@@ -1,0 +1,227 @@
+/* The classify stage: Document in, Classified out (and on WW_OUT_ALERTS when a
+ * routing rule matches).  Synchronous: every job is finished in submit.
+ *
+ * The processing itself is ww_classify_document (classify.c), a pure function of the
+ * document and the classifier; this file is only configuration, the swap on reload,
+ * decoding, dead letters and the trace stamp. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tokenize.h"
+#include "wirewatch/classify.h"
+#include "wirewatch/error.h"
+#include "wirewatch/log.h"
+#include "wirewatch/message.h"
+#include "wirewatch/stage.h"
+
+static const ww_config_key classify_keys[] = {
+    {"classify.taxonomy", WW_CFG_STR, "\"\"",
+     "Taxonomy file (docs/taxonomy.md) used instead of the embedded IPTC Media Topics; "
+     "empty = embedded."},
+    {"classify.watchlists", WW_CFG_JSON, "[]",
+     "Paths of extra taxonomy files (watch-lists) matched beside the default taxonomy."},
+    {"classify.routes", WW_CFG_JSON, "[]",
+     "Routing rules [{\"label\": code, \"min_score\": n, \"output\": \"alerts\"}]: a document "
+     "with that label at or above min_score is also sent to the alerts output."},
+    {"classify.organizations", WW_CFG_STR, "\"\"",
+     "Entity file of organisations (docs/taxonomy.md); empty = the embedded default list."},
+    {"classify.persons", WW_CFG_STR, "\"\"",
+     "Entity file of persons (a gazetteer); empty = no person entities."},
+    {"classify.model", WW_CFG_STR, "\"\"",
+     "Model file (wirewatch or fastText .bin/.ftz); its predictions become labels with "
+     "source \"model\". Empty = rules only."},
+    {"classify.model_threshold", WW_CFG_NUM, "0.5",
+     "Minimum model probability for a model label."},
+    {"classify.max_labels", WW_CFG_INT, "20", "Most rule labels per document, best first."},
+    {"classify.max_evidence", WW_CFG_INT, "8",
+     "Most evidence spans per label and spans per entity (at most 64)."},
+    {NULL, 0, NULL, NULL},
+};
+
+typedef struct ctx {
+    pthread_mutex_t lock; /* held while classifying and while swapping */
+    ww_classifier *cl;
+} ctx;
+
+/* Build a classifier from the configuration.  NULL with err. */
+static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
+    ww_classifier *cl = NULL;
+    const char **wl = NULL;
+    ww_route *routes = NULL;
+    size_t nwl = 0, nroutes = 0;
+    json_t *w = ww_config_json(cfg, "classify.watchlists");
+    json_t *r = ww_config_json(cfg, "classify.routes");
+    if (!json_is_array(w) || !json_is_array(r)) {
+        ww_seterr(err, errlen, WW_EINVAL,
+                  "classify.watchlists and classify.routes must be arrays");
+        goto out;
+    }
+    if (!(wl = calloc(json_array_size(w) + 1, sizeof *wl)) ||
+        !(routes = calloc(json_array_size(r) + 1, sizeof *routes))) {
+        ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < json_array_size(w); i++) {
+        const char *p = json_string_value(json_array_get(w, i));
+        if (!p || !*p) {
+            ww_seterr(err, errlen, WW_EINVAL, "classify.watchlists[%zu] must be a path", i);
+            goto out;
+        }
+        wl[nwl++] = p;
+    }
+    for (size_t i = 0; i < json_array_size(r); i++) {
+        json_t *o = json_array_get(r, i);
+        const char *key;
+        json_t *v;
+        if (!json_is_object(o)) {
+            ww_seterr(err, errlen, WW_EINVAL, "classify.routes[%zu] must be an object", i);
+            goto out;
+        }
+        routes[i].output = (char *)"alerts";
+        json_object_foreach(o, key, v) {
+            if (strcmp(key, "label") == 0 && json_is_string(v))
+                routes[i].label = (char *)json_string_value(v);
+            else if (strcmp(key, "min_score") == 0 && json_is_number(v))
+                routes[i].min_score = json_number_value(v);
+            else if (strcmp(key, "output") == 0 && json_is_string(v) &&
+                     strcmp(json_string_value(v), "alerts") == 0)
+                routes[i].output = (char *)json_string_value(v);
+            else {
+                ww_seterr(err, errlen, WW_EINVAL,
+                          "classify.routes[%zu]: key \"%s\" unknown or invalid (label: "
+                          "string, min_score: number, output: \"alerts\")",
+                          i, key);
+                goto out;
+            }
+        }
+        if (!routes[i].label) {
+            ww_seterr(err, errlen, WW_EINVAL, "classify.routes[%zu]: \"label\" missing", i);
+            goto out;
+        }
+        nroutes++;
+    }
+    ww_classify_opts o = {
+        .taxonomy = ww_config_str(cfg, "classify.taxonomy"),
+        .watchlists = wl,
+        .nwatchlists = nwl,
+        .organizations = ww_config_str(cfg, "classify.organizations"),
+        .persons = ww_config_str(cfg, "classify.persons"),
+        .routes = routes,
+        .nroutes = nroutes,
+        .model = ww_config_str(cfg, "classify.model"),
+        .model_threshold = (float)ww_config_num(cfg, "classify.model_threshold"),
+        .max_labels = (int)ww_config_int(cfg, "classify.max_labels"),
+        .max_evidence = (int)ww_config_int(cfg, "classify.max_evidence"),
+    };
+    cl = ww_classifier_new(&o, err, errlen);
+out:
+    free(wl);
+    free(routes);
+    return cl;
+}
+
+static void *classify_create(const ww_config *cfg, char *err, size_t errlen) {
+    ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
+        return NULL;
+    }
+    if (!(c->cl = build(cfg, err, errlen))) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    WW_INFO("classify", "taxonomies %s, %zu phrases, model \"%s\"",
+            ww_classifier_taxonomy_version(c->cl), ww_classifier_phrases(c->cl),
+            ww_classifier_model_version(c->cl));
+    return c;
+}
+
+static void classify_destroy(void *p) {
+    ctx *c = p;
+    if (!c)
+        return;
+    ww_classifier_free(c->cl);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static int classify_reload(void *p, const ww_config *cfg, char *err, size_t errlen) {
+    ctx *c = p;
+    ww_classifier *fresh = build(cfg, err, errlen); /* the old one serves meanwhile */
+    if (!fresh)
+        return WW_EINVAL;
+    pthread_mutex_lock(&c->lock);
+    ww_classifier *old = c->cl;
+    c->cl = fresh;
+    pthread_mutex_unlock(&c->lock);
+    ww_classifier_free(old);
+    WW_INFO("classify", "reloaded: taxonomies %s", ww_classifier_taxonomy_version(fresh));
+    return 0;
+}
+
+static void classify_submit(void *p, ww_job *job) {
+    ctx *c = p;
+    size_t len;
+    const uint8_t *data = ww_job_data(job, &len);
+    Wirewatch__V1__Classified *out = NULL;
+    int alert = 0, rc;
+    Wirewatch__V1__Document *doc = wirewatch__v1__document__unpack(NULL, len, data);
+    if (!doc) {
+        ww_job_dead_letter(job, WW_EMALFORMED, "input is not a wirewatch.v1.Document");
+        goto out;
+    }
+    if (!ww__utf8_valid(doc->text, strlen(doc->text)) ||
+        !ww__utf8_valid(doc->title, strlen(doc->title))) {
+        ww_job_dead_letter(job, WW_EMALFORMED, "document text or title is not valid UTF-8");
+        goto out;
+    }
+    pthread_mutex_lock(&c->lock);
+    rc = ww_classify_document(c->cl, doc, &out, &alert);
+    pthread_mutex_unlock(&c->lock);
+    if (rc) {
+        ww_job_dead_letter(job, rc, "classification failed");
+        goto out;
+    }
+    if (!(out->trace = ww_trace_copy(doc->trace)) && doc->trace) {
+        ww_job_dead_letter(job, WW_ENOMEM, "out of memory copying the trace");
+        goto out;
+    }
+    if (ww_trace_stamp(&out->trace, "classify")) {
+        ww_job_dead_letter(job, WW_ENOMEM, "out of memory stamping the trace");
+        goto out;
+    }
+    const char *key = doc->id[0] ? doc->id : NULL;
+    if ((rc = ww_job_emit(job, WW_OUT_MAIN, key, &out->base))) {
+        WW_WARN("classify", "document %s: emit failed: %s", doc->id, ww_strerror(rc));
+        goto out;
+    }
+    ww_job_count(job, "labels", (long long)out->n_labels);
+    ww_job_count(job, "entities", (long long)out->n_entities);
+    if (alert) {
+        ww_job_count(job, "alerts", 1);
+        if ((rc = ww_job_emit(job, WW_OUT_ALERTS, key, &out->base)))
+            WW_WARN("classify", "document %s: alert emit failed: %s", doc->id,
+                    ww_strerror(rc));
+    }
+out:
+    if (out)
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+    if (doc)
+        wirewatch__v1__document__free_unpacked(doc, NULL);
+    ww_job_done(job);
+}
+
+const ww_stage_ops ww_classify_stage = {
+    .name = "classify",
+    .in_type = &wirewatch__v1__document__descriptor,
+    .out_type = &wirewatch__v1__classified__descriptor,
+    .config_keys = classify_keys,
+    .create = classify_create,
+    .destroy = classify_destroy,
+    .submit = classify_submit,
+    .poll = NULL,
+    .capacity = NULL,
+    .reload = classify_reload,
+};

@@ -1,0 +1,806 @@
+/* fastText 0.9.2 supervised models (.bin, and .ftz from `fasttext quantize`): load and
+ * predict exactly as `fasttext predict-prob` does.
+ *
+ * Written from fastText's format and algorithms (args.cc, dictionary.cc,
+ * densematrix.cc, quantmatrix.cc, productquantizer.cc, model.cc, loss.cc), reproducing
+ * its float arithmetic step by step (float accumulators, the 512-entry sigmoid table
+ * of the one-vs-all loss, log(p + 1e-5) scores) so probabilities agree to the last
+ * printed digit.  Differences: the whole text is one line (a newline is whitespace,
+ * not the end of the example), and predictions with exactly equal scores are ordered
+ * by label index (fastText's heap leaves ties in an unspecified order).
+ *
+ * Every size in the file is checked against the bytes present and against the ids
+ * prediction can produce, so a corrupt file is an error, never an out-of-bounds read. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_internal.h"
+#include "wirewatch/error.h"
+
+#define FT_MAGIC 793712314
+#define FT_VERSION 12
+#define LABEL_PREFIX "__label__"
+#define EOS "</s>"
+#define MAX_DIM 100000
+#define KSUB 256
+
+enum { LOSS_HS = 1, LOSS_NS = 2, LOSS_SOFTMAX = 3, LOSS_OVA = 4 };
+enum { MODEL_SUP = 3 };
+
+typedef struct pq {
+    int32_t dim, nsubq, dsub, lastdsub;
+    float *centroids; /* dim * KSUB */
+} pq;
+
+typedef struct matrix {
+    int quant;
+    int64_t m, n;
+    float *data; /* dense: m * n */
+    int qnorm;
+    uint8_t *codes; /* quantized: m * pq.nsubq */
+    pq pq;
+    uint8_t *norm_codes; /* qnorm: m */
+    pq npq;
+} matrix;
+
+typedef struct node {
+    int32_t parent, left, right;
+    int64_t count;
+    int binary;
+} node;
+
+typedef struct prune {
+    int32_t first, second;
+} prune;
+
+struct ww__fasttext {
+    int32_t dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn,
+        lr_update_rate;
+    double t;
+    int32_t size, nwords, nlabels;
+    int64_t ntokens, pruneidx_size;
+    char **words;       /* point into blob */
+    char *blob;
+    uint32_t *whash;    /* fastText hash of each word */
+    int8_t *types;
+    int64_t *counts;
+    int32_t *word2int;  /* open addressing: id, -1 empty */
+    uint32_t w2i_mask;
+    prune *pruneidx;    /* sorted by first */
+    matrix in, out;
+    node *tree;         /* hs */
+    float t_sigmoid[513];
+};
+
+/* ---- reading ---- */
+
+typedef struct rd {
+    const uint8_t *p;
+    size_t n, off;
+    int bad;
+} rd;
+
+static void rd_bytes(rd *r, void *dst, size_t n)
+{
+    if (r->bad || n > r->n - r->off) {
+        r->bad = 1;
+        memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, r->p + r->off, n);
+    r->off += n;
+}
+
+static int32_t rd_i32(rd *r)
+{
+    int32_t v;
+    rd_bytes(r, &v, 4);
+    return v;
+}
+
+static int64_t rd_i64(rd *r)
+{
+    int64_t v;
+    rd_bytes(r, &v, 8);
+    return v;
+}
+
+static uint8_t rd_u8(rd *r)
+{
+    uint8_t v;
+    rd_bytes(r, &v, 1);
+    return v;
+}
+
+/* n elements of size sz, malloc'd; NULL (and r->bad) when not all present. */
+static void *rd_array(rd *r, uint64_t n, size_t sz)
+{
+    if (r->bad || n > (r->n - r->off) / sz) {
+        r->bad = 1;
+        return NULL;
+    }
+    void *v = malloc(n ? (size_t)n * sz : 1);
+    if (!v) {
+        r->bad = 2;
+        return NULL;
+    }
+    rd_bytes(r, v, (size_t)n * sz);
+    return v;
+}
+
+int ww__fasttext_magic(const uint8_t *data, size_t len)
+{
+    int32_t magic;
+    if (len < 4)
+        return 0;
+    memcpy(&magic, data, 4);
+    return magic == FT_MAGIC;
+}
+
+static uint32_t ft_hash(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (uint32_t)(int32_t)(int8_t)s[i]; /* fastText hashes signed chars */
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static int pq_load(rd *r, pq *q)
+{
+    q->dim = rd_i32(r);
+    q->nsubq = rd_i32(r);
+    q->dsub = rd_i32(r);
+    q->lastdsub = rd_i32(r);
+    if (r->bad || q->dim < 1 || q->dim > MAX_DIM || q->nsubq < 1 || q->dsub < 1 ||
+        q->lastdsub < 1 || q->lastdsub > q->dsub ||
+        (int64_t)(q->nsubq - 1) * q->dsub + q->lastdsub != q->dim)
+        return -1;
+    q->centroids = rd_array(r, (uint64_t)q->dim * KSUB, sizeof(float));
+    return q->centroids ? 0 : -1;
+}
+
+static int matrix_load(rd *r, matrix *mx, int quant)
+{
+    mx->quant = quant;
+    if (!quant) {
+        mx->m = rd_i64(r);
+        mx->n = rd_i64(r);
+        /* bound m by the bytes left first, so m * n cannot wrap */
+        if (r->bad || mx->m < 0 || mx->n < 1 || mx->n > MAX_DIM ||
+            (uint64_t)mx->m > (r->n - r->off) / 4)
+            return -1;
+        mx->data = rd_array(r, (uint64_t)mx->m * (uint64_t)mx->n, sizeof(float));
+        return mx->data ? 0 : -1;
+    }
+    uint8_t qn = rd_u8(r);
+    mx->qnorm = qn;
+    mx->m = rd_i64(r);
+    mx->n = rd_i64(r);
+    int32_t codesize = rd_i32(r);
+    if (r->bad || qn > 1 || mx->m < 0 || mx->n < 1 || mx->n > MAX_DIM || codesize < 0 ||
+        (uint64_t)mx->m > r->n - r->off) /* every row takes at least one code byte */
+        return -1;
+    mx->codes = rd_array(r, (uint64_t)codesize, 1);
+    if (!mx->codes || pq_load(r, &mx->pq))
+        return -1;
+    if (mx->pq.dim != mx->n || (int64_t)codesize != mx->m * mx->pq.nsubq)
+        return -1;
+    if (qn) {
+        mx->norm_codes = rd_array(r, (uint64_t)mx->m, 1);
+        if (!mx->norm_codes || pq_load(r, &mx->npq) || mx->npq.dim != 1)
+            return -1;
+    }
+    return 0;
+}
+
+static void matrix_free(matrix *mx)
+{
+    free(mx->data);
+    free(mx->codes);
+    free(mx->pq.centroids);
+    free(mx->norm_codes);
+    free(mx->npq.centroids);
+}
+
+static const float *centroid(const pq *q, int32_t m, uint8_t i)
+{
+    if (m == q->nsubq - 1)
+        return &q->centroids[(size_t)m * KSUB * (size_t)q->dsub + (size_t)i * (size_t)q->lastdsub];
+    return &q->centroids[((size_t)m * KSUB + i) * (size_t)q->dsub];
+}
+
+static void add_row(const matrix *mx, float *x, int64_t i)
+{
+    if (!mx->quant) {
+        const float *row = mx->data + (size_t)i * (size_t)mx->n;
+        for (int64_t j = 0; j < mx->n; j++)
+            x[j] += row[j];
+        return;
+    }
+    float alpha = 1;
+    if (mx->qnorm)
+        alpha = centroid(&mx->npq, 0, mx->norm_codes[i])[0];
+    const pq *q = &mx->pq;
+    const uint8_t *code = mx->codes + (size_t)q->nsubq * (size_t)i;
+    int32_t d = q->dsub;
+    for (int32_t m = 0; m < q->nsubq; m++) {
+        const float *c = centroid(q, m, code[m]);
+        if (m == q->nsubq - 1)
+            d = q->lastdsub;
+        for (int32_t n = 0; n < d; n++)
+            x[m * q->dsub + n] += alpha * c[n];
+    }
+}
+
+static float dot_row(const matrix *mx, const float *x, int64_t i)
+{
+    if (!mx->quant) {
+        const float *row = mx->data + (size_t)i * (size_t)mx->n;
+        float d = 0;
+        for (int64_t j = 0; j < mx->n; j++)
+            d += row[j] * x[j];
+        return d;
+    }
+    float alpha = 1;
+    if (mx->qnorm)
+        alpha = centroid(&mx->npq, 0, mx->norm_codes[i])[0];
+    const pq *q = &mx->pq;
+    const uint8_t *code = mx->codes + (size_t)q->nsubq * (size_t)i;
+    int32_t d = q->dsub;
+    float res = 0;
+    for (int32_t m = 0; m < q->nsubq; m++) {
+        const float *c = centroid(q, m, code[m]);
+        if (m == q->nsubq - 1)
+            d = q->lastdsub;
+        for (int32_t n = 0; n < d; n++)
+            res += x[m * q->dsub + n] * c[n];
+    }
+    return res * alpha;
+}
+
+static int32_t dict_find(const ww__fasttext *ft, const char *w, size_t n, uint32_t h)
+{
+    uint32_t i = h & ft->w2i_mask;
+    for (;;) {
+        int32_t id = ft->word2int[i];
+        if (id < 0)
+            return -1;
+        if (ft->whash[id] == h && strlen(ft->words[id]) == n && memcmp(ft->words[id], w, n) == 0)
+            return id;
+        i = (i + 1) & ft->w2i_mask;
+    }
+}
+
+/* Huffman tree over label counts, exactly as HierarchicalSoftmaxLoss::buildTree. */
+static int build_tree(ww__fasttext *ft)
+{
+    int32_t osz = ft->nlabels;
+    ft->tree = malloc((size_t)(2 * osz - 1) * sizeof *ft->tree);
+    if (!ft->tree)
+        return WW_ENOMEM;
+    for (int32_t i = 0; i < 2 * osz - 1; i++)
+        ft->tree[i] = (node){-1, -1, -1, 1000000000000000LL, 0};
+    for (int32_t i = 0; i < osz; i++)
+        ft->tree[i].count = ft->counts[ft->nwords + i];
+    int32_t leaf = osz - 1, nd = osz;
+    for (int32_t i = osz; i < 2 * osz - 1; i++) {
+        int32_t mini[2];
+        for (int j = 0; j < 2; j++) {
+            /* nd < i always holds here, so tree[nd] is initialised */
+            if (leaf >= 0 && ft->tree[leaf].count < ft->tree[nd].count)
+                mini[j] = leaf--;
+            else
+                mini[j] = nd++;
+        }
+        ft->tree[i].left = mini[0];
+        ft->tree[i].right = mini[1];
+        ft->tree[i].count = ft->tree[mini[0]].count + ft->tree[mini[1]].count;
+        ft->tree[mini[0]].parent = i;
+        ft->tree[mini[1]].parent = i;
+        ft->tree[mini[1]].binary = 1;
+    }
+    return 0;
+}
+
+static int cmp_prune(const void *a, const void *b)
+{
+    int32_t x = ((const prune *)a)->first, y = ((const prune *)b)->first;
+    return (x > y) - (x < y);
+}
+
+void ww__fasttext_free(ww__fasttext *ft)
+{
+    if (!ft)
+        return;
+    free(ft->words);
+    free(ft->blob);
+    free(ft->whash);
+    free(ft->types);
+    free(ft->counts);
+    free(ft->word2int);
+    free(ft->pruneidx);
+    matrix_free(&ft->in);
+    matrix_free(&ft->out);
+    free(ft->tree);
+    free(ft);
+}
+
+static const char *loss_name(int32_t l)
+{
+    switch (l) {
+    case LOSS_HS: return "hs";
+    case LOSS_NS: return "ns";
+    case LOSS_SOFTMAX: return "softmax";
+    default: return "ova";
+    }
+}
+
+int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
+                       size_t errlen)
+{
+    rd r = {data, len, 4, 0};
+    const char *why = "truncated";
+    ww__fasttext *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    m->ft = ft;
+    m->kind = WW__MODEL_FASTTEXT;
+    int32_t version = rd_i32(&r);
+    if (!r.bad && (version < 11 || version > FT_VERSION))
+        return ww_seterr(err, errlen, WW_EUNSUPPORTED,
+                         "fastText model version %d not supported (11..%d)", version,
+                         FT_VERSION);
+    ft->dim = rd_i32(&r);
+    ft->ws = rd_i32(&r);
+    ft->epoch = rd_i32(&r);
+    ft->min_count = rd_i32(&r);
+    ft->neg = rd_i32(&r);
+    ft->word_ngrams = rd_i32(&r);
+    ft->loss = rd_i32(&r);
+    ft->model = rd_i32(&r);
+    ft->bucket = rd_i32(&r);
+    ft->minn = rd_i32(&r);
+    ft->maxn = rd_i32(&r);
+    ft->lr_update_rate = rd_i32(&r);
+    rd_bytes(&r, &ft->t, 8);
+    if (r.bad)
+        goto bad;
+    if (ft->model != MODEL_SUP)
+        return ww_seterr(err, errlen, WW_EUNSUPPORTED,
+                         "fastText model is not supervised (word vectors only); "
+                         "cannot classify with it");
+    if (version == 11)
+        ft->maxn = 0; /* as fastText: old supervised models have no char n-grams */
+    why = "arguments out of range";
+    if (ft->dim < 1 || ft->dim > MAX_DIM || ft->loss < LOSS_HS || ft->loss > LOSS_OVA ||
+        ft->bucket < 0 || ft->word_ngrams < 0 || ft->word_ngrams > 64 || ft->minn < 0 ||
+        ft->maxn < 0 || ft->maxn > 64 ||
+        (ft->bucket == 0 && (ft->word_ngrams > 1 || ft->maxn > 0)))
+        goto bad;
+    /* dictionary */
+    ft->size = rd_i32(&r);
+    ft->nwords = rd_i32(&r);
+    ft->nlabels = rd_i32(&r);
+    ft->ntokens = rd_i64(&r);
+    ft->pruneidx_size = rd_i64(&r);
+    why = "dictionary sizes out of range";
+    if (r.bad || ft->size < 1 || ft->nwords < 0 || ft->nlabels < 1 ||
+        (int64_t)ft->nwords + ft->nlabels != ft->size || ft->pruneidx_size < -1 ||
+        (uint64_t)ft->size > (r.n - r.off) / 10) /* each entry takes >= 10 bytes */
+        goto bad;
+    size_t nent = (size_t)ft->size;
+    ft->words = calloc(nent, sizeof *ft->words);
+    ft->whash = malloc(nent * sizeof *ft->whash);
+    ft->types = malloc(nent);
+    ft->counts = malloc(nent * sizeof *ft->counts);
+    /* the strings, NULs included, fit in what is left of the file */
+    ft->blob = malloc(r.n - r.off);
+    if (!ft->words || !ft->whash || !ft->types || !ft->counts || !ft->blob)
+        goto nomem;
+    size_t boff = 0;
+    why = "dictionary entry malformed";
+    for (size_t i = 0; i < nent; i++) {
+        const uint8_t *s = r.p + r.off;
+        const uint8_t *z = memchr(s, 0, r.n - r.off);
+        if (!z)
+            goto bad;
+        size_t wl = (size_t)(z - s);
+        memcpy(ft->blob + boff, s, wl + 1);
+        ft->words[i] = ft->blob + boff;
+        boff += wl + 1;
+        r.off += wl + 1;
+        ft->whash[i] = ft_hash(ft->words[i], wl);
+        ft->counts[i] = rd_i64(&r);
+        ft->types[i] = (int8_t)rd_u8(&r);
+        /* fastText sorts words before labels */
+        if (r.bad || ft->types[i] != (i < (size_t)ft->nwords ? 0 : 1))
+            goto bad;
+    }
+    if (ft->pruneidx_size > 0) {
+        why = "pruned index out of range";
+        ft->pruneidx = rd_array(&r, (uint64_t)ft->pruneidx_size, sizeof(prune));
+        if (!ft->pruneidx)
+            goto bad;
+        qsort(ft->pruneidx, (size_t)ft->pruneidx_size, sizeof(prune), cmp_prune);
+        for (int64_t i = 0; i < ft->pruneidx_size; i++)
+            if (ft->pruneidx[i].first < 0 || ft->pruneidx[i].second < 0 ||
+                (i && ft->pruneidx[i].first == ft->pruneidx[i - 1].first))
+                goto bad;
+    }
+    /* word -> id table (first entry wins on duplicates, like fastText's find) */
+    uint64_t tsize = 16;
+    while (tsize < nent * 2)
+        tsize *= 2;
+    ft->word2int = malloc((size_t)tsize * sizeof *ft->word2int);
+    if (!ft->word2int)
+        goto nomem;
+    memset(ft->word2int, 0xff, (size_t)tsize * sizeof *ft->word2int);
+    ft->w2i_mask = (uint32_t)(tsize - 1);
+    for (size_t i = 0; i < nent; i++) {
+        size_t wl = strlen(ft->words[i]);
+        if (dict_find(ft, ft->words[i], wl, ft->whash[i]) >= 0)
+            continue;
+        uint32_t h = ft->whash[i] & ft->w2i_mask;
+        while (ft->word2int[h] >= 0)
+            h = (h + 1) & ft->w2i_mask;
+        ft->word2int[h] = (int32_t)i;
+    }
+    /* matrices */
+    why = "input matrix malformed";
+    uint8_t quant_in = rd_u8(&r);
+    if (r.bad || quant_in > 1 || matrix_load(&r, &ft->in, quant_in))
+        goto bad;
+    if (!quant_in && ft->pruneidx_size >= 0)
+        goto bad; /* fastText refuses a pruned dictionary without a quantized input */
+    why = "input matrix too small for the dictionary";
+    int64_t need = ft->nwords;
+    if (ft->pruneidx_size < 0)
+        need += ft->bucket;
+    else
+        for (int64_t i = 0; i < ft->pruneidx_size; i++)
+            if (ft->nwords + (int64_t)ft->pruneidx[i].second + 1 > need)
+                need = ft->nwords + (int64_t)ft->pruneidx[i].second + 1;
+    if (ft->in.m < need || ft->in.n != ft->dim)
+        goto bad;
+    why = "output matrix malformed";
+    uint8_t qout = rd_u8(&r);
+    if (r.bad || qout > 1 || matrix_load(&r, &ft->out, quant_in && qout))
+        goto bad;
+    if (ft->out.m != ft->nlabels || ft->out.n != ft->dim)
+        goto bad;
+    why = "trailing bytes after the model";
+    if (r.off != r.n)
+        goto bad;
+    if (ft->loss == LOSS_HS) {
+        /* Huffman construction stays well-formed only while every count stays below
+         * the 1e15 fastText gives nodes not built yet */
+        why = "label counts out of range";
+        int64_t sum = 0;
+        for (int32_t i = 0; i < ft->nlabels; i++) {
+            int64_t c = ft->counts[ft->nwords + i];
+            if (c < 0 || c >= 1000000000000000LL - sum)
+                goto bad;
+            sum += c;
+        }
+        if (build_tree(ft))
+            goto nomem;
+    }
+    for (int i = 0; i <= 512; i++) {
+        float x = (float)(i * 2 * 8) / 512 - 8;
+        ft->t_sigmoid[i] = (float)(1.0 / (1.0 + expf(-x)));
+    }
+    /* labels without fastText's prefix, as wirewatch JSON lines carry them */
+    m->labels = calloc((size_t)ft->nlabels, sizeof *m->labels);
+    if (!m->labels)
+        goto nomem;
+    m->nlabels = ft->nlabels;
+    size_t pl = strlen(LABEL_PREFIX);
+    for (int32_t i = 0; i < ft->nlabels; i++) {
+        const char *w = ft->words[ft->nwords + i];
+        if (strncmp(w, LABEL_PREFIX, pl) == 0)
+            w += pl;
+        if (!(m->labels[i] = strdup(w)))
+            goto nomem;
+    }
+    m->multilabel = ft->loss == LOSS_OVA;
+    char v[128];
+    snprintf(v, sizeof v, "fasttext-v%d-%s%s-dim%d-%08x", version, loss_name(ft->loss),
+             quant_in ? "-quant" : "", ft->dim, ft_hash((const char *)data, len));
+    if (!(m->version = strdup(v)))
+        goto nomem;
+    return 0;
+bad:
+    if (r.bad == 2)
+        goto nomem;
+    return ww_seterr(err, errlen, WW_EMALFORMED, "fastText model: %s (at byte %zu of %zu)",
+                     why, r.off, len);
+nomem:
+    return ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading fastText model");
+}
+
+/* ---- prediction ---- */
+
+typedef struct ibuf {
+    int32_t *v;
+    size_t n, cap;
+    int oom;
+} ibuf;
+
+static void ipush(ibuf *b, int32_t x)
+{
+    if (b->oom)
+        return;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        int32_t *v = realloc(b->v, cap * sizeof *v);
+        if (!v) {
+            b->oom = 1;
+            return;
+        }
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = x;
+}
+
+static void push_hash(const ww__fasttext *ft, ibuf *line, int32_t id)
+{
+    if (ft->pruneidx_size == 0 || id < 0)
+        return;
+    if (ft->pruneidx_size > 0) {
+        prune key = {id, 0};
+        const prune *p = bsearch(&key, ft->pruneidx, (size_t)ft->pruneidx_size,
+                                 sizeof *p, cmp_prune);
+        if (!p)
+            return;
+        id = p->second;
+    }
+    ipush(line, ft->nwords + id);
+}
+
+/* Char n-grams of "<" + tok + ">" (Dictionary::computeSubwords), without building it. */
+static void subwords(const ww__fasttext *ft, ibuf *line, const char *tok, size_t n)
+{
+    size_t wl = n + 2;
+#define WB(p) ((p) == 0 ? '<' : (p) == wl - 1 ? '>' : tok[(p) - 1])
+    for (size_t i = 0; i < wl; i++) {
+        if ((WB(i) & 0xC0) == 0x80)
+            continue;
+        uint32_t h = 2166136261u;
+        for (size_t j = i, k = 1; j < wl && k <= (size_t)ft->maxn; k++) {
+            do {
+                h ^= (uint32_t)(int32_t)(int8_t)WB(j);
+                h *= 16777619u;
+                j++;
+            } while (j < wl && (WB(j) & 0xC0) == 0x80);
+            if (k >= (size_t)ft->minn && !(k == 1 && (i == 0 || j == wl)))
+                push_hash(ft, line, (int32_t)(h % (uint32_t)ft->bucket));
+        }
+    }
+#undef WB
+}
+
+/* One token of the line; returns 1 when it was "</s>", which ends a line in fastText. */
+static int add_token(const ww__fasttext *ft, ibuf *line, ibuf *hashes, const char *tok,
+                     size_t n)
+{
+    uint32_t h = ft_hash(tok, n);
+    int32_t wid = dict_find(ft, tok, n, h);
+    int is_eos = n == 4 && memcmp(tok, EOS, 4) == 0;
+    int type = wid >= 0 ? ft->types[wid]
+                        : (strlen(LABEL_PREFIX) <= n && memcmp(tok, LABEL_PREFIX, strlen(LABEL_PREFIX)) == 0);
+    if (type != 0)
+        return is_eos; /* labels in the text are ignored, as in predict */
+    if (wid < 0) {
+        if (!is_eos)
+            subwords(ft, line, tok, n);
+    } else {
+        ipush(line, wid);
+        if (ft->maxn > 0 && !is_eos)
+            subwords(ft, line, tok, n);
+    }
+    ipush(hashes, (int32_t)h);
+    return is_eos;
+}
+
+static float sigmoid_tab(const ww__fasttext *ft, float x)
+{
+    if (x < -8)
+        return 0.0f;
+    if (x > 8)
+        return 1.0f;
+    if (x != x)
+        return 0.0f; /* NaN from a corrupt model: fastText would throw */
+    return ft->t_sigmoid[(int64_t)((x + 8) * 512 / 8 / 2)];
+}
+
+static float std_log(float x)
+{
+    return (float)log((double)x + 1e-5);
+}
+
+typedef struct cand {
+    float score; /* log-prob */
+    int32_t label;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->score != y->score)
+        return (x->score < y->score) - (x->score > y->score);
+    return (x->label > y->label) - (x->label < y->label);
+}
+
+/* k-best min-heap on score. */
+typedef struct heap {
+    cand *v;
+    int n, k;
+} heap;
+
+static int worse(cand a, cand b)
+{
+    return a.score < b.score || (a.score == b.score && a.label > b.label);
+}
+
+static void heap_push(heap *h, cand c)
+{
+    if (h->n == h->k) {
+        if (!worse(h->v[0], c))
+            return;
+        h->v[0] = c; /* replace the worst and sift down */
+        int i = 0;
+        for (;;) {
+            int l = 2 * i + 1, r = l + 1, s = i;
+            if (l < h->n && worse(h->v[l], h->v[s]))
+                s = l;
+            if (r < h->n && worse(h->v[r], h->v[s]))
+                s = r;
+            if (s == i)
+                break;
+            cand t = h->v[i];
+            h->v[i] = h->v[s];
+            h->v[s] = t;
+            i = s;
+        }
+        return;
+    }
+    int i = h->n++;
+    h->v[i] = c;
+    while (i > 0 && worse(h->v[i], h->v[(i - 1) / 2])) {
+        cand t = h->v[i];
+        h->v[i] = h->v[(i - 1) / 2];
+        h->v[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static int hs_predict(const ww__fasttext *ft, const float *hidden, heap *hp, float threshold)
+{
+    int32_t osz = ft->nlabels;
+    float lthr = std_log(threshold);
+    typedef struct item {
+        int32_t node;
+        float score;
+    } item;
+    item *st = malloc((size_t)(2 * osz) * sizeof *st);
+    if (!st)
+        return WW_ENOMEM;
+    int sp = 0;
+    st[sp++] = (item){2 * osz - 2, 0.0f};
+    while (sp) {
+        item it = st[--sp];
+        if (it.score < lthr)
+            continue;
+        if (hp->n == hp->k && it.score < hp->v[0].score)
+            continue;
+        const node *nd = &ft->tree[it.node];
+        if (nd->left == -1 && nd->right == -1) {
+            heap_push(hp, (cand){it.score, it.node});
+            continue;
+        }
+        float f = dot_row(&ft->out, hidden, it.node - osz);
+        f = (float)(1. / (1 + expf(-f)));
+        /* right pushed first so left is explored first, as fastText's recursion */
+        st[sp++] = (item){nd->right, it.score + std_log(f)};
+        st[sp++] = (item){nd->left, it.score + std_log((float)(1.0 - f))};
+    }
+    free(st);
+    return 0;
+}
+
+int ww__fasttext_predict(const ww_model *m, const char *text, size_t len,
+                         ww_prediction *out, int max_out, float threshold)
+{
+    const ww__fasttext *ft = m->ft;
+    ibuf line = {0}, hashes = {0};
+    float *hidden = NULL, *output = NULL;
+    cand *cv = NULL;
+    int rc = WW_ENOMEM, k = max_out < ft->nlabels ? max_out : ft->nlabels;
+    size_t i = 0;
+    int eos = 0;
+    while (i < len && !eos) {
+        char c = text[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
+            c == '\0') {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < len && !(text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
+                            text[i] == '\t' || text[i] == '\v' || text[i] == '\f' ||
+                            text[i] == '\0'))
+            i++;
+        eos = add_token(ft, &line, &hashes, text + b, i - b);
+    }
+    if (!eos)
+        add_token(ft, &line, &hashes, EOS, 4);
+    for (size_t a = 0; a < hashes.n; a++) {
+        uint64_t h = (uint64_t)(int64_t)hashes.v[a]; /* int32 widened, as fastText */
+        for (size_t j = a + 1; j < hashes.n && j < a + (size_t)ft->word_ngrams; j++) {
+            h = h * 116049371u + (uint64_t)(int64_t)hashes.v[j];
+            push_hash(ft, &line, (int32_t)(h % (uint64_t)ft->bucket));
+        }
+    }
+    if (line.oom || hashes.oom)
+        goto out;
+    if (line.n == 0) { /* fastText predicts nothing for an empty line */
+        rc = 0;
+        goto out;
+    }
+    hidden = calloc((size_t)ft->dim, sizeof *hidden);
+    output = malloc((size_t)ft->nlabels * sizeof *output);
+    cv = malloc((size_t)k * sizeof *cv);
+    if (!hidden || !output || !cv)
+        goto out;
+    for (size_t a = 0; a < line.n; a++)
+        add_row(&ft->in, hidden, line.v[a]);
+    float inv = (float)(1.0 / (double)line.n);
+    for (int32_t j = 0; j < ft->dim; j++)
+        hidden[j] *= inv;
+    heap hp = {cv, 0, k};
+    if (ft->loss == LOSS_HS) {
+        if ((rc = hs_predict(ft, hidden, &hp, threshold)))
+            goto out;
+    } else {
+        for (int32_t l = 0; l < ft->nlabels; l++)
+            output[l] = dot_row(&ft->out, hidden, l);
+        if (ft->loss == LOSS_SOFTMAX) {
+            float mx = output[0], z = 0;
+            for (int32_t l = 0; l < ft->nlabels; l++)
+                if (output[l] > mx)
+                    mx = output[l];
+            for (int32_t l = 0; l < ft->nlabels; l++) {
+                output[l] = (float)exp((double)(output[l] - mx));
+                z += output[l];
+            }
+            for (int32_t l = 0; l < ft->nlabels; l++)
+                output[l] /= z;
+        } else { /* ova and ns: independent sigmoids from the table */
+            for (int32_t l = 0; l < ft->nlabels; l++)
+                output[l] = sigmoid_tab(ft, output[l]);
+        }
+        for (int32_t l = 0; l < ft->nlabels; l++) {
+            if (output[l] < threshold)
+                continue;
+            heap_push(&hp, (cand){std_log(output[l]), l});
+        }
+    }
+    qsort(cv, (size_t)hp.n, sizeof *cv, cmp_cand);
+    for (int a = 0; a < hp.n; a++) {
+        out[a].label = m->labels[cv[a].label];
+        out[a].score = expf(cv[a].score);
+    }
+    rc = hp.n;
+out:
+    free(line.v);
+    free(hashes.v);
+    free(hidden);
+    free(output);
+    free(cv);
+    return rc;
+}

@@ -1,0 +1,331 @@
+/* Token n-gram matcher: see matcher.h for why a hash of token sequences. */
+#include "matcher.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "wirewatch/error.h"
+#include "wirewatch/taxonomy.h"
+
+typedef struct entry {
+    uint64_t hash;
+    char *key;           /* normal forms joined by ' ' */
+    uint32_t keylen;
+    uint8_t ntok;
+    uint8_t extends;     /* some longer phrase starts with this one */
+    ww__posting *post;
+    uint32_t npost, cappost;
+} entry;
+
+/* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
+ * so a probe touches one cache line and the table stays small as phrases grow; the
+ * entry (full hash, key) is read only when the tag matches. */
+typedef struct slot {
+    uint32_t tag;  /* high half of the hash */
+    uint32_t idx1; /* entry index + 1; 0 = empty */
+} slot;
+
+struct ww__matcher {
+    slot *slots;
+    size_t mask, used, phrases;
+    entry *ents;
+    size_t nents, capents;
+    /* Bit filter over one-word keys: a word that starts no phrase is rejected after
+     * one bit test in a table small enough to stay in cache. */
+    uint64_t *filter;
+    size_t fbits, unigrams;
+    int maxtok;
+};
+
+ww__matcher *ww__matcher_new(void) {
+    ww__matcher *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->slots = calloc(1024, sizeof *m->slots);
+    m->fbits = 1u << 16;
+    m->filter = calloc(m->fbits / 64, sizeof *m->filter);
+    if (!m->slots || !m->filter) {
+        free(m->slots);
+        free(m->filter);
+        free(m);
+        return NULL;
+    }
+    m->mask = 1023;
+    return m;
+}
+
+void ww__matcher_free(ww__matcher *m) {
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->nents; i++) {
+        entry *e = &m->ents[i];
+        for (uint32_t k = 0; k < e->npost; k++)
+            free(e->post[k].cased);
+        free(e->post);
+        free(e->key);
+    }
+    free(m->ents);
+    free(m->slots);
+    free(m->filter);
+    free(m);
+}
+
+size_t ww__matcher_phrases(const ww__matcher *m) { return m->phrases; }
+
+static uint64_t fix(uint64_t h) { return h ? h : 1; }
+
+static size_t fbit(const ww__matcher *m, uint64_t h) {
+    return (size_t)(h >> 40) & (m->fbits - 1); /* high bits: the table uses the low ones */
+}
+
+static int grow(ww__matcher *m) {
+    size_t ncap = (m->mask + 1) * 2;
+    slot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return WW_ENOMEM;
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (!m->slots[i].idx1)
+            continue;
+        size_t j = m->ents[m->slots[i].idx1 - 1].hash & (ncap - 1);
+        while (ns[j].idx1)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->mask = ncap - 1;
+    return 0;
+}
+
+/* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
+static int filter_add(ww__matcher *m, uint64_t h) {
+    if (++m->unigrams * 16 > m->fbits) {
+        size_t nb = m->fbits * 2;
+        uint64_t *nf = calloc(nb / 64, sizeof *nf);
+        if (!nf)
+            return WW_ENOMEM;
+        free(m->filter);
+        m->filter = nf;
+        m->fbits = nb;
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok == 1) {
+                size_t b = fbit(m, m->ents[m->slots[i].idx1 - 1].hash);
+                m->filter[b / 64] |= 1ull << (b % 64);
+            }
+    }
+    size_t b = fbit(m, h);
+    m->filter[b / 64] |= 1ull << (b % 64);
+    return 0;
+}
+
+/* Find or insert the entry for key; NULL on ENOMEM. */
+static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen, int ntok) {
+    if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
+        return NULL;
+    if (m->nents >= UINT32_MAX - 1)
+        return NULL;
+    size_t j = h & m->mask;
+    while (m->slots[j].idx1) {
+        entry *e = &m->ents[m->slots[j].idx1 - 1];
+        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+            return e;
+        j = (j + 1) & m->mask;
+    }
+    if (m->nents == m->capents) {
+        size_t cap = m->capents ? m->capents * 2 : 1024;
+        entry *ne = realloc(m->ents, cap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        m->ents = ne;
+        m->capents = cap;
+    }
+    entry *e = &m->ents[m->nents];
+    memset(e, 0, sizeof *e);
+    if (!(e->key = malloc(keylen + 1)))
+        return NULL;
+    memcpy(e->key, key, keylen);
+    e->key[keylen] = 0;
+    e->keylen = (uint32_t)keylen;
+    e->ntok = (uint8_t)ntok;
+    e->hash = h;
+    m->slots[j].tag = (uint32_t)(h >> 32);
+    m->slots[j].idx1 = (uint32_t)++m->nents;
+    m->used++;
+    if (ntok == 1 && filter_add(m, h))
+        return NULL;
+    return e;
+}
+
+/* Tokens joined by ' ' into a malloc'd string. */
+static char *join(const ww__toks *t, size_t n, size_t *len) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += t->v[i].norm_len + 1;
+    char *s = malloc(total ? total : 1);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s[o++] = ' ';
+        memcpy(s + o, ww__tok_norm(t, i), t->v[i].norm_len);
+        o += t->v[i].norm_len;
+    }
+    s[o] = 0;
+    *len = o;
+    return s;
+}
+
+int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p) {
+    ww__toks folded = {0}, cased = {0};
+    char *key = NULL;
+    int rc = WW_ENOMEM;
+    if ((rc = ww__tokenize(phrase, len, 1, &folded)))
+        goto out;
+    if (folded.n == 0 || folded.n > WW_TAX_MAX_PHRASE_TOKENS) {
+        rc = WW_EINVAL;
+        goto out;
+    }
+    rc = WW_ENOMEM;
+    uint64_t h = 0;
+    entry *e = NULL;
+    for (size_t n = 1; n <= folded.n; n++) {
+        size_t keylen;
+        h = ww__hash_next(h, folded.v[n - 1].hash);
+        free(key);
+        if (!(key = join(&folded, n, &keylen)))
+            goto out;
+        if (!(e = upsert(m, fix(h), key, keylen, (int)n)))
+            goto out;
+        if (n < folded.n)
+            e->extends = 1;
+    }
+    if (e->npost == e->cappost) {
+        uint32_t cap = e->cappost ? e->cappost * 2 : 2;
+        ww__posting *np = realloc(e->post, cap * sizeof *np);
+        if (!np)
+            goto out;
+        e->post = np;
+        e->cappost = cap;
+    }
+    ww__posting q = *p;
+    q.cased = NULL;
+    if (q.case_sensitive) {
+        size_t cl;
+        if ((rc = ww__tokenize(phrase, len, 0, &cased)))
+            goto out;
+        rc = WW_ENOMEM;
+        if (!(q.cased = join(&cased, cased.n, &cl)))
+            goto out;
+    }
+    if (e->npost == 0)
+        m->phrases++;
+    e->post[e->npost++] = q;
+    if ((int)folded.n > m->maxtok)
+        m->maxtok = (int)folded.n;
+    rc = 0;
+out:
+    free(key);
+    ww__toks_free(&folded);
+    ww__toks_free(&cased);
+    return rc;
+}
+
+static int key_equals(const entry *e, const ww__toks *t, size_t first, size_t n) {
+    const char *k = e->key;
+    size_t left = e->keylen;
+    for (size_t i = 0; i < n; i++) {
+        const ww__tok *tk = &t->v[first + i];
+        if (i) {
+            if (left == 0 || *k != ' ')
+                return 0;
+            k++;
+            left--;
+        }
+        if (left < tk->norm_len || memcmp(k, t->norm + tk->norm_off, tk->norm_len) != 0)
+            return 0;
+        k += tk->norm_len;
+        left -= tk->norm_len;
+    }
+    return left == 0;
+}
+
+/* Does the original text of tokens [first, first+n), NFKC without case folding, equal
+ * cased (segments joined by ' ')?  Rare (only case-sensitive postings), so utf8proc_map
+ * allocating per non-ASCII token is fine here. */
+static int cased_equals(const char *cased, const char *text, const ww__toks *t, size_t first,
+                        size_t n) {
+    const char *k = cased;
+    for (size_t i = 0; i < n; i++) {
+        const ww__tok *tk = &t->v[first + i];
+        const uint8_t *s = (const uint8_t *)text + tk->start;
+        size_t sl = tk->end - tk->start;
+        int ascii = 1;
+        for (size_t j = 0; j < sl; j++)
+            if (s[j] >= 0x80) {
+                ascii = 0;
+                break;
+            }
+        if (i) {
+            if (*k != ' ')
+                return 0;
+            k++;
+        }
+        size_t kl = strcspn(k, " ");
+        if (ascii) {
+            if (kl != sl || memcmp(k, s, sl) != 0)
+                return 0;
+        } else {
+            utf8proc_uint8_t *mapped = NULL;
+            utf8proc_ssize_t r =
+                utf8proc_map(s, (utf8proc_ssize_t)sl, &mapped,
+                             UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE);
+            int eq = r >= 0 && (size_t)r == kl && memcmp(k, mapped, kl) == 0;
+            free(mapped);
+            if (!eq)
+                return 0;
+        }
+        k += kl;
+    }
+    return *k == 0;
+}
+
+void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *toks,
+                      ww__match_cb *cb, void *opaque) {
+    for (size_t i = 0; i < toks->n; i++) {
+        uint64_t h = 0;
+        for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
+            h = ww__hash_next(h, toks->v[i + n - 1].hash);
+            uint64_t fh = fix(h);
+            if (n == 1) {
+                size_t b = fbit(m, fh);
+                if (!(m->filter[b / 64] & (1ull << (b % 64))))
+                    break;
+            }
+            size_t j = fh & m->mask;
+            uint32_t tag = (uint32_t)(fh >> 32);
+            const entry *e = NULL;
+            while (m->slots[j].idx1) {
+                if (m->slots[j].tag == tag) {
+                    const entry *c = &m->ents[m->slots[j].idx1 - 1];
+                    if (c->hash == fh && c->ntok == n && key_equals(c, toks, i, n)) {
+                        e = c;
+                        break;
+                    }
+                }
+                j = (j + 1) & m->mask;
+            }
+            if (!e)
+                break;
+            for (uint32_t k = 0; k < e->npost; k++) {
+                const ww__posting *p = &e->post[k];
+                if (p->case_sensitive && !cased_equals(p->cased, text, toks, i, n))
+                    continue;
+                cb(opaque, p, i, n);
+            }
+            if (!e->extends)
+                break;
+        }
+    }
+}

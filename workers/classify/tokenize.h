@@ -1,0 +1,49 @@
+/* Internal: split UTF-8 text into word tokens, normalised for lookup.
+ *
+ * A token is a maximal run of code points whose Unicode category is a letter, a
+ * number or a mark (so "China's" is "china" + "s", "U.S." is "u" + "s", "anti-spy" is
+ * "anti" + "spy").  Each token keeps its byte span in the ORIGINAL text (evidence
+ * points there) and its normal form: NFKC, and case-folded when asked.  ASCII tokens
+ * take a fast path; others go through utf8proc.  Invalid UTF-8 bytes separate tokens
+ * and are otherwise ignored. */
+#ifndef WW_CLASSIFY_TOKENIZE_H
+#define WW_CLASSIFY_TOKENIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ww__tok {
+    uint32_t start, end;       /* byte span in the original text, end exclusive */
+    uint32_t norm_off, norm_len; /* normal form in ww__toks.norm */
+    uint64_t hash;             /* ww__hash_bytes of the normal form */
+} ww__tok;
+
+typedef struct ww__toks {
+    ww__tok *v;
+    size_t n, cap;
+    char *norm; /* all normal forms, each followed by a NUL */
+    size_t norm_len, norm_cap;
+} ww__toks;
+
+/* Append the tokens of text to out (out->n is not reset: call ww__toks_clear).
+ * Text longer than 4 GiB is cut there.  Returns 0 or WW_ENOMEM. */
+int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out);
+void ww__toks_clear(ww__toks *t);
+/* 1 when s[0..len) is valid UTF-8 (proto3 strings must be), else 0. */
+int ww__utf8_valid(const char *s, size_t len);
+void ww__toks_free(ww__toks *t);
+
+static inline const char *ww__tok_norm(const ww__toks *t, size_t i) {
+    return t->norm + t->v[i].norm_off;
+}
+
+/* 64-bit hash of a token's normal form, and of an n-gram: h(n-gram) =
+ * ww__hash_next(h(first n-1 tokens), h(last token)). */
+uint64_t ww__hash_bytes(const char *s, size_t n);
+static inline uint64_t ww__hash_next(uint64_t h, uint64_t tok) {
+    h ^= tok + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+    h *= 0xff51afd7ed558ccdull;
+    return h ^ (h >> 33);
+}
+
+#endif

@@ -1,0 +1,235 @@
+/* `wirewatch extract [--url URL] [--config-free options] FILE...` — the parse stage on
+ * local files, one JSON line per file on stdout:
+ *   {"file","url","id","title","byline","published","language","language_confidence",
+ *    "site","canonical_url","description","text","links":[{url,text}],"simhash",
+ *    "near_duplicate_of","extractor_version","limits_hit":[...]}
+ * A file that parses badly gets {"file","url","error"} and the run goes on; the exit
+ * status is 1 only when a file cannot be read.  Files ending in .gz are gunzipped
+ * (zlib); .txt files are plain text.  "-" as the only FILE reads names from stdin. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "wirewatch/error.h"
+#include "wirewatch/parse.h"
+
+int ww_cmd_extract(int argc, char **argv);
+
+static int read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *err,
+                     size_t errlen) {
+    gzFile gz = gzopen(path, "rb"); /* reads plain files too */
+    if (!gz)
+        return ww_seterr(err, errlen, WW_EIO, "%s: %s", path, strerror(errno));
+    size_t cap = 65536, n = 0;
+    uint8_t *b = malloc(cap);
+    int rc = 0;
+    if (!b) {
+        rc = ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        if (n == cap) {
+            if (cap >= max) {
+                break; /* the parser cuts at its own limit and counts it */
+            }
+            uint8_t *nb = realloc(b, cap * 2);
+            if (!nb) {
+                rc = ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+                goto out;
+            }
+            b = nb;
+            cap *= 2;
+        }
+        int r = gzread(gz, b + n, (unsigned)((cap - n) > INT_MAX ? INT_MAX : cap - n));
+        if (r < 0) {
+            int e;
+            const char *m = gzerror(gz, &e);
+            rc = ww_seterr(err, errlen, WW_EIO, "%s: %s", path, m);
+            goto out;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+out:
+    gzclose(gz);
+    if (rc < 0) {
+        free(b);
+        return rc;
+    }
+    *out = b;
+    *len = n;
+    return 0;
+}
+
+static void jset_str(json_t *o, const char *k, const char *v) {
+    if (v && *v)
+        json_object_set_new(o, k, json_string(v));
+}
+
+static json_t *doc_json(const char *file, const Wirewatch__V1__Document *d, unsigned limits) {
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_string(file));
+    json_object_set_new(o, "url", json_string(d->url));
+    json_object_set_new(o, "id", json_string(d->id));
+    json_object_set_new(o, "title", json_string(d->title));
+    json_object_set_new(o, "text", json_string(d->text));
+    jset_str(o, "byline", d->byline);
+    jset_str(o, "published", d->published);
+    jset_str(o, "language", d->language);
+    if (d->language && *d->language)
+        json_object_set_new(o, "language_confidence",
+                            json_real((double)(int)(d->language_confidence * 1000) / 1000));
+    jset_str(o, "site", d->site);
+    jset_str(o, "canonical_url", d->canonical_url);
+    jset_str(o, "description", d->description);
+    char sh[17];
+    snprintf(sh, sizeof sh, "%016llx", (unsigned long long)d->simhash);
+    json_object_set_new(o, "simhash", json_string(sh));
+    jset_str(o, "near_duplicate_of", d->near_duplicate_of);
+    json_object_set_new(o, "extractor_version", json_string(d->extractor_version));
+    json_t *links = json_array();
+    for (size_t k = 0; k < d->n_links; k++) {
+        json_t *l = json_object();
+        json_object_set_new(l, "url", json_string(d->links[k]->url));
+        json_object_set_new(l, "text", json_string(d->links[k]->text));
+        json_array_append_new(links, l);
+    }
+    json_object_set_new(o, "links", links);
+    if (limits) {
+        json_t *lh = json_array();
+        for (unsigned b = 1; b; b <<= 1)
+            if ((limits & b) && ww_limit_name(b))
+                json_array_append_new(lh, json_string(ww_limit_name(b)));
+        json_object_set_new(o, "limits_hit", lh);
+    }
+    return o;
+}
+
+static void print_json(json_t *o) {
+    char *s = json_dumps(o, JSON_COMPACT);
+    if (s) {
+        fputs(s, stdout);
+        fputc('\n', stdout);
+        free(s);
+    }
+    json_decref(o);
+}
+
+static int ends_with(const char *s, const char *suf) {
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+/* One file: returns 0, or WW_EIO when it cannot be read (a JSON error line is printed
+ * either way). */
+static int one(ww_parser *p, const char *path, const char *url_opt) {
+    char err[256] = "";
+    char url[PATH_MAX + 16];
+    if (url_opt) {
+        snprintf(url, sizeof url, "%s", url_opt);
+    } else {
+        char abs[PATH_MAX];
+        if (!realpath(path, abs))
+            snprintf(abs, sizeof abs, "%s", path);
+        snprintf(url, sizeof url, "file://%s", abs);
+    }
+    uint8_t *body = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &body, &len, (size_t)64 << 20, err, sizeof err);
+    if (rc < 0) {
+        json_t *o = json_object();
+        json_object_set_new(o, "file", json_string(path));
+        json_object_set_new(o, "url", json_string(url));
+        json_object_set_new(o, "error", json_string(err));
+        print_json(o);
+        return WW_EIO;
+    }
+    Wirewatch__V1__Page page;
+    wirewatch__v1__page__init(&page);
+    page.final_url = url;
+    page.requested_url = url;
+    page.body.data = body;
+    page.body.len = len;
+    page.source = WIREWATCH__V1__PAGE__SOURCE__FILE;
+    if (ends_with(path, ".txt") || ends_with(path, ".txt.gz"))
+        page.content_type = "text/plain";
+    Wirewatch__V1__Document *d = NULL;
+    unsigned limits = 0;
+    rc = ww_parse_page(p, &page, &d, &limits, err, sizeof err);
+    if (rc < 0) {
+        json_t *o = json_object();
+        json_object_set_new(o, "file", json_string(path));
+        json_object_set_new(o, "url", json_string(url));
+        json_object_set_new(o, "error", json_string(err));
+        print_json(o);
+    } else {
+        print_json(doc_json(path, d, limits));
+        protobuf_c_message_free_unpacked(&d->base, NULL);
+    }
+    free(body);
+    return 0;
+}
+
+static void usage(FILE *f) {
+    fputs("usage: wirewatch extract [--url URL] FILE...   (FILE may be .gz; - reads names "
+          "from stdin)\n"
+          "  one JSON line per file: file, url, id, title, byline, published, language,\n"
+          "  site, canonical_url, description, text, links, simhash, near_duplicate_of\n",
+          f);
+}
+
+int ww_cmd_extract(int argc, char **argv) {
+    const char *url = NULL;
+    int first = 1, status = 0;
+    while (first < argc && argv[first][0] == '-' && argv[first][1]) {
+        if (!strcmp(argv[first], "--url") && first + 1 < argc) {
+            url = argv[first + 1];
+            first += 2;
+        } else if (!strncmp(argv[first], "--url=", 6)) {
+            url = argv[first] + 6;
+            first++;
+        } else if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[first], "--")) {
+            first++;
+            break;
+        } else {
+            fprintf(stderr, "extract: unknown option %s\n", argv[first]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (first >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    char err[256];
+    ww_parser *p = ww_parser_new(NULL, err, sizeof err);
+    if (!p) {
+        fprintf(stderr, "extract: %s\n", err);
+        return 1;
+    }
+    if (argc - first == 1 && !strcmp(argv[first], "-")) {
+        char line[PATH_MAX];
+        while (fgets(line, sizeof line, stdin)) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (line[0] && one(p, line, url) < 0)
+                status = 1;
+            fflush(stdout);
+        }
+    } else {
+        for (int k = first; k < argc; k++) {
+            if (one(p, argv[k], url) < 0)
+                status = 1;
+        }
+    }
+    fflush(stdout);
+    ww_parser_free(p);
+    return status;
+}

@@ -1,0 +1,323 @@
+/* What a fetched body means, for http and for local files:
+ *   - a feed or sitemap (RSS, Atom, urlset, sitemapindex; gzip-compressed sitemaps
+ *     too) -> its article URLs as FetchRequests on WW_OUT_DISCOVERED;
+ *   - a WARC file (file:// .warc / .warc.gz) -> one Page per response/resource
+ *     record, each record a URL with its own status event;
+ *   - anything else -> one Page.
+ * Formats come from the formats module (warc_reader.c, feed_parser.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "fetch_internal.h"
+#include "wirewatch/feed.h"
+#include "wirewatch/log.h"
+#include "wirewatch/message.h"
+#include "wirewatch/warc.h"
+
+char *ww__charset_of(const char *ct) {
+    if (!ct)
+        return strdup("");
+    const char *p = strcasestr(ct, "charset=");
+    if (!p)
+        return strdup("");
+    p += 8;
+    if (*p == '"' || *p == '\'')
+        p++;
+    size_t n = strcspn(p, "\"'; \t");
+    return strndup(p, n);
+}
+
+/* Inflate a gzip body (a sitemap.xml.gz served as a file, not content-encoded) up to
+ * cap bytes.  NULL when it is not gzip, is corrupt, or exceeds the cap. */
+static uint8_t *gunzip(const uint8_t *in, size_t len, size_t cap, size_t *outlen) {
+    z_stream z = {0};
+    size_t size = len * 4 < cap ? len * 4 + 1024 : cap;
+    uint8_t *out = malloc(size);
+    if (!out || inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        free(out);
+        return NULL;
+    }
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    int rc;
+    do {
+        if (z.total_out == size) {
+            if (size >= cap)
+                break;
+            size = size * 2 > cap ? cap : size * 2;
+            uint8_t *n = realloc(out, size);
+            if (!n)
+                break;
+            out = n;
+        }
+        z.next_out = out + z.total_out;
+        z.avail_out = (uInt)(size - z.total_out);
+        rc = inflate(&z, Z_NO_FLUSH);
+    } while (rc == Z_OK);
+    *outlen = z.total_out;
+    inflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static char *origin_key(const char *url) {
+    char *o = NULL;
+    return ww_url_origin(url, &o, NULL) == 0 ? o : strdup("");
+}
+
+int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
+                       size_t dlen, unsigned *limits) {
+    const fetch_cfg *c = ww__fetch_cfg(ctx);
+    const uint8_t *data = b->data;
+    size_t len = b->len, zlen = 0;
+    uint8_t *z = NULL;
+    if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b &&
+        (z = gunzip(data, len, (size_t)c->max_body_bytes, &zlen))) {
+        data = z;
+        len = zlen;
+    }
+    ww_feed_kind kind = ww_feed_sniff(data, len);
+    if (kind == WW_FEED_NONE) {
+        free(z);
+        return 0;
+    }
+    ww_feed_item *items = NULL;
+    size_t n = 0;
+    char err[256] = "";
+    int rc = ww_feed_parse(data, len, b->final_url, &kind, &items, &n, err, sizeof err);
+    free(z);
+    if (rc < 0) {
+        snprintf(detail, dlen, "%s: %s", ww_feed_kind_name(ww_feed_sniff(b->data, b->len)), err);
+        ww_job_count(r->own->job, "feeds_malformed", 1);
+        return WW_EMALFORMED;
+    }
+    int origin = (kind == WW_FEED_RSS || kind == WW_FEED_ATOM)
+                     ? WIREWATCH__V1__FETCH_REQUEST__ORIGIN__FEED
+                     : WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SITEMAP;
+    unsigned depth = r->depth + 1;
+    size_t emitted = 0, dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((long)depth > c->max_depth) {
+            dropped++;
+            continue;
+        }
+        Wirewatch__V1__FetchRequest d = WIREWATCH__V1__FETCH_REQUEST__INIT;
+        char rid[256];
+        snprintf(rid, sizeof rid, "%s%s%zu", r->request_id ? r->request_id : "",
+                 r->request_id && *r->request_id ? "." : "", i);
+        d.url = items[i].url;
+        d.origin = origin;
+        d.depth = depth;
+        d.parent_url = (char *)b->final_url;
+        d.request_id = rid;
+        d.trace = r->trace;
+        char *key = origin_key(items[i].url);
+        int erc = ww_job_emit(r->own->job, WW_OUT_DISCOVERED, key, &d.base);
+        free(key);
+        if (erc)
+            WW_WARN("fetch", "discovered %s not emitted: %s", items[i].url, ww_strerror(erc));
+        if (c->follow_discovered)
+            ww__fetch_follow(ctx, r, items[i].url, origin);
+        emitted++;
+    }
+    ww_job_count(r->own->job, "discovered", (long long)emitted);
+    if (dropped)
+        *limits |= WW__LIM_DEPTH;
+    snprintf(detail, dlen, "%s: %zu items, %zu discovered, %zu beyond max_depth",
+             ww_feed_kind_name(kind), n, emitted, dropped);
+    ww_feed_items_free(items, n);
+    return 1;
+}
+
+/* ---- file:// ------------------------------------------------------------------------ */
+
+static int ends_with(const char *s, const char *suf) {
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcasecmp(s + a - b, suf) == 0;
+}
+
+static const char *type_of(const char *path) {
+    if (ends_with(path, ".html") || ends_with(path, ".htm") || ends_with(path, ".xhtml"))
+        return "text/html";
+    if (ends_with(path, ".xml") || ends_with(path, ".rss") || ends_with(path, ".atom"))
+        return "application/xml";
+    return "text/plain";
+}
+
+/* file:///abs/path (or file://localhost/abs/path) -> malloc'd decoded path. */
+static char *file_path(const char *url, char *err, size_t errlen) {
+    CURLU *u = curl_url();
+    char *host = NULL, *path = NULL, *res = NULL;
+    if (!u)
+        return NULL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) ||
+        curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE)) {
+        ww_seterr(err, errlen, WW_EINVAL, "bad file URL");
+        goto out;
+    }
+    curl_url_get(u, CURLUPART_HOST, &host, 0);
+    if (host && *host && strcasecmp(host, "localhost") != 0) {
+        ww_seterr(err, errlen, WW_EINVAL, "file URL names a remote host");
+        goto out;
+    }
+    if (path[0] != '/') {
+        ww_seterr(err, errlen, WW_EINVAL, "file URL path is not absolute");
+        goto out;
+    }
+    res = strdup(path);
+out:
+    curl_free(host);
+    curl_free(path);
+    curl_url_cleanup(u);
+    return res;
+}
+
+static void fetch_warc(fetch_ctx *ctx, freq *r, const char *path, int64_t t0) {
+    const fetch_cfg *c = ww__fetch_cfg(ctx);
+    char err[256] = "", detail[320];
+    /* Records larger than the body cap are reported and skipped by the reader. */
+    ww_warc_reader *w = ww_warc_open(path, (size_t)c->max_body_bytes, err, sizeof err);
+    if (!w) {
+        ww__fetch_finish(ctx, r, "error", 0, err, 0, 0, 0);
+        return;
+    }
+    size_t records = 0, pages = 0, bad = 0, skipped = 0;
+    int64_t bytes = 0;
+    for (;;) {
+        ww_warc_record rec;
+        err[0] = '\0';
+        int rc = ww_warc_next(w, &rec, err, sizeof err);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            bad++;
+            ww_job_count(r->own->job, "warc_records_malformed", 1);
+            char where[96];
+            snprintf(where, sizeof where, "%s#record%zu", r->req_url, records + bad);
+            ww__fetch_status_only(ctx, r, where,
+                                  rc == WW_ETOOBIG ? "too-large" : "malformed-record", 0, err,
+                                  0);
+            if (rc == WW_EIO)
+                break;
+            continue;
+        }
+        records++;
+        int resp = strcmp(rec.type, "response") == 0, res = strcmp(rec.type, "resource") == 0;
+        if (!resp && !res) {
+            skipped++;
+            continue;
+        }
+        int status = resp ? rec.http_status : 200;
+        const char *url = rec.target_uri && *rec.target_uri ? rec.target_uri : r->req_url;
+        if (status < 200 || status >= 300) {
+            snprintf(detail, sizeof detail, "WARC record HTTP %d", status);
+            ww__fetch_status_only(ctx, r, url, "http-error", status, detail,
+                                  (int64_t)rec.payload_len);
+            continue;
+        }
+        Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
+        char *charset = ww__charset_of(rec.content_type);
+        pg.requested_url = (char *)url;
+        pg.final_url = (char *)url;
+        pg.status = status;
+        pg.body.data = (uint8_t *)rec.payload;
+        pg.body.len = rec.payload_len;
+        pg.content_type = (char *)(rec.content_type ? rec.content_type : "");
+        pg.charset_hint = charset ? charset : "";
+        pg.source = WIREWATCH__V1__PAGE__SOURCE__WARC;
+        pg.fetched_at_us = ww_now_us();
+        pg.warc_file = (char *)path;
+        pg.warc_offset = rec.offset;
+        pg.payload_digest = (char *)(rec.payload_digest ? rec.payload_digest : "");
+        pg.warc_date = (char *)(rec.date ? rec.date : "");
+        int erc = ww__fetch_emit_page(ctx, r, &pg);
+        free(charset);
+        ww__fetch_status_only(ctx, r, url, erc ? "error" : "fetched", status,
+                              erc ? ww_strerror(erc) : "", (int64_t)rec.payload_len);
+        bytes += (int64_t)rec.payload_len;
+        pages++;
+    }
+    ww_warc_close(w);
+    snprintf(detail, sizeof detail,
+             "warc: %zu records, %zu pages, %zu other records, %zu malformed", records, pages,
+             skipped, bad);
+    ww__fetch_finish(ctx, r, "fetched", 0, detail, 0, bytes, ww_mono_us() - t0);
+}
+
+void ww__fetch_file(fetch_ctx *ctx, freq *r) {
+    const fetch_cfg *c = ww__fetch_cfg(ctx);
+    int64_t t0 = ww_mono_us();
+    char err[256] = "";
+    char *path = file_path(r->req_url, err, sizeof err);
+    uint8_t *buf = NULL;
+    FILE *f = NULL;
+    if (!path) {
+        ww__fetch_finish(ctx, r, "invalid-url", 0, err[0] ? err : "out of memory", 0, 0, 0);
+        return;
+    }
+    if (ends_with(path, ".warc") || ends_with(path, ".warc.gz")) {
+        fetch_warc(ctx, r, path, t0);
+        goto out;
+    }
+    if (!(f = fopen(path, "rb"))) {
+        snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
+        ww__fetch_finish(ctx, r, errno == ENOENT ? "not-found" : "error", 0, err, 0, 0, 0);
+        goto out;
+    }
+    size_t cap = (size_t)c->max_body_bytes;
+    if (!(buf = malloc(cap + 1))) {
+        ww__fetch_finish(ctx, r, "error", 0, "out of memory", 0, 0, 0);
+        goto out;
+    }
+    size_t len = fread(buf, 1, cap + 1, f);
+    if (ferror(f)) {
+        snprintf(err, sizeof err, "%s: read error", path);
+        ww__fetch_finish(ctx, r, "error", 0, err, 0, 0, 0);
+        goto out;
+    }
+    int truncated = len > cap;
+    if (truncated) {
+        len = cap;
+        if (!c->keep_truncated) {
+            snprintf(err, sizeof err, "file over %zu bytes", cap);
+            ww__fetch_finish(ctx, r, "too-large", 0, err, WW__LIM_DECODED_BYTES,
+                             (int64_t)len, ww_mono_us() - t0);
+            goto out;
+        }
+    }
+    char detail[256] = "";
+    unsigned lim = truncated ? WW__LIM_DECODED_BYTES : 0;
+    ww__body b = {buf, len, type_of(path), r->req_url};
+    int fk = truncated ? 0 : ww__fetch_discover(ctx, r, &b, detail, sizeof detail, &lim);
+    if (fk != 0) {
+        ww__fetch_finish(ctx, r, fk > 0 ? "fetched" : "error", 0, detail, lim, (int64_t)len,
+                         ww_mono_us() - t0);
+        goto out;
+    }
+    Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
+    pg.requested_url = r->req_url;
+    pg.final_url = r->req_url;
+    pg.status = 200;
+    pg.body.data = buf;
+    pg.body.len = len;
+    pg.content_type = (char *)type_of(path);
+    pg.truncated = truncated;
+    pg.source = WIREWATCH__V1__PAGE__SOURCE__FILE;
+    pg.fetched_at_us = ww_now_us();
+    pg.total_us = ww_mono_us() - t0;
+    int erc = ww__fetch_emit_page(ctx, r, &pg);
+    ww__fetch_finish(ctx, r, erc ? "error" : "fetched", 0, erc ? ww_strerror(erc) : "", lim,
+                     (int64_t)len, ww_mono_us() - t0);
+out:
+    if (f)
+        fclose(f);
+    free(buf);
+    free(path);
+}

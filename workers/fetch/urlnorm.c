@@ -1,0 +1,207 @@
+/* URL normalisation for the seen-set and for politeness keys.
+ *
+ * Parsing and dot-segment removal are libcurl's URL API (the same parser that will
+ * fetch the URL, so the two cannot disagree about what a URL means); what curl leaves
+ * alone — host case, a trailing root dot, escape case, tracking parameters,
+ * fragments — is done here. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirewatch/error.h"
+#include "wirewatch/fetch.h"
+
+static int param_dropped(const char *name, size_t nlen, const char *const *drop,
+                         size_t n_drop) {
+    for (size_t i = 0; i < n_drop; i++) {
+        const char *d = drop[i];
+        size_t dl = strlen(d);
+        if (dl && d[dl - 1] == '*') {
+            if (nlen >= dl - 1 && strncasecmp(name, d, dl - 1) == 0)
+                return 1;
+        } else if (dl == nlen && strncasecmp(name, d, nlen) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Upper-case the hex digits of every %XX in place (RFC 3986 6.2.2.1). */
+static void upper_escapes(char *s) {
+    for (; *s; s++)
+        if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+            s[1] = (char)toupper((unsigned char)s[1]);
+            s[2] = (char)toupper((unsigned char)s[2]);
+            s += 2;
+        }
+}
+
+/* Query without the dropped parameters, order kept; malloc'd ("" when none left). */
+static char *filter_query(const char *q, const char *const *drop, size_t n_drop) {
+    size_t len = strlen(q);
+    char *o = malloc(len + 1);
+    size_t j = 0;
+    if (!o)
+        return NULL;
+    const char *p = q;
+    while (*p) {
+        const char *amp = strchr(p, '&');
+        size_t plen = amp ? (size_t)(amp - p) : strlen(p);
+        const char *eq = memchr(p, '=', plen);
+        size_t nlen = eq ? (size_t)(eq - p) : plen;
+        if (plen && !param_dropped(p, nlen, drop, n_drop)) {
+            if (j)
+                o[j++] = '&';
+            memcpy(o + j, p, plen);
+            j += plen;
+        }
+        p += plen;
+        if (*p == '&')
+            p++;
+    }
+    o[j] = '\0';
+    return o;
+}
+
+static int normalize_once(const char *url, const char *const *drop_params, size_t n_drop,
+                          char **out, int *host_edited, char *err, size_t errlen) {
+    int rc = WW_ENOMEM;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *query = NULL, *nq = NULL, *res = NULL;
+    *out = NULL;
+    if (!u)
+        goto out;
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc) {
+        rc = ww_seterr(err, errlen, WW_EINVAL, "bad URL: %s", curl_url_strerror(uc));
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+        rc = ww_seterr(err, errlen, WW_EINVAL, "not an http(s) URL");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !*host) {
+        rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
+        goto out;
+    }
+    for (const char *h = host; *h; h++)
+        if ((unsigned char)*h <= 0x20 || *h == 0x7f || *h == '%') {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "URL host has a control character");
+            goto out;
+        }
+    char *orig_host = strdup(host);
+    if (!orig_host)
+        goto out;
+    for (char *h = host; *h; h++)
+        *h = (char)tolower((unsigned char)*h);
+    /* "example.com." names the same host; "a.." would shrink again on a second pass,
+     * so every trailing dot goes at once (normalising twice must change nothing). */
+    size_t hl = strlen(host);
+    while (hl > 0 && host[hl - 1] == '.')
+        host[--hl] = '\0';
+    *host_edited = strcmp(orig_host, host) != 0;
+    free(orig_host);
+    if (!hl) {
+        rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
+        goto out;
+    }
+    if (curl_url_set(u, CURLUPART_HOST, host, 0) ||
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0))
+        goto out;
+    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
+        if (!(nq = filter_query(query, drop_params, n_drop)))
+            goto out;
+        if (curl_url_set(u, CURLUPART_QUERY, *nq ? nq : NULL, 0))
+            goto out;
+    }
+    if (curl_url_get(u, CURLUPART_URL, &res, CURLU_NO_DEFAULT_PORT)) {
+        rc = ww_seterr(err, errlen, WW_EINVAL, "URL cannot be rebuilt");
+        goto out;
+    }
+    upper_escapes(res);
+    if (!(*out = strdup(res)))
+        goto out;
+    rc = 0;
+out:
+    if (rc == WW_ENOMEM && err && errlen && !*err)
+        ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(query);
+    curl_free(res);
+    free(nq);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* Editing the host can expose a form curl itself rewrites on the next parse ("2." ->
+ * "2" -> "0.0.0.2"), so when we changed the host the result is normalised once more:
+ * a seen-set key must be a fixed point, or one URL would be fetched under two keys.
+ * (fuzz_urlnorm checks the fixed point.) */
+int ww_url_normalize(const char *url, const char *const *drop_params, size_t n_drop,
+                     char **out, char *err, size_t errlen) {
+    char *first = NULL;
+    int edited = 0, again = 0;
+    *out = NULL;
+    int rc = normalize_once(url, drop_params, n_drop, &first, &edited, err, errlen);
+    if (rc || !edited) {
+        *out = first; /* curl's own output re-parses to itself */
+        return rc;
+    }
+    rc = normalize_once(first, drop_params, n_drop, out, &again, err, errlen);
+    free(first);
+    return rc;
+}
+
+int ww_url_origin(const char *url, char **origin, char **path_query) {
+    int rc = WW_EINVAL;
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+    *origin = NULL;
+    if (path_query)
+        *path_query = NULL;
+    if (!u) {
+        rc = WW_ENOMEM;
+        goto out;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
+        goto out;
+    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+        goto out;
+    for (char *h = host; *h; h++)
+        *h = (char)tolower((unsigned char)*h);
+    size_t n = strlen(scheme) + strlen(host) + strlen(port) + 5;
+    rc = WW_ENOMEM;
+    if (!(*origin = malloc(n)))
+        goto out;
+    snprintf(*origin, n, "%s://%s:%s", scheme, host, port);
+    if (path_query) {
+        if (curl_url_get(u, CURLUPART_PATH, &path, 0))
+            goto out;
+        int hq = curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK;
+        n = strlen(path) + (hq ? strlen(query) + 1 : 0) + 2;
+        if (!(*path_query = malloc(n)))
+            goto out;
+        snprintf(*path_query, n, "%s%s%s", *path ? path : "/", hq ? "?" : "",
+                 hq ? query : "");
+    }
+    rc = 0;
+out:
+    if (rc) {
+        free(*origin);
+        *origin = NULL;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_free(query);
+    curl_url_cleanup(u);
+    return rc;
+}

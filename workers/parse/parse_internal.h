@@ -1,0 +1,49 @@
+/* Internal to the parse stage: a growable string and the cross-file helpers. */
+#ifndef WW_PARSE_INTERNAL_H
+#define WW_PARSE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "html_tree.h"
+#include "wirewatch/parse.h"
+
+typedef struct ww__sb {
+    char *s;
+    size_t len, cap;
+    int oom;
+} ww__sb;
+
+int ww__sb_put(ww__sb *b, const char *s, size_t n);
+static inline int ww__sb_puts(ww__sb *b, const char *s) {
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return ww__sb_put(b, s, n);
+}
+/* Take the string (NUL-terminated, "" if empty); the builder is reset. NULL on OOM. */
+char *ww__sb_take(ww__sb *b, size_t *len);
+void ww__sb_free(ww__sb *b);
+
+/* Main content of tree t as text ("\n\n" between paragraphs) into out; links found in
+ * it are added to a (bounded by lim->max_links).  Returns 0 or WW_ENOMEM. */
+int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse_limits *lim,
+                        ww__sb *out, ww_article *a);
+
+/* Metadata (title, byline, dates, canonical, site, description, language hint). */
+int ww__extract_metadata(const ww__htree *t, const char *base_url, ww_article *a);
+
+/* Text of the subtree at i, whitespace collapsed, malloc'd ("" when none). */
+char *ww__node_text(const ww__htree *t, uint32_t i);
+
+/* Resolve href against base (libxml2 xmlBuildURI); malloc'd, NULL when unusable. */
+char *ww__resolve_url(const char *base, const char *href);
+
+/* ww_text_clean with glued-sentence splitting optional (HTML output has its
+ * boundaries from the markup already). */
+char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glued);
+
+/* Case-insensitive substring test on ASCII. */
+int ww__icontains(const char *hay, const char *needle);
+
+#endif

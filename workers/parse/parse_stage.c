@@ -1,0 +1,161 @@
+/* The parse stage as a worker: Page in, Document out (key = document id), one job at
+ * a time, done in submit.  Processing is ww_parse_page (parse.c); this file only
+ * wires configuration, counters, traces and dead letters. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wirewatch/config.h"
+#include "wirewatch/error.h"
+#include "wirewatch/log.h"
+#include "wirewatch/message.h"
+#include "wirewatch/parse.h"
+#include "wirewatch/stage.h"
+
+static const ww_config_key parse_keys[] = {
+    {"parse.max_input_bytes", WW_CFG_INT, "8388608",
+     "Page body bytes parsed; the rest is cut (counted as limit_input_bytes)."},
+    {"parse.max_nodes", WW_CFG_INT, "500000",
+     "HTML nodes built per page; parsing stops there and the Document is partial "
+     "(counted as limit_nodes)."},
+    {"parse.max_depth", WW_CFG_INT, "512",
+     "HTML nesting depth; deeper elements are flattened into their ancestor (counted as "
+     "limit_depth)."},
+    {"parse.max_time_ms", WW_CFG_INT, "2000",
+     "Wall time for building one page's tree; parsing stops there and the Document is "
+     "partial (counted as limit_time)."},
+    {"parse.max_links", WW_CFG_INT, "200", "Outgoing links kept per Document."},
+    {"parse.near_dup_distance", WW_CFG_INT, "3",
+     "SimHash Hamming distance within which a Document is marked near_duplicate_of a "
+     "recent one; -1 turns the check off."},
+    {"parse.near_dup_window", WW_CFG_INT, "4096",
+     "Recent Documents remembered for the near-duplicate check (per worker)."},
+    {"parse.min_text_chars", WW_CFG_INT, "1",
+     "Pages whose extracted text is shorter go to the dead-letter output (reason "
+     "unsupported) instead of becoming Documents; 0 keeps everything."},
+    {NULL, 0, NULL, NULL},
+};
+
+typedef struct parse_ctx {
+    ww_parser *p;
+    long long min_text;
+} parse_ctx;
+
+static void *parse_create(const ww_config *cfg, char *err, size_t errlen) {
+    ww_parser_opts o;
+    ww_parser_opts_default(&o);
+    long long min_text = 1;
+    if (cfg) {
+        long long v[6] = {ww_config_int(cfg, "parse.max_input_bytes"),
+                          ww_config_int(cfg, "parse.max_nodes"),
+                          ww_config_int(cfg, "parse.max_depth"),
+                          ww_config_int(cfg, "parse.max_time_ms"),
+                          ww_config_int(cfg, "parse.max_links"),
+                          ww_config_int(cfg, "parse.near_dup_window")};
+        for (int k = 0; k < 6; k++)
+            if (v[k] < 0) {
+                ww_seterr(err, errlen, WW_EINVAL, "parse.* limits must be >= 0");
+                return NULL;
+            }
+        o.limits.max_input_bytes = (size_t)v[0];
+        o.limits.max_nodes = (size_t)v[1];
+        o.limits.max_depth = (unsigned)v[2];
+        o.limits.max_time_ms = (long)v[3];
+        o.limits.max_links = (size_t)v[4];
+        o.near_dup_window = (size_t)v[5];
+        o.near_dup_distance = (int)ww_config_int(cfg, "parse.near_dup_distance");
+        min_text = ww_config_int(cfg, "parse.min_text_chars");
+    }
+    parse_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    c->min_text = min_text;
+    c->p = ww_parser_new(&o, err, errlen);
+    if (!c->p) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void parse_destroy(void *ctx) {
+    parse_ctx *c = ctx;
+    if (!c)
+        return;
+    ww_parser_free(c->p);
+    free(c);
+}
+
+static void parse_submit(void *ctx, ww_job *job) {
+    parse_ctx *c = ctx;
+    size_t len;
+    const uint8_t *data = ww_job_data(job, &len);
+    char err[256];
+    Wirewatch__V1__Document *d = NULL;
+    Wirewatch__V1__Page *page = wirewatch__v1__page__unpack(NULL, len, data);
+    if (!page) {
+        ww_job_count(job, "malformed_page", 1);
+        ww_job_dead_letter(job, WW_EMALFORMED, "input is not a wirewatch.v1.Page");
+        goto done;
+    }
+    unsigned limits = 0;
+    int rc = ww_parse_page(c->p, page, &d, &limits, err, sizeof err);
+    for (unsigned b = 1; b; b <<= 1)
+        if ((limits & b) && ww_limit_name(b))
+            ww_job_count(job, ww_limit_name(b), 1);
+    if (rc < 0) {
+        if (rc == WW_ENOMEM) {
+            /* not the page's fault, but nothing better to do than keep it */
+            ww_job_count(job, "nomem", 1);
+        }
+        ww_job_count(job, "undecodable_page", 1);
+        ww_job_dead_letter(job, rc, err);
+        goto done;
+    }
+    size_t tl = d->text ? strlen(d->text) : 0;
+    if (c->min_text > 0 && tl < (size_t)c->min_text) {
+        snprintf(err, sizeof err, "no article text (%zu chars < parse.min_text_chars %lld): %s",
+                 tl, c->min_text, d->url);
+        ww_job_count(job, "no_text", 1);
+        ww_job_dead_letter(job, WW_EUNSUPPORTED, err);
+        goto done;
+    }
+    if (d->near_duplicate_of && *d->near_duplicate_of)
+        ww_job_count(job, "near_duplicate", 1);
+    d->trace = ww_trace_copy(page->trace);
+    if ((page->trace && !d->trace) || ww_trace_stamp(&d->trace, "parse") < 0) {
+        ww_job_count(job, "nomem", 1);
+        ww_job_dead_letter(job, WW_ENOMEM, "out of memory stamping the trace");
+        goto done;
+    }
+    /* a Page without a trace id in its body still has one in its envelope/headers */
+    const char *tid = ww_job_trace_id(job);
+    if (tid && *tid && (!d->trace->trace_id || !*d->trace->trace_id)) {
+        char *copy = strdup(tid);
+        if (copy)
+            d->trace->trace_id = copy;
+    }
+    rc = ww_job_emit(job, WW_OUT_MAIN, d->id, &d->base);
+    if (rc < 0)
+        WW_WARN("parse", "emitting document %s failed: %s", d->id, ww_strerror(rc));
+    else
+        ww_job_count(job, "documents", 1);
+done:
+    if (d)
+        protobuf_c_message_free_unpacked(&d->base, NULL);
+    if (page)
+        wirewatch__v1__page__free_unpacked(page, NULL);
+    ww_job_done(job);
+}
+
+const ww_stage_ops ww_parse_stage = {
+    .name = "parse",
+    .in_type = &wirewatch__v1__page__descriptor,
+    .out_type = &wirewatch__v1__document__descriptor,
+    .config_keys = parse_keys,
+    .create = parse_create,
+    .destroy = parse_destroy,
+    .submit = parse_submit,
+};
