@@ -63,6 +63,7 @@ typedef struct worker {
 
 struct ww_job {
     worker *w;
+    int internal; /* from the stage's timer: no input to acknowledge */
     ww_in_msg msg;
     int pending; /* outputs not yet delivered */
     int done;
@@ -80,7 +81,14 @@ const char *ww_job_trace_id(const ww_job *job) {
 
 static void job_complete(ww_job *job) {
     worker *w = job->w;
-    if (!job->failed) {
+    if (job->internal) {
+        /* nothing to acknowledge; a failed output is still fatal: stop */
+        if (job->failed && !w->fatal) {
+            w->fatal = 1;
+            snprintf(w->fatal_err, sizeof w->fatal_err,
+                     "an output of the stage's own work could not be delivered");
+        }
+    } else if (!job->failed) {
         ww_endpoint_release(w->in, &job->msg);
     } else {
         /* An output failed for good.  Not acknowledging the input keeps its offset
@@ -234,6 +242,25 @@ static void handle_input(worker *w, ww_in_msg *m) {
     w->st->submit(w->ctx, job);
 }
 
+/* The stage's own periodic work (stage.h: timer). */
+static void run_timer(worker *w, int64_t *next) {
+    if (!w->st->timer) return;
+    int64_t now = ww_mono_us();
+    if (now < *next) return;
+    *next = now + (int64_t)(w->st->timer_ms > 0 ? w->st->timer_ms : 1000) * 1000;
+    ww_job *job = calloc(1, sizeof *job);
+    if (!job) return;
+    job->w = w;
+    job->internal = 1;
+    job->msg.key = job->msg.schema = job->msg.trace_id = job->msg.topic = "";
+    job->msg.error_detail = "";
+    job->msg.partition = -1;
+    job->msg.offset = -1;
+    w->open_jobs++;
+    w->in_stage++;
+    w->st->timer(w->ctx, job);
+}
+
 /* metrics: heartbeat every turn; endpoint readiness (for /readyz) every 250 ms. */
 static void update_health(worker *w, int64_t *next_check) {
     ww_metrics *m = w->o->metrics;
@@ -292,7 +319,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
 
     long long max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
     int input_ended = 0, paused = 0;
-    int64_t deadline = 0, next_health = 0;
+    int64_t deadline = 0, next_health = 0, next_timer = 0;
     if (o->metrics)
         ww_metrics_set_stall_ms(o->metrics, ww_config_int(o->cfg, "worker.stall_timeout_ms"));
     for (;;) {
@@ -314,6 +341,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             if (o->metrics) ww_metrics_reload_done(o->metrics, rrc, rerr);
         }
         update_health(w, &next_health);
+        if (!w->stopping && !input_ended && !w->fatal) run_timer(w, &next_timer);
         int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
         int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
                        w->open_jobs < max_open;
