@@ -146,17 +146,22 @@ fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 unit: $(UNIT_BIN)
 fuzz-replay: $(FUZZ_REPLAY)
 
-run: deps build
+# Builds run on every core; deps first, always (a parallel make must not compile
+# before the packages are there).
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+run: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) build
 	$(WW) run tests/fixtures/samples/*
 
 # The README's test command.  Every test, one closing line "N passed, N failed".
 test: deps
-	@$(MAKE) --no-print-directory build unit fuzz-replay
+	@$(MAKE) --no-print-directory -j$(JOBS) build unit fuzz-replay
 	@tests/run-all.sh
 
 # One sanitizer pass; tests/run-all.sh calls it (and it can be run alone).
 test-san:
-	@$(MAKE) --no-print-directory SANITIZER=address,undefined build unit fuzz-replay
+	@$(MAKE) --no-print-directory -j$(JOBS) SANITIZER=address,undefined build unit fuzz-replay
 
 # Every fuzz target under libFuzzer for FUZZ_SECONDS each (default 60).
 fuzz:

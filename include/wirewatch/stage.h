@@ -77,6 +77,14 @@ typedef struct ww_stage_ops {
     /* Re-read taxonomy, watch-lists, model (SIGHUP).  On error the old state stays
      * and err says why.  NULL when the stage has nothing to reload. */
     int (*reload)(void *ctx, const ww_config *cfg, char *err, size_t errlen);
+
+    /* Work of the stage's own, not driven by input (fetch re-polls the feeds in its
+     * config): called about every timer_ms with an internal job that carries no input
+     * (ww_job_data gives 0 bytes).  The stage may emit on it and must finish it with
+     * ww_job_done, now or later; nothing is acknowledged when it completes.  Not
+     * called once the worker is stopping or its input has ended.  NULL = none. */
+    void (*timer)(void *ctx, ww_job *job);
+    int timer_ms;
 } ww_stage_ops;
 
 /* The three stages, defined in workers/<stage>/<stage>_stage.c. */

@@ -300,16 +300,21 @@ static void second_consumer_joins(void **state) {
     ww_endpoint *a = open_ep(uri("join", "g-join"), WW_EP_IN, cfg);
     int got = consume(a, seen, N, 50, 20000, 1);
     ww_endpoint *b = open_ep(uri("join", "g-join"), WW_EP_IN, cfg);
-    produce(out, N / 2, N / 2, NULL);
-    int got_b = 0, idle = 0;
+    /* the second half arrives in small batches over ~10 s, while both poll: once the
+     * group has rebalanced, b must get its share */
+    int got_b = 0, idle = 0, sent = N / 2;
     int64_t t0 = ww_mono_us(), b_first = -1;
-    while (idle < 8000) {
+    while (idle < 5000) {
+        if (sent < N) {
+            produce(out, sent, 10, NULL);
+            sent += 10;
+        }
         int ga = consume(a, seen, N, 10, 100, 1);
         int gb = consume(b, seen, N, 10, 100, 1);
         if (gb && b_first < 0) b_first = ww_mono_us() - t0;
         got += ga;
         got_b += gb;
-        idle = ga || gb ? 0 : idle + 200;
+        idle = ga || gb || sent < N ? 0 : idle + 200;
     }
     fprintf(stderr, "# second consumer: first message after %.1f s; a=%d b=%d\n",
             b_first / 1e6, got, got_b);

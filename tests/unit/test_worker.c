@@ -202,6 +202,47 @@ static void test_zmq_hop_with_eos(void **state) {
     ww_config_destroy(cfg);
 }
 
+/* Timer stage: every tick emits one Classified on an internal job. */
+static void tick_timer(void *ctx, ww_job *job) {
+    size_t len;
+    ww_job_data(job, &len);
+    assert_int_equal(len, 0); /* internal jobs carry no input */
+    Wirewatch__V1__Classified c = WIREWATCH__V1__CLASSIFIED__INIT;
+    c.id = "tick";
+    ww_job_emit(job, WW_OUT_MAIN, NULL, &c.base);
+    ww_job_done(job);
+}
+
+static void test_stage_timer(void **state) {
+    char out[128], err[256];
+    snprintf(out, sizeof out, "file:%s/ticks.jsonl", tmpdir);
+    ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
+    void *z = zmq_ctx_new();
+    static ww_stage_ops ticker;
+    ticker = echo_stage;
+    ticker.name = "ticker";
+    ticker.timer = tick_timer;
+    ticker.timer_ms = 50;
+    static _Atomic int stop;
+    atomic_store(&stop, 0);
+    thr a = {0};
+    /* an input that never ends: a PULL socket nobody sends to */
+    a.o = (ww_worker_opts){.stage = &ticker, .cfg = cfg, .in_uri = "zmq+inproc://ticks-in?bind",
+                           .zmq_ctx = z, .stop = &stop};
+    a.o.out_uri[WW_OUT_MAIN] = out;
+    pthread_t t;
+    pthread_create(&t, NULL, run_thr, &a);
+    usleep(400 * 1000);
+    atomic_store(&stop, 1);
+    pthread_join(t, NULL);
+    assert_int_equal(a.rc, 0);
+    int n = count_lines(out + 5, "\"tick\"");
+    assert_true(n >= 3 && n <= 10);
+    assert_int_equal(a.st.in, 0); /* timer work is not input */
+    zmq_ctx_term(z);
+    ww_config_destroy(cfg);
+}
+
 static void test_uri_parse(void **state) {
     ww_uri u;
     char err[256];
@@ -241,6 +282,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_file_to_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversized_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zmq_hop_with_eos, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stage_timer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

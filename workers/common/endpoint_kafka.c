@@ -29,6 +29,7 @@
 #include "kafka_offsets.h"
 #include "wirewatch/error.h"
 #include "wirewatch/log.h"
+#include "wirewatch/metrics.h"
 #include "wirewatch/message.h"
 
 #define HDR_SCHEMA "ww-schema"
@@ -102,12 +103,14 @@ typedef struct kcons {
     int fatal;
     int down;
     long long n_abandoned;
+    struct ww_metrics *_Atomic metrics; /* consumer lag goes here (set after open) */
 } kcons;
 
 typedef struct kep {
     kcons *c;
     kprod *p;
     kslot *slot;
+    rd_kafka_topic_t *rkt; /* output: the topic handle, looked up once */
 } kep;
 
 /* ---- logging ------------------------------------------------------------------- */
@@ -407,7 +410,7 @@ static int k_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, siz
     rd_kafka_header_add(h, HDR_VERSION, -1, ver, -1);
     if (tlen) rd_kafka_header_add(h, HDR_TRACE, -1, trace_id, (ssize_t)tlen);
     rd_kafka_resp_err_t e = rd_kafka_producev(
-        p->rk, RD_KAFKA_V_TOPIC(ep->uri.topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        p->rk, RD_KAFKA_V_RKT(k->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE((void *)data, len), RD_KAFKA_V_KEY(klen ? key : NULL, klen),
         RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
     if (e) {
@@ -450,6 +453,7 @@ static void k_prod_close(ww_endpoint *ep) {
                      k->slot->pending, ep->uri.topic);
     }
     k->slot->closed = 1;
+    if (k->rkt) rd_kafka_topic_destroy(k->rkt);
     prod_put(k->p);
     pthread_mutex_unlock(&prod_lock);
     free(k);
@@ -897,6 +901,20 @@ static const ww__ep_ops kafka_out_ops = {
     .close = k_prod_close,
 };
 
+/* librdkafka's statistics (every statistics.interval.ms, served by consumer_poll on
+ * the worker's thread) carry the consumer lag per partition: hand them to /metrics. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    kcons *c = opaque;
+    struct ww_metrics *m = atomic_load(&c->metrics);
+    if (m) ww_metrics_kafka_stats(m, json, len);
+    return 0; /* librdkafka frees json */
+}
+
+void ww__ep_kafka_set_metrics(ww_endpoint *ep, struct ww_metrics *m) {
+    kep *k = ep->impl;
+    if (k && k->c) atomic_store(&k->c->metrics, m);
+}
+
 static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
     kep *k = calloc(1, sizeof *k);
     kcons *c = calloc(1, sizeof *c);
@@ -916,6 +934,10 @@ static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     if (!conf) goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, cons_error_cb);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
+    if (!kcfg_get(cfg, "statistics.interval.ms") &&
+        rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", NULL, 0) != RD_KAFKA_CONF_OK)
+        goto fail;
     rd_kafka_conf_set_opaque(conf, c);
     ep->impl = k;
     char e[512];
@@ -972,7 +994,14 @@ static int open_producer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     }
     k->p = p;
     k->slot = s;
+    k->rkt = rd_kafka_topic_new(p->rk, ep->uri.topic, NULL);
     ep->impl = k;
+    if (!k->rkt) {
+        ww_seterr(err, errlen, WW_EINVAL, "kafka topic %s: %s", ep->uri.topic,
+                  rd_kafka_err2str(rd_kafka_last_error()));
+        k_prod_close(ep);
+        return WW_EINVAL;
+    }
     return 0;
 }
 

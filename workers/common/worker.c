@@ -63,6 +63,7 @@ typedef struct worker {
 
 struct ww_job {
     worker *w;
+    int internal; /* from the stage's timer: no input to acknowledge */
     ww_in_msg msg;
     int pending; /* outputs not yet delivered */
     int done;
@@ -80,7 +81,21 @@ const char *ww_job_trace_id(const ww_job *job) {
 
 static void job_complete(ww_job *job) {
     worker *w = job->w;
-    if (!job->failed) {
+    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_DEBUG &&
+        !job->internal) {
+        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
+        ww_log_kv(WW_LOG_DEBUG, w->st->name, kv, "input %s:%d:%lld %s", job->msg.topic,
+                  job->msg.partition, (long long)job->msg.offset,
+                  job->failed ? "abandoned (an output failed)" : "done, outputs delivered");
+    }
+    if (job->internal) {
+        /* nothing to acknowledge; a failed output is still fatal: stop */
+        if (job->failed && !w->fatal) {
+            w->fatal = 1;
+            snprintf(w->fatal_err, sizeof w->fatal_err,
+                     "an output of the stage's own work could not be delivered");
+        }
+    } else if (!job->failed) {
         ww_endpoint_release(w->in, &job->msg);
     } else {
         /* An output failed for good.  Not acknowledging the input keeps its offset
@@ -174,9 +189,13 @@ int ww_job_dead_letter(ww_job *job, int code, const char *detail) {
     w->stats->dead_lettered++;
     if (w->o->metrics)
         ww_metrics_error(w->o->metrics, ww_errname(code), detail ? detail : ww_strerror(code));
-    WW_WARN(w->st->name, "dead letter (%s) from %s:%d:%lld: %s", ww_errname(code),
-            job->msg.topic ? job->msg.topic : "", job->msg.partition,
-            (long long)job->msg.offset, detail ? detail : ww_strerror(code));
+    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_WARN) {
+        /* the key and trace id let an operator follow this input across stages */
+        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
+        ww_log_kv(WW_LOG_WARN, w->st->name, kv, "dead letter (%s) from %s:%d:%lld: %s",
+                  ww_errname(code), job->msg.topic ? job->msg.topic : "", job->msg.partition,
+                  (long long)job->msg.offset, detail ? detail : ww_strerror(code));
+    }
     Wirewatch__V1__DeadLetter dl = WIREWATCH__V1__DEAD_LETTER__INIT;
     dl.stage = (char *)w->st->name;
     dl.reason = (char *)ww_errname(code);
@@ -208,6 +227,8 @@ static int open_all(worker *w, char *err, size_t errlen) {
     }
     w->in = ww_endpoint_open(o->in_uri, WW_EP_IN, w->st->in_type, o->cfg, o->zmq_ctx,
                              w->st->name, err, errlen);
+    if (w->in && o->metrics && ww_endpoint_kind(w->in) == WW_EP_KAFKA)
+        ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
     return w->in ? 0 : WW_EINVAL;
 }
 
@@ -232,6 +253,25 @@ static void handle_input(worker *w, ww_in_msg *m) {
         return;
     }
     w->st->submit(w->ctx, job);
+}
+
+/* The stage's own periodic work (stage.h: timer). */
+static void run_timer(worker *w, int64_t *next) {
+    if (!w->st->timer) return;
+    int64_t now = ww_mono_us();
+    if (now < *next) return;
+    *next = now + (int64_t)(w->st->timer_ms > 0 ? w->st->timer_ms : 1000) * 1000;
+    ww_job *job = calloc(1, sizeof *job);
+    if (!job) return;
+    job->w = w;
+    job->internal = 1;
+    job->msg.key = job->msg.schema = job->msg.trace_id = job->msg.topic = "";
+    job->msg.error_detail = "";
+    job->msg.partition = -1;
+    job->msg.offset = -1;
+    w->open_jobs++;
+    w->in_stage++;
+    w->st->timer(w->ctx, job);
 }
 
 /* metrics: heartbeat every turn; endpoint readiness (for /readyz) every 250 ms. */
@@ -292,7 +332,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
 
     long long max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
     int input_ended = 0, paused = 0;
-    int64_t deadline = 0, next_health = 0;
+    int64_t deadline = 0, next_health = 0, next_timer = 0;
     if (o->metrics)
         ww_metrics_set_stall_ms(o->metrics, ww_config_int(o->cfg, "worker.stall_timeout_ms"));
     for (;;) {
@@ -314,6 +354,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             if (o->metrics) ww_metrics_reload_done(o->metrics, rrc, rerr);
         }
         update_health(w, &next_health);
+        if (!w->stopping && !input_ended && !w->fatal) run_timer(w, &next_timer);
         int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
         int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
                        w->open_jobs < max_open;
