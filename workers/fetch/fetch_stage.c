@@ -101,6 +101,18 @@ static const ww_config_key fetch_keys[] = {
      "Write every fetched page as a WARC response record into this directory (\"\" = off)."},
     {"fetch.warc_max_bytes", WW_CFG_INT, "1073741824",
      "Start a new WARC file when the current one passes this size."},
+    {"fetch.feeds", WW_CFG_JSON, "[]",
+     "Feed/sitemap URLs re-polled on an adaptive schedule while the worker's input is "
+     "open (stdin, ZeroMQ, Kafka); each item is emitted on --discovered once."},
+    {"fetch.feed_interval_s", WW_CFG_NUM, "600", "First re-poll interval of each feed."},
+    {"fetch.feed_min_interval_s", WW_CFG_NUM, "60",
+     "Shortest re-poll interval: a poll that found new items halves the interval."},
+    {"fetch.feed_max_interval_s", WW_CFG_NUM, "3600",
+     "Longest re-poll interval: a poll with nothing new (or an error) doubles it."},
+    {"fetch.feed_jitter", WW_CFG_NUM, "0.1",
+     "Each re-poll interval is scaled by a random factor in [1-jitter, 1+jitter]."},
+    {"fetch.feed_items_max", WW_CFG_INT, "2000",
+     "Item URLs remembered per feed so each is emitted once (more than a feed lists)."},
     {NULL, 0, NULL, NULL},
 };
 
@@ -264,6 +276,7 @@ struct fetch_ctx {
     ww__seen *seen;
     ww__validators *validators;
     ww__warcw *warc; /* NULL unless fetch.warc_dir */
+    ww__feeds *feeds; /* NULL unless fetch.feeds */
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
@@ -509,6 +522,22 @@ void ww__fetch_status_only(fetch_ctx *ctx, freq *r, const char *url, const char 
 void ww__fetch_finish(fetch_ctx *ctx, freq *r, const char *status, int http_status,
                       const char *detail, unsigned limits, int64_t bytes,
                       int64_t duration_us) {
+    char fdetail[384];
+    if (r->feed && ctx->feeds) {
+        /* A scheduled feed poll: its outcome sets the next poll, which the status
+         * event reports. */
+        ww__feed *f = r->feed;
+        int ok = strcmp(status, "fetched") == 0 || strcmp(status, "not-modified") == 0;
+        size_t nnew = f->new_items;
+        int64_t d = ww__feed_done(ctx->feeds, f, ok, ww_mono_us());
+        snprintf(fdetail, sizeof fdetail, "%s%sfeed poll %lu: %zu new; next poll in %.3f s",
+                 detail ? detail : "", detail && *detail ? "; " : "", f->polls, nnew,
+                 (double)d / 1e6);
+        detail = fdetail;
+        ww_job_count(r->own->job, "feed_polls", 1);
+        ww_job_count(r->own->job, "feed_items_new", (long long)nnew);
+        r->feed = NULL;
+    }
     emit_status(ctx, r, r->req_url, status, http_status, detail, limits, bytes, duration_us);
     owner_release(ctx, r->own);
     req_free(r);
@@ -575,7 +604,7 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
      * what feeds and sitemaps keep listing, unless fetch.dedupe_seeds says otherwise. */
     int discovered = r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED &&
                      r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__ORIGIN_UNSPECIFIED;
-    if (ctx->seen && (discovered || ctx->cfg.dedupe_seeds) &&
+    if (ctx->seen && !r->feed && (discovered || ctx->cfg.dedupe_seeds) &&
         ww__seen_check_add(ctx->seen, r->url, now)) {
         ww__fetch_finish(ctx, r, "duplicate", 0, "fetched within fetch.seen_ttl_s", 0, 0, 0);
         return;
@@ -1213,6 +1242,80 @@ static void reap(fetch_ctx *ctx) {
     }
 }
 
+/* ---- feeds re-polled on a schedule ------------------------------------------------ */
+
+static int feeds_load(fetch_ctx *ctx, const ww_config *cfg, char *err, size_t errlen) {
+    json_t *a = ww_config_json(cfg, "fetch.feeds");
+    if (!json_is_array(a))
+        return ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds must be an array of URLs");
+    size_t n = json_array_size(a);
+    if (n == 0)
+        return 0;
+    const char **urls = calloc(n, sizeof *urls);
+    if (!urls)
+        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        urls[i] = json_string_value(json_array_get(a, i));
+        char *norm = NULL, e2[160] = "";
+        if (!urls[i]) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] is not a string", i);
+        } else if (strncasecmp(urls[i], "file:", 5) == 0) {
+            if (!ctx->cfg.allow_file)
+                rc = ww_seterr(err, errlen, WW_EINVAL,
+                               "fetch.feeds[%zu]: file:// URLs are disabled (fetch.allow_file)",
+                               i);
+        } else if (ww_url_normalize(urls[i], NULL, 0, &norm, e2, sizeof e2) < 0) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] \"%s\": %s", i, urls[i],
+                           e2);
+        }
+        free(norm);
+    }
+    ww__feed_opts o = {
+        .min_us = (int64_t)(ww_config_num(cfg, "fetch.feed_min_interval_s") * 1e6),
+        .max_us = (int64_t)(ww_config_num(cfg, "fetch.feed_max_interval_s") * 1e6),
+        .initial_us = (int64_t)(ww_config_num(cfg, "fetch.feed_interval_s") * 1e6),
+        .jitter = ww_config_num(cfg, "fetch.feed_jitter"),
+        .items_max = (long)ww_config_int(cfg, "fetch.feed_items_max"),
+    };
+    if (rc == 0 && !(ctx->feeds = ww__feeds_new(urls, n, &o, ww_mono_us(), err, errlen)))
+        rc = WW_EINVAL;
+    free(urls);
+    return rc;
+}
+
+/* The runtime's timer: start a poll of every feed that is due.  The polls hold the
+ * timer's job (as a FetchRequest's requests hold its job), so what they emit is
+ * delivered before the job completes. */
+static void fetch_timer(void *vctx, ww_job *job) {
+    fetch_ctx *ctx = vctx;
+    int64_t now = ww_mono_us();
+    fowner *own = NULL;
+    size_t cur = 0;
+    for (ww__feed *f; ctx->feeds && (f = ww__feeds_due(ctx->feeds, &cur, now));) {
+        if (!own) {
+            if (!(own = calloc(1, sizeof *own)))
+                break;
+            own->job = job;
+            own->refs = 1; /* released below */
+            ctx->jobs++;
+        }
+        char rid[64];
+        snprintf(rid, sizeof rid, "feed%zu.%lu", f->index, f->polls + 1);
+        freq *r = req_new(own, f->url, WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED, 0, NULL,
+                          rid, NULL);
+        if (!r)
+            break; /* out of memory: the feed stays due, the next tick retries */
+        ww__feed_started(f);
+        r->feed = f;
+        enqueue(ctx, r); /* may finish at once (file://): ww__fetch_finish reschedules */
+    }
+    if (own)
+        owner_release(ctx, own);
+    else
+        ww_job_done(job);
+}
+
 /* ---- stage ops ---------------------------------------------------------------------- */
 
 static void fetch_destroy(void *vctx);
@@ -1243,6 +1346,8 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
     }
     if (*ctx->cfg.warc_dir &&
         !(ctx->warc = ww__warcw_new(ctx->cfg.warc_dir, ctx->cfg.warc_max_bytes, err, errlen)))
+        goto err;
+    if (feeds_load(ctx, cfg, err, errlen) < 0)
         goto err;
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, ctx->cfg.max_host_conns);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ctx->cfg.max_in_flight);
@@ -1283,6 +1388,7 @@ static void fetch_destroy(void *vctx) {
     ww__seen_free(ctx->seen);
     ww__validators_free(ctx->validators);
     ww__warcw_free(ctx->warc);
+    ww__feeds_free(ctx->feeds);
     cfg_free(&ctx->cfg);
     free(ctx);
 }
@@ -1369,4 +1475,6 @@ const ww_stage_ops ww_fetch_stage = {
     .poll = fetch_poll,
     .capacity = fetch_capacity,
     .reload = NULL,
+    .timer = fetch_timer,
+    .timer_ms = 100,
 };
