@@ -268,8 +268,16 @@ struct fetch_ctx {
     fhost *pend_head;
     int active;       /* curl transfers running */
     xfer *xfers;      /* the running transfers */
-    CURL **pool;      /* idle easy handles kept for reuse (buffers stay allocated) */
+    /* Idle easy handles kept for reuse with their constant options set and a body
+     * buffer each: a transfer then costs no option setup and, usually, no allocation
+     * or page faults for its body. */
+    struct pooled {
+        CURL *easy;
+        uint8_t *body;
+        size_t cap;
+    } *pool;
     int npool;
+    size_t pool_bytes; /* body buffers held by the pool */
     int jobs;         /* runtime jobs not yet done */
     long queued;      /* requests waiting in host queues */
     int64_t next_trim_us;
@@ -780,6 +788,10 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 
 /* ---- starting and finishing transfers -------------------------------------------- */
 
+/* Body buffers up to this size stay with a pooled handle for the next transfer. */
+#define POOL_BODY_MAX ((size_t)1 << 20)
+#define POOL_BYTES_MAX ((size_t)16 << 20)
+
 static void xfer_free(xfer *x) {
     if (!x)
         return;
@@ -793,8 +805,21 @@ static void xfer_free(xfer *x) {
         fetch_ctx *ctx = x->ctx;
         curl_multi_remove_handle(ctx->multi, x->easy);
         if (ctx->pool && ctx->npool < ctx->cfg.max_in_flight) {
-            curl_easy_reset(x->easy);
-            ctx->pool[ctx->npool++] = x->easy;
+            /* No curl_easy_reset: the constant options stay; drop the pointers into x. */
+            curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
+            curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, NULL);
+            struct pooled *pe = &ctx->pool[ctx->npool++];
+            pe->easy = x->easy;
+            pe->body = NULL;
+            pe->cap = 0;
+            /* bounded: a big buffer, or many, are not pinned while idle */
+            if (x->body && x->cap <= POOL_BODY_MAX &&
+                ctx->pool_bytes + x->cap <= POOL_BYTES_MAX) {
+                pe->body = x->body;
+                pe->cap = x->cap;
+                ctx->pool_bytes += x->cap;
+                x->body = NULL;
+            }
         } else {
             curl_easy_cleanup(x->easy);
         }
@@ -809,6 +834,37 @@ static void xfer_free(xfer *x) {
     free(x);
 }
 
+/* The options every transfer shares, set once per easy handle (a pooled handle keeps
+ * them: setting ~25 options per request, several of them string copies, was a
+ * measurable part of a request's cost). */
+static void easy_setup(fetch_ctx *ctx, CURL *e) {
+    const fetch_cfg *c = &ctx->cfg;
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* the guard must see the real peer */
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+    if (c->low_speed_bytes > 0 && c->low_speed_time_s > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, c->low_speed_bytes);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
+    }
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_wire_bytes);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* all libcurl decodes: gzip, br, ... */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                     c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    if (*c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+}
+
 static int start_transfer(fetch_ctx *ctx, freq *r) {
     const fetch_cfg *c = &ctx->cfg;
     xfer *x = calloc(1, sizeof *x);
@@ -818,9 +874,18 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
     x->req = r;
     x->body_cap = (size_t)(r->robots ? c->robots_max_bytes : c->max_body_bytes);
     x->start_mono_us = ww_mono_us();
-    CURL *e = x->easy = ctx->npool ? ctx->pool[--ctx->npool] : curl_easy_init();
-    if (!e)
-        goto nomem;
+    CURL *e;
+    if (ctx->npool) {
+        struct pooled *pe = &ctx->pool[--ctx->npool];
+        e = x->easy = pe->easy;
+        x->body = pe->body;
+        x->cap = pe->cap;
+        ctx->pool_bytes -= pe->cap;
+    } else {
+        if (!(e = x->easy = curl_easy_init()))
+            goto nomem;
+        easy_setup(ctx, e);
+    }
     if (!r->robots) {
         const char *etag, *lm;
         if (ww__validators_get(ctx->validators, r->url, &etag, &lm)) {
@@ -837,40 +902,16 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
             }
         }
     }
+    /* Per transfer: what points into x, and what differs between requests. */
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* the guard must see the real peer */
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, r->robots ? 5L : c->max_redirects);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-    if (c->low_speed_bytes > 0 && c->low_speed_time_s > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, c->low_speed_bytes);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
-    }
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_wire_bytes);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* all libcurl decodes: gzip, br, ... */
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                     c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-    if (*c->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    if (x->hdrs_out)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out); /* NULL: none */
     if (curl_multi_add_handle(ctx->multi, e) != CURLM_OK)
         goto nomem;
     r->host->active++;
@@ -1372,8 +1413,10 @@ static void fetch_destroy(void *vctx) {
         }
         curl_multi_cleanup(ctx->multi);
     }
-    for (int i = 0; i < ctx->npool; i++)
-        curl_easy_cleanup(ctx->pool[i]);
+    for (int i = 0; i < ctx->npool; i++) {
+        curl_easy_cleanup(ctx->pool[i].easy);
+        free(ctx->pool[i].body);
+    }
     free(ctx->pool);
     for (size_t i = 0; ctx->htab && i < ctx->hcap; i++)
         for (fhost *h = ctx->htab[i], *hn; h; h = hn) {
