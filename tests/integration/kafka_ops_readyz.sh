@@ -43,6 +43,7 @@ mkfifo "$T/pages.fifo"
 exec 3>"$T/pages.fifo"
 "$WW" classify --in "kafka://$B/$TOPIC_IN?group=ops-readyz" --out "kafka://$B/$TOPIC_OUT" \
     --set "http.listen=127.0.0.1:$CP" --set worker.stall_timeout_ms=600000 \
+    --set kafka.statistics.interval.ms=1000 \
     2>"$T/classify.log" 3>&- & CLASSIFY=$!; PIDS+=($CLASSIFY)
 wait_http "$PP" && wait_http "$CP" || { echo "not ok - workers up"; exit 1; }
 
@@ -51,6 +52,9 @@ check "before: 5 documents classified through Kafka" \
     wait_metric "$CP" 'wirewatch_classify_messages_out_total{output="main"}' 5 60
 check "before: parse (producer) ready" wait_ready "$PP" 200 10
 check "before: classify (consumer + producer) ready" wait_ready "$CP" 200 10
+check "before: consumer lag per partition exported from librdkafka statistics" bash -c \
+    "for i in \$(seq 1 100); do curl -sf http://127.0.0.1:$CP/metrics |
+       grep -q 'kafka_consumer_lag{topic=\"$TOPIC_IN\",partition=' && exit 0; sleep 0.1; done; exit 1"
 
 stop_broker
 check "broker stopped: classify /readyz 503" wait_ready "$CP" 503 60

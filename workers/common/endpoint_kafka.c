@@ -29,6 +29,7 @@
 #include "kafka_offsets.h"
 #include "wirewatch/error.h"
 #include "wirewatch/log.h"
+#include "wirewatch/metrics.h"
 #include "wirewatch/message.h"
 
 #define HDR_SCHEMA "ww-schema"
@@ -102,6 +103,7 @@ typedef struct kcons {
     int fatal;
     int down;
     long long n_abandoned;
+    struct ww_metrics *_Atomic metrics; /* consumer lag goes here (set after open) */
 } kcons;
 
 typedef struct kep {
@@ -899,6 +901,20 @@ static const ww__ep_ops kafka_out_ops = {
     .close = k_prod_close,
 };
 
+/* librdkafka's statistics (every statistics.interval.ms, served by consumer_poll on
+ * the worker's thread) carry the consumer lag per partition: hand them to /metrics. */
+static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
+    kcons *c = opaque;
+    struct ww_metrics *m = atomic_load(&c->metrics);
+    if (m) ww_metrics_kafka_stats(m, json, len);
+    return 0; /* librdkafka frees json */
+}
+
+void ww__ep_kafka_set_metrics(ww_endpoint *ep, struct ww_metrics *m) {
+    kep *k = ep->impl;
+    if (k && k->c) atomic_store(&k->c->metrics, m);
+}
+
 static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
     kep *k = calloc(1, sizeof *k);
     kcons *c = calloc(1, sizeof *c);
@@ -918,6 +934,10 @@ static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     if (!conf) goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, cons_error_cb);
+    rd_kafka_conf_set_stats_cb(conf, stats_cb);
+    if (!kcfg_get(cfg, "statistics.interval.ms") &&
+        rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", NULL, 0) != RD_KAFKA_CONF_OK)
+        goto fail;
     rd_kafka_conf_set_opaque(conf, c);
     ep->impl = k;
     char e[512];

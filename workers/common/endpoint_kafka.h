@@ -46,4 +46,9 @@ int ww__kafka_txn_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms);
  * WW_ETRANSPORT (fatal producer error: the worker must exit). */
 int ww__kafka_txn_abort(ww_endpoint *out, ww_endpoint *in);
 
+/* Send the consumer's librdkafka statistics (lag per partition) to m; no-op for a
+ * producer endpoint. */
+struct ww_metrics;
+void ww__ep_kafka_set_metrics(ww_endpoint *ep, struct ww_metrics *m);
+
 #endif

@@ -81,6 +81,13 @@ const char *ww_job_trace_id(const ww_job *job) {
 
 static void job_complete(ww_job *job) {
     worker *w = job->w;
+    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_DEBUG &&
+        !job->internal) {
+        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
+        ww_log_kv(WW_LOG_DEBUG, w->st->name, kv, "input %s:%d:%lld %s", job->msg.topic,
+                  job->msg.partition, (long long)job->msg.offset,
+                  job->failed ? "abandoned (an output failed)" : "done, outputs delivered");
+    }
     if (job->internal) {
         /* nothing to acknowledge; a failed output is still fatal: stop */
         if (job->failed && !w->fatal) {
@@ -182,9 +189,13 @@ int ww_job_dead_letter(ww_job *job, int code, const char *detail) {
     w->stats->dead_lettered++;
     if (w->o->metrics)
         ww_metrics_error(w->o->metrics, ww_errname(code), detail ? detail : ww_strerror(code));
-    WW_WARN(w->st->name, "dead letter (%s) from %s:%d:%lld: %s", ww_errname(code),
-            job->msg.topic ? job->msg.topic : "", job->msg.partition,
-            (long long)job->msg.offset, detail ? detail : ww_strerror(code));
+    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_WARN) {
+        /* the key and trace id let an operator follow this input across stages */
+        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
+        ww_log_kv(WW_LOG_WARN, w->st->name, kv, "dead letter (%s) from %s:%d:%lld: %s",
+                  ww_errname(code), job->msg.topic ? job->msg.topic : "", job->msg.partition,
+                  (long long)job->msg.offset, detail ? detail : ww_strerror(code));
+    }
     Wirewatch__V1__DeadLetter dl = WIREWATCH__V1__DEAD_LETTER__INIT;
     dl.stage = (char *)w->st->name;
     dl.reason = (char *)ww_errname(code);
@@ -216,6 +227,8 @@ static int open_all(worker *w, char *err, size_t errlen) {
     }
     w->in = ww_endpoint_open(o->in_uri, WW_EP_IN, w->st->in_type, o->cfg, o->zmq_ctx,
                              w->st->name, err, errlen);
+    if (w->in && o->metrics && ww_endpoint_kind(w->in) == WW_EP_KAFKA)
+        ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
     return w->in ? 0 : WW_EINVAL;
 }
 
