@@ -150,7 +150,7 @@ def main():
               min(grow_gaps) >= 0.24,
               "interval shrinks while items keep coming: %s" % grow_gaps)
         check(len(idle_gaps) >= 3 and idle_gaps[0] < idle_gaps[1] < idle_gaps[2] and
-              idle_gaps[2] > 1.5 and max(idle_gaps) <= 2.3,
+              idle_gaps[2] > 1.5 and max(idle_gaps) <= 2.6,
               "interval grows once they stop, up to the max: %s" % idle_gaps)
         after = polls[GROW:]
         check(len(after) >= 3 and all(e[2] is not None and e[3] == 304 for e in after),
