@@ -102,11 +102,25 @@ int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
                      ? WIREWATCH__V1__FETCH_REQUEST__ORIGIN__FEED
                      : WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SITEMAP;
     unsigned depth = r->depth + 1;
-    size_t emitted = 0, dropped = 0;
+    size_t emitted = 0, dropped = 0, known = 0;
+    int64_t now = ww_mono_us();
     for (size_t i = 0; i < n; i++) {
         if ((long)depth > c->max_depth) {
             dropped++;
             continue;
+        }
+        if (r->feed) {
+            /* A scheduled re-poll emits only what this feed never listed before; the
+             * normalised URL so a changed tracking parameter is not a new item. */
+            char *norm = NULL, e2[8];
+            ww_url_normalize(items[i].url, (const char *const *)c->drop_params, c->n_drop,
+                             &norm, e2, sizeof e2);
+            int fresh = ww__feed_item_is_new(r->feed, norm ? norm : items[i].url, now);
+            free(norm);
+            if (!fresh) {
+                known++;
+                continue;
+            }
         }
         Wirewatch__V1__FetchRequest d = WIREWATCH__V1__FETCH_REQUEST__INIT;
         char rid[256];
@@ -130,8 +144,12 @@ int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
     ww_job_count(r->own->job, "discovered", (long long)emitted);
     if (dropped)
         *limits |= WW__LIM_DEPTH;
-    snprintf(detail, dlen, "%s: %zu items, %zu discovered, %zu beyond max_depth",
-             ww_feed_kind_name(kind), n, emitted, dropped);
+    if (r->feed)
+        snprintf(detail, dlen, "%s: %zu items, %zu discovered, %zu known, %zu beyond max_depth",
+                 ww_feed_kind_name(kind), n, emitted, known, dropped);
+    else
+        snprintf(detail, dlen, "%s: %zu items, %zu discovered, %zu beyond max_depth",
+                 ww_feed_kind_name(kind), n, emitted, dropped);
     ww_feed_items_free(items, n);
     return 1;
 }

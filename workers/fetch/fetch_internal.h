@@ -50,6 +50,52 @@ enum {
 };
 extern const char *const ww__limit_names[WW__LIM_COUNT];
 
+/* ---- feeds re-polled on an adaptive schedule (feed_schedule.c) --------------------- */
+
+typedef struct ww__feed_opts {
+    int64_t min_us, max_us, initial_us; /* interval bounds and the first interval */
+    double jitter;                      /* next poll = interval * (1 +- jitter) */
+    long items_max;                     /* item URLs remembered per feed */
+} ww__feed_opts;
+
+typedef struct ww__feed {
+    char *url;
+    size_t index;        /* in fetch.feeds */
+    int64_t interval_us; /* current */
+    int64_t next_us;     /* monotonic time of the next poll */
+    int in_flight;
+    unsigned long polls;
+    size_t new_items;    /* of the poll in flight */
+    ww__seen *items;     /* item URLs already emitted */
+} ww__feed;
+
+typedef struct ww__feeds {
+    ww__feed *v;
+    size_t n;
+    ww__feed_opts opts;
+    uint64_t rng;
+} ww__feeds;
+
+/* Halve cur when the poll found new items, else double it; within [min, max]. */
+int64_t ww__feed_next_interval(int64_t cur, int found_new, int64_t min_us, int64_t max_us);
+/* interval scaled by a random factor in [1 - jitter, 1 + jitter]. */
+int64_t ww__feed_jitter(int64_t interval_us, double jitter, uint64_t *rng);
+/* The feeds of urls[0..n), each due at now_us.  NULL with err (WW_EINVAL: bad opts;
+ * WW_ENOMEM).  Free with ww__feeds_free (NULL ok). */
+ww__feeds *ww__feeds_new(const char *const *urls, size_t n, const ww__feed_opts *o,
+                         int64_t now_us, char *err, size_t errlen);
+void ww__feeds_free(ww__feeds *fs);
+/* The next feed at or after *cursor that is due and not being polled (advances
+ * *cursor past it); NULL when none.  Start with *cursor = 0. */
+ww__feed *ww__feeds_due(ww__feeds *fs, size_t *cursor, int64_t now_us);
+/* A poll of f starts. */
+void ww__feed_started(ww__feed *f);
+/* 1 (and counted as new in this poll) when f never listed url before, else 0. */
+int ww__feed_item_is_new(ww__feed *f, const char *url, int64_t now_us);
+/* The poll of f ended (ok: the feed was fetched or not modified).  Sets the next
+ * poll time and returns the delay until it. */
+int64_t ww__feed_done(ww__feeds *fs, ww__feed *f, int ok, int64_t now_us);
+
 /* ---- the stage context ------------------------------------------------------------ */
 
 typedef struct fhost fhost;
@@ -76,6 +122,7 @@ typedef struct freq {
     int64_t not_before_mono_us;
     int retries;
     int robots; /* this is the robots.txt fetch of host */
+    ww__feed *feed; /* this is a scheduled poll of a fetch.feeds entry */
     Wirewatch__V1__Trace *trace;
 } freq;
 

@@ -101,6 +101,18 @@ static const ww_config_key fetch_keys[] = {
      "Write every fetched page as a WARC response record into this directory (\"\" = off)."},
     {"fetch.warc_max_bytes", WW_CFG_INT, "1073741824",
      "Start a new WARC file when the current one passes this size."},
+    {"fetch.feeds", WW_CFG_JSON, "[]",
+     "Feed/sitemap URLs re-polled on an adaptive schedule while the worker's input is "
+     "open (stdin, ZeroMQ, Kafka); each item is emitted on --discovered once."},
+    {"fetch.feed_interval_s", WW_CFG_NUM, "600", "First re-poll interval of each feed."},
+    {"fetch.feed_min_interval_s", WW_CFG_NUM, "60",
+     "Shortest re-poll interval: a poll that found new items halves the interval."},
+    {"fetch.feed_max_interval_s", WW_CFG_NUM, "3600",
+     "Longest re-poll interval: a poll with nothing new (or an error) doubles it."},
+    {"fetch.feed_jitter", WW_CFG_NUM, "0.1",
+     "Each re-poll interval is scaled by a random factor in [1-jitter, 1+jitter]."},
+    {"fetch.feed_items_max", WW_CFG_INT, "2000",
+     "Item URLs remembered per feed so each is emitted once (more than a feed lists)."},
     {NULL, 0, NULL, NULL},
 };
 
@@ -256,14 +268,23 @@ struct fetch_ctx {
     fhost *pend_head;
     int active;       /* curl transfers running */
     xfer *xfers;      /* the running transfers */
-    CURL **pool;      /* idle easy handles kept for reuse (buffers stay allocated) */
+    /* Idle easy handles kept for reuse with their constant options set and a body
+     * buffer each: a transfer then costs no option setup and, usually, no allocation
+     * or page faults for its body. */
+    struct pooled {
+        CURL *easy;
+        uint8_t *body;
+        size_t cap;
+    } *pool;
     int npool;
+    size_t pool_bytes; /* body buffers held by the pool */
     int jobs;         /* runtime jobs not yet done */
     long queued;      /* requests waiting in host queues */
     int64_t next_trim_us;
     ww__seen *seen;
     ww__validators *validators;
     ww__warcw *warc; /* NULL unless fetch.warc_dir */
+    ww__feeds *feeds; /* NULL unless fetch.feeds */
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
@@ -509,6 +530,22 @@ void ww__fetch_status_only(fetch_ctx *ctx, freq *r, const char *url, const char 
 void ww__fetch_finish(fetch_ctx *ctx, freq *r, const char *status, int http_status,
                       const char *detail, unsigned limits, int64_t bytes,
                       int64_t duration_us) {
+    char fdetail[384];
+    if (r->feed && ctx->feeds) {
+        /* A scheduled feed poll: its outcome sets the next poll, which the status
+         * event reports. */
+        ww__feed *f = r->feed;
+        int ok = strcmp(status, "fetched") == 0 || strcmp(status, "not-modified") == 0;
+        size_t nnew = f->new_items;
+        int64_t d = ww__feed_done(ctx->feeds, f, ok, ww_mono_us());
+        snprintf(fdetail, sizeof fdetail, "%s%sfeed poll %lu: %zu new; next poll in %.3f s",
+                 detail ? detail : "", detail && *detail ? "; " : "", f->polls, nnew,
+                 (double)d / 1e6);
+        detail = fdetail;
+        ww_job_count(r->own->job, "feed_polls", 1);
+        ww_job_count(r->own->job, "feed_items_new", (long long)nnew);
+        r->feed = NULL;
+    }
     emit_status(ctx, r, r->req_url, status, http_status, detail, limits, bytes, duration_us);
     owner_release(ctx, r->own);
     req_free(r);
@@ -575,7 +612,7 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
      * what feeds and sitemaps keep listing, unless fetch.dedupe_seeds says otherwise. */
     int discovered = r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED &&
                      r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__ORIGIN_UNSPECIFIED;
-    if (ctx->seen && (discovered || ctx->cfg.dedupe_seeds) &&
+    if (ctx->seen && !r->feed && (discovered || ctx->cfg.dedupe_seeds) &&
         ww__seen_check_add(ctx->seen, r->url, now)) {
         ww__fetch_finish(ctx, r, "duplicate", 0, "fetched within fetch.seen_ttl_s", 0, 0, 0);
         return;
@@ -751,6 +788,10 @@ static int on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_
 
 /* ---- starting and finishing transfers -------------------------------------------- */
 
+/* Body buffers up to this size stay with a pooled handle for the next transfer. */
+#define POOL_BODY_MAX ((size_t)1 << 20)
+#define POOL_BYTES_MAX ((size_t)16 << 20)
+
 static void xfer_free(xfer *x) {
     if (!x)
         return;
@@ -764,8 +805,21 @@ static void xfer_free(xfer *x) {
         fetch_ctx *ctx = x->ctx;
         curl_multi_remove_handle(ctx->multi, x->easy);
         if (ctx->pool && ctx->npool < ctx->cfg.max_in_flight) {
-            curl_easy_reset(x->easy);
-            ctx->pool[ctx->npool++] = x->easy;
+            /* No curl_easy_reset: the constant options stay; drop the pointers into x. */
+            curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
+            curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, NULL);
+            struct pooled *pe = &ctx->pool[ctx->npool++];
+            pe->easy = x->easy;
+            pe->body = NULL;
+            pe->cap = 0;
+            /* bounded: a big buffer, or many, are not pinned while idle */
+            if (x->body && x->cap <= POOL_BODY_MAX &&
+                ctx->pool_bytes + x->cap <= POOL_BYTES_MAX) {
+                pe->body = x->body;
+                pe->cap = x->cap;
+                ctx->pool_bytes += x->cap;
+                x->body = NULL;
+            }
         } else {
             curl_easy_cleanup(x->easy);
         }
@@ -780,6 +834,37 @@ static void xfer_free(xfer *x) {
     free(x);
 }
 
+/* The options every transfer shares, set once per easy handle (a pooled handle keeps
+ * them: setting ~25 options per request, several of them string copies, was a
+ * measurable part of a request's cost). */
+static void easy_setup(fetch_ctx *ctx, CURL *e) {
+    const fetch_cfg *c = &ctx->cfg;
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* the guard must see the real peer */
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
+    if (c->low_speed_bytes > 0 && c->low_speed_time_s > 0) {
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, c->low_speed_bytes);
+        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
+    }
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_wire_bytes);
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* all libcurl decodes: gzip, br, ... */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                     c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    if (*c->ca_file)
+        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+}
+
 static int start_transfer(fetch_ctx *ctx, freq *r) {
     const fetch_cfg *c = &ctx->cfg;
     xfer *x = calloc(1, sizeof *x);
@@ -789,9 +874,18 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
     x->req = r;
     x->body_cap = (size_t)(r->robots ? c->robots_max_bytes : c->max_body_bytes);
     x->start_mono_us = ww_mono_us();
-    CURL *e = x->easy = ctx->npool ? ctx->pool[--ctx->npool] : curl_easy_init();
-    if (!e)
-        goto nomem;
+    CURL *e;
+    if (ctx->npool) {
+        struct pooled *pe = &ctx->pool[--ctx->npool];
+        e = x->easy = pe->easy;
+        x->body = pe->body;
+        x->cap = pe->cap;
+        ctx->pool_bytes -= pe->cap;
+    } else {
+        if (!(e = x->easy = curl_easy_init()))
+            goto nomem;
+        easy_setup(ctx, e);
+    }
     if (!r->robots) {
         const char *etag, *lm;
         if (ww__validators_get(ctx->validators, r->url, &etag, &lm)) {
@@ -808,40 +902,16 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
             }
         }
     }
+    /* Per transfer: what points into x, and what differs between requests. */
     curl_easy_setopt(e, CURLOPT_URL, r->url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
-    curl_easy_setopt(e, CURLOPT_PROXY, ""); /* the guard must see the real peer */
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, r->robots ? 5L : c->max_redirects);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->timeout_ms);
-    if (c->low_speed_bytes > 0 && c->low_speed_time_s > 0) {
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, c->low_speed_bytes);
-        curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
-    }
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_wire_bytes);
-    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""); /* all libcurl decodes: gzip, br, ... */
-    curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                     c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-    if (*c->ca_file)
-        curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-    if (x->hdrs_out)
-        curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out); /* NULL: none */
     if (curl_multi_add_handle(ctx->multi, e) != CURLM_OK)
         goto nomem;
     r->host->active++;
@@ -1213,6 +1283,80 @@ static void reap(fetch_ctx *ctx) {
     }
 }
 
+/* ---- feeds re-polled on a schedule ------------------------------------------------ */
+
+static int feeds_load(fetch_ctx *ctx, const ww_config *cfg, char *err, size_t errlen) {
+    json_t *a = ww_config_json(cfg, "fetch.feeds");
+    if (!json_is_array(a))
+        return ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds must be an array of URLs");
+    size_t n = json_array_size(a);
+    if (n == 0)
+        return 0;
+    const char **urls = calloc(n, sizeof *urls);
+    if (!urls)
+        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        urls[i] = json_string_value(json_array_get(a, i));
+        char *norm = NULL, e2[160] = "";
+        if (!urls[i]) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] is not a string", i);
+        } else if (strncasecmp(urls[i], "file:", 5) == 0) {
+            if (!ctx->cfg.allow_file)
+                rc = ww_seterr(err, errlen, WW_EINVAL,
+                               "fetch.feeds[%zu]: file:// URLs are disabled (fetch.allow_file)",
+                               i);
+        } else if (ww_url_normalize(urls[i], NULL, 0, &norm, e2, sizeof e2) < 0) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] \"%s\": %s", i, urls[i],
+                           e2);
+        }
+        free(norm);
+    }
+    ww__feed_opts o = {
+        .min_us = (int64_t)(ww_config_num(cfg, "fetch.feed_min_interval_s") * 1e6),
+        .max_us = (int64_t)(ww_config_num(cfg, "fetch.feed_max_interval_s") * 1e6),
+        .initial_us = (int64_t)(ww_config_num(cfg, "fetch.feed_interval_s") * 1e6),
+        .jitter = ww_config_num(cfg, "fetch.feed_jitter"),
+        .items_max = (long)ww_config_int(cfg, "fetch.feed_items_max"),
+    };
+    if (rc == 0 && !(ctx->feeds = ww__feeds_new(urls, n, &o, ww_mono_us(), err, errlen)))
+        rc = WW_EINVAL;
+    free(urls);
+    return rc;
+}
+
+/* The runtime's timer: start a poll of every feed that is due.  The polls hold the
+ * timer's job (as a FetchRequest's requests hold its job), so what they emit is
+ * delivered before the job completes. */
+static void fetch_timer(void *vctx, ww_job *job) {
+    fetch_ctx *ctx = vctx;
+    int64_t now = ww_mono_us();
+    fowner *own = NULL;
+    size_t cur = 0;
+    for (ww__feed *f; ctx->feeds && (f = ww__feeds_due(ctx->feeds, &cur, now));) {
+        if (!own) {
+            if (!(own = calloc(1, sizeof *own)))
+                break;
+            own->job = job;
+            own->refs = 1; /* released below */
+            ctx->jobs++;
+        }
+        char rid[64];
+        snprintf(rid, sizeof rid, "feed%zu.%lu", f->index, f->polls + 1);
+        freq *r = req_new(own, f->url, WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED, 0, NULL,
+                          rid, NULL);
+        if (!r)
+            break; /* out of memory: the feed stays due, the next tick retries */
+        ww__feed_started(f);
+        r->feed = f;
+        enqueue(ctx, r); /* may finish at once (file://): ww__fetch_finish reschedules */
+    }
+    if (own)
+        owner_release(ctx, own);
+    else
+        ww_job_done(job);
+}
+
 /* ---- stage ops ---------------------------------------------------------------------- */
 
 static void fetch_destroy(void *vctx);
@@ -1244,6 +1388,8 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
     if (*ctx->cfg.warc_dir &&
         !(ctx->warc = ww__warcw_new(ctx->cfg.warc_dir, ctx->cfg.warc_max_bytes, err, errlen)))
         goto err;
+    if (feeds_load(ctx, cfg, err, errlen) < 0)
+        goto err;
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, ctx->cfg.max_host_conns);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ctx->cfg.max_in_flight);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, ctx->cfg.max_in_flight);
@@ -1267,8 +1413,10 @@ static void fetch_destroy(void *vctx) {
         }
         curl_multi_cleanup(ctx->multi);
     }
-    for (int i = 0; i < ctx->npool; i++)
-        curl_easy_cleanup(ctx->pool[i]);
+    for (int i = 0; i < ctx->npool; i++) {
+        curl_easy_cleanup(ctx->pool[i].easy);
+        free(ctx->pool[i].body);
+    }
     free(ctx->pool);
     for (size_t i = 0; ctx->htab && i < ctx->hcap; i++)
         for (fhost *h = ctx->htab[i], *hn; h; h = hn) {
@@ -1283,6 +1431,7 @@ static void fetch_destroy(void *vctx) {
     ww__seen_free(ctx->seen);
     ww__validators_free(ctx->validators);
     ww__warcw_free(ctx->warc);
+    ww__feeds_free(ctx->feeds);
     cfg_free(&ctx->cfg);
     free(ctx);
 }
@@ -1369,4 +1518,6 @@ const ww_stage_ops ww_fetch_stage = {
     .poll = fetch_poll,
     .capacity = fetch_capacity,
     .reload = NULL,
+    .timer = fetch_timer,
+    .timer_ms = 100,
 };
