@@ -6,7 +6,7 @@
 #   integration  executable tests/integration/*.sh|*.py (not kafka_*): TAP "ok"/"not ok" lines
 #                                              count when present, else the exit code
 #   kafka        tests/integration/kafka_*     against a real broker started here
-#   sanitizers   unit, fuzz replay and integration again, built with
+#   sanitizers   unit, fuzz replay, integration and kafka tests again, built with
 #                SANITIZER=address,undefined  (skip with WW_SKIP_SAN=1)
 #
 # Logs: build/test-logs/<name>.log; a failing test's tail is printed.
@@ -124,6 +124,16 @@ if [ "${WW_SKIP_SAN:-0}" != 1 ]; then
         export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
         export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
         run_suite build-san bin/wirewatch-san san
+        if [ "$KAFKA_UP" = 1 ]; then
+            # kafka_endpoint.sh only runs the endpoint's unit tests, which the suite
+            # above already ran against this broker under the sanitizers
+            for t in tests/integration/kafka_*; do
+                [ -f "$t" ] && [ -x "$t" ] || continue
+                case $(basename "$t") in kafka_endpoint.sh) continue ;; esac
+                case $t in *.py) run_one "san/kafka/$(basename "$t")" "$(py)" "$t" ;;
+                           *)    run_one "san/kafka/$(basename "$t")" "$t" ;; esac
+            done
+        fi
     else
         FAILED=$((FAILED + 1)); FAILED_NAMES+=("san/build")
         note "FAIL sanitizer build:"; tail -n 40 "$LOGS/build-san.log" | sed 's/^/    | /'
