@@ -540,6 +540,24 @@ static char *child_text(const xmlNode *n, const char *local, const char *ns) {
     return c ? text_of(c) : NULL;
 }
 
+/* The first <link href> child of parent with no rel or rel="alternate" (an Atom
+ * entry's article link; inside RSS, atom:link when ns is NS_ATOM), resolved; NULL when
+ * none, with *oom set on allocation failure. */
+static char *alternate_link(const xmlDoc *doc, const xmlNode *parent, const char *ns,
+                            int *oom) {
+    char *url = NULL;
+    for (const xmlNode *c = parent->children; c && !url && !*oom; c = c->next) {
+        if (!name_is(c, "link") || (ns && !ns_is(c, ns)))
+            continue;
+        char *rel = attr(c, "rel"), *href = attr(c, "href");
+        if (href && (!rel || !strcmp(rel, "alternate")))
+            url = resolve(doc, c, href, oom);
+        xmlFree(rel);
+        xmlFree(href);
+    }
+    return url;
+}
+
 static void rss_item(const xmlDoc *doc, const xmlNode *item, struct items *it) {
     int oom = 0;
     char *url = NULL;
@@ -570,15 +588,8 @@ static void rss_item(const xmlDoc *doc, const xmlNode *item, struct items *it) {
         }
         xmlFree(perma);
     }
-    for (c = item->children; c && !url && !oom; c = c->next) {
-        if (!name_is(c, "link") || !ns_is(c, NS_ATOM))
-            continue;
-        char *rel = attr(c, "rel"), *href = attr(c, "href");
-        if (href && (!rel || !strcmp(rel, "alternate")))
-            url = resolve(doc, c, href, &oom);
-        xmlFree(rel);
-        xmlFree(href);
-    }
+    if (!url && !oom)
+        url = alternate_link(doc, item, NS_ATOM, &oom);
     if (oom) {
         it->oom = 1;
         return;
@@ -599,15 +610,7 @@ static void rss_item(const xmlDoc *doc, const xmlNode *item, struct items *it) {
 static void atom_entry(const xmlDoc *doc, const xmlNode *entry, struct items *it) {
     int oom = 0;
     char *url = NULL;
-    for (const xmlNode *c = entry->children; c && !url && !oom; c = c->next) {
-        if (!name_is(c, "link"))
-            continue;
-        char *rel = attr(c, "rel"), *href = attr(c, "href");
-        if (href && (!rel || !strcmp(rel, "alternate")))
-            url = resolve(doc, c, href, &oom);
-        xmlFree(rel);
-        xmlFree(href);
-    }
+    url = alternate_link(doc, entry, NULL, &oom);
     if (oom) {
         it->oom = 1;
         return;
