@@ -23,7 +23,7 @@ WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 # installs whatever of these is missing (apt-get, as root or through sudo).
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
-              libcurl4-openssl-dev libssl-dev libxml2-dev libhyperscan-dev libutf8proc-dev \
+              libcurl4-openssl-dev libssl-dev libxml2-dev libutf8proc-dev \
               libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl jq openssl fasttext prometheus chromium \
@@ -31,7 +31,7 @@ DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
 DEB_BENCH  := wrk python3-readability python3-sklearn time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
-PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libhs libutf8proc \
+PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libutf8proc \
               uchardet libmicrohttpd zlib libbrotlidec
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
