@@ -434,39 +434,53 @@ struct warc_fields {
     const char *type, *uri, *date, *digest, *id, *ctype, *clen, *truncated;
 };
 
-/* Split the NUL-terminated header (lines after the version line) in place. */
-static void parse_fields(char *h, struct warc_fields *f) {
-    char *line = strchr(h, '\n');
+/* Next "Name: value" line of a NUL-terminated header block, split in place; *cursor
+ * starts at the block (its first line — the WARC version or HTTP status line — is
+ * skipped).  Continuation lines and lines without a colon carry nothing we use and are
+ * skipped.  Returns 0 when the block ends.  Shared by WARC and HTTP headers. */
+static int next_field(char **cursor, char **name, char **value) {
+    char *line = *cursor ? strchr(*cursor, '\n') : NULL;
     while (line && *++line) {
         char *eol = strchr(line, '\n');
         char *end = eol ? eol : line + strlen(line);
         char *colon = memchr(line, ':', (size_t)(end - line));
-        /* continuation lines and lines without a colon carry nothing we use */
         if (colon && line[0] != ' ' && line[0] != '\t') {
             *colon = '\0';
             trim(line, colon);
-            char *val = trim(colon + 1, end);
-            const char **slot = NULL;
-            if (!strcasecmp(line, "WARC-Type"))
-                slot = &f->type;
-            else if (!strcasecmp(line, "WARC-Target-URI"))
-                slot = &f->uri;
-            else if (!strcasecmp(line, "WARC-Date"))
-                slot = &f->date;
-            else if (!strcasecmp(line, "WARC-Payload-Digest"))
-                slot = &f->digest;
-            else if (!strcasecmp(line, "WARC-Record-ID"))
-                slot = &f->id;
-            else if (!strcasecmp(line, "Content-Type"))
-                slot = &f->ctype;
-            else if (!strcasecmp(line, "Content-Length"))
-                slot = &f->clen;
-            else if (!strcasecmp(line, "WARC-Truncated"))
-                slot = &f->truncated;
-            if (slot && !*slot)
-                *slot = val;
+            *name = line;
+            *value = trim(colon + 1, end);
+            *cursor = eol;
+            return 1;
         }
         line = eol;
+    }
+    *cursor = NULL;
+    return 0;
+}
+
+/* Split the NUL-terminated header (lines after the version line) in place. */
+static void parse_fields(char *h, struct warc_fields *f) {
+    char *line, *val, *cur = h;
+    while (next_field(&cur, &line, &val)) {
+        const char **slot = NULL;
+        if (!strcasecmp(line, "WARC-Type"))
+            slot = &f->type;
+        else if (!strcasecmp(line, "WARC-Target-URI"))
+            slot = &f->uri;
+        else if (!strcasecmp(line, "WARC-Date"))
+            slot = &f->date;
+        else if (!strcasecmp(line, "WARC-Payload-Digest"))
+            slot = &f->digest;
+        else if (!strcasecmp(line, "WARC-Record-ID"))
+            slot = &f->id;
+        else if (!strcasecmp(line, "Content-Type"))
+            slot = &f->ctype;
+        else if (!strcasecmp(line, "Content-Length"))
+            slot = &f->clen;
+        else if (!strcasecmp(line, "WARC-Truncated"))
+            slot = &f->truncated;
+        if (slot && !*slot)
+            *slot = val;
     }
 }
 
@@ -698,23 +712,14 @@ static int parse_http(ww_warc_reader *r, ww_warc_record *rec, size_t blen, int i
     rec->http_status = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
 
     const char *ctype = NULL, *te = NULL, *ce = NULL;
-    char *line = strchr(h, '\n');
-    while (line && *++line) {
-        char *eol = strchr(line, '\n');
-        char *end = eol ? eol : line + strlen(line);
-        char *colon = memchr(line, ':', (size_t)(end - line));
-        if (colon && line[0] != ' ' && line[0] != '\t') {
-            *colon = '\0';
-            trim(line, colon);
-            char *val = trim(colon + 1, end);
-            if (!ctype && !strcasecmp(line, "Content-Type"))
-                ctype = val;
-            else if (!te && !strcasecmp(line, "Transfer-Encoding"))
-                te = val;
-            else if (!ce && !strcasecmp(line, "Content-Encoding"))
-                ce = val;
-        }
-        line = eol;
+    char *line, *val, *cur = h;
+    while (next_field(&cur, &line, &val)) {
+        if (!ctype && !strcasecmp(line, "Content-Type"))
+            ctype = val;
+        else if (!te && !strcasecmp(line, "Transfer-Encoding"))
+            te = val;
+        else if (!ce && !strcasecmp(line, "Content-Encoding"))
+            ce = val;
     }
     rec->content_type = ctype ? ctype : "";
 
