@@ -25,8 +25,10 @@ int64_t ww_mono_us(void);
 int ww_trace_stamp(Wirewatch__V1__Trace **trace, const char *stage);
 /* Deep copy (malloc'd) of src, or NULL when src is NULL. */
 Wirewatch__V1__Trace *ww_trace_copy(const Wirewatch__V1__Trace *src);
-/* New random trace id (32 hex chars) in a malloc'd string. */
+/* New unique trace id (32 hex chars, 128 bits) in a malloc'd string. */
 char *ww_trace_new_id(void);
+/* This process's pid, without a system call per use (re-read after fork). */
+int ww_pid(void);
 
 /* malloc'd copy of s ("" for NULL); NULL only on ENOMEM. */
 char *ww_strdup0(const char *s);
@@ -49,6 +51,9 @@ ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type, const
 
 /* Pack into a malloc'd buffer; returns NULL on ENOMEM. */
 uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len);
+/* Write msg to fd as varint length + protobuf bytes in one writev, pointing at large
+ * fields instead of copying them.  Returns 0, WW_EIO or WW_ENOMEM. */
+int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg);
 
 /* Unpack with a size check first: NULL with err ("oversized" / "malformed"), and the
  * WW_E* code in *code when code is not NULL.  Free with

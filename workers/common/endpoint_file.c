@@ -280,19 +280,10 @@ static int file_send_msg(ww_endpoint *ep, const char *key, const ProtobufCMessag
         if (!rc) rc = write_all(f, "\n", 1);
         free(s);
     } else {
-        size_t len;
-        uint8_t *buf = ww_msg_pack(msg, &len);
-        if (!buf) return WW_ENOMEM;
-        uint8_t v[10];
-        size_t k = 0;
-        size_t x = len;
-        do {
-            v[k++] = (uint8_t)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
-            x >>= 7;
-        } while (x);
-        rc = write_all(f, v, k);
-        if (!rc) rc = write_all(f, buf, len);
-        free(buf);
+        /* stdio holds nothing here (every send ends with fflush), so the message can go
+         * straight to the descriptor */
+        if (fflush(f->out) != 0) return WW_EIO;
+        rc = ww_msg_write_delimited(fileno(f->out), msg);
     }
     if (!rc && fflush(f->out) != 0) rc = WW_EIO;
     if (rc) return rc;

@@ -50,7 +50,7 @@ Wirewatch__V1__FetchRequest *ww_request_from_input(const char *input, char *err,
         free(in);
     }
     char id[48];
-    snprintf(id, sizeof id, "%d-%lu", (int)getpid(), atomic_fetch_add(&request_seq, 1) + 1);
+    snprintf(id, sizeof id, "%d-%lu", ww_pid(), atomic_fetch_add(&request_seq, 1) + 1);
     r->request_id = strdup(id);
     if (r->url && r->request_id && ww_trace_stamp(&r->trace, "submitted") == 0) {
         r->trace->trace_id = ww_trace_new_id();

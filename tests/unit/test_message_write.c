@@ -1,0 +1,150 @@
+/* ww_msg_write_delimited writes exactly what varint(len) + ww_msg_pack would, for small
+ * messages, large bodies (pointed at, not copied), many headers (more pieces than one
+ * writev takes) and a pipe that takes a little at a time; trace ids are unique. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wirewatch/error.h"
+#include "wirewatch/message.h"
+
+/* what the old path produced: varint length prefix + packed bytes */
+static uint8_t *expected(const ProtobufCMessage *m, size_t *n) {
+    size_t len;
+    uint8_t *p = ww_msg_pack(m, &len);
+    uint8_t *o = malloc(len + 10);
+    size_t k = 0, x = len;
+    do {
+        o[k++] = (uint8_t)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
+        x >>= 7;
+    } while (x);
+    memcpy(o + k, p, len);
+    free(p);
+    *n = k + len;
+    return o;
+}
+
+typedef struct {
+    int fd;
+    uint8_t *buf;
+    size_t len, cap;
+} reader;
+
+/* drains the pipe in small reads so the writer sees short writes */
+static void *drain(void *ud) {
+    reader *r = ud;
+    uint8_t chunk[777];
+    ssize_t n;
+    while ((n = read(r->fd, chunk, sizeof chunk)) > 0) {
+        if (r->len + (size_t)n > r->cap) {
+            r->cap = (r->len + (size_t)n) * 2;
+            r->buf = realloc(r->buf, r->cap);
+        }
+        memcpy(r->buf + r->len, chunk, (size_t)n);
+        r->len += (size_t)n;
+    }
+    return NULL;
+}
+
+static void check_written(const ProtobufCMessage *m) {
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fcntl(p[1], F_SETPIPE_SZ, 4096);
+    reader r = {p[0], NULL, 0, 0};
+    pthread_t th;
+    pthread_create(&th, NULL, drain, &r);
+    assert_int_equal(ww_msg_write_delimited(p[1], m), 0);
+    close(p[1]);
+    pthread_join(th, NULL);
+    close(p[0]);
+    size_t n;
+    uint8_t *want = expected(m, &n);
+    assert_int_equal(r.len, n);
+    assert_memory_equal(r.buf, want, n);
+    free(want);
+    free(r.buf);
+}
+
+static void test_small_message(void **state) {
+    Wirewatch__V1__StatusEvent ev = WIREWATCH__V1__STATUS_EVENT__INIT;
+    ev.stage = "fetch";
+    ev.url = "https://example.org/";
+    ev.status = "fetched";
+    ev.http_status = 200;
+    check_written(&ev.base);
+    Wirewatch__V1__StatusEvent empty = WIREWATCH__V1__STATUS_EVENT__INIT;
+    check_written(&empty.base); /* zero-length message: just the prefix */
+}
+
+static void test_large_body_and_many_headers(void **state) {
+    Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
+    size_t blen = 300000;
+    uint8_t *body = malloc(blen);
+    for (size_t i = 0; i < blen; i++) body[i] = (uint8_t)(i * 131 + 7);
+    pg.body.data = body;
+    pg.body.len = blen;
+    pg.final_url = "https://example.org/big";
+    /* 200 headers with 2 KB values: more referenced pieces than one writev takes, with
+     * small scratch pieces between them */
+    enum { NH = 200 };
+    Wirewatch__V1__Header *hv[NH], hs[NH];
+    char *vals[NH];
+    for (int i = 0; i < NH; i++) {
+        wirewatch__v1__header__init(&hs[i]);
+        vals[i] = malloc(2049);
+        memset(vals[i], 'a' + i % 26, 2048);
+        vals[i][2048] = '\0';
+        hs[i].name = "x-h";
+        hs[i].value = vals[i];
+        hv[i] = &hs[i];
+    }
+    pg.headers = hv;
+    pg.n_headers = NH;
+    check_written(&pg.base);
+    for (int i = 0; i < NH; i++) free(vals[i]);
+    free(body);
+}
+
+static void test_bad_fd(void **state) {
+    Wirewatch__V1__StatusEvent ev = WIREWATCH__V1__STATUS_EVENT__INIT;
+    ev.status = "fetched";
+    assert_int_equal(ww_msg_write_delimited(-1, &ev.base), WW_EIO);
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_trace_ids_unique(void **state) {
+    enum { N = 20000 };
+    char **ids = malloc(N * sizeof *ids);
+    for (int i = 0; i < N; i++) {
+        ids[i] = ww_trace_new_id();
+        assert_non_null(ids[i]);
+        assert_int_equal(strlen(ids[i]), 32);
+        assert_int_equal(strspn(ids[i], "0123456789abcdef"), 32);
+    }
+    qsort(ids, N, sizeof *ids, cmp_str);
+    for (int i = 1; i < N; i++) assert_true(strcmp(ids[i - 1], ids[i]) != 0);
+    for (int i = 0; i < N; i++) free(ids[i]);
+    free(ids);
+    assert_int_equal(ww_pid(), (int)getpid());
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_message),
+        cmocka_unit_test(test_large_body_and_many_headers),
+        cmocka_unit_test(test_bad_fd),
+        cmocka_unit_test(test_trace_ids_unique),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
