@@ -66,6 +66,18 @@ const char *ww_ssrf_check(const struct sockaddr *sa, int allow_private,
 int ww_url_normalize(const char *url, const char *const *drop_params, size_t n_drop,
                      char **out, char *err, size_t errlen);
 
+/* What the fetch stage needs of one URL, from one parse: its origin and path+query (as
+ * ww_url_origin gives them) and libcurl's parsed handle of it (for CURLOPT_CURLU, so
+ * libcurl does not parse the URL again). */
+typedef struct ww_url_parts {
+    char *origin, *path_query;
+    struct Curl_URL *handle;
+} ww_url_parts;
+/* ww_url_normalize, plus the parts of the result.  On error *parts is all NULL. */
+int ww_url_normalize_parts(const char *url, const char *const *drop_params, size_t n_drop,
+                           char **out, ww_url_parts *parts, char *err, size_t errlen);
+void ww_url_parts_free(ww_url_parts *parts);
+
 /* Origin key "scheme://host:port" (port always present) and the path plus query
  * ("/" when empty) of an absolute http(s) URL, both malloc'd.  Returns 0, WW_EINVAL
  * or WW_ENOMEM. */

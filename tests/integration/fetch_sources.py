@@ -108,6 +108,22 @@ def main():
               and pages[0].get("http_version") == "1.1",
               "redirect followed: requested, final URL and chain recorded", json.dumps(pages)[:600])
 
+        # --- pooled handles: each Page names its own URL and carries its own body ------
+        # (one connection, so every transfer after the first reuses an easy handle; a
+        # redirect in the middle leaves libcurl holding an allocated URL.)
+        urls = ["%s/page/%d" % (base, i) for i in range(20, 32)]
+        urls.insert(6, base + "/to?u=" + base + "/page/40")
+        p, pages, status, disc = run(tmp, urls, "fetch.host_delay_ms=0",
+                                     "fetch.max_host_connections=1", "fetch.max_in_flight=1",
+                                     allow_private=True)
+        wrong = [(pg["requested_url"], pg["final_url"]) for pg in pages
+                 if (pg["final_url"] != pg["requested_url"] and "/to?" not in pg["requested_url"])
+                 or ("<title>/page/%s</title>" % pg["final_url"].rsplit("/", 1)[1]).encode()
+                 not in __import__("base64").b64decode(pg.get("body", ""))]
+        check(len(pages) == len(urls) and not wrong,
+              "reused handles: final URL and body belong to each request (%d pages)" % len(pages),
+              repr(wrong[:3]))
+
         # --- max_depth ---------------------------------------------------------------
         p, pages, status, disc = run(tmp, [base + "/feed.xml"], "fetch.max_depth=0",
                                      allow_private=True)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "wirewatch/error.h"
 #include "wirewatch/fetch.h"
@@ -20,6 +21,21 @@ static void norm(const char *in, const char *want) {
         fail_msg("%s: rc %d (%s)", in, rc, err);
     if (strcmp(out, want) != 0)
         fail_msg("%s -> %s, want %s", in, out, want);
+    /* the one-parse variant agrees, and its handle (what libcurl fetches) says the same */
+    char *out2 = NULL, *hu = NULL, *o = NULL, *pq = NULL;
+    ww_url_parts parts;
+    assert_int_equal(ww_url_normalize_parts(in, drop, 3, &out2, &parts, err, sizeof err), 0);
+    assert_string_equal(out2, want);
+    assert_int_equal(ww_url_origin(want, &o, &pq), 0);
+    assert_string_equal(parts.origin, o);
+    assert_string_equal(parts.path_query, pq);
+    assert_int_equal(curl_url_get(parts.handle, CURLUPART_URL, &hu, CURLU_NO_DEFAULT_PORT), 0);
+    assert_string_equal(hu, want);
+    curl_free(hu);
+    free(o);
+    free(pq);
+    free(out2);
+    ww_url_parts_free(&parts);
     free(out);
 }
 
@@ -39,6 +55,9 @@ static void test_normalize(void **state) {
     norm("http://example.com/?utm_source=x&gclid=2", "http://example.com/");
     norm("http://example.com/?a=1&b=2&utm=3", "http://example.com/?a=1&b=2&utm=3");
     norm("http://example.com/p?q&&r=", "http://example.com/p?q&r=");
+    norm("http://example.com/x?", "http://example.com/x");
+    norm("http://example.com/x?#f", "http://example.com/x");
+    norm("http://Example.com./x?utm_source=1#top", "http://example.com/x");
 }
 
 static void test_reject(void **state) {

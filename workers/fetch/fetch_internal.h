@@ -114,6 +114,7 @@ typedef struct freq {
     fhost *host;
     char *url;      /* normalised: what is fetched and remembered */
     char *path_query; /* of url, for robots.txt matching */
+    struct Curl_URL *curlu; /* url parsed once (by normalisation), given to libcurl */
     char *req_url;  /* as requested */
     char *request_id;
     char *parent_url;
@@ -132,7 +133,7 @@ typedef struct fetch_cfg {
         dedupe_seeds;
     long max_in_flight, max_host_conns, max_redirects, max_retries, max_depth, max_hosts;
     int64_t host_delay_us, max_crawl_delay_us, connect_timeout_ms, timeout_ms;
-    long low_speed_bytes, low_speed_time_s;
+    long low_speed_bytes, low_speed_time_s, recv_buffer_bytes;
     int64_t max_wire_bytes, max_body_bytes, max_header_bytes, robots_max_bytes;
     int64_t robots_ttl_us, robots_error_ttl_us, max_retry_after_us;
     int64_t backoff_base_us, backoff_max_us, seen_ttl_us;
@@ -146,6 +147,28 @@ typedef struct fetch_cfg {
 } fetch_cfg;
 
 typedef struct fetch_ctx fetch_ctx;
+
+/* ---- curl_loop.c: libcurl's socket interface over epoll ---- */
+typedef struct ww__loop {
+    CURLM *multi;
+    int epfd;
+    int64_t deadline_us; /* when libcurl wants its timeout action (-1: never) */
+    uint8_t *st;         /* per descriptor: what the loop knows of it */
+    size_t nst;
+} ww__loop;
+int ww__loop_init(ww__loop *l, CURLM *multi);
+void ww__loop_free(ww__loop *l);
+/* open_socket made fd / fd is about to be closed */
+void ww__loop_opened(ww__loop *l, int fd);
+void ww__loop_closing(ww__loop *l, int fd);
+int ww__loop_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp);
+int ww__loop_on_timer(CURLM *m, long timeout_ms, void *ud);
+/* libcurl's timeout action, if it is due */
+void ww__loop_timeouts(ww__loop *l);
+/* max_ms, or less if libcurl's timer is due sooner */
+int ww__loop_wait_ms(const ww__loop *l, int max_ms);
+/* wait up to wait_ms for sockets, act on them and on the timer */
+void ww__loop_run(ww__loop *l, int wait_ms);
 
 /* Build and emit what one fetched body means: a Page, or (a feed/sitemap) discovered
  * FetchRequests.  Shared by http and file input.  Returns the status to report

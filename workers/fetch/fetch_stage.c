@@ -3,9 +3,9 @@
  * submit() normalises the URL, checks the seen-set and queues the request on its
  * host (origin "scheme://host:port").  poll() hands requests to libcurl when their
  * host allows it — robots.txt known and permitting, fewer than K transfers to the
- * host, a token in the host's bucket — then drives curl_multi_poll and turns every
- * finished transfer into exactly one terminal StatusEvent (plus a Page, or discovered
- * FetchRequests for a feed).  Everything runs on the caller's thread.
+ * host, a token in the host's bucket — then drives libcurl's socket interface over
+ * epoll and turns every finished transfer into exactly one terminal StatusEvent (plus
+ * a Page, or discovered FetchRequests for a feed).  Everything runs on the caller's thread.
  *
  * Safety: every connection is vetted in the OPENSOCKET callback against the SSRF
  * policy (so redirects and rebinding DNS are covered), only http/https are allowed on
@@ -13,12 +13,14 @@
  * peer), and each transfer is capped in time, speed, redirects, header bytes, wire
  * bytes and decoded bytes. */
 #include <ctype.h>
+#include <errno.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fetch_internal.h"
 #include "wirewatch/feed.h"
@@ -59,6 +61,8 @@ static const ww_config_key fetch_keys[] = {
     {"fetch.max_body_bytes", WW_CFG_INT, "8388608",
      "Cap on decoded body bytes per response (a gzip bomb stops here)."},
     {"fetch.max_header_bytes", WW_CFG_INT, "65536", "Cap on response header bytes."},
+    {"fetch.recv_buffer_bytes", WW_CFG_INT, "0",
+     "libcurl's receive buffer per transfer (0 = 8 MiB shared by max_in_flight, 16-128 KiB)."},
     {"fetch.keep_truncated", WW_CFG_BOOL, "false",
      "Emit a Page (truncated=true) when the decoded-bytes cap is hit."},
     {"fetch.http2", WW_CFG_BOOL, "true", "Use HTTP/2 over TLS when the server offers it."},
@@ -155,6 +159,7 @@ static int cfg_load(fetch_cfg *c, const ww_config *cfg, char *err, size_t errlen
     c->max_wire_bytes = I("max_wire_bytes");
     c->max_body_bytes = I("max_body_bytes");
     c->max_header_bytes = I("max_header_bytes");
+    c->recv_buffer_bytes = (long)I("recv_buffer_bytes");
     c->robots_max_bytes = I("robots_max_bytes");
     c->robots_ttl_us = I("robots_ttl_s") * 1000000;
     c->robots_error_ttl_us = I("robots_error_ttl_s") * 1000000;
@@ -169,13 +174,23 @@ static int cfg_load(fetch_cfg *c, const ww_config *cfg, char *err, size_t errlen
     c->ca_file = strdup(ww_config_str(cfg, "fetch.ca_file"));
 #undef I
 #undef B
+    if (!c->recv_buffer_bytes) {
+        /* A bigger buffer means fewer recv calls per page, and libcurl 7.88 follows
+         * every recv that fills the buffer with a poll(2) to see if more is waiting:
+         * a 50 KB page costs 4 recv + 3 poll with the 16 KiB default, 1 + 0 with 128
+         * KiB (docs/benchmarks.md).  libcurl allocates it per transfer, so the total
+         * is bounded by sharing a budget among the transfers in flight. */
+        long b = (8L << 20) / c->max_in_flight;
+        c->recv_buffer_bytes = b < 16384 ? 16384 : b > 131072 ? 131072 : b;
+    }
     if (!c->user_agent || !c->robots_agent || !c->warc_dir || !c->ca_file)
         return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
     if (c->max_in_flight < 1 || c->max_host_conns < 1 || c->max_redirects < 0 ||
         c->max_retries < 0 || c->max_depth < 0 || c->host_delay_us < 0 ||
         c->connect_timeout_ms < 1 || c->timeout_ms < 1 || c->max_wire_bytes < 1 ||
         c->max_body_bytes < 1 || c->max_header_bytes < 1 || c->robots_max_bytes < 1 ||
-        c->seen_max < 1 || c->validators_max < 1 || c->max_hosts < 1)
+        c->seen_max < 1 || c->validators_max < 1 || c->max_hosts < 1 ||
+        c->recv_buffer_bytes < 0 || c->recv_buffer_bytes > CURL_MAX_READ_SIZE)
         return ww_seterr(err, errlen, WW_EINVAL,
                          "fetch: a limit is out of range (counts >= 1, times > 0)");
     if (!*c->robots_agent)
@@ -263,6 +278,7 @@ typedef struct xfer {
 struct fetch_ctx {
     fetch_cfg cfg;
     CURLM *multi;
+    ww__loop loop; /* libcurl's sockets and timer (curl_loop.c) */
     fhost **htab;
     size_t hcap, nhosts;
     fhost *pend_head;
@@ -433,6 +449,7 @@ static void req_free(freq *r) {
         return;
     free(r->url);
     free(r->path_query);
+    curl_url_cleanup(r->curlu);
     free(r->req_url);
     free(r->request_id);
     free(r->parent_url);
@@ -553,16 +570,15 @@ void ww__fetch_finish(fetch_ctx *ctx, freq *r, const char *status, int http_stat
 
 int ww__fetch_emit_page(fetch_ctx *ctx, freq *r, Wirewatch__V1__Page *page) {
     (void)ctx;
-    if (!page->trace && r->trace)
-        page->trace = ww_trace_copy(r->trace);
-    ww_trace_stamp(&page->trace, STAGE);
+    /* The request's own trace goes out with the page, stamped, instead of a copy: the
+     * emit has packed the page when it returns, and a request's next page (a WARC
+     * file holds many) just stamps it again. */
+    ww_trace_stamp(&r->trace, STAGE);
+    page->trace = r->trace;
     page->request_id = r->request_id ? r->request_id : (char *)"";
     int rc = ww_job_emit(r->own->job, WW_OUT_MAIN, page->final_url, &page->base);
     ww_job_count(r->own->job, "pages", 1);
-    if (page->trace) {
-        protobuf_c_message_free_unpacked(&page->trace->base, NULL);
-        page->trace = NULL;
-    }
+    page->trace = NULL;
     return rc;
 }
 
@@ -602,24 +618,24 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
         ww__fetch_file(ctx, r);
         return;
     }
-    int rc = ww_url_normalize(r->req_url, (const char *const *)ctx->cfg.drop_params,
-                              ctx->cfg.n_drop, &r->url, err, sizeof err);
+    ww_url_parts parts;
+    int rc = ww_url_normalize_parts(r->req_url, (const char *const *)ctx->cfg.drop_params,
+                                    ctx->cfg.n_drop, &r->url, &parts, err, sizeof err);
     if (rc) {
         ww__fetch_finish(ctx, r, rc == WW_ENOMEM ? "error" : "invalid-url", 0, err, 0, 0, 0);
         return;
     }
+    char *origin = parts.origin;
+    r->path_query = parts.path_query;
+    r->curlu = parts.handle;
     /* Seeds are explicit requests (a feed re-polled on purpose): the seen-set is for
      * what feeds and sitemaps keep listing, unless fetch.dedupe_seeds says otherwise. */
     int discovered = r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED &&
                      r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__ORIGIN_UNSPECIFIED;
     if (ctx->seen && !r->feed && (discovered || ctx->cfg.dedupe_seeds) &&
         ww__seen_check_add(ctx->seen, r->url, now)) {
+        free(origin);
         ww__fetch_finish(ctx, r, "duplicate", 0, "fetched within fetch.seen_ttl_s", 0, 0, 0);
-        return;
-    }
-    char *origin = NULL;
-    if (ww_url_origin(r->url, &origin, &r->path_query) < 0) {
-        ww__fetch_finish(ctx, r, "invalid-url", 0, "no origin", 0, 0, 0);
         return;
     }
     fhost *h = host_get(ctx, origin, now);
@@ -644,7 +660,17 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose,
         x->ssrf = why;
         return CURL_SOCKET_BAD;
     }
-    return socket(a->family, a->socktype, a->protocol);
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+    if (fd != CURL_SOCKET_BAD)
+        ww__loop_opened(&x->ctx->loop, fd);
+    return fd;
+}
+
+/* Every socket open_socket made is closed here (libcurl keeps the callback with the
+ * connection), so the event loop knows a descriptor number is free again. */
+static int close_socket(void *clientp, curl_socket_t fd) {
+    ww__loop_closing(clientp, fd);
+    return close(fd);
 }
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud) {
@@ -808,6 +834,7 @@ static void xfer_free(xfer *x) {
             /* No curl_easy_reset: the constant options stay; drop the pointers into x. */
             curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, NULL);
             curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, NULL);
+            curl_easy_setopt(x->easy, CURLOPT_CURLU, NULL); /* it wins over CURLOPT_URL */
             struct pooled *pe = &ctx->pool[ctx->npool++];
             pe->easy = x->easy;
             pe->body = NULL;
@@ -840,11 +867,14 @@ static void xfer_free(xfer *x) {
 static void easy_setup(fetch_ctx *ctx, CURL *e) {
     const fetch_cfg *c = &ctx->cfg;
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, c->recv_buffer_bytes);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, &ctx->loop);
     curl_easy_setopt(e, CURLOPT_PROXY, ""); /* the guard must see the real peer */
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -903,7 +933,16 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
         }
     }
     /* Per transfer: what points into x, and what differs between requests. */
-    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    if (r->curlu) {
+        /* libcurl need not parse r->url again.  Clearing CURLOPT_URL first matters on a
+         * pooled handle: libcurl 7.88 re-reads the URL from CURLOPT_CURLU only when it
+         * holds none, and would otherwise report the previous transfer's URL as this
+         * one's effective URL. */
+        curl_easy_setopt(e, CURLOPT_URL, NULL);
+        curl_easy_setopt(e, CURLOPT_CURLU, r->curlu);
+    } else {
+        curl_easy_setopt(e, CURLOPT_URL, r->url);
+    }
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -1367,6 +1406,7 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         return NULL;
     }
+    ctx->loop.epfd = -1;
     if (cfg_load(&ctx->cfg, cfg, err, errlen) < 0)
         goto err;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -1376,6 +1416,10 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
     ctx->hcap = 1024;
     ctx->htab = calloc(ctx->hcap, sizeof *ctx->htab);
     ctx->multi = curl_multi_init();
+    if (ctx->multi && ww__loop_init(&ctx->loop, ctx->multi) < 0) {
+        ww_seterr(err, errlen, WW_EIO, "epoll_create1: %s", strerror(errno));
+        goto err;
+    }
     ctx->pool = calloc((size_t)ctx->cfg.max_in_flight, sizeof *ctx->pool);
     ctx->validators = ww__validators_new((size_t)ctx->cfg.validators_max);
     if (ctx->cfg.seen_ttl_us > 0)
@@ -1393,6 +1437,10 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, ctx->cfg.max_host_conns);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ctx->cfg.max_in_flight);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, ctx->cfg.max_in_flight);
+    curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, ww__loop_on_socket);
+    curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, &ctx->loop);
+    curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, ww__loop_on_timer);
+    curl_multi_setopt(ctx->multi, CURLMOPT_TIMERDATA, &ctx->loop);
     return ctx;
 err:
     fetch_destroy(ctx);
@@ -1428,6 +1476,7 @@ static void fetch_destroy(void *vctx) {
             host_free(h);
         }
     free(ctx->htab);
+    ww__loop_free(&ctx->loop);
     ww__seen_free(ctx->seen);
     ww__validators_free(ctx->validators);
     ww__warcw_free(ctx->warc);
@@ -1493,11 +1542,13 @@ static int fetch_poll(void *vctx, int timeout_ms) {
     if (wake >= 0 && wake / 1000 + 1 < wait)
         wait = (int)(wake / 1000 + 1);
     if (ctx->active > 0 || ctx->queued > 0) {
-        int running = 0;
-        curl_multi_poll(ctx->multi, NULL, 0, wait, NULL);
-        curl_multi_perform(ctx->multi, &running);
+        /* transfers just added are due at once: their requests go out before we wait */
+        ww__loop_timeouts(&ctx->loop);
+        reap(ctx);
+        ww__loop_run(&ctx->loop, ww__loop_wait_ms(&ctx->loop, wait));
         reap(ctx);
         dispatch(ctx);
+        ww__loop_timeouts(&ctx->loop);
     }
     return ctx->jobs;
 }

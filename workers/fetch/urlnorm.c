@@ -28,14 +28,62 @@ static int param_dropped(const char *name, size_t nlen, const char *const *drop,
     return 0;
 }
 
-/* Upper-case the hex digits of every %XX in place (RFC 3986 6.2.2.1). */
-static void upper_escapes(char *s) {
+/* Upper-case the hex digits of every %XX in place (RFC 3986 6.2.2.1); returns whether
+ * any changed. */
+static int upper_escapes(char *s) {
+    int changed = 0;
     for (; *s; s++)
         if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+            changed |= islower((unsigned char)s[1]) || islower((unsigned char)s[2]);
             s[1] = (char)toupper((unsigned char)s[1]);
             s[2] = (char)toupper((unsigned char)s[2]);
             s += 2;
         }
+    return changed;
+}
+
+/* Origin "scheme://host:port" and "/path?query" of a parsed http(s) URL. */
+static int split_parsed(CURLU *u, char **origin, char **path_query) {
+    int rc = WW_EINVAL;
+    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
+    *origin = NULL;
+    if (path_query)
+        *path_query = NULL;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
+        goto out;
+    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+        goto out;
+    for (char *h = host; *h; h++)
+        *h = (char)tolower((unsigned char)*h);
+    size_t n = strlen(scheme) + strlen(host) + strlen(port) + 5;
+    rc = WW_ENOMEM;
+    if (!(*origin = malloc(n)))
+        goto out;
+    snprintf(*origin, n, "%s://%s:%s", scheme, host, port);
+    if (path_query) {
+        if (curl_url_get(u, CURLUPART_PATH, &path, 0))
+            goto out;
+        int hq = curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK;
+        n = strlen(path) + (hq ? strlen(query) + 1 : 0) + 2;
+        if (!(*path_query = malloc(n)))
+            goto out;
+        snprintf(*path_query, n, "%s%s%s", *path ? path : "/", hq ? "?" : "",
+                 hq ? query : "");
+    }
+    rc = 0;
+out:
+    if (rc) {
+        free(*origin);
+        *origin = NULL;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_free(query);
+    return rc;
 }
 
 /* Query without the dropped parameters, order kept; malloc'd ("" when none left). */
@@ -80,7 +128,8 @@ static int authority_has_escape(const char *url) {
 }
 
 static int normalize_once(const char *url, const char *const *drop_params, size_t n_drop,
-                          char **out, int *host_edited, char *err, size_t errlen) {
+                          char **out, ww_url_parts *parts, int *host_edited, char *err,
+                          size_t errlen) {
     int rc = WW_ENOMEM;
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *query = NULL, *nq = NULL, *res = NULL;
@@ -119,30 +168,51 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     /* curl decodes %XX in the host but does not re-read the result as an IPv4 number
      * ("9%30" -> "90", which the next parse turns into "0.0.0.90"): an escaped host
      * counts as edited so the result is normalised again. */
-    *host_edited = strcmp(orig_host, host) != 0 || authority_has_escape(url);
+    int host_changed = strcmp(orig_host, host) != 0;
+    *host_edited = host_changed || authority_has_escape(url);
     free(orig_host);
     if (!hl) {
         rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
         goto out;
     }
-    if (curl_url_set(u, CURLUPART_HOST, host, 0) ||
-        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0))
+    /* Each set re-validates its part: only what changes is set (most URLs need none). */
+    if ((host_changed && curl_url_set(u, CURLUPART_HOST, host, 0)) ||
+        (strchr(url, '#') && curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0)))
         goto out;
     if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
         if (!(nq = filter_query(query, drop_params, n_drop)))
             goto out;
-        if (curl_url_set(u, CURLUPART_QUERY, *nq ? nq : NULL, 0))
+        if ((!*nq || strcmp(nq, query) != 0) &&
+            curl_url_set(u, CURLUPART_QUERY, *nq ? nq : NULL, 0))
             goto out;
     }
     if (curl_url_get(u, CURLUPART_URL, &res, CURLU_NO_DEFAULT_PORT)) {
         rc = ww_seterr(err, errlen, WW_EINVAL, "URL cannot be rebuilt");
         goto out;
     }
-    upper_escapes(res);
+    int recased = upper_escapes(res);
     if (!(*out = strdup(res)))
         goto out;
+    if (parts) {
+        /* the handle must say exactly what *out says: re-read it if escapes changed */
+        if (recased && curl_url_set(u, CURLUPART_URL, res, 0)) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "URL cannot be re-read");
+            goto out;
+        }
+        if ((rc = split_parsed(u, &parts->origin, &parts->path_query)) != 0) {
+            if (rc == WW_EINVAL)
+                ww_seterr(err, errlen, WW_EINVAL, "no origin");
+            goto out;
+        }
+        parts->handle = u;
+        u = NULL;
+    }
     rc = 0;
 out:
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
     if (rc == WW_ENOMEM && err && errlen && !*err)
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
     curl_free(scheme);
@@ -158,67 +228,55 @@ out:
  * "2" -> "0.0.0.2"), so when we changed the host the result is normalised once more:
  * a seen-set key must be a fixed point, or one URL would be fetched under two keys.
  * (fuzz_urlnorm checks the fixed point.) */
-int ww_url_normalize(const char *url, const char *const *drop_params, size_t n_drop,
-                     char **out, char *err, size_t errlen) {
+static int normalize(const char *url, const char *const *drop_params, size_t n_drop,
+                     char **out, ww_url_parts *parts, char *err, size_t errlen) {
     char *first = NULL;
     int edited = 0, again = 0;
     *out = NULL;
-    int rc = normalize_once(url, drop_params, n_drop, &first, &edited, err, errlen);
+    if (parts)
+        *parts = (ww_url_parts){0};
+    int rc = normalize_once(url, drop_params, n_drop, &first, parts, &edited, err, errlen);
     if (rc || !edited) {
         *out = first; /* curl's own output re-parses to itself */
         return rc;
     }
-    rc = normalize_once(first, drop_params, n_drop, out, &again, err, errlen);
+    ww_url_parts_free(parts); /* the second pass's parts are the ones that hold */
+    rc = normalize_once(first, drop_params, n_drop, out, parts, &again, err, errlen);
     free(first);
     return rc;
 }
 
+int ww_url_normalize(const char *url, const char *const *drop_params, size_t n_drop,
+                     char **out, char *err, size_t errlen) {
+    return normalize(url, drop_params, n_drop, out, NULL, err, errlen);
+}
+
+int ww_url_normalize_parts(const char *url, const char *const *drop_params, size_t n_drop,
+                           char **out, ww_url_parts *parts, char *err, size_t errlen) {
+    int rc = normalize(url, drop_params, n_drop, out, parts, err, errlen);
+    if (rc)
+        ww_url_parts_free(parts);
+    return rc;
+}
+
+void ww_url_parts_free(ww_url_parts *p) {
+    if (!p)
+        return;
+    free(p->origin);
+    free(p->path_query);
+    curl_url_cleanup(p->handle);
+    *p = (ww_url_parts){0};
+}
+
 int ww_url_origin(const char *url, char **origin, char **path_query) {
-    int rc = WW_EINVAL;
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
     *origin = NULL;
     if (path_query)
         *path_query = NULL;
-    if (!u) {
-        rc = WW_ENOMEM;
-        goto out;
-    }
-    if (curl_url_set(u, CURLUPART_URL, url, 0) ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
-        goto out;
-    if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-        goto out;
-    for (char *h = host; *h; h++)
-        *h = (char)tolower((unsigned char)*h);
-    size_t n = strlen(scheme) + strlen(host) + strlen(port) + 5;
-    rc = WW_ENOMEM;
-    if (!(*origin = malloc(n)))
-        goto out;
-    snprintf(*origin, n, "%s://%s:%s", scheme, host, port);
-    if (path_query) {
-        if (curl_url_get(u, CURLUPART_PATH, &path, 0))
-            goto out;
-        int hq = curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK;
-        n = strlen(path) + (hq ? strlen(query) + 1 : 0) + 2;
-        if (!(*path_query = malloc(n)))
-            goto out;
-        snprintf(*path_query, n, "%s%s%s", *path ? path : "/", hq ? "?" : "",
-                 hq ? query : "");
-    }
-    rc = 0;
-out:
-    if (rc) {
-        free(*origin);
-        *origin = NULL;
-    }
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_free(path);
-    curl_free(query);
+    CURLU *u = curl_url();
+    if (!u)
+        return WW_ENOMEM;
+    int rc = curl_url_set(u, CURLUPART_URL, url, 0) ? WW_EINVAL
+                                                    : split_parsed(u, origin, path_query);
     curl_url_cleanup(u);
     return rc;
 }
