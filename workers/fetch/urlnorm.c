@@ -42,6 +42,35 @@ static int upper_escapes(char *s) {
     return changed;
 }
 
+/* A growing string for putting a URL together; oom sticks. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int oom;
+} strbuf_t;
+
+static void sb_addn(strbuf_t *b, const char *p, size_t n) {
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 128;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *ns = realloc(b->s, cap);
+        if (!ns) {
+            b->oom = 1;
+            return;
+        }
+        b->s = ns;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, p, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_add(strbuf_t *b, const char *p) { sb_addn(b, p, strlen(p)); }
+
 /* Origin "scheme://host:port" and "/path?query" of a parsed http(s) URL. */
 static int split_parsed(CURLU *u, char **origin, char **path_query) {
     int rc = WW_EINVAL;
@@ -132,7 +161,7 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
                           size_t errlen) {
     int rc = WW_ENOMEM;
     CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *query = NULL, *nq = NULL, *res = NULL;
+    char *scheme = NULL, *host = NULL, *query = NULL, *nq = NULL;
     *out = NULL;
     if (!u)
         goto out;
@@ -168,7 +197,7 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     /* curl decodes %XX in the host but does not re-read the result as an IPv4 number
      * ("9%30" -> "90", which the next parse turns into "0.0.0.90"): an escaped host
      * counts as edited so the result is normalised again. */
-    int host_changed = strcmp(orig_host, host) != 0;
+    int host_changed = strcmp(orig_host, host) != 0, query_set = 0;
     *host_edited = host_changed || authority_has_escape(url);
     free(orig_host);
     if (!hl) {
@@ -182,31 +211,89 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
         if (!(nq = filter_query(query, drop_params, n_drop)))
             goto out;
-        if ((!*nq || strcmp(nq, query) != 0) &&
-            curl_url_set(u, CURLUPART_QUERY, *nq ? nq : NULL, 0))
-            goto out;
+        if (!*nq || strcmp(nq, query) != 0) {
+            if (curl_url_set(u, CURLUPART_QUERY, *nq ? nq : NULL, 0))
+                goto out;
+            query_set = 1;
+        }
     }
-    if (curl_url_get(u, CURLUPART_URL, &res, CURLU_NO_DEFAULT_PORT)) {
-        rc = ww_seterr(err, errlen, WW_EINVAL, "URL cannot be rebuilt");
-        goto out;
+    /* The URL is put together here from its parts, the way libcurl 7.88 prints one
+     * (curl_url_get(CURLUPART_URL), which fuzz_urlnorm checks this against): libcurl's
+     * printf builds it a byte at a time and was a tenth of the fetch stage's
+     * instructions per page. */
+    char *user = NULL, *pass = NULL, *zone = NULL, *port = NULL, *path = NULL;
+    CURLUcode pu = curl_url_get(u, CURLUPART_USER, &user, 0);
+    CURLUcode pp = curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
+    CURLUcode pz = host[0] == '[' ? curl_url_get(u, CURLUPART_ZONEID, &zone, 0) : CURLUE_NO_ZONEID;
+    CURLUcode pt = curl_url_get(u, CURLUPART_PORT, &port, 0);
+    CURLUcode ph = curl_url_get(u, CURLUPART_PATH, &path, 0);
+    if ((pu && pu != CURLUE_NO_USER) || (pp && pp != CURLUE_NO_PASSWORD) ||
+        (pz && pz != CURLUE_NO_ZONEID) || (pt && pt != CURLUE_NO_PORT) || ph) {
+        rc = pu == CURLUE_OUT_OF_MEMORY || pp == CURLUE_OUT_OF_MEMORY ||
+                     pz == CURLUE_OUT_OF_MEMORY || pt == CURLUE_OUT_OF_MEMORY ||
+                     ph == CURLUE_OUT_OF_MEMORY
+                 ? WW_ENOMEM
+                 : ww_seterr(err, errlen, WW_EINVAL, "URL cannot be rebuilt");
+        goto free_parts;
     }
-    int recased = upper_escapes(res);
-    if (!(*out = strdup(res)))
-        goto out;
+    const char *defport = strcmp(scheme, "https") == 0 ? "443" : "80";
+    const char *q = nq && *nq ? nq : NULL;
+    int show_port = port && strcmp(port, defport) != 0;
+    strbuf_t b = {0};
+    sb_add(&b, scheme), sb_add(&b, "://");
+    if (user || pass) {
+        sb_add(&b, user ? user : "");
+        if (pass)
+            sb_add(&b, ":"), sb_add(&b, pass);
+        sb_add(&b, "@");
+    }
+    if (zone) { /* "[fe80::1]" + zone -> "[fe80::1%25eth0]" */
+        sb_addn(&b, host, strlen(host) - 1), sb_add(&b, "%25"), sb_add(&b, zone), sb_add(&b, "]");
+    } else {
+        sb_add(&b, host);
+    }
+    if (show_port)
+        sb_add(&b, ":"), sb_add(&b, port);
+    size_t path_at = b.len;
+    if (path[0] != '/')
+        sb_add(&b, "/");
+    sb_add(&b, path);
+    if (q)
+        sb_add(&b, "?"), sb_add(&b, q);
+    if (b.oom) {
+        free(b.s);
+        goto free_parts;
+    }
+    int recased = upper_escapes(b.s);
+    *out = b.s;
     if (parts) {
-        /* the handle must say exactly what *out says: re-read it if escapes changed */
-        if (recased && curl_url_set(u, CURLUPART_URL, res, 0)) {
+        /* The handle must say exactly what *out says: re-read it if escapes changed
+         * case, or if a query was set (libcurl lower-cases the escapes of a set
+         * query). */
+        if ((recased || query_set) && curl_url_set(u, CURLUPART_URL, *out, 0)) {
             rc = ww_seterr(err, errlen, WW_EINVAL, "URL cannot be re-read");
-            goto out;
+            goto free_parts;
         }
-        if ((rc = split_parsed(u, &parts->origin, &parts->path_query)) != 0) {
-            if (rc == WW_EINVAL)
-                ww_seterr(err, errlen, WW_EINVAL, "no origin");
-            goto out;
-        }
+        /* origin "scheme://host:port"; path and query as the request line has them */
+        strbuf_t o = {0};
+        sb_add(&o, scheme), sb_add(&o, "://"), sb_add(&o, host), sb_add(&o, ":");
+        sb_add(&o, port ? port : defport);
+        parts->origin = o.s;
+        parts->path_query = strdup(*out + path_at);
+        if (o.oom || !parts->path_query)
+            goto free_parts;
         parts->handle = u;
         u = NULL;
     }
+    rc = 0;
+free_parts:
+    curl_free(user);
+    curl_free(pass);
+    curl_free(zone);
+    curl_free(port);
+    curl_free(path);
+    if (rc)
+        goto out;
     rc = 0;
 out:
     if (rc) {
@@ -218,7 +305,6 @@ out:
     curl_free(scheme);
     curl_free(host);
     curl_free(query);
-    curl_free(res);
     free(nq);
     curl_url_cleanup(u);
     return rc;
