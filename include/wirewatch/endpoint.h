@@ -98,6 +98,9 @@ void ww_endpoint_abandon(ww_endpoint *ep, ww_in_msg *msg);
  * result, possibly before ww_endpoint_send returns (ZeroMQ, files).  Returns 0,
  * WW_EAGAIN when the output is full (nothing was sent, cb not called: retry after
  * ww_endpoint_poll), or another WW_E* (cb not called). */
+/* Protobuf size of the message the last ww_endpoint_send sent (for metrics, so they
+ * need not size it again), or 0 when the endpoint does not know. */
+size_t ww_endpoint_sent_bytes(const ww_endpoint *ep);
 int ww_endpoint_send(ww_endpoint *ep, const char *key, const ProtobufCMessage *msg,
                      const char *trace_id, ww_delivery_cb *cb, void *opaque);
 

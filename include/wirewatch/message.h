@@ -52,8 +52,9 @@ ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type, const
 /* Pack into a malloc'd buffer; returns NULL on ENOMEM. */
 uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len);
 /* Write msg to fd as varint length + protobuf bytes in one writev, pointing at large
- * fields instead of copying them.  Returns 0, WW_EIO or WW_ENOMEM. */
-int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg);
+ * fields instead of copying them; *packed_len (if not NULL) gets the protobuf size.
+ * Returns 0, WW_EIO or WW_ENOMEM. */
+int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg, size_t *packed_len);
 
 /* Unpack with a size check first: NULL with err ("oversized" / "malformed"), and the
  * WW_E* code in *code when code is not NULL.  Free with

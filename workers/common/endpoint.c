@@ -218,14 +218,18 @@ void ww_endpoint_abandon(ww_endpoint *ep, ww_in_msg *msg) {
 int ww_endpoint_send(ww_endpoint *ep, const char *key, const ProtobufCMessage *msg,
                      const char *trace_id, ww_delivery_cb *cb, void *opaque) {
     if (ep->dir != WW_EP_OUT) return WW_EINVAL;
+    ep->sent_bytes = 0;
     if (ep->ops->send_msg) return ep->ops->send_msg(ep, key, msg, trace_id, cb, opaque);
     size_t len;
     uint8_t *buf = ww_msg_pack(msg, &len);
     if (!buf) return WW_ENOMEM;
+    ep->sent_bytes = len;
     int rc = ep->ops->send_raw(ep, key, buf, len, trace_id, cb, opaque);
     free(buf);
     return rc;
 }
+
+size_t ww_endpoint_sent_bytes(const ww_endpoint *ep) { return ep->sent_bytes; }
 
 int ww_endpoint_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
                          const char *trace_id, ww_delivery_cb *cb, void *opaque) {

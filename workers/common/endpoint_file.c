@@ -283,7 +283,7 @@ static int file_send_msg(ww_endpoint *ep, const char *key, const ProtobufCMessag
         /* stdio holds nothing here (every send ends with fflush), so the message can go
          * straight to the descriptor */
         if (fflush(f->out) != 0) return WW_EIO;
-        rc = ww_msg_write_delimited(fileno(f->out), msg);
+        rc = ww_msg_write_delimited(fileno(f->out), msg, &ep->sent_bytes);
     }
     if (!rc && fflush(f->out) != 0) rc = WW_EIO;
     if (rc) return rc;

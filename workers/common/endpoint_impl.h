@@ -33,6 +33,7 @@ struct ww_endpoint {
     const ProtobufCMessageDescriptor *type;
     char *stage;           /* for logs and the Kafka client.id */
     size_t max_msg_bytes;  /* worker.max_message_bytes */
+    size_t sent_bytes;     /* protobuf size of the last message sent, 0 = not known */
     void *impl;
 };
 

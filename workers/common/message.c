@@ -126,13 +126,33 @@ int ww_trace_stamp(Wirewatch__V1__Trace **tracep, const char *stage) {
 
 Wirewatch__V1__Trace *ww_trace_copy(const Wirewatch__V1__Trace *src) {
     if (!src) return NULL;
-    size_t len = protobuf_c_message_get_packed_size(&src->base);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) return NULL;
-    protobuf_c_message_pack(&src->base, buf);
-    Wirewatch__V1__Trace *t = wirewatch__v1__trace__unpack(NULL, len, buf);
-    free(buf);
+    /* A direct deep copy, every part malloc'd as protobuf_c_message_free_unpacked
+     * expects (a pack + unpack round trip did the same at ~5x the instructions). */
+    Wirewatch__V1__Trace *t = malloc(sizeof *t);
+    if (!t) return NULL;
+    wirewatch__v1__trace__init(t);
+    if (src->trace_id && *src->trace_id && !(t->trace_id = strdup(src->trace_id))) goto fail;
+    if (src->n_stamps) {
+        if (!(t->stamps = calloc(src->n_stamps, sizeof *t->stamps))) goto fail;
+        for (size_t i = 0; i < src->n_stamps; i++) {
+            const Wirewatch__V1__Trace__StampsEntry *se = src->stamps[i];
+            if (!se) continue;
+            Wirewatch__V1__Trace__StampsEntry *e = malloc(sizeof *e);
+            if (!e) goto fail;
+            wirewatch__v1__trace__stamps_entry__init(e);
+            e->value = se->value;
+            if (se->key && *se->key && !(e->key = strdup(se->key))) {
+                free(e);
+                goto fail;
+            }
+            t->stamps[t->n_stamps++] = e;
+        }
+    }
     return t;
+fail:
+    if (!t->trace_id) t->trace_id = (char *)protobuf_c_empty_string;
+    protobuf_c_message_free_unpacked(&t->base, NULL);
+    return NULL;
 }
 
 static const ProtobufCMessageDescriptor *const all_types[] = {

@@ -110,7 +110,7 @@ static int writev_all(int fd, struct iovec *iov, int n) {
     return 0;
 }
 
-int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg) {
+int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg, size_t *packed_len) {
     gather g;
     g.base = (ProtobufCBuffer){.append = gather_append};
     g.scratch = g.scratch0;
@@ -121,6 +121,8 @@ int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg) {
     g.oom = 0;
     uint8_t v[10];
     size_t k = 0, x = protobuf_c_message_get_packed_size(msg);
+    if (packed_len)
+        *packed_len = x;
     do {
         v[k++] = (uint8_t)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
         x >>= 7;

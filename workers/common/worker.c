@@ -178,7 +178,8 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
     w->stats->out[out]++;
     if (w->o->metrics) {
         /* metrics: bytes, and for the product its trace stamps and labels */
-        ww_metrics_bytes(w->o->metrics, out, protobuf_c_message_get_packed_size(msg));
+        size_t n = ww_endpoint_sent_bytes(ep);
+        ww_metrics_bytes(w->o->metrics, out, n ? n : protobuf_c_message_get_packed_size(msg));
         if (out == WW_OUT_MAIN) ww_metrics_observe(w->o->metrics, msg, ww_now_us());
     }
     return 0;

@@ -268,7 +268,7 @@ typedef struct xfer {
     /* selected headers of the current (last) response */
     Wirewatch__V1__Header **hv;
     size_t n_hv;
-    char *etag, *lastmod, *retry_after;
+    char *etag, *lastmod, *retry_after; /* borrowed from hv */
     char *rawh; /* the current response's header block, kept only for WARC output */
     size_t rawh_len;
     int64_t start_mono_us;
@@ -706,15 +706,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
 }
 
 static void hv_clear(xfer *x) {
-    for (size_t i = 0; i < x->n_hv; i++)
-        protobuf_c_message_free_unpacked(&x->hv[i]->base, NULL);
+    /* a header's name is one of kept_headers (static); its value is ours */
+    for (size_t i = 0; i < x->n_hv; i++) {
+        free(x->hv[i]->value);
+        free(x->hv[i]);
+    }
     free(x->hv);
     x->hv = NULL;
     x->n_hv = 0;
-    free(x->etag);
-    free(x->lastmod);
-    free(x->retry_after);
-    x->etag = x->lastmod = x->retry_after = NULL;
+    x->etag = x->lastmod = x->retry_after = NULL; /* they point into hv */
 }
 
 static const char *const kept_headers[] = {
@@ -784,17 +784,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
             return 0;
         }
         wirewatch__v1__header__init(h);
-        h->name = strdup(kept_headers[k]);
+        h->name = (char *)kept_headers[k];
         h->value = val;
-        if (!h->name) {
-            free(val);
-            free(h);
-            return 0;
-        }
         x->hv[x->n_hv++] = h;
         char **slot = k == 2 ? &x->etag : k == 3 ? &x->lastmod : k == 9 ? &x->retry_after : NULL;
         if (slot && !*slot)
-            *slot = strdup(val);
+            *slot = val;
         break;
     }
     return len;
