@@ -1,13 +1,16 @@
 /* Write one length-delimited protobuf message to a file descriptor in one writev,
- * without packing it into a buffer first.
+ * without copying its large fields.
  *
- * protobuf-c's pack_to_buffer hands every piece of the encoding to an append callback:
- * tags and short fields are gathered in a small scratch buffer, and pieces of at least
- * GATHER_REF_MIN bytes (a page body, a long text) are pointed at where they already
- * are.  For the fetch stage's file output this removed a malloc, a 20-80 KB memcpy and
- * a free per page, and a second write(2) for the length prefix (docs/benchmarks.md). */
+ * Top-level bytes and string fields of at least DETACH_MIN bytes (a page body, an
+ * article text) are lent out of the message while protobuf_c_message_pack packs the
+ * rest into a small buffer, then written after it, each with its own tag and length,
+ * straight from where they are.  Protobuf readers accept fields in any order, and
+ * protobuf promises no canonical byte order anyway (tests compare decoded messages).
+ * For the fetch stage's file output this removed a malloc, a 20-80 KB memcpy and a
+ * free per page, and a second write(2) for the length prefix; lending the fields out
+ * costs a third of protobuf-c's pack_to_buffer, which hands every tag and length to a
+ * callback (docs/benchmarks.md). */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,76 +19,79 @@
 #include "wirewatch/error.h"
 #include "wirewatch/message.h"
 
-#define GATHER_REF_MIN 1024
-#define GATHER_IOV_MAX 64 /* per writev call; well under IOV_MAX */
+#define DETACH_MIN 4096
+#define DETACH_MAX 4
+#define IOV_PER_CALL 64 /* well under IOV_MAX */
 
 typedef struct {
-    const uint8_t *ptr; /* NULL: bytes [off, off+len) of the scratch buffer */
-    size_t off, len;
-} segment;
+    void *slot;         /* the field in the message */
+    int is_bytes;       /* ProtobufCBinaryData, else char * */
+    const uint8_t *data;
+    size_t len;
+    uint8_t hdr[20];    /* tag + length varints */
+    size_t hlen;
+} lent;
 
-typedef struct {
-    ProtobufCBuffer base; /* first: protobuf-c calls append(&base, ...) */
-    uint8_t *scratch;
-    size_t slen, scap;
-    segment *seg;
-    size_t nseg, segcap;
-    int oom;
-    /* most messages fit here, so most writes allocate nothing */
-    uint8_t scratch0[2048];
-    segment seg0[32];
-} gather;
+static size_t put_varint(uint8_t *o, uint64_t x) {
+    size_t k = 0;
+    do {
+        o[k++] = (uint8_t)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
+        x >>= 7;
+    } while (x);
+    return k;
+}
 
-/* Grow *buf (which starts as the inline array first) to hold at least need items. */
-static void *grow(void *buf, const void *first, size_t *cap, size_t need, size_t size) {
-    size_t ncap = *cap;
-    while (ncap < need) ncap *= 2;
-    void *n = buf == first ? malloc(ncap * size) : realloc(buf, ncap * size);
-    if (!n) return NULL;
-    if (buf == first) memcpy(n, buf, *cap * size);
-    *cap = ncap;
+/* Lend out the big top-level fields with implicit presence (proto3: an empty value is
+ * not written, so the packed rest simply lacks them). */
+static int lend_fields(ProtobufCMessage *m, lent *out) {
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    int n = 0;
+    for (unsigned i = 0; i < d->n_fields && n < DETACH_MAX; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->label != PROTOBUF_C_LABEL_NONE || (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+            continue;
+        void *slot = (char *)m + f->offset;
+        lent *l = &out[n];
+        if (f->type == PROTOBUF_C_TYPE_BYTES) {
+            ProtobufCBinaryData *bd = slot;
+            if (bd->len < DETACH_MIN) continue;
+            l->data = bd->data;
+            l->len = bd->len;
+            l->is_bytes = 1;
+            bd->len = 0;
+        } else if (f->type == PROTOBUF_C_TYPE_STRING) {
+            char **s = slot;
+            size_t len = *s ? strlen(*s) : 0;
+            if (len < DETACH_MIN) continue;
+            l->data = (const uint8_t *)*s;
+            l->len = len;
+            l->is_bytes = 0;
+            *s = (char *)"";
+        } else {
+            continue;
+        }
+        l->slot = slot;
+        l->hlen = put_varint(l->hdr, ((uint64_t)f->id << 3) | 2); /* wire type 2 */
+        l->hlen += put_varint(l->hdr + l->hlen, l->len);
+        n++;
+    }
     return n;
 }
 
-static int add_segment(gather *g, const uint8_t *ptr, size_t off, size_t len) {
-    if (g->nseg && !ptr && !g->seg[g->nseg - 1].ptr) {
-        g->seg[g->nseg - 1].len += len; /* scratch bytes follow scratch bytes */
-        return 0;
+static void return_fields(lent *l, int n) {
+    for (int i = 0; i < n; i++) {
+        if (l[i].is_bytes)
+            ((ProtobufCBinaryData *)l[i].slot)->len = l[i].len;
+        else
+            *(const char **)l[i].slot = (const char *)l[i].data;
     }
-    if (g->nseg == g->segcap) {
-        segment *n = grow(g->seg, g->seg0, &g->segcap, g->nseg + 1, sizeof *n);
-        if (!n) return -1;
-        g->seg = n;
-    }
-    g->seg[g->nseg++] = (segment){ptr, off, len};
-    return 0;
-}
-
-static void gather_append(ProtobufCBuffer *b, size_t len, const uint8_t *data) {
-    gather *g = (gather *)b;
-    if (g->oom || !len) return;
-    if (len >= GATHER_REF_MIN) {
-        if (add_segment(g, data, 0, len)) g->oom = 1;
-        return;
-    }
-    if (g->slen + len > g->scap) {
-        uint8_t *n = grow(g->scratch, g->scratch0, &g->scap, g->slen + len, 1);
-        if (!n) {
-            g->oom = 1;
-            return;
-        }
-        g->scratch = n;
-    }
-    memcpy(g->scratch + g->slen, data, len);
-    if (add_segment(g, NULL, g->slen, len)) g->oom = 1;
-    g->slen += len;
 }
 
 /* writev until everything is out: short writes (pipes), EINTR and EAGAIN (a
  * non-blocking descriptor) are carried on from where they stopped. */
 static int writev_all(int fd, struct iovec *iov, int n) {
     while (n > 0) {
-        int k = n < GATHER_IOV_MAX ? n : GATHER_IOV_MAX;
+        int k = n < IOV_PER_CALL ? n : IOV_PER_CALL;
         ssize_t w = writev(fd, iov, k);
         if (w < 0) {
             if (errno == EINTR) continue;
@@ -111,37 +117,32 @@ static int writev_all(int fd, struct iovec *iov, int n) {
 }
 
 int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg, size_t *packed_len) {
-    gather g;
-    g.base = (ProtobufCBuffer){.append = gather_append};
-    g.scratch = g.scratch0;
-    g.scap = sizeof g.scratch0;
-    g.seg = g.seg0;
-    g.segcap = sizeof g.seg0 / sizeof *g.seg0;
-    g.slen = g.nseg = 0;
-    g.oom = 0;
-    uint8_t v[10];
-    size_t k = 0, x = protobuf_c_message_get_packed_size(msg);
-    if (packed_len)
-        *packed_len = x;
-    do {
-        v[k++] = (uint8_t)((x & 0x7f) | (x > 0x7f ? 0x80 : 0));
-        x >>= 7;
-    } while (x);
-    gather_append(&g.base, k, v);
-    protobuf_c_message_pack_to_buffer(msg, &g.base);
-    int rc = WW_ENOMEM;
-    struct iovec iov0[32];
-    struct iovec *iov = g.nseg <= 32 ? iov0 : malloc(g.nseg * sizeof *iov);
-    if (!g.oom && iov) {
-        /* scratch may have moved while growing: resolve offsets only now */
-        for (size_t i = 0; i < g.nseg; i++) {
-            iov[i].iov_base = (void *)(g.seg[i].ptr ? g.seg[i].ptr : g.scratch + g.seg[i].off);
-            iov[i].iov_len = g.seg[i].len;
-        }
-        rc = writev_all(fd, iov, (int)g.nseg);
+    /* The message is the caller's and is not shared while we write it: its big
+     * fields are lent out and put back before this returns. */
+    ProtobufCMessage *m = (ProtobufCMessage *)msg;
+    lent l[DETACH_MAX];
+    int nl = lend_fields(m, l);
+    uint8_t small[4096];
+    size_t rest = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = rest <= sizeof small ? small : malloc(rest);
+    if (buf)
+        protobuf_c_message_pack(m, buf);
+    return_fields(l, nl);
+    if (!buf) return WW_ENOMEM;
+
+    size_t total = rest;
+    for (int i = 0; i < nl; i++) total += l[i].hlen + l[i].len;
+    if (packed_len) *packed_len = total;
+    uint8_t prefix[10];
+    struct iovec iov[2 + 2 * DETACH_MAX];
+    int n = 0;
+    iov[n++] = (struct iovec){prefix, put_varint(prefix, total)};
+    if (rest) iov[n++] = (struct iovec){buf, rest};
+    for (int i = 0; i < nl; i++) {
+        iov[n++] = (struct iovec){l[i].hdr, l[i].hlen};
+        iov[n++] = (struct iovec){(void *)l[i].data, l[i].len};
     }
-    if (iov != iov0) free(iov);
-    if (g.seg != g.seg0) free(g.seg);
-    if (g.scratch != g.scratch0) free(g.scratch);
+    int rc = writev_all(fd, iov, n);
+    if (buf != small) free(buf);
     return rc;
 }
