@@ -136,6 +136,9 @@ def main():
                                      allow_private=True)
         check([e["status"] for e in status] == ["fetched", "not-modified"],
               "second fetch of an ETag'd URL -> not-modified", json.dumps(status))
+        ua = [a for pth, a in srv.agents if pth in ("/etag", "/robots.txt")]
+        check(len(ua) >= 2 and all(a and a.startswith("wirewatch/") for a in ua),
+              "User-Agent sent with robots.txt, a first and a conditional request", repr(ua))
         check(len(pages) == 1, "no Page for a 304")
 
         # --- WARC output, read back by our own reader and by Python's gzip -----------

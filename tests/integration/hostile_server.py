@@ -56,6 +56,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         super().__init__(addr, Handler)
         self.robots = robots
         self.log = []  # (monotonic, "host:port", path)
+        self.agents = []  # (path, User-Agent header or None)
         self.counts = {}
         self.lock = threading.Lock()
 
@@ -85,6 +86,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = parse_qs(u.query)
         with srv.lock:
             srv.log.append((time.monotonic(), host, self.path))
+            srv.agents.append((self.path, self.headers.get("User-Agent")))
             srv.counts[self.path] = srv.counts.get(self.path, 0) + 1
             count = srv.counts[self.path]
         p = u.path

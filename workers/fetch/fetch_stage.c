@@ -279,6 +279,7 @@ struct fetch_ctx {
     fetch_cfg cfg;
     CURLM *multi;
     ww__loop loop; /* libcurl's sockets and timer (curl_loop.c) */
+    struct curl_slist *base_hdrs; /* request headers every transfer sends (User-Agent) */
     fhost **htab;
     size_t hcap, nhosts;
     fhost *pend_head;
@@ -885,7 +886,8 @@ static void easy_setup(fetch_ctx *ctx, CURL *e) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                      c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    /* User-Agent goes in base_hdrs: as CURLOPT_USERAGENT libcurl would format the
+     * header anew for every request. */
     if (*c->ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 }
@@ -915,9 +917,17 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
         const char *etag, *lm;
         if (ww__validators_get(ctx->validators, r->url, &etag, &lm)) {
             char line[1024];
+            /* this transfer's own list: the shared headers, then the validators */
+            for (struct curl_slist *b = ctx->base_hdrs; b; b = b->next) {
+                struct curl_slist *s = curl_slist_append(x->hdrs_out, b->data);
+                if (s)
+                    x->hdrs_out = s;
+            }
             if (etag) {
                 snprintf(line, sizeof line, "If-None-Match: %s", etag);
-                x->hdrs_out = curl_slist_append(x->hdrs_out, line);
+                struct curl_slist *s = curl_slist_append(x->hdrs_out, line);
+                if (s)
+                    x->hdrs_out = s;
             }
             if (lm) {
                 snprintf(line, sizeof line, "If-Modified-Since: %s", lm);
@@ -928,16 +938,14 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
         }
     }
     /* Per transfer: what points into x, and what differs between requests. */
-    if (r->curlu) {
-        /* libcurl need not parse r->url again.  Clearing CURLOPT_URL first matters on a
-         * pooled handle: libcurl 7.88 re-reads the URL from CURLOPT_CURLU only when it
-         * holds none, and would otherwise report the previous transfer's URL as this
-         * one's effective URL. */
-        curl_easy_setopt(e, CURLOPT_URL, NULL);
+    /* Both the string and the parsed handle of the same URL: with the handle libcurl
+     * need not parse the URL, with the string it need not print it again (libcurl
+     * 7.88 renders a CURLOPT_CURLU handle only when it holds no URL string - which
+     * also means the string must be set every time, or a pooled handle would report
+     * the previous transfer's URL as this one's effective URL). */
+    curl_easy_setopt(e, CURLOPT_URL, r->url);
+    if (r->curlu)
         curl_easy_setopt(e, CURLOPT_CURLU, r->curlu);
-    } else {
-        curl_easy_setopt(e, CURLOPT_URL, r->url);
-    }
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -945,7 +953,7 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
     curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
     curl_easy_setopt(e, CURLOPT_MAXREDIRS, r->robots ? 5L : c->max_redirects);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out); /* NULL: none */
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs_out ? x->hdrs_out : ctx->base_hdrs);
     if (curl_multi_add_handle(ctx->multi, e) != CURLM_OK)
         goto nomem;
     r->host->active++;
@@ -1432,6 +1440,19 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_HOST_CONNECTIONS, ctx->cfg.max_host_conns);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, ctx->cfg.max_in_flight);
     curl_multi_setopt(ctx->multi, CURLMOPT_MAXCONNECTS, ctx->cfg.max_in_flight);
+    if (*ctx->cfg.user_agent) {
+        size_t n = strlen(ctx->cfg.user_agent) + 16;
+        char *ua = malloc(n);
+        if (ua) {
+            snprintf(ua, n, "User-Agent: %s", ctx->cfg.user_agent);
+            ctx->base_hdrs = curl_slist_append(NULL, ua);
+            free(ua);
+        }
+        if (!ctx->base_hdrs) {
+            ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+            goto err;
+        }
+    }
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETFUNCTION, ww__loop_on_socket);
     curl_multi_setopt(ctx->multi, CURLMOPT_SOCKETDATA, &ctx->loop);
     curl_multi_setopt(ctx->multi, CURLMOPT_TIMERFUNCTION, ww__loop_on_timer);
@@ -1472,6 +1493,7 @@ static void fetch_destroy(void *vctx) {
         }
     free(ctx->htab);
     ww__loop_free(&ctx->loop);
+    curl_slist_free_all(ctx->base_hdrs);
     ww__seen_free(ctx->seen);
     ww__validators_free(ctx->validators);
     ww__warcw_free(ctx->warc);
