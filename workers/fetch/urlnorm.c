@@ -12,6 +12,7 @@
 
 #include "wirewatch/error.h"
 #include "wirewatch/fetch.h"
+#include "wirewatch/strbuf.h"
 
 static int param_dropped(const char *name, size_t nlen, const char *const *drop,
                          size_t n_drop) {
@@ -41,35 +42,6 @@ static int upper_escapes(char *s) {
         }
     return changed;
 }
-
-/* A growing string for putting a URL together; oom sticks. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int oom;
-} strbuf_t;
-
-static void sb_addn(strbuf_t *b, const char *p, size_t n) {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (!ns) {
-            b->oom = 1;
-            return;
-        }
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, p, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_add(strbuf_t *b, const char *p) { sb_addn(b, p, strlen(p)); }
 
 /* Origin "scheme://host:port" and "/path?query" of a parsed http(s) URL. */
 static int split_parsed(CURLU *u, char **origin, char **path_query) {
@@ -239,33 +211,31 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     const char *defport = strcmp(scheme, "https") == 0 ? "443" : "80";
     const char *q = nq && *nq ? nq : NULL;
     int show_port = port && strcmp(port, defport) != 0;
-    strbuf_t b = {0};
-    sb_add(&b, scheme), sb_add(&b, "://");
+    ww_sb b = {0};
+    ww_sb_puts(&b, scheme), ww_sb_puts(&b, "://");
     if (user || pass) {
-        sb_add(&b, user ? user : "");
+        ww_sb_puts(&b, user ? user : "");
         if (pass)
-            sb_add(&b, ":"), sb_add(&b, pass);
-        sb_add(&b, "@");
+            ww_sb_puts(&b, ":"), ww_sb_puts(&b, pass);
+        ww_sb_puts(&b, "@");
     }
     if (zone) { /* "[fe80::1]" + zone -> "[fe80::1%25eth0]" */
-        sb_addn(&b, host, strlen(host) - 1), sb_add(&b, "%25"), sb_add(&b, zone), sb_add(&b, "]");
+        ww_sb_put(&b, host, strlen(host) - 1);
+        ww_sb_puts(&b, "%25"), ww_sb_puts(&b, zone), ww_sb_puts(&b, "]");
     } else {
-        sb_add(&b, host);
+        ww_sb_puts(&b, host);
     }
     if (show_port)
-        sb_add(&b, ":"), sb_add(&b, port);
+        ww_sb_puts(&b, ":"), ww_sb_puts(&b, port);
     size_t path_at = b.len;
     if (path[0] != '/')
-        sb_add(&b, "/");
-    sb_add(&b, path);
+        ww_sb_puts(&b, "/");
+    ww_sb_puts(&b, path);
     if (q)
-        sb_add(&b, "?"), sb_add(&b, q);
-    if (b.oom) {
-        free(b.s);
+        ww_sb_puts(&b, "?"), ww_sb_puts(&b, q);
+    if (!(*out = ww_sb_take(&b, NULL)))
         goto free_parts;
-    }
-    int recased = upper_escapes(b.s);
-    *out = b.s;
+    int recased = upper_escapes(*out);
     if (parts) {
         /* The handle must say exactly what *out says: re-read it if escapes changed
          * case, or if a query was set (libcurl lower-cases the escapes of a set
@@ -275,12 +245,12 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
             goto free_parts;
         }
         /* origin "scheme://host:port"; path and query as the request line has them */
-        strbuf_t o = {0};
-        sb_add(&o, scheme), sb_add(&o, "://"), sb_add(&o, host), sb_add(&o, ":");
-        sb_add(&o, port ? port : defport);
-        parts->origin = o.s;
+        ww_sb o = {0};
+        ww_sb_puts(&o, scheme), ww_sb_puts(&o, "://"), ww_sb_puts(&o, host);
+        ww_sb_puts(&o, ":"), ww_sb_puts(&o, port ? port : defport);
+        parts->origin = ww_sb_take(&o, NULL);
         parts->path_query = strdup(*out + path_at);
-        if (o.oom || !parts->path_query)
+        if (!parts->origin || !parts->path_query)
             goto free_parts;
         parts->handle = u;
         u = NULL;

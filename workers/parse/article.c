@@ -71,7 +71,7 @@ static void byline_from_text(ww_article *a) {
 int ww_extract_html(const char *html, size_t len, const char *base_url,
                     const ww_parse_limits *lim, ww_article *out) {
     ww__htree t;
-    ww__sb sb = {0};
+    ww_sb sb = {0};
     memset(out, 0, sizeof *out);
     int rc = ww__htree_parse(&t, html, len, lim);
     if (rc < 0)
@@ -85,7 +85,7 @@ int ww_extract_html(const char *html, size_t len, const char *base_url,
         goto fail;
     size_t n;
     out->text = ww__text_clean(sb.s ? sb.s : "", sb.len, &n, 0);
-    ww__sb_free(&sb);
+    ww_sb_free(&sb);
     if (!out->text) {
         rc = WW_ENOMEM;
         goto fail;
@@ -94,7 +94,7 @@ int ww_extract_html(const char *html, size_t len, const char *base_url,
     byline_from_text(out);
     return 0;
 fail:
-    ww__sb_free(&sb);
+    ww_sb_free(&sb);
     ww_article_clear(out);
     return rc;
 }
@@ -121,4 +121,8 @@ int ww_extract_plain(const char *text, size_t len, ww_article *out) {
     out->text_len = n;
     byline_from_text(out);
     return 0;
+}
+
+int ww__icontains(const char *hay, const char *needle) {
+    return hay && strcasestr(hay, needle) != NULL;
 }

@@ -589,7 +589,7 @@ static int drop_block(const ctx *c, uint32_t i) {
 /* ---- text output ---- */
 
 typedef struct out {
-    ww__sb *sb;
+    ww_sb *sb;
     int brk;   /* pending break: 0 none, 1 "\n", 2 "\n\n" */
     int space; /* pending space */
     ww_article *a;
@@ -617,13 +617,13 @@ static void put_text(out *o, const char *s, size_t n) {
             e++;
         if (o->sb->len) {
             if (o->brk)
-                ww__sb_put(o->sb, "\n\n", (size_t)o->brk);
+                ww_sb_put(o->sb, "\n\n", (size_t)o->brk);
             else if (o->space)
-                ww__sb_put(o->sb, " ", 1);
+                ww_sb_put(o->sb, " ", 1);
         }
         o->brk = 0;
         o->space = 0;
-        ww__sb_put(o->sb, s + k, e - k);
+        ww_sb_put(o->sb, s + k, e - k);
         k = e;
     }
 }
@@ -744,7 +744,7 @@ static void emit(const ctx *c, out *o, uint32_t root) {
     }
 }
 
-static int run(ctx *c, ww__sb *sb, ww_article *a, const char *base, size_t max_links) {
+static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_links) {
     compute(c);
     uint32_t top = score_all(c);
     out o = {.sb = sb, .a = a, .base = base, .max_links = max_links};
@@ -774,7 +774,7 @@ static void clear_links(ww_article *a) {
 }
 
 int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse_limits *lim,
-                        ww__sb *outb, ww_article *a) {
+                        ww_sb *outb, ww_article *a) {
     int rc = WW_ENOMEM;
     size_t n = t->nnodes;
     size_t max_links = lim && lim->max_links ? lim->max_links : (size_t)-1;
@@ -802,19 +802,19 @@ int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse
     if (rc == 0 && outb->len < 250 && c.tlen[0] > 2 * outb->len + 250) {
         /* Almost nothing kept though the page has text: class rules were probably
          * wrong for this site; retry without them and keep the longer result. */
-        ww__sb second = {0};
+        ww_sb second = {0};
         ww_article tmp = {0};
         c.relaxed = 1;
         rc = run(&c, &second, &tmp, base_url, max_links);
         if (rc == 0 && second.len > outb->len) {
-            ww__sb_free(outb);
+            ww_sb_free(outb);
             *outb = second;
             clear_links(a);
             a->links = tmp.links;
             a->nlinks = tmp.nlinks;
             a->limits_hit |= tmp.limits_hit;
         } else {
-            ww__sb_free(&second);
+            ww_sb_free(&second);
             clear_links(&tmp);
         }
     }
@@ -828,7 +828,7 @@ out:
 }
 
 char *ww__node_text(const ww__htree *t, uint32_t root) {
-    ww__sb sb = {0};
+    ww_sb sb = {0};
     out o = {.sb = &sb};
     uint32_t i = root;
     for (;;) {
@@ -845,7 +845,7 @@ char *ww__node_text(const ww__htree *t, uint32_t root) {
         }
         for (;;) {
             if (i == root)
-                return ww__sb_take(&sb, NULL);
+                return ww_sb_take(&sb, NULL);
             if (t->nodes[i].tag != T_TEXT && break_level(t->nodes[i].tag))
                 brk(&o, 1);
             if (t->nodes[i].next) {
@@ -854,7 +854,7 @@ char *ww__node_text(const ww__htree *t, uint32_t root) {
             }
             i = t->nodes[i].parent;
             if (i == root)
-                return ww__sb_take(&sb, NULL);
+                return ww_sb_take(&sb, NULL);
         }
     }
 }

@@ -1,4 +1,4 @@
-/* Internal to the parse stage: a growable string and the cross-file helpers. */
+/* Internal to the parse stage: the cross-file helpers. */
 #ifndef WW_PARSE_INTERNAL_H
 #define WW_PARSE_INTERNAL_H
 
@@ -7,28 +7,12 @@
 
 #include "html_tree.h"
 #include "wirewatch/parse.h"
-
-typedef struct ww__sb {
-    char *s;
-    size_t len, cap;
-    int oom;
-} ww__sb;
-
-int ww__sb_put(ww__sb *b, const char *s, size_t n);
-static inline int ww__sb_puts(ww__sb *b, const char *s) {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return ww__sb_put(b, s, n);
-}
-/* Take the string (NUL-terminated, "" if empty); the builder is reset. NULL on OOM. */
-char *ww__sb_take(ww__sb *b, size_t *len);
-void ww__sb_free(ww__sb *b);
+#include "wirewatch/strbuf.h"
 
 /* Main content of tree t as text ("\n\n" between paragraphs) into out; links found in
  * it are added to a (bounded by lim->max_links).  Returns 0 or WW_ENOMEM. */
 int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse_limits *lim,
-                        ww__sb *out, ww_article *a);
+                        ww_sb *out, ww_article *a);
 
 /* Metadata (title, byline, dates, canonical, site, description, language hint). */
 int ww__extract_metadata(const ww__htree *t, const char *base_url, ww_article *a);

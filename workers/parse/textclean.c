@@ -137,7 +137,7 @@ static const char *const openers[] = {"It ",    "The ",   "He ",    "She ",   "T
                                       "According ", NULL};
 
 /* Put s[0..n) into b, splitting glued sentences when split is set. */
-static void put_line(ww__sb *b, const char *s, size_t n, int split) {
+static void put_line(ww_sb *b, const char *s, size_t n, int split) {
     size_t from = 0;
     if (split) {
         for (size_t k = 3; k < n; k++) {
@@ -150,15 +150,15 @@ static void put_line(ww__sb *b, const char *s, size_t n, int split) {
             for (const char *const *o = openers; *o; o++) {
                 size_t ol = strlen(*o);
                 if (k + ol <= n && memcmp(s + k, *o, ol) == 0) {
-                    ww__sb_put(b, s + from, k - from);
-                    ww__sb_put(b, "\n\n", 2);
+                    ww_sb_put(b, s + from, k - from);
+                    ww_sb_put(b, "\n\n", 2);
                     from = k;
                     break;
                 }
             }
         }
     }
-    ww__sb_put(b, s + from, n - from);
+    ww_sb_put(b, s + from, n - from);
 }
 
 char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glued) {
@@ -207,18 +207,18 @@ char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glu
         }
         prev = k;
     }
-    ww__sb b = {0};
+    ww_sb b = {0};
     int started = 0;
     for (size_t k = 0; k < nl; k++) {
         if (L[k].drop)
             continue;
         if (started)
-            ww__sb_put(&b, L[k].blank_before ? "\n\n" : "\n", L[k].blank_before ? 2 : 1);
+            ww_sb_put(&b, L[k].blank_before ? "\n\n" : "\n", L[k].blank_before ? 2 : 1);
         started = 1;
         put_line(&b, L[k].s, L[k].n, split_glued);
     }
     free(L);
-    return ww__sb_take(&b, outlen);
+    return ww_sb_take(&b, outlen);
 }
 
 char *ww_text_clean(const char *text, size_t len, size_t *outlen) {

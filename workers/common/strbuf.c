@@ -1,11 +1,11 @@
-/* Growable string used by the extractor (doubling, one NUL kept after the data). */
+/* Growable string (include/wirewatch/strbuf.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_internal.h"
 #include "wirewatch/error.h"
+#include "wirewatch/strbuf.h"
 
-int ww__sb_put(ww__sb *b, const char *s, size_t n) {
+int ww_sb_put(ww_sb *b, const char *s, size_t n) {
     if (b->oom)
         return WW_ENOMEM;
     if (b->len + n + 1 > b->cap) {
@@ -26,10 +26,10 @@ int ww__sb_put(ww__sb *b, const char *s, size_t n) {
     return 0;
 }
 
-char *ww__sb_take(ww__sb *b, size_t *len) {
+char *ww_sb_take(ww_sb *b, size_t *len) {
     char *s = b->s;
     if (b->oom) {
-        ww__sb_free(b);
+        ww_sb_free(b);
         return NULL;
     }
     if (!s)
@@ -40,11 +40,7 @@ char *ww__sb_take(ww__sb *b, size_t *len) {
     return s;
 }
 
-void ww__sb_free(ww__sb *b) {
+void ww_sb_free(ww_sb *b) {
     free(b->s);
     memset(b, 0, sizeof *b);
-}
-
-int ww__icontains(const char *hay, const char *needle) {
-    return hay && strcasestr(hay, needle) != NULL;
 }
