@@ -34,6 +34,10 @@ const uint8_t *ww_job_data(const ww_job *job, size_t *len);
 /* Message key ("" when none) and trace id ("" when none).  Borrowed. */
 const char *ww_job_key(const ww_job *job);
 const char *ww_job_trace_id(const ww_job *job);
+/* 1 when the job came from input this process's operator supplied (a file, stdin, an
+ * in-process socket of embedded mode), 0 when from Kafka or ZeroMQ over a network,
+ * where whoever can write to the topic or socket chose it. */
+int ww_job_input_local(const ww_job *job);
 
 /* Emit one output for this job.  msg is encoded before return; the caller keeps
  * ownership.  key may be NULL.  An output kind with no endpoint configured is counted

@@ -117,8 +117,9 @@ common=(--set log.level=warn --set http.listen= "${extra[@]}")
 # glibc's defaults.
 export GLIBC_TUNABLES=${SOAK_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=131072:glibc.malloc.trim_threshold=131072}
 [ -n "$GLIBC_TUNABLES" ] || unset GLIBC_TUNABLES
+# the requests topic carries file:// URLs this script wrote itself: allow them from Kafka
 "$WW" fetch --in "kafka://$B/$R?group=f-$RUN" --out "kafka://$B/$P" "${common[@]}" \
-    2>"$T/fetch.log" & FETCH=$!; PIDS+=($FETCH)
+    --set fetch.allow_file=true 2>"$T/fetch.log" & FETCH=$!; PIDS+=($FETCH)
 "$WW" parse --in "kafka://$B/$P?group=p-$RUN" --out "kafka://$B/$D" "${common[@]}" \
     2>"$T/parse.log" & PARSE=$!; PIDS+=($PARSE)
 "$WW" classify --in "kafka://$B/$D?group=c-$RUN" --out "kafka://$B/$C" "${common[@]}" \

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -21,7 +22,11 @@
 /* Test stage: Document -> Classified copying id and title; title "poison" is refused. */
 static void *echo_create(const ww_config *cfg, char *err, size_t errlen) { return (void *)1; }
 static void echo_destroy(void *ctx) {}
+/* what the echo stage was told about where its inputs came from */
+static atomic_int local_jobs, network_jobs;
+
 static void echo_submit(void *ctx, ww_job *job) {
+    atomic_fetch_add(ww_job_input_local(job) ? &local_jobs : &network_jobs, 1);
     size_t len;
     const uint8_t *data = ww_job_data(job, &len);
     char err[128];
@@ -119,6 +124,8 @@ static void test_file_to_file(void **state) {
     o.out_uri[WW_OUT_MAIN] = out;
     o.out_uri[WW_OUT_DEAD] = dead;
     ww_worker_stats st = {0};
+    atomic_store(&local_jobs, 0);
+    atomic_store(&network_jobs, 0);
     assert_int_equal(ww_worker_run(&o, &st, err, sizeof err), 0);
     assert_int_equal(st.in, 52);
     assert_int_equal(st.out[WW_OUT_MAIN], 49);
@@ -127,6 +134,9 @@ static void test_file_to_file(void **state) {
     assert_int_equal(count_lines(dead + 5, "\"reason\":\"malformed\""), 3);
     assert_int_equal(count_lines(dead + 5, "\"original\""), 3);
     ww_config_destroy(cfg);
+    /* a file is input the operator supplied */
+    assert_true(atomic_load(&local_jobs) > 0);
+    assert_int_equal(atomic_load(&network_jobs), 0);
 }
 
 static void test_oversized_line(void **state) {
@@ -187,6 +197,7 @@ static void test_zmq_hop_with_eos(void **state) {
     a.o = (ww_worker_opts){.stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z};
     a.o.out_uri[WW_OUT_MAIN] = bind;
     pthread_t ta, tb;
+    atomic_store(&network_jobs, 0);
     pthread_create(&tb, NULL, run_thr, &b);
     pthread_create(&ta, NULL, run_thr, &a);
     pthread_join(ta, NULL);
@@ -197,6 +208,8 @@ static void test_zmq_hop_with_eos(void **state) {
     assert_int_equal(b.st.in, 2000);
     assert_int_equal(b.st.out[WW_OUT_MAIN], 1999); /* one poison, no dead-letter output */
     assert_int_equal(b.st.dead_lettered, 1);
+    /* ZeroMQ over tcp is a network input: whoever reaches the socket chose it */
+    assert_int_equal(atomic_load(&network_jobs), 2000);
     assert_int_equal(count_lines(out + 5, "\"title\":\"ok\""), 1999);
     zmq_ctx_term(z);
     ww_config_destroy(cfg);

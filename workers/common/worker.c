@@ -58,6 +58,7 @@ typedef struct worker {
     long long open_jobs; /* not yet acknowledged */
     int fatal;
     int stopping;
+    int in_local; /* input is a file, stdin or in-process: the operator supplied it */
     char fatal_err[256];
 } worker;
 
@@ -75,6 +76,7 @@ const uint8_t *ww_job_data(const ww_job *job, size_t *len) {
     return job->msg.data;
 }
 const char *ww_job_key(const ww_job *job) { return job->msg.key ? job->msg.key : ""; }
+int ww_job_input_local(const ww_job *job) { return job->w->in_local; }
 const char *ww_job_trace_id(const ww_job *job) {
     return job->msg.trace_id ? job->msg.trace_id : "";
 }
@@ -228,6 +230,11 @@ static int open_all(worker *w, char *err, size_t errlen) {
     }
     w->in = ww_endpoint_open(o->in_uri, WW_EP_IN, w->st->in_type, o->cfg, o->zmq_ctx,
                              w->st->name, err, errlen);
+    if (w->in) {
+        int k = ww_endpoint_kind(w->in);
+        w->in_local = k == WW_EP_FILE || k == WW_EP_STDIO ||
+                      strncmp(o->in_uri, "zmq+inproc://", 13) == 0;
+    }
     if (w->in && o->metrics && ww_endpoint_kind(w->in) == WW_EP_KAFKA)
         ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
     return w->in ? 0 : WW_EINVAL;

@@ -105,6 +105,7 @@ typedef struct fhost fhost;
 typedef struct fowner {
     ww_job *job;
     int refs;
+    int local; /* the job came from local input (ww_job_input_local) */
 } fowner;
 
 /* One URL to fetch. */

@@ -95,8 +95,9 @@ static const ww_config_key fetch_keys[] = {
     {"fetch.follow_discovered", WW_CFG_BOOL, "false",
      "Also fetch what feeds and sitemaps list (embedded mode), up to max_depth."},
     {"fetch.max_depth", WW_CFG_INT, "2", "Discovered requests deeper than this are dropped."},
-    {"fetch.allow_file", WW_CFG_BOOL, "true",
-     "Accept file:// URLs (local files and WARCs); turn off for untrusted input."},
+    {"fetch.allow_file", WW_CFG_BOOL, "false",
+     "Accept file:// URLs in requests from Kafka or network ZeroMQ too (requests from a "
+     "file, stdin or embedded mode always may)."},
     {"fetch.max_hosts", WW_CFG_INT, "100000",
      "Idle hosts (and their robots.txt) beyond this many are forgotten."},
     {"fetch.ca_file", WW_CFG_STR, "\"\"",
@@ -611,8 +612,12 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
     char err[256] = "";
     int64_t now = ww_mono_us();
     if (strncasecmp(r->req_url, "file:", 5) == 0) {
-        if (!ctx->cfg.allow_file) {
-            ww__fetch_finish(ctx, r, "denied", 0, "file:// URLs are disabled (fetch.allow_file)",
+        /* A local file may name local files; a request from Kafka or network ZeroMQ
+         * may not unless fetch.allow_file says so - or whoever can write to the topic
+         * could publish file:///proc/self/environ (docs/security.md). */
+        if (!ctx->cfg.allow_file && !(r->own && r->own->local)) {
+            ww__fetch_finish(ctx, r, "denied", 0,
+                             "file:// URLs from a network input are disabled (fetch.allow_file)",
                              0, 0, 0);
             return;
         }
@@ -1527,6 +1532,7 @@ static void fetch_submit(void *vctx, ww_job *job) {
         return;
     }
     own->job = job;
+    own->local = ww_job_input_local(job);
     own->refs = 1; /* submit's own reference, released below */
     ctx->jobs++;
     const char *rid = fr->request_id && *fr->request_id ? fr->request_id : ww_job_key(job);
