@@ -42,16 +42,21 @@ static void on_fork_child(void) { atomic_fetch_add(&fork_gen, 1); }
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static void atfork_install(void) { pthread_atfork(NULL, NULL, on_fork_child); }
 
+/* Whether a per-thread cache stamped *gen must be filled (first use, or a fork since);
+ * stamps it as current. */
+static int cache_stale(unsigned *gen) {
+    unsigned g = atomic_load(&fork_gen);
+    if (*gen == g) return 0;
+    pthread_once(&atfork_once, atfork_install);
+    *gen = g;
+    return 1;
+}
+
 int ww_pid(void) {
     /* getpid is a system call in glibc >= 2.25 and ids are made per request */
     static _Thread_local int pid;
     static _Thread_local unsigned gen;
-    unsigned g = atomic_load(&fork_gen);
-    if (gen != g) {
-        pthread_once(&atfork_once, atfork_install);
-        pid = (int)getpid();
-        gen = g;
-    }
+    if (cache_stale(&gen)) pid = (int)getpid();
     return pid;
 }
 
@@ -68,15 +73,10 @@ static uint64_t splitmix64(uint64_t x) {
 char *ww_trace_new_id(void) {
     static _Thread_local uint64_t seed[2], ctr;
     static _Thread_local unsigned gen;
-    unsigned g = atomic_load(&fork_gen);
-    if (gen != g) {
-        pthread_once(&atfork_once, atfork_install);
-        if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
-            /* getrandom on Linux >= 3.17 does not fail for 16 bytes; fall back anyway. */
-            seed[0] = (uint64_t)ww_mono_us() ^ ((uint64_t)ww_now_us() << 20);
-            seed[1] = (uint64_t)(uintptr_t)&seed ^ (uint64_t)getpid();
-        }
-        gen = g;
+    if (cache_stale(&gen) && getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+        /* getrandom on Linux >= 3.17 does not fail for 16 bytes; fall back anyway. */
+        seed[0] = (uint64_t)ww_mono_us() ^ ((uint64_t)ww_now_us() << 20);
+        seed[1] = (uint64_t)(uintptr_t)&seed ^ (uint64_t)getpid();
     }
     ctr++;
     uint64_t v[2] = {splitmix64(seed[0] + ctr), splitmix64(seed[1] ^ (ctr * 0xd1342543de82ef95ULL))};

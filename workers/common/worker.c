@@ -230,14 +230,13 @@ static int open_all(worker *w, char *err, size_t errlen) {
     }
     w->in = ww_endpoint_open(o->in_uri, WW_EP_IN, w->st->in_type, o->cfg, o->zmq_ctx,
                              w->st->name, err, errlen);
-    if (w->in) {
-        int k = ww_endpoint_kind(w->in);
-        w->in_local = k == WW_EP_FILE || k == WW_EP_STDIO ||
-                      strncmp(o->in_uri, "zmq+inproc://", 13) == 0;
-    }
-    if (w->in && o->metrics && ww_endpoint_kind(w->in) == WW_EP_KAFKA)
+    if (!w->in) return WW_EINVAL;
+    int k = ww_endpoint_kind(w->in);
+    w->in_local = k == WW_EP_FILE || k == WW_EP_STDIO ||
+                  strncmp(o->in_uri, "zmq+inproc://", 13) == 0;
+    if (o->metrics && k == WW_EP_KAFKA)
         ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
-    return w->in ? 0 : WW_EINVAL;
+    return 0;
 }
 
 static void handle_input(worker *w, ww_in_msg *m) {

@@ -97,13 +97,14 @@ static int ctl(ww__loop *l, int op, int fd, unsigned events) {
 int ww__loop_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp) {
     ww__loop *l = ud;
     (void)e, (void)sockp;
+    unsigned events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
+                      ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    uint8_t want = (uint8_t)(((what & CURL_POLL_IN) ? S_IN : 0) |
+                             ((what & CURL_POLL_OUT) ? S_OUT : 0));
     uint8_t *s = state_of(l, fd);
     if (!s) {
         /* out of memory for the table: fall back to plain add/remove */
-        if (what == CURL_POLL_REMOVE)
-            return ctl(l, EPOLL_CTL_DEL, fd, 0), 0;
-        ctl(l, EPOLL_CTL_ADD, fd,
-            ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u));
+        ctl(l, what == CURL_POLL_REMOVE ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, fd, events);
         return 0;
     }
     if (what == CURL_POLL_REMOVE) {
@@ -114,10 +115,7 @@ int ww__loop_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sock
         }
         return 0;
     }
-    uint8_t want = (uint8_t)(((what & CURL_POLL_IN) ? S_IN : 0) |
-                             ((what & CURL_POLL_OUT) ? S_OUT : 0));
     if (!(*s & S_REGISTERED) || (*s & (S_IN | S_OUT)) != want) {
-        unsigned events = ((want & S_IN) ? EPOLLIN : 0u) | ((want & S_OUT) ? EPOLLOUT : 0u);
         if (ctl(l, (*s & S_REGISTERED) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, events) < 0)
             return 0;
     }

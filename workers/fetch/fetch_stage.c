@@ -897,6 +897,14 @@ static void easy_setup(fetch_ctx *ctx, CURL *e) {
         curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 }
 
+/* Append a header line; out of memory leaves the list as it was (the request goes
+ * without it). */
+static void hdr_add(struct curl_slist **list, const char *line) {
+    struct curl_slist *s = curl_slist_append(*list, line);
+    if (s)
+        *list = s;
+}
+
 static int start_transfer(fetch_ctx *ctx, freq *r) {
     const fetch_cfg *c = &ctx->cfg;
     xfer *x = calloc(1, sizeof *x);
@@ -923,27 +931,20 @@ static int start_transfer(fetch_ctx *ctx, freq *r) {
         if (ww__validators_get(ctx->validators, r->url, &etag, &lm)) {
             char line[1024];
             /* this transfer's own list: the shared headers, then the validators */
-            for (struct curl_slist *b = ctx->base_hdrs; b; b = b->next) {
-                struct curl_slist *s = curl_slist_append(x->hdrs_out, b->data);
-                if (s)
-                    x->hdrs_out = s;
-            }
+            for (struct curl_slist *b = ctx->base_hdrs; b; b = b->next)
+                hdr_add(&x->hdrs_out, b->data);
             if (etag) {
                 snprintf(line, sizeof line, "If-None-Match: %s", etag);
-                struct curl_slist *s = curl_slist_append(x->hdrs_out, line);
-                if (s)
-                    x->hdrs_out = s;
+                hdr_add(&x->hdrs_out, line);
             }
             if (lm) {
                 snprintf(line, sizeof line, "If-Modified-Since: %s", lm);
-                struct curl_slist *s = curl_slist_append(x->hdrs_out, line);
-                if (s)
-                    x->hdrs_out = s;
+                hdr_add(&x->hdrs_out, line);
             }
         }
     }
-    /* Per transfer: what points into x, and what differs between requests. */
-    /* Both the string and the parsed handle of the same URL: with the handle libcurl
+    /* Per transfer: what points into x, and what differs between requests.
+     * Both the string and the parsed handle of the same URL: with the handle libcurl
      * need not parse the URL, with the string it need not print it again (libcurl
      * 7.88 renders a CURLOPT_CURLU handle only when it holds no URL string - which
      * also means the string must be set every time, or a pooled handle would report

@@ -43,6 +43,14 @@ static int upper_escapes(char *s) {
     return changed;
 }
 
+/* The politeness key "scheme://host:port" (port always present); malloc'd or NULL. */
+static char *origin_of(const char *scheme, const char *host, const char *port) {
+    ww_sb o = {0};
+    ww_sb_puts(&o, scheme), ww_sb_puts(&o, "://"), ww_sb_puts(&o, host);
+    ww_sb_puts(&o, ":"), ww_sb_puts(&o, port);
+    return ww_sb_take(&o, NULL);
+}
+
 /* Origin "scheme://host:port" and "/path?query" of a parsed http(s) URL. */
 static int split_parsed(CURLU *u, char **origin, char **path_query) {
     int rc = WW_EINVAL;
@@ -58,11 +66,10 @@ static int split_parsed(CURLU *u, char **origin, char **path_query) {
         goto out;
     for (char *h = host; *h; h++)
         *h = (char)tolower((unsigned char)*h);
-    size_t n = strlen(scheme) + strlen(host) + strlen(port) + 5;
     rc = WW_ENOMEM;
-    if (!(*origin = malloc(n)))
+    if (!(*origin = origin_of(scheme, host, port)))
         goto out;
-    snprintf(*origin, n, "%s://%s:%s", scheme, host, port);
+    size_t n;
     if (path_query) {
         if (curl_url_get(u, CURLUPART_PATH, &path, 0))
             goto out;
@@ -245,10 +252,7 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
             goto free_parts;
         }
         /* origin "scheme://host:port"; path and query as the request line has them */
-        ww_sb o = {0};
-        ww_sb_puts(&o, scheme), ww_sb_puts(&o, "://"), ww_sb_puts(&o, host);
-        ww_sb_puts(&o, ":"), ww_sb_puts(&o, port ? port : defport);
-        parts->origin = ww_sb_take(&o, NULL);
+        parts->origin = origin_of(scheme, host, port ? port : defport);
         parts->path_query = strdup(*out + path_at);
         if (!parts->origin || !parts->path_query)
             goto free_parts;
