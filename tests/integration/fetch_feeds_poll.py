@@ -20,19 +20,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
+
 WW = os.environ.get("WW", "bin/wirewatch")
 GROW = 6          # requests that each add an item
 START_ITEMS = 2
-n = failures = 0
-
-
-def check(ok, name, extra=""):
-    global n, failures
-    n += 1
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", n, name,
-                            (" # " + extra) if not ok and extra else ""))
-    sys.stdout.flush()
-    failures += 0 if ok else 1
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -181,8 +174,7 @@ def main():
               "robots.txt fetched once")
     srv.shutdown()
     other.shutdown()
-    print("1..%d" % n)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":

@@ -14,19 +14,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
 import hostile_server  # noqa: E402
 
 WW = os.environ.get("WW", "bin/wirewatch")
-failures = 0
-n = 0
-
-
-def check(ok, name, extra=""):
-    global failures, n
-    n += 1
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" # " + extra) if extra and not ok else ""))
-    if not ok:
-        failures += 1
 
 
 def main():
@@ -105,8 +96,7 @@ def main():
               repr(b.log))
         check(not any(e[2] == "/ok" and e[1].startswith("127.0.0.1") for e in a.log),
               "nothing reached 127.0.0.1")
-    print("1..%d" % n)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":

@@ -14,15 +14,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
+
 WW = os.environ.get("WW", "bin/wirewatch")
-n = failures = 0
-
-
-def check(ok, name, extra=""):
-    global n, failures
-    n += 1
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" # " + extra) if not ok and extra else ""))
-    failures += 0 if ok else 1
 
 
 def free_port():
@@ -131,8 +126,7 @@ http {
             except subprocess.TimeoutExpired:
                 proc.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("1..%d" % n)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":

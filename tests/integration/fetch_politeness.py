@@ -12,17 +12,10 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
 import hostile_server  # noqa: E402
 
 WW = os.environ.get("WW", "bin/wirewatch")
-n = failures = 0
-
-
-def check(ok, name, extra=""):
-    global n, failures
-    n += 1
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" # " + extra) if not ok and extra else ""))
-    failures += 0 if ok else 1
 
 
 def main():
@@ -79,8 +72,7 @@ def main():
             check(paths.count("/robots.txt") == 1, "%s: robots.txt fetched once" % b, repr(paths))
             check(not any(pth.startswith("/private") for pth in paths),
                   "%s: disallowed paths never requested" % b, repr(paths))
-    print("1..%d" % n)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":

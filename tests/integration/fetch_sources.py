@@ -11,18 +11,11 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import check, done  # noqa: E402
 import hostile_server  # noqa: E402
 
 WW = os.environ.get("WW", "bin/wirewatch")
 ROOT = os.environ.get("WW_ROOT", os.getcwd())
-n = failures = 0
-
-
-def check(ok, name, extra=""):
-    global n, failures
-    n += 1
-    print("%s %d - %s%s" % ("ok" if ok else "not ok", n, name, (" # " + extra) if not ok and extra else ""))
-    failures += 0 if ok else 1
 
 
 def run(tmp, urls, *sets, allow_private=False):
@@ -200,8 +193,7 @@ def main():
               "malformed FetchRequest -> status malformed-request, next one fetched", repr(sts))
         check(len(dls) == 1 and dls[0]["reason"] == "malformed" and dls[0]["original"] == "////",
               "malformed FetchRequest dead-lettered with its bytes", repr(dls))
-    print("1..%d" % n)
-    return 1 if failures else 0
+    return done()
 
 
 if __name__ == "__main__":

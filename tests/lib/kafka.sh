@@ -106,3 +106,17 @@ missing_and_dups() {
     dups=$(( $(urls_in "$got" | grep -c .) - $(urls_in "$got" | sort -u | grep -c .) ))
     echo "$missing $dups"
 }
+
+# pipeline_args NAME RUN TXN COMMON: the command line of pipeline worker NAME (fetch,
+# parse*, classify) between the run's topics $R $P $D $C (the caller's), one consumer
+# group per role; TXN=1 adds a transactional id.  The requests topic carries file://
+# URLs the test wrote itself, so fetch accepts them from Kafka.
+pipeline_args() {
+    local name=$1 run=$2 txn=$3 sets=$4
+    [ "$txn" = 1 ] && sets="$sets --set kafka.transactional.id=$name-$run --set kafka.transaction.timeout.ms=30000"
+    case $name in
+    fetch) echo "fetch --in kafka://$B/$R?group=fetch-$run --out kafka://$B/$P --set fetch.allow_file=true $sets" ;;
+    parse*) echo "parse --in kafka://$B/$P?group=parse-$run --out kafka://$B/$D $sets" ;;
+    classify) echo "classify --in kafka://$B/$D?group=classify-$run --out kafka://$B/$C $sets" ;;
+    esac
+}

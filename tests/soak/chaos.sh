@@ -74,16 +74,9 @@ round() {  # round R
     make_docs "$N" "$T/docs"
     split -n l/10 -d "$T/docs/urls.txt" "$T/chunk."
     ensure_topics "$R" "$P" "$D" "$C"
-    local name sets
+    local name
     for name in fetch parse1 parse2 classify; do
-        sets="$common"
-        [ "$txn" = 1 ] && sets="$sets --set kafka.transactional.id=$name-$run --set kafka.transaction.timeout.ms=30000"
-        case $name in
-        # the requests topic carries file:// URLs this test wrote itself
-        fetch) ARGS[$name]="fetch --in kafka://$B/$R?group=fetch-$run --out kafka://$B/$P --set fetch.allow_file=true $sets" ;;
-        parse*) ARGS[$name]="parse --in kafka://$B/$P?group=parse-$run --out kafka://$B/$D $sets" ;;
-        classify) ARGS[$name]="classify --in kafka://$B/$D?group=classify-$run --out kafka://$B/$C $sets" ;;
-        esac
+        ARGS[$name]=$(pipeline_args "$name" "$run" "$txn" "$common")
         start_worker "$name"
     done
     local rc_sets=()
