@@ -37,6 +37,7 @@ int ww__loop_init(ww__loop *l, CURLM *multi) {
     memset(l, 0, sizeof *l);
     l->multi = multi;
     l->deadline_us = -1;
+    l->now_us = ww_mono_us();
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     return l->epfd < 0 ? -1 : 0;
 }
@@ -127,12 +128,14 @@ int ww__loop_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sock
 int ww__loop_on_timer(CURLM *m, long timeout_ms, void *ud) {
     ww__loop *l = ud;
     (void)m;
-    l->deadline_us = timeout_ms < 0 ? -1 : ww_mono_us() + (int64_t)timeout_ms * 1000;
+    l->deadline_us = timeout_ms < 0 ? -1 : l->now_us + (int64_t)timeout_ms * 1000;
     return 0;
 }
 
+int64_t ww__loop_clock(ww__loop *l) { return l->now_us = ww_mono_us(); }
+
 void ww__loop_timeouts(ww__loop *l) {
-    if (l->deadline_us >= 0 && ww_mono_us() >= l->deadline_us) {
+    if (l->deadline_us >= 0 && l->now_us >= l->deadline_us) {
         int running;
         l->deadline_us = -1;
         curl_multi_socket_action(l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -142,7 +145,7 @@ void ww__loop_timeouts(ww__loop *l) {
 int ww__loop_wait_ms(const ww__loop *l, int max_ms) {
     if (l->deadline_us < 0)
         return max_ms;
-    int64_t left = l->deadline_us - ww_mono_us();
+    int64_t left = l->deadline_us - l->now_us;
     int ms = left <= 0 ? 0 : (int)((left + 999) / 1000);
     return ms < max_ms ? ms : max_ms;
 }
@@ -151,6 +154,8 @@ void ww__loop_run(ww__loop *l, int wait_ms) {
     struct epoll_event ev[256];
     int running;
     int n = epoll_wait(l->epfd, ev, (int)(sizeof ev / sizeof *ev), wait_ms);
+    if (wait_ms != 0 || n > 0)
+        ww__loop_clock(l);
     for (int i = 0; i < n; i++) {
         int fd = ev[i].data.fd;
         if (fd >= 0 && (size_t)fd < l->nst && (l->st[fd] & S_REGISTERED) &&

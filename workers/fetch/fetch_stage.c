@@ -452,11 +452,15 @@ static void req_free(freq *r) {
     free(r->url);
     free(r->path_query);
     curl_url_cleanup(r->curlu);
-    free(r->req_url);
-    free(r->request_id);
-    free(r->parent_url);
-    if (r->trace)
+    if (r->trace && (!r->src || r->trace != r->src->trace))
         protobuf_c_message_free_unpacked(&r->trace->base, NULL);
+    if (r->src) {
+        wirewatch__v1__fetch_request__free_unpacked(r->src, NULL);
+    } else {
+        free(r->req_url);
+        free(r->request_id);
+        free(r->parent_url);
+    }
     free(r);
 }
 
@@ -606,11 +610,39 @@ static freq *req_new(fowner *own, const char *url, int origin, unsigned depth,
     return r;
 }
 
+/* A request made from a decoded FetchRequest, which it keeps (NULL: out of memory,
+ * fr is still the caller's).  An empty request id becomes the input's key. */
+static freq *req_adopt(fowner *own, Wirewatch__V1__FetchRequest *fr, const char *key) {
+    freq *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    if ((!fr->request_id || !*fr->request_id) && key && *key) {
+        /* protobuf-c frees a string field that is not its default: this one is ours */
+        char *k = strdup(key);
+        if (!k) {
+            free(r);
+            return NULL;
+        }
+        fr->request_id = k;
+    }
+    r->src = fr;
+    r->own = own;
+    r->origin = fr->origin;
+    r->depth = fr->depth;
+    r->req_url = fr->url ? fr->url : (char *)"";
+    r->parent_url = fr->parent_url ? fr->parent_url : (char *)"";
+    r->request_id = fr->request_id ? fr->request_id : (char *)"";
+    r->trace = fr->trace;
+    if (own)
+        own->refs++;
+    return r;
+}
+
 /* Route a new request: local file, invalid, duplicate, or onto its host's queue.
  * Always consumes r (finished or queued). */
 static void enqueue(fetch_ctx *ctx, freq *r) {
     char err[256] = "";
-    int64_t now = ww_mono_us();
+    int64_t now = ctx->loop.now_us;
     if (strncasecmp(r->req_url, "file:", 5) == 0) {
         /* A local file may name local files; a request from Kafka or network ZeroMQ
          * may not unless fetch.allow_file says so - or whoever can write to the topic
@@ -1250,7 +1282,7 @@ static void start_robots(fetch_ctx *ctx, fhost *h) {
  * (-1: nothing waits on time). */
 static int64_t dispatch(fetch_ctx *ctx) {
     const fetch_cfg *c = &ctx->cfg;
-    int64_t now = ww_mono_us(), wake = -1;
+    int64_t now = ctx->loop.now_us, wake = -1;
 #define WAKE(t)                                                                           \
     do {                                                                                  \
         int64_t t_ = (t);                                                                 \
@@ -1536,20 +1568,19 @@ static void fetch_submit(void *vctx, ww_job *job) {
     own->local = ww_job_input_local(job);
     own->refs = 1; /* submit's own reference, released below */
     ctx->jobs++;
-    const char *rid = fr->request_id && *fr->request_id ? fr->request_id : ww_job_key(job);
-    freq *r = req_new(own, fr->url, fr->origin, fr->depth, fr->parent_url, rid, fr->trace);
+    freq *r = req_adopt(own, fr, ww_job_key(job));
     if (!r) {
         ww_job_dead_letter(job, WW_ENOMEM, "out of memory");
+        wirewatch__v1__fetch_request__free_unpacked(fr, NULL);
     } else {
         if (fr->not_before_us > 0) {
             int64_t wait = fr->not_before_us - ww_now_us();
             r->not_before_mono_us = wait > 0 ? ww_mono_us() + wait : 0;
         }
-        enqueue(ctx, r);
+        enqueue(ctx, r); /* consumes r, and fr with it */
     }
-    wirewatch__v1__fetch_request__free_unpacked(fr, NULL);
     owner_release(ctx, own);
-    hosts_trim(ctx, ww_mono_us());
+    hosts_trim(ctx, ctx->loop.now_us);
 }
 
 void ww__fetch_follow(fetch_ctx *ctx, freq *parent, const char *url, int origin) {
@@ -1561,6 +1592,7 @@ void ww__fetch_follow(fetch_ctx *ctx, freq *parent, const char *url, int origin)
 
 static int fetch_poll(void *vctx, int timeout_ms) {
     fetch_ctx *ctx = vctx;
+    ww__loop_clock(&ctx->loop);
     int64_t wake = dispatch(ctx);
     int wait = timeout_ms;
     if (wake >= 0 && wake / 1000 + 1 < wait)
