@@ -279,13 +279,12 @@ static int file_send_msg(ww_endpoint *ep, const char *key, const ProtobufCMessag
         rc = write_all(f, s, strlen(s));
         if (!rc) rc = write_all(f, "\n", 1);
         free(s);
+        if (!rc && fflush(f->out) != 0) rc = WW_EIO;
     } else {
-        /* stdio holds nothing here (every send ends with fflush), so the message can go
-         * straight to the descriptor */
-        if (fflush(f->out) != 0) return WW_EIO;
+        /* A protobuf endpoint never writes through stdio (the format is the
+         * endpoint's), so the message goes straight to the descriptor. */
         rc = ww_msg_write_delimited(fileno(f->out), msg, &ep->sent_bytes);
     }
-    if (!rc && fflush(f->out) != 0) rc = WW_EIO;
     if (rc) return rc;
     if (cb) cb(opaque, 0);
     return 0;

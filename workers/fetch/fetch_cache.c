@@ -181,7 +181,7 @@ ww__validators *ww__validators_new(size_t max) {
 void ww__validators_free(ww__validators *c) {
     if (!c)
         return;
-    for (size_t i = 0; c->v && i < c->cap; i++) {
+    for (size_t i = 0; c->v && i < c->n; i++) { /* used slots are dense: [0, n) */
         free(c->v[i].etag);
         free(c->v[i].lastmod);
     }
