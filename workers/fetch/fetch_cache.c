@@ -151,7 +151,8 @@ size_t ww__seen_size(const ww__seen *s) { return s->n; }
 
 typedef struct vent {
     uint64_t key; /* 0 = free */
-    char *etag, *lastmod;
+    char *etag, *lastmod; /* NULL or in mem */
+    char *mem;            /* one block for both */
     uint32_t prev, next; /* LRU list, UINT32_MAX = none */
 } vent;
 
@@ -181,10 +182,8 @@ ww__validators *ww__validators_new(size_t max) {
 void ww__validators_free(ww__validators *c) {
     if (!c)
         return;
-    for (size_t i = 0; c->v && i < c->n; i++) { /* used slots are dense: [0, n) */
-        free(c->v[i].etag);
-        free(c->v[i].lastmod);
-    }
+    for (size_t i = 0; c->v && i < c->n; i++) /* used slots are dense: [0, n) */
+        free(c->v[i].mem);
     free(c->v);
     hmap_free(&c->map);
     free(c);
@@ -230,12 +229,15 @@ int ww__validators_put(ww__validators *c, const char *url, const char *etag,
                        const char *lastmod) {
     uint64_t k = ww__fetch_hash(url);
     uint32_t *pi = hmap_find(&c->map, k), i;
-    char *e = etag && *etag ? strdup(etag) : NULL;
-    char *l = lastmod && *lastmod ? strdup(lastmod) : NULL;
-    if ((etag && *etag && !e) || (lastmod && *lastmod && !l)) {
-        free(e);
-        free(l);
-        return WW_ENOMEM;
+    size_t el = etag ? strlen(etag) : 0, ll = lastmod ? strlen(lastmod) : 0;
+    char *mem = NULL, *e = NULL, *l = NULL;
+    if (el || ll) {
+        if (!(mem = malloc(el + ll + 2)))
+            return WW_ENOMEM;
+        if (el)
+            e = memcpy(mem, etag, el + 1);
+        if (ll)
+            l = memcpy(mem + el + 1, lastmod, ll + 1);
     }
     if (pi) {
         i = *pi;
@@ -248,9 +250,9 @@ int ww__validators_put(ww__validators *c, const char *url, const char *etag,
         hmap_del(&c->map, c->v[i].key);
     }
     vent *ent = &c->v[i];
-    free(ent->etag);
-    free(ent->lastmod);
+    free(ent->mem);
     ent->key = k;
+    ent->mem = mem;
     ent->etag = e;
     ent->lastmod = l;
     hmap_put(&c->map, k, i);

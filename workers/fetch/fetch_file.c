@@ -18,17 +18,20 @@
 #include "wirewatch/message.h"
 #include "wirewatch/warc.h"
 
-char *ww__charset_of(const char *ct) {
-    if (!ct)
-        return strdup("");
-    const char *p = strcasestr(ct, "charset=");
-    if (!p)
-        return strdup("");
-    p += 8;
-    if (*p == '"' || *p == '\'')
-        p++;
-    size_t n = strcspn(p, "\"'; \t");
-    return strndup(p, n);
+const char *ww__charset_of(const char *ct, char *buf, size_t cap) {
+    const char *p = ct ? strcasestr(ct, "charset=") : NULL;
+    size_t n = 0;
+    if (p) {
+        p += 8;
+        if (*p == '"' || *p == '\'')
+            p++;
+        n = strcspn(p, "\"'; \t");
+        if (n >= cap)
+            n = 0; /* no charset name is that long: not one */
+        memcpy(buf, p, n);
+    }
+    buf[n] = '\0';
+    return buf;
 }
 
 /* Inflate a gzip body (a sitemap.xml.gz served as a file, not content-encoded) up to
@@ -241,14 +244,15 @@ static void fetch_warc(fetch_ctx *ctx, freq *r, const char *path, int64_t t0) {
             continue;
         }
         Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
-        char *charset = ww__charset_of(rec.content_type);
+        char charset[64];
+        ww__charset_of(rec.content_type, charset, sizeof charset);
         pg.requested_url = (char *)url;
         pg.final_url = (char *)url;
         pg.status = status;
         pg.body.data = (uint8_t *)rec.payload;
         pg.body.len = rec.payload_len;
         pg.content_type = (char *)(rec.content_type ? rec.content_type : "");
-        pg.charset_hint = charset ? charset : "";
+        pg.charset_hint = charset;
         pg.source = WIREWATCH__V1__PAGE__SOURCE__WARC;
         pg.fetched_at_us = ww_now_us();
         pg.warc_file = (char *)path;
@@ -256,7 +260,6 @@ static void fetch_warc(fetch_ctx *ctx, freq *r, const char *path, int64_t t0) {
         pg.payload_digest = (char *)(rec.payload_digest ? rec.payload_digest : "");
         pg.warc_date = (char *)(rec.date ? rec.date : "");
         int erc = ww__fetch_emit_page(ctx, r, &pg);
-        free(charset);
         ww__fetch_status_only(ctx, r, url, erc ? "error" : "fetched", status,
                               erc ? ww_strerror(erc) : "", (int64_t)rec.payload_len);
         bytes += (int64_t)rec.payload_len;

@@ -229,7 +229,8 @@ int ww__warcw_response(ww__warcw *w, const char *url, const char *ip, const char
                        size_t hlen, const uint8_t *body, size_t blen, int truncated,
                        char **file, int64_t *offset, char *digest40);
 
-/* "text/html; charset=UTF-8" -> malloc'd "UTF-8" ("" when none); NULL on ENOMEM. */
-char *ww__charset_of(const char *content_type);
+/* "text/html; charset=UTF-8" -> "UTF-8" in buf (cap bytes, "" when none or longer
+ * than fits); returns buf. */
+const char *ww__charset_of(const char *content_type, char *buf, size_t cap);
 
 #endif

@@ -266,8 +266,9 @@ typedef struct xfer {
     /* redirect chain: URL of each response, in order */
     char **hops;
     size_t n_hops;
-    /* selected headers of the current (last) response */
-    Wirewatch__V1__Header **hv;
+    /* selected headers of the current (last) response; each one allocation with its
+     * value behind it */
+    Wirewatch__V1__Header *hv[32];
     size_t n_hv;
     char *etag, *lastmod, *retry_after; /* borrowed from hv */
     char *rawh; /* the current response's header block, kept only for WARC output */
@@ -745,12 +746,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
 
 static void hv_clear(xfer *x) {
     /* a header's name is one of kept_headers (static); its value is ours */
-    for (size_t i = 0; i < x->n_hv; i++) {
-        free(x->hv[i]->value);
-        free(x->hv[i]);
-    }
-    free(x->hv);
-    x->hv = NULL;
+    for (size_t i = 0; i < x->n_hv; i++)
+        free(x->hv[i]); /* the value is in the same block */
     x->n_hv = 0;
     x->etag = x->lastmod = x->retry_after = NULL; /* they point into hv */
 }
@@ -766,14 +763,14 @@ static const struct {
 };
 #undef KEPT
 
-static char *dup_trim(const char *v, size_t n) {
-    while (n && isspace((unsigned char)*v)) {
-        v++;
-        n--;
+/* Trim blanks off both ends of [*v, *v + *n). */
+static void trim(const char **v, size_t *n) {
+    while (*n && isspace((unsigned char)**v)) {
+        (*v)++;
+        (*n)--;
     }
-    while (n && isspace((unsigned char)v[n - 1]))
-        n--;
-    return strndup(v, n);
+    while (*n && isspace((unsigned char)(*v)[*n - 1]))
+        (*n)--;
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud) {
@@ -815,19 +812,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
     for (size_t k = 0; k < sizeof kept_headers / sizeof *kept_headers; k++) {
         if (kept_headers[k].len != nl || strncasecmp(p, kept_headers[k].name, nl) != 0)
             continue;
-        if (x->n_hv >= 32)
+        if (x->n_hv >= sizeof x->hv / sizeof *x->hv)
             break; /* a hostile server repeating a header gets no more memory */
-        char *val = dup_trim(colon + 1, len - nl - 1);
-        Wirewatch__V1__Header *h = malloc(sizeof *h);
-        Wirewatch__V1__Header **nv = realloc(x->hv, (x->n_hv + 1) * sizeof *nv);
-        if (nv)
-            x->hv = nv;
-        if (!val || !h || !nv) {
-            free(val);
-            free(h);
+        const char *v = colon + 1;
+        size_t vn = len - nl - 1;
+        trim(&v, &vn);
+        Wirewatch__V1__Header *h = malloc(sizeof *h + vn + 1);
+        if (!h)
             return 0;
-        }
         wirewatch__v1__header__init(h);
+        char *val = (char *)(h + 1);
+        memcpy(val, v, vn);
+        val[vn] = '\0';
         h->name = (char *)kept_headers[k].name;
         h->value = val;
         x->hv[x->n_hv++] = h;
@@ -1106,7 +1102,8 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
     curl_off_t t_conn = 0, t_first = 0;
     curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &t_conn);
     curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &t_first);
-    char *charset = ww__charset_of(ct);
+    char charset[64];
+    ww__charset_of(ct, charset, sizeof charset);
     pg.requested_url = r->req_url;
     pg.final_url = (char *)b.final_url;
     pg.redirects = x->hops;
@@ -1117,7 +1114,7 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
     pg.body.data = x->body;
     pg.body.len = x->len;
     pg.content_type = ct ? ct : "";
-    pg.charset_hint = charset ? charset : "";
+    pg.charset_hint = charset;
     pg.truncated = (x->limits & WW__LIM_DECODED_BYTES) != 0;
     pg.source = WIREWATCH__V1__PAGE__SOURCE__HTTP;
     pg.fetched_at_us = ww_now_us();
@@ -1149,7 +1146,6 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
         }
     }
     int rc = ww__fetch_emit_page(ctx, r, &pg);
-    free(charset);
     ww__fetch_finish(ctx, r, rc ? "error" : "fetched", (int)code,
                      rc ? ww_strerror(rc) : "", x->limits, (int64_t)x->len, dur);
     x->req = NULL;
