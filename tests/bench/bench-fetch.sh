@@ -6,7 +6,7 @@
 #   tests/bench/bench-fetch.sh [WW_BINARY]        (make bench-fetch)
 #
 # Env: PAGES (10000), PASSES (3), WRK_SECONDS (5), INFLIGHT ("1 64 1024"),
-# NGINX_WORKERS (1), ROUNDS (3).
+# NGINX_WORKERS (1), ROUNDS (5).
 # Each concurrency runs ROUNDS rounds of wrk then fetch, back to back, and a last row
 # gives the median of the rounds' fetch/wrk ratios: on a shared machine one pair can
 # land in a slow or a fast moment of the host, the median of several is the figure.
@@ -20,7 +20,7 @@ PAGES=${PAGES:-10000}
 WRK_SECONDS=${WRK_SECONDS:-5}
 PASSES=${PASSES:-3}
 INFLIGHT=${INFLIGHT:-"1 64 1024"}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
 NGINX_WORKERS=${NGINX_WORKERS:-1}
 for tool in nginx wrk python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "bench-fetch: $tool missing (make deps-bench)"; exit 2; }
