@@ -59,11 +59,13 @@ typedef struct worker {
     int fatal;
     int stopping;
     int in_local; /* input is a file, stdin or in-process: the operator supplied it */
+    struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
 } worker;
 
 struct ww_job {
     worker *w;
+    struct ww_job *prev, *next; /* worker.jobs */
     int internal; /* from the stage's timer: no input to acknowledge */
     ww_in_msg msg;
     int pending; /* outputs not yet delivered */
@@ -81,8 +83,24 @@ const char *ww_job_trace_id(const ww_job *job) {
     return job->msg.trace_id ? job->msg.trace_id : "";
 }
 
+static void job_link(worker *w, ww_job *job) {
+    job->prev = NULL;
+    job->next = w->jobs;
+    if (w->jobs) w->jobs->prev = job;
+    w->jobs = job;
+}
+
+static void job_unlink(worker *w, ww_job *job) {
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        w->jobs = job->next;
+    if (job->next) job->next->prev = job->prev;
+}
+
 static void job_complete(ww_job *job) {
     worker *w = job->w;
+    job_unlink(w, job);
     if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_DEBUG &&
         !job->internal) {
         const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
@@ -249,6 +267,7 @@ static void handle_input(worker *w, ww_in_msg *m) {
     }
     job->w = w;
     job->msg = *m;
+    job_link(w, job);
     w->stats->in++;
     if (w->o->metrics) ww_metrics_bytes(w->o->metrics, -1, m->len);
     w->open_jobs++;
@@ -272,6 +291,7 @@ static void run_timer(worker *w, int64_t *next) {
     if (!job) return;
     job->w = w;
     job->internal = 1;
+    job_link(w, job);
     job->msg.key = job->msg.schema = job->msg.trace_id = job->msg.topic = "";
     job->msg.error_detail = "";
     job->msg.partition = -1;
@@ -452,9 +472,19 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             (long long)w->stats->dead_lettered);
 out:
     if (o->metrics) ww_metrics_set_stopped(o->metrics);
+    /* A stop forced by the shutdown deadline leaves jobs open: the stage lets go of
+     * them first, then they are abandoned (never acknowledged: their inputs are
+     * consumed again) and freed. */
+    if (w->ctx) w->st->destroy(w->ctx);
+    w->ctx = NULL;
+    while (w->jobs) {
+        ww_job *job = w->jobs;
+        job_unlink(w, job);
+        if (!job->internal && w->in) ww_endpoint_abandon(w->in, &job->msg);
+        free(job);
+    }
     ww_endpoint_close(w->in); /* commits stored offsets */
     for (int i = 0; i < WW_OUT__COUNT; i++) ww_endpoint_close(w->out[i]);
-    if (w->ctx) w->st->destroy(w->ctx);
     free(w);
     return rc;
 }

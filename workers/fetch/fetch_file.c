@@ -200,76 +200,142 @@ out:
     return res;
 }
 
+/* A WARC file being read.  Its records are turned into pages a few milliseconds'
+ * worth per loop turn (ww__fetch_warc_step), so the transfers in flight keep moving
+ * while a large file is read: in one go, a 1 GB .warc.gz held every other transfer of
+ * the worker for tens of seconds - past their low-speed and total time limits. */
+struct ww__warc_job {
+    ww__warc_job *next;
+    ww_warc_reader *w;
+    freq *r;
+    char *path;
+    int64_t t0;
+    size_t records, pages, bad, skipped;
+    int64_t bytes;
+};
+
+/* Read and emit one record of j: 1 = more may follow, 0 = the file is done. */
+static int warc_one(fetch_ctx *ctx, ww__warc_job *j) {
+    freq *r = j->r;
+    char err[256] = "", detail[320];
+    ww_warc_record rec;
+    int rc = ww_warc_next(j->w, &rec, err, sizeof err);
+    if (rc == 0)
+        return 0;
+    if (rc < 0) {
+        j->bad++;
+        ww_job_count(r->own->job, "warc_records_malformed", 1);
+        char where[96];
+        snprintf(where, sizeof where, "%s#record%zu", r->req_url, j->records + j->bad);
+        ww__fetch_status_only(ctx, r, where,
+                              rc == WW_ETOOBIG ? "too-large" : "malformed-record", 0, err, 0);
+        return rc != WW_EIO;
+    }
+    j->records++;
+    int resp = strcmp(rec.type, "response") == 0, res = strcmp(rec.type, "resource") == 0;
+    if (!resp && !res) {
+        j->skipped++;
+        return 1;
+    }
+    int status = resp ? rec.http_status : 200;
+    const char *url = rec.target_uri && *rec.target_uri ? rec.target_uri : r->req_url;
+    if (status < 200 || status >= 300) {
+        snprintf(detail, sizeof detail, "WARC record HTTP %d", status);
+        ww__fetch_status_only(ctx, r, url, "http-error", status, detail,
+                              (int64_t)rec.payload_len);
+        return 1;
+    }
+    Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
+    char charset[64];
+    ww__charset_of(rec.content_type, charset, sizeof charset);
+    pg.requested_url = (char *)url;
+    pg.final_url = (char *)url;
+    pg.status = status;
+    pg.body.data = (uint8_t *)rec.payload;
+    pg.body.len = rec.payload_len;
+    pg.content_type = (char *)(rec.content_type ? rec.content_type : "");
+    pg.charset_hint = charset;
+    pg.source = WIREWATCH__V1__PAGE__SOURCE__WARC;
+    pg.fetched_at_us = ww_now_us();
+    pg.warc_file = j->path;
+    pg.warc_offset = rec.offset;
+    pg.payload_digest = (char *)(rec.payload_digest ? rec.payload_digest : "");
+    pg.warc_date = (char *)(rec.date ? rec.date : "");
+    int erc = ww__fetch_emit_page(ctx, r, &pg);
+    ww__fetch_status_only(ctx, r, url, erc ? "error" : "fetched", status,
+                          erc ? ww_strerror(erc) : "", (int64_t)rec.payload_len);
+    j->bytes += (int64_t)rec.payload_len;
+    j->pages++;
+    return 1;
+}
+
+/* Close j and free it; returns its request, not finished. */
+static freq *warc_job_close(ww__warc_job *j) {
+    freq *r = j->r;
+    ww_warc_close(j->w);
+    free(j->path);
+    free(j);
+    return r;
+}
+
+freq *ww__fetch_warc_pop(fetch_ctx *ctx) {
+    ww__warc_job **pp = ww__fetch_warc_jobs(ctx), *j = *pp;
+    if (!j)
+        return NULL;
+    *pp = j->next;
+    return warc_job_close(j);
+}
+
+int ww__fetch_warc_step(fetch_ctx *ctx, int64_t budget_us) {
+    ww__warc_job **pp = ww__fetch_warc_jobs(ctx);
+    int active = 0;
+    while (*pp) {
+        ww__warc_job *j = *pp;
+        int64_t end = ww_mono_us() + budget_us;
+        int more;
+        do
+            more = warc_one(ctx, j);
+        while (more && ww_mono_us() < end);
+        if (more) {
+            active++;
+            pp = &j->next;
+            continue;
+        }
+        *pp = j->next;
+        char detail[160];
+        snprintf(detail, sizeof detail,
+                 "warc: %zu records, %zu pages, %zu other records, %zu malformed", j->records,
+                 j->pages, j->skipped, j->bad);
+        int64_t bytes = j->bytes, dur = ww_mono_us() - j->t0;
+        freq *r = warc_job_close(j);
+        ww__fetch_finish(ctx, r, "fetched", 0, detail, 0, bytes, dur);
+    }
+    return active;
+}
+
+/* Open the WARC file and queue it for ww__fetch_warc_step (which finishes r). */
 static void fetch_warc(fetch_ctx *ctx, freq *r, const char *path, int64_t t0) {
     const fetch_cfg *c = ww__fetch_cfg(ctx);
-    char err[256] = "", detail[320];
+    char err[256] = "";
+    ww__warc_job *j = calloc(1, sizeof *j);
+    if (!j || !(j->path = strdup(path))) {
+        free(j);
+        ww__fetch_finish(ctx, r, "error", 0, "out of memory", 0, 0, 0);
+        return;
+    }
     /* Records larger than the body cap are reported and skipped by the reader. */
-    ww_warc_reader *w = ww_warc_open(path, (size_t)c->max_body_bytes, err, sizeof err);
-    if (!w) {
+    if (!(j->w = ww_warc_open(path, (size_t)c->max_body_bytes, err, sizeof err))) {
+        free(j->path);
+        free(j);
         ww__fetch_finish(ctx, r, "error", 0, err, 0, 0, 0);
         return;
     }
-    size_t records = 0, pages = 0, bad = 0, skipped = 0;
-    int64_t bytes = 0;
-    for (;;) {
-        ww_warc_record rec;
-        err[0] = '\0';
-        int rc = ww_warc_next(w, &rec, err, sizeof err);
-        if (rc == 0)
-            break;
-        if (rc < 0) {
-            bad++;
-            ww_job_count(r->own->job, "warc_records_malformed", 1);
-            char where[96];
-            snprintf(where, sizeof where, "%s#record%zu", r->req_url, records + bad);
-            ww__fetch_status_only(ctx, r, where,
-                                  rc == WW_ETOOBIG ? "too-large" : "malformed-record", 0, err,
-                                  0);
-            if (rc == WW_EIO)
-                break;
-            continue;
-        }
-        records++;
-        int resp = strcmp(rec.type, "response") == 0, res = strcmp(rec.type, "resource") == 0;
-        if (!resp && !res) {
-            skipped++;
-            continue;
-        }
-        int status = resp ? rec.http_status : 200;
-        const char *url = rec.target_uri && *rec.target_uri ? rec.target_uri : r->req_url;
-        if (status < 200 || status >= 300) {
-            snprintf(detail, sizeof detail, "WARC record HTTP %d", status);
-            ww__fetch_status_only(ctx, r, url, "http-error", status, detail,
-                                  (int64_t)rec.payload_len);
-            continue;
-        }
-        Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
-        char charset[64];
-        ww__charset_of(rec.content_type, charset, sizeof charset);
-        pg.requested_url = (char *)url;
-        pg.final_url = (char *)url;
-        pg.status = status;
-        pg.body.data = (uint8_t *)rec.payload;
-        pg.body.len = rec.payload_len;
-        pg.content_type = (char *)(rec.content_type ? rec.content_type : "");
-        pg.charset_hint = charset;
-        pg.source = WIREWATCH__V1__PAGE__SOURCE__WARC;
-        pg.fetched_at_us = ww_now_us();
-        pg.warc_file = (char *)path;
-        pg.warc_offset = rec.offset;
-        pg.payload_digest = (char *)(rec.payload_digest ? rec.payload_digest : "");
-        pg.warc_date = (char *)(rec.date ? rec.date : "");
-        int erc = ww__fetch_emit_page(ctx, r, &pg);
-        ww__fetch_status_only(ctx, r, url, erc ? "error" : "fetched", status,
-                              erc ? ww_strerror(erc) : "", (int64_t)rec.payload_len);
-        bytes += (int64_t)rec.payload_len;
-        pages++;
-    }
-    ww_warc_close(w);
-    snprintf(detail, sizeof detail,
-             "warc: %zu records, %zu pages, %zu other records, %zu malformed", records, pages,
-             skipped, bad);
-    ww__fetch_finish(ctx, r, "fetched", 0, detail, 0, bytes, ww_mono_us() - t0);
+    j->r = r;
+    j->t0 = t0;
+    ww__warc_job **pp = ww__fetch_warc_jobs(ctx); /* to the end: files in arrival order */
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = j;
 }
 
 void ww__fetch_file(fetch_ctx *ctx, freq *r) {

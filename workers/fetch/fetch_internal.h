@@ -106,6 +106,7 @@ typedef struct fowner {
     ww_job *job;
     int refs;
     int local; /* the job came from local input (ww_job_input_local) */
+    struct fowner *prev, *next; /* the stage's live owners, freed at teardown */
 } fowner;
 
 /* One URL to fetch. */
@@ -211,9 +212,18 @@ void ww__fetch_status_only(fetch_ctx *ctx, freq *r, const char *url, const char 
 /* Emit a page on WW_OUT_MAIN for r (counted). */
 int ww__fetch_emit_page(fetch_ctx *ctx, freq *r, Wirewatch__V1__Page *page);
 
-/* fetch_file.c: read a file:// URL (plain file, feed/sitemap, WARC) synchronously and
- * finish r. */
+/* fetch_file.c: read a file:// URL (plain file, feed/sitemap) and finish r; a WARC
+ * file is opened and queued, its records read by ww__fetch_warc_step. */
 void ww__fetch_file(fetch_ctx *ctx, freq *r);
+typedef struct ww__warc_job ww__warc_job;
+/* The stage's list of WARC files being read (fetch_stage.c keeps the head). */
+ww__warc_job **ww__fetch_warc_jobs(fetch_ctx *ctx);
+/* Read records of every queued WARC file for up to budget_us each, finishing the
+ * files that end; returns how many are still being read. */
+int ww__fetch_warc_step(fetch_ctx *ctx, int64_t budget_us);
+/* Teardown: close the first WARC file being read and return its request unfinished
+ * (NULL when none is left). */
+freq *ww__fetch_warc_pop(fetch_ctx *ctx);
 
 /* ---- WARC output (warc_writer.c) -------------------------------------------------- */
 

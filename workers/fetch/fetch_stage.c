@@ -298,15 +298,22 @@ struct fetch_ctx {
     int npool;
     size_t pool_bytes; /* body buffers held by the pool */
     int jobs;         /* runtime jobs not yet done */
+    fowner *owners;   /* their owners */
     long queued;      /* requests waiting in host queues */
     int64_t next_trim_us;
     ww__seen *seen;
     ww__validators *validators;
     ww__warcw *warc; /* NULL unless fetch.warc_dir */
+    ww__warc_job *warc_jobs; /* WARC input files being read (fetch_file.c) */
     ww__feeds *feeds; /* NULL unless fetch.feeds */
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
+ww__warc_job **ww__fetch_warc_jobs(fetch_ctx *ctx) { return &ctx->warc_jobs; }
+
+/* How long each WARC input file is read per loop turn: transfers in flight are
+ * served between slices. */
+#define WARC_SLICE_US 2000
 
 /* Double the host table; on ENOMEM keep the old one (longer chains, still correct). */
 static void host_rehash(fetch_ctx *ctx) {
@@ -465,8 +472,33 @@ static void req_free(freq *r) {
     free(r);
 }
 
+/* The owner of a runtime job, holding one reference (released by owner_release). */
+static fowner *owner_new(fetch_ctx *ctx, ww_job *job) {
+    fowner *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    o->job = job;
+    o->refs = 1;
+    o->next = ctx->owners;
+    if (ctx->owners)
+        ctx->owners->prev = o;
+    ctx->owners = o;
+    ctx->jobs++;
+    return o;
+}
+
+static void owner_unlink(fetch_ctx *ctx, fowner *o) {
+    if (o->prev)
+        o->prev->next = o->next;
+    else
+        ctx->owners = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+}
+
 static void owner_release(fetch_ctx *ctx, fowner *o) {
     if (o && --o->refs == 0) {
+        owner_unlink(ctx, o);
         ww_job_done(o->job);
         ctx->jobs--;
         free(o);
@@ -1420,13 +1452,8 @@ static void fetch_timer(void *vctx, ww_job *job) {
     fowner *own = NULL;
     size_t cur = 0;
     for (ww__feed *f; ctx->feeds && (f = ww__feeds_due(ctx->feeds, &cur, now));) {
-        if (!own) {
-            if (!(own = calloc(1, sizeof *own)))
-                break;
-            own->job = job;
-            own->refs = 1; /* released below */
-            ctx->jobs++;
-        }
+        if (!own && !(own = owner_new(ctx, job))) /* its reference is released below */
+            break;
         char rid[64];
         snprintf(rid, sizeof rid, "feed%zu.%lu", f->index, f->polls + 1);
         freq *r = req_new(own, f->url, WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED, 0, NULL,
@@ -1547,6 +1574,15 @@ static void fetch_destroy(void *vctx) {
         free(ctx->pool[i].body);
     }
     free(ctx->pool);
+    for (freq *r; (r = ww__fetch_warc_pop(ctx));)
+        req_free(r);
+    /* Owners of requests a forced stop cut short: their jobs are the runtime's to
+     * abandon; only the owners are ours. */
+    while (ctx->owners) {
+        fowner *o = ctx->owners;
+        owner_unlink(ctx, o);
+        free(o);
+    }
     for (size_t i = 0; ctx->htab && i < ctx->hcap; i++)
         for (fhost *h = ctx->htab[i], *hn; h; h = hn) {
             hn = h->hnext;
@@ -1584,17 +1620,14 @@ static void fetch_submit(void *vctx, ww_job *job) {
         ww_job_done(job);
         return;
     }
-    fowner *own = calloc(1, sizeof *own);
+    fowner *own = owner_new(ctx, job); /* submit's own reference, released below */
     if (!own) {
         ww_job_dead_letter(job, WW_ENOMEM, "out of memory");
         ww_job_done(job);
         wirewatch__v1__fetch_request__free_unpacked(fr, NULL);
         return;
     }
-    own->job = job;
     own->local = ww_job_input_local(job);
-    own->refs = 1; /* submit's own reference, released below */
-    ctx->jobs++;
     freq *r = req_adopt(own, fr, ww_job_key(job));
     if (!r) {
         ww_job_dead_letter(job, WW_ENOMEM, "out of memory");
@@ -1620,6 +1653,8 @@ void ww__fetch_follow(fetch_ctx *ctx, freq *parent, const char *url, int origin)
 static int fetch_poll(void *vctx, int timeout_ms) {
     fetch_ctx *ctx = vctx;
     ww__loop_clock(&ctx->loop);
+    if (ctx->warc_jobs && ww__fetch_warc_step(ctx, WARC_SLICE_US) > 0)
+        timeout_ms = 0; /* files still being read: no sleeping */
     int64_t wake = dispatch(ctx);
     int wait = timeout_ms;
     if (wake >= 0 && wake / 1000 + 1 < wait)
