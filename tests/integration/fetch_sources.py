@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import check, done  # noqa: E402
@@ -212,7 +213,6 @@ def main():
                                  "--status", "file:" + st, "--set",
                                  "worker.shutdown_timeout_ms=300"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        import time
         t_end = time.time() + 60
         while time.time() < t_end and (not os.path.exists(st) or os.path.getsize(st) < 10000):
             time.sleep(0.01)
