@@ -201,6 +201,21 @@ chaos: build
 	@tests/soak/chaos.sh $(or $(ROUNDS),3) $(or $(CHAOS_DOCS),600)
 # --- end reliability ---------------------------------------------------------------
 
+# --- container image (deploy/Dockerfile) with Debian's podman; no registry needed ---
+# make image: the base (pulled, or made by debootstrap when no registry answers), then
+#   the image, tagged $(IMAGE).  make test-image: tests/image/run.sh against it.
+IMAGE      ?= localhost/wirewatch:dev
+PODMAN     := podman --storage-driver vfs
+.PHONY: image test-image
+image:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="podman runc debootstrap"
+	deploy/make-base-image.sh $(PODMAN)
+	$(PODMAN) build --pull=never --isolation chroot -f deploy/Dockerfile -t $(IMAGE) .
+	@echo "image $(IMAGE): $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE)) bytes"
+test-image: image
+	@tests/image/run.sh
+# --- end container image -------------------------------------------------------------
+
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
