@@ -114,9 +114,12 @@ int main(int argc, char **argv) {
                "rel", "conf", "bytes", "2nd", "share");
         for (size_t i = 0; i < n; i++) {
             const ww_langid_result *r = &it[i].r;
-            printf("%-12s %-6s %5.2f %4d %5.2f %5zu %-6s %5.2f  %.50s\n", it[i].expect,
+            int cut = it[i].len < 50 ? (int)it[i].len : 50; /* not inside a character */
+            while (cut > 0 && cut < (int)it[i].len && (it[i].text[cut] & 0xC0) == 0x80)
+                cut--;
+            printf("%-12s %-6s %5.2f %4d %5.2f %5zu %-6s %5.2f  %.*s\n", it[i].expect,
                    r->code[0] ? r->code : "-", r->share, r->reliable, r->confidence,
-                   r->text_bytes, r->code2[0] ? r->code2 : "-", r->share2, it[i].text);
+                   r->text_bytes, r->code2[0] ? r->code2 : "-", r->share2, cut, it[i].text);
         }
         printf("\n");
     }

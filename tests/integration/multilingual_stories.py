@@ -262,8 +262,11 @@ def check_stories(parent, top):
          f"{'not-in-lang':>11} {'seed':>5}  language reported; wrong top-1")
     for (lang, n, ok, acc, en_ok, en_n, en_acc, seen, nbad, seed_res, wrong) in rows:
         rep = ",".join(f"{k or '?'}:{v}" for k, v in sorted(seen.items()))
-        note(f"{lang:8} {n:>7} {f'{ok}/{n}':>7} {acc:>6.3f} {f'{en_ok}/{en_n}':>9} "
-             f"{en_acc:>6.3f} {nbad if lang != 'en' else '-':>11} {seed_res:>5}  {rep}"
+        if n:
+            accs = f"{f'{ok}/{n}':>7} {acc:>6.3f} {f'{en_ok}/{en_n}':>9} {en_acc:>6.3f}"
+        else:  # only a seed.txt
+            accs = f"{'-':>7} {'-':>6} {'-':>9} {'-':>6}"
+        note(f"{lang:8} {n:>7} {accs} {nbad if lang != 'en' else '-':>11} {seed_res:>5}  {rep}"
              + ("; " + ", ".join(wrong) if wrong else ""))
     note()
 
