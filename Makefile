@@ -97,7 +97,7 @@ FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 
 .PHONY: all build deps run test unit integration test-san fuzz fuzz-bin fuzz-replay clean \
-        format-check bench-extract bench-classify bench-fetch bench-kafka py-deps
+        format-check bench-extract bench-classify bench-fetch bench-kafka bench-langid py-deps
 all: build
 build: $(WW)
 
@@ -228,6 +228,11 @@ clean:
 # Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
 bench-fetch: build
 	@tests/bench/bench-fetch.sh $(WW)
+
+# Language identification: how the parse stage's language confidence separates right
+# from wrong guesses on tests/fixtures/langid/cases.tsv and the test stories (figures).
+bench-langid: $(LIB)
+	@BUILD=$(BUILD) tests/bench/bench-langid.sh
 
 # Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
 bench-kafka: $(LIB)
