@@ -4,6 +4,9 @@
 # no edit here.  Generated protobuf code goes to $(BUILD)/gen and is never committed.
 
 SHELL      := /bin/bash
+# `make` alone builds bin/wirewatch.  Said explicitly: the first rule in this file is a
+# generated-data rule (classify's embedded data), which would otherwise be the default.
+.DEFAULT_GOAL := build
 CC         ?= cc
 CXX        ?= c++
 SANITIZER  ?=
