@@ -197,9 +197,12 @@ static void test_rfc9309_percent_table(void **state) {
      * escaped reserved character is data, never the delimiter (otherwise "/a%2Fb"
      * would be "/a/b").  So the escaped form matches itself in either hex case, and
      * not the unescaped one - as in Google's robotstxt, the RFC's reference parser. */
-    assert_same_path("/foo/bar?baz=https%3a%2f%2ffoo.bar", "/foo/bar?baz=https%3A%2F%2Ffoo.bar");
-    assert_false(rule_matches("/foo/bar?baz=https://foo.bar", "/foo/bar?baz=https%3A%2F%2Ffoo.bar"));
-    assert_false(rule_matches("/foo/bar?baz=https%3A%2F%2Ffoo.bar", "/foo/bar?baz=https://foo.bar"));
+    assert_same_path("/foo/bar?baz=https%3a%2f%2ffoo.bar",
+                     "/foo/bar?baz=https%3A%2F%2Ffoo.bar");
+    assert_false(rule_matches("/foo/bar?baz=https://foo.bar",
+                              "/foo/bar?baz=https%3A%2F%2Ffoo.bar"));
+    assert_false(rule_matches("/foo/bar?baz=https%3A%2F%2Ffoo.bar",
+                              "/foo/bar?baz=https://foo.bar"));
 }
 
 /* Escaped unreserved characters are the characters; escaped reserved ones are not. */

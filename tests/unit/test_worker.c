@@ -239,11 +239,12 @@ static void test_trusted_input(void **state) {
 
     void *z = zmq_ctx_new();
     thr a = {0}, b = {0};
-    b.o = (ww_worker_opts){.stage = &echo_stage, .cfg = cfg, .in_uri = "zmq+inproc://trust",
-                           .zmq_ctx = z};
+    b.o = (ww_worker_opts){
+        .stage = &echo_stage, .cfg = cfg, .in_uri = "zmq+inproc://trust", .zmq_ctx = z};
     b.o.out_uri[WW_OUT_MAIN] = out;
-    a.o = (ww_worker_opts){.stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z,
-                           .trusted_input = 1}; /* a's trust is not passed on */
+    /* a's trust is not passed on */
+    a.o = (ww_worker_opts){
+        .stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z, .trusted_input = 1};
     a.o.out_uri[WW_OUT_MAIN] = "zmq+inproc://trust";
     atomic_store(&trusted_jobs, 0);
     pthread_t ta, tb;

@@ -57,7 +57,8 @@ static char *pct_norm(const char *s, size_t len, size_t *outlen) {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && i + 2 < len && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
-            int v = hex_val((unsigned char)s[i + 1]) * 16 + hex_val((unsigned char)s[i + 2]);
+            int v =
+                hex_val((unsigned char)s[i + 1]) * 16 + hex_val((unsigned char)s[i + 2]);
             if (is_unreserved(v)) {
                 o[j++] = (char)v;
             } else {
