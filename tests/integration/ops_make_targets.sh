@@ -44,7 +44,7 @@ has_none() { [ -z "$(comm -12 "$1" "$2")" ]; }                 # has_none LIST U
 check "make deps installs every build package" has_all "$T/deps.list" "$T/DEB_BUILD"
 check "... and ca-certificates (https fetches at run time)" grep -qx ca-certificates "$T/deps.list"
 check "... and no test package" has_none "$T/deps.list" "$T/DEB_TEST"
-for p in chromium prometheus default-jre-headless nginx-light clang; do
+for p in chromium prometheus default-jre-headless nginx-light clang clang-format; do
     check "... not $p" bash -c "! grep -qx $p '$T/deps.list'"
 done
 check "make deps-test installs the build packages" has_all "$T/test.list" "$T/DEB_BUILD"
