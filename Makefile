@@ -24,7 +24,8 @@ WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
               libcurl4-openssl-dev libssl-dev libxml2-dev libutf8proc-dev \
-              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes \
+              libicu-dev libstemmer-dev
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl jq openssl fasttext prometheus chromium \
               python3-yaml
@@ -32,14 +33,14 @@ DEB_BENCH  := wrk python3-readability python3-sklearn time
 DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libutf8proc \
-              uchardet libmicrohttpd zlib libbrotlidec
+              uchardet libmicrohttpd zlib libbrotlidec icu-uc icu-i18n
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
 SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 CPPFLAGS   += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS     += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 CXXFLAGS   += -std=c++11 $(OPT) -Wall -Werror $(SANFLAGS) -MMD -MP
-LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcld2 -lstdc++ -lpthread -lm
+LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcld2 -lstemmer -lstdc++ -lpthread -lm
 LDFLAGS    += $(SANFLAGS)
 
 PROTOS     := $(wildcard proto/wirewatch/v1/*.proto)
@@ -69,6 +70,15 @@ $(BUILD)/gen/classify_data.c: $(CLASSIFY_DATA) $(ISO3166_JSON) workers/classify/
 	    ww__data_iso3166 $(ISO3166_JSON)
 $(BUILD)/gen/classify_data.o: $(BUILD)/gen/classify_data.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# Language packs: every workers/classify/data/rules/<lang>.json, found by wildcard.
+LANG_PACKS    := $(sort $(wildcard workers/classify/data/rules/*.json))
+LIB_OBJ    += $(BUILD)/gen/classify_packs.o
+$(BUILD)/gen/classify_packs.c: $(LANG_PACKS) workers/classify/tools/embed_packs.sh \
+                               workers/classify/tools/embed.sh workers/classify/data/rules
+	@mkdir -p $(dir $@)
+	workers/classify/tools/embed_packs.sh $@ $(LANG_PACKS)
+$(BUILD)/gen/classify_packs.o: $(BUILD)/gen/classify_packs.c
+	$(CC) $(CPPFLAGS) -Iworkers/classify $(CFLAGS) -c -o $@ $<
 # Rebuild the project's IPTC file from the IPTC release + hand-written rules.
 IPTC_JSON  ?= ../shared/taxonomy/iptc-mediatopic-2023-10-24.json
 BENCH_DATA ?= ../shared/bench/classify-dev

@@ -43,6 +43,19 @@ const ww_config_key ww_runtime_config_keys[] = {
      "Address of the worker's HTTP server (/metrics, /healthz, /readyz, status page): "
      "HOST:PORT, port 0 = any free port, \"\" = no HTTP server.  In a container use "
      "\"0.0.0.0:9100\".  Not used by embedded mode (wirewatch run)."},
+    {"http.admin_token_file", WW_CFG_STR, "\"\"",
+     "File holding the bearer token (one line, 16+ bytes) that POST /reload and POST "
+     "/loglevel require (\"Authorization: Bearer TOKEN\").  \"\" = no token: the admin "
+     "endpoints then answer only when http.listen is a loopback address (403 "
+     "elsewhere).  GET endpoints never need it.  The token is never logged."},
+    {"http.max_connections", WW_CFG_INT, "256",
+     "Connections the HTTP server holds at once (one thread each)."},
+    {"http.max_connections_per_ip", WW_CFG_INT, "32",
+     "Connections from one client address at once: a client holding half-open "
+     "connections cannot starve probes that come from elsewhere."},
+    {"http.timeout_s", WW_CFG_INT, "10",
+     "An HTTP connection idle this long (a request that has not arrived whole) is "
+     "closed."},
     {NULL, 0, NULL, NULL},
 };
 
