@@ -212,6 +212,7 @@ static void seg_build(void) {
 static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t end,
                           int casefold) {
     size_t n = end - start;
+    pthread_once(&t2s_once, t2s_build);
     if (!t->seg) {
         pthread_once(&seg_once, seg_build);
         UErrorCode st = U_ZERO_ERROR;
@@ -242,7 +243,9 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
             t->u16off[un] = (uint32_t)(i - start);
             t->u16[un++] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
             cp = 0xDC00 + ((cp - 0x10000) & 0x3FF);
-        }
+        } else if (cp >= HAN_LO && cp <= HAN_HI && t2s && t2s[cp - HAN_LO])
+            cp = t2s[cp - HAN_LO]; /* ICU's dictionary knows Simplified compounds best:
+                                      国家安全 is one word, 國家安全 three */
         t->u16off[un] = (uint32_t)(i - start);
         t->u16[un++] = (uint16_t)cp;
         i += (size_t)k;
