@@ -71,7 +71,7 @@ typedef struct worker {
     long long open_jobs; /* not yet acknowledged */
     int fatal;
     int stopping;
-    int in_local; /* input is a file, stdin or in-process: the operator supplied it */
+    int in_trusted; /* ww_worker_opts.trusted_input */
     struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
 } worker;
@@ -91,7 +91,7 @@ const uint8_t *ww_job_data(const ww_job *job, size_t *len) {
     return job->msg.data;
 }
 const char *ww_job_key(const ww_job *job) { return job->msg.key ? job->msg.key : ""; }
-int ww_job_input_local(const ww_job *job) { return job->w->in_local; }
+int ww_job_input_trusted(const ww_job *job) { return job->w->in_trusted; }
 const char *ww_job_trace_id(const ww_job *job) {
     return job->msg.trace_id ? job->msg.trace_id : "";
 }
@@ -263,8 +263,7 @@ static int open_all(worker *w, char *err, size_t errlen) {
                              w->st->name, err, errlen);
     if (!w->in) return WW_EINVAL;
     int k = ww_endpoint_kind(w->in);
-    w->in_local = k == WW_EP_FILE || k == WW_EP_STDIO ||
-                  strncmp(o->in_uri, "zmq+inproc://", 13) == 0;
+    w->in_trusted = o->trusted_input != 0;
     if (o->metrics && k == WW_EP_KAFKA)
         ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
     return 0;
