@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Classify-rules benchmark: matcher throughput (default IPTC taxonomy, 100 and 10,000
-# synthetic rules, same run) and top-1 accuracy of the default rules on BBC News.
+# synthetic rules, same run) and top-1 accuracy of the default rules on BBC News, and on
+# German news (10kGNAD) when CLASSIFY_DEV_DIR/gnad10k exists.
 #   tests/bench/bench-matcher.sh ../shared/bench/classify-dev [REPEAT]
 # Prints figures; asserts nothing.  Needs build/libwirewatch.a (make build/libwirewatch.a).
 set -euo pipefail
@@ -22,3 +23,8 @@ echo "== matcher throughput (single thread, -O2; title+text of $bbc)"
 "$out" speed "$bbc" "$repeat"
 echo "== BBC top-1 accuracy of the default IPTC rules (goal 0.85)"
 "$out" bbc "$bbc"
+gnad=$data/gnad10k/dev.jsonl
+if [ -d "$data/gnad10k" ]; then
+    echo "== 10kGNAD (German) top-1 top-level accuracy of the default rules (goal 0.80)"
+    "$out" gnad "$gnad"
+fi

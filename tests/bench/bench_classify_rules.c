@@ -8,6 +8,11 @@
  *   bench_classify_rules bbc DEV.jsonl                top-1 accuracy of the default
  *       rules on BBC News (business 04000000, entertainment 01000000, politics
  *       11000000, sport 15000000, tech 13000000), with a confusion table
+ *   bench_classify_rules gnad DEV.jsonl               top-1 accuracy of the default
+ *       rules on German news (10kGNAD; language "de"): Wirtschaft 04000000, Sport
+ *       15000000, Inland 11000000, Kultur and Etat 01000000, Wissenschaft and Web
+ *       13000000; International and Panorama have no single IPTC top level and are
+ *       left out.  Per-class figures and a confusion table; gnad-misses lists misses
  *   bench_classify_rules show FILE.jsonl             labels and entities per line
  *   bench_classify_rules json FILE.jsonl             the same as JSON lines shaped like
  *       the Classified JSON mirror (for tests/integration/seed_check.py without the CLI)
@@ -281,6 +286,106 @@ static int bbc(const corpus *c, int verbose) {
     return 0;
 }
 
+/* 10kGNAD classes -> IPTC top level ("" = left out of the figures) */
+static const struct {
+    const char *gnad, *code;
+} gnadmap[] = {{"Wirtschaft", "medtop:04000000"}, {"Sport", "medtop:15000000"},
+               {"Inland", "medtop:11000000"},     {"Kultur", "medtop:01000000"},
+               {"Etat", "medtop:01000000"},       {"Wissenschaft", "medtop:13000000"},
+               {"Web", "medtop:13000000"},        {"International", ""},
+               {"Panorama", ""}};
+#define NGNAD (sizeof gnadmap / sizeof gnadmap[0])
+/* confusion columns: the mapped top levels, then any other top level, then none */
+static const char *gnadcols[] = {"medtop:04000000", "medtop:15000000", "medtop:11000000",
+                                 "medtop:01000000", "medtop:13000000"};
+#define NGCOL (sizeof gnadcols / sizeof gnadcols[0])
+
+static const char *top_level(const Wirewatch__V1__Classified *out) {
+    for (size_t k = 0; k < out->n_labels; k++)
+        if (strlen(out->labels[k]->code) == 15 &&
+            strncmp(out->labels[k]->code + 9, "000000", 6) == 0)
+            return out->labels[k]->code;
+    return NULL;
+}
+
+static int gnad(const corpus *c, int verbose) {
+    ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
+    if (!cl)
+        return 1;
+    size_t n[NGNAD] = {0}, ok[NGNAD] = {0}, conf[NGNAD][NGCOL + 2] = {{0}};
+    size_t predicted[NGCOL] = {0}, predicted_ok[NGCOL] = {0}, skipped = 0, unknown = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        int g = -1;
+        for (size_t k = 0; k < NGNAD; k++)
+            if (strcmp(c->label[i], gnadmap[k].gnad) == 0)
+                g = (int)k;
+        if (g < 0) {
+            unknown++;
+            continue;
+        }
+        if (!*gnadmap[g].code) {
+            skipped++;
+            continue;
+        }
+        Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+        d.title = c->title[i];
+        d.text = c->text[i];
+        d.language = "de";
+        Wirewatch__V1__Classified *out;
+        int alert;
+        if (ww_classify_document(cl, &d, &out, &alert) != 0)
+            return 1;
+        const char *top = top_level(out);
+        size_t col = top ? NGCOL : NGCOL + 1;
+        for (size_t k = 0; k < NGCOL && top; k++)
+            if (strcmp(top, gnadcols[k]) == 0)
+                col = k;
+        n[g]++;
+        conf[g][col]++;
+        int hit = top && strcmp(top, gnadmap[g].code) == 0;
+        ok[g] += hit;
+        if (col < NGCOL) {
+            predicted[col]++;
+            predicted_ok[col] += hit;
+        }
+        if (verbose && !hit)
+            printf("MISS %s [%s] -> %s: %s\n", gnadmap[g].gnad, gnadmap[g].code,
+                   top ? top : "none", c->title[i]);
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+    }
+    size_t all = 0, good = 0;
+    for (size_t k = 0; k < NGNAD; k++) {
+        all += n[k];
+        good += ok[k];
+    }
+    printf("10kGNAD top-1 top-level accuracy of the default rules (language de): %.3f "
+           "(%zu/%zu); %zu International/Panorama left out%s\n",
+           all ? (double)good / all : 0.0, good, all, skipped,
+           unknown ? ", some lines with an unknown class skipped" : "");
+    printf("%-13s %5s %5s %6s   confusion: predicted top level (medtop:NN000000)\n", "class",
+           "n", "ok", "acc");
+    printf("%-13s %5s %5s %6s  ", "", "", "", "");
+    for (size_t k = 0; k < NGCOL; k++)
+        printf("     %.2s", gnadcols[k] + 7);
+    printf(" %6s %6s\n", "other", "none");
+    for (size_t g = 0; g < NGNAD; g++) {
+        if (!*gnadmap[g].code)
+            continue;
+        printf("%-13s %5zu %5zu %6.3f  ", gnadmap[g].gnad, n[g], ok[g],
+               n[g] ? (double)ok[g] / n[g] : 0.0);
+        for (size_t k = 0; k < NGCOL + 2; k++)
+            printf(" %6zu", conf[g][k]);
+        printf("\n");
+    }
+    printf("precision of each predicted top level:");
+    for (size_t k = 0; k < NGCOL; k++)
+        printf(" %.2s %.3f (%zu/%zu)%s", gnadcols[k] + 7,
+               predicted[k] ? (double)predicted_ok[k] / predicted[k] : 0.0, predicted_ok[k],
+               predicted[k], k + 1 < NGCOL ? "," : "\n");
+    ww_classifier_free(cl);
+    return 0;
+}
+
 static int show(const corpus *c) {
     ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
     if (!cl)
@@ -363,7 +468,8 @@ static int dump(const corpus *c) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s speed|bbc|bbc-misses|show FILE.jsonl [REPEAT]\n", argv[0]);
+        fprintf(stderr, "usage: %s speed|bbc|bbc-misses|gnad|gnad-misses|show|json FILE.jsonl [REPEAT]\n",
+                argv[0]);
         return 2;
     }
     corpus c;
@@ -375,6 +481,10 @@ int main(int argc, char **argv) {
         return bbc(&c, 0);
     if (strcmp(argv[1], "bbc-misses") == 0)
         return bbc(&c, 1);
+    if (strcmp(argv[1], "gnad") == 0)
+        return gnad(&c, 0);
+    if (strcmp(argv[1], "gnad-misses") == 0)
+        return gnad(&c, 1);
     if (strcmp(argv[1], "show") == 0)
         return show(&c);
     if (strcmp(argv[1], "json") == 0)
