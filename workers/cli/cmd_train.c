@@ -3,7 +3,6 @@
  * stderr with their line number, counted, and skipped. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,101 +11,6 @@
 #include "cmd_model.h"
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
-
-void ww__jdoc_free(ww__jdoc *d)
-{
-    free(d->id_json);
-    free(d->text);
-    for (int i = 0; i < d->nlabels; i++)
-        free(d->labels[i]);
-    free(d->labels);
-    memset(d, 0, sizeof *d);
-}
-
-int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen)
-{
-    json_error_t je;
-    memset(d, 0, sizeof *d);
-    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        snprintf(why, whylen, "bad JSON: %s", je.text);
-        return -1;
-    }
-    int rc = -1;
-    if (!json_is_object(j)) {
-        snprintf(why, whylen, "not a JSON object");
-        goto out;
-    }
-    json_t *id = json_object_get(j, "id"), *title = json_object_get(j, "title");
-    json_t *text = json_object_get(j, "text"), *labels = json_object_get(j, "labels");
-    if (id && !json_is_string(id) && !json_is_integer(id)) {
-        snprintf(why, whylen, "\"id\" must be a string or an integer");
-        goto out;
-    }
-    if ((title && !json_is_string(title) && !json_is_null(title)) ||
-        (text && !json_is_string(text) && !json_is_null(text))) {
-        snprintf(why, whylen, "\"title\" and \"text\" must be strings");
-        goto out;
-    }
-    if (!json_is_string(title) && !json_is_string(text)) {
-        snprintf(why, whylen, "no \"title\" or \"text\"");
-        goto out;
-    }
-    if (labels && !json_is_array(labels) && !json_is_null(labels)) {
-        snprintf(why, whylen, "\"labels\" must be an array of strings");
-        goto out;
-    }
-    d->id_json = id ? json_dumps(id, JSON_ENCODE_ANY) : strdup("null");
-    size_t tl = json_is_string(title) ? json_string_length(title) : 0;
-    size_t xl = json_is_string(text) ? json_string_length(text) : 0;
-    d->text = malloc(tl + xl + 2);
-    if (!d->id_json || !d->text) {
-        snprintf(why, whylen, "out of memory");
-        goto out;
-    }
-    d->len = 0;
-    if (tl) {
-        memcpy(d->text, json_string_value(title), tl);
-        d->len = tl;
-        if (xl)
-            d->text[d->len++] = '\n';
-    }
-    if (xl) {
-        memcpy(d->text + d->len, json_string_value(text), xl);
-        d->len += xl;
-    }
-    d->text[d->len] = 0;
-    size_t nl = json_is_array(labels) ? json_array_size(labels) : 0;
-    d->labels = calloc(nl ? nl : 1, sizeof *d->labels);
-    if (!d->labels) {
-        snprintf(why, whylen, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < nl; i++) {
-        json_t *l = json_array_get(labels, i);
-        if (!json_is_string(l) || json_string_length(l) == 0 ||
-            strlen(json_string_value(l)) != json_string_length(l)) {
-            snprintf(why, whylen, "label %zu is not a non-empty string", i);
-            goto out;
-        }
-        int dup = 0;
-        for (int k = 0; k < d->nlabels; k++)
-            dup |= strcmp(d->labels[k], json_string_value(l)) == 0;
-        if (dup)
-            continue;
-        if (!(d->labels[d->nlabels] = strdup(json_string_value(l)))) {
-            snprintf(why, whylen, "out of memory");
-            goto out;
-        }
-        d->nlabels++;
-    }
-    rc = 0;
-out:
-    json_decref(j);
-    if (rc)
-        ww__jdoc_free(d);
-    return rc;
-}
 
 static int parse_long(const char *s, long lo, long hi, long *v)
 {
