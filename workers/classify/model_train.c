@@ -273,7 +273,8 @@ static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *li
         rc = WW_ENOMEM;
         if (reserve((void **)&all, &capall, nall + fc.nout, sizeof *all))
             goto out;
-        memcpy(all + nall, fc.out, fc.nout * sizeof *all);
+        if (fc.nout)
+            memcpy(all + nall, fc.out, fc.nout * sizeof *all);
         nall += fc.nout;
         if (!chars)
             continue;
@@ -300,7 +301,8 @@ static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *li
             }
         }
         /* merge the document's n-grams: one entry per distinct n-gram */
-        qsort(gall + g0, ngall - g0, sizeof *gall, cmp_gpair);
+        if (ngall > g0)
+            qsort(gall + g0, ngall - g0, sizeof *gall, cmp_gpair);
         size_t u = g0;
         for (size_t k = g0; k < ngall; k++) {
             if (u > g0 && gall[u - 1].key == gall[k].key)
@@ -322,7 +324,8 @@ static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *li
         keys[i] = all[i].key;
     for (size_t i = 0; i < ngall; i++)
         keys[nall + i] = gall[i].key;
-    qsort(keys, nall + ngall, sizeof *keys, cmp_u32);
+    if (nall + ngall)
+        qsort(keys, nall + ngall, sizeof *keys, cmp_u32);
     size_t nf = 0;
     for (size_t i = 0; i < nall + ngall; i++)
         if (nf == 0 || keys[nf - 1] != keys[i])
@@ -366,7 +369,8 @@ static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *li
     size_t nnz = 0;
     for (size_t i = 0; i < ndocs; i++) {
         size_t b = dstart[i], e = dstart[i + 1];
-        qsort(all + b, e - b, sizeof *all, cmp_feat);
+        if (e > b)
+            qsort(all + b, e - b, sizeof *all, cmp_feat);
         x->ptr[i] = nnz;
         double n2 = 0;
         for (size_t k = b; k < e; k++) {
@@ -387,7 +391,8 @@ static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *li
         double invq = q > 0 ? 1.0 / sqrt(q) : 0;
         b = gstart[i];
         e = gstart[i + 1];
-        qsort(gall + b, e - b, sizeof *gall, cmp_gpair);
+        if (e > b)
+            qsort(gall + b, e - b, sizeof *gall, cmp_gpair);
         for (size_t k = b; k < e; k++) {
             x->col[nnz] = gall[k].key;
             x->val[nnz++] = (float)(gall[k].s * lin->idf[gall[k].key] * invq);
