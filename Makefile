@@ -4,6 +4,9 @@
 # no edit here.  Generated protobuf code goes to $(BUILD)/gen and is never committed.
 
 SHELL      := /bin/bash
+# `make` alone builds bin/wirewatch.  Said explicitly: the first rule in this file is a
+# generated-data rule (classify's embedded data), which would otherwise be the default.
+.DEFAULT_GOAL := build
 CC         ?= cc
 CXX        ?= c++
 SANITIZER  ?=
@@ -19,27 +22,31 @@ BUILD      ?= build$(if $(SANITIZER),-san)
 BIN        := bin
 WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 
-# Debian 12 packages the project needs to build, test and benchmark.  `make deps`
-# installs whatever of these is missing (apt-get, as root or through sudo).
+# Debian 12 packages, by what needs them.  `make deps` installs whatever of DEB_BUILD
+# and DEB_RUN is missing (apt-get, as root or through sudo): all `make build` and `make
+# run` need.  `make deps-test` (which `make test` calls) adds DEB_TEST, what only the
+# tests use (browsers, brokers, servers, compilers); `make deps-bench` adds DEB_TEST and
+# DEB_BENCH.
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
               libcurl4-openssl-dev libssl-dev libxml2-dev libutf8proc-dev \
-              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes \
+              libicu-dev libstemmer-dev
+DEB_RUN    := ca-certificates
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl jq openssl fasttext prometheus chromium \
-              python3-yaml
+              python3-yaml clang-format
 DEB_BENCH  := wrk python3-readability python3-sklearn time
-DEB_ALL    := $(DEB_BUILD) $(DEB_TEST)
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libutf8proc \
-              uchardet libmicrohttpd zlib libbrotlidec
+              uchardet libmicrohttpd zlib libbrotlidec icu-uc icu-i18n
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
 SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 CPPFLAGS   += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS     += -std=c11 $(OPT) $(WARN) $(SANFLAGS) -MMD -MP
 CXXFLAGS   += -std=c++11 $(OPT) -Wall -Werror $(SANFLAGS) -MMD -MP
-LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcld2 -lstdc++ -lpthread -lm
+LDLIBS     += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcld2 -lstemmer -lstdc++ -lpthread -lm
 LDFLAGS    += $(SANFLAGS)
 
 PROTOS     := $(wildcard proto/wirewatch/v1/*.proto)
@@ -69,6 +76,15 @@ $(BUILD)/gen/classify_data.c: $(CLASSIFY_DATA) $(ISO3166_JSON) workers/classify/
 	    ww__data_iso3166 $(ISO3166_JSON)
 $(BUILD)/gen/classify_data.o: $(BUILD)/gen/classify_data.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+# Language packs: every workers/classify/data/rules/<lang>.json, found by wildcard.
+LANG_PACKS    := $(sort $(wildcard workers/classify/data/rules/*.json))
+LIB_OBJ    += $(BUILD)/gen/classify_packs.o
+$(BUILD)/gen/classify_packs.c: $(LANG_PACKS) workers/classify/tools/embed_packs.sh \
+                               workers/classify/tools/embed.sh workers/classify/data/rules
+	@mkdir -p $(dir $@)
+	workers/classify/tools/embed_packs.sh $@ $(LANG_PACKS)
+$(BUILD)/gen/classify_packs.o: $(BUILD)/gen/classify_packs.c
+	$(CC) $(CPPFLAGS) -Iworkers/classify $(CFLAGS) -c -o $@ $<
 # Rebuild the project's IPTC file from the IPTC release + hand-written rules.
 IPTC_JSON  ?= ../shared/taxonomy/iptc-mediatopic-2023-10-24.json
 BENCH_DATA ?= ../shared/bench/classify-dev
@@ -86,13 +102,14 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 
-.PHONY: all build deps run test unit integration test-san fuzz fuzz-bin fuzz-replay clean \
-        format-check bench-extract bench-classify bench-fetch bench-kafka py-deps
+.PHONY: all build deps deps-test deps-bench run test unit integration test-san fuzz fuzz-bin \
+        fuzz-replay clean format-check bench-extract bench-classify bench-fetch bench-kafka \
+        bench-langid py-deps
 all: build
 build: $(WW)
 
 deps:
-	@missing=$$(for p in $(DEB_ALL) $(EXTRA_DEBS); do \
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_RUN) $(EXTRA_DEBS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	    echo "deps: installing $$missing"; \
@@ -101,8 +118,11 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
+deps-test:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_TEST) $(EXTRA_DEBS)"
+
 deps-bench:
-	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_BENCH)"
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_TEST) $(DEB_BENCH)"
 
 $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(BUILD)/gen
@@ -155,7 +175,7 @@ run: deps
 	$(WW) run tests/fixtures/samples/*
 
 # The README's test command.  Every test, one closing line "N passed, N failed".
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory -j$(JOBS) build unit fuzz-replay
 	@tests/run-all.sh
 
@@ -191,6 +211,21 @@ chaos: build
 	@tests/soak/chaos.sh $(or $(ROUNDS),3) $(or $(CHAOS_DOCS),600)
 # --- end reliability ---------------------------------------------------------------
 
+# --- container image (deploy/Dockerfile) with Debian's podman; no registry needed ---
+# make image: the base (pulled, or made by debootstrap when no registry answers), then
+#   the image, tagged $(IMAGE).  make test-image: tests/image/run.sh against it.
+IMAGE      ?= localhost/wirewatch:dev
+PODMAN     := podman --storage-driver vfs
+.PHONY: image test-image
+image:
+	@$(MAKE) --no-print-directory deps EXTRA_DEBS="podman runc debootstrap"
+	deploy/make-base-image.sh $(PODMAN)
+	$(PODMAN) build --pull=never --isolation chroot -f deploy/Dockerfile -t $(IMAGE) .
+	@echo "image $(IMAGE): $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE)) bytes"
+test-image: image
+	@tests/image/run.sh
+# --- end container image -------------------------------------------------------------
+
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
@@ -203,6 +238,11 @@ clean:
 # Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).
 bench-fetch: build
 	@tests/bench/bench-fetch.sh $(WW)
+
+# Language identification: how the parse stage's language confidence separates right
+# from wrong guesses on tests/fixtures/langid/cases.tsv and the test stories (figures).
+bench-langid: $(LIB)
+	@BUILD=$(BUILD) tests/bench/bench-langid.sh
 
 # Kafka throughput: wirewatch's endpoints vs kcat on the same messages (own broker).
 bench-kafka: $(LIB)

@@ -8,6 +8,7 @@
 #   kafka        tests/integration/kafka_*     against a real broker started here
 #   sanitizers   unit, fuzz replay, integration and kafka tests again, built with
 #                SANITIZER=address,undefined  (skip with WW_SKIP_SAN=1)
+#   image        with WW_IMAGE_TEST=1 (.ci/run): make image, then tests/image/run.sh
 #
 # Logs: build/test-logs/<name>.log; a failing test's tail is printed.
 set -u
@@ -141,6 +142,16 @@ if [ "${WW_SKIP_SAN:-0}" != 1 ]; then
     else
         FAILED=$((FAILED + 1)); FAILED_NAMES+=("san/build")
         note "FAIL sanitizer build:"; tail -n 40 "$LOGS/build-san.log" | sed 's/^/    | /'
+    fi
+fi
+
+# The container image (WW_IMAGE_TEST=1, as .ci/run sets it): built with podman, then
+# run read-only as uid 10001 and its three workers against the broker above.
+if [ "${WW_IMAGE_TEST:-0}" = 1 ]; then
+    note "== container image"
+    run_one "image/build" make --no-print-directory image
+    if [ -f "$LOGS/image_build.log" ] && grep -q "^image .*bytes" "$LOGS/image_build.log"; then
+        KAFKA_BOOTSTRAP=${KAFKA_BOOTSTRAP:-} run_one "image/run.sh" tests/image/run.sh
     fi
 fi
 

@@ -24,7 +24,10 @@ ww_robots *ww_robots_new_all(int allow);
 void ww_robots_free(ww_robots *r);
 
 /* 1 when path_query ("/a/b?c", "" means "/") may be fetched, 0 when disallowed.
- * Longest matching rule wins; on a tie Allow wins; /robots.txt is always allowed. */
+ * Longest matching rule wins; on a tie Allow wins; /robots.txt is always allowed.
+ * Rules and path compare after RFC 9309 2.2.2 normalisation: "%7E" is "~" (escaped
+ * unreserved characters are decoded), "%2F" is not "/" (escaped reserved ones are
+ * not), hex case does not matter, non-ASCII octets compare as their escapes. */
 int ww_robots_allowed(const ww_robots *r, const char *path_query);
 /* Crawl-delay of the applying group in seconds, or -1 when none was given. */
 double ww_robots_crawl_delay(const ww_robots *r);

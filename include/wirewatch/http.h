@@ -9,6 +9,18 @@
  *                          reason the new taxonomy / watch-lists / model were refused
  *   GET|POST /loglevel[?level=debug]   read or change the log level at run time
  *
+ * The admin endpoints (POST /reload, POST /loglevel) need "Authorization: Bearer
+ * <token>" when a token is set (http.admin_token_file), compared in constant time;
+ * with no token they answer only on a server that listens on loopback, and 403
+ * elsewhere.  Every GET stays open: probes and scrapers carry no secret.
+ *
+ * Floods: one thread per connection (a /healthz never waits behind another request,
+ * and a POST /reload that waits for the worker holds only its own thread), at most
+ * http.max_connections in all and http.max_connections_per_ip from one address, and a
+ * connection idle for http.timeout_s seconds (a request that does not arrive whole)
+ * is closed.  So one client holding half-open connections cannot starve the kubelet's
+ * probes, which come from another address.
+ *
  * The server only reads the metrics (atomics, short copies) and raises the reload flag:
  * the worker thread never waits on it. */
 #ifndef WIREWATCH_HTTP_H
@@ -27,7 +39,15 @@ typedef struct ww_http_opts {
     ww_metrics *metrics; /* borrowed; must outlive the server */
     _Atomic int *reload; /* raised by POST /reload (the SIGHUP flag); NULL = 404 */
     int reload_wait_ms;  /* how long POST /reload waits for the result (0 = 30000) */
+    const char *admin_token; /* bearer token for the admin endpoints; NULL/"" = none */
+    int max_connections;     /* 0 = 256 */
+    int max_per_ip;          /* 0 = 32 */
+    int timeout_s;           /* idle connection timeout, 0 = 10 */
 } ww_http_opts;
+
+/* Read a token file (http.admin_token_file): its content without trailing white space,
+ * at least 16 bytes.  Returns a malloc'd string, or NULL with err. */
+char *ww_http_read_token(const char *path, char *err, size_t errlen);
 
 /* Start serving.  Returns NULL with err (bad address, port in use).  Stop with
  * ww_http_stop (NULL is a no-op). */

@@ -7,13 +7,14 @@
  * Pipeline (ww_parse_page): charset (header hint, BOM, <meta>, uchardet) -> UTF-8
  * (iconv, invalid bytes become U+FFFD) -> HTML tree (our own tokenizer, see
  * workers/parse/html_tree.c for why) -> metadata + main-content extraction -> text
- * clean-up -> language (CLD2) -> SimHash and near-duplicate check -> Document. */
+ * clean-up -> language (CLD2 and the page's declaration) -> SimHash and near-duplicate check -> Document. */
 #ifndef WIREWATCH_PARSE_H
 #define WIREWATCH_PARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wirewatch/langid.h"
 #include "wirewatch/v1/wirewatch.pb-c.h"
 
 #define WW_EXTRACTOR_VERSION "wirewatch-extract/1.0"
@@ -114,10 +115,7 @@ int ww_date_to_rfc3339(const char *in, char *out, size_t outlen);
 uint64_t ww_simhash(const char *text, size_t len);
 int ww_hamming64(uint64_t a, uint64_t b);
 
-/* Language of UTF-8 text (CLD2): ISO 639-1 code into code ("" when unknown) and the
- * share of text in that language, 0..1, halved when CLD2 says unreliable. */
-void ww_langid(const char *text, size_t len, char *code, size_t codelen,
-               float *confidence);
+/* Language identification and the choice of Document.language: wirewatch/langid.h. */
 
 /* Document id: 128-bit FNV-1a of canonical url + "\n" + text, 32 hex chars + NUL. */
 void ww_doc_id(const char *url, const char *text, size_t text_len, char out[33]);
@@ -128,6 +126,7 @@ typedef struct ww_parser_opts {
     ww_parse_limits limits;
     int near_dup_distance; /* Hamming distance for near_duplicate_of; <0 disables */
     size_t near_dup_window; /* recent documents remembered */
+    ww_langid_opts langid;  /* when the text's language is believed (langid.h) */
 } ww_parser_opts;
 
 void ww_parser_opts_default(ww_parser_opts *o);

@@ -34,10 +34,12 @@ const uint8_t *ww_job_data(const ww_job *job, size_t *len);
 /* Message key ("" when none) and trace id ("" when none).  Borrowed. */
 const char *ww_job_key(const ww_job *job);
 const char *ww_job_trace_id(const ww_job *job);
-/* 1 when the job came from input this process's operator supplied (a file, stdin, an
- * in-process socket of embedded mode), 0 when from Kafka or ZeroMQ over a network,
- * where whoever can write to the topic or socket chose it. */
-int ww_job_input_local(const ww_job *job);
+/* 1 when the worker was told (ww_worker_opts.trusted_input) that this process made
+ * the input itself from its own command line - `wirewatch run`'s inputs - and 0 for
+ * every other input: Kafka, ZeroMQ, a file or stdin, whose content whoever wrote it
+ * chose.  A stage acts on what only the operator may ask for (reading local files)
+ * only for trusted input. */
+int ww_job_input_trusted(const ww_job *job);
 
 /* Emit one output for this job.  msg is encoded before return; the caller keeps
  * ownership.  key may be NULL.  An output kind with no endpoint configured is counted

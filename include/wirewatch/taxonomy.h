@@ -23,6 +23,8 @@ typedef struct ww_term {
     char *text;
     float weight;       /* may be negative: evidence against the topic */
     int case_sensitive; /* 1: must match with the same case (after NFKC) */
+    char lang[8];       /* language the term is written in ("de"); "" = every language */
+    int stem;           /* 1: matched by Snowball stems of lang (when lang has a stemmer) */
 } ww_term;
 
 typedef struct ww_topic {
@@ -52,6 +54,8 @@ typedef struct ww_taxonomy {
     double threshold;  /* default minimum score of a label */
     double title_weight;  /* one title hit counts as this many text hits */
     double norm_tokens;   /* documents longer than this are scaled by sqrt(n/len) */
+    char language[8];  /* "language": the default lang of its terms ("" = every language) */
+    int stem;          /* "stem": terms matched by stems of that language */
     ww_topic *topics;
     size_t ntopics;
     int *order;        /* topic indexes, deepest first (for roll-up) */

@@ -29,6 +29,9 @@ typedef struct ww_worker_opts {
     struct ww_metrics *metrics;         /* NULL = none; else fed for /metrics, /readyz,
                                          * the status page (its stats are the ones
                                          * passed to ww_worker_run) */
+    int trusted_input;                  /* 1 = this process wrote every input message
+                                         * from its own command line (embedded mode's
+                                         * fetch thread): ww_job_input_trusted */
 } ww_worker_opts;
 
 /* Counters of one worker, read by the status output and /metrics. */

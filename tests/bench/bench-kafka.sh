@@ -92,7 +92,8 @@ PY
         2>"$T/classify.log" & cp_=$!
     sleep 2   # both assigned
     s=$(now)
-    "$WW" fetch --in "file:$T/html/urls.txt" --out "kafka://$B/e2e-pages" 2>"$T/fetch.log"
+    "$WW" fetch --in "file:$T/html/urls.txt" --out "kafka://$B/e2e-pages" \
+        --set fetch.allow_file=true 2>"$T/fetch.log"
     got=$(timeout 300 kcat -C -b "$B" -t e2e-classified -o beginning -c "$E2E_N" -q -f '%k\n' | grep -c .)
     e=$(now)
     kill -TERM "$pp" "$cp_"; wait "$pp" "$cp_" 2>/dev/null || true

@@ -26,8 +26,10 @@ def run(tmp, urls, *sets, allow_private=False):
     for f in out.values():
         if os.path.exists(f):
             os.unlink(f)
+    # the inputs name files this test wrote: fetch.allow_file (off by default)
     cmd = [WW, "fetch", "--in", "file:" + uf, "--out", "file:" + out["pages"],
-           "--status", "file:" + out["status"], "--discovered", "file:" + out["disc"]]
+           "--status", "file:" + out["status"], "--discovered", "file:" + out["disc"],
+           "--set", "fetch.allow_file=true"]
     if allow_private:
         cmd.append("--allow-private")
     for s in sets:
@@ -211,7 +213,8 @@ def main():
         st = os.path.join(tmp, "big-status.jsonl")
         proc = subprocess.Popen([WW, "fetch", "--in", "file:" + uf, "--out", "file:/dev/null",
                                  "--status", "file:" + st, "--set",
-                                 "worker.shutdown_timeout_ms=300"],
+                                 "worker.shutdown_timeout_ms=300",
+                                 "--set", "fetch.allow_file=true"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         t_end = time.time() + 60
         while time.time() < t_end and (not os.path.exists(st) or os.path.getsize(st) < 10000):
@@ -244,7 +247,8 @@ def main():
         dead = os.path.join(tmp, "dead.jsonl")
         st = os.path.join(tmp, "st.jsonl")
         p = subprocess.run([WW, "fetch", "--in", "file:" + pb, "--out", "file:" + os.path.join(tmp, "pg.jsonl"),
-                            "--status", "file:" + st, "--dead-letter", "file:" + dead],
+                            "--status", "file:" + st, "--dead-letter", "file:" + dead,
+                            "--set", "fetch.allow_file=true"],
                            capture_output=True, text=True, timeout=60)
         sts = [json.loads(l)["status"] for l in open(st)] if os.path.exists(st) else []
         dls = [json.loads(l) for l in open(dead)] if os.path.exists(dead) else []

@@ -9,11 +9,14 @@ head -n $N "$T/docs/urls.txt" >"$T/first.txt"; tail -n $N "$T/docs/urls.txt" >"$
 P=pages-$RUN D=docs-$RUN DL=dead-parse-$RUN
 ensure_topics "$P" "$D" "$DL"
 # valid pages, then the poison (one partition: key "poison"), then valid pages again
-"$WW" fetch --in "file:$T/first.txt" --out "kafka://$B/$P" 2>"$T/fetch1.log"
+# (the requests are file:// URLs of files make_docs wrote: fetch.allow_file)
+"$WW" fetch --in "file:$T/first.txt" --out "kafka://$B/$P" --set fetch.allow_file=true \
+    2>"$T/fetch1.log"
 printf '\377\377\377\377garbage' | kcat -P -b "$B" -t "$P" -k poison
 python3 -c 'import sys; sys.stdout.write("x" * 300000)' >"$T/big.bin"
 kcat -P -b "$B" -t "$P" -k poison -X message.max.bytes=1000000 "$T/big.bin"
-"$WW" fetch --in "file:$T/second.txt" --out "kafka://$B/$P" 2>"$T/fetch2.log"
+"$WW" fetch --in "file:$T/second.txt" --out "kafka://$B/$P" --set fetch.allow_file=true \
+    2>"$T/fetch2.log"
 
 "$WW" parse --in "kafka://$B/$P?group=parse-$RUN" --out "kafka://$B/$D" \
     --dead-letter "kafka://$B/$DL" --set worker.max_message_bytes=200000 2>"$T/parse.log" &

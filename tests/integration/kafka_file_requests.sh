@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# file:// requests are a local operator's tool, not a topic writer's: from a file input
-# fetch reads local files; from Kafka it refuses them (status "denied") unless
+# file:// requests are a local operator's tool, not a topic writer's: from Kafka (and
+# from a request file: any worker input) fetch refuses them (status "denied") unless
 # fetch.allow_file is set — otherwise anyone who can write to the requests topic could
 # publish file:///proc/self/environ to the pages topic (docs/security.md).
+# tests/integration/fetch_file_urls.py covers stdin, wirewatch run, feeds, redirects.
 cd "$(dirname "$0")/../.." && . tests/lib/common.sh && . tests/lib/kafka.sh
 make_docs 3 "$T/docs"
 R=requests-$RUN
@@ -24,7 +25,7 @@ run_fetch() {
 
 run_fetch default
 check "from Kafka, file:// requests are denied by default" \
-    [ "$(grep -c '"status":"denied".*network input' "$T/default.st.jsonl")" = 3 ]
+    [ "$(grep -c '"status":"denied".*fetch.allow_file' "$T/default.st.jsonl")" = 3 ]
 check "... and no local file is published" [ ! -s "$T/default.pages.jsonl" ]
 
 run_fetch allowed --set fetch.allow_file=true
@@ -33,8 +34,9 @@ check "with fetch.allow_file=true they are fetched" \
 check "... as 3 pages" [ "$(wc -l <"$T/allowed.pages.jsonl")" = 3 ]
 
 "$WW" fetch --in "file:$T/docs/urls.txt" --out "file:$T/local.pages.jsonl" \
-    --status "file:$T/local.st.jsonl" 2>"$T/local.log"
-check "from a local file they are fetched without the setting" \
-    [ "$(grep -c '"status":"fetched"' "$T/local.st.jsonl")" = 3 ]
+    --status "file:$T/local.st.jsonl" --set http.listen= 2>"$T/local.log"
+check "from a request file they are denied by default too" \
+    [ "$(grep -c '"status":"denied"' "$T/local.st.jsonl")" = 3 ]
+check "... and no local file is published" [ ! -s "$T/local.pages.jsonl" ]
 [ "$N_FAIL" != 0 ] && tail -n 5 "$T"/*.log "$T"/*.st.jsonl
 finish

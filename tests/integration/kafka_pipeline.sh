@@ -19,7 +19,9 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 start=$(date +%s)
-"$WW" fetch --in "file:$T/docs/urls.txt" --out "kafka://$B/$P" 2>"$T/fetch.log" & F=$!; PIDS+=($F)
+# the requests are file:// URLs of files this script wrote: fetch.allow_file
+"$WW" fetch --in "file:$T/docs/urls.txt" --out "kafka://$B/$P" --set fetch.allow_file=true \
+    2>"$T/fetch.log" & F=$!; PIDS+=($F)
 wait_pid $F 120; rf=$?
 check "fetch reads all $N URLs and exits 0" [ "$rf" = 0 ]
 wait_urls "$T/out.jsonl" "$N" 180

@@ -4,5 +4,5 @@
 # (tests/tools/check_deploy.py; PyYAML from Debian's python3-yaml).
 cd "$(dirname "$0")/../.." || exit 1
 : "${WW:=$PWD/bin/wirewatch}"
-/usr/bin/python3 -c 'import yaml' 2>/dev/null || { echo "not ok - python3-yaml installed (make deps)"; exit 1; }
+/usr/bin/python3 -c 'import yaml' 2>/dev/null || { echo "not ok - python3-yaml installed (make deps-test)"; exit 1; }
 exec timeout 120 /usr/bin/python3 tests/tools/check_deploy.py "$WW" "$PWD"

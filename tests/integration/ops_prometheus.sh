@@ -3,7 +3,7 @@
 # worker's counters and a histogram quantile back through Prometheus's HTTP API.
 cd "$(dirname "$0")/../.." && . tests/lib/common.sh && . tests/lib/ops.sh
 
-command -v prometheus >/dev/null || { echo "not ok - prometheus installed (make deps: DEB_TEST)"; exit 1; }
+command -v prometheus >/dev/null || { echo "not ok - prometheus installed (make deps-test)"; exit 1; }
 P=$(free_port); PP=$(free_port)
 start_classify "$P" || { echo "not ok - worker HTTP up"; exit 1; }
 

@@ -7,7 +7,7 @@
 cd "$(dirname "$0")/../.." && . tests/lib/common.sh && . tests/lib/ops.sh
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser) ||
-    { echo "not ok - chromium installed (make deps: DEB_TEST)"; exit 1; }
+    { echo "not ok - chromium installed (make deps-test)"; exit 1; }
 SHOTS="$WW_ROOT/build/test-logs"; mkdir -p "$SHOTS"
 
 # chrome ARGS... : headless Chromium, stderr (its log) in $T/chrome.log

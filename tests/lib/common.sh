@@ -4,6 +4,8 @@ set -u
 : "${WW:=$PWD/bin/wirewatch}"
 : "${WW_ROOT:=$PWD}"
 T=$(mktemp -d /tmp/ww-it.XXXXXX)
+# $WW may be a container running as another user (tests/image/run.sh): let it in
+[ -n "${WW_TEST_SHARED_T:-}" ] && chmod 1777 "$T"
 PIDS=()
 cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done

@@ -166,6 +166,15 @@ for rel, d in by_kind.get("Deployment", []):
     check(f"{name}: containerPort 'metrics' = http.listen port of its config",
           ports.get("metrics") == listen_port(cfg) and cfg.get("http", {}).get("listen", "").startswith("0.0.0.0:"),
           f"{ports} vs {cfg.get('http')}")
+    # the admin endpoints of a server on 0.0.0.0 need a token, mounted from a Secret
+    env_vals = {e["name"]: e.get("value", "") for e in c.get("env", [])}
+    tok = env_vals.get("WW_HTTP__ADMIN_TOKEN_FILE", cfg.get("http", {}).get("admin_token_file", ""))
+    mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+    vols = {v["name"]: v for v in spec.get("volumes", [])}
+    tvol = vols.get(mounts.get(os.path.dirname(tok), ""), {}) if tok else {}
+    check(f"{name}: http.admin_token_file is a file of a mounted Secret",
+          bool(tok) and "secret" in tvol and os.path.basename(tok) in
+          [i["path"] for i in tvol["secret"].get("items", [])] + ["token"], tok)
     probes = {k: c.get(k, {}).get("httpGet", {}) for k in ("livenessProbe", "readinessProbe")}
     check(f"{name}: liveness /healthz and readiness /readyz on the metrics port",
           probes["livenessProbe"].get("path") == "/healthz"

@@ -84,7 +84,7 @@ static int setup(void **state)
     gen(p, 400);
     if (system("command -v fasttext >/dev/null") != 0) {
         fprintf(stderr, "test_fasttext: the fasttext CLI (Debian package fasttext) is "
-                        "required: make deps\n");
+                        "required: make deps-test\n");
         return -1;
     }
     return 0;

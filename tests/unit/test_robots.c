@@ -143,6 +143,115 @@ static void test_percent_encoding(void **state) {
     ww_robots_free(r);
 }
 
+/* Does the rule (a Disallow line, alone in its group) match path? */
+static int rule_matches(const char *rule, const char *path) {
+    char txt[512];
+    snprintf(txt, sizeof txt, "User-agent: *\nDisallow: %s\n", rule);
+    ww_robots *r = parse(txt, "wirewatch");
+    int hit = !ww_robots_allowed(r, path);
+    ww_robots_free(r);
+    return hit;
+}
+
+/* The same path, as far as robots.txt matching goes: each matches the other as a
+ * prefix, and exactly (anchored with "$"), and not with an octet more. */
+static void assert_same_path(const char *a, const char *b) {
+    char anchored[512], longer[512];
+    assert_true(rule_matches(a, b));
+    assert_true(rule_matches(b, a));
+    snprintf(anchored, sizeof anchored, "%s$", a);
+    assert_true(rule_matches(anchored, b));
+    snprintf(longer, sizeof longer, "%sx", a);
+    assert_false(rule_matches(longer, b));
+    snprintf(anchored, sizeof anchored, "%s$", b);
+    assert_true(rule_matches(anchored, a));
+}
+
+/* RFC 9309 2.2.2, Table 1 ("Examples of Matching Percent-Encoded URI Components"):
+ * Path, Encoded Path, Path to Match.  Each row's encoded path and path to match are
+ * one path for matching; so is the path as written, except in row 2 (below). */
+static const struct {
+    const char *path, *encoded, *to_match;
+} rfc9309_table1[] = {
+    {"/foo/bar?baz=quz", "/foo/bar?baz=quz", "/foo/bar?baz=quz"},
+    {"/foo/bar?baz=https://foo.bar", "/foo/bar?baz=https%3A%2F%2Ffoo.bar",
+     "/foo/bar?baz=https%3A%2F%2Ffoo.bar"},
+    {"/foo/bar/\xE3\x83\x84", "/foo/bar/%E3%83%84", "/foo/bar/%E3%83%84"}, /* U+30C4 */
+    {"/foo/bar/%E3%83%84", "/foo/bar/%E3%83%84", "/foo/bar/%E3%83%84"},
+    {"/foo/bar/%62%61%7A", "/foo/bar/%62%61%7A", "/foo/bar/baz"},
+};
+
+static void test_rfc9309_percent_table(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof rfc9309_table1 / sizeof rfc9309_table1[0]; i++) {
+        const char *path = rfc9309_table1[i].path, *enc = rfc9309_table1[i].encoded,
+                   *m = rfc9309_table1[i].to_match;
+        print_message("row %zu: %s\n", i + 1, path);
+        assert_same_path(enc, m);
+        if (i != 1) {
+            assert_same_path(path, enc);
+            assert_same_path(path, m);
+        }
+    }
+    /* Row 2 as written holds ':' and '/' unescaped: there they are delimiters, and an
+     * escaped reserved character is data, never the delimiter (otherwise "/a%2Fb"
+     * would be "/a/b").  So the escaped form matches itself in either hex case, and
+     * not the unescaped one - as in Google's robotstxt, the RFC's reference parser. */
+    assert_same_path("/foo/bar?baz=https%3a%2f%2ffoo.bar",
+                     "/foo/bar?baz=https%3A%2F%2Ffoo.bar");
+    assert_false(rule_matches("/foo/bar?baz=https://foo.bar",
+                              "/foo/bar?baz=https%3A%2F%2Ffoo.bar"));
+    assert_false(rule_matches("/foo/bar?baz=https%3A%2F%2Ffoo.bar",
+                              "/foo/bar?baz=https://foo.bar"));
+}
+
+/* Escaped unreserved characters are the characters; escaped reserved ones are not. */
+static void test_percent_unreserved(void **state) {
+    (void)state;
+    ww_robots *r = parse("User-agent: *\nDisallow: /%7Euser/\n", "wirewatch");
+    assert_false(ww_robots_allowed(r, "/~user/page"));
+    assert_false(ww_robots_allowed(r, "/%7euser/page"));
+    assert_false(ww_robots_allowed(r, "/%7Euser/page"));
+    assert_true(ww_robots_allowed(r, "/~other/page"));
+    ww_robots_free(r);
+    assert_true(rule_matches("/~user/", "/%7Euser/page"));
+    assert_true(rule_matches("/%41%2d%2E%5f%30", "/A-._0")); /* every unreserved kind */
+
+    /* reserved: "%2F" is data, "/" a delimiter; hex case still does not matter */
+    assert_false(rule_matches("/a%2Fb", "/a/b"));
+    assert_false(rule_matches("/a/b", "/a%2Fb"));
+    assert_true(rule_matches("/a%2fb", "/a%2Fb"));
+    assert_true(rule_matches("/a%2Fb", "/a%2fb/c"));
+    assert_false(rule_matches("/p%3Fq", "/p?q"));
+    /* "%25" is a '%' as data: nothing is decoded twice */
+    assert_false(rule_matches("/a%2541", "/aA"));
+    assert_true(rule_matches("/a%2541", "/a%2541"));
+    assert_true(rule_matches("/a%41", "/aA"));
+    /* not an escape: left as it is */
+    assert_true(rule_matches("/100%", "/100%"));
+    assert_true(rule_matches("/%zz", "/%zz"));
+    assert_false(rule_matches("/%zz", "/%ZZ"));
+
+    /* "*" and "$" keep working around escapes, and escaped they are plain octets */
+    assert_true(rule_matches("/%7E*/private$", "/~bob/private"));
+    assert_true(rule_matches("/%7E*/private$", "/%7ebob/private"));
+    assert_false(rule_matches("/%7E*/private$", "/~bob/private/x"));
+    assert_false(rule_matches("/a%2Ab", "/axxb"));
+    assert_true(rule_matches("/a%2Ab", "/a%2ab"));
+    assert_false(rule_matches("/a%24", "/a"));
+    assert_true(rule_matches("/a%24", "/a%24x"));
+
+    /* Rule length (longest match) counts the normalised octets: "/%7Euser/" is as
+     * long as "/~user/", so Allow wins the tie. */
+    r = parse("User-agent: *\nDisallow: /~user/\nAllow: /%7Euser/\n", "wirewatch");
+    assert_true(ww_robots_allowed(r, "/~user/page"));
+    ww_robots_free(r);
+    r = parse("User-agent: *\nAllow: /~user/\nDisallow: /%7Euser/p\n", "wirewatch");
+    assert_false(ww_robots_allowed(r, "/%7Euser/page"));
+    assert_true(ww_robots_allowed(r, "/~user/other"));
+    ww_robots_free(r);
+}
+
 static void test_all_and_limits(void **state) {
     (void)state;
     ww_robots *a = ww_robots_new_all(1), *d = ww_robots_new_all(0);
@@ -179,6 +288,8 @@ int main(void) {
         cmocka_unit_test(test_rfc_example),   cmocka_unit_test(test_longest_match),
         cmocka_unit_test(test_wildcards),     cmocka_unit_test(test_groups_and_syntax),
         cmocka_unit_test(test_percent_encoding), cmocka_unit_test(test_all_and_limits),
+        cmocka_unit_test(test_rfc9309_percent_table),
+        cmocka_unit_test(test_percent_unreserved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,10 +23,10 @@
 static void *echo_create(const ww_config *cfg, char *err, size_t errlen) { return (void *)1; }
 static void echo_destroy(void *ctx) {}
 /* what the echo stage was told about where its inputs came from */
-static atomic_int local_jobs, network_jobs;
+static atomic_int trusted_jobs, untrusted_jobs;
 
 static void echo_submit(void *ctx, ww_job *job) {
-    atomic_fetch_add(ww_job_input_local(job) ? &local_jobs : &network_jobs, 1);
+    atomic_fetch_add(ww_job_input_trusted(job) ? &trusted_jobs : &untrusted_jobs, 1);
     size_t len;
     const uint8_t *data = ww_job_data(job, &len);
     char err[128];
@@ -124,8 +124,8 @@ static void test_file_to_file(void **state) {
     o.out_uri[WW_OUT_MAIN] = out;
     o.out_uri[WW_OUT_DEAD] = dead;
     ww_worker_stats st = {0};
-    atomic_store(&local_jobs, 0);
-    atomic_store(&network_jobs, 0);
+    atomic_store(&trusted_jobs, 0);
+    atomic_store(&untrusted_jobs, 0);
     assert_int_equal(ww_worker_run(&o, &st, err, sizeof err), 0);
     assert_int_equal(st.in, 52);
     assert_int_equal(st.out[WW_OUT_MAIN], 49);
@@ -134,9 +134,10 @@ static void test_file_to_file(void **state) {
     assert_int_equal(count_lines(dead + 5, "\"reason\":\"malformed\""), 3);
     assert_int_equal(count_lines(dead + 5, "\"original\""), 3);
     ww_config_destroy(cfg);
-    /* a file is input the operator supplied */
-    assert_true(atomic_load(&local_jobs) > 0);
-    assert_int_equal(atomic_load(&network_jobs), 0);
+    /* a file's lines are whatever its writer chose: not trusted unless the worker is
+     * told (test_trusted_input) */
+    assert_int_equal(atomic_load(&trusted_jobs), 0);
+    assert_true(atomic_load(&untrusted_jobs) > 0);
 }
 
 static void test_oversized_line(void **state) {
@@ -197,7 +198,8 @@ static void test_zmq_hop_with_eos(void **state) {
     a.o = (ww_worker_opts){.stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z};
     a.o.out_uri[WW_OUT_MAIN] = bind;
     pthread_t ta, tb;
-    atomic_store(&network_jobs, 0);
+    atomic_store(&trusted_jobs, 0);
+    atomic_store(&untrusted_jobs, 0);
     pthread_create(&tb, NULL, run_thr, &b);
     pthread_create(&ta, NULL, run_thr, &a);
     pthread_join(ta, NULL);
@@ -209,8 +211,52 @@ static void test_zmq_hop_with_eos(void **state) {
     assert_int_equal(b.st.out[WW_OUT_MAIN], 1999); /* one poison, no dead-letter output */
     assert_int_equal(b.st.dead_lettered, 1);
     /* ZeroMQ over tcp is a network input: whoever reaches the socket chose it */
-    assert_int_equal(atomic_load(&network_jobs), 2000);
+    assert_int_equal(atomic_load(&untrusted_jobs), 2000);
+    assert_int_equal(atomic_load(&trusted_jobs), 0);
     assert_int_equal(count_lines(out + 5, "\"title\":\"ok\""), 1999);
+    zmq_ctx_term(z);
+    ww_config_destroy(cfg);
+}
+
+/* ww_worker_opts.trusted_input is the only way to trusted jobs: with it every input is
+ * trusted; an in-process socket without it is not (embedded mode sets it on its fetch
+ * thread alone, whose only writer is the command line). */
+static void test_trusted_input(void **state) {
+    char in[128], in_uri[140], out[128], err[256];
+    snprintf(in, sizeof in, "%s/tin.jsonl", tmpdir);
+    snprintf(in_uri, sizeof in_uri, "file:%s", in);
+    snprintf(out, sizeof out, "file:%s/tout.jsonl", tmpdir);
+    write_docs(in, 20, 0);
+    ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
+    ww_worker_opts o = {.stage = &echo_stage, .cfg = cfg, .in_uri = in_uri,
+                        .trusted_input = 1};
+    o.out_uri[WW_OUT_MAIN] = out;
+    atomic_store(&trusted_jobs, 0);
+    atomic_store(&untrusted_jobs, 0);
+    assert_int_equal(ww_worker_run(&o, NULL, err, sizeof err), 0);
+    assert_int_equal(atomic_load(&trusted_jobs), 20);
+    assert_int_equal(atomic_load(&untrusted_jobs), 0);
+
+    void *z = zmq_ctx_new();
+    thr a = {0}, b = {0};
+    b.o = (ww_worker_opts){
+        .stage = &echo_stage, .cfg = cfg, .in_uri = "zmq+inproc://trust", .zmq_ctx = z};
+    b.o.out_uri[WW_OUT_MAIN] = out;
+    /* a's trust is not passed on */
+    a.o = (ww_worker_opts){
+        .stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z, .trusted_input = 1};
+    a.o.out_uri[WW_OUT_MAIN] = "zmq+inproc://trust";
+    atomic_store(&trusted_jobs, 0);
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, run_thr, &a); /* the output binds: start it first */
+    usleep(50 * 1000);
+    pthread_create(&tb, NULL, run_thr, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(atomic_load(&untrusted_jobs), 20);
+    assert_int_equal(atomic_load(&trusted_jobs), 0);
     zmq_ctx_term(z);
     ww_config_destroy(cfg);
 }
@@ -296,6 +342,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_oversized_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zmq_hop_with_eos, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stage_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trusted_input, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gazetteer.h"
+#include "lang_pack.h"
 #include "matcher.h"
 #include "persons.h"
 #include "tokenize.h"
@@ -97,9 +98,13 @@ struct ww_classifier {
     uint16_t *gmax;   /* per taxonomy: longest term starting at the current token */
     ehit *ehits;
     size_t nehits, capehits;
+    ww__title_hit *thits; /* language packs' person titles found in the text */
+    size_t nthits, capthits;
     int in_title;
     int oom;
     ww__toks text, title;
+    ww__toks text_st, title_st; /* their stems, for a language matched by stems */
+    ww__langs langs;            /* every language a phrase is written in */
 };
 
 /* ---- construction ---------------------------------------------------------------- */
@@ -202,13 +207,27 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
                 const ww_term *v = pass ? tp->exclude : tp->terms;
                 size_t n = pass ? tp->nexclude : tp->nterms;
                 for (size_t k = 0; k < n; k++) {
+                    /* a term's language: its own, else its taxonomy's, else every one */
+                    int li = ww__lang_index(&c->langs, v[k].lang[0] ? v[k].lang : tx->language);
+                    if (li < 0)
+                        return ww_seterr(err, errlen, WW_EINVAL, "more than %d languages",
+                                         WW__MAX_LANGS - 1);
+                    int stems = (v[k].stem || tx->stem) && !v[k].case_sensitive &&
+                                ww__lang_use_stems(&c->langs, li);
                     ww__posting p = {.kind = pass ? WW__P_EXCLUDE : WW__P_TERM,
                                      .case_sensitive = (uint8_t)v[k].case_sensitive,
                                      .owner = (uint32_t)t,
                                      .item = (uint32_t)g,
                                      .term = (uint32_t)k,
-                                     .weight = v[k].weight};
+                                     .weight = v[k].weight,
+                                     .lang = (uint8_t)li,
+                                     .twin = (uint8_t)stems};
                     int rc = ww__matcher_add(c->m, v[k].text, strlen(v[k].text), &p);
+                    if (!rc && stems) {
+                        p.twin = 0;
+                        rc = ww__matcher_add_stemmed(c->m, v[k].text, strlen(v[k].text), &p,
+                                                     c->langs.stem[li]);
+                    }
                     if (rc == WW_EINVAL)
                         return ww_seterr(err, errlen, WW_EINVAL,
                                          "taxonomy %s topic %s: term \"%s\" has no word or "
@@ -240,6 +259,8 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
 ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t errlen) {
     ww_classifier *c = calloc(1, sizeof *c), *ret = NULL;
     ww_taxonomy *t = NULL;
+    ww__pack **packs = NULL;
+    size_t npacks = 0;
     char *buf = NULL;
     size_t len;
     char sub[512];
@@ -266,6 +287,26 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     if (add_taxonomy(c, t, err, errlen))
         goto out;
     t = NULL;
+    /* language packs: their topic terms join the default taxonomy (codes it lacks, as in
+     * a user's own taxonomy, are skipped); their names join the gazetteer below */
+    if (!(packs = calloc(ww__data_npacks + 1, sizeof *packs)))
+        goto nomem;
+    for (size_t i = 0; i < ww__data_npacks; i++) {
+        char what[64];
+        size_t skipped = 0;
+        snprintf(what, sizeof what, "language pack %s (embedded)", ww__data_packs[i].lang);
+        if (!(packs[npacks] = ww__pack_parse((const char *)ww__data_packs[i].data,
+                                             *ww__data_packs[i].len, what, err, errlen)))
+            goto out;
+        if (strcmp(ww__pack_lang(packs[npacks]), ww__data_packs[i].lang) != 0) {
+            ww_seterr(err, errlen, WW_EINVAL, "%s: \"language\" is \"%s\"", what,
+                      ww__pack_lang(packs[npacks]));
+            npacks++;
+            goto out;
+        }
+        if (ww__pack_add_topics(packs[npacks++], c->tax[0], &skipped, err, errlen))
+            goto out;
+    }
     for (size_t i = 0; i < o->nwatchlists; i++) {
         if (!(t = ww_taxonomy_load(o->watchlists[i], sub, sizeof sub))) {
             ww_seterr(err, errlen, WW_EINVAL, "classify.watchlists: %s", sub);
@@ -320,6 +361,9 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
         free(buf);
         buf = NULL;
     }
+    for (size_t i = 0; i < npacks; i++)
+        if (ww__pack_add_entities(packs[i], &c->langs, &c->gaz, c->m, err, errlen))
+            goto out;
 
 model:
     if (o->model && *o->model) {
@@ -334,6 +378,9 @@ model:
 nomem:
     ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
 out:
+    for (size_t i = 0; i < npacks; i++)
+        ww__pack_free(packs[i]);
+    free(packs);
     free(buf);
     ww_taxonomy_free(t);
     ww_classifier_free(c);
@@ -346,6 +393,10 @@ void ww_classifier_free(ww_classifier *c) {
     ww_model_free(c->model);
     ww__toks_free(&c->text);
     ww__toks_free(&c->title);
+    ww__toks_free(&c->text_st);
+    ww__toks_free(&c->title_st);
+    free(c->thits);
+    ww__langs_free(&c->langs);
     free(c->hits);
     free(c->aggs);
     free(c->cover);
@@ -381,6 +432,22 @@ size_t ww_classifier_phrases(const ww_classifier *c) { return ww__matcher_phrase
 
 static void on_match(void *opaque, const ww__posting *p, size_t first, size_t n) {
     ww_classifier *c = opaque;
+    if (p->kind == WW__P_TITLE) {
+        if (c->in_title || c->no_entities)
+            return;
+        if (c->nthits == c->capthits) {
+            size_t cap = c->capthits ? c->capthits * 2 : 16;
+            ww__title_hit *v = realloc(c->thits, cap * sizeof *v);
+            if (!v) {
+                c->oom = 1;
+                return;
+            }
+            c->thits = v;
+            c->capthits = cap;
+        }
+        c->thits[c->nthits++] = (ww__title_hit){(uint32_t)first, (uint32_t)n, (uint8_t)p->item};
+        return;
+    }
     if (p->kind == WW__P_ENTITY) {
         if (c->in_title)
             return; /* entity spans point into the text only */
@@ -623,19 +690,23 @@ static char *dupn(const char *s, size_t n) {
     return d;
 }
 
-static Wirewatch__V1__Span *make_span(const char *text, const ww__toks *t, size_t first,
-                                      size_t n) {
+static Wirewatch__V1__Span *make_span_bytes(const char *text, uint32_t start, uint32_t end) {
     Wirewatch__V1__Span *sp = malloc(sizeof *sp);
     if (!sp)
         return NULL;
     wirewatch__v1__span__init(sp);
-    sp->start = t->v[first].start;
-    sp->end = t->v[first + n - 1].end;
+    sp->start = start;
+    sp->end = end;
     if (!(sp->text = dupn(text + sp->start, sp->end - sp->start))) {
         free(sp);
         return NULL;
     }
     return sp;
+}
+
+static Wirewatch__V1__Span *make_span(const char *text, const ww__toks *t, size_t first,
+                                      size_t n) {
+    return make_span_bytes(text, t->v[first].start, t->v[first + n - 1].end);
 }
 
 static int by_score(const void *a, const void *b, void *arg) {
@@ -784,10 +855,9 @@ typedef struct {
     Wirewatch__V1__Classified *out;
 } person_ctx;
 
-static int on_person(void *arg, size_t first, size_t ntok) {
+static int on_person_span(void *arg, uint32_t start, uint32_t end) {
     person_ctx *p = arg;
-    const ww__toks *t = &p->c->text;
-    Wirewatch__V1__Span *sp = make_span(p->text, t, first, ntok);
+    Wirewatch__V1__Span *sp = make_span_bytes(p->text, start, end);
     if (!sp)
         return WW_ENOMEM;
     /* a name the gazetteer already matched here ("Minister Chen" alias) is not new */
@@ -839,9 +909,16 @@ static int on_person(void *arg, size_t first, size_t ntok) {
     return 0;
 }
 
+static int on_person(void *arg, size_t first, size_t ntok) {
+    const ww__toks *t = &((person_ctx *)arg)->c->text;
+    return on_person_span(arg, t->v[first].start, t->v[first + ntok - 1].end);
+}
+
 static int build_persons(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
     person_ctx p = {c, text, out};
-    return ww__find_persons(text, &c->text, on_person, &p);
+    int rc = ww__find_persons(text, &c->text, on_person, &p);
+    return rc ? rc : ww__find_persons_titled(text, &c->text, c->thits, c->nthits,
+                                             on_person_span, &p);
 }
 
 static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
@@ -900,11 +977,49 @@ static int copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified 
     return 0;
 }
 
+static int hit_order(const void *a, const void *b) {
+    const hit *x = a, *y = b;
+    if (x->in_title != y->in_title)
+        return x->in_title ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    if (x->ntok != y->ntok)
+        return x->ntok < y->ntok ? -1 : 1;
+    if (x->topic != y->topic)
+        return x->topic < y->topic ? -1 : 1;
+    return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/* Match title and text in the document's language: by tokens, and for a language
+ * matched by stems once more by the tokens' stems.  drop_nested wants the hits in the
+ * one-pass order (title first, by start token, shorter first): two passes are sorted. */
+static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char *title,
+                const char *text) {
+    int lang = ww__lang_of_doc(&c->langs, doc->language);
+    c->in_title = 1;
+    ww__matcher_scan_lang(c->m, title, &c->title, lang, 0, on_match, c);
+    c->in_title = 0;
+    ww__matcher_scan_lang(c->m, text, &c->text, lang, 0, on_match, c);
+    struct sb_stemmer *st = lang > 0 ? c->langs.stem[lang] : NULL;
+    if (!st)
+        return 0;
+    int rc;
+    if ((rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
+        (rc = ww__toks_stem(st, &c->text, &c->text_st)))
+        return rc;
+    c->in_title = 1;
+    ww__matcher_scan_lang(c->m, title, &c->title_st, lang, 1, on_match, c);
+    c->in_title = 0;
+    ww__matcher_scan_lang(c->m, text, &c->text_st, lang, 1, on_match, c);
+    qsort(c->hits, c->nhits, sizeof *c->hits, hit_order);
+    return 0;
+}
+
 static void reset(ww_classifier *c) {
     for (size_t i = 0; i < c->ntouched; i++)
         memset(&c->st[c->touched[i]], 0, sizeof c->st[0]);
     c->ntouched = 0;
-    c->nhits = c->nehits = 0;
+    c->nhits = c->nehits = c->nthits = 0;
     c->oom = 0;
     ww__toks_clear(&c->text);
     ww__toks_clear(&c->title);
@@ -926,10 +1041,8 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
     if ((rc = ww__tokenize(title, strlen(title), 1, &c->title)) ||
         (rc = ww__tokenize(text, strlen(text), 1, &c->text)))
         goto out;
-    c->in_title = 1;
-    ww__matcher_scan(c->m, title, &c->title, on_match, c);
-    c->in_title = 0;
-    ww__matcher_scan(c->m, text, &c->text, on_match, c);
+    if ((rc = scan(c, doc, title, text)))
+        goto out;
     rc = WW_ENOMEM;
     if (c->oom)
         goto out;

@@ -178,10 +178,17 @@ static char *join(const ww__toks *t, size_t n, size_t *len) {
 }
 
 int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p) {
-    ww__toks folded = {0}, cased = {0};
-    char *key = NULL;
+    return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
+}
+
+int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
+                            const ww__posting *p, struct sb_stemmer *st) {
+    ww__toks folded = {0}, cased = {0}, raw = {0};
+    char *key = NULL, *fkey = NULL;
     int rc = WW_ENOMEM;
-    if ((rc = ww__tokenize(phrase, len, 1, &folded)))
+    if ((rc = ww__tokenize(phrase, len, 1, st ? &raw : &folded)))
+        goto out;
+    if (st && (rc = ww__toks_stem(st, &raw, &folded)))
         goto out;
     if (folded.n == 0 || folded.n > WW_TAX_MAX_PHRASE_TOKENS) {
         rc = WW_EINVAL;
@@ -211,13 +218,23 @@ int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__po
     }
     ww__posting q = *p;
     q.cased = NULL;
+    q.stem = st != NULL;
     if (q.case_sensitive) {
-        size_t cl;
+        size_t cl, fl;
         if ((rc = ww__tokenize(phrase, len, 0, &cased)))
             goto out;
         rc = WW_ENOMEM;
-        if (!(q.cased = join(&cased, cased.n, &cl)))
+        if (!(q.cased = join(&cased, cased.n, &cl)) ||
+            !(fkey = join(st ? &raw : &folded, st ? raw.n : folded.n, &fl)))
             goto out;
+        if (cl == fl && memcmp(q.cased, fkey, cl) == 0) { /* nothing has case */
+            free(q.cased);
+            q.cased = NULL;
+            q.case_sensitive = 0;
+        } else if (st) { /* stems: only the initial capital is checked */
+            free(q.cased);
+            q.cased = NULL;
+        }
     }
     if (e->npost == 0)
         m->phrases++;
@@ -227,8 +244,10 @@ int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__po
     rc = 0;
 out:
     free(key);
+    free(fkey);
     ww__toks_free(&folded);
     ww__toks_free(&cased);
+    ww__toks_free(&raw);
     return rc;
 }
 
@@ -291,8 +310,33 @@ static int cased_equals(const char *cased, const char *text, const ww__toks *t, 
     return *k == 0;
 }
 
+/* Does token t of text start with an upper-case (or caseless) letter? */
+static int initial_upper(const char *text, const ww__tok *t) {
+    utf8proc_int32_t cp;
+    if (utf8proc_iterate((const uint8_t *)text + t->start, (utf8proc_ssize_t)(t->end - t->start),
+                         &cp) <= 0)
+        return 0;
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c != UTF8PROC_CATEGORY_LL;
+}
+
+static int accept(const ww__posting *p, int doclang, int stem_pass) {
+    if (stem_pass)
+        return p->stem && p->lang == doclang;
+    if (p->stem)
+        return 0;
+    if (p->lang == 0 || doclang < 0)
+        return 1;
+    return p->lang == doclang && !p->twin;
+}
+
 void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *toks,
                       ww__match_cb *cb, void *opaque) {
+    ww__matcher_scan_lang(m, text, toks, -1, 0, cb, opaque);
+}
+
+void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
+                           int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
     for (size_t i = 0; i < toks->n; i++) {
         uint64_t h = 0;
         for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
@@ -320,7 +364,11 @@ void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *to
                 break;
             for (uint32_t k = 0; k < e->npost; k++) {
                 const ww__posting *p = &e->post[k];
-                if (p->case_sensitive && !cased_equals(p->cased, text, toks, i, n))
+                if (!accept(p, doclang, stem_pass))
+                    continue;
+                if (p->case_sensitive &&
+                    !(p->stem ? initial_upper(text, &toks->v[i])
+                              : cased_equals(p->cased, text, toks, i, n)))
                     continue;
                 cb(opaque, p, i, n);
             }

@@ -19,7 +19,7 @@
 
 #include "tokenize.h"
 
-enum { WW__P_TERM = 0, WW__P_EXCLUDE = 1, WW__P_ENTITY = 2 };
+enum { WW__P_TERM = 0, WW__P_EXCLUDE = 1, WW__P_ENTITY = 2, WW__P_TITLE = 3 };
 
 typedef struct ww__posting {
     uint8_t kind;           /* WW__P_* */
@@ -29,6 +29,10 @@ typedef struct ww__posting {
     uint32_t term;          /* term index within the topic (for repeat damping) */
     float weight;
     char *cased;            /* NFKC tokens joined by ' ' (case-sensitive only) */
+    uint8_t lang;           /* language index (lang_pack.h); 0 = every language */
+    uint8_t stem;           /* 1: keyed by Snowball stems, found by the stem pass only */
+    uint8_t twin;           /* 1: raw copy of a stemmed phrase, for documents whose
+                               language is not known (the stem pass does not run) */
 } ww__posting;
 
 typedef struct ww__matcher ww__matcher;
@@ -37,16 +41,30 @@ ww__matcher *ww__matcher_new(void);
 void ww__matcher_free(ww__matcher *m);
 
 /* Add phrase with posting p (copied).  Returns 0, WW_EINVAL when the phrase has no
- * word token or more than WW_TAX_MAX_PHRASE_TOKENS, or WW_ENOMEM. */
+ * word token or more than WW_TAX_MAX_PHRASE_TOKENS, or WW_ENOMEM.  A case-sensitive
+ * posting on a phrase that has no case (Han, Arabic) is stored as case-insensitive. */
 int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p);
+/* The same keyed by the phrase's Snowball stems (p->stem must be 1): a case-sensitive
+ * stemmed posting asks only that the text's first matched letter be upper-case. */
+struct sb_stemmer;
+int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
+                            const ww__posting *p, struct sb_stemmer *st);
 
 size_t ww__matcher_phrases(const ww__matcher *m);
 
 /* Called for every posting of every phrase found at tokens [first, first + n). */
 typedef void ww__match_cb(void *opaque, const ww__posting *p, size_t first, size_t n);
 
-/* Report every match in toks (tokens of text, case-folded). */
+/* Report every match in toks (tokens of text, case-folded), every posting whatever
+ * its language (as for a document of unknown language). */
 void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *toks,
                       ww__match_cb *cb, void *opaque);
+
+/* The same for a document in language doclang (index, -1 = unknown): the raw pass
+ * (stem_pass 0, toks from ww__tokenize) reports postings of every language (0), of
+ * doclang, or of any language when doclang is -1; the stem pass (toks stemmed with
+ * doclang's stemmer) reports doclang's stemmed postings only. */
+void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
+                           int doclang, int stem_pass, ww__match_cb *cb, void *opaque);
 
 #endif

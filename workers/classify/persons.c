@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "persons.h"
+
+#include <utf8proc.h>
 #include "wirewatch/error.h"
 
 /* Case-folded title words.  Words that also start sentences or name bodies
@@ -83,6 +85,116 @@ int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb, 
         int rc = cb(arg, j, k - j);
         if (rc) return rc;
         i = k - 1;
+    }
+    return 0;
+}
+
+/* ---- names next to a language pack's titles ---------------------------------------- */
+
+static int is_han(utf8proc_int32_t cp) {
+    return (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+static utf8proc_int32_t cp_at(const char *text, size_t len, size_t i, size_t *k) {
+    utf8proc_int32_t cp = -1;
+    utf8proc_ssize_t n = utf8proc_iterate((const uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
+    *k = n > 0 ? (size_t)n : 1;
+    return n > 0 ? cp : -1;
+}
+
+/* Characters that do not end a Chinese name: particles and verbs that follow one
+ * ("陈一新表示", "王毅在"); a name stops before them. */
+static int han_stop(utf8proc_int32_t cp) {
+    static const utf8proc_int32_t stop[] = {
+        0x5728, 0x7684, 0x548C, 0x4E0E, 0x662F, 0x8868, 0x8BF4, 0x79F0, 0x6307, 0x5BF9,
+        0x7B49, 0x4E5F, 0x5C31, 0x5C06, 0x5DF2, 0x66FE, 0x4E3A, 0x5411, 0x53CA, 0x5E76,
+        0x8FD8, 0x53C8, 0x90FD, 0x4F1A, 0x8BA4, 0x5F3A, 0x8981, 0x65E5, 0x6708, 0x5E74,
+        0x4E8E, 0x8BB2, 0x6307, 0x5BA3, 0x56DE, 0x62A5, 0x8C08, 0x8FDB, 0x63D0, 0};
+    for (const utf8proc_int32_t *s = stop; *s; s++)
+        if (*s == cp)
+            return 1;
+    return 0;
+}
+
+/* A capitalised word: first letter upper-case, some lower-case letter after it. */
+static int cased_name_word(const char *text, const ww__tok *t) {
+    size_t n = t->end - t->start, i = 0, k;
+    if (n < 2 || n > 60)
+        return 0;
+    utf8proc_int32_t cp = cp_at(text, t->end, t->start, &k);
+    utf8proc_category_t c0 = cp < 0 ? UTF8PROC_CATEGORY_CN : utf8proc_category(cp);
+    if (c0 != UTF8PROC_CATEGORY_LU && c0 != UTF8PROC_CATEGORY_LT)
+        return 0;
+    for (i = t->start + k; i < t->end; i += k)
+        if ((cp = cp_at(text, t->end, i, &k)) >= 0 &&
+            utf8proc_category(cp) == UTF8PROC_CATEGORY_LL)
+            return !in_list(not_names, text + t->start, n, 0);
+    return 0;
+}
+
+static int name_before_title(const char *text, const ww__toks *toks, const ww__title_hit *h,
+                             ww__person_span_cb *cb, void *arg) {
+    size_t j = h->first + h->ntok;
+    if (j >= toks->n)
+        return 0;
+    const ww__tok *last = &toks->v[j - 1], *nt = &toks->v[j];
+    size_t len = strlen(text), k;
+    utf8proc_int32_t cp = cp_at(text, len, nt->start, &k);
+    if (is_han(cp)) { /* 部长陈一新: two or three characters right after the title */
+        if (nt->start != last->end || han_stop(cp))
+            return 0;
+        size_t i = nt->start, n = 0, end = i;
+        while (n < 3 && i < len && is_han(cp = cp_at(text, len, i, &k))) {
+            if (n == 2 && han_stop(cp))
+                break;
+            i += k;
+            end = i;
+            n++;
+        }
+        return n >= 2 ? cb(arg, nt->start, (uint32_t)end) : 0;
+    }
+    if (!(nt->start == last->end + 1 && text[last->end] == ' '))
+        return 0;
+    size_t e = j;
+    while (e < toks->n && e - j < 3 && cased_name_word(text, &toks->v[e]) &&
+           (e == j || adjacent(text, &toks->v[e - 1], &toks->v[e])))
+        e++;
+    return e > j ? cb(arg, toks->v[j].start, toks->v[e - 1].end) : 0;
+}
+
+static int name_after_title(const char *text, const ww__toks *toks, const ww__title_hit *h,
+                            ww__person_span_cb *cb, void *arg) {
+    uint32_t end = toks->v[h->first].start;
+    size_t len = strlen(text), k;
+    /* walk back over the Han characters right before the title (at most 5) */
+    size_t starts[6], n = 0, i = end;
+    while (i > 0 && n < 5) {
+        size_t b = i - 1;
+        while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80)
+            b--;
+        if (!is_han(cp_at(text, len, b, &k)))
+            break;
+        starts[n++] = b;
+        i = b;
+    }
+    if (n < 2)
+        return 0;
+    /* a run of two to four is the name (岸田首相, 岸田文雄首相); a longer run is part of
+     * a sentence: its last three characters are the likeliest name (陈一新部长) */
+    size_t take = n <= 4 ? n : 3;
+    if (han_stop(cp_at(text, len, starts[take - 1], &k)))
+        return 0;
+    return cb(arg, (uint32_t)starts[take - 1], end);
+}
+
+int ww__find_persons_titled(const char *text, const ww__toks *toks, const ww__title_hit *hits,
+                            size_t nhits, ww__person_span_cb *cb, void *arg) {
+    for (size_t i = 0; i < nhits; i++) {
+        int rc = hits[i].after ? name_after_title(text, toks, &hits[i], cb, arg)
+                               : name_before_title(text, toks, &hits[i], cb, arg);
+        if (rc)
+            return rc;
     }
     return 0;
 }

@@ -79,12 +79,34 @@ static int get_num(const json_t *obj, const char *key, const char *where, double
     return 0;
 }
 
-/* A term is "text" or {"text", "weight"?, "case"?: "sensitive"|"insensitive"}. */
+/* A language tag as the rules use it: a primary subtag of 2-3 ASCII letters, lower case
+ * ("de"; "zh-Hant" is not one: Traditional Chinese is folded into "zh"). */
+static int get_lang(const json_t *obj, const char *key, const char *where, char out[8],
+                    char *err, size_t errlen) {
+    json_t *v = json_object_get(obj, key);
+    if (!v)
+        return 0;
+    const char *s = json_string_value(v);
+    size_t n = s ? strlen(s) : 0;
+    int ok = n >= 2 && n <= 3;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] >= 'a' && s[i] <= 'z';
+    if (!ok)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: \"%s\" must be a lower-case language code (\"de\", \"zh\")",
+                         where, key);
+    memcpy(out, s, n + 1);
+    return 0;
+}
+
+/* A term is "text" or {"text", "weight"?, "case"?: "sensitive"|"insensitive", "lang"?}. */
 static int parse_term(const json_t *j, const char *where, ww_term *t, char *err,
                       size_t errlen) {
-    static const char *const keys[] = {"text", "weight", "case", NULL};
+    static const char *const keys[] = {"text", "weight", "case", "lang", NULL};
     t->weight = 1.0f;
     t->case_sensitive = 0;
+    t->lang[0] = 0; /* "": the taxonomy's "language" (classify.c resolves it) */
+    t->stem = 0;
     if (json_is_string(j)) {
         json_t *wrap = json_pack("{sO}", "text", (json_t *)j);
         if (!wrap)
@@ -99,7 +121,8 @@ static int parse_term(const json_t *j, const char *where, ww_term *t, char *err,
     int rc = check_keys(j, keys, where, err, errlen);
     if (rc)
         return rc;
-    if ((rc = get_str(j, "text", 1, where, &t->text, err, errlen)))
+    if ((rc = get_str(j, "text", 1, where, &t->text, err, errlen)) ||
+        (rc = get_lang(j, "lang", where, t->lang, err, errlen)))
         return rc;
     double w = 1.0;
     if ((rc = get_num(j, "weight", where, -100.0, 100.0, &w, err, errlen)))
@@ -244,7 +267,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     static const char *const keys[] = {"name",      "version",      "source",
                                        "license",   "attribution",  "threshold",
                                        "title_weight", "norm_tokens", "topics",
-                                       "routes",    "description",  NULL};
+                                       "routes",    "description",  "language",
+                                       "stem",      NULL};
     ww_taxonomy *t = NULL, *ret = NULL;
     json_t *root = NULL, *codes = NULL;
     char **parents = NULL;
@@ -287,8 +311,15 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     if (get_num(root, "threshold", "taxonomy", 0.0, 1e6, &t->threshold, err, errlen) ||
         get_num(root, "title_weight", "taxonomy", 0.0, 100.0, &t->title_weight, err,
                 errlen) ||
-        get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err, errlen))
+        get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err, errlen) ||
+        get_lang(root, "language", "taxonomy", t->language, err, errlen))
         goto out;
+    json_t *stem = json_object_get(root, "stem");
+    if (stem && !json_is_boolean(stem)) {
+        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"stem\" must be true or false");
+        goto out;
+    }
+    t->stem = json_is_true(stem);
 
     json_t *topics = json_object_get(root, "topics");
     if (!json_is_array(topics)) {

@@ -1,11 +1,98 @@
 /* Tokeniser for the matcher: see tokenize.h for what a token is. */
 #include "tokenize.h"
 
+#include <libstemmer.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unicode/ubrk.h>
+#include <unicode/ustring.h>
+#include <unicode/utrans.h>
 #include <utf8proc.h>
 
 #include "wirewatch/error.h"
+
+/* ---- script folding: Traditional -> Simplified Chinese, Arabic spelling variants ---- */
+
+/* ICU's Traditional-Simplified transliterator, run once per code point of the CJK
+ * blocks at first use and kept as a table: a per-token transliterator call would cost
+ * microseconds and a shared transliterator is not safe across threads.  The table maps
+ * a code point to its Simplified form where that is one code point (phrase-level rules
+ * of the transliterator are few and are not applied). */
+#define HAN_LO 0x3400
+#define HAN_HI 0x9FFF
+static uint16_t *t2s;          /* t2s[cp - HAN_LO] = simplified cp (BMP), 0 = same */
+static pthread_once_t t2s_once = PTHREAD_ONCE_INIT;
+
+static void t2s_build(void) {
+    UErrorCode st = U_ZERO_ERROR;
+    static const UChar id[] = {'T','r','a','d','i','t','i','o','n','a','l','-',
+                               'S','i','m','p','l','i','f','i','e','d',0};
+    UTransliterator *tr = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
+    uint16_t *tab = calloc(HAN_HI - HAN_LO + 1, sizeof *tab);
+    if (U_FAILURE(st) || !tab) { /* no table: Traditional text simply stays as it is */
+        free(tab);
+        if (tr)
+            utrans_close(tr);
+        return;
+    }
+    for (UChar32 cp = HAN_LO; cp <= HAN_HI; cp++) {
+        UChar buf[8] = {(UChar)cp};
+        int32_t len = 1, limit = 1;
+        UErrorCode e = U_ZERO_ERROR;
+        utrans_transUChars(tr, buf, &len, 8, 0, &limit, &e);
+        if (U_SUCCESS(e) && len == 1 && buf[0] != cp && buf[0] >= 0x2E80)
+            tab[cp - HAN_LO] = buf[0];
+    }
+    utrans_close(tr);
+    t2s = tab;
+}
+
+/* Code points whose normal form folding changes (after NFKC and case folding). */
+static int needs_fold(utf8proc_int32_t cp) {
+    return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);
+}
+
+/* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional, Arabic
+ * variants unified, tatweel and harakat dropped.  Returns the new length. */
+static size_t fold_scripts(uint8_t *s, size_t n) {
+    pthread_once(&t2s_once, t2s_build);
+    size_t i = 0, o = 0;
+    while (i < n) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0) { /* cannot happen on utf8proc's own output */
+            memmove(s + o, s + i, n - i);
+            return o + (n - i);
+        }
+        i += (size_t)k;
+        switch (cp) {
+        case 0x0622: case 0x0623: case 0x0625: case 0x0671: cp = 0x0627; break; /* alef */
+        case 0x0649: cp = 0x064A; break; /* alef maqsura -> yeh */
+        case 0x0629: cp = 0x0647; break; /* teh marbuta -> heh */
+        case 0x0640: continue;           /* tatweel */
+        default:
+            if ((cp >= 0x064B && cp <= 0x065F) || cp == 0x0670)
+                continue; /* harakat, superscript alef */
+            if (t2s && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+                cp = t2s[cp - HAN_LO];
+        }
+        /* the folded form is never longer: same block, or a CJK code point of 3 bytes */
+        o += (size_t)utf8proc_encode_char(cp, s + o);
+    }
+    return o;
+}
+
+/* Scripts written without spaces between words: ICU segments them with dictionaries. */
+static int dict_script(utf8proc_int32_t cp) {
+    return (cp >= 0x2E80 && cp <= 0x9FFF) ||   /* CJK radicals, kana, Han, ... */
+           (cp >= 0xF900 && cp <= 0xFAFF) ||   /* CJK compatibility ideographs */
+           (cp >= 0xFF66 && cp <= 0xFF9F) ||   /* half-width katakana */
+           (cp >= 0x20000 && cp <= 0x3FFFF) || /* Han extensions */
+           (cp >= 0x0E00 && cp <= 0x0EFF) ||   /* Thai, Lao */
+           (cp >= 0x1000 && cp <= 0x109F) ||   /* Myanmar */
+           (cp >= 0x1780 && cp <= 0x17FF);     /* Khmer */
+}
 
 uint64_t ww__hash_bytes(const char *s, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a finaliser for the low bits */
@@ -49,7 +136,7 @@ static int norm_reserve(ww__toks *t, size_t add) {
 
 /* Append the normal form of s[0..n) to t->norm; set *off / *outlen. */
 static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int casefold,
-                     uint32_t *off, uint32_t *outlen) {
+                     int fold, uint32_t *off, uint32_t *outlen) {
     if (ascii) {
         if (norm_reserve(t, n))
             return WW_ENOMEM;
@@ -68,8 +155,10 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     utf8proc_ssize_t r = utf8proc_map(s, (utf8proc_ssize_t)n, &m, opt);
     if (r < 0) { /* cannot happen for text utf8proc_iterate accepted; keep raw bytes */
         free(m);
-        return normalise(t, s, n, 1, 0, off, outlen);
+        return normalise(t, s, n, 1, 0, 0, off, outlen);
     }
+    if (fold)
+        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r);
     if (norm_reserve(t, (size_t)r)) {
         free(m);
         return WW_ENOMEM;
@@ -84,7 +173,7 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
 }
 
 static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int ascii,
-                int casefold) {
+                int casefold, int fold) {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
         ww__tok *v = realloc(t->v, cap * sizeof *v);
@@ -96,7 +185,7 @@ static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int 
     ww__tok *k = &t->v[t->n];
     k->start = (uint32_t)start;
     k->end = (uint32_t)end;
-    int rc = normalise(t, text + start, end - start, ascii, casefold, &k->norm_off,
+    int rc = normalise(t, text + start, end - start, ascii, casefold, fold, &k->norm_off,
                        &k->norm_len);
     if (rc)
         return rc;
@@ -105,12 +194,88 @@ static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int 
     return 0;
 }
 
+/* The ICU word break iterator all ww__toks clone theirs from: opening one loads and
+ * compiles the rules (~100 us), a clone is cheap.  Never freed: it lives as long as the
+ * process, reachable from here. */
+static UBreakIterator *seg_proto;
+static pthread_once_t seg_once = PTHREAD_ONCE_INIT;
+
+static void seg_build(void) {
+    UErrorCode st = U_ZERO_ERROR;
+    seg_proto = ubrk_open(UBRK_WORD, "", NULL, 0, &st);
+    if (U_FAILURE(st))
+        seg_proto = NULL;
+}
+
+/* Split the word run s[start..end) (it holds a dictionary-script character) at ICU's
+ * word boundaries and push each piece.  Without ICU the run stays one token. */
+static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t end,
+                          int casefold) {
+    size_t n = end - start;
+    pthread_once(&t2s_once, t2s_build);
+    if (!t->seg) {
+        pthread_once(&seg_once, seg_build);
+        UErrorCode st = U_ZERO_ERROR;
+        if (seg_proto)
+            t->seg = ubrk_clone(seg_proto, &st);
+        if (!t->seg || U_FAILURE(st))
+            return push(t, s, start, end, 0, casefold, 1);
+    }
+    if (n + 1 > t->u16cap) { /* UTF-16 never has more units than UTF-8 has bytes */
+        size_t cap = n + 1 > 256 ? n + 1 : 256;
+        uint16_t *u = realloc(t->u16, cap * sizeof *u);
+        if (!u)
+            return WW_ENOMEM;
+        t->u16 = u;
+        uint32_t *o = realloc(t->u16off, cap * sizeof *o);
+        if (!o)
+            return WW_ENOMEM;
+        t->u16off = o;
+        t->u16cap = cap;
+    }
+    size_t un = 0;
+    for (size_t i = start; i < end;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(end - i), &cp);
+        if (k <= 0) /* the run was checked by the caller */
+            return WW_EINVAL;
+        if (cp >= 0x10000) {
+            t->u16off[un] = (uint32_t)(i - start);
+            t->u16[un++] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
+            cp = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+        } else if (cp >= HAN_LO && cp <= HAN_HI && t2s && t2s[cp - HAN_LO])
+            cp = t2s[cp - HAN_LO]; /* ICU's dictionary knows Simplified compounds best:
+                                      国家安全 is one word, 國家安全 three */
+        t->u16off[un] = (uint32_t)(i - start);
+        t->u16[un++] = (uint16_t)cp;
+        i += (size_t)k;
+    }
+    t->u16off[un] = (uint32_t)n;
+    UErrorCode st = U_ZERO_ERROR;
+    UBreakIterator *bi = t->seg;
+    ubrk_setText(bi, (const UChar *)t->u16, (int32_t)un, &st);
+    if (U_FAILURE(st))
+        return push(t, s, start, end, 0, casefold, 1);
+    int32_t a = ubrk_first(bi);
+    for (int32_t b = ubrk_next(bi); b != UBRK_DONE; a = b, b = ubrk_next(bi)) {
+        size_t bs = start + t->u16off[a], be = start + t->u16off[b];
+        int ascii = 1;
+        for (size_t i = bs; i < be && ascii; i++)
+            ascii = s[i] < 0x80;
+        int rc = push(t, s, bs, be, ascii, casefold, !ascii);
+        if (rc)
+            return rc;
+    }
+    ubrk_setText(bi, NULL, 0, &st); /* drop the pointer to our scratch */
+    return 0;
+}
+
 int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     const uint8_t *s = (const uint8_t *)text;
     if (len > UINT32_MAX)
         len = UINT32_MAX;
     size_t i = 0, start = 0;
-    int in = 0, ascii = 1;
+    int in = 0, ascii = 1, fold = 0, dict = 0;
     while (i < len) {
         utf8proc_int32_t cp;
         utf8proc_ssize_t k;
@@ -129,18 +294,56 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
             in = 1;
             start = i;
             ascii = 1;
+            fold = dict = 0;
         } else if (!w && in) {
             in = 0;
-            int rc = push(out, s, start, i, ascii, casefold);
+            int rc = dict ? push_segmented(out, s, start, i, casefold)
+                          : push(out, s, start, i, ascii, casefold, fold);
             if (rc)
                 return rc;
         }
-        if (w && cp >= 0x80)
+        if (w && cp >= 0x80) {
             ascii = 0;
+            fold |= needs_fold(cp);
+            dict |= dict_script(cp);
+        }
         i += (size_t)k;
     }
     if (in)
-        return push(out, s, start, len, ascii, casefold);
+        return dict ? push_segmented(out, s, start, len, casefold)
+                    : push(out, s, start, len, ascii, casefold, fold);
+    return 0;
+}
+
+int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
+    ww__toks_clear(out);
+    for (size_t i = 0; i < in->n; i++) {
+        const ww__tok *k = &in->v[i];
+        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)ww__tok_norm(in, i),
+                                             (int)k->norm_len);
+        int rl = r ? sb_stemmer_length(st) : 0;
+        const char *src = r ? (const char *)r : ww__tok_norm(in, i);
+        size_t n = r ? (size_t)rl : k->norm_len;
+        if (out->n == out->cap) {
+            size_t cap = out->cap ? out->cap * 2 : 256;
+            ww__tok *v = realloc(out->v, cap * sizeof *v);
+            if (!v)
+                return WW_ENOMEM;
+            out->v = v;
+            out->cap = cap;
+        }
+        if (norm_reserve(out, n))
+            return WW_ENOMEM;
+        ww__tok *o = &out->v[out->n++];
+        o->start = k->start;
+        o->end = k->end;
+        o->norm_off = (uint32_t)out->norm_len;
+        o->norm_len = (uint32_t)n;
+        memcpy(out->norm + out->norm_len, src, n);
+        out->norm_len += n;
+        out->norm[out->norm_len++] = 0;
+        o->hash = ww__hash_bytes(out->norm + o->norm_off, n);
+    }
     return 0;
 }
 
@@ -154,6 +357,10 @@ void ww__toks_free(ww__toks *t) {
         return;
     free(t->v);
     free(t->norm);
+    free(t->u16);
+    free(t->u16off);
+    if (t->seg)
+        ubrk_close(t->seg);
     memset(t, 0, sizeof *t);
 }
 

@@ -2,10 +2,18 @@
  *
  * A token is a maximal run of code points whose Unicode category is a letter, a
  * number or a mark (so "China's" is "china" + "s", "U.S." is "u" + "s", "anti-spy" is
- * "anti" + "spy").  Each token keeps its byte span in the ORIGINAL text (evidence
- * points there) and its normal form: NFKC, and case-folded when asked.  ASCII tokens
- * take a fast path; others go through utf8proc.  Invalid UTF-8 bytes separate tokens
- * and are otherwise ignored. */
+ * "anti" + "spy"): for every script written with spaces this is what Unicode word
+ * segmentation (UAX #29) gives, minus its joining of words across apostrophes and dots,
+ * which a keyword matcher does not want.  A run that holds characters of a script
+ * written without spaces (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar) is split
+ * further by ICU's dictionary-based word break iterator ("数据安全法" -> 数据 安全 法).
+ *
+ * Each token keeps its byte span in the ORIGINAL text (evidence points there) and its
+ * normal form: NFKC, case-folded when asked, Traditional Chinese folded to Simplified
+ * (ICU's Traditional-Simplified transliterator, per character), and Arabic with alef
+ * forms unified, alef maqsura as yeh, teh marbuta as heh, tatweel and harakat removed,
+ * so spelling variants meet.  ASCII tokens take a fast path; others go through
+ * utf8proc.  Invalid UTF-8 bytes separate tokens and are otherwise ignored. */
 #ifndef WW_CLASSIFY_TOKENIZE_H
 #define WW_CLASSIFY_TOKENIZE_H
 
@@ -23,6 +31,10 @@ typedef struct ww__toks {
     size_t n, cap;
     char *norm; /* all normal forms, each followed by a NUL */
     size_t norm_len, norm_cap;
+    void *seg;  /* ICU word break iterator, opened on the first CJK/Thai run */
+    uint16_t *u16;    /* scratch for ICU: the run in UTF-16 ... */
+    uint32_t *u16off; /* ... and each UTF-16 unit's byte offset in the run */
+    size_t u16cap;
 } ww__toks;
 
 /* Append the tokens of text to out (out->n is not reset: call ww__toks_clear).
@@ -32,6 +44,11 @@ void ww__toks_clear(ww__toks *t);
 /* 1 when s[0..len) is valid UTF-8 (proto3 strings must be), else 0. */
 int ww__utf8_valid(const char *s, size_t len);
 void ww__toks_free(ww__toks *t);
+
+/* out = in with every normal form replaced by its Snowball stem (spans unchanged);
+ * out is cleared first.  st is a struct sb_stemmer (libstemmer), used by one thread. */
+struct sb_stemmer;
+int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out);
 
 static inline const char *ww__tok_norm(const ww__toks *t, size_t i) {
     return t->norm + t->v[i].norm_off;

@@ -152,6 +152,11 @@ int ww_cmd_run(int argc, char **argv) {
         st[i].o.zmq_ctx = zctx;
         st[i].o.stop = &stop;
     }
+    /* Only this thread writes to the fetch thread's inproc socket, and only what the
+     * command line names (directly or in a "-"/@FILE list): those requests may read
+     * local files.  What they lead to (feed items, sitemap entries) may not, unless
+     * fetch.allow_file says so. */
+    st[0].o.trusted_input = 1;
     /* status/dead-letter files are shared by the three stages: one writer each would
      * interleave; give each stage its own file with a suffix instead */
     char stpath[3][1024], dlpath[3][1024];

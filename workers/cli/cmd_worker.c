@@ -97,9 +97,28 @@ int ww_cmd_worker(int argc, char **argv) {
     ww_metrics *metrics = ww_metrics_new(name, &stats);
     ww_http *http = NULL;
     const char *listen = ww_config_str(cfg, "http.listen");
+    char *token = NULL;
+    const char *token_file = ww_config_str(cfg, "http.admin_token_file");
+    if (*listen && *token_file && !(token = ww_http_read_token(token_file, err, sizeof err))) {
+        /* a security setting that does not take is not something to run without */
+        fprintf(stderr, "wirewatch %s: %s\n", name, err);
+        ww_metrics_free(metrics);
+        zmq_ctx_term(wo.zmq_ctx);
+        ww_config_destroy(cfg);
+        return 2;
+    }
     if (metrics && *listen) {
-        ww_http_opts ho = {.listen = listen, .metrics = metrics, .reload = &reload};
+        ww_http_opts ho = {.listen = listen, .metrics = metrics, .reload = &reload,
+                           .admin_token = token,
+                           .max_connections = (int)ww_config_int(cfg, "http.max_connections"),
+                           .max_per_ip = (int)ww_config_int(cfg, "http.max_connections_per_ip"),
+                           .timeout_s = (int)ww_config_int(cfg, "http.timeout_s")};
         http = ww_http_start(&ho, err, sizeof err);
+        if (token) {
+            explicit_bzero(token, strlen(token));
+            free(token);
+            token = NULL;
+        }
         if (http)
             WW_INFO(name, "http listening on %s (port %d)", listen, ww_http_port(http));
         else

@@ -4,12 +4,16 @@
  * timeout keep a misbehaving client from tying threads up. */
 #include "wirewatch/http.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -20,6 +24,8 @@
 struct ww_http {
     struct MHD_Daemon *d;
     ww_http_opts o;
+    char *token;  /* our copy of o.admin_token */
+    int loopback; /* the listening address is 127.0.0.0/8 or ::1 */
     int port;
 };
 
@@ -101,6 +107,44 @@ static enum MHD_Result do_loglevel(struct MHD_Connection *c, int post) {
     return text(c, MHD_HTTP_OK, "%s\n", cur >= 0 && cur <= 3 ? names[cur] : "?");
 }
 
+/* Constant time in the token's content: a wrong guess learns nothing from timing but
+ * the length of what it sent. */
+static int token_equal(const char *given, const char *want) {
+    size_t gl = strlen(given), wl = strlen(want);
+    unsigned char d = (unsigned char)(gl != wl);
+    for (size_t i = 0; i < wl; i++)
+        d |= (unsigned char)(want[i] ^ (i < gl ? given[i] : 0));
+    return d == 0;
+}
+
+/* 0 when the admin request may go on, else 1 with the refusal queued in *ret. */
+static int admin_refused(ww_http *h, struct MHD_Connection *c, enum MHD_Result *ret) {
+    if (!h->o.admin_token || !*h->o.admin_token) {
+        if (h->loopback)
+            return 0;
+        *ret = text(c, MHD_HTTP_FORBIDDEN,
+                    "admin endpoints are off: set http.admin_token_file, or listen on "
+                    "loopback only\n");
+        return 1;
+    }
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                   MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && token_equal(auth + 7, h->o.admin_token))
+        return 0;
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        strlen("bearer token required\n"), (void *)"bearer token required\n",
+        MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        *ret = MHD_NO;
+        return 1;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wirewatch\"");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+    *ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
+    MHD_destroy_response(r);
+    return 1;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload,
                               size_t *upload_size, void **con_cls) {
@@ -121,12 +165,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     int64_t now = ww_now_us();
     size_t len = 0;
 
+    enum MHD_Result ret;
     if (strcmp(url, "/reload") == 0) {
         if (!post) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST /reload\n");
+        if (admin_refused(h, c, &ret)) return ret;
         return do_reload(h, c);
     }
     if (strcmp(url, "/loglevel") == 0) {
         if (!get && !post) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST\n");
+        if (post && admin_refused(h, c, &ret)) return ret;
         return do_loglevel(c, post);
     }
     if (!get) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
@@ -152,6 +199,43 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     }
     return text(c, MHD_HTTP_NOT_FOUND,
                 "not found; try /metrics /healthz /readyz / /status.json\n");
+}
+
+/* Only this machine can reach the address (127.0.0.0/8, ::1). */
+static int is_loopback(const struct sockaddr_storage *ss) {
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    if (ss->ss_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+    return 0;
+}
+
+char *ww_http_read_token(const char *path, char *err, size_t errlen) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ww_seterr(err, errlen, WW_ENOTFOUND, "http.admin_token_file %s: %s", path,
+                  strerror(errno));
+        return NULL;
+    }
+    char buf[4097];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    int bad = ferror(f) || (!feof(f) && fgetc(f) != EOF);
+    fclose(f);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+                 buf[n - 1] == '\t'))
+        n--;
+    buf[n] = 0;
+    if (bad || n < 16 || memchr(buf, 0, n) || strpbrk(buf, "\r\n")) {
+        explicit_bzero(buf, sizeof buf);
+        ww_seterr(err, errlen, WW_EINVAL,
+                  "http.admin_token_file %s: want one line of 16 to 4096 bytes", path);
+        return NULL;
+    }
+    char *t = strdup(buf);
+    explicit_bzero(buf, sizeof buf);
+    if (!t)
+        ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    return t;
 }
 
 /* "HOST:PORT", "[V6]:PORT", ":PORT" ("" or "*" host = every interface). */
@@ -202,16 +286,32 @@ ww_http *ww_http_start(const ww_http_opts *o, char *err, size_t errlen) {
         return NULL;
     }
     h->o = *o;
+    h->o.admin_token = NULL;
+    if (o->admin_token && *o->admin_token && !(h->o.admin_token = h->token = strdup(o->admin_token))) {
+        free(h);
+        ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+        return NULL;
+    }
+    h->loopback = is_loopback(&ss);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
+    /* small stacks: a handler needs a few KB, and 256 connections x 8 MB of address
+     * space would be 2 GB of it */
     h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER,
                             mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+                            MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)(o->max_connections > 0 ? o->max_connections : 256),
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                            (unsigned)(o->max_per_ip > 0 ? o->max_per_ip : 32),
+                            MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)(o->timeout_s > 0 ? o->timeout_s : 10),
+                            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
+                            MHD_OPTION_END);
     if (!h->d) {
         ww_seterr(err, errlen, WW_EIO,
                   "http.listen \"%s\": cannot listen (address in use or not local?)",
                   o->listen);
+        free(h->token);
         free(h);
         return NULL;
     }
@@ -225,5 +325,9 @@ int ww_http_port(const ww_http *h) { return h ? h->port : 0; }
 void ww_http_stop(ww_http *h) {
     if (!h) return;
     MHD_stop_daemon(h->d);
+    if (h->token) { /* a secret: not left in freed memory */
+        explicit_bzero(h->token, strlen(h->token));
+        free(h->token);
+    }
     free(h);
 }

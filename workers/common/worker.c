@@ -43,6 +43,19 @@ const ww_config_key ww_runtime_config_keys[] = {
      "Address of the worker's HTTP server (/metrics, /healthz, /readyz, status page): "
      "HOST:PORT, port 0 = any free port, \"\" = no HTTP server.  In a container use "
      "\"0.0.0.0:9100\".  Not used by embedded mode (wirewatch run)."},
+    {"http.admin_token_file", WW_CFG_STR, "\"\"",
+     "File holding the bearer token (one line, 16+ bytes) that POST /reload and POST "
+     "/loglevel require (\"Authorization: Bearer TOKEN\").  \"\" = no token: the admin "
+     "endpoints then answer only when http.listen is a loopback address (403 "
+     "elsewhere).  GET endpoints never need it.  The token is never logged."},
+    {"http.max_connections", WW_CFG_INT, "256",
+     "Connections the HTTP server holds at once (one thread each)."},
+    {"http.max_connections_per_ip", WW_CFG_INT, "32",
+     "Connections from one client address at once: a client holding half-open "
+     "connections cannot starve probes that come from elsewhere."},
+    {"http.timeout_s", WW_CFG_INT, "10",
+     "An HTTP connection idle this long (a request that has not arrived whole) is "
+     "closed."},
     {NULL, 0, NULL, NULL},
 };
 
@@ -58,7 +71,7 @@ typedef struct worker {
     long long open_jobs; /* not yet acknowledged */
     int fatal;
     int stopping;
-    int in_local; /* input is a file, stdin or in-process: the operator supplied it */
+    int in_trusted; /* ww_worker_opts.trusted_input */
     struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
 } worker;
@@ -78,7 +91,7 @@ const uint8_t *ww_job_data(const ww_job *job, size_t *len) {
     return job->msg.data;
 }
 const char *ww_job_key(const ww_job *job) { return job->msg.key ? job->msg.key : ""; }
-int ww_job_input_local(const ww_job *job) { return job->w->in_local; }
+int ww_job_input_trusted(const ww_job *job) { return job->w->in_trusted; }
 const char *ww_job_trace_id(const ww_job *job) {
     return job->msg.trace_id ? job->msg.trace_id : "";
 }
@@ -250,8 +263,7 @@ static int open_all(worker *w, char *err, size_t errlen) {
                              w->st->name, err, errlen);
     if (!w->in) return WW_EINVAL;
     int k = ww_endpoint_kind(w->in);
-    w->in_local = k == WW_EP_FILE || k == WW_EP_STDIO ||
-                  strncmp(o->in_uri, "zmq+inproc://", 13) == 0;
+    w->in_trusted = o->trusted_input != 0;
     if (o->metrics && k == WW_EP_KAFKA)
         ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
     return 0;

@@ -105,7 +105,6 @@ typedef struct fhost fhost;
 typedef struct fowner {
     ww_job *job;
     int refs;
-    int local; /* the job came from local input (ww_job_input_local) */
     struct fowner *prev, *next; /* the stage's live owners, freed at teardown */
 } fowner;
 
@@ -125,6 +124,8 @@ typedef struct freq {
     int64_t not_before_mono_us;
     int retries;
     int robots; /* this is the robots.txt fetch of host */
+    int trusted; /* the request is a trusted input itself (ww_job_input_trusted), not
+                  * one found in it: it may name a local file.  Never inherited. */
     ww__feed *feed; /* this is a scheduled poll of a fetch.feeds entry */
     Wirewatch__V1__Trace *trace;
     /* The decoded request this one was made from, kept instead of copied: req_url,

@@ -96,8 +96,9 @@ static const ww_config_key fetch_keys[] = {
      "Also fetch what feeds and sitemaps list (embedded mode), up to max_depth."},
     {"fetch.max_depth", WW_CFG_INT, "2", "Discovered requests deeper than this are dropped."},
     {"fetch.allow_file", WW_CFG_BOOL, "false",
-     "Accept file:// URLs in requests from Kafka or network ZeroMQ too (requests from a "
-     "file, stdin or embedded mode always may)."},
+     "Read file:// URLs from any request: the worker's input (Kafka, ZeroMQ, a file, "
+     "stdin), URLs found in feeds and sitemaps, fetch.feeds.  Off, only the inputs given "
+     "to `wirewatch run` on its command line are read as files."},
     {"fetch.max_hosts", WW_CFG_INT, "100000",
      "Idle hosts (and their robots.txt) beyond this many are forgotten."},
     {"fetch.ca_file", WW_CFG_STR, "\"\"",
@@ -677,12 +678,14 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
     char err[256] = "";
     int64_t now = ctx->loop.now_us;
     if (strncasecmp(r->req_url, "file:", 5) == 0) {
-        /* A local file may name local files; a request from Kafka or network ZeroMQ
-         * may not unless fetch.allow_file says so - or whoever can write to the topic
-         * could publish file:///proc/self/environ (docs/security.md). */
-        if (!ctx->cfg.allow_file && !(r->own && r->own->local)) {
+        /* Only the operator may name local files: `wirewatch run`'s own inputs (a
+         * trusted request, not what it leads to), or anything when fetch.allow_file
+         * says so.  Otherwise whoever can write to the input topic, socket or file, or
+         * to a feed, could publish file:///proc/self/environ (docs/security.md). */
+        if (!ctx->cfg.allow_file && !r->trusted) {
             ww__fetch_finish(ctx, r, "denied", 0,
-                             "file:// URLs from a network input are disabled (fetch.allow_file)",
+                             "file:// URLs are read only from wirewatch run's own inputs "
+                             "or with fetch.allow_file=true",
                              0, 0, 0);
             return;
         }
@@ -1627,12 +1630,12 @@ static void fetch_submit(void *vctx, ww_job *job) {
         wirewatch__v1__fetch_request__free_unpacked(fr, NULL);
         return;
     }
-    own->local = ww_job_input_local(job);
     freq *r = req_adopt(own, fr, ww_job_key(job));
     if (!r) {
         ww_job_dead_letter(job, WW_ENOMEM, "out of memory");
         wirewatch__v1__fetch_request__free_unpacked(fr, NULL);
     } else {
+        r->trusted = ww_job_input_trusted(job);
         if (fr->not_before_us > 0) {
             int64_t wait = fr->not_before_us - ww_now_us();
             r->not_before_mono_us = wait > 0 ? ww_mono_us() + wait : 0;

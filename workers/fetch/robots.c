@@ -4,8 +4,10 @@
  * the "*" groups when none does (RFC 9309 2.2.1: groups for the same agent are merged).
  * Matching is longest-match over the pattern length in octets, Allow winning ties;
  * '*' matches any run of octets and a final '$' anchors at the end.  Paths and
- * patterns are compared after the same percent-encoding normalisation (non-ASCII
- * octets escaped, hex digits upper-case) so "/%e2%82%ac" and "/€" agree. */
+ * patterns are compared after the same percent-encoding normalisation (RFC 9309
+ * 2.2.2): an escaped unreserved character is decoded ("/%7Euser" is "/~user"), other
+ * escapes keep their meaning with upper-case hex ("/a%2fb" is "/a%2Fb", not "/a/b"),
+ * and non-ASCII octets are escaped ("/%e2%82%ac" and "/€" agree). */
 #include "wirewatch/fetch.h"
 
 #include <ctype.h>
@@ -31,8 +33,21 @@ struct ww_robots {
 
 static int is_hex(int c) { return isxdigit((unsigned char)c) != 0; }
 
-/* Percent-encoding normalisation shared by patterns and paths.  Returns a malloc'd
- * string or NULL on ENOMEM. */
+static int hex_val(int c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+/* RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~" (ASCII, whatever the locale).
+ * Neither '*' nor '$' is one, so decoding never makes a wildcard or an anchor out of
+ * "%2A" or "%24". */
+static int is_unreserved(int c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Percent-encoding normalisation shared by patterns and paths (RFC 9309 2.2.2): %XX of
+ * an unreserved character becomes the character; any other %XX stays escaped, hex
+ * upper-cased, so an escaped reserved character ("%2F") never equals the delimiter
+ * ("/"); octets outside printable ASCII are escaped.  Returns a malloc'd string or
+ * NULL on ENOMEM. */
 static char *pct_norm(const char *s, size_t len, size_t *outlen) {
     static const char hex[] = "0123456789ABCDEF";
     char *o = malloc(len * 3 + 1);
@@ -42,9 +57,15 @@ static char *pct_norm(const char *s, size_t len, size_t *outlen) {
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '%' && i + 2 < len && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
-            o[j++] = '%';
-            o[j++] = (char)toupper((unsigned char)s[i + 1]);
-            o[j++] = (char)toupper((unsigned char)s[i + 2]);
+            int v =
+                hex_val((unsigned char)s[i + 1]) * 16 + hex_val((unsigned char)s[i + 2]);
+            if (is_unreserved(v)) {
+                o[j++] = (char)v;
+            } else {
+                o[j++] = '%';
+                o[j++] = hex[v >> 4];
+                o[j++] = hex[v & 15];
+            }
             i += 2;
         } else if (c >= 0x80 || c < 0x20 || c == ' ') {
             o[j++] = '%';

@@ -23,6 +23,8 @@ void ww_parser_opts_default(ww_parser_opts *o) {
     o->limits.max_links = 200;
     o->near_dup_distance = 3;
     o->near_dup_window = 4096;
+    o->langid.min_confidence = WW_LANGID_MIN_CONFIDENCE;
+    o->langid.short_text_bytes = WW_LANGID_SHORT_TEXT_BYTES;
 }
 
 ww_parser *ww_parser_new(const ww_parser_opts *o, char *err, size_t errlen) {
@@ -33,6 +35,11 @@ ww_parser *ww_parser_new(const ww_parser_opts *o, char *err, size_t errlen) {
     }
     if (o->near_dup_distance > 64) {
         ww_seterr(err, errlen, WW_EINVAL, "near_dup_distance %d > 64", o->near_dup_distance);
+        return NULL;
+    }
+    if (!(o->langid.min_confidence >= 0 && o->langid.min_confidence <= 1)) {
+        ww_seterr(err, errlen, WW_EINVAL, "langid min_confidence %g is not within 0..1",
+                  (double)o->langid.min_confidence);
         return NULL;
     }
     ww_parser *p = calloc(1, sizeof *p);
@@ -174,20 +181,19 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
     take_str(&d->site, &a.site);
     take_str(&d->description, &a.description);
 
+    /* The text's language unless it is short or unclear; then the page's declared
+     * one (markup first, then the HTTP Content-Language header); else "und". */
+    const char *declared = a.lang_hint;
+    for (size_t k = 0; (!declared || !*declared) && k < page->n_headers; k++) {
+        const Wirewatch__V1__Header *h = page->headers[k];
+        if (h->name && !strcasecmp(h->name, "content-language"))
+            declared = h->value;
+    }
+    ww_langid_result det;
+    ww_langid_detect(a.text, a.text_len, &det);
     char lang[16];
     float conf;
-    ww_langid(a.text, a.text_len, lang, sizeof lang, &conf);
-    if (!lang[0] && a.lang_hint && *a.lang_hint) {
-        /* markup says it: "en-US" -> "en", with a low confidence */
-        size_t k = 0;
-        while (k < sizeof lang - 1 && a.lang_hint[k] && a.lang_hint[k] != '-' &&
-               a.lang_hint[k] != '_') {
-            char c = a.lang_hint[k];
-            lang[k++] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
-        }
-        lang[k] = 0;
-        conf = 0.25f;
-    }
+    ww_language_choose(&det, declared, &p->o.langid, lang, sizeof lang, &conf, NULL);
     if (set_str(&d->language, lang) < 0)
         goto oom;
     d->language_confidence = conf;

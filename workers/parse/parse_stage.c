@@ -33,6 +33,15 @@ static const ww_config_key parse_keys[] = {
     {"parse.min_text_chars", WW_CFG_INT, "1",
      "Pages whose extracted text is shorter go to the dead-letter output (reason "
      "unsupported) instead of becoming Documents; 0 keeps everything."},
+    {"parse.langid_min_confidence", WW_CFG_NUM, "0.5",
+     "Document.language is the text's language (CLD2) only when its confidence (its "
+     "share of the text, halved when CLD2 calls it unreliable, scaled down under 50 "
+     "letter bytes) reaches this; below it the page's declared language (<html lang>, "
+     "Content-Language) is used, else \"und\". 0 believes every guess."},
+    {"parse.langid_short_text_bytes", WW_CFG_INT, "100",
+     "A text with fewer letter bytes than this is short: the page's declared language, "
+     "when there is one, wins over the text's; a longer text with a confident "
+     "language overrides the declaration."},
     {NULL, 0, NULL, NULL},
 };
 
@@ -65,6 +74,16 @@ static void *parse_create(const ww_config *cfg, char *err, size_t errlen) {
         o.near_dup_window = (size_t)v[5];
         o.near_dup_distance = (int)ww_config_int(cfg, "parse.near_dup_distance");
         min_text = ww_config_int(cfg, "parse.min_text_chars");
+        double mc = ww_config_num(cfg, "parse.langid_min_confidence");
+        long long sb = ww_config_int(cfg, "parse.langid_short_text_bytes");
+        if (!(mc >= 0 && mc <= 1) || sb < 0) {
+            ww_seterr(err, errlen, WW_EINVAL,
+                      "parse.langid_min_confidence must be within 0..1 and "
+                      "parse.langid_short_text_bytes >= 0");
+            return NULL;
+        }
+        o.langid.min_confidence = (float)mc;
+        o.langid.short_text_bytes = (size_t)sb;
     }
     parse_ctx *c = calloc(1, sizeof *c);
     if (!c) {

@@ -101,6 +101,9 @@ def main():
         "threshold": rules.get("threshold", 3.0),
         "title_weight": rules.get("title_weight", 2.0),
         "norm_tokens": rules.get("norm_tokens", 400),
+        # the hand-written rules are English: other languages come from the language
+        # packs in data/rules/<lang>.json, so "war" never counts in a German text
+        "language": "en",
         "topics": topics,
     }
     with open(a.out, "w", encoding="utf-8") as f:

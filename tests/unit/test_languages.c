@@ -1,0 +1,222 @@
+/* Languages in the classifier: ICU segmentation of CJK runs, Traditional -> Simplified
+ * and Arabic folding, phrases tagged with a language, Snowball stems, names next to a
+ * language's titles (workers/classify/tokenize.c, matcher.c, lang_pack.c, persons.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../workers/classify/lang_pack.h"
+#include "../../workers/classify/persons.h"
+#include "../../workers/classify/tokenize.h"
+#include "wirewatch/classify.h"
+
+/* The normal forms of text's tokens joined by '|'. */
+static char *norms(const char *text, char *buf, size_t len) {
+    ww__toks t = {0};
+    assert_int_equal(ww__tokenize(text, strlen(text), 1, &t), 0);
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < t.n; i++)
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", ww__tok_norm(&t, i));
+    ww__toks_free(&t);
+    return buf;
+}
+
+static void test_cjk_segmentation(void **st) {
+    (void)st;
+    ww__toks t = {0};
+    const char *s = "国家安全部警告，境外组织窃取环境数据。GPS定位";
+    assert_int_equal(ww__tokenize(s, strlen(s), 1, &t), 0);
+    /* dictionary words, not one token per run nor one per character */
+    assert_true(t.n >= 8);
+    assert_true(t.n < 20);
+    int found = 0, gps = 0;
+    for (size_t i = 0; i < t.n; i++) {
+        found |= strcmp(ww__tok_norm(&t, i), "环境") == 0 || strcmp(ww__tok_norm(&t, i), "环境数据") == 0;
+        gps |= strcmp(ww__tok_norm(&t, i), "gps") == 0;
+        /* spans are byte offsets into the original, on character boundaries */
+        assert_true(t.v[i].end > t.v[i].start);
+        assert_true(((unsigned char)s[t.v[i].start] & 0xC0) != 0x80);
+    }
+    assert_true(found);
+    assert_true(gps); /* Latin letters glued to Han are a word of their own */
+    ww__toks_free(&t);
+}
+
+static void test_traditional_folds_to_simplified(void **st) {
+    (void)st;
+    char a[256], b[256];
+    assert_string_equal(norms("國家安全部 數據安全", a, sizeof a),
+                        norms("国家安全部 数据安全", b, sizeof b));
+    assert_string_equal(norms("中國", a, sizeof a), norms("中国", b, sizeof b));
+}
+
+static void test_arabic_normalisation(void **st) {
+    (void)st;
+    char a[256], b[256];
+    /* harakat and tatweel go, hamza-alef forms are alef, teh marbuta is heh */
+    assert_string_equal(norms("الأَمْنُ القَوْمِيّ", a, sizeof a), norms("الامن القومي", b, sizeof b));
+    assert_string_equal(norms("حـكـومة", a, sizeof a), "حكومه");
+    assert_string_equal(norms("إلى مستشفى", a, sizeof a), norms("الي مستشفي", b, sizeof b));
+}
+
+static void test_english_tokens_unchanged(void **st) {
+    (void)st;
+    char a[256];
+    assert_string_equal(norms("China\xe2\x80\x99s U.S.-based caf\xc3\xa9", a, sizeof a),
+                        "china|s|u|s|based|caf\xc3\xa9");
+}
+
+/* Classify text in language lang with taxonomy json; returns the labels' codes joined. */
+static char *labels(const char *tax, const char *lang, const char *text, char *buf, size_t len) {
+    char err[256];
+    ww_classify_opts o = {.taxonomy_json = tax, .taxonomy_json_len = strlen(tax),
+                          .no_entities = 1};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    if (!c)
+        fail_msg("classifier: %s", err);
+    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+    d.text = (char *)text;
+    d.title = "";
+    d.language = (char *)lang;
+    Wirewatch__V1__Classified *out = NULL;
+    int alert;
+    assert_int_equal(ww_classify_document(c, &d, &out, &alert), 0);
+    size_t o2 = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < out->n_labels; i++) {
+        o2 += (size_t)snprintf(buf + o2, len - o2, "%s%s", i ? "," : "", out->labels[i]->code);
+        /* evidence spans point at the matched words */
+        for (size_t k = 0; k < out->labels[i]->n_evidence; k++) {
+            const Wirewatch__V1__Span *sp = out->labels[i]->evidence[k];
+            assert_memory_equal(text + sp->start, sp->text, sp->end - sp->start);
+        }
+    }
+    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classifier_free(c);
+    return buf;
+}
+
+static void test_language_picks_the_rules(void **st) {
+    (void)st;
+    const char *tax =
+        "{\"name\":\"t\",\"version\":\"1\",\"language\":\"en\",\"threshold\":3,\"topics\":["
+        "{\"code\":\"war\",\"name\":\"war\",\"terms\":[{\"text\":\"war\",\"weight\":3}]},"
+        "{\"code\":\"krieg\",\"name\":\"Krieg\",\"terms\":[{\"text\":\"Krieg\",\"weight\":3,"
+        "\"lang\":\"de\"}]},"
+        "{\"code\":\"nato\",\"name\":\"NATO\",\"terms\":[{\"text\":\"NATO\",\"weight\":3,"
+        "\"lang\":\"mul\"}]}]}";
+    char b[256];
+    /* German "war" is "was": the English term does not count in a German text */
+    assert_string_equal(labels(tax, "de", "Es war ein Krieg.", b, sizeof b), "krieg");
+    assert_string_equal(labels(tax, "en", "The war and the Krieg.", b, sizeof b), "war");
+    /* a language without rules of its own ("und", "it") sees every rule */
+    assert_string_equal(labels(tax, "und", "war Krieg", b, sizeof b), "war,krieg");
+    assert_string_equal(labels(tax, "", "war Krieg", b, sizeof b), "war,krieg");
+    /* zh-Hant is zh: no rules in zh either, so everything */
+    assert_string_equal(labels(tax, "zh-Hant", "war", b, sizeof b), "war");
+    assert_string_equal(labels(tax, "de-AT", "war Krieg", b, sizeof b), "krieg");
+}
+
+static void test_stems(void **st) {
+    (void)st;
+    const char *tax =
+        "{\"name\":\"t\",\"version\":\"1\",\"language\":\"de\",\"stem\":true,\"threshold\":3,"
+        "\"topics\":[{\"code\":\"wahl\",\"name\":\"Wahl\",\"terms\":[{\"text\":\"Wahl\","
+        "\"weight\":3},{\"text\":\"CDU\",\"weight\":3,\"case\":\"sensitive\"}]}]}";
+    char b[256];
+    assert_string_equal(labels(tax, "de", "Nach den Wahlen.", b, sizeof b), "wahl");
+    assert_string_equal(labels(tax, "de", "Die Wahl.", b, sizeof b), "wahl");
+    /* case-sensitive terms are exact: no stems, same case */
+    assert_string_equal(labels(tax, "de", "Die CDU.", b, sizeof b), "wahl");
+    assert_string_equal(labels(tax, "de", "die cdu", b, sizeof b), "");
+    /* unknown language: no stem pass, the term's own form still counts */
+    assert_string_equal(labels(tax, "", "Die Wahl.", b, sizeof b), "wahl");
+    assert_string_equal(labels(tax, "", "Die Wahlen.", b, sizeof b), "");
+}
+
+static void test_pack_errors(void **st) {
+    (void)st;
+    char err[256];
+    const char *bad[] = {
+        "[]",
+        "{\"language\":\"DE\"}",
+        "{\"language\":\"de\",\"colour\":1}",
+        "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"heavy\":[\"x\"]}}}",
+        "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"\"]}}}",
+        "{\"language\":\"de\",\"countries\":{\"CN\":\"China\"}}",
+        "{\"language\":\"de\",\"stem\":\"yes\"}",
+        NULL};
+    for (int i = 0; bad[i]; i++) {
+        err[0] = 0;
+        ww__pack *p = ww__pack_parse(bad[i], strlen(bad[i]), "pack", err, sizeof err);
+        assert_null(p);
+        assert_true(strncmp(err, "pack", 4) == 0);
+    }
+    const char *good = "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"Wahl\"],"
+                       "\"exclude\":[\"Qual der Wahl\"]}},\"countries\":{\"CN\":[\"Peking\"]}}";
+    ww__pack *p = ww__pack_parse(good, strlen(good), "pack", err, sizeof err);
+    assert_non_null(p);
+    assert_string_equal(ww__pack_lang(p), "de");
+    ww__pack_free(p);
+}
+
+static int collect(void *arg, uint32_t s, uint32_t e) {
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s[%u,%u)", n ? "," : "", s, e);
+    return 0;
+}
+
+static void names(const char *text, const char *title, int after, char *out) {
+    ww__toks t = {0};
+    assert_int_equal(ww__tokenize(text, strlen(text), 1, &t), 0);
+    ww__title_hit h[4];
+    size_t n = 0;
+    for (size_t i = 0; i < t.n && n < 4; i++)
+        if (strcmp(ww__tok_norm(&t, i), title) == 0)
+            h[n++] = (ww__title_hit){(uint32_t)i, 1, (uint8_t)after};
+    out[0] = 0;
+    assert_int_equal(ww__find_persons_titled(text, &t, h, n, collect, out), 0);
+    ww__toks_free(&t);
+}
+
+static void test_titled_names(void **st) {
+    (void)st;
+    char out[256];
+    const char *ru = "Министр Чэнь Исинь заявил, министр обороны промолчал.";
+    names(ru, "министр", 0, out);
+    /* "Чэнь Исинь" only: "обороны" is not capitalised */
+    char want[64];
+    const char *p = strstr(ru, "Чэнь");
+    snprintf(want, sizeof want, "[%zu,%zu)", (size_t)(p - ru), (size_t)(p - ru) + strlen("Чэнь Исинь"));
+    assert_string_equal(out, want);
+    const char *zh = "部长陈一新表示";
+    names(zh, "部长", 0, out);
+    snprintf(want, sizeof want, "[%zu,%zu)", strlen("部长"), strlen("部长陈一新"));
+    assert_string_equal(out, want);
+    const char *ja = "岸田首相は述べた";
+    names(ja, "首相", 1, out);
+    snprintf(want, sizeof want, "[0,%zu)", strlen("岸田"));
+    assert_string_equal(out, want);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cjk_segmentation),
+        cmocka_unit_test(test_traditional_folds_to_simplified),
+        cmocka_unit_test(test_arabic_normalisation),
+        cmocka_unit_test(test_english_tokens_unchanged),
+        cmocka_unit_test(test_language_picks_the_rules),
+        cmocka_unit_test(test_stems),
+        cmocka_unit_test(test_pack_errors),
+        cmocka_unit_test(test_titled_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

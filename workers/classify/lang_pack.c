@@ -1,0 +1,400 @@
+/* Languages and language packs: see lang_pack.h. */
+#include "lang_pack.h"
+
+#include <jansson.h>
+#include <libstemmer.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicode/uloc.h>
+#include <unicode/ustring.h>
+#include <utf8proc.h>
+
+#include "wirewatch/error.h"
+
+/* ---- the language table ------------------------------------------------------------ */
+
+int ww__lang_index(ww__langs *L, const char *code) {
+    if (!code || !*code)
+        return 0;
+    if (L->n == 0)
+        L->n = 1; /* slot 0: every language */
+    for (int i = 1; i < L->n; i++)
+        if (strcmp(L->code[i], code) == 0)
+            return i;
+    if (L->n >= WW__MAX_LANGS || strlen(code) >= sizeof L->code[0])
+        return -1;
+    snprintf(L->code[L->n], sizeof L->code[0], "%s", code);
+    return L->n++;
+}
+
+int ww__lang_use_stems(ww__langs *L, int idx) {
+    if (idx <= 0 || idx >= L->n)
+        return 0;
+    if (!L->stem[idx])
+        L->stem[idx] = sb_stemmer_new(L->code[idx], "UTF_8"); /* NULL: Snowball has none */
+    return L->stem[idx] != NULL;
+}
+
+int ww__lang_of_doc(const ww__langs *L, const char *language) {
+    char primary[8];
+    size_t k = 0;
+    if (!language)
+        return -1;
+    while (k < sizeof primary - 1 && language[k] && language[k] != '-' && language[k] != '_') {
+        char c = language[k];
+        primary[k++] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+    }
+    primary[k] = 0;
+    for (int i = 1; i < L->n; i++)
+        if (strcmp(L->code[i], primary) == 0)
+            return i;
+    return -1;
+}
+
+void ww__langs_free(ww__langs *L) {
+    for (int i = 0; i < L->n; i++)
+        if (L->stem[i])
+            sb_stemmer_delete(L->stem[i]);
+    memset(L, 0, sizeof *L);
+}
+
+/* ---- packs --------------------------------------------------------------------------- */
+
+struct ww__pack {
+    json_t *root;
+    char lang[8];
+    int stem;
+    char what[128];
+};
+
+const char *ww__pack_lang(const ww__pack *p) { return p->lang; }
+
+void ww__pack_free(ww__pack *p) {
+    if (!p)
+        return;
+    json_decref(p->root);
+    free(p);
+}
+
+/* Is every key of obj in keys? */
+static int known_keys(json_t *obj, const char *const *keys, const char *where, char *err,
+                      size_t errlen) {
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int ok = 0;
+        for (const char *const *k = keys; *k && !ok; k++)
+            ok = strcmp(*k, key) == 0;
+        if (!ok)
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown key \"%s\"", where, key);
+    }
+    return 0;
+}
+
+/* obj[key] is absent, or an object whose values are arrays of strings. */
+static int check_name_map(json_t *root, const char *key, const char *what, char *err,
+                          size_t errlen) {
+    json_t *m = json_object_get(root, key);
+    if (!m)
+        return 0;
+    if (!json_is_object(m))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an object", what, key);
+    const char *k;
+    json_t *v;
+    json_object_foreach(m, k, v) {
+        if (!json_is_array(v))
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: %s.%s must be an array", what, key,
+                             k);
+        size_t i;
+        json_t *s;
+        json_array_foreach(v, i, s) if (!json_is_string(s) || json_string_length(s) == 0 ||
+                                        json_string_length(s) > WW_TAX_MAX_TEXT) return
+            ww_seterr(err, errlen, WW_EINVAL, "%s: %s.%s[%zu] must be a non-empty string of "
+                      "at most %d bytes", what, key, k, i, WW_TAX_MAX_TEXT);
+    }
+    return 0;
+}
+
+ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
+                         size_t errlen) {
+    static const char *const keys[] = {"language", "description", "stem", "topics",
+                                       "countries", "organizations", "person_titles",
+                                       "source", "license", NULL};
+    json_error_t je;
+    ww__pack *p = calloc(1, sizeof *p);
+    if (!p) {
+        ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", what);
+        return NULL;
+    }
+    snprintf(p->what, sizeof p->what, "%s", what);
+    p->root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(p->root)) {
+        ww_seterr(err, errlen, WW_EINVAL, "%s: line %d: %s", what, je.line,
+                  p->root ? "must be a JSON object" : je.text);
+        goto bad;
+    }
+    if (known_keys(p->root, keys, what, err, errlen))
+        goto bad;
+    const char *lang = json_string_value(json_object_get(p->root, "language"));
+    size_t n = lang ? strlen(lang) : 0;
+    int ok = n >= 2 && n <= 3;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = lang[i] >= 'a' && lang[i] <= 'z';
+    if (!ok) {
+        ww_seterr(err, errlen, WW_EINVAL, "%s: \"language\" must be a language code (\"de\")",
+                  what);
+        goto bad;
+    }
+    memcpy(p->lang, lang, n + 1);
+    json_t *stem = json_object_get(p->root, "stem");
+    if (stem && !json_is_boolean(stem)) {
+        ww_seterr(err, errlen, WW_EINVAL, "%s: \"stem\" must be true or false", what);
+        goto bad;
+    }
+    p->stem = !stem || json_is_true(stem);
+    json_t *topics = json_object_get(p->root, "topics");
+    if (topics && !json_is_object(topics)) {
+        ww_seterr(err, errlen, WW_EINVAL, "%s: \"topics\" must be an object", what);
+        goto bad;
+    }
+    const char *code;
+    json_t *rule;
+    json_object_foreach(topics, code, rule) {
+        char where[WW_TAX_MAX_TEXT + 160];
+        snprintf(where, sizeof where, "%s: topic %s", what, code);
+        if (!json_is_object(rule)) {
+            ww_seterr(err, errlen, WW_EINVAL, "%s: must be an object", where);
+            goto bad;
+        }
+        const char *key;
+        json_t *terms;
+        json_object_foreach(rule, key, terms) {
+            char *end;
+            double w = strtod(key, &end);
+            if (strcmp(key, "exclude") != 0 && (end == key || *end || !isfinite(w) ||
+                                                w < -100 || w > 100)) {
+                ww_seterr(err, errlen, WW_EINVAL,
+                          "%s: key \"%s\" is neither a weight in [-100, 100] nor \"exclude\"",
+                          where, key);
+                goto bad;
+            }
+            if (!json_is_array(terms) || json_array_size(terms) > WW_TAX_MAX_TERMS) {
+                ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an array of at most %d",
+                          where, key, WW_TAX_MAX_TERMS);
+                goto bad;
+            }
+            size_t i;
+            json_t *t;
+            json_array_foreach(terms, i, t) {
+                if (!json_is_string(t) || json_string_length(t) == 0 ||
+                    json_string_length(t) > WW_TAX_MAX_TEXT) {
+                    ww_seterr(err, errlen, WW_EINVAL,
+                              "%s: \"%s\"[%zu] must be a non-empty string of at most %d bytes",
+                              where, key, i, WW_TAX_MAX_TEXT);
+                    goto bad;
+                }
+            }
+        }
+    }
+    if (check_name_map(p->root, "countries", what, err, errlen) ||
+        check_name_map(p->root, "organizations", what, err, errlen) ||
+        check_name_map(p->root, "person_titles", what, err, errlen))
+        goto bad;
+    return p;
+bad:
+    ww__pack_free(p);
+    return NULL;
+}
+
+/* Append one term to v / n. */
+static int push_term(ww_term **v, size_t *n, const char *text, float weight, const ww__pack *p) {
+    ww_term *nv = realloc(*v, (*n + 1) * sizeof *nv);
+    if (!nv)
+        return WW_ENOMEM;
+    *v = nv;
+    ww_term *t = &nv[*n];
+    memset(t, 0, sizeof *t);
+    int exact = text[0] == '=';
+    if (!(t->text = strdup(text + exact)))
+        return WW_ENOMEM;
+    t->weight = weight;
+    t->case_sensitive = exact;
+    t->stem = !exact && p->stem;
+    memcpy(t->lang, p->lang, sizeof t->lang);
+    (*n)++;
+    return 0;
+}
+
+int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, char *err,
+                        size_t errlen) {
+    json_t *topics = json_object_get(p->root, "topics");
+    const char *code;
+    json_t *rule;
+    json_object_foreach(topics, code, rule) {
+        int k = ww_taxonomy_find(tax, code);
+        if (k < 0) {
+            (*skipped)++;
+            continue;
+        }
+        ww_topic *tp = &tax->topics[k];
+        const char *key;
+        json_t *terms;
+        json_object_foreach(rule, key, terms) {
+            int ex = strcmp(key, "exclude") == 0;
+            float w = ex ? 1.0f : (float)strtod(key, NULL);
+            if (tp->nterms + tp->nexclude + json_array_size(terms) > WW_TAX_MAX_TERMS)
+                return ww_seterr(err, errlen, WW_EINVAL, "%s: topic %s: more than %d terms",
+                                 p->what, code, WW_TAX_MAX_TERMS);
+            size_t i;
+            json_t *t;
+            json_array_foreach(terms, i, t) {
+                int rc = ex ? push_term(&tp->exclude, &tp->nexclude, json_string_value(t), w, p)
+                            : push_term(&tp->terms, &tp->nterms, json_string_value(t), w, p);
+                if (rc)
+                    return ww_seterr(err, errlen, rc, "%s: out of memory", p->what);
+            }
+        }
+    }
+    return 0;
+}
+
+int ww__gaz_add_lang_phrase(ww__gazetteer *g, ww__matcher *m, ww__langs *L, size_t ent,
+                            const char *text, int case_sensitive, int lang, const char *what,
+                            char *err, size_t errlen) {
+    (void)g;
+    ww__posting q = {.kind = WW__P_ENTITY, .case_sensitive = (uint8_t)case_sensitive,
+                     .item = (uint32_t)ent, .weight = 1.0f, .lang = (uint8_t)lang};
+    struct sb_stemmer *st = lang > 0 ? L->stem[lang] : NULL;
+    q.twin = st != NULL;
+    int rc = ww__matcher_add(m, text, strlen(text), &q);
+    if (!rc && st) {
+        q.twin = 0;
+        rc = ww__matcher_add_stemmed(m, text, strlen(text), &q, st);
+    }
+    if (rc == WW_EINVAL)
+        return ww_seterr(err, errlen, rc, "%s: name \"%s\" has no word or more than %d words",
+                         what, text, WW_TAX_MAX_PHRASE_TOKENS);
+    return rc ? ww_seterr(err, errlen, rc, "%s: out of memory", what) : 0;
+}
+
+static long find_entity(const ww__gazetteer *g, const char *id) {
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->v[i].id, id) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* A name written with a capital (or caseless) first letter must keep it in the text. */
+static int capitalised(const char *s) {
+    utf8proc_int32_t cp;
+    if (utf8proc_iterate((const uint8_t *)s, -1, &cp) <= 0)
+        return 0;
+    return utf8proc_category(cp) != UTF8PROC_CATEGORY_LL;
+}
+
+/* CLDR's name of every ISO 3166 country in the gazetteer, in language lang (ICU). */
+static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g,
+                              ww__matcher *m, char *err, size_t errlen) {
+    size_t n = g->n; /* the loop adds no entity, only phrases */
+    for (size_t i = 0; i < n; i++) {
+        const char *id = g->v[i].id;
+        if (strncmp(id, "iso3166:", 8) != 0 || strlen(id + 8) != 2)
+            continue;
+        char loc[8];
+        snprintf(loc, sizeof loc, "und_%s", id + 8);
+        UChar name[128];
+        UErrorCode st = U_ZERO_ERROR;
+        int32_t ul = uloc_getDisplayCountry(loc, p->lang, name, 128, &st);
+        if (U_FAILURE(st) || st == U_USING_DEFAULT_WARNING || ul <= 0)
+            continue;
+        char u8[512];
+        int32_t bl = 0;
+        st = U_ZERO_ERROR;
+        u_strToUTF8(u8, sizeof u8, &bl, name, ul, &st);
+        if (U_FAILURE(st) || bl <= 0 || bl >= (int32_t)sizeof u8 || strcmp(u8, id + 8) == 0)
+            continue;
+        u8[bl] = 0;
+        /* "Congo (Brazzaville)", "Korea, Republik": list entries, not how news writes */
+        if (strpbrk(u8, "(,"))
+            continue;
+        int rc = ww__gaz_add_lang_phrase(g, m, L, i, u8, 1, lang, p->what, err, errlen);
+        if (rc == WW_EINVAL)
+            continue; /* more words than a phrase may have: not a name news uses */
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_names(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g,
+                     ww__matcher *m, const char *key, const char *prefix, char *err,
+                     size_t errlen) {
+    json_t *map = json_object_get(p->root, key);
+    const char *k;
+    json_t *names;
+    json_object_foreach(map, k, names) {
+        char id[WW_TAX_MAX_TEXT + 16];
+        snprintf(id, sizeof id, "%s%s", prefix, k);
+        long ent = find_entity(g, id);
+        if (ent < 0)
+            continue; /* an organisation the configured list does not have */
+        size_t i;
+        json_t *s;
+        json_array_foreach(names, i, s) {
+            const char *t = json_string_value(s);
+            int rc = ww__gaz_add_lang_phrase(g, m, L, (size_t)ent, t, capitalised(t), lang,
+                                             p->what, err, errlen);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m, char *err,
+                      size_t errlen) {
+    json_t *titles = json_object_get(p->root, "person_titles");
+    static const char *const sides[] = {"before", "after"};
+    if (titles && known_keys(titles, (const char *const[]){"before", "after", NULL}, p->what,
+                             err, errlen))
+        return WW_EINVAL;
+    for (int side = 0; side < 2; side++) {
+        size_t i;
+        json_t *s;
+        json_array_foreach(json_object_get(titles, sides[side]), i, s) {
+            const char *t = json_string_value(s);
+            ww__posting q = {.kind = WW__P_TITLE, .item = (uint32_t)side, .weight = 1.0f,
+                             .lang = (uint8_t)lang};
+            struct sb_stemmer *st = L->stem[lang];
+            q.twin = st != NULL;
+            int rc = ww__matcher_add(m, t, strlen(t), &q);
+            if (!rc && st) {
+                q.twin = 0;
+                rc = ww__matcher_add_stemmed(m, t, strlen(t), &q, st);
+            }
+            if (rc)
+                return ww_seterr(err, errlen, rc, "%s: person title \"%s\": %s", p->what, t,
+                                 rc == WW_EINVAL ? "no word or too many" : "out of memory");
+        }
+    }
+    return 0;
+}
+
+int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g, ww__matcher *m,
+                          char *err, size_t errlen) {
+    int lang = ww__lang_index(L, p->lang);
+    if (lang < 0)
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: more than %d languages", p->what,
+                         WW__MAX_LANGS - 1);
+    if (p->stem)
+        ww__lang_use_stems(L, lang);
+    int rc;
+    if ((rc = add_cldr_countries(p, L, lang, g, m, err, errlen)) ||
+        (rc = add_names(p, L, lang, g, m, "countries", "iso3166:", err, errlen)) ||
+        (rc = add_names(p, L, lang, g, m, "organizations", "", err, errlen)) ||
+        (rc = add_titles(p, L, lang, m, err, errlen)))
+        return rc;
+    return 0;
+}
