@@ -15,15 +15,15 @@
 #include "../../workers/classify/model_internal.h"
 #include "wirewatch/model.h"
 
-static void try_load(const uint8_t *data, size_t size)
-{
+static void try_load(const uint8_t *data, size_t size) {
     char err[256];
     ww_model *m = ww_model_load_mem(data, size, err, sizeof err);
     if (!m)
         return;
-    static const char text[] = "Stocks rose as the central bank held rates; "
-                               "Straße naïve 日本 </s> tail words 中华人民共和国国家安全部 "
-                               "Bundesligaspiel";
+    static const char text[] =
+        "Stocks rose as the central bank held rates; "
+        "Straße naïve 日本 </s> tail words 中华人民共和国国家安全部 "
+        "Bundesligaspiel";
     ww_prediction p[8];
     ww_model_predict(m, text, sizeof text - 1, p, 8, 0.0f);
     ww_model_predict_labels(m, text, sizeof text - 1, p, 8);
@@ -31,8 +31,7 @@ static void try_load(const uint8_t *data, size_t size)
     ww_model_free(m);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     try_load(data, size);
     if (size >= 24 && size < UINT32_MAX && memcmp(data, "WWMODEL\x1a", 8) == 0) {
         uint8_t *fixed = malloc(size);

@@ -14,8 +14,7 @@
 #include "../../workers/cli/cmd_model.h"
 
 /* Both paths on line: same success, same pieces, same message. */
-static void same(const char *line, size_t len)
-{
+static void same(const char *line, size_t len) {
     ww__jdoc a, b;
     char wa[256] = "", wb[256] = "";
     int ra = ww__jdoc_parse(line, len, &a, wa, sizeof wa);
@@ -36,13 +35,9 @@ static void same(const char *line, size_t len)
     ww__jdoc_free(&b);
 }
 
-static void same_s(const char *line)
-{
-    same(line, strlen(line));
-}
+static void same_s(const char *line) { same(line, strlen(line)); }
 
-static void test_lines(void **state)
-{
+static void test_lines(void **state) {
     (void)state;
     static const char *L[] = {
         "{\"id\": \"a1\", \"title\": \"Hello\", \"text\": \"World\", \"labels\": [\"x\", \"y\"]}",
@@ -52,7 +47,7 @@ static void test_lines(void **state)
         "{\"title\":\"t\",\"text\":\"\"}",
         "{\"title\":null,\"text\":\"x\",\"labels\":null}",
         "{\"text\":\"x\",\"labels\":[]}",
-        "{\"text\":\"x\",\"labels\":[\"a\",\"b\",\"a\"]}",  /* duplicate label kept once */
+        "{\"text\":\"x\",\"labels\":[\"a\",\"b\",\"a\"]}", /* duplicate label kept once */
         "  {\"text\" : \"x\" , \"url\" : \"http://e/\" , \"n\" : 3, \"ok\": true}  \r\n",
         "{\"text\":\"esc \\\" \\\\ \\/ \\b \\f \\n \\r \\t end\"}",
         "{\"text\":\"\\u00e9t\\u00C9 \\u4e2d\\u6587 \\ud83d\\ude00 \\u0041\"}",
@@ -119,15 +114,30 @@ static void test_lines(void **state)
 
 /* Random lines: pieces of valid and invalid JSON put together, so that both paths
  * meet many shapes; every line must come out the same. */
-static void test_random(void **state)
-{
+static void test_random(void **state) {
     (void)state;
-    static const char *K[] = {"\"id\"", "\"title\"", "\"text\"", "\"labels\"", "\"url\"",
-                              "\"x\""};
-    static const char *V[] = {
-        "\"plain\"", "\"\"", "\"\\u00fc\\u00e4\"", "\"\\ud834\\udd1e\"", "\"a\\\"b\"",
-        "\"日本 Straße\"", "42", "-7", "0.5", "null", "true", "[\"s\",\"t\"]", "[]",
-        "{\"k\":1}", "\"\\q\"", "\"\xc3\"", "[\"\"]", "\"\\u0000\"", "1e5", "[1]"};
+    static const char *K[] = {"\"id\"",     "\"title\"", "\"text\"",
+                              "\"labels\"", "\"url\"",   "\"x\""};
+    static const char *V[] = {"\"plain\"",
+                              "\"\"",
+                              "\"\\u00fc\\u00e4\"",
+                              "\"\\ud834\\udd1e\"",
+                              "\"a\\\"b\"",
+                              "\"日本 Straße\"",
+                              "42",
+                              "-7",
+                              "0.5",
+                              "null",
+                              "true",
+                              "[\"s\",\"t\"]",
+                              "[]",
+                              "{\"k\":1}",
+                              "\"\\q\"",
+                              "\"\xc3\"",
+                              "[\"\"]",
+                              "\"\\u0000\"",
+                              "1e5",
+                              "[1]"};
     uint64_t r = 12345;
     char line[512];
     for (int n = 0; n < 20000; n++) {
@@ -137,16 +147,17 @@ static void test_random(void **state)
         for (int f = 0; f < fields; f++) {
             r = r * 6364136223846793005ull + 1442695040888963407ull;
             const char *k = K[(r >> 33) % 6], *v = V[(r >> 45) % 20];
-            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s:%s", f ? "," : "", k, v);
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s:%s",
+                                    f ? "," : "", k, v);
         }
         r = r * 6364136223846793005ull + 1442695040888963407ull;
-        len += (size_t)snprintf(line + len, sizeof line - len, "%s", (r >> 60) ? "}" : "} x");
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s",
+                                (r >> 60) ? "}" : "} x");
         same(line, len);
     }
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_random),

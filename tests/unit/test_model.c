@@ -19,8 +19,7 @@
 /* ---- a deterministic synthetic corpus ---- */
 
 static uint64_t rs;
-static uint32_t rnd(void)
-{
+static uint32_t rnd(void) {
     rs = rs * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(rs >> 33);
 }
@@ -40,15 +39,15 @@ typedef struct corpus {
 } corpus;
 
 /* multi: some documents get two topics. */
-static void make_corpus(corpus *c, size_t n, uint64_t seed, int multi)
-{
+static void make_corpus(corpus *c, size_t n, uint64_t seed, int multi) {
     rs = seed;
     c->n = n;
     c->docs = calloc(n, sizeof *c->docs);
     c->texts = calloc(n, sizeof *c->texts);
     c->labels = calloc(2 * n, sizeof *c->labels);
     for (size_t i = 0; i < n; i++) {
-        int t1 = (int)(rnd() % 3), t2 = multi && rnd() % 3 == 0 ? (t1 + 1 + (int)(rnd() % 2)) % 3 : -1;
+        int t1 = (int)(rnd() % 3),
+            t2 = multi && rnd() % 3 == 0 ? (t1 + 1 + (int)(rnd() % 2)) % 3 : -1;
         char *s = malloc(2048);
         size_t len = 0;
         int nw = 8 + (int)(rnd() % 30);
@@ -73,8 +72,7 @@ static void make_corpus(corpus *c, size_t n, uint64_t seed, int multi)
     }
 }
 
-static void free_corpus(corpus *c)
-{
+static void free_corpus(corpus *c) {
     for (size_t i = 0; i < c->n; i++)
         free(c->texts[i]);
     free(c->texts);
@@ -91,14 +89,12 @@ typedef struct keys {
     uint32_t total;
 } keys;
 
-static int cmp_key(const void *a, const void *b)
-{
+static int cmp_key(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
 }
 
-static void keys_of(const char *s, int ngrams, keys *k)
-{
+static void keys_of(const char *s, int ngrams, keys *k) {
     ww__feat_opts o = {ngrams, 0, 0};
     ww__featctx c = {0};
     assert_int_equal(ww__features(&c, s, strlen(s), &o), 0);
@@ -113,8 +109,7 @@ static void keys_of(const char *s, int ngrams, keys *k)
     ww__featctx_free(&c);
 }
 
-static void test_features_casefold_and_split(void **state)
-{
+static void test_features_casefold_and_split(void **state) {
     (void)state;
     keys a, b;
     keys_of("STRASSE Naïve", 1, &a);
@@ -161,21 +156,20 @@ static void test_features_casefold_and_split(void **state)
 
 /* ---- training and prediction ---- */
 
-static double accuracy(const ww_model *m, const corpus *test)
-{
+static double accuracy(const ww_model *m, const corpus *test) {
     size_t ok = 0;
     for (size_t i = 0; i < test->n; i++) {
         ww_prediction p[3];
         int n = ww_model_predict_labels(m, test->docs[i].text, test->docs[i].len, p, 3);
         assert_true(n >= 1);
         ok += strcmp(p[0].label, test->docs[i].labels[0]) == 0 ||
-              (test->docs[i].nlabels > 1 && strcmp(p[0].label, test->docs[i].labels[1]) == 0);
+              (test->docs[i].nlabels > 1 &&
+               strcmp(p[0].label, test->docs[i].labels[1]) == 0);
     }
     return (double)ok / (double)test->n;
 }
 
-static void test_train_multiclass(void **state)
-{
+static void test_train_multiclass(void **state) {
     (void)state;
     corpus tr, te;
     make_corpus(&tr, 300, 11, 0);
@@ -185,7 +179,8 @@ static void test_train_multiclass(void **state)
     uint8_t *buf = NULL;
     size_t len = 0;
     char err[256];
-    assert_int_equal(ww_model_train_mem(tr.docs, tr.n, &o, &buf, &len, err, sizeof err), 0);
+    assert_int_equal(ww_model_train_mem(tr.docs, tr.n, &o, &buf, &len, err, sizeof err),
+                     0);
     ww_model *m = ww_model_load_mem(buf, len, err, sizeof err);
     assert_non_null(m);
     assert_int_equal(ww_model_nlabels(m), 3);
@@ -204,7 +199,8 @@ static void test_train_multiclass(void **state)
     /* threshold and max_out */
     assert_int_equal(ww_model_predict(m, te.docs[0].text, te.docs[0].len, p, 1, 0.f), 1);
     assert_int_equal(ww_model_predict(m, te.docs[0].text, te.docs[0].len, p, 3, 1.5f), 0);
-    assert_int_equal(ww_model_predict(m, "", 0, p, 3, 0.f), 3); /* empty text: bias only */
+    assert_int_equal(ww_model_predict(m, "", 0, p, 3, 0.f),
+                     3); /* empty text: bias only */
     assert_int_equal(ww_model_predict(m, NULL, 5, p, 3, 0.f), WW_EINVAL);
     assert_int_equal(ww_model_predict(NULL, "x", 1, p, 3, 0.f), WW_EINVAL);
     ww_model_free(m);
@@ -213,8 +209,7 @@ static void test_train_multiclass(void **state)
     free_corpus(&te);
 }
 
-static void test_train_multilabel(void **state)
-{
+static void test_train_multilabel(void **state) {
     (void)state;
     corpus tr, te;
     make_corpus(&tr, 400, 21, 1);
@@ -225,7 +220,8 @@ static void test_train_multilabel(void **state)
     uint8_t *buf = NULL;
     size_t len = 0;
     char err[256];
-    assert_int_equal(ww_model_train_mem(tr.docs, tr.n, &o, &buf, &len, err, sizeof err), 0);
+    assert_int_equal(ww_model_train_mem(tr.docs, tr.n, &o, &buf, &len, err, sizeof err),
+                     0);
     ww_model *m = ww_model_load_mem(buf, len, err, sizeof err);
     assert_non_null(m);
     assert_int_equal(ww_model_multilabel(m), 1);
@@ -254,8 +250,7 @@ static void test_train_multilabel(void **state)
     free_corpus(&te);
 }
 
-static void test_deterministic(void **state)
-{
+static void test_deterministic(void **state) {
     (void)state;
     corpus tr;
     make_corpus(&tr, 120, 31, 1);
@@ -282,22 +277,24 @@ static void test_deterministic(void **state)
     free_corpus(&tr);
 }
 
-static void test_bad_training_input(void **state)
-{
+static void test_bad_training_input(void **state) {
     (void)state;
     char err[256] = "";
     uint8_t *buf = NULL;
     size_t len;
-    assert_int_equal(ww_model_train_mem(NULL, 0, NULL, &buf, &len, err, sizeof err), WW_EINVAL);
+    assert_int_equal(ww_model_train_mem(NULL, 0, NULL, &buf, &len, err, sizeof err),
+                     WW_EINVAL);
     assert_non_null(strstr(err, "no training documents"));
     const char *one[] = {"a"};
     ww_train_doc d[2] = {{"x y", 3, one, 1}, {"z", 1, one, 1}};
-    assert_int_equal(ww_model_train_mem(d, 2, NULL, &buf, &len, err, sizeof err), WW_EINVAL);
+    assert_int_equal(ww_model_train_mem(d, 2, NULL, &buf, &len, err, sizeof err),
+                     WW_EINVAL);
     assert_non_null(strstr(err, "at least 2 distinct labels"));
     ww_train_opts o;
     ww_train_opts_init(&o);
     o.word_ngrams = 7;
-    assert_int_equal(ww_model_train_mem(d, 2, &o, &buf, &len, err, sizeof err), WW_EINVAL);
+    assert_int_equal(ww_model_train_mem(d, 2, &o, &buf, &len, err, sizeof err),
+                     WW_EINVAL);
 }
 
 /* ---- other languages: Chinese and German, char n-grams ---- */
@@ -321,11 +318,14 @@ static const char *ML_TRAIN[][2] = {
     {"sport", "Im dritten Spiel der Bundesliga hielt der Torwart einen Elfmeter."},
     {"sport", "Die Basketballspielerin gewann bei den Olympischen Spielen Gold."},
     {"sport", "Das Tennisturnier endet am Sonntag mit dem Finale der Damen."},
-    {"sport", "Beim Marathon liefen dreißigtausend Läufer mit, der Sieger kommt aus Kenia."},
+    {"sport",
+     "Beim Marathon liefen dreißigtausend Läufer mit, der Sieger kommt aus Kenia."},
     {"economy", "Die Zentralbank erhöht die Leitzinsen wegen der hohen Inflation."},
-    {"economy", "Die Aktienkurse fielen heute deutlich, Bankaktien führten die Verluste an."},
+    {"economy",
+     "Die Aktienkurse fielen heute deutlich, Bankaktien führten die Verluste an."},
     {"economy", "Das Unternehmen steigerte seinen Quartalsgewinn um fünfzehn Prozent."},
-    {"economy", "Die Arbeitslosenquote sank, das Wirtschaftswachstum beschleunigte sich."},
+    {"economy",
+     "Die Arbeitslosenquote sank, das Wirtschaftswachstum beschleunigte sich."},
     {"economy", "Der Euro verlor gegenüber dem Dollar, Exporteure spüren den Druck."},
     {"economy", "Anleger flüchten aus dem Anleihenmarkt in Gold und Zinspapiere."},
 };
@@ -339,8 +339,7 @@ static const char *ML_TEST[][2] = {
     {"economy", "Zinserhöhung der Zentralbank drückt Bankgewinne und Aktienkurse"},
 };
 
-static void test_multilingual_char_ngrams(void **state)
-{
+static void test_multilingual_char_ngrams(void **state) {
     (void)state;
     size_t n = sizeof ML_TRAIN / sizeof *ML_TRAIN;
     ww_train_doc d[sizeof ML_TRAIN / sizeof *ML_TRAIN];
@@ -400,25 +399,23 @@ static void test_multilingual_char_ngrams(void **state)
 
 /* ---- the file ---- */
 
-static uint8_t *small_model(size_t *len)
-{
+static uint8_t *small_model(size_t *len) {
     corpus tr;
     make_corpus(&tr, 60, 41, 0);
     uint8_t *buf = NULL;
     char err[256];
-    assert_int_equal(ww_model_train_mem(tr.docs, tr.n, NULL, &buf, len, err, sizeof err), 0);
+    assert_int_equal(ww_model_train_mem(tr.docs, tr.n, NULL, &buf, len, err, sizeof err),
+                     0);
     free_corpus(&tr);
     return buf;
 }
 
-static void fix_crc(uint8_t *b, size_t len)
-{
+static void fix_crc(uint8_t *b, size_t len) {
     uint32_t crc = (uint32_t)crc32(0L, b, (uInt)(len - 4));
     memcpy(b + len - 4, &crc, 4);
 }
 
-static void test_file_roundtrip(void **state)
-{
+static void test_file_roundtrip(void **state) {
     (void)state;
     char dir[] = "/tmp/ww-model-test-XXXXXX", path[256], err[256];
     assert_non_null(mkdtemp(dir));
@@ -443,8 +440,7 @@ static void test_file_roundtrip(void **state)
     free_corpus(&tr);
 }
 
-static void test_corrupt_files(void **state)
-{
+static void test_corrupt_files(void **state) {
     (void)state;
     size_t len;
     uint8_t *good = small_model(&len), *b = malloc(len);
@@ -491,8 +487,7 @@ static void test_corrupt_files(void **state)
     free(good);
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_features_casefold_and_split),
         cmocka_unit_test(test_train_multiclass),

@@ -26,8 +26,7 @@
 #define FNV64_PRIME 1099511628211ull
 
 /* murmur3's 64-bit finaliser: spreads FNV's weak low bits before we keep 32. */
-static uint32_t mix(uint64_t h)
-{
+static uint32_t mix(uint64_t h) {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -36,14 +35,12 @@ static uint32_t mix(uint64_t h)
     return (uint32_t)h;
 }
 
-uint32_t ww__word_key(uint64_t h)
-{
+uint32_t ww__word_key(uint64_t h) {
     uint32_t k = mix(h ^ 1);
     return k | (k == 0);
 }
 
-static uint64_t fnv(uint64_t h, const unsigned char *s, size_t n)
-{
+static uint64_t fnv(uint64_t h, const unsigned char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         h ^= s[i];
         h *= FNV64_PRIME;
@@ -51,8 +48,7 @@ static uint64_t fnv(uint64_t h, const unsigned char *s, size_t n)
     return h;
 }
 
-void ww__featctx_free(ww__featctx *c)
-{
+void ww__featctx_free(ww__featctx *c) {
     if (!c)
         return;
     ww__toks_free(&c->toks);
@@ -69,8 +65,7 @@ void ww__featctx_free(ww__featctx *c)
 
 /* ---- document-local key -> count table (open addressing, key 0 = empty) ---- */
 
-static int tab_grow(ww__featctx *c)
-{
+static int tab_grow(ww__featctx *c) {
     uint32_t cap = c->tabcap ? c->tabcap * 2 : 1024;
     ww__feat *t = calloc(cap, sizeof *t);
     uint32_t *u = realloc(c->used, (size_t)(cap / 2) * sizeof *u);
@@ -97,8 +92,7 @@ static int tab_grow(ww__featctx *c)
     return 0;
 }
 
-static inline int add(ww__featctx *c, uint32_t key, uint32_t n)
-{
+static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
     key |= key == 0; /* 0 marks an empty slot */
     uint32_t mask = c->tabcap - 1, h = (key * 2654435761u) & mask;
     while (c->tab[h].key) {
@@ -118,8 +112,7 @@ static inline int add(ww__featctx *c, uint32_t key, uint32_t n)
 
 /* ---- distinct words of the document (64-bit hash -> first token, count) ---- */
 
-static int words_grow(ww__featctx *c)
-{
+static int words_grow(ww__featctx *c) {
     uint32_t cap = c->wcap ? c->wcap * 2 : 512;
     ww__fword *t = calloc(cap, sizeof *t);
     uint32_t *u = realloc(c->wused, (size_t)(cap / 2) * sizeof *u);
@@ -144,8 +137,7 @@ static int words_grow(ww__featctx *c)
     return 0;
 }
 
-static inline int add_word(ww__featctx *c, uint64_t wh, uint32_t tok)
-{
+static inline int add_word(ww__featctx *c, uint64_t wh, uint32_t tok) {
     wh |= wh == 0;
     uint32_t mask = c->wcap - 1, h = (uint32_t)(wh >> 32) & mask;
     while (c->words[h].h) {
@@ -164,8 +156,8 @@ static inline int add_word(ww__featctx *c, uint64_t wh, uint32_t tok)
     return 0;
 }
 
-size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o, uint32_t *out)
-{
+size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
+                      uint32_t *out) {
     const unsigned char *s = (const unsigned char *)str;
     unsigned char w[WW__CHAR_KEEP + 2];
     uint16_t starts[WW__CHAR_KEEP + 3];
@@ -190,7 +182,8 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o, uint3
          * one of length k by a code point */
         uint64_t h = FNV64_OFF ^ 0x3c3c3c3cull;
         for (size_t k = 1; k <= (size_t)o->char_maxn && i + k <= ncp; k++) {
-            h = fnv(h, w + starts[i + k - 1], (size_t)(starts[i + k] - starts[i + k - 1]));
+            h = fnv(h, w + starts[i + k - 1],
+                    (size_t)(starts[i + k] - starts[i + k - 1]));
             if (k < (size_t)o->char_minn || (k == 1 && (i == 0 || i == ncp - 1)))
                 continue; /* "<" or ">" alone says nothing */
             uint32_t key = mix(h ^ 3);
@@ -200,8 +193,7 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o, uint3
     return n;
 }
 
-int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o)
-{
+int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o) {
     int rc;
     uint64_t prev[2] = {0, 0};
     int nprev = 0;
@@ -226,10 +218,11 @@ int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_op
             (rc = add(c, mix(prev[0] * 0x9E3779B97F4A7C15ull + h + 2), 1)))
             goto out;
         if (o->word_ngrams >= 3 && nprev >= 2 &&
-            (rc = add(c,
-                      mix((prev[1] * 0x9E3779B97F4A7C15ull + prev[0]) * 0xC2B2AE3D27D4EB4Full +
-                          h + 5),
-                      1)))
+            (rc = add(
+                 c,
+                 mix((prev[1] * 0x9E3779B97F4A7C15ull + prev[0]) * 0xC2B2AE3D27D4EB4Full +
+                     h + 5),
+                 1)))
             goto out;
         prev[1] = prev[0];
         prev[0] = h;

@@ -41,8 +41,8 @@
 #define MAX_STR 65536u
 #define HDR_LEN 52u
 
-static int build_index(const uint32_t *keys, uint32_t n, ww__slot **slots, uint32_t *mask)
-{
+static int build_index(const uint32_t *keys, uint32_t n, ww__slot **slots,
+                       uint32_t *mask) {
     uint64_t size = 16;
     while (size < (uint64_t)n * 2)
         size *= 2;
@@ -61,16 +61,14 @@ static int build_index(const uint32_t *keys, uint32_t n, ww__slot **slots, uint3
     return 0;
 }
 
-int ww__linear_index(ww__linear *lin)
-{
+int ww__linear_index(ww__linear *lin) {
     int rc = build_index(lin->keys, lin->nfeat, &lin->slots, &lin->mask);
     if (!rc)
         rc = build_index(lin->wkeys, lin->nwords, &lin->wslots, &lin->wmask);
     return rc;
 }
 
-void ww__linear_free(ww__linear *lin)
-{
+void ww__linear_free(ww__linear *lin) {
     if (!lin)
         return;
     if (!lin->borrowed) {
@@ -96,8 +94,7 @@ typedef struct wbuf {
     int oom;
 } wbuf;
 
-static void put(wbuf *b, const void *src, size_t n)
-{
+static void put(wbuf *b, const void *src, size_t n) {
     if (b->oom || n == 0)
         return;
     if (b->n + n > b->cap) {
@@ -116,13 +113,9 @@ static void put(wbuf *b, const void *src, size_t n)
     b->n += n;
 }
 
-static void put_u32(wbuf *b, uint32_t v)
-{
-    put(b, &v, 4);
-}
+static void put_u32(wbuf *b, uint32_t v) { put(b, &v, 4); }
 
-static void put_str(wbuf *b, const char *s)
-{
+static void put_str(wbuf *b, const char *s) {
     size_t n = strlen(s);
     put_u32(b, (uint32_t)n);
     put(b, s, n);
@@ -130,8 +123,7 @@ static void put_str(wbuf *b, const char *s)
 
 /* Records (ww__rec) of nrows rows of nl floats: x[i], then the row as 8-bit integers
  * with one scale (|q| <= 127), zero-padded. */
-static void put_recs(wbuf *b, const float *x, const float *w, size_t nrows, int nl)
-{
+static void put_recs(wbuf *b, const float *x, const float *w, size_t nrows, int nl) {
     size_t recsz = ww__rec_size(nl);
     uint8_t stack[8 + 260], *rec = recsz <= sizeof stack ? stack : malloc(recsz);
     if (!rec) {
@@ -160,8 +152,7 @@ static void put_recs(wbuf *b, const float *x, const float *w, size_t nrows, int 
 
 int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels,
                          int multilabel, const char *version, uint8_t **out,
-                         size_t *outlen)
-{
+                         size_t *outlen) {
     wbuf body = {0}, b = {0};
     char vbuf[64];
     int rc = WW_ENOMEM;
@@ -179,7 +170,8 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
         for (int l = 0; l < nlabels; l++)
             c = crc32(c, (const Bytef *)labels[l], (uInt)strlen(labels[l]) + 1);
         c = crc32_z(c, body.p, body.n);
-        snprintf(vbuf, sizeof vbuf, "wwlinear-%u-%08lx", WW__MODEL_FORMAT, (unsigned long)c);
+        snprintf(vbuf, sizeof vbuf, "wwlinear-%u-%08lx", WW__MODEL_FORMAT,
+                 (unsigned long)c);
         version = vbuf;
     }
     rc = WW_EINVAL;
@@ -232,8 +224,7 @@ typedef struct rbuf {
     size_t n, off;
 } rbuf;
 
-static int get(rbuf *r, void *dst, size_t n)
-{
+static int get(rbuf *r, void *dst, size_t n) {
     if (n > r->n - r->off)
         return -1;
     memcpy(dst, r->p + r->off, n);
@@ -241,13 +232,9 @@ static int get(rbuf *r, void *dst, size_t n)
     return 0;
 }
 
-static int get_u32(rbuf *r, uint32_t *v)
-{
-    return get(r, v, 4);
-}
+static int get_u32(rbuf *r, uint32_t *v) { return get(r, v, 4); }
 
-static char *get_str(rbuf *r)
-{
+static char *get_str(rbuf *r) {
     uint32_t n;
     if (get_u32(r, &n) || n >= MAX_STR || n > r->n - r->off)
         return NULL;
@@ -264,8 +251,7 @@ static char *get_str(rbuf *r)
     return s;
 }
 
-static int finite_all(const float *v, size_t n)
-{
+static int finite_all(const float *v, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i]))
             return 0;
@@ -273,8 +259,7 @@ static int finite_all(const float *v, size_t n)
 }
 
 /* n floats in place (the image is 4-byte aligned there); NULL when short or not finite. */
-static float *get_floats(rbuf *r, size_t n)
-{
+static float *get_floats(rbuf *r, size_t n) {
     if (n > (r->n - r->off) / 4 || r->off % 4)
         return NULL;
     float *v = (float *)(void *)(r->p + r->off);
@@ -283,35 +268,37 @@ static float *get_floats(rbuf *r, size_t n)
 }
 
 int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
-                     size_t errlen)
-{
+                     size_t errlen) {
     rbuf r = {data, len, 8};
     uint32_t fmt, total, flags, ng, minn, maxn, nl, nf, nw, crc;
     ww__linear *lin = NULL;
     if (len >= 12) {
         memcpy(&fmt, data + 8, 4);
         if (fmt == 1)
-            return ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                             "model file format 1 was written by an older wirewatch, whose "
-                             "features differ from this one's (words now come from the "
-                             "rule matcher's tokenizer): train the model again with "
-                             "`wirewatch train`");
+            return ww_seterr(
+                err, errlen, WW_EUNSUPPORTED,
+                "model file format 1 was written by an older wirewatch, whose "
+                "features differ from this one's (words now come from the "
+                "rule matcher's tokenizer): train the model again with "
+                "`wirewatch train`");
     }
     if (len < HDR_LEN + 8)
-        return ww_seterr(err, errlen, WW_EMALFORMED, "model file truncated (%zu bytes)", len);
+        return ww_seterr(err, errlen, WW_EMALFORMED, "model file truncated (%zu bytes)",
+                         len);
     get_u32(&r, &fmt);
     get_u32(&r, &total);
     if (fmt != WW__MODEL_FORMAT)
         return ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                         "model file format %u is not supported (this build reads %u)", fmt,
-                         WW__MODEL_FORMAT);
+                         "model file format %u is not supported (this build reads %u)",
+                         fmt, WW__MODEL_FORMAT);
     if (total != len)
         return ww_seterr(err, errlen, WW_EMALFORMED,
                          "model file truncated or padded: header says %u bytes, have %zu",
                          total, len);
     memcpy(&crc, data + len - 4, 4);
     if ((uint32_t)crc32_z(crc32(0L, Z_NULL, 0), data, len - 4) != crc)
-        return ww_seterr(err, errlen, WW_EMALFORMED, "model file checksum mismatch (corrupt)");
+        return ww_seterr(err, errlen, WW_EMALFORMED,
+                         "model file checksum mismatch (corrupt)");
     r.n = len - 4;
     get_u32(&r, &flags);
     get_u32(&r, &ng);
@@ -320,8 +307,8 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     get_u32(&r, &nl);
     get_u32(&r, &nf);
     get_u32(&r, &nw);
-    if (flags > 1 || ng < 1 || ng > 3 || minn > 16 || maxn > 16 || (minn && maxn < minn) ||
-        nl < 1 || nl > MAX_LABELS || (nw && !minn))
+    if (flags > 1 || ng < 1 || ng > 3 || minn > 16 || maxn > 16 ||
+        (minn && maxn < minn) || nl < 1 || nl > MAX_LABELS || (nw && !minn))
         return ww_seterr(err, errlen, WW_EMALFORMED, "model file header out of range");
     lin = calloc(1, sizeof *lin);
     if (!lin)
@@ -393,8 +380,7 @@ nomem:
 
 /* ---- any model ---- */
 
-void ww_model_free(ww_model *m)
-{
+void ww_model_free(ww_model *m) {
     if (!m)
         return;
     for (int l = 0; l < m->nlabels && m->labels; l++)
@@ -411,8 +397,7 @@ void ww_model_free(ww_model *m)
 }
 
 /* Load from an image the model takes over (freed on failure too). */
-static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen)
-{
+static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen) {
     int rc;
     ww_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -437,8 +422,7 @@ static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen)
     return m;
 }
 
-ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen)
-{
+ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen) {
     uint8_t *p = malloc(len ? len : 1); /* malloc'd: aligned for the float arrays */
     if (!p) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
@@ -449,8 +433,7 @@ ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errl
     return load_owned(p, len, err, errlen);
 }
 
-ww_model *ww_model_load(const char *path, char *err, size_t errlen)
-{
+ww_model *ww_model_load(const char *path, char *err, size_t errlen) {
     ww_model *m = NULL;
     uint8_t *buf = NULL;
     FILE *f = fopen(path, "rb");
@@ -485,22 +468,14 @@ out:
     return m;
 }
 
-const char *ww_model_version(const ww_model *m)
-{
+const char *ww_model_version(const ww_model *m) {
     return m && m->version ? m->version : "";
 }
 
-int ww_model_nlabels(const ww_model *m)
-{
-    return m ? m->nlabels : 0;
-}
+int ww_model_nlabels(const ww_model *m) { return m ? m->nlabels : 0; }
 
-const char *ww_model_label(const ww_model *m, int i)
-{
+const char *ww_model_label(const ww_model *m, int i) {
     return m && i >= 0 && i < m->nlabels ? m->labels[i] : NULL;
 }
 
-int ww_model_multilabel(const ww_model *m)
-{
-    return m ? m->multilabel : 0;
-}
+int ww_model_multilabel(const ww_model *m) { return m ? m->multilabel : 0; }

@@ -69,7 +69,8 @@ uint32_t ww__word_key(uint64_t h);
  * being a normal form of len bytes (only its first WW__CHAR_KEEP bytes count), into
  * out (room for WW__CHAR_MAX); an n-gram occurring twice is there twice.  Returns
  * their number (0 when char n-grams are off). */
-size_t ww__char_grams(const char *word, size_t len, const ww__feat_opts *o, uint32_t *out);
+size_t ww__char_grams(const char *word, size_t len, const ww__feat_opts *o,
+                      uint32_t *out);
 
 /* One slot of the feature index: the key beside its index, so a probe touches one
  * cache line instead of two. */
@@ -89,14 +90,14 @@ typedef struct ww__slot {
 typedef struct ww__linear {
     ww__feat_opts fo;
     uint32_t nfeat;
-    uint32_t *keys; /* strictly increasing feature keys */
-    float *bias;    /* nlabels */
-    float *thr;     /* nlabels: margin thresholds (multi-label) */
-    float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
+    uint32_t *keys;  /* strictly increasing feature keys */
+    float *bias;     /* nlabels */
+    float *thr;      /* nlabels: margin thresholds (multi-label) */
+    float scale;     /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
     ww__slot *slots; /* open addressing table key -> index+1 (0 = empty) */
     uint32_t mask;
     /* char n-gram block */
-    float idf_unk;   /* idf of an n-gram the model does not know */
+    float idf_unk; /* idf of an n-gram the model does not know */
     uint32_t nwords;
     uint32_t *wkeys; /* strictly increasing word keys */
     ww__slot *wslots;
@@ -118,14 +119,12 @@ typedef struct ww__rec {
     int8_t w[];  /* nlabels weights, |w| <= 127, zero-padded to a multiple of 4 bytes */
 } ww__rec;
 
-static inline const ww__rec *ww__rec_at(const uint8_t *base, size_t recsz, size_t i)
-{
+static inline const ww__rec *ww__rec_at(const uint8_t *base, size_t recsz, size_t i) {
     return (const ww__rec *)(const void *)(base + i * recsz);
 }
 
 /* Bytes of a record for nlabels labels. */
-static inline size_t ww__rec_size(int nlabels)
-{
+static inline size_t ww__rec_size(int nlabels) {
     return 8 + (((size_t)nlabels + 3) & ~(size_t)3);
 }
 
@@ -143,8 +142,7 @@ struct ww_model {
 };
 
 /* Index of key in an index table, or -1. */
-static inline int64_t ww__slot_find(const ww__slot *slots, uint32_t mask, uint32_t key)
-{
+static inline int64_t ww__slot_find(const ww__slot *slots, uint32_t mask, uint32_t key) {
     uint32_t h = (key * 2654435761u) & mask;
     for (;;) {
         ww__slot s = slots[h];
@@ -157,8 +155,7 @@ static inline int64_t ww__slot_find(const ww__slot *slots, uint32_t mask, uint32
 }
 
 /* Index of a feature key in lin, or -1. */
-static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key)
-{
+static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key) {
     return ww__slot_find(lin->slots, lin->mask, key);
 }
 

@@ -18,18 +18,18 @@
 #define PF_FAR 32 /* for loops that do little besides the look-up */
 
 /* 1 + ln(tf) for the small counts nearly every feature has */
-static const float SUBLIN[16] = {0.f,         1.f,         1.6931472f, 2.0986123f,
-                                 2.3862944f,  2.6094379f,  2.7917595f, 2.9459101f,
-                                 3.0794415f,  3.1972246f,  3.3025851f, 3.3978953f,
-                                 3.4849066f,  3.5649494f,  3.6390573f, 3.7080502f};
+static const float SUBLIN[16] = {0.f,        1.f,        1.6931472f, 2.0986123f,
+                                 2.3862944f, 2.6094379f, 2.7917595f, 2.9459101f,
+                                 3.0794415f, 3.1972246f, 3.3025851f, 3.3978953f,
+                                 3.4849066f, 3.5649494f, 3.6390573f, 3.7080502f};
 
 /* The row update below is the inner loop of prediction: GCC's -O2 cost model leaves it
  * scalar, -O3's vectorizer makes it 4-8 labels per instruction. */
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("tree-vectorize")))
 #endif
-static void add_row(float *restrict mg, const int8_t *restrict row, float v, int n)
-{
+static void
+add_row(float *restrict mg, const int8_t *restrict row, float v, int n) {
     for (int l = 0; l < n; l++)
         mg[l] += (float)row[l] * v;
 }
@@ -44,20 +44,15 @@ static pthread_key_t fc_key;
 static pthread_once_t fc_once = PTHREAD_ONCE_INIT;
 static int fc_key_ok;
 
-static void fc_destroy(void *p)
-{
+static void fc_destroy(void *p) {
     ww__featctx_free(p);
     free(p);
 }
 
-static void fc_init(void)
-{
-    fc_key_ok = pthread_key_create(&fc_key, fc_destroy) == 0;
-}
+static void fc_init(void) { fc_key_ok = pthread_key_create(&fc_key, fc_destroy) == 0; }
 
 /* This thread's context, or NULL (then the caller uses one of its own). */
-static ww__featctx *fc_get(void)
-{
+static ww__featctx *fc_get(void) {
     pthread_once(&fc_once, fc_init);
     if (!fc_key_ok)
         return NULL;
@@ -77,8 +72,7 @@ static ww__featctx *fc_get(void)
  * used and the rows found requested before they are added: unseen words (a fifth of
  * a German article's distinct words, long compounds with ~40 n-grams each) make
  * most of the look-ups, and each would otherwise wait on memory. */
-static int char_block(const ww__linear *lin, int nl, ww__featctx *fc, float *mg)
-{
+static int char_block(const ww__linear *lin, int nl, ww__featctx *fc, float *mg) {
     float stack_u[256], *u = stack_u;
     const ww__fword *w = fc->wout;
     size_t nw = fc->nwout, nr = 0, ng = 0;
@@ -180,8 +174,7 @@ out:
 #define FC_KEEP_BYTES (4u << 20)
 
 int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
-                       float *margins)
-{
+                       float *margins) {
     float *restrict mg = margins;
     int rc;
     ww__featctx own = {0}, *fc = fc_get();
@@ -203,7 +196,8 @@ int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, siz
     size_t recsz = lin->recsz;
     for (size_t i = 0; i < nf; i++) {
         if (i + PF_AHEAD < nf)
-            __builtin_prefetch(&lin->slots[(f[i + PF_AHEAD].key * 2654435761u) & lin->mask]);
+            __builtin_prefetch(
+                &lin->slots[(f[i + PF_AHEAD].key * 2654435761u) & lin->mask]);
         int64_t ix = ww__linear_find(lin, f[i].key);
         if (ix < 0)
             continue;
@@ -241,8 +235,7 @@ out:
     return rc;
 }
 
-static int cmp_pred_desc(const void *a, const void *b)
-{
+static int cmp_pred_desc(const void *a, const void *b) {
     float x = ((const ww_prediction *)a)->score, y = ((const ww_prediction *)b)->score;
     if (x != y)
         return (x < y) - (x > y);
@@ -250,8 +243,7 @@ static int cmp_pred_desc(const void *a, const void *b)
 }
 
 static int linear_predict(const ww_model *m, const char *text, size_t len,
-                          ww_prediction *out, int max_out, float threshold)
-{
+                          ww_prediction *out, int max_out, float threshold) {
     int nl = m->nlabels, rc, n = 0;
     const ww__linear *lin = m->lin;
     float stack_m[256], *mg = stack_m;
@@ -315,8 +307,7 @@ out:
 }
 
 int ww_model_predict(const ww_model *m, const char *text, size_t len, ww_prediction *out,
-                     int max_out, float threshold)
-{
+                     int max_out, float threshold) {
     if (!m || (!text && len) || (!out && max_out > 0) || max_out < 0)
         return WW_EINVAL;
     if (!text)
@@ -329,8 +320,7 @@ int ww_model_predict(const ww_model *m, const char *text, size_t len, ww_predict
 }
 
 int ww_model_predict_labels(const ww_model *m, const char *text, size_t len,
-                            ww_prediction *out, int max_out)
-{
+                            ww_prediction *out, int max_out) {
     if (!m || max_out < 0)
         return WW_EINVAL;
     if (max_out == 0)

@@ -13,8 +13,7 @@
 #include "model_internal.h"
 #include "wirewatch/error.h"
 
-void ww_train_opts_init(ww_train_opts *o)
-{
+void ww_train_opts_init(ww_train_opts *o) {
     memset(o, 0, sizeof *o);
     o->seed = 1;
     o->epochs = 1000;
@@ -24,18 +23,14 @@ void ww_train_opts_init(ww_train_opts *o)
     o->tune_folds = 3;
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
+static uint64_t rng_next(uint64_t *s) {
     uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
 }
 
-static size_t rng_below(uint64_t *s, size_t n)
-{
-    return (size_t)(rng_next(s) % n);
-}
+static size_t rng_below(uint64_t *s, size_t n) { return (size_t)(rng_next(s) % n); }
 
 /* Documents as sparse TF-IDF rows (CSR).  Row i is ptr[i]..ptr[i+1]: its word block
  * first, up to wend[i], then its char n-gram block. */
@@ -46,29 +41,25 @@ typedef struct csr {
     float *val;
 } csr;
 
-static void csr_free(csr *x)
-{
+static void csr_free(csr *x) {
     free(x->ptr);
     free(x->wend);
     free(x->col);
     free(x->val);
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
+static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
+static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Collect the sorted distinct label names; y[i*nl+l] = 1 when doc i has label l. */
 static int label_table(const ww_train_doc *docs, size_t ndocs, char ***labels_out,
-                       int *nl_out)
-{
+                       int *nl_out) {
     size_t cap = 0, n = 0;
     char **v = NULL;
     for (size_t i = 0; i < ndocs; i++)
@@ -104,8 +95,7 @@ nomem:
     return WW_ENOMEM;
 }
 
-static int label_index(char **labels, int nl, const char *name)
-{
+static int label_index(char **labels, int nl, const char *name) {
     int lo = 0, hi = nl - 1;
     while (lo <= hi) {
         int mid = (lo + hi) / 2, c = strcmp(labels[mid], name);
@@ -119,8 +109,7 @@ static int label_index(char **labels, int nl, const char *name)
     return -1;
 }
 
-static int cmp_feat(const void *a, const void *b)
-{
+static int cmp_feat(const void *a, const void *b) {
     uint32_t x = ((const ww__feat *)a)->key, y = ((const ww__feat *)b)->key;
     return (x > y) - (x < y);
 }
@@ -130,20 +119,15 @@ typedef struct gpair {
     float s;
 } gpair;
 
-static int cmp_gpair(const void *a, const void *b)
-{
+static int cmp_gpair(const void *a, const void *b) {
     uint32_t x = ((const gpair *)a)->key, y = ((const gpair *)b)->key;
     return (x > y) - (x < y);
 }
 
-static double sublin(uint32_t n)
-{
-    return 1.0 + log((double)n);
-}
+static double sublin(uint32_t n) { return 1.0 + log((double)n); }
 
 /* Growing arrays: *v has *cap elements of size sz; make room for need. */
-static int reserve(void **v, size_t *cap, size_t need, size_t sz)
-{
+static int reserve(void **v, size_t *cap, size_t need, size_t sz) {
     if (need <= *cap)
         return 0;
     size_t c = *cap ? *cap : 1024;
@@ -168,8 +152,7 @@ typedef struct wtypes {
     uint32_t mask;
 } wtypes;
 
-static void wtypes_free(wtypes *t)
-{
+static void wtypes_free(wtypes *t) {
     free(t->key);
     free(t->goff);
     free(t->glen);
@@ -180,8 +163,7 @@ static void wtypes_free(wtypes *t)
 
 /* Index of word key in t, adding it (with its n-grams) when new; -1 on ENOMEM. */
 static int64_t wtype_of(wtypes *t, uint32_t key, const char *norm, size_t len,
-                        const ww__feat_opts *o)
-{
+                        const ww__feat_opts *o) {
     if ((t->n + 1) * 2 > (size_t)t->mask + 1 || !t->slots) {
         size_t size = t->slots ? ((size_t)t->mask + 1) * 2 : 4096;
         ww__slot *ns = calloc(size, sizeof *ns);
@@ -212,7 +194,8 @@ static int64_t wtype_of(wtypes *t, uint32_t key, const char *norm, size_t len,
             t->key = a;
         if (b)
             t->goff = b;
-        uint32_t *d = b ? realloc(t->glen, c * 4) : NULL, *e = d ? realloc(t->df, c * 4) : NULL;
+        uint32_t *d = b ? realloc(t->glen, c * 4) : NULL,
+                 *e = d ? realloc(t->df, c * 4) : NULL;
         if (d)
             t->glen = d;
         if (e)
@@ -248,17 +231,17 @@ static int64_t wtype_of(wtypes *t, uint32_t key, const char *norm, size_t len,
  * keeps one precomputed row per known word instead of looking up every n-gram
  * (model_predict.c).  On 5-fold CV of the German dev set this matched one joint
  * TF-IDF vector of words and n-grams (0.79 either way) at a fraction of the cost. */
-static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *lin,
-                          csr *x, wtypes *wt)
-{
+static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *lin, csr *x,
+                          wtypes *wt) {
     int rc = WW_ENOMEM;
     const int chars = lin->fo.char_minn > 0;
     ww__featctx fc = {0};
-    ww__feat *all = NULL;  /* every document's distinct word features, one after another */
-    gpair *gall = NULL;    /* every document's distinct char n-grams with their sum of a */
-    ww__feat *dw = NULL;   /* every document's distinct words: (type, count) */
+    ww__feat *all = NULL; /* every document's distinct word features, one after another */
+    gpair *gall = NULL;   /* every document's distinct char n-grams with their sum of a */
+    ww__feat *dw = NULL;  /* every document's distinct words: (type, count) */
     size_t nall = 0, capall = 0, ngall = 0, capg = 0, ndw = 0, capdw = 0;
-    size_t *dstart = calloc(ndocs + 1, sizeof *dstart), *gstart = calloc(ndocs + 1, sizeof *gstart);
+    size_t *dstart = calloc(ndocs + 1, sizeof *dstart),
+           *gstart = calloc(ndocs + 1, sizeof *gstart);
     size_t *wstart = calloc(ndocs + 1, sizeof *wstart);
     uint32_t *df = NULL, *keys = NULL;
     double *tq = NULL;
@@ -421,8 +404,7 @@ out:
     return rc;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
+static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
@@ -431,8 +413,7 @@ static int cmp_u64(const void *a, const void *b)
  * rarer words are composed from their n-grams when they occur): key, sum of idf^2,
  * and the row sum over its n-grams of idf x w.  lin->wnorm holds every word type's
  * sum of idf^2 on entry (from build_features) and the kept words' on return. */
-static int build_word_table(ww__linear *lin, const wtypes *wt, int nl)
-{
+static int build_word_table(ww__linear *lin, const wtypes *wt, int nl) {
     size_t nk = 0;
     uint32_t *order = malloc((wt->n ? wt->n : 1) * sizeof *order);
     if (!order)
@@ -485,8 +466,7 @@ static int build_word_table(ww__linear *lin, const wtypes *wt, int nl)
  * Scratch arrays alpha, qd, idx have n entries. */
 static void svm_dcd(const csr *x, const size_t *rows, size_t n, const signed char *y,
                     double c, double tol, int max_iter, uint64_t *rng, uint32_t nfeat,
-                    double *w, double *alpha, double *qd, size_t *idx)
-{
+                    double *w, double *alpha, double *qd, size_t *idx) {
     const double diag = 0.5 / c;
     memset(w, 0, (nfeat + 1) * sizeof *w);
     for (size_t s = 0; s < n; s++) {
@@ -569,8 +549,7 @@ typedef struct trainer {
 } trainer;
 
 /* Train every label on rows[0..n); W is nfeat x nl (float), bias nl. */
-static void train_all(trainer *t, const size_t *rows, size_t n, float *W, float *bias)
-{
+static void train_all(trainer *t, const size_t *rows, size_t n, float *W, float *bias) {
     for (int l = 0; l < t->nl; l++) {
         for (size_t s = 0; s < n; s++)
             t->ys[s] = t->y[rows[s] * (size_t)t->nl + (size_t)l] ? 1 : -1;
@@ -588,8 +567,7 @@ static void train_all(trainer *t, const size_t *rows, size_t n, float *W, float 
  * final one, or the thresholds tuned here come out too low.  The char n-gram block
  * keeps its norm: prediction counts a word's unknown n-grams in it too. */
 static void margins_of(const csr *x, size_t r, const float *W, const float *bias, int nl,
-                       const unsigned char *known, float *m, float *mc)
-{
+                       const unsigned char *known, float *m, float *mc) {
     double n2 = 0;
     for (int l = 0; l < nl; l++)
         m[l] = mc[l] = 0;
@@ -615,8 +593,7 @@ typedef struct mpair {
     unsigned char pos;
 } mpair;
 
-static int cmp_mpair_desc(const void *a, const void *b)
-{
+static int cmp_mpair_desc(const void *a, const void *b) {
     float x = ((const mpair *)a)->m, y = ((const mpair *)b)->m;
     return (x < y) - (x > y);
 }
@@ -625,8 +602,7 @@ static int cmp_mpair_desc(const void *a, const void *b)
 
 /* Threshold maximising F1 on (margin, truth) pairs.  Ties go to the threshold
  * nearest 0. */
-static float tune_threshold(mpair *p, size_t n)
-{
+static float tune_threshold(mpair *p, size_t n) {
     size_t npos = 0;
     for (size_t i = 0; i < n; i++)
         npos += p[i].pos;
@@ -658,13 +634,13 @@ static float tune_threshold(mpair *p, size_t n)
 static const float SCALES[] = {0.5f, 1, 1.5f, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 30};
 
 /* Fit thresholds (multi-label) and the score scale on out-of-fold margins. */
-static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin)
-{
+static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
     int rc = WW_ENOMEM, nl = t->nl, k = t->o->tune_folds;
     size_t *perm = malloc(ndocs * sizeof *perm), *rows = malloc(ndocs * sizeof *rows);
     float *oof = malloc(ndocs * (size_t)nl * sizeof *oof);
     float *W = malloc((size_t)t->nfeat * (size_t)nl * sizeof *W);
-    float *bias = malloc((size_t)nl * sizeof *bias), *mc = malloc((size_t)nl * sizeof *mc);
+    float *bias = malloc((size_t)nl * sizeof *bias),
+          *mc = malloc((size_t)nl * sizeof *mc);
     mpair *pairs = malloc(ndocs * sizeof *pairs);
     unsigned char *known = malloc(t->nfeat ? t->nfeat : 1);
     if (!perm || !rows || !oof || !W || !bias || !mc || !pairs || !known)
@@ -687,8 +663,7 @@ static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin)
             }
         train_all(t, rows, n, W, bias);
         for (size_t i = (size_t)f; i < ndocs; i += (size_t)k)
-            margins_of(t->x, perm[i], W, bias, nl, known, oof + perm[i] * (size_t)nl,
-                       mc);
+            margins_of(t->x, perm[i], W, bias, nl, known, oof + perm[i] * (size_t)nl, mc);
     }
     if (multilabel) {
         /* First one offset for every label, maximising micro-F1 out of fold; then a
@@ -707,7 +682,8 @@ static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin)
                 fp += p && !t->y[i];
                 fn += !p && t->y[i];
             }
-            double f1 = 2.0 * (double)tp / (double)(2 * tp + fp + fn + (tp + fp + fn == 0));
+            double f1 =
+                2.0 * (double)tp / (double)(2 * tp + fp + fn + (tp + fp + fn == 0));
             if (f1 > best + 1e-12) {
                 best = f1;
                 bt = d;
@@ -769,8 +745,7 @@ out:
 }
 
 int ww_model_train_mem(const ww_train_doc *docs, size_t ndocs, const ww_train_opts *opts,
-                       uint8_t **out, size_t *outlen, char *err, size_t errlen)
-{
+                       uint8_t **out, size_t *outlen, char *err, size_t errlen) {
     int rc = WW_ENOMEM, nl = 0;
     char **labels = NULL;
     ww__linear lin = {0};
@@ -786,11 +761,13 @@ int ww_model_train_mem(const ww_train_doc *docs, size_t ndocs, const ww_train_op
         ww_train_opts_init(&o);
     *out = NULL;
     *outlen = 0;
-    if (o.word_ngrams < 1 || o.word_ngrams > 3 || o.c <= 0 || o.tol <= 0 || o.epochs < 1 ||
-        o.char_minn < 0 || (o.char_minn > 0 && (o.char_maxn < o.char_minn || o.char_maxn > 16)))
-        return ww_seterr(err, errlen, WW_EINVAL,
-                         "bad training options (ngrams 1..3, C > 0, tol > 0, epochs >= 1, "
-                         "char n-grams 1 <= minn <= maxn <= 16)");
+    if (o.word_ngrams < 1 || o.word_ngrams > 3 || o.c <= 0 || o.tol <= 0 ||
+        o.epochs < 1 || o.char_minn < 0 ||
+        (o.char_minn > 0 && (o.char_maxn < o.char_minn || o.char_maxn > 16)))
+        return ww_seterr(
+            err, errlen, WW_EINVAL,
+            "bad training options (ngrams 1..3, C > 0, tol > 0, epochs >= 1, "
+            "char n-grams 1 <= minn <= maxn <= 16)");
     if (ndocs == 0)
         return ww_seterr(err, errlen, WW_EINVAL, "no training documents");
     if ((rc = label_table(docs, ndocs, &labels, &nl)))
@@ -867,8 +844,7 @@ out:
 }
 
 int ww_model_train(const ww_train_doc *docs, size_t ndocs, const ww_train_opts *opts,
-                   const char *path, char *err, size_t errlen)
-{
+                   const char *path, char *err, size_t errlen) {
     uint8_t *buf = NULL;
     size_t len = 0;
     int rc = ww_model_train_mem(docs, ndocs, opts, &buf, &len, err, errlen);

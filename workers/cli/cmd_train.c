@@ -12,8 +12,7 @@
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
 
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
+static int parse_long(const char *s, long lo, long hi, long *v) {
     char *end;
     errno = 0;
     long x = strtol(s, &end, 10);
@@ -23,8 +22,7 @@ static int parse_long(const char *s, long lo, long hi, long *v)
     return 0;
 }
 
-static int parse_double(const char *s, double *v)
-{
+static int parse_double(const char *s, double *v) {
     char *end;
     errno = 0;
     double x = strtod(s, &end);
@@ -34,35 +32,39 @@ static int parse_double(const char *s, double *v)
     return 0;
 }
 
-static void train_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: wirewatch train --data TRAIN.jsonl --model OUT [options]\n"
-            "  input lines: {\"id\",\"title\",\"text\",\"labels\":[...]}\n"
-            "  --seed N          random seed (default 1); same data + seed = same model\n"
-            "  --epochs N        max passes of the solver (default 1000)\n"
-            "  --multilabel      one-vs-rest with tuned per-label thresholds (automatic\n"
-            "                    when a document has several labels)\n"
-            "  --ngrams N        word n-grams 1..3 (default 2)\n"
-            "  --char-ngrams A:B char n-grams of A..B characters of each word (default\n"
-            "                    off; for compounding languages such as German, and for\n"
-            "                    Chinese and Japanese: see docs/model.md)\n"
-            "  --c X             SVM cost (default 1)\n"
-            "  --tol X           solver stopping tolerance (default 0.1)\n"
-            "  --tune-folds N    internal folds for thresholds/scores (default 3, 0 = off)\n"
-            "  --version STR     model version string (default: from the checksum)\n");
+static void train_usage(FILE *f) {
+    fprintf(
+        f,
+        "usage: wirewatch train --data TRAIN.jsonl --model OUT [options]\n"
+        "  input lines: {\"id\",\"title\",\"text\",\"labels\":[...]}\n"
+        "  --seed N          random seed (default 1); same data + seed = same model\n"
+        "  --epochs N        max passes of the solver (default 1000)\n"
+        "  --multilabel      one-vs-rest with tuned per-label thresholds (automatic\n"
+        "                    when a document has several labels)\n"
+        "  --ngrams N        word n-grams 1..3 (default 2)\n"
+        "  --char-ngrams A:B char n-grams of A..B characters of each word (default\n"
+        "                    off; for compounding languages such as German, and for\n"
+        "                    Chinese and Japanese: see docs/model.md)\n"
+        "  --c X             SVM cost (default 1)\n"
+        "  --tol X           solver stopping tolerance (default 0.1)\n"
+        "  --tune-folds N    internal folds for thresholds/scores (default 3, 0 = off)\n"
+        "  --version STR     model version string (default: from the checksum)\n");
 }
 
-int ww_cmd_train(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},     {"model", required_argument, 0, 'm'},
-        {"seed", required_argument, 0, 's'},     {"epochs", required_argument, 0, 'e'},
-        {"multilabel", no_argument, 0, 'M'},     {"ngrams", required_argument, 0, 'n'},
-        {"char-ngrams", required_argument, 0, 'g'}, {"c", required_argument, 0, 'c'},
-        {"tune-folds", required_argument, 0, 't'}, {"version", required_argument, 0, 'v'},
-        {"tol", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+int ww_cmd_train(int argc, char **argv) {
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"model", required_argument, 0, 'm'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"epochs", required_argument, 0, 'e'},
+                                         {"multilabel", no_argument, 0, 'M'},
+                                         {"ngrams", required_argument, 0, 'n'},
+                                         {"char-ngrams", required_argument, 0, 'g'},
+                                         {"c", required_argument, 0, 'c'},
+                                         {"tune-folds", required_argument, 0, 't'},
+                                         {"version", required_argument, 0, 'v'},
+                                         {"tol", required_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *data = NULL, *model = NULL;
     ww_train_opts o;
     ww_train_opts_init(&o);
@@ -81,9 +83,17 @@ int ww_cmd_train(int argc, char **argv)
                 goto badarg;
             break;
         }
-        case 'e': if (parse_long(optarg, 1, 1000000, &v)) goto badarg; o.epochs = (int)v; break;
+        case 'e':
+            if (parse_long(optarg, 1, 1000000, &v))
+                goto badarg;
+            o.epochs = (int)v;
+            break;
         case 'M': o.multilabel = 1; break;
-        case 'n': if (parse_long(optarg, 1, 3, &v)) goto badarg; o.word_ngrams = (int)v; break;
+        case 'n':
+            if (parse_long(optarg, 1, 3, &v))
+                goto badarg;
+            o.word_ngrams = (int)v;
+            break;
         case 'g': {
             char *end;
             long a = strtol(optarg, &end, 10), b;
@@ -93,9 +103,19 @@ int ww_cmd_train(int argc, char **argv)
             o.char_maxn = (int)b;
             break;
         }
-        case 'c': if (parse_double(optarg, &o.c) || !(o.c > 0)) goto badarg; break;
-        case 'T': if (parse_double(optarg, &o.tol) || !(o.tol > 0)) goto badarg; break;
-        case 't': if (parse_long(optarg, 0, 20, &v)) goto badarg; o.tune_folds = (int)v; break;
+        case 'c':
+            if (parse_double(optarg, &o.c) || !(o.c > 0))
+                goto badarg;
+            break;
+        case 'T':
+            if (parse_double(optarg, &o.tol) || !(o.tol > 0))
+                goto badarg;
+            break;
+        case 't':
+            if (parse_long(optarg, 0, 20, &v))
+                goto badarg;
+            o.tune_folds = (int)v;
+            break;
         case 'v': o.version = optarg; break;
         case 'h': train_usage(stdout); return 0;
         default: train_usage(stderr); return 2;
@@ -178,9 +198,11 @@ int ww_cmd_train(int argc, char **argv)
         fprintf(stderr, "train: %s\n", err);
         goto out;
     }
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fprintf(stderr, "train: %zu documents (%s), %zu malformed lines skipped, %.3f s -> %s\n",
-            nt, o.multilabel ? "multi-label" : "multi-class", malformed, secs, model);
+    double secs =
+        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(stderr,
+            "train: %zu documents (%s), %zu malformed lines skipped, %.3f s -> %s\n", nt,
+            o.multilabel ? "multi-label" : "multi-class", malformed, secs, model);
     status = 0;
 out:
     for (size_t i = 0; i < n; i++)

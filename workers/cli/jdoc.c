@@ -19,8 +19,7 @@
 
 #include "cmd_model.h"
 
-void ww__jdoc_free(ww__jdoc *d)
-{
+void ww__jdoc_free(ww__jdoc *d) {
     free(d->id_json);
     free(d->text);
     for (int i = 0; i < d->nlabels; i++)
@@ -32,8 +31,7 @@ void ww__jdoc_free(ww__jdoc *d)
 /* ---- the reference: jansson ---- */
 
 int ww__jdoc_parse_jansson(const char *line, size_t len, ww__jdoc *d, char *why,
-                           size_t whylen)
-{
+                           size_t whylen) {
     json_error_t je;
     memset(d, 0, sizeof *d);
     json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
@@ -125,15 +123,13 @@ typedef struct span {
     int esc; /* contains a backslash */
 } span;
 
-static const char *ws(const char *p, const char *e)
-{
+static const char *ws(const char *p, const char *e) {
     while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
 }
 
-static int hex4(const char *p, unsigned *v)
-{
+static int hex4(const char *p, unsigned *v) {
     unsigned x = 0;
     for (int i = 0; i < 4; i++) {
         char c = p[i];
@@ -153,8 +149,7 @@ static int hex4(const char *p, unsigned *v)
 
 /* Length of the valid UTF-8 sequence at p (non-ASCII lead byte), or 0: no overlong
  * forms, no surrogates, nothing above U+10FFFF — what jansson accepts. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *e)
-{
+static size_t utf8_len(const unsigned char *p, const unsigned char *e) {
     unsigned c = p[0], n, cp;
     if (c >= 0xC2 && c <= 0xDF)
         n = 2, cp = c & 0x1F;
@@ -180,8 +175,7 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *e)
 /* A string starting at the quote *p: checks it as jansson would (escapes, \u pairs,
  * no \u0000, no control characters, valid UTF-8), sets s, returns the byte after the
  * closing quote or NULL. */
-static const char *str(const char *p, const char *e, span *s)
-{
+static const char *str(const char *p, const char *e, span *s) {
     const char *q = ++p;
     s->esc = 0;
     while (q < e) {
@@ -208,21 +202,24 @@ static const char *str(const char *p, const char *e, span *s)
         if (e - q < 2)
             return NULL;
         switch (q[1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-            q += 2;
-            continue;
-        case 'u':
-            break;
-        default:
-            return NULL;
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't': q += 2; continue;
+        case 'u': break;
+        default: return NULL;
         }
         unsigned v, w;
         if (e - q < 6 || hex4(q + 2, &v) || v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
             return NULL;
         q += 6;
         if (v >= 0xD800 && v <= 0xDBFF) {
-            if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &w) || w < 0xDC00 ||
-                w > 0xDFFF)
+            if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &w) ||
+                w < 0xDC00 || w > 0xDFFF)
                 return NULL;
             q += 6;
         }
@@ -231,8 +228,7 @@ static const char *str(const char *p, const char *e, span *s)
 }
 
 /* Decode a checked string into out (room for s->n bytes); returns its length. */
-static size_t unescape(const span *s, char *out)
-{
+static size_t unescape(const span *s, char *out) {
     if (!s->esc) {
         memcpy(out, s->p, s->n);
         return s->n;
@@ -283,15 +279,11 @@ static size_t unescape(const span *s, char *out)
     return o;
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /* A JSON number at p; *integer = 1 for a plain integer of at most 18 digits (what
  * jansson makes a json_integer without overflow).  NULL when not a number. */
-static const char *num(const char *p, const char *e, int *integer)
-{
+static const char *num(const char *p, const char *e, int *integer) {
     const char *q = p;
     if (q < e && *q == '-')
         q++;
@@ -324,8 +316,7 @@ static const char *num(const char *p, const char *e, int *integer)
     return q;
 }
 
-static int lit(const char *p, const char *e, const char *w)
-{
+static int lit(const char *p, const char *e, const char *w) {
     size_t n = strlen(w);
     return (size_t)(e - p) >= n && memcmp(p, w, n) == 0;
 }
@@ -335,8 +326,7 @@ static int lit(const char *p, const char *e, const char *w)
 
 enum { K_ABSENT, K_NULL, K_STRING, K_INT, K_ARRAY };
 
-int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d)
-{
+int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
     const char *p = line, *e = line + len;
     span key, id = {0}, title = {0}, text = {0}, lab[MAX_LABELS], other[MAX_OTHER];
     int kid = K_ABSENT, ktitle = K_ABSENT, ktext = K_ABSENT, klabels = K_ABSENT;
@@ -405,7 +395,8 @@ int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d)
                 p++;
             } else {
                 for (;;) {
-                    if (p >= e || *p != '"' || nlab == MAX_LABELS || !(p = str(p, e, &lab[nlab])))
+                    if (p >= e || *p != '"' || nlab == MAX_LABELS ||
+                        !(p = str(p, e, &lab[nlab])))
                         return -1;
                     nlab++;
                     p = ws(p, e);
@@ -463,7 +454,7 @@ int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d)
         d->id_json = strdup("null");
     } else if (kid == K_INT) {
         d->id_json = malloc(id.n + 1); /* jansson prints the integer back as parsed, */
-        if (d->id_json) {               /* but "-0" as "0" */
+        if (d->id_json) {              /* but "-0" as "0" */
             int neg0 = id.n == 2 && id.p[0] == '-' && id.p[1] == '0';
             memcpy(d->id_json, id.p + neg0, id.n - (size_t)neg0);
             d->id_json[id.n - (size_t)neg0] = 0;
@@ -503,8 +494,7 @@ nomem:
     return -1;
 }
 
-int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen)
-{
+int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen) {
     if (ww__jdoc_scan(line, len, d) == 0)
         return 0;
     return ww__jdoc_parse_jansson(line, len, d, why, whylen);
