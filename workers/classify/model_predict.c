@@ -170,8 +170,8 @@ out:
     return rc;
 }
 
-#define FC_KEEP_SLOTS (1u << 18) /* bigger tables are freed after the document */
-#define FC_KEEP_BYTES (4u << 20)
+#define FC_KEEP_SLOTS (1u << 16) /* bigger tables are freed after the document */
+#define FC_KEEP_BYTES (1u << 20)
 
 int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
                        float *margins) {
