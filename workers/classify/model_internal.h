@@ -84,9 +84,9 @@ typedef struct ww__slot {
  * With char n-grams (fo.char_minn > 0) a document has two blocks of features, each
  * normalised on its own (model_train.c says why): its words and word n-grams, and
  * its words' char n-grams.  For the second block every word of the training
- * vocabulary seen in two or more documents keeps its precomputed row (the sum over
- * its n-grams of idf x weights) and squared norm, so predicting a known word costs
- * one look-up instead of one per n-gram. */
+ * documents keeps its precomputed row (the sum over its n-grams of idf x weights) and
+ * squared norm, so predicting a known word costs one look-up instead of one per
+ * n-gram. */
 typedef struct ww__linear {
     ww__feat_opts fo;
     uint32_t nfeat;

@@ -141,11 +141,11 @@ static int reserve(void **v, size_t *cap, size_t need, size_t sz) {
     return 0;
 }
 
-/* The distinct words of the training documents (the char n-gram block): key, char
- * n-gram keys (g[goff..goff+glen)), number of documents, and their sum of idf^2. */
+/* The distinct words of the training documents (the char n-gram block): key and
+ * char n-gram keys (g[goff..goff+glen)). */
 typedef struct wtypes {
-    uint32_t *key, *goff, *glen, *df;
-    size_t n, cap;
+    uint32_t *key, *goff, *glen;
+    size_t n, kcap, ocap, lcap;
     uint32_t *g;
     size_t ng, gcap;
     ww__slot *slots; /* key -> index + 1 */
@@ -156,7 +156,6 @@ static void wtypes_free(wtypes *t) {
     free(t->key);
     free(t->goff);
     free(t->glen);
-    free(t->df);
     free(t->g);
     free(t->slots);
 }
@@ -187,23 +186,10 @@ static int64_t wtype_of(wtypes *t, uint32_t key, const char *norm, size_t len,
         h = (h + 1) & t->mask;
     }
     size_t i = t->n;
-    if (i == t->cap) {
-        size_t c = t->cap ? t->cap * 2 : 4096;
-        uint32_t *a = realloc(t->key, c * 4), *b = a ? realloc(t->goff, c * 4) : NULL;
-        if (a)
-            t->key = a;
-        if (b)
-            t->goff = b;
-        uint32_t *d = b ? realloc(t->glen, c * 4) : NULL,
-                 *e = d ? realloc(t->df, c * 4) : NULL;
-        if (d)
-            t->glen = d;
-        if (e)
-            t->df = e;
-        if (!e)
-            return -1;
-        t->cap = c;
-    }
+    if (reserve((void **)&t->key, &t->kcap, i + 1, sizeof *t->key) ||
+        reserve((void **)&t->goff, &t->ocap, i + 1, sizeof *t->goff) ||
+        reserve((void **)&t->glen, &t->lcap, i + 1, sizeof *t->glen))
+        return -1;
     if (reserve((void **)&t->g, &t->gcap, t->ng + WW__CHAR_MAX, sizeof *t->g))
         return -1;
     size_t n = ww__char_grams(norm, len, o, t->g + t->ng);
@@ -212,7 +198,6 @@ static int64_t wtype_of(wtypes *t, uint32_t key, const char *norm, size_t len,
     t->key[i] = key;
     t->goff[i] = (uint32_t)t->ng;
     t->glen[i] = (uint32_t)n;
-    t->df[i] = 0;
     t->ng += n;
     t->n++;
     t->slots[h].key = key;
@@ -270,7 +255,6 @@ static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *li
                                  fc.toks.v[w->tok].norm_len, &lin->fo);
             if (t < 0)
                 goto out;
-            wt->df[t]++;
             dw[ndw].key = (uint32_t)t;
             dw[ndw].n = w->n;
             ndw++;
@@ -409,25 +393,19 @@ static int cmp_u64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* After training: the table of known words (seen in 2 or more training documents;
- * rarer words are composed from their n-grams when they occur): key, sum of idf^2,
- * and the row sum over its n-grams of idf x w.  lin->wnorm holds every word type's
- * sum of idf^2 on entry (from build_features) and the kept words' on return. */
+/* After training: the table of known words, every word of the training documents
+ * (an unknown word costs its ~10-40 n-gram look-ups; the table costs 8 + nlabels bytes
+ * a word): key, sum of idf^2, and the row sum over its n-grams of idf x w.
+ * lin->wnorm holds every word type's sum of idf^2 on entry (from build_features) and
+ * the table's, in key order, on return. */
 static int build_word_table(ww__linear *lin, const wtypes *wt, int nl) {
-    size_t nk = 0;
-    uint32_t *order = malloc((wt->n ? wt->n : 1) * sizeof *order);
-    if (!order)
-        return WW_ENOMEM;
-    for (size_t t = 0; t < wt->n; t++)
-        if (wt->df[t] >= 1)
-            order[nk++] = (uint32_t)t;
+    size_t nk = wt->n;
     /* sorted by key (distinct: wtype_of keeps one type per key) */
     uint64_t *kv = malloc((nk ? nk : 1) * sizeof *kv);
     uint32_t *wkeys = malloc((nk ? nk : 1) * sizeof *wkeys);
     float *wnorm = malloc((nk ? nk : 1) * sizeof *wnorm);
     float *wu = calloc(nk * (size_t)nl + 1, sizeof *wu);
     if (!kv || !wkeys || !wnorm || !wu) {
-        free(order);
         free(kv);
         free(wkeys);
         free(wnorm);
@@ -435,7 +413,7 @@ static int build_word_table(ww__linear *lin, const wtypes *wt, int nl) {
         return WW_ENOMEM;
     }
     for (size_t i = 0; i < nk; i++)
-        kv[i] = (uint64_t)wt->key[order[i]] << 32 | order[i];
+        kv[i] = (uint64_t)wt->key[i] << 32 | i;
     qsort(kv, nk, sizeof *kv, cmp_u64);
     for (size_t i = 0; i < nk; i++) {
         uint32_t t = (uint32_t)kv[i];
@@ -450,7 +428,6 @@ static int build_word_table(ww__linear *lin, const wtypes *wt, int nl) {
                 row[l] += v * w[l];
         }
     }
-    free(order);
     free(kv);
     free(lin->wnorm);
     lin->wnorm = wnorm;
