@@ -60,6 +60,7 @@ void ww__featctx_free(ww__featctx *c) {
     free(c->wout);
     free(c->gbuf);
     free(c->runs);
+    free(c->wix);
     memset(c, 0, sizeof *c);
 }
 

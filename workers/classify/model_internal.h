@@ -48,7 +48,8 @@ typedef struct ww__featctx {
     uint32_t *gbuf; /* scratch for prediction's char n-grams of unknown words */
     size_t gcap;
     ww__feat *runs; /* per unknown word: its index in wout, its number of n-grams */
-    size_t rcap;
+    uint32_t *wix;  /* per word: its record in the word table + 1, 0 = unknown */
+    size_t rcap;    /* of runs and wix */
 } ww__featctx;
 
 /* The word features of text (see model_features.c): c->out[0..c->nout) gets every

@@ -82,15 +82,18 @@ static int char_block(const ww__linear *lin, int nl, ww__featctx *fc, float *mg)
         return WW_ENOMEM;
     for (int l = 0; l < nl; l++)
         u[l] = 0;
-    if (fc->rcap < nw + (nw + 1) / 2) {
-        ww__feat *r = realloc(fc->runs, (nw + (nw + 1) / 2) * sizeof *r);
-        if (!r)
+    if (fc->rcap < nw) {
+        ww__feat *r = realloc(fc->runs, nw * sizeof *r);
+        uint32_t *x = r ? realloc(fc->wix, nw * sizeof *x) : NULL;
+        if (r)
+            fc->runs = r;
+        if (!x)
             goto out;
-        fc->runs = r;
-        fc->rcap = nw + (nw + 1) / 2;
+        fc->wix = x;
+        fc->rcap = nw;
     }
     /* the words: record index + 1 in the word table, 0 = not there */
-    uint32_t *wix = (uint32_t *)fc->runs; /* room for 2 * nw: the runs come after */
+    uint32_t *wix = fc->wix;
     for (size_t k = 0; k < nw && k < PF_AHEAD; k++)
         __builtin_prefetch(&lin->wslots[((uint32_t)w[k].h * 2654435761u) & lin->wmask]);
     for (size_t k = 0; k < nw; k++) {
@@ -103,8 +106,8 @@ static int char_block(const ww__linear *lin, int nl, ww__featctx *fc, float *mg)
         wix[k] = (uint32_t)(ix + 1);
     }
     /* known words: their rows; unknown ones: their n-grams into gbuf, and a run
-     * (word, number of n-grams) each after the nw entries of wix */
-    ww__feat *runs = fc->runs + (nw + 1) / 2;
+     * (word, number of n-grams) each */
+    ww__feat *runs = fc->runs;
     for (size_t k = 0; k < nw; k++) {
         uint32_t n = w[k].n;
         float a = n < 16 ? SUBLIN[n] : (float)(1.0 + log((double)n));
@@ -147,7 +150,7 @@ static int char_block(const ww__linear *lin, int nl, ww__featctx *fc, float *mg)
         uint32_t n = w[runs[r].key].n;
         float a = n < 16 ? SUBLIN[n] : (float)(1.0 + log((double)n));
         double qw = 0;
-        for (size_t e = j + runs[r].n; j < e; j++) {
+        for (size_t end = j + runs[r].n; j < end; j++) {
             if (!g[j]) {
                 qw += unk2;
                 continue;
