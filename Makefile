@@ -195,9 +195,9 @@ bench-extract: build
 	@tests/bench/bench-extract.sh $(BENCH)
 # 5-fold CV of the linear model vs fastText and TF-IDF + LinearSVC (prints figures).
 bench-classify: build
-	@[ -n "$(BENCH)" ] || { echo "usage: make bench-classify BENCH=../shared/bench/classify-dev"; exit 2; }
+	@[ -n "$(BENCH)" ] || { echo "usage: make bench-classify BENCH=../shared/bench/classify-dev [SETS=bbc,reuters,gnad10k]"; exit 2; }
 	@$(MAKE) --no-print-directory deps-bench
-	@tests/bench/bench-classify.sh $(BENCH) $(WW)
+	@tests/bench/bench-classify.sh $(BENCH) $(WW) $(SETS)
 
 # --- reliability (issue 8): soak and chaos over a real broker they start -----------
 # make soak [SOAK_DOCS=1000000]: documents through three worker processes over Kafka,

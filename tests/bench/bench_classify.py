@@ -1,12 +1,20 @@
 #!/usr/bin/python3
 """bench-classify: 5-fold cross-validation of wirewatch's linear model against fastText
 and TF-IDF + LinearSVC on the classify-dev slices (BBC: accuracy; Reuters-21578:
-micro/macro-F1), with training time and single-threaded predict docs/s.
+micro/macro-F1; 10kGNAD, German: accuracy), with training time and single-threaded
+predict docs/s.
 
-usage: bench_classify.py BENCH_DIR WW [WORKDIR]
-  BENCH_DIR  .../classify-dev (bbc/dev.jsonl, reuters21578_modapte90/dev.jsonl) and
-             ../classify_score.py beside it
+usage: bench_classify.py BENCH_DIR WW [WORKDIR [SETS]]
+  BENCH_DIR  .../classify-dev (bbc/dev.jsonl, reuters21578_modapte90/dev.jsonl,
+             gnad10k/dev.jsonl; a missing one is skipped) and ../classify_score.py
+             beside it
   WW         the wirewatch binary (train / predict subcommands)
+  SETS       comma-separated subset of bbc,reuters,gnad10k (default all)
+
+Systems: wirewatch with its defaults (word 1-2-grams) and with char n-grams (WW_CHAR
+below: the option set docs/model.md gives for CJK and compounding languages);
+fastText; TF-IDF + LinearSVC on word 1-2-grams, and on BBC and 10kGNAD also on
+character 2-5-grams (scikit-learn's analyzers "char" and "char_wb").
 
 Folds: document i goes to fold i % 5 (files are sorted by id).  Every system trains on
 four folds and is scored on the fifth with classify_score.py; nothing is tuned on the
@@ -14,7 +22,8 @@ test fold (wirewatch tunes its thresholds on out-of-fold margins of the training
 Timings are CPU seconds (user + sys) of the command, process start and model load
 included — on an idle machine the wall time of these single-threaded commands:
   train:   `wirewatch train`, `fasttext supervised` (-epoch 25 -lr 0.5 -thread 1, -loss
-           ova for Reuters), LinearSVC fit inside Python (vectoriser included);
+           ova for Reuters; the same folds), LinearSVC fit inside Python (vectoriser
+           included);
   predict: the test fold repeated until ~3000 docs, through `wirewatch predict` (JSON
            lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in);
            LinearSVC: transform + decision_function inside Python on the single fold
@@ -71,15 +80,34 @@ def ft_to_pred(ids, lines, multi, path):
             out.write(json.dumps({"id": i, "labels": labels, "scores": dict(pairs)}) + "\n")
 
 
+# wirewatch's option set with char n-grams (docs/model.md): the one for Chinese,
+# Japanese and compounding languages such as German, run on every set beside the
+# defaults.
+WW_CHAR = ["--char-ngrams", "4:4", "--ngrams", "1"]
+
+# (name, file, multi-label, TF-IDF + LinearSVC analyzers)
+SETS = [("bbc", "bbc/dev.jsonl", False, ["word", "char", "char_wb"]),
+        ("reuters", "reuters21578_modapte90/dev.jsonl", True, ["word"]),
+        ("gnad10k", "gnad10k/dev.jsonl", False, ["word", "char", "char_wb"])]
+SVC_NAME = {"word": "linearsvc", "char": "svc-char", "char_wb": "svc-charwb"}
+
+
 def main():
     bench, ww = sys.argv[1], os.path.abspath(sys.argv[2])
     work = sys.argv[3] if len(sys.argv) > 3 else tempfile.mkdtemp(prefix="ww-bench-classify-")
+    only = set(sys.argv[4].split(",")) if len(sys.argv) > 4 and sys.argv[4] else None
     scorer = os.path.join(os.path.dirname(os.path.abspath(bench)), "classify_score.py")
-    sets = [("bbc", "bbc/dev.jsonl", False), ("reuters", "reuters21578_modapte90/dev.jsonl", True)]
-    systems = ["wirewatch", "fasttext", "linearsvc"]
     print("bench-classify: %d-fold CV, work dir %s" % (K, work))
-    for name, rel, multi in sets:
+    print("  wirewatch: defaults; wirewatch-char: %s" % " ".join(WW_CHAR))
+    for name, rel, multi, analyzers in SETS:
+        if only and name not in only:
+            continue
+        if not os.path.exists(os.path.join(bench, rel)):
+            print("\n%s: %s not found, skipped" % (name, rel))
+            continue
         docs = [json.loads(l) for l in open(os.path.join(bench, rel), encoding="utf-8") if l.strip()]
+        svcs = [SVC_NAME[a] for a in analyzers]
+        systems = ["wirewatch", "wirewatch-char", "fasttext"] + svcs
         res = {s: {"m": [], "train": [], "dps": []} for s in systems}
         for k in range(K):
             d = os.path.join(work, "%s-fold%d" % (name, k))
@@ -101,14 +129,15 @@ def main():
             with open(P("test-rep.txt"), "w") as f:
                 f.writelines(ft_text(x) + "\n" for _ in range(reps) for x in te)
             nrep = reps * len(te)
-            # wirewatch
-            r = res["wirewatch"]
-            r["train"].append(sh_time([ww, "train", "--data", P("train.jsonl"), "--model", P("m.wwm")]))
-            with open(P("ww.pred"), "w") as o:
-                sh_time([ww, "predict", "--model", P("m.wwm"), P("test.jsonl")], stdout=o)
-            with open(os.devnull, "w") as o:
-                r["dps"].append(nrep / sh_time([ww, "predict", "--model", P("m.wwm"), P("test-rep.jsonl")], stdout=o))
-            r["m"].append(score(scorer, P("test.jsonl"), P("ww.pred")))
+            # wirewatch, with its defaults and with char n-grams
+            for sysname, opts, m in (("wirewatch", [], "m.wwm"), ("wirewatch-char", WW_CHAR, "mc.wwm")):
+                r = res[sysname]
+                r["train"].append(sh_time([ww, "train", "--data", P("train.jsonl"), "--model", P(m)] + opts))
+                with open(P(sysname + ".pred"), "w") as o:
+                    sh_time([ww, "predict", "--model", P(m), P("test.jsonl")], stdout=o)
+                with open(os.devnull, "w") as o:
+                    r["dps"].append(nrep / sh_time([ww, "predict", "--model", P(m), P("test-rep.jsonl")], stdout=o))
+                r["m"].append(score(scorer, P("test.jsonl"), P(sysname + ".pred")))
             # fastText
             r = res["fasttext"]
             cmd = ["fasttext", "supervised", "-input", P("train.txt"), "-output", P("ft"),
@@ -122,31 +151,33 @@ def main():
             with open(os.devnull, "w") as o:
                 r["dps"].append(nrep / sh_time(["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"], stdout=o))
             r["m"].append(score(scorer, P("test.jsonl"), P("ft.pred")))
-            # TF-IDF + LinearSVC
-            r = res["linearsvc"]
-            p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "linearsvc.py"), P("train.jsonl"),
-                                P("test.jsonl"), P("svc.pred")], check=True, capture_output=True, text=True)
-            t = dict(kv.split("=") for kv in p.stderr.strip().splitlines()[-1].split())
-            r["train"].append(float(t["train_s"]))
-            r["dps"].append(len(te) / float(t["predict_s"]))
-            r["m"].append(score(scorer, P("test.jsonl"), P("svc.pred")))
+            # TF-IDF + LinearSVC, one run per analyzer
+            for a in analyzers:
+                r = res[SVC_NAME[a]]
+                p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "linearsvc.py"), P("train.jsonl"),
+                                    P("test.jsonl"), P("svc.pred"), a], check=True, capture_output=True, text=True)
+                t = dict(kv.split("=") for kv in p.stderr.strip().splitlines()[-1].split())
+                r["train"].append(float(t["train_s"]))
+                r["dps"].append(len(te) / float(t["predict_s"]))
+                r["m"].append(score(scorer, P("test.jsonl"), P("svc.pred")))
+            key = "microF1" if multi else "acc"
             print("  %s fold %d: %s" % (name, k, "  ".join(
-                "%s acc=%.4f microF1=%.4f" % (s, res[s]["m"][-1]["acc"], res[s]["m"][-1]["microF1"]) for s in systems)))
+                "%s %s=%.4f" % (s, key, res[s]["m"][-1][key]) for s in systems)), flush=True)
         mean = lambda v: sum(v) / len(v)
         print("\n%s (%d docs, %d folds)" % (name, len(docs), K))
-        print("  %-10s %8s %8s %8s %10s %12s" % ("system", "acc", "microF1", "macroF1", "train_s", "predict_dps"))
+        print("  %-14s %8s %8s %8s %10s %12s" % ("system", "acc", "microF1", "macroF1", "train_s", "predict_dps"))
         for s in systems:
             r = res[s]
-            print("  %-10s %8.4f %8.4f %8.4f %10.3f %12.0f" % (
+            print("  %-14s %8.4f %8.4f %8.4f %10.3f %12.0f" % (
                 s, mean([m["acc"] for m in r["m"]]), mean([m["microF1"] for m in r["m"]]),
                 mean([m["macroF1"] for m in r["m"]]), mean(r["train"]), mean(r["dps"])))
-        w, f, l = res["wirewatch"], res["fasttext"], res["linearsvc"]
         key = "microF1"
-        print("  ratios: wirewatch/linearsvc %s %.3f, wirewatch/fasttext %s %.3f; "
-              "train time wirewatch/fasttext %.2f; predict docs/s wirewatch/fasttext %.2f" % (
-                  key, mean([m[key] for m in w["m"]]) / mean([m[key] for m in l["m"]]),
-                  key, mean([m[key] for m in w["m"]]) / mean([m[key] for m in f["m"]]),
-                  mean(w["train"]) / mean(f["train"]), mean(w["dps"]) / mean(f["dps"])))
+        f = res["fasttext"]
+        for w in ("wirewatch", "wirewatch-char"):
+            print("  %s: %s / %s; predict docs/s / fasttext %.2f; train time / fasttext %.2f" % (
+                w, ", ".join("%s %.3f" % (p, mean([m[key] for m in res[w]["m"]]) / mean([m[key] for m in res[p]["m"]]))
+                             for p in systems if not p.startswith("wirewatch")),
+                key, mean(res[w]["dps"]) / mean(f["dps"]), mean(res[w]["train"]) / mean(f["train"])))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """TF-IDF + LinearSVC peer for bench-classify (Debian python3-sklearn).
 
-usage: linearsvc.py TRAIN.jsonl TEST.jsonl PRED.jsonl
+usage: linearsvc.py TRAIN.jsonl TEST.jsonl PRED.jsonl [word|char|char_wb]
 Text = title + "\\n" + text, as wirewatch reads it.  Features: TfidfVectorizer
-(sublinear_tf, word uni+bigrams); classifier LinearSVC (C=1) one-vs-rest; multi-label
+(sublinear_tf) of word uni+bigrams (word, the default), or of character 2-5-grams
+(char: across the text; char_wb: inside words padded with spaces, scikit-learn's
+two analyzers); classifier LinearSVC (C=1) one-vs-rest; multi-label
 (when a training doc has several labels): labels with a positive margin, or the best
 one when none is positive.  Prints
 "train_s=... predict_s=..." (fit / predict CPU time, vectorising included) on stderr.
@@ -28,7 +30,11 @@ def main():
     te, tex = load(sys.argv[2])
     multi = any(len(d["labels"]) > 1 for d in tr)
     t0 = time.process_time()
-    vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
+    analyzer = sys.argv[4] if len(sys.argv) > 4 else "word"
+    if analyzer == "word":
+        vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
+    else:
+        vec = TfidfVectorizer(sublinear_tf=True, analyzer=analyzer, ngram_range=(2, 5))
     X = vec.fit_transform(trx)
     if multi:
         mlb = MultiLabelBinarizer()

@@ -1,7 +1,8 @@
 #!/bin/sh
 # wirewatch train / predict on JSON lines: round trip, malformed lines reported with
-# their line numbers and skipped, determinism, corrupt model file -> clear error, and
-# a fastText model through the same predict command.
+# their line numbers and skipped, determinism, corrupt model file -> clear error,
+# Chinese and German with char n-grams, and a fastText model through the same predict
+# command.
 # Env: WW = wirewatch binary, WW_ROOT = repo root.
 set -u
 WW=${WW:-bin/wirewatch}
@@ -78,6 +79,45 @@ check "corrupt model file: says checksum" "grep -q 'checksum' '$T/bad.err'"
 head -c 100 "$T/m1" > "$T/trunc"
 "$WW" predict --model "$T/trunc" "$T/test.jsonl" > /dev/null 2> "$T/trunc.err"
 check "truncated model file: clear error" "grep -q 'truncated' '$T/trunc.err'"
+
+# other languages: Chinese and German with char n-grams, through the commands; the
+# held-out lines' words never occur whole in training (compounds, Chinese runs)
+python3 - "$T" <<'PY'
+import json, sys
+tr = [("sport", "国家足球队在决赛中战胜对手，球迷在体育场欢呼。"),
+      ("sport", "这名前锋本赛季打进二十个进球，教练非常满意。"),
+      ("sport", "联赛比赛中守门员扑出点球，球队保住胜利。"),
+      ("economy", "中央银行宣布加息，以应对通货膨胀。"),
+      ("economy", "股市大幅下跌，银行股和科技股领跌。"),
+      ("economy", "公司利润增长百分之十五，营业收入创新高。"),
+      ("sport", "Die Nationalmannschaft gewann das Finale im Stadion."),
+      ("sport", "Der Stürmer schoss zwanzig Tore, der Trainer ist zufrieden."),
+      ("sport", "In der Bundesliga hielt der Torwart einen Elfmeter."),
+      ("economy", "Die Zentralbank erhöht die Leitzinsen wegen der Inflation."),
+      ("economy", "Die Aktienkurse fielen, Bankaktien führten die Verluste an."),
+      ("economy", "Das Unternehmen steigerte seinen Quartalsgewinn deutlich.")]
+te = [("sport", "球队的新教练希望赢得联赛冠军。"),
+      ("economy", "央行表示通货膨胀压力很大，利率可能上升。"),
+      ("sport", "Nationaltrainer lobt Torschützen nach Bundesligaspiel"),
+      ("economy", "Zinserhöhung der Zentralbank drückt Bankgewinne und Aktienkurse")]
+with open(sys.argv[1] + "/ml-train.jsonl", "w") as f:
+    for i, (l, t) in enumerate(tr * 3):
+        f.write(json.dumps({"id": i, "text": t, "labels": [l]}, ensure_ascii=i % 2 == 0) + "\n")
+with open(sys.argv[1] + "/ml-test.jsonl", "w") as f:
+    for i, (l, t) in enumerate(te):
+        f.write(json.dumps({"id": "t%d" % i, "text": t, "labels": [l]}, ensure_ascii=False) + "\n")
+PY
+"$WW" train --data "$T/ml-train.jsonl" --model "$T/ml" --char-ngrams 2:4 2>/dev/null
+check "train --char-ngrams on Chinese and German exits 0" "[ \$? -eq 0 ]"
+"$WW" predict --model "$T/ml" "$T/ml-test.jsonl" > "$T/ml-pred.jsonl" 2>/dev/null
+python3 - "$T" <<'PY' && ok "char n-grams: held-out Chinese and German lines labelled right" || notok "char n-grams: held-out Chinese and German lines labelled right"
+import json, sys
+gold = {d["id"]: d["labels"] for d in map(json.loads, open(sys.argv[1] + "/ml-test.jsonl"))}
+pred = {d["id"]: d["labels"] for d in map(json.loads, open(sys.argv[1] + "/ml-pred.jsonl"))}
+for i in sorted(gold):
+    print("# %s gold %s predicted %s" % (i, gold[i], pred.get(i)))
+sys.exit(0 if all(pred.get(i) == gold[i] for i in gold) else 1)
+PY
 
 # a fastText model through the same command
 if fasttext supervised -input "$T/train.txt" -output "$T/ft" -epoch 10 -thread 1 -verbose 0 2>/dev/null; then

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <utf8proc.h>
 
 #include "../../workers/classify/matcher.h"
 #include "../../workers/classify/tokenize.h"
@@ -116,6 +117,55 @@ static void test_unicode(void **state) {
     ww__matcher_free(m);
 }
 
+/* The tokenizer normalises Latin, Greek, Cyrillic and Armenian tokens one code point
+ * at a time from a table: every normal form must be utf8proc_map's of the whole token
+ * (NFKC, case-folded or not).  Every code point below U+0590 alone, then random tokens
+ * mixing ASCII, those code points and combining marks (which take utf8proc_map). */
+static void expect_map(const char *s, size_t n, int casefold) {
+    ww__toks t = {0};
+    assert_int_equal(ww__tokenize(s, n, casefold, &t), 0);
+    for (size_t i = 0; i < t.n; i++) {
+        utf8proc_uint8_t *m = NULL;
+        utf8proc_ssize_t r = utf8proc_map(
+            (const utf8proc_uint8_t *)s + t.v[i].start, t.v[i].end - t.v[i].start, &m,
+            UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                (casefold ? UTF8PROC_CASEFOLD : 0));
+        assert_true(r >= 0);
+        if ((size_t)r != t.v[i].norm_len || memcmp(m, ww__tok_norm(&t, i), (size_t)r) != 0)
+            fail_msg("token %.*s (casefold %d): %.*s, utf8proc_map says %.*s",
+                     (int)(t.v[i].end - t.v[i].start), s + t.v[i].start, casefold,
+                     (int)t.v[i].norm_len, ww__tok_norm(&t, i), (int)r, m);
+        free(m);
+    }
+    ww__toks_free(&t);
+}
+
+static void test_normal_forms(void **state) {
+    (void)state;
+    char buf[64];
+    for (int cf = 0; cf < 2; cf++)
+        for (utf8proc_int32_t cp = 0x80; cp < 0x590; cp++) {
+            size_t n = (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf + 1);
+            buf[0] = 'x'; /* after a letter, so a mark has something to sit on */
+            expect_map(buf, n + 1, cf);
+            expect_map(buf + 1, n, cf);
+        }
+    uint64_t r = 99;
+    for (int k = 0; k < 20000; k++) {
+        size_t n = 0;
+        int len = 1 + (int)((r >> 40) % 8);
+        for (int j = 0; j < len; j++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned x = (unsigned)(r >> 33);
+            utf8proc_int32_t cp = x % 4 == 0   ? (utf8proc_int32_t)('A' + x / 4 % 58)
+                                  : x % 4 == 1 ? (utf8proc_int32_t)(0x300 + x / 4 % 0x70)
+                                               : (utf8proc_int32_t)(0xC0 + x / 4 % 0x4D0);
+            n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf + n);
+        }
+        expect_map(buf, n, (int)(r >> 63));
+    }
+}
+
 static void test_phrases(void **state) {
     (void)state;
     ww__matcher *m = ww__matcher_new();
@@ -183,7 +233,7 @@ int main(void) {
         cmocka_unit_test(test_tokens),        cmocka_unit_test(test_word_boundaries),
         cmocka_unit_test(test_case_sensitive), cmocka_unit_test(test_unicode),
         cmocka_unit_test(test_phrases),       cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_many_phrases),
+        cmocka_unit_test(test_many_phrases),  cmocka_unit_test(test_normal_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,46 +1,32 @@
 /* Text -> hashed features for the linear model.
  *
- * Words are maximal runs of letters, marks and numbers (Unicode general categories
- * L*, M*, N* via utf8proc) other than a single ASCII character, case-folded with utf8proc so "STRASSE", "Straße" and
- * "strasse" meet.  Each word is hashed once (64-bit FNV-1a over its folded UTF-8);
- * unigram, word n-gram and char n-gram keys are mixed from those hashes, so nothing
- * is allocated per word.  Keys are 32 bits: with ~10^6 distinct features a collision
- * touches a handful of rare features, which a linear model shrugs off. */
+ * Words are the tokens of the rule matcher's tokenizer (ww__tokenize, case-folded):
+ * the same segmentation and normal form as the keyword rules see — letters, marks and
+ * numbers, NFKC and case-folded, Chinese/Japanese/Thai runs split into dictionary
+ * words by the tokenizer — so a model and the rules agree on what a word is.  A token
+ * that is a single ASCII character ("a", the "s" of "it's", "5") is dropped before
+ * n-grams are formed, as scikit-learn's default token pattern does; a lone non-ASCII
+ * character (a CJK word) stays.
+ *
+ * Features of a document, each a 32-bit key mixed from 64-bit FNV-1a hashes (with
+ * ~10^6 distinct features a collision touches a handful of rare features, which a
+ * linear model shrugs off): every word, and every word n-gram up to word_ngrams.
+ * Counts are summed per key in a document-local table: the result is each distinct
+ * key once with its count, so training and prediction look a key up in the model
+ * once per document, not once per occurrence.  The distinct words come out too,
+ * with their counts, for the char n-gram block (ww__char_grams; how the block is
+ * weighted is in model_train.c). */
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "model_internal.h"
 #include "wirewatch/error.h"
 
 #define FNV64_OFF 1469598103934665603ull
 #define FNV64_PRIME 1099511628211ull
-#define TOK_KEEP 128 /* bytes of a word kept for char n-grams */
-
-int ww__u32buf_push(ww__u32buf *b, uint32_t x)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        uint32_t *v = realloc(b->v, cap * sizeof *v);
-        if (!v)
-            return WW_ENOMEM;
-        b->v = v;
-        b->cap = cap;
-    }
-    b->v[b->n++] = x;
-    return 0;
-}
-
-void ww__u32buf_free(ww__u32buf *b)
-{
-    free(b->v);
-    b->v = NULL;
-    b->n = b->cap = 0;
-}
 
 /* murmur3's 64-bit finaliser: spreads FNV's weak low bits before we keep 32. */
-static uint32_t mix(uint64_t h)
-{
+static uint32_t mix(uint64_t h) {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -49,8 +35,12 @@ static uint32_t mix(uint64_t h)
     return (uint32_t)h;
 }
 
-static uint64_t fnv(uint64_t h, const unsigned char *s, size_t n)
-{
+uint32_t ww__word_key(uint64_t h) {
+    uint32_t k = mix(h ^ 1);
+    return k | (k == 0);
+}
+
+static uint64_t fnv(uint64_t h, const unsigned char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         h ^= s[i];
         h *= FNV64_PRIME;
@@ -58,132 +48,224 @@ static uint64_t fnv(uint64_t h, const unsigned char *s, size_t n)
     return h;
 }
 
-typedef struct tokstate {
-    uint64_t h;                   /* running hash of the current word */
-    unsigned char buf[TOK_KEEP];  /* its first bytes, for char n-grams */
-    size_t n;                     /* bytes in the word (may exceed TOK_KEEP) */
-    uint64_t prev[2];             /* hashes of the previous two words */
-    int nprev;
-} tokstate;
+void ww__featctx_free(ww__featctx *c) {
+    if (!c)
+        return;
+    ww__toks_free(&c->toks);
+    free(c->tab);
+    free(c->used);
+    free(c->words);
+    free(c->wused);
+    free(c->out);
+    free(c->wout);
+    free(c->gbuf);
+    free(c->runs);
+    free(c->wix);
+    memset(c, 0, sizeof *c);
+}
 
-static int char_ngrams(const tokstate *t, const ww__feat_opts *o, ww__u32buf *out)
-{
-    /* "<word>" split into code points; n-grams of minn..maxn code points. */
-    unsigned char w[TOK_KEEP + 2];
-    size_t starts[TOK_KEEP + 3], ncp = 0, wl = 0;
-    size_t n = t->n < TOK_KEEP ? t->n : TOK_KEEP;
+/* ---- document-local key -> count table (open addressing, key 0 = empty) ---- */
+
+static int tab_grow(ww__featctx *c) {
+    uint32_t cap = c->tabcap ? c->tabcap * 2 : 1024;
+    ww__feat *t = calloc(cap, sizeof *t);
+    uint32_t *u = realloc(c->used, (size_t)(cap / 2) * sizeof *u);
+    if (!t || !u) {
+        free(t);
+        if (u)
+            c->used = u;
+        return WW_ENOMEM;
+    }
+    c->used = u;
+    /* re-insert in the order of first insertion, so the output order (and with it
+     * a trained model's bytes) does not depend on when the table grew */
+    for (size_t k = 0; k < c->nused; k++) {
+        ww__feat f = c->tab[c->used[k]];
+        uint32_t h = (f.key * 2654435761u) & (cap - 1);
+        while (t[h].key)
+            h = (h + 1) & (cap - 1);
+        t[h] = f;
+        c->used[k] = h;
+    }
+    free(c->tab);
+    c->tab = t;
+    c->tabcap = cap;
+    return 0;
+}
+
+static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
+    key |= key == 0; /* 0 marks an empty slot */
+    uint32_t mask = c->tabcap - 1, h = (key * 2654435761u) & mask;
+    while (c->tab[h].key) {
+        if (c->tab[h].key == key) {
+            c->tab[h].n += n;
+            return 0;
+        }
+        h = (h + 1) & mask;
+    }
+    c->tab[h].key = key;
+    c->tab[h].n = n;
+    c->used[c->nused++] = h;
+    if (c->nused * 2 >= c->tabcap)
+        return tab_grow(c);
+    return 0;
+}
+
+/* ---- distinct words of the document (64-bit hash -> first token, count) ---- */
+
+static int words_grow(ww__featctx *c) {
+    uint32_t cap = c->wcap ? c->wcap * 2 : 512;
+    ww__fword *t = calloc(cap, sizeof *t);
+    uint32_t *u = realloc(c->wused, (size_t)(cap / 2) * sizeof *u);
+    if (!t || !u) {
+        free(t);
+        if (u)
+            c->wused = u;
+        return WW_ENOMEM;
+    }
+    c->wused = u;
+    for (size_t k = 0; k < c->nwords; k++) {
+        ww__fword w = c->words[c->wused[k]];
+        uint32_t h = (uint32_t)(w.h >> 32) & (cap - 1);
+        while (t[h].h)
+            h = (h + 1) & (cap - 1);
+        t[h] = w;
+        c->wused[k] = h;
+    }
+    free(c->words);
+    c->words = t;
+    c->wcap = cap;
+    return 0;
+}
+
+static inline int add_word(ww__featctx *c, uint64_t wh, uint32_t tok) {
+    wh |= wh == 0;
+    uint32_t mask = c->wcap - 1, h = (uint32_t)(wh >> 32) & mask;
+    while (c->words[h].h) {
+        if (c->words[h].h == wh) {
+            c->words[h].n++;
+            return 0;
+        }
+        h = (h + 1) & mask;
+    }
+    c->words[h].h = wh;
+    c->words[h].tok = tok;
+    c->words[h].n = 1;
+    c->wused[c->nwords++] = h;
+    if (c->nwords * 2 >= c->wcap)
+        return words_grow(c);
+    return 0;
+}
+
+size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
+                      uint32_t *out) {
+    const unsigned char *s = (const unsigned char *)str;
+    unsigned char w[WW__CHAR_KEEP + 2];
+    uint16_t starts[WW__CHAR_KEEP + 3];
+    size_t ncp = 0, wl = 0, n = 0;
+    if (o->char_minn <= 0)
+        return 0;
+    if (len > WW__CHAR_KEEP) { /* cut at a code point boundary */
+        len = WW__CHAR_KEEP;
+        while (len > 0 && (s[len] & 0xC0) == 0x80)
+            len--;
+    }
     w[wl++] = '<';
-    memcpy(w + wl, t->buf, n);
-    wl += n;
+    memcpy(w + wl, s, len);
+    wl += len;
     w[wl++] = '>';
     for (size_t i = 0; i < wl; i++)
         if ((w[i] & 0xC0) != 0x80)
-            starts[ncp++] = i;
-    starts[ncp] = wl;
+            starts[ncp++] = (uint16_t)i;
+    starts[ncp] = (uint16_t)wl;
     for (size_t i = 0; i < ncp; i++) {
-        for (int len = o->char_minn; len <= o->char_maxn && i + (size_t)len <= ncp; len++) {
-            if (len == 1 && (i == 0 || i == ncp - 1))
+        /* one running hash per start position: the n-gram of length k+1 extends the
+         * one of length k by a code point */
+        uint64_t h = FNV64_OFF ^ 0x3c3c3c3cull;
+        for (size_t k = 1; k <= (size_t)o->char_maxn && i + k <= ncp; k++) {
+            h = fnv(h, w + starts[i + k - 1],
+                    (size_t)(starts[i + k] - starts[i + k - 1]));
+            if (k < (size_t)o->char_minn || (k == 1 && (i == 0 || i == ncp - 1)))
                 continue; /* "<" or ">" alone says nothing */
-            size_t b = starts[i], e = starts[i + (size_t)len];
-            uint64_t h = fnv(FNV64_OFF ^ 0x3c3c3c3cull, w + b, e - b);
-            int rc = ww__u32buf_push(out, mix(h ^ 3));
-            if (rc)
-                return rc;
+            uint32_t key = mix(h ^ 3);
+            out[n++] = key | (key == 0);
         }
     }
-    return 0;
+    return n;
 }
 
-static int emit(tokstate *t, const ww__feat_opts *o, ww__u32buf *out)
-{
+int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o) {
     int rc;
-    uint64_t h = t->h;
-    if (t->n == 1) {
-        /* one ASCII letter or digit ("a", the "s" of "it's", "5"): dropped before
-         * n-grams are formed, as scikit-learn's default token pattern does; a lone
-         * non-ASCII character (a CJK word) stays */
-        t->h = FNV64_OFF;
-        t->n = 0;
-        return 0;
+    uint64_t prev[2] = {0, 0};
+    int nprev = 0;
+    c->nout = 0;
+    c->nwout = 0;
+    ww__toks_clear(&c->toks);
+    if ((rc = ww__tokenize(text, len, 1, &c->toks)))
+        return rc;
+    if (!c->tabcap && (rc = tab_grow(c)))
+        return rc;
+    if (!c->wcap && (rc = words_grow(c)))
+        return rc;
+    for (size_t i = 0; i < c->toks.n; i++) {
+        const unsigned char *s = (const unsigned char *)ww__tok_norm(&c->toks, i);
+        size_t n = c->toks.v[i].norm_len;
+        if (n == 0 || (n == 1 && s[0] < 0x80))
+            continue;
+        uint64_t h = fnv(FNV64_OFF, s, n);
+        if ((rc = add_word(c, h, (uint32_t)i)))
+            goto out;
+        if (o->word_ngrams >= 2 && nprev >= 1 &&
+            (rc = add(c, mix(prev[0] * 0x9E3779B97F4A7C15ull + h + 2), 1)))
+            goto out;
+        if (o->word_ngrams >= 3 && nprev >= 2 &&
+            (rc = add(
+                 c,
+                 mix((prev[1] * 0x9E3779B97F4A7C15ull + prev[0]) * 0xC2B2AE3D27D4EB4Full +
+                     h + 5),
+                 1)))
+            goto out;
+        prev[1] = prev[0];
+        prev[0] = h;
+        if (nprev < 2)
+            nprev++;
     }
-    if ((rc = ww__u32buf_push(out, mix(h ^ 1))))
-        return rc;
-    if (o->word_ngrams >= 2 && t->nprev >= 1 &&
-        (rc = ww__u32buf_push(out, mix(t->prev[0] * 0x9E3779B97F4A7C15ull + h + 2))))
-        return rc;
-    if (o->word_ngrams >= 3 && t->nprev >= 2 &&
-        (rc = ww__u32buf_push(
-             out, mix((t->prev[1] * 0x9E3779B97F4A7C15ull + t->prev[0]) * 0xC2B2AE3D27D4EB4Full +
-                      h + 5))))
-        return rc;
-    if (o->char_minn > 0 && (rc = char_ngrams(t, o, out)))
-        return rc;
-    t->prev[1] = t->prev[0];
-    t->prev[0] = h;
-    if (t->nprev < 2)
-        t->nprev++;
-    t->h = FNV64_OFF;
-    t->n = 0;
-    return 0;
-}
-
-static void add_bytes(tokstate *t, const unsigned char *s, size_t n)
-{
-    t->h = fnv(t->h, s, n);
-    for (size_t i = 0; i < n; i++, t->n++)
-        if (t->n < TOK_KEEP)
-            t->buf[t->n] = s[i];
-}
-
-int ww__features(const char *text, size_t len, const ww__feat_opts *o, ww__u32buf *out)
-{
-    const unsigned char *s = (const unsigned char *)text;
-    tokstate t = {.h = FNV64_OFF};
-    size_t i = 0;
-    int rc;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-                add_bytes(&t, &c, 1);
-            } else if (c >= 'A' && c <= 'Z') {
-                unsigned char l = (unsigned char)(c + 32);
-                add_bytes(&t, &l, 1);
-            } else if (t.n && (rc = emit(&t, o, out))) {
-                return rc;
-            }
-            i++;
-            continue;
+    if (c->wocap < c->nwords) {
+        ww__fword *v = realloc(c->wout, c->wcap / 2 * sizeof *v);
+        if (!v) {
+            rc = WW_ENOMEM;
+            goto out;
         }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t adv = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-        if (adv <= 0) { /* invalid UTF-8: a separator, one byte at a time */
-            if (t.n && (rc = emit(&t, o, out)))
-                return rc;
-            i++;
-            continue;
-        }
-        i += (size_t)adv;
-        utf8proc_category_t cat = utf8proc_category(cp);
-        if (cat < UTF8PROC_CATEGORY_LU || cat > UTF8PROC_CATEGORY_NO) {
-            if (t.n && (rc = emit(&t, o, out)))
-                return rc;
-            continue;
-        }
-        utf8proc_int32_t folded[4];
-        int bc = 0;
-        utf8proc_ssize_t nf = utf8proc_decompose_char(cp, folded, 4, UTF8PROC_CASEFOLD, &bc);
-        if (nf <= 0 || nf > 4) {
-            folded[0] = cp;
-            nf = 1;
-        }
-        for (utf8proc_ssize_t k = 0; k < nf; k++) {
-            utf8proc_uint8_t enc[4];
-            utf8proc_ssize_t ne = utf8proc_encode_char(folded[k], enc);
-            add_bytes(&t, enc, (size_t)ne);
-        }
+        c->wout = v;
+        c->wocap = c->wcap / 2;
     }
-    if (t.n && (rc = emit(&t, o, out)))
-        return rc;
-    return 0;
+    for (size_t k = 0; k < c->nwords; k++) {
+        const ww__fword *w = &c->words[c->wused[k]];
+        c->wout[k] = *w;
+        c->wout[k].h = ww__word_key(w->h);
+        if ((rc = add(c, (uint32_t)c->wout[k].h, w->n)))
+            goto out;
+    }
+    c->nwout = c->nwords;
+    if (c->outcap < c->nused) {
+        ww__feat *v = realloc(c->out, c->tabcap / 2 * sizeof *v);
+        if (!v) {
+            rc = WW_ENOMEM;
+            goto out;
+        }
+        c->out = v;
+        c->outcap = c->tabcap / 2;
+    }
+    for (size_t k = 0; k < c->nused; k++)
+        c->out[k] = c->tab[c->used[k]];
+    c->nout = c->nused;
+out:
+    /* leave both tables empty for the next document: clear only the slots used */
+    for (size_t k = 0; k < c->nused; k++)
+        c->tab[c->used[k]].key = 0;
+    c->nused = 0;
+    for (size_t k = 0; k < c->nwords; k++)
+        c->words[c->wused[k]].h = 0;
+    c->nwords = 0;
+    return rc;
 }

@@ -1,17 +1,25 @@
 /* The wirewatch model file, and loading any model (ours or fastText's) by magic.
  *
  * Layout, little-endian, every size checked on load against the bytes present:
- *   magic "WWMODEL\x1a" | u32 format (1) | u32 file length | u32 flags (1 = multi-label)
+ *   magic "WWMODEL\x1a" | u32 format (2) | u32 file length | u32 flags (1 = multi-label)
  *   u32 word_ngrams | u32 char_minn | u32 char_maxn | u32 nlabels | u32 nfeat
- *   f32 score scale | str version | nlabels x str label      (str = u32 length + bytes)
+ *   u32 nwords | f32 score scale | f32 idf of an unknown char n-gram
+ *   str version | nlabels x str label                         (str = u32 length + bytes)
  *   zero bytes up to a multiple of 4 | f32 thr[nlabels] | f32 bias[nlabels]
- *   u32 keys[nfeat] (strictly increasing) | f32 idf[nfeat] | f32 wscale[nfeat]
- *   i8 wq[nfeat][nlabels] (weight = wq * wscale of its row, |wq| <= 127)
+ *   u32 keys[nfeat] (strictly increasing) | u32 wkeys[nwords] (strictly increasing)
+ *   nfeat + nwords records of 8 + nlabels bytes rounded up to 4 (ww__rec):
+ *     f32 x (feature: idf; word: its n-grams' sum of idf^2) | f32 scale
+ *     i8 w[nlabels] (weight = w * scale, |w| <= 127) | zero bytes
  *   u32 crc32 (zlib) of everything before it
+ * nwords is 0 without char n-grams; with them, each word record holds the word's
+ * composed char n-gram row (model_train.c).
+ * Format 1 (before features came from the matcher's tokenizer) is refused by name.
  * Weights are stored as 8-bit integers with one scale per feature row: a prediction
  * reads one row per feature of the document at random places in the table, so the
  * table's size is the cost (fp32 rows made the Reuters model 28 MB and prediction
  * memory-bound at 0.7x fastText's speed); the rounding moves a margin by ~1e-4.
+ * A row sits in one record with its idf and scale, so a look-up touches one cache
+ * line of the records (three separate arrays cost three misses).
  * The arrays are used in place (the padding keeps them aligned), so loading is one
  * read, a CRC, a finiteness scan and the index build. */
 #include <errno.h>
@@ -31,42 +39,50 @@
 
 #define MAX_LABELS (1u << 20)
 #define MAX_STR 65536u
-#define HDR_LEN 44u
+#define HDR_LEN 52u
 
-int ww__linear_index(ww__linear *lin)
-{
+static int build_index(const uint32_t *keys, uint32_t n, ww__slot **slots,
+                       uint32_t *mask) {
     uint64_t size = 16;
-    while (size < (uint64_t)lin->nfeat * 2)
+    while (size < (uint64_t)n * 2)
         size *= 2;
-    free(lin->slots);
-    lin->slots = calloc((size_t)size, sizeof *lin->slots);
-    if (!lin->slots)
+    free(*slots);
+    *slots = calloc((size_t)size, sizeof **slots);
+    if (!*slots)
         return WW_ENOMEM;
-    lin->mask = (uint32_t)(size - 1);
-    for (uint32_t i = 0; i < lin->nfeat; i++) {
-        uint32_t h = (lin->keys[i] * 2654435761u) & lin->mask;
-        while (lin->slots[h].idx1)
-            h = (h + 1) & lin->mask;
-        lin->slots[h].key = lin->keys[i];
-        lin->slots[h].idx1 = i + 1;
+    *mask = (uint32_t)(size - 1);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = (keys[i] * 2654435761u) & *mask;
+        while ((*slots)[h].idx1)
+            h = (h + 1) & *mask;
+        (*slots)[h].key = keys[i];
+        (*slots)[h].idx1 = i + 1;
     }
     return 0;
 }
 
-void ww__linear_free(ww__linear *lin)
-{
+int ww__linear_index(ww__linear *lin) {
+    int rc = build_index(lin->keys, lin->nfeat, &lin->slots, &lin->mask);
+    if (!rc)
+        rc = build_index(lin->wkeys, lin->nwords, &lin->wslots, &lin->wmask);
+    return rc;
+}
+
+void ww__linear_free(ww__linear *lin) {
     if (!lin)
         return;
     if (!lin->borrowed) {
         free(lin->keys);
-        free(lin->idf);
-        free(lin->w);
-        free(lin->wq);
-        free(lin->wscale);
         free(lin->bias);
         free(lin->thr);
+        free(lin->wkeys);
     }
+    free(lin->idf); /* training arrays, never borrowed */
+    free(lin->w);
+    free(lin->wnorm);
+    free(lin->wu);
     free(lin->slots);
+    free(lin->wslots);
     memset(lin, 0, sizeof *lin);
 }
 
@@ -78,9 +94,8 @@ typedef struct wbuf {
     int oom;
 } wbuf;
 
-static void put(wbuf *b, const void *src, size_t n)
-{
-    if (b->oom)
+static void put(wbuf *b, const void *src, size_t n) {
+    if (b->oom || n == 0)
         return;
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -98,63 +113,70 @@ static void put(wbuf *b, const void *src, size_t n)
     b->n += n;
 }
 
-static void put_u32(wbuf *b, uint32_t v)
-{
-    put(b, &v, 4);
-}
+static void put_u32(wbuf *b, uint32_t v) { put(b, &v, 4); }
 
-static void put_str(wbuf *b, const char *s)
-{
+static void put_str(wbuf *b, const char *s) {
     size_t n = strlen(s);
     put_u32(b, (uint32_t)n);
     put(b, s, n);
 }
 
-int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels,
-                         int multilabel, const char *version, uint8_t **out,
-                         size_t *outlen)
-{
-    wbuf b = {0};
-    size_t nw = (size_t)lin->nfeat * (size_t)nlabels;
-    char vbuf[64];
-    int8_t *wq = malloc(nw ? nw : 1);
-    float *wscale = malloc(lin->nfeat ? (size_t)lin->nfeat * 4 : 1);
-    if (!wq || !wscale) {
-        free(wq);
-        free(wscale);
-        return WW_ENOMEM;
+/* Records (ww__rec) of nrows rows of nl floats: x[i], then the row as 8-bit integers
+ * with one scale (|q| <= 127), zero-padded. */
+static void put_recs(wbuf *b, const float *x, const float *w, size_t nrows, int nl) {
+    size_t recsz = ww__rec_size(nl);
+    uint8_t stack[8 + 260], *rec = recsz <= sizeof stack ? stack : malloc(recsz);
+    if (!rec) {
+        b->oom = 1;
+        return;
     }
-    for (uint32_t f = 0; f < lin->nfeat; f++) {
-        const float *row = lin->w + (size_t)f * (size_t)nlabels;
-        float mx = 0;
-        for (int l = 0; l < nlabels; l++)
+    for (size_t f = 0; f < nrows; f++) {
+        const float *row = w + f * (size_t)nl;
+        float mx = 0, scale;
+        for (int l = 0; l < nl; l++)
             if (fabsf(row[l]) > mx)
                 mx = fabsf(row[l]);
-        wscale[f] = mx / 127.f;
-        for (int l = 0; l < nlabels; l++) {
-            long q = mx > 0 ? lrintf(row[l] / wscale[f]) : 0;
-            wq[(size_t)f * (size_t)nlabels + (size_t)l] =
-                (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+        scale = mx / 127.f;
+        memset(rec, 0, recsz);
+        memcpy(rec, &x[f], 4);
+        memcpy(rec + 4, &scale, 4);
+        for (int l = 0; l < nl; l++) {
+            long v = mx > 0 ? lrintf(row[l] / scale) : 0;
+            rec[8 + l] = (uint8_t)(int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
         }
+        put(b, rec, recsz);
     }
+    if (rec != stack)
+        free(rec);
+}
+
+int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels,
+                         int multilabel, const char *version, uint8_t **out,
+                         size_t *outlen) {
+    wbuf body = {0}, b = {0};
+    char vbuf[64];
+    int rc = WW_ENOMEM;
+    put(&body, lin->thr, (size_t)nlabels * 4);
+    put(&body, lin->bias, (size_t)nlabels * 4);
+    put(&body, lin->keys, (size_t)lin->nfeat * 4);
+    put(&body, lin->wkeys, (size_t)lin->nwords * 4);
+    put_recs(&body, lin->idf, lin->w, lin->nfeat, nlabels);
+    put_recs(&body, lin->wnorm, lin->wu, lin->nwords, nlabels);
+    if (body.oom)
+        goto out;
     if (!version) {
         /* a content checksum names the model: same data + seed, same name */
         uLong c = crc32(0L, Z_NULL, 0);
         for (int l = 0; l < nlabels; l++)
             c = crc32(c, (const Bytef *)labels[l], (uInt)strlen(labels[l]) + 1);
-        c = crc32(c, (const Bytef *)lin->thr, (uInt)(nlabels * 4));
-        c = crc32(c, (const Bytef *)lin->bias, (uInt)(nlabels * 4));
-        c = crc32_z(c, (const Bytef *)lin->keys, (size_t)lin->nfeat * 4);
-        c = crc32_z(c, (const Bytef *)wscale, (size_t)lin->nfeat * 4);
-        c = crc32_z(c, (const Bytef *)wq, nw);
-        snprintf(vbuf, sizeof vbuf, "wwlinear-%u-%08lx", WW__MODEL_FORMAT, (unsigned long)c);
+        c = crc32_z(c, body.p, body.n);
+        snprintf(vbuf, sizeof vbuf, "wwlinear-%u-%08lx", WW__MODEL_FORMAT,
+                 (unsigned long)c);
         version = vbuf;
     }
-    if (strlen(version) >= MAX_STR) {
-        free(wq);
-        free(wscale);
-        return WW_EINVAL;
-    }
+    rc = WW_EINVAL;
+    if (strlen(version) >= MAX_STR)
+        goto out;
     put(&b, WW__MODEL_MAGIC, 8);
     put_u32(&b, WW__MODEL_FORMAT);
     put_u32(&b, 0); /* length, patched below */
@@ -164,36 +186,35 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
     put_u32(&b, (uint32_t)lin->fo.char_maxn);
     put_u32(&b, (uint32_t)nlabels);
     put_u32(&b, lin->nfeat);
+    put_u32(&b, lin->nwords);
     put(&b, &lin->scale, 4);
+    put(&b, &lin->idf_unk, 4);
     put_str(&b, version);
     for (int l = 0; l < nlabels; l++)
         put_str(&b, labels[l]);
     static const uint8_t zeros[4];
     put(&b, zeros, (4 - b.n % 4) % 4);
-    put(&b, lin->thr, (size_t)nlabels * 4);
-    put(&b, lin->bias, (size_t)nlabels * 4);
-    put(&b, lin->keys, (size_t)lin->nfeat * 4);
-    put(&b, lin->idf, (size_t)lin->nfeat * 4);
-    put(&b, wscale, (size_t)lin->nfeat * 4);
-    put(&b, wq, nw);
-    free(wq);
-    free(wscale);
-    if (!b.oom && b.n + 4 > UINT32_MAX) {
-        free(b.p);
-        return WW_ETOOBIG;
-    }
-    if (!b.oom) {
-        uint32_t total = (uint32_t)(b.n + 4);
-        memcpy(b.p + 12, &total, 4);
-        put_u32(&b, (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), b.p, b.n));
-    }
-    if (b.oom) {
-        free(b.p);
-        return WW_ENOMEM;
-    }
+    put(&b, body.p, body.n);
+    rc = WW_ENOMEM;
+    if (b.oom)
+        goto out;
+    rc = WW_ETOOBIG;
+    if (b.n + 4 > UINT32_MAX)
+        goto out;
+    uint32_t total = (uint32_t)(b.n + 4);
+    memcpy(b.p + 12, &total, 4);
+    put_u32(&b, (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), b.p, b.n));
+    rc = WW_ENOMEM;
+    if (b.oom)
+        goto out;
     *out = b.p;
     *outlen = b.n;
-    return 0;
+    b.p = NULL;
+    rc = 0;
+out:
+    free(body.p);
+    free(b.p);
+    return rc;
 }
 
 /* ---- reading ---- */
@@ -203,8 +224,7 @@ typedef struct rbuf {
     size_t n, off;
 } rbuf;
 
-static int get(rbuf *r, void *dst, size_t n)
-{
+static int get(rbuf *r, void *dst, size_t n) {
     if (n > r->n - r->off)
         return -1;
     memcpy(dst, r->p + r->off, n);
@@ -212,13 +232,9 @@ static int get(rbuf *r, void *dst, size_t n)
     return 0;
 }
 
-static int get_u32(rbuf *r, uint32_t *v)
-{
-    return get(r, v, 4);
-}
+static int get_u32(rbuf *r, uint32_t *v) { return get(r, v, 4); }
 
-static char *get_str(rbuf *r)
-{
+static char *get_str(rbuf *r) {
     uint32_t n;
     if (get_u32(r, &n) || n >= MAX_STR || n > r->n - r->off)
         return NULL;
@@ -235,8 +251,7 @@ static char *get_str(rbuf *r)
     return s;
 }
 
-static int finite_all(const float *v, size_t n)
-{
+static int finite_all(const float *v, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(v[i]))
             return 0;
@@ -244,8 +259,7 @@ static int finite_all(const float *v, size_t n)
 }
 
 /* n floats in place (the image is 4-byte aligned there); NULL when short or not finite. */
-static float *get_floats(rbuf *r, size_t n)
-{
+static float *get_floats(rbuf *r, size_t n) {
     if (n > (r->n - r->off) / 4 || r->off % 4)
         return NULL;
     float *v = (float *)(void *)(r->p + r->off);
@@ -254,26 +268,37 @@ static float *get_floats(rbuf *r, size_t n)
 }
 
 int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
-                     size_t errlen)
-{
+                     size_t errlen) {
     rbuf r = {data, len, 8};
-    uint32_t fmt, total, flags, ng, minn, maxn, nl, nf, crc;
+    uint32_t fmt, total, flags, ng, minn, maxn, nl, nf, nw, crc;
     ww__linear *lin = NULL;
+    if (len >= 12) {
+        memcpy(&fmt, data + 8, 4);
+        if (fmt == 1)
+            return ww_seterr(
+                err, errlen, WW_EUNSUPPORTED,
+                "model file format 1 was written by an older wirewatch, whose "
+                "features differ from this one's (words now come from the "
+                "rule matcher's tokenizer): train the model again with "
+                "`wirewatch train`");
+    }
     if (len < HDR_LEN + 8)
-        return ww_seterr(err, errlen, WW_EMALFORMED, "model file truncated (%zu bytes)", len);
+        return ww_seterr(err, errlen, WW_EMALFORMED, "model file truncated (%zu bytes)",
+                         len);
     get_u32(&r, &fmt);
     get_u32(&r, &total);
     if (fmt != WW__MODEL_FORMAT)
         return ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                         "model file format %u is not supported (this build reads %u)", fmt,
-                         WW__MODEL_FORMAT);
+                         "model file format %u is not supported (this build reads %u)",
+                         fmt, WW__MODEL_FORMAT);
     if (total != len)
         return ww_seterr(err, errlen, WW_EMALFORMED,
                          "model file truncated or padded: header says %u bytes, have %zu",
                          total, len);
     memcpy(&crc, data + len - 4, 4);
     if ((uint32_t)crc32_z(crc32(0L, Z_NULL, 0), data, len - 4) != crc)
-        return ww_seterr(err, errlen, WW_EMALFORMED, "model file checksum mismatch (corrupt)");
+        return ww_seterr(err, errlen, WW_EMALFORMED,
+                         "model file checksum mismatch (corrupt)");
     r.n = len - 4;
     get_u32(&r, &flags);
     get_u32(&r, &ng);
@@ -281,8 +306,9 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     get_u32(&r, &maxn);
     get_u32(&r, &nl);
     get_u32(&r, &nf);
-    if (flags > 1 || ng < 1 || ng > 3 || minn > 16 || maxn > 16 || (minn && maxn < minn) ||
-        nl < 1 || nl > MAX_LABELS)
+    get_u32(&r, &nw);
+    if (flags > 1 || ng < 1 || ng > 3 || minn > 16 || maxn > 16 ||
+        (minn && maxn < minn) || nl < 1 || nl > MAX_LABELS || (nw && !minn))
         return ww_seterr(err, errlen, WW_EMALFORMED, "model file header out of range");
     lin = calloc(1, sizeof *lin);
     if (!lin)
@@ -295,7 +321,9 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     lin->fo.char_minn = (int)minn;
     lin->fo.char_maxn = (int)maxn;
     lin->nfeat = nf;
-    if (get(&r, &lin->scale, 4) || !isfinite(lin->scale) || !(m->version = get_str(&r)))
+    lin->nwords = nw;
+    if (get(&r, &lin->scale, 4) || !isfinite(lin->scale) || get(&r, &lin->idf_unk, 4) ||
+        !isfinite(lin->idf_unk) || lin->idf_unk < 0 || !(m->version = get_str(&r)))
         goto bad;
     m->labels = calloc(nl, sizeof *m->labels);
     if (!m->labels)
@@ -316,20 +344,27 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     for (uint32_t i = 1; i < nf; i++)
         if (lin->keys[i] <= lin->keys[i - 1])
             goto bad;
-    if (!(lin->idf = get_floats(&r, nf)))
+    if ((uint64_t)nw * 4 > r.n - r.off)
         goto bad;
-    if (!(lin->wscale = get_floats(&r, nf)))
-        goto bad;
-    for (uint32_t f = 0; f < nf; f++)
-        if (lin->wscale[f] < 0)
+    lin->wkeys = nw ? (uint32_t *)(void *)(r.p + r.off) : NULL;
+    r.off += (size_t)nw * 4;
+    for (uint32_t i = 1; i < nw; i++)
+        if (lin->wkeys[i] <= lin->wkeys[i - 1])
             goto bad;
-    if ((uint64_t)nf * nl != r.n - r.off)
+    lin->recsz = ww__rec_size((int)nl);
+    if ((uint64_t)(nf + (uint64_t)nw) * lin->recsz != r.n - r.off)
         goto bad;
-    lin->wq = (int8_t *)(void *)(r.p + r.off);
-    r.off += (size_t)nf * nl;
-    for (size_t i = 0; i < (size_t)nf * nl; i++)
-        if (lin->wq[i] == -128)
+    lin->rec = r.p + r.off;
+    lin->wrec = r.p + r.off + (size_t)nf * lin->recsz;
+    for (size_t i = 0; i < (size_t)nf + nw; i++) {
+        const ww__rec *e = ww__rec_at(lin->rec, lin->recsz, i);
+        if (!isfinite(e->x) || e->x < 0 || !isfinite(e->scale) || e->scale < 0)
             goto bad;
+        for (uint32_t l = 0; l < nl; l++)
+            if (e->w[l] == -128)
+                goto bad;
+        r.off += lin->recsz;
+    }
     if (r.off != r.n)
         goto bad;
     if (ww__linear_index(lin))
@@ -345,8 +380,7 @@ nomem:
 
 /* ---- any model ---- */
 
-void ww_model_free(ww_model *m)
-{
+void ww_model_free(ww_model *m) {
     if (!m)
         return;
     for (int l = 0; l < m->nlabels && m->labels; l++)
@@ -363,8 +397,7 @@ void ww_model_free(ww_model *m)
 }
 
 /* Load from an image the model takes over (freed on failure too). */
-static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen)
-{
+static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen) {
     int rc;
     ww_model *m = calloc(1, sizeof *m);
     if (!m) {
@@ -389,8 +422,7 @@ static ww_model *load_owned(uint8_t *p, size_t len, char *err, size_t errlen)
     return m;
 }
 
-ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen)
-{
+ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen) {
     uint8_t *p = malloc(len ? len : 1); /* malloc'd: aligned for the float arrays */
     if (!p) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
@@ -401,8 +433,7 @@ ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errl
     return load_owned(p, len, err, errlen);
 }
 
-ww_model *ww_model_load(const char *path, char *err, size_t errlen)
-{
+ww_model *ww_model_load(const char *path, char *err, size_t errlen) {
     ww_model *m = NULL;
     uint8_t *buf = NULL;
     FILE *f = fopen(path, "rb");
@@ -437,22 +468,14 @@ out:
     return m;
 }
 
-const char *ww_model_version(const ww_model *m)
-{
+const char *ww_model_version(const ww_model *m) {
     return m && m->version ? m->version : "";
 }
 
-int ww_model_nlabels(const ww_model *m)
-{
-    return m ? m->nlabels : 0;
-}
+int ww_model_nlabels(const ww_model *m) { return m ? m->nlabels : 0; }
 
-const char *ww_model_label(const ww_model *m, int i)
-{
+const char *ww_model_label(const ww_model *m, int i) {
     return m && i >= 0 && i < m->nlabels ? m->labels[i] : NULL;
 }
 
-int ww_model_multilabel(const ww_model *m)
-{
-    return m ? m->multilabel : 0;
-}
+int ww_model_multilabel(const ww_model *m) { return m ? m->multilabel : 0; }

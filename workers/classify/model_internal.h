@@ -5,18 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tokenize.h"
 #include "wirewatch/model.h"
 
 enum { WW__MODEL_LINEAR = 1, WW__MODEL_FASTTEXT = 2 };
-
-/* Growing array of 32-bit feature keys. */
-typedef struct ww__u32buf {
-    uint32_t *v;
-    size_t n, cap;
-} ww__u32buf;
-
-int ww__u32buf_push(ww__u32buf *b, uint32_t x);
-void ww__u32buf_free(ww__u32buf *b);
 
 typedef struct ww__feat_opts {
     int word_ngrams; /* 1..3 */
@@ -24,10 +16,62 @@ typedef struct ww__feat_opts {
     int char_maxn;
 } ww__feat_opts;
 
-/* Append the hashed feature keys of text (casefolded words split by Unicode
- * category, their word n-grams and optional char n-grams) to out.  Keys repeat as
- * often as the feature occurs.  Returns 0 or WW_ENOMEM. */
-int ww__features(const char *text, size_t len, const ww__feat_opts *o, ww__u32buf *out);
+/* A feature of a document: its key and how often it occurs. */
+typedef struct ww__feat {
+    uint32_t key;
+    uint32_t n;
+} ww__feat;
+
+/* A distinct word of a document (model_features.c). */
+typedef struct ww__fword {
+    uint64_t h;   /* hash of the normal form, 0 = empty slot */
+    uint32_t tok; /* its first token */
+    uint32_t n;   /* occurrences */
+} ww__fword;
+
+/* Scratch space of feature extraction, reused from one document to the next by one
+ * thread: zero-initialise, free with ww__featctx_free. */
+typedef struct ww__featctx {
+    ww__toks toks;
+    ww__feat *tab; /* key -> count, open addressing */
+    uint32_t tabcap;
+    uint32_t *used; /* slots of tab in use, in order of first insertion */
+    size_t nused;
+    ww__fword *words;
+    uint32_t wcap;
+    uint32_t *wused;
+    size_t nwords;
+    ww__feat *out; /* the result: distinct keys with their counts */
+    size_t nout, outcap;
+    ww__fword *wout; /* and the distinct words: h = the word's feature key */
+    size_t nwout, wocap;
+    uint32_t *gbuf; /* scratch for prediction's char n-grams of unknown words */
+    size_t gcap;
+    ww__feat *runs; /* per unknown word: its index in wout, its number of n-grams */
+    uint32_t *wix;  /* per word: its record in the word table + 1, 0 = unknown */
+    size_t rcap;    /* of runs and wix */
+} ww__featctx;
+
+/* The word features of text (see model_features.c): c->out[0..c->nout) gets every
+ * distinct key (words and word n-grams) once with its count, and c->wout[0..nwout)
+ * every distinct word with its count, its feature key in .h and its first token in
+ * .tok (normal form: ww__tok_norm(&c->toks, tok)), each in an order that depends
+ * only on the text.  Valid until the next call.  Returns 0 or WW_ENOMEM. */
+int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o);
+void ww__featctx_free(ww__featctx *c);
+
+/* Feature key of a word from the 64-bit hash of its normal form. */
+uint32_t ww__word_key(uint64_t h);
+
+#define WW__CHAR_KEEP 128 /* bytes of a word's normal form used for char n-grams */
+#define WW__CHAR_MAX ((WW__CHAR_KEEP + 2) * 16) /* most char n-grams of one word */
+
+/* Keys of the char n-grams (o->char_minn..char_maxn code points) of "<word>", word
+ * being a normal form of len bytes (only its first WW__CHAR_KEEP bytes count), into
+ * out (room for WW__CHAR_MAX); an n-gram occurring twice is there twice.  Returns
+ * their number (0 when char n-grams are off). */
+size_t ww__char_grams(const char *word, size_t len, const ww__feat_opts *o,
+                      uint32_t *out);
 
 /* One slot of the feature index: the key beside its index, so a probe touches one
  * cache line instead of two. */
@@ -36,22 +80,54 @@ typedef struct ww__slot {
     uint32_t idx1; /* index + 1, 0 = empty */
 } ww__slot;
 
-/* The trained linear model. */
+/* The trained linear model.
+ *
+ * With char n-grams (fo.char_minn > 0) a document has two blocks of features, each
+ * normalised on its own (model_train.c says why): its words and word n-grams, and
+ * its words' char n-grams.  For the second block every word of the training
+ * documents keeps its precomputed row (the sum over its n-grams of idf x weights) and
+ * squared norm, so predicting a known word costs one look-up instead of one per
+ * n-gram. */
 typedef struct ww__linear {
     ww__feat_opts fo;
     uint32_t nfeat;
-    uint32_t *keys; /* strictly increasing feature keys */
-    float *idf;     /* per feature */
-    float *w;       /* training: nfeat rows of nlabels weights (float) */
-    int8_t *wq;     /* loaded: the same rows quantized, w = wq * wscale[row] */
-    float *wscale;  /* loaded: per feature row */
-    float *bias;    /* nlabels */
-    float *thr;     /* nlabels: margin thresholds (multi-label) */
-    float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
+    uint32_t *keys;  /* strictly increasing feature keys */
+    float *bias;     /* nlabels */
+    float *thr;      /* nlabels: margin thresholds (multi-label) */
+    float scale;     /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
     ww__slot *slots; /* open addressing table key -> index+1 (0 = empty) */
     uint32_t mask;
-    int borrowed; /* keys..thr point into the model's file image (ww_model.image) */
+    /* char n-gram block */
+    float idf_unk; /* idf of an n-gram the model does not know */
+    uint32_t nwords;
+    uint32_t *wkeys; /* strictly increasing word keys */
+    ww__slot *wslots;
+    uint32_t wmask;
+    /* training: idf per feature, weights as nfeat rows of nlabels floats; per word
+     * its sum of idf^2 and its row (nwords x nlabels) */
+    float *idf, *w, *wnorm, *wu;
+    /* loaded: one ww__rec per feature (x = idf) and per word (x = sum of idf^2) */
+    const uint8_t *rec, *wrec;
+    size_t recsz;
+    int borrowed; /* keys, bias, thr, wkeys and the records point into the file image */
 } ww__linear;
+
+/* A feature's or a word's record in a loaded model: everything one look-up needs
+ * side by side, so it costs one cache line rather than three (model_file.c). */
+typedef struct ww__rec {
+    float x;     /* feature: idf; word: the sum of its n-grams' idf^2 */
+    float scale; /* weight = w[l] * scale */
+    int8_t w[];  /* nlabels weights, |w| <= 127, zero-padded to a multiple of 4 bytes */
+} ww__rec;
+
+static inline const ww__rec *ww__rec_at(const uint8_t *base, size_t recsz, size_t i) {
+    return (const ww__rec *)(const void *)(base + i * recsz);
+}
+
+/* Bytes of a record for nlabels labels. */
+static inline size_t ww__rec_size(int nlabels) {
+    return 8 + (((size_t)nlabels + 3) & ~(size_t)3);
+}
 
 typedef struct ww__fasttext ww__fasttext;
 
@@ -66,21 +142,26 @@ struct ww_model {
     ww__fasttext *ft;
 };
 
-/* Index of key in lin, or -1. */
-static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key)
-{
-    uint32_t h = (key * 2654435761u) & lin->mask;
+/* Index of key in an index table, or -1. */
+static inline int64_t ww__slot_find(const ww__slot *slots, uint32_t mask, uint32_t key) {
+    uint32_t h = (key * 2654435761u) & mask;
     for (;;) {
-        ww__slot s = lin->slots[h];
+        ww__slot s = slots[h];
         if (s.idx1 == 0)
             return -1;
         if (s.key == key)
             return (int64_t)s.idx1 - 1;
-        h = (h + 1) & lin->mask;
+        h = (h + 1) & mask;
     }
 }
 
-/* Build lin->slots from lin->keys.  Returns 0 or WW_ENOMEM. */
+/* Index of a feature key in lin, or -1. */
+static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key) {
+    return ww__slot_find(lin->slots, lin->mask, key);
+}
+
+/* Build lin->slots from lin->keys and lin->wslots from lin->wkeys.  Returns 0 or
+ * WW_ENOMEM. */
 int ww__linear_index(ww__linear *lin);
 void ww__linear_free(ww__linear *lin);
 
@@ -109,6 +190,8 @@ int ww__fasttext_predict(const ww_model *m, const char *text, size_t len,
                          ww_prediction *out, int max_out, float threshold);
 
 #define WW__MODEL_MAGIC "WWMODEL\x1a"
-#define WW__MODEL_FORMAT 1u
+/* Format 2: features from ww__tokenize's tokens (format 1 had its own word splitter;
+ * its models would read different features, so they are refused by name). */
+#define WW__MODEL_FORMAT 2u
 
 #endif

@@ -18,5 +18,10 @@ typedef struct ww__jdoc {
 
 int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen);
 void ww__jdoc_free(ww__jdoc *d);
+/* ww__jdoc_parse's two paths (workers/cli/jdoc.c): the scanner (0 and d filled, or
+ * -1 to leave the line to jansson, with d untouched) and jansson alone. */
+int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d);
+int ww__jdoc_parse_jansson(const char *line, size_t len, ww__jdoc *d, char *why,
+                           size_t whylen);
 
 #endif

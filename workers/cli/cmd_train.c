@@ -3,7 +3,6 @@
  * stderr with their line number, counted, and skipped. */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,103 +12,7 @@
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
 
-void ww__jdoc_free(ww__jdoc *d)
-{
-    free(d->id_json);
-    free(d->text);
-    for (int i = 0; i < d->nlabels; i++)
-        free(d->labels[i]);
-    free(d->labels);
-    memset(d, 0, sizeof *d);
-}
-
-int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen)
-{
-    json_error_t je;
-    memset(d, 0, sizeof *d);
-    json_t *j = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        snprintf(why, whylen, "bad JSON: %s", je.text);
-        return -1;
-    }
-    int rc = -1;
-    if (!json_is_object(j)) {
-        snprintf(why, whylen, "not a JSON object");
-        goto out;
-    }
-    json_t *id = json_object_get(j, "id"), *title = json_object_get(j, "title");
-    json_t *text = json_object_get(j, "text"), *labels = json_object_get(j, "labels");
-    if (id && !json_is_string(id) && !json_is_integer(id)) {
-        snprintf(why, whylen, "\"id\" must be a string or an integer");
-        goto out;
-    }
-    if ((title && !json_is_string(title) && !json_is_null(title)) ||
-        (text && !json_is_string(text) && !json_is_null(text))) {
-        snprintf(why, whylen, "\"title\" and \"text\" must be strings");
-        goto out;
-    }
-    if (!json_is_string(title) && !json_is_string(text)) {
-        snprintf(why, whylen, "no \"title\" or \"text\"");
-        goto out;
-    }
-    if (labels && !json_is_array(labels) && !json_is_null(labels)) {
-        snprintf(why, whylen, "\"labels\" must be an array of strings");
-        goto out;
-    }
-    d->id_json = id ? json_dumps(id, JSON_ENCODE_ANY) : strdup("null");
-    size_t tl = json_is_string(title) ? json_string_length(title) : 0;
-    size_t xl = json_is_string(text) ? json_string_length(text) : 0;
-    d->text = malloc(tl + xl + 2);
-    if (!d->id_json || !d->text) {
-        snprintf(why, whylen, "out of memory");
-        goto out;
-    }
-    d->len = 0;
-    if (tl) {
-        memcpy(d->text, json_string_value(title), tl);
-        d->len = tl;
-        if (xl)
-            d->text[d->len++] = '\n';
-    }
-    if (xl) {
-        memcpy(d->text + d->len, json_string_value(text), xl);
-        d->len += xl;
-    }
-    d->text[d->len] = 0;
-    size_t nl = json_is_array(labels) ? json_array_size(labels) : 0;
-    d->labels = calloc(nl ? nl : 1, sizeof *d->labels);
-    if (!d->labels) {
-        snprintf(why, whylen, "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < nl; i++) {
-        json_t *l = json_array_get(labels, i);
-        if (!json_is_string(l) || json_string_length(l) == 0 ||
-            strlen(json_string_value(l)) != json_string_length(l)) {
-            snprintf(why, whylen, "label %zu is not a non-empty string", i);
-            goto out;
-        }
-        int dup = 0;
-        for (int k = 0; k < d->nlabels; k++)
-            dup |= strcmp(d->labels[k], json_string_value(l)) == 0;
-        if (dup)
-            continue;
-        if (!(d->labels[d->nlabels] = strdup(json_string_value(l)))) {
-            snprintf(why, whylen, "out of memory");
-            goto out;
-        }
-        d->nlabels++;
-    }
-    rc = 0;
-out:
-    json_decref(j);
-    if (rc)
-        ww__jdoc_free(d);
-    return rc;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *v)
-{
+static int parse_long(const char *s, long lo, long hi, long *v) {
     char *end;
     errno = 0;
     long x = strtol(s, &end, 10);
@@ -119,8 +22,7 @@ static int parse_long(const char *s, long lo, long hi, long *v)
     return 0;
 }
 
-static int parse_double(const char *s, double *v)
-{
+static int parse_double(const char *s, double *v) {
     char *end;
     errno = 0;
     double x = strtod(s, &end);
@@ -130,33 +32,39 @@ static int parse_double(const char *s, double *v)
     return 0;
 }
 
-static void train_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: wirewatch train --data TRAIN.jsonl --model OUT [options]\n"
-            "  input lines: {\"id\",\"title\",\"text\",\"labels\":[...]}\n"
-            "  --seed N          random seed (default 1); same data + seed = same model\n"
-            "  --epochs N        max passes of the solver (default 1000)\n"
-            "  --multilabel      one-vs-rest with tuned per-label thresholds (automatic\n"
-            "                    when a document has several labels)\n"
-            "  --ngrams N        word n-grams 1..3 (default 2)\n"
-            "  --char-ngrams A:B char n-grams of A..B characters (default off)\n"
-            "  --c X             SVM cost (default 1)\n"
-            "  --tol X           solver stopping tolerance (default 0.1)\n"
-            "  --tune-folds N    internal folds for thresholds/scores (default 3, 0 = off)\n"
-            "  --version STR     model version string (default: from the checksum)\n");
+static void train_usage(FILE *f) {
+    fprintf(
+        f,
+        "usage: wirewatch train --data TRAIN.jsonl --model OUT [options]\n"
+        "  input lines: {\"id\",\"title\",\"text\",\"labels\":[...]}\n"
+        "  --seed N          random seed (default 1); same data + seed = same model\n"
+        "  --epochs N        max passes of the solver (default 1000)\n"
+        "  --multilabel      one-vs-rest with tuned per-label thresholds (automatic\n"
+        "                    when a document has several labels)\n"
+        "  --ngrams N        word n-grams 1..3 (default 2)\n"
+        "  --char-ngrams A:B char n-grams of A..B characters of each word (default\n"
+        "                    off; for compounding languages such as German, and for\n"
+        "                    Chinese and Japanese: see docs/model.md)\n"
+        "  --c X             SVM cost (default 1)\n"
+        "  --tol X           solver stopping tolerance (default 0.1)\n"
+        "  --tune-folds N    internal folds for thresholds/scores (default 3, 0 = off)\n"
+        "  --version STR     model version string (default: from the checksum)\n");
 }
 
-int ww_cmd_train(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},     {"model", required_argument, 0, 'm'},
-        {"seed", required_argument, 0, 's'},     {"epochs", required_argument, 0, 'e'},
-        {"multilabel", no_argument, 0, 'M'},     {"ngrams", required_argument, 0, 'n'},
-        {"char-ngrams", required_argument, 0, 'g'}, {"c", required_argument, 0, 'c'},
-        {"tune-folds", required_argument, 0, 't'}, {"version", required_argument, 0, 'v'},
-        {"tol", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+int ww_cmd_train(int argc, char **argv) {
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"model", required_argument, 0, 'm'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"epochs", required_argument, 0, 'e'},
+                                         {"multilabel", no_argument, 0, 'M'},
+                                         {"ngrams", required_argument, 0, 'n'},
+                                         {"char-ngrams", required_argument, 0, 'g'},
+                                         {"c", required_argument, 0, 'c'},
+                                         {"tune-folds", required_argument, 0, 't'},
+                                         {"version", required_argument, 0, 'v'},
+                                         {"tol", required_argument, 0, 'T'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *data = NULL, *model = NULL;
     ww_train_opts o;
     ww_train_opts_init(&o);
@@ -175,9 +83,17 @@ int ww_cmd_train(int argc, char **argv)
                 goto badarg;
             break;
         }
-        case 'e': if (parse_long(optarg, 1, 1000000, &v)) goto badarg; o.epochs = (int)v; break;
+        case 'e':
+            if (parse_long(optarg, 1, 1000000, &v))
+                goto badarg;
+            o.epochs = (int)v;
+            break;
         case 'M': o.multilabel = 1; break;
-        case 'n': if (parse_long(optarg, 1, 3, &v)) goto badarg; o.word_ngrams = (int)v; break;
+        case 'n':
+            if (parse_long(optarg, 1, 3, &v))
+                goto badarg;
+            o.word_ngrams = (int)v;
+            break;
         case 'g': {
             char *end;
             long a = strtol(optarg, &end, 10), b;
@@ -187,9 +103,19 @@ int ww_cmd_train(int argc, char **argv)
             o.char_maxn = (int)b;
             break;
         }
-        case 'c': if (parse_double(optarg, &o.c) || !(o.c > 0)) goto badarg; break;
-        case 'T': if (parse_double(optarg, &o.tol) || !(o.tol > 0)) goto badarg; break;
-        case 't': if (parse_long(optarg, 0, 20, &v)) goto badarg; o.tune_folds = (int)v; break;
+        case 'c':
+            if (parse_double(optarg, &o.c) || !(o.c > 0))
+                goto badarg;
+            break;
+        case 'T':
+            if (parse_double(optarg, &o.tol) || !(o.tol > 0))
+                goto badarg;
+            break;
+        case 't':
+            if (parse_long(optarg, 0, 20, &v))
+                goto badarg;
+            o.tune_folds = (int)v;
+            break;
         case 'v': o.version = optarg; break;
         case 'h': train_usage(stdout); return 0;
         default: train_usage(stderr); return 2;
@@ -272,9 +198,11 @@ int ww_cmd_train(int argc, char **argv)
         fprintf(stderr, "train: %s\n", err);
         goto out;
     }
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fprintf(stderr, "train: %zu documents (%s), %zu malformed lines skipped, %.3f s -> %s\n",
-            nt, o.multilabel ? "multi-label" : "multi-class", malformed, secs, model);
+    double secs =
+        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(stderr,
+            "train: %zu documents (%s), %zu malformed lines skipped, %.3f s -> %s\n", nt,
+            o.multilabel ? "multi-label" : "multi-class", malformed, secs, model);
     status = 0;
 out:
     for (size_t i = 0; i < n; i++)
