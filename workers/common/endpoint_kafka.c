@@ -883,8 +883,10 @@ static void k_cons_close(ww_endpoint *ep) {
     } else {
         /* The group coordinator did not answer by the deadline.  rd_kafka_destroy would
          * wait for the same group termination (up to session.timeout.ms, and for every
-         * request in flight to a broker that stopped answering), so the handle is left
-         * to the process's exit, with what its threads use (c, c->stage).  Offsets not
+         * request in flight to a broker that stopped answering: 58 s in
+         * test_kafka_mock's frozen cluster, with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE
+         * too), so the handle is left to the process's exit, with what its threads use
+         * (c, c->stage).  Offsets not
          * committed are consumed again by the group; the group drops this member when
          * its session times out. */
         WW_WARN(ep->stage,
