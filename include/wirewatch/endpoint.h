@@ -126,8 +126,16 @@ int ww_endpoint_ready(ww_endpoint *ep);
 /* Temporarily stop / resume delivering input (backpressure on Kafka). */
 void ww_endpoint_pause(ww_endpoint *ep, int paused);
 
-/* Close: input endpoints commit what is stored; output endpoints flush up to the
- * configured deadline.  NULL is a no-op. */
+/* From now on no call on ep waits past deadline_us (ww_mono_us() clock; 0 = no
+ * deadline): the worker sets it on SIGTERM so that flushing, committing and closing
+ * all end by one shutdown deadline, whatever the transport's peer does.  What has
+ * not happened by then is left to the transport's own recovery (Kafka: uncommitted
+ * offsets are consumed again; an open transaction is aborted by the broker). */
+void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us);
+
+/* Close: input endpoints commit what is stored; output endpoints flush.  Both within
+ * the deadline (ww_endpoint_set_deadline), else within worker.shutdown_timeout_ms.
+ * NULL is a no-op. */
 void ww_endpoint_close(ww_endpoint *ep);
 
 const char *ww_endpoint_uri(const ww_endpoint *ep);

@@ -31,8 +31,9 @@ with open(f"{d}/urls.txt", "w") as urls:
 PY
 }
 
-# requests_to_kafka URLS TOPIC: one FetchRequest per URL into TOPIC (protobuf written
-# by hand: field 1 url, field 2 origin=SEED), keyed by URL host as wirewatch does.
+# requests_to_kafka URLS TOPIC [KCAT_ARGS...]: one FetchRequest per URL into TOPIC
+# (protobuf written by hand: field 1 url, field 2 origin=SEED), keyed by URL host as
+# wirewatch does.  KCAT_ARGS go to kcat (e.g. -X message.timeout.ms=3000).
 requests_to_kafka() {
     python3 - "$1" > "$T/requests.bin" <<'PY'
 import sys
@@ -48,7 +49,7 @@ for line in open(sys.argv[1]):
     if not u: continue
     out.write(b"\x0a" + varint(len(u)) + u + b"\x10\x01" + b"<<WW>>")
 PY
-    kcat -P -b "$B" -t "$2" -D "<<WW>>" -X enable.idempotence=true <"$T/requests.bin"
+    kcat -P -b "$B" -t "$2" -D "<<WW>>" -X enable.idempotence=true "${@:3}" <"$T/requests.bin"
 }
 
 # ensure_topics TOPIC...: create topics (broker default partitions) and wait until

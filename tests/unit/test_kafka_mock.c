@@ -257,12 +257,56 @@ static void consume_back_no_loss_no_duplicates(void **state) {
     ww_config_destroy(cfg);
 }
 
+/* Shutdown is bounded (issue 18).  Every broker freezes: connections stay open, answers
+ * come two minutes late — what a stopped broker process or a network dropping packets
+ * looks like, and the worst case for a client, which sees nothing fail until its
+ * request timeouts (socket.timeout.ms, 60 s).  Closing a consumer with stored offsets
+ * (final commit, LeaveGroup) and a producer with messages in flight must still return
+ * by the deadline the worker set.  (Before: the consumer's close waited in a
+ * synchronous commit for more than ten minutes.)  Runs last: it writes to the topic. */
+static void close_is_bounded_when_brokers_freeze(void **state) {
+    ww_config *cfg =
+        cfg_with((const char *const[]){"kafka.session.timeout.ms=6000", NULL});
+    ww_endpoint *in = open_ep(WW_EP_IN, cfg, "mock-freeze");
+    ww_endpoint *out = open_ep(WW_EP_OUT, cfg, NULL);
+    int got = 0;
+    for (int t = 0; t < 200 && got < 10; t++) { /* the group join takes ~3 s */
+        ww_in_msg m;
+        if (ww_endpoint_recv(in, &m, 100) == 1) {
+            ww_endpoint_release(in, &m); /* stored: the close must try to commit it */
+            got++;
+        }
+    }
+    assert_true(got > 0);
+    for (int b = 1; b <= NBROKERS; b++)
+        rd_kafka_mock_broker_set_rtt(mc, b, 120000);
+    counts c = {0};
+    send_docs(out, 100000, 20, &c);
+    ww_endpoint_poll(out, 200);
+    int64_t t0 = ww_mono_us();
+    ww_endpoint_set_deadline(in, t0 + 1500 * 1000);
+    ww_endpoint_set_deadline(out, t0 + 1500 * 1000);
+    ww_endpoint_close(in);
+    ww_endpoint_close(out);
+    long long ms = (long long)(ww_mono_us() - t0) / 1000;
+    fprintf(stderr,
+            "# consumer and producer closed %lld ms after a 1500 ms deadline was "
+            "set (%d delivered, %d failed)\n",
+            ms, c.ok, c.failed);
+    assert_true(ms < 2500);
+    assert_int_equal(c.ok, 0); /* nothing is reported as delivered that was not */
+    for (int b = 1; b <= NBROKERS; b++)
+        rd_kafka_mock_broker_set_rtt(mc, b, 0);
+    ww_config_destroy(cfg);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(produce_errors_are_retried),
         cmocka_unit_test(brokers_down_then_up),
         cmocka_unit_test(undeliverable_is_reported),
         cmocka_unit_test(consume_back_no_loss_no_duplicates),
+        cmocka_unit_test(close_is_bounded_when_brokers_freeze),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,15 +1,66 @@
 /* `wirewatch fetch|parse|classify`: one stage as a long-running worker. */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "wirewatch/cli.h"
 #include "wirewatch/http.h"
 #include "wirewatch/log.h"
+#include "wirewatch/message.h"
 #include "wirewatch/metrics.h"
 #include "wirewatch/worker.h"
+
+/* How long after worker.shutdown_timeout_ms the watchdog ends the process. */
+#define WATCHDOG_MARGIN_MS 1000
+
+/* The shutdown watchdog: the last guarantee that a stopped worker exits in time,
+ * whatever a library it is waiting in does.  The worker itself bounds every wait
+ * after SIGTERM by worker.shutdown_timeout_ms (worker.c, endpoint_kafka.c); this
+ * thread, armed by the same stop flag, ends the process WATCHDOG_MARGIN_MS later if
+ * it is still there — an orchestrator would otherwise kill it at the end of its grace
+ * period, with no word on why.
+ *
+ * It exits 0 because nothing is lost by exiting here.  An input is acknowledged (its
+ * Kafka offset stored, then committed) only after every output it produced was
+ * acknowledged by the broker; whatever is not committed is consumed again by the
+ * group's next consumer, which produces its outputs again (at-least-once:
+ * duplicates, no gap).  With kafka.transactional.id the open transaction holds the
+ * outputs and the input offsets together: never committed, it is aborted by the
+ * broker after transaction.timeout.ms, or at once when the next producer with the
+ * same transactional.id (this worker restarted) initialises — read_committed
+ * consumers never see its outputs, and its inputs are consumed again.  _exit, not
+ * exit: the main thread is inside a library that atexit handlers may tear down. */
+typedef struct watchdog {
+    _Atomic int *stop;
+    ww_worker_stats *stats;
+    const char *stage;
+    long long limit_ms;
+} watchdog;
+
+static void *watchdog_main(void *arg) {
+    const watchdog *wd = arg;
+    const struct timespec tick = {0, 100 * 1000000};
+    while (!atomic_load(wd->stop))
+        nanosleep(&tick, NULL);
+    int64_t fire = ww_mono_us() + wd->limit_ms * 1000;
+    while (ww_mono_us() < fire)
+        nanosleep(&tick, NULL);
+    WW_ERROR(wd->stage,
+             "shutdown watchdog: still running %lld ms after the stop, while %s; "
+             "exiting 0 with %lld input(s) unacknowledged and %lld output message(s) "
+             "unacknowledged by the broker: inputs not committed are consumed again, an "
+             "open transaction is aborted by the broker",
+             wd->limit_ms, ww_worker_phase_name(atomic_load(&wd->stats->phase)),
+             (long long)atomic_load(&wd->stats->in_flight),
+             (long long)atomic_load(&wd->stats->out_pending));
+    _exit(0);
+    return NULL;
+}
 
 static void usage(const char *stage) {
     fprintf(stderr,
@@ -94,6 +145,17 @@ int ww_cmd_worker(int argc, char **argv) {
     /* metrics and HTTP: the data path does not depend on them, so a port that cannot
      * be bound is logged and the worker runs on (a liveness probe notices) */
     static ww_worker_stats stats;
+    static watchdog wd;
+    wd = (watchdog){.stop = &stop,
+                    .stats = &stats,
+                    .stage = name,
+                    .limit_ms = ww_config_int(cfg, "worker.shutdown_timeout_ms") +
+                                WATCHDOG_MARGIN_MS};
+    pthread_t wd_thread;
+    if (pthread_create(&wd_thread, NULL, watchdog_main, &wd) == 0)
+        pthread_detach(wd_thread);
+    else
+        WW_WARN(name, "no shutdown watchdog: pthread_create failed");
     ww_metrics *metrics = ww_metrics_new(name, &stats);
     ww_http *http = NULL;
     const char *listen = ww_config_str(cfg, "http.listen");

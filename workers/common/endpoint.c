@@ -2,6 +2,7 @@
  * transport, and forward calls through its vtable (endpoint_impl.h). */
 #include "wirewatch/endpoint.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -253,6 +254,18 @@ int ww_endpoint_ready(ww_endpoint *ep) { return ep->ops->ready ? ep->ops->ready(
 
 void ww_endpoint_pause(ww_endpoint *ep, int paused) {
     if (ep->ops->pause) ep->ops->pause(ep, paused);
+}
+
+void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us) {
+    if (ep)
+        ep->deadline_us = deadline_us;
+}
+
+int ww__ep_budget_ms(const ww_endpoint *ep, int dflt) {
+    if (!ep->deadline_us)
+        return dflt;
+    int64_t left = (ep->deadline_us - ww_mono_us()) / 1000;
+    return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
 void ww_endpoint_close(ww_endpoint *ep) {

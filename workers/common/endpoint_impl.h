@@ -34,8 +34,12 @@ struct ww_endpoint {
     char *stage;           /* for logs and the Kafka client.id */
     size_t max_msg_bytes;  /* worker.max_message_bytes */
     size_t sent_bytes;     /* protobuf size of the last message sent, 0 = not known */
+    int64_t deadline_us;   /* ww_endpoint_set_deadline (ww_mono_us clock), 0 = none */
     void *impl;
 };
+
+/* Milliseconds left until ep's deadline (0 when passed), or dflt without one. */
+int ww__ep_budget_ms(const ww_endpoint *ep, int dflt);
 
 int ww__ep_kafka_open(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen);
 int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *err,

@@ -15,6 +15,17 @@
  *
  * Headers: ww-schema (full protobuf name), ww-schema-version, ww-trace-id.
  *
+ * Shutdown is bounded: every wait on the broker at close (flush, transaction abort,
+ * the consumer's final commit and leaving the group) ends by the endpoint's deadline
+ * (ww_endpoint_set_deadline; else worker.shutdown_timeout_ms from the start of the
+ * close).  librdkafka's own close waits for the group coordinator for up to
+ * session.timeout.ms and, when the broker stopped answering without closing its
+ * connections, for every request in flight to time out (socket.timeout.ms, 60 s, then
+ * retries): so the consumer is closed asynchronously and served only until the
+ * deadline, and a consumer that has not closed by then is not destroyed either
+ * (rd_kafka_destroy would wait for the same group termination): the process is
+ * ending, and what it did not commit is consumed again by the group.
+ *
  * Threads: librdkafka calls log_cb from its own threads (ww_log is thread-safe);
  * every other callback runs inside our poll calls, on the worker's thread. */
 #include "endpoint_kafka.h"
@@ -61,7 +72,9 @@ typedef struct kprod {
     int txn_open; /* a transaction is open */
     int fatal;
     int down; /* all brokers down (for /readyz) */
+    int committing; /* commit_transaction timed out: the next commit resumes it */
     int shutdown_ms;
+    int64_t deadline_us; /* set by a closing endpoint: prod_put ends by it */
     kslot *slots;
     struct kprod *next;
 } kprod;
@@ -90,7 +103,7 @@ typedef struct kmsg {
 } kmsg;
 
 typedef struct kcons {
-    const char *stage; /* first: see log_cb; borrowed from the endpoint */
+    char *stage; /* first: see log_cb; a copy, as it may outlive the endpoint (close) */
     ww_endpoint *ep;
     rd_kafka_t *rk;
     ww__koff *offs;
@@ -102,9 +115,16 @@ typedef struct kcons {
     rd_kafka_topic_partition_list_t *done; /* txn: next offsets to commit */
     int fatal;
     int down;
+    int shutdown_ms; /* close without a deadline: worker.shutdown_timeout_ms */
+    int closing;     /* in k_cons_close: the worker has made its last commit */
     long long n_abandoned;
     struct ww_metrics *_Atomic metrics; /* consumer lag goes here (set after open) */
+    struct kcons *next_left;            /* left_open */
 } kcons;
+
+/* Consumers whose close did not finish by the deadline, left to the process's exit
+ * (k_cons_close); listed so they stay reachable (for leak checkers too). */
+static kcons *left_open;
 
 typedef struct kep {
     kcons *c;
@@ -249,15 +269,28 @@ static int shutdown_ms(const ww_config *cfg) {
     return cfg ? (int)ww_config_int(cfg, "worker.shutdown_timeout_ms") : DEFAULT_SHUTDOWN_MS;
 }
 
+/* Milliseconds left until deadline_us (0 when passed), or dflt when there is none. */
+static int left_ms(int64_t deadline_us, int dflt) {
+    if (!deadline_us)
+        return dflt;
+    int64_t left = (deadline_us - ww_mono_us()) / 1000;
+    return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
 /* ---- producer ------------------------------------------------------------------ */
 
 static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     kprod *p = opaque;
     kdr *d = m->_private;
     if (m->err) {
+        /* purged: by an abort or at close, which say so once */
+        int purged = m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+                     m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+        ww_log_level lvl = purged ? WW_LOG_DEBUG : WW_LOG_WARN;
         const char *kv[] = {"topic", rd_kafka_topic_name(m->rkt), NULL};
-        ww_log_kv(WW_LOG_WARN, p->stage, kv, "kafka delivery failed: %s",
-                  rd_kafka_err2str(m->err));
+        if ((int)lvl <= atomic_load_explicit(&ww_log_level_current, memory_order_relaxed))
+            ww_log_kv(lvl, p->stage, kv, "kafka delivery failed: %s",
+                      rd_kafka_err2str(m->err));
     } else {
         p->down = 0;
     }
@@ -358,21 +391,43 @@ static void prod_put(kprod *p) {
             *pp = p->next;
             break;
         }
+    /* one deadline for the abort and the flush together */
+    int64_t end =
+        p->deadline_us ? p->deadline_us : ww_mono_us() + (int64_t)p->shutdown_ms * 1000;
     if (p->txn_open) {
-        /* never committed: its inputs were not committed either, so aborting loses
-         * nothing (they are consumed again) */
+        /* Never committed: its inputs were not committed either, so aborting loses
+         * nothing (they are consumed again).  When the broker cannot be reached by
+         * the deadline, the transaction stays open there until the broker aborts it
+         * (transaction.timeout.ms) or the next producer with this transactional.id
+         * fences it: its outputs are never visible to read_committed consumers. */
         WW_WARN(p->stage, "kafka: aborting the open transaction at close");
-        rd_kafka_error_t *te = rd_kafka_abort_transaction(p->rk, p->shutdown_ms);
-        if (te) rd_kafka_error_destroy(te);
+        rd_kafka_error_t *te = rd_kafka_abort_transaction(p->rk, left_ms(end, 0));
+        if (te) {
+            WW_WARN(p->stage,
+                    "kafka: transaction not aborted at close (%s); the broker "
+                    "aborts it",
+                    rd_kafka_error_string(te));
+            rd_kafka_error_destroy(te);
+        }
         p->txn_open = 0;
     }
-    rd_kafka_resp_err_t fe = rd_kafka_flush(p->rk, p->shutdown_ms);
+    rd_kafka_flush(p->rk, left_ms(end, 0));
     int left = rd_kafka_outq_len(p->rk);
-    if (fe || left > 0)
-        WW_ERROR(p->stage, "kafka: %d message(s) still undelivered after %d ms at close",
-                 left, p->shutdown_ms);
+    if (left > 0) {
+        /* Their inputs were never acknowledged, so they are consumed again.  Purge
+         * and serve the delivery reports (which frees their kdr) rather than leave
+         * rd_kafka_destroy to wait for them. */
+        WW_ERROR(p->stage,
+                 "kafka: %d message(s) undelivered at the shutdown deadline, "
+                 "dropped; their inputs were not acknowledged and are consumed again",
+                 left);
+        rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(p->rk, 0);
+    }
     prod_free(p);
 }
+
+static void prod_deadline(kprod *p, const ww_endpoint *ep);
 
 static int txn_begin(kprod *p) {
     if (!p->txn || p->txn_open) return 0;
@@ -445,8 +500,11 @@ static void k_prod_close(ww_endpoint *ep) {
     kep *k = ep->impl;
     if (!k) return;
     pthread_mutex_lock(&prod_lock);
+    prod_deadline(k->p, ep);
     if (k->p->refs > 1) { /* others still use the producer: deliver ours first */
-        int64_t end = ww_mono_us() + (int64_t)k->p->shutdown_ms * 1000;
+        int64_t end = k->p->deadline_us
+                          ? k->p->deadline_us
+                          : ww_mono_us() + (int64_t)k->p->shutdown_ms * 1000;
         while (k->slot->pending > 0 && ww_mono_us() < end) rd_kafka_poll(k->p->rk, 50);
         if (k->slot->pending > 0)
             WW_ERROR(ep->stage, "kafka: %d message(s) to %s undelivered at close",
@@ -485,7 +543,7 @@ static void done_drop(kcons *c, const rd_kafka_topic_partition_list_t *parts) {
 }
 
 static int txn_commit(kprod *p, kcons *c, int timeout_ms, const char *stage);
-static int txn_abort(kprod *p, kcons *c, const char *stage);
+static int txn_abort(kprod *p, kcons *c, int timeout_ms, const char *stage);
 
 static void set_pause(kcons *c, const char *stage, int paused) {
     rd_kafka_topic_partition_list_t *a = NULL;
@@ -525,18 +583,34 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
      * messages of these partitions are abandoned, never stored: the new owner
      * re-processes them, no gap. */
     size_t before = ww__koff_inflight(c->offs);
-    if (rd_kafka_assignment_lost(rk) && c->txn && c->txn_prod && c->txn_prod->txn_open) {
+    /* while closing, within the shutdown deadline */
+    int txn_ms = ww__ep_budget_ms(ep, TXN_TIMEOUT_MS);
+    if (c->closing && c->txn) {
+        /* The worker made its last commit (or chose not to: outputs of unfinished
+         * inputs are in it).  What is still open is aborted when the producer closes
+         * (prod_put) or by the broker.  Committing here could also block past the
+         * deadline: librdkafka 2.0.2's send_offsets_to_transaction waits for the
+         * coordinator's answer up to socket.timeout.ms (60 s), whatever its timeout. */
+    } else if (rd_kafka_assignment_lost(rk) && c->txn && c->txn_prod &&
+               c->txn_prod->txn_open) {
         /* Lost (session timed out, e.g. the broker was away): the group may already
          * have given these partitions to another member, so neither their offsets nor
          * the outputs made from them may be committed.  Abort; the next owner (maybe
          * this worker again) starts from the committed offsets. */
         WW_WARN(ep->stage, "kafka: partitions lost; aborting the open transaction");
-        txn_abort(c->txn_prod, NULL, ep->stage);
-    } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(rk)) {
+        txn_abort(c->txn_prod, NULL, txn_ms, ep->stage);
+    } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
+               !rd_kafka_assignment_lost(rk)) {
         if (c->txn && c->txn_prod) {
-            txn_commit(c->txn_prod, c, TXN_TIMEOUT_MS, ep->stage);
+            txn_commit(c->txn_prod, c, txn_ms, ep->stage);
         } else if (!c->txn) {
-            rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 0);
+            /* Asynchronous: librdkafka commits the stored offsets of revoked
+             * partitions again itself (auto-commit on unassign) and holds the
+             * rebalance until that commit is answered.  A synchronous commit here
+             * waited without any limit for a coordinator that stopped answering
+             * (request timeouts and retries: over ten minutes in consumer close,
+             * issue 18). */
+            rd_kafka_resp_err_t ce = rd_kafka_commit(rk, NULL, 1);
             if (ce && ce != RD_KAFKA_RESP_ERR__NO_OFFSET)
                 WW_WARN(ep->stage, "kafka commit on revoke: %s", rd_kafka_err2str(ce));
         }
@@ -735,13 +809,61 @@ static int k_cons_ready(ww_endpoint *ep) {
     return !c->fatal && !c->down;
 }
 
+/* Leave the group: revoke (the rebalance callback commits the stored offsets, or the
+ * open transaction), commit, LeaveGroup — served here, asynchronously, until it is
+ * done or end_us passes.  Returns 1 when the consumer closed. */
+static int cons_close_by(kcons *c, const char *stage, int64_t end_us) {
+    rd_kafka_queue_t *q = rd_kafka_queue_new(c->rk);
+    rd_kafka_error_t *e = rd_kafka_consumer_close_queue(c->rk, q);
+    if (e) {
+        WW_WARN(stage, "kafka consumer close: %s", rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+    } else {
+        /* Events, not rd_kafka_queue_poll_callback: the queue also carries ops that
+         * have no callback (consumer errors, fetched messages), which that asserts on. */
+        int ms;
+        while (!rd_kafka_consumer_closed(c->rk) && (ms = left_ms(end_us, 0)) > 0) {
+            rd_kafka_event_t *ev = rd_kafka_queue_poll(q, ms < 100 ? ms : 100);
+            if (!ev)
+                continue;
+            if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                rebalance_cb(c->rk, rd_kafka_event_error(ev),
+                             (rd_kafka_topic_partition_list_t *)
+                                 rd_kafka_event_topic_partition_list(ev),
+                             c);
+            else if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_ERROR)
+                WW_DEBUG(stage, "kafka consumer close: %s",
+                         rd_kafka_event_error_string(ev));
+            rd_kafka_event_destroy(ev);
+        }
+    }
+    int closed = rd_kafka_consumer_closed(c->rk);
+    /* the group handler holds its own reference while it forwards to q */
+    rd_kafka_queue_destroy(q);
+    return closed;
+}
+
+static void cons_free(kcons *c) {
+    if (!c)
+        return;
+    if (c->rk)
+        rd_kafka_destroy(c->rk);
+    ww__koff_free(c->offs);
+    if (c->done)
+        rd_kafka_topic_partition_list_destroy(c->done);
+    free(c->stage);
+    free(c);
+}
+
 static void k_cons_close(ww_endpoint *ep) {
     kep *k = ep->impl;
     if (!k) return;
     kcons *c = k->c;
-    /* commits the stored offsets (auto-commit) through the revoke callback */
-    rd_kafka_resp_err_t e = rd_kafka_consumer_close(c->rk);
-    if (e) WW_WARN(ep->stage, "kafka consumer close: %s", rd_kafka_err2str(e));
+    int64_t end =
+        ep->deadline_us ? ep->deadline_us : ww_mono_us() + (int64_t)c->shutdown_ms * 1000;
+    int64_t t0 = ww_mono_us();
+    c->closing = 1;
+    int closed = cons_close_by(c, ep->stage, end);
     int n = 0;
     while (c->outstanding) { /* the worker should have released all; be safe */
         kmsg_free(c, c->outstanding);
@@ -749,15 +871,35 @@ static void k_cons_close(ww_endpoint *ep) {
     }
     if (n) WW_WARN(ep->stage, "kafka: %d unreleased message(s) at close", n);
     if (c->stash) rd_kafka_message_destroy(c->stash);
-    rd_kafka_destroy(c->rk);
-    ww__koff_free(c->offs);
-    if (c->done) rd_kafka_topic_partition_list_destroy(c->done);
+    c->stash = NULL;
     if (c->txn_prod) {
         pthread_mutex_lock(&prod_lock);
         prod_put(c->txn_prod);
         pthread_mutex_unlock(&prod_lock);
+        c->txn_prod = NULL;
     }
-    free(c);
+    if (closed) {
+        cons_free(c);
+    } else {
+        /* The group coordinator did not answer by the deadline.  rd_kafka_destroy would
+         * wait for the same group termination (up to session.timeout.ms, and for every
+         * request in flight to a broker that stopped answering: 58 s in
+         * test_kafka_mock's frozen cluster, with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE
+         * too), so the handle is left to the process's exit, with what its threads use
+         * (c, c->stage).  Offsets not
+         * committed are consumed again by the group; the group drops this member when
+         * its session times out. */
+        WW_WARN(ep->stage,
+                "kafka: consumer of %s not closed after %lld ms (group "
+                "coordinator unreachable): left to the session timeout; uncommitted "
+                "offsets are consumed again",
+                ep->uri.topic, (long long)(ww_mono_us() - t0) / 1000);
+        c->ep = NULL;
+        pthread_mutex_lock(&prod_lock);
+        c->next_left = left_open;
+        left_open = c;
+        pthread_mutex_unlock(&prod_lock);
+    }
     free(k);
     ep->impl = NULL;
 }
@@ -766,7 +908,7 @@ static void k_cons_close(ww_endpoint *ep) {
 
 /* After an aborted transaction: forget tracked offsets and seek every assigned
  * partition back to its committed offset, so the aborted batch is consumed again. */
-static void cons_rewind(kcons *c, const char *stage) {
+static void cons_rewind(kcons *c, int timeout_ms, const char *stage) {
     rd_kafka_topic_partition_list_t *a = NULL;
     ww__koff_drop_all(c->offs);
     if (c->done) rd_kafka_topic_partition_list_destroy(c->done);
@@ -776,10 +918,11 @@ static void cons_rewind(kcons *c, const char *stage) {
         c->stash = NULL;
     }
     if (rd_kafka_assignment(c->rk, &a) || !a) return;
-    if (a->cnt && !rd_kafka_committed(c->rk, a, TXN_TIMEOUT_MS)) {
+    int64_t end = ww_mono_us() + (int64_t)timeout_ms * 1000;
+    if (a->cnt && !rd_kafka_committed(c->rk, a, timeout_ms)) {
         for (int i = 0; i < a->cnt; i++)
             if (a->elems[i].offset < 0) a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-        rd_kafka_error_t *se = rd_kafka_seek_partitions(c->rk, a, TXN_TIMEOUT_MS);
+        rd_kafka_error_t *se = rd_kafka_seek_partitions(c->rk, a, left_ms(end, 0));
         if (se) {
             WW_ERROR(stage, "kafka rewind after abort: %s", rd_kafka_error_string(se));
             rd_kafka_error_destroy(se);
@@ -788,32 +931,55 @@ static void cons_rewind(kcons *c, const char *stage) {
     rd_kafka_topic_partition_list_destroy(a);
 }
 
-static int txn_abort(kprod *p, kcons *c, const char *stage) {
-    rd_kafka_error_t *te = rd_kafka_abort_transaction(p->rk, TXN_TIMEOUT_MS);
+/* timeout_ms bounds the abort and the rewind together. */
+static int txn_abort(kprod *p, kcons *c, int timeout_ms, const char *stage) {
+    int64_t end = ww_mono_us() + (int64_t)timeout_ms * 1000;
+    rd_kafka_error_t *te = rd_kafka_abort_transaction(p->rk, timeout_ms);
     if (te) {
         WW_ERROR(stage, "kafka abort_transaction: %s", rd_kafka_error_string(te));
         if (rd_kafka_error_is_fatal(te)) p->fatal = 1;
         rd_kafka_error_destroy(te);
     }
     p->txn_open = 0;
-    if (c) cons_rewind(c, stage);
+    p->committing = 0;
+    if (c)
+        cons_rewind(c, left_ms(end, 0), stage);
     return WW_ETRANSPORT;
 }
 
+/* Commit the open transaction within timeout_ms (flush, offsets and commit together).
+ * WW_ETIMEDOUT leaves it open: calling again resumes the commit where it stopped. */
 static int txn_commit(kprod *p, kcons *c, int timeout_ms, const char *stage) {
     if (!p->txn_open) return 0;
     rd_kafka_error_t *te = NULL;
-    /* every output of the batch must be acknowledged before offsets go in */
-    rd_kafka_flush(p->rk, timeout_ms);
-    if (c && c->done->cnt) {
-        rd_kafka_consumer_group_metadata_t *gm = rd_kafka_consumer_group_metadata(c->rk);
-        te = rd_kafka_send_offsets_to_transaction(p->rk, c->done, gm, timeout_ms);
-        rd_kafka_consumer_group_metadata_destroy(gm);
-        if (te) goto fail;
+    int64_t end = ww_mono_us() + (int64_t)timeout_ms * 1000;
+    if (p->down && p->deadline_us) {
+        /* Stopping with every broker down: librdkafka 2.0.2 would wait for the
+         * coordinator up to socket.timeout.ms (60 s) in send_offsets_to_transaction,
+         * whatever timeout_ms says.  Left open, the transaction is aborted at close or
+         * by the broker; its inputs are consumed again. */
+        WW_WARN(stage, "kafka: brokers down at shutdown; transaction not committed");
+        return WW_ETIMEDOUT;
     }
-    te = rd_kafka_commit_transaction(p->rk, timeout_ms);
+    if (!p->committing) {
+        /* every output of the batch must be acknowledged before offsets go in */
+        rd_kafka_flush(p->rk, timeout_ms);
+        if (c && c->done->cnt) {
+            rd_kafka_consumer_group_metadata_t *gm =
+                rd_kafka_consumer_group_metadata(c->rk);
+            te =
+                rd_kafka_send_offsets_to_transaction(p->rk, c->done, gm, left_ms(end, 0));
+            rd_kafka_consumer_group_metadata_destroy(gm);
+            if (te)
+                goto fail;
+        }
+    }
+    /* resumable: once called, the offsets are in and a retry only resumes this */
+    p->committing = 1;
+    te = rd_kafka_commit_transaction(p->rk, left_ms(end, 0));
     if (te) goto fail;
     p->txn_open = 0;
+    p->committing = 0;
     if (c) {
         rd_kafka_topic_partition_list_destroy(c->done);
         c->done = rd_kafka_topic_partition_list_new(8);
@@ -831,7 +997,7 @@ fail:
         return WW_ETIMEDOUT;
     }
     rd_kafka_error_destroy(te);
-    return txn_abort(p, c, stage);
+    return txn_abort(p, c, left_ms(p->deadline_us, TXN_TIMEOUT_MS), stage);
 }
 
 int ww__kafka_txn_enabled(const ww_endpoint *out) {
@@ -858,14 +1024,22 @@ int ww__kafka_txn_begin(ww_endpoint *out) {
     return txn_begin(((kep *)out->impl)->p);
 }
 
+/* The producer's waits end by the earliest deadline set on one of its endpoints. */
+static void prod_deadline(kprod *p, const ww_endpoint *ep) {
+    if (ep->deadline_us && (!p->deadline_us || ep->deadline_us < p->deadline_us))
+        p->deadline_us = ep->deadline_us;
+}
+
 int ww__kafka_txn_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms) {
     if (!ww__kafka_txn_enabled(out)) return WW_EINVAL;
     kcons *c = NULL;
+    kprod *p = ((kep *)out->impl)->p;
     if (in && in->uri.kind == WW_EP_KAFKA && in->dir == WW_EP_IN) {
         ww__kafka_txn_bind(out, in);
         c = ((kep *)in->impl)->c;
     }
-    return txn_commit(((kep *)out->impl)->p, c, timeout_ms, out->stage);
+    prod_deadline(p, out);
+    return txn_commit(p, c, timeout_ms, out->stage);
 }
 
 int ww__kafka_txn_abort(ww_endpoint *out, ww_endpoint *in) {
@@ -873,11 +1047,14 @@ int ww__kafka_txn_abort(ww_endpoint *out, ww_endpoint *in) {
     kprod *p = ((kep *)out->impl)->p;
     kcons *c = NULL;
     if (in && in->uri.kind == WW_EP_KAFKA && in->dir == WW_EP_IN) c = ((kep *)in->impl)->c;
+    prod_deadline(p, out);
+    int ms = left_ms(p->deadline_us, TXN_TIMEOUT_MS);
     if (!p->txn_open) {
-        if (c) cons_rewind(c, out->stage);
+        if (c)
+            cons_rewind(c, ms, out->stage);
         return 0;
     }
-    txn_abort(p, c, out->stage);
+    txn_abort(p, c, ms, out->stage);
     return p->fatal ? WW_ETRANSPORT : 0;
 }
 
@@ -923,11 +1100,13 @@ static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     int rc = WW_ENOMEM;
     if (!k || !c) goto fail;
     k->c = c;
-    c->stage = ep->stage;
+    c->stage = strdup(ep->stage);
     c->ep = ep;
+    c->shutdown_ms = shutdown_ms(cfg);
     c->offs = ww__koff_new();
     c->done = rd_kafka_topic_partition_list_new(8);
-    if (!c->offs || !c->done) goto fail;
+    if (!c->stage || !c->offs || !c->done)
+        goto fail;
     c->txn = kcfg_get(cfg, "transactional.id") != NULL;
     rc = WW_EINVAL;
     conf = make_conf(ep, cfg, 0, err, errlen);
@@ -961,12 +1140,7 @@ static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     return 0;
 fail:
     if (conf) rd_kafka_conf_destroy(conf);
-    if (c) {
-        if (c->rk) rd_kafka_destroy(c->rk);
-        ww__koff_free(c->offs);
-        if (c->done) rd_kafka_topic_partition_list_destroy(c->done);
-        free(c);
-    }
+    cons_free(c);
     free(k);
     ep->impl = NULL;
     return rc;

@@ -22,6 +22,7 @@ typedef struct {
     void *sock;
     int eos_seen, eos_expected;
     int connected;
+    int linger; /* zmq.linger_ms */
 } zmq_ep;
 
 typedef struct {
@@ -198,6 +199,10 @@ static int zmq_poll_out(ww_endpoint *ep, int timeout_ms) {
 static void zmq_close_ep(ww_endpoint *ep) {
     zmq_ep *z = ep->impl;
     if (!z) return;
+    /* queued messages may hold zmq_ctx_term up to LINGER: not past the deadline */
+    int linger = ww__ep_budget_ms(ep, z->linger);
+    if (z->sock && linger < z->linger)
+        zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
     if (z->sock) zmq_close(z->sock);
     free(z);
     ep->impl = NULL;
@@ -226,6 +231,7 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
     }
     int hwm = cfg ? (int)ww_config_int(cfg, "zmq.hwm") : 1000;
     int linger = cfg ? (int)ww_config_int(cfg, "zmq.linger_ms") : 5000;
+    z->linger = linger;
     int64_t maxsz = (int64_t)ep->max_msg_bytes + 4096; /* envelope room */
     int immediate = 1; /* queue only to completed connections */
     if (zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger) ||

@@ -23,7 +23,10 @@ const ww_config_key ww_runtime_config_keys[] = {
      "Inputs in flight (in the stage or awaiting output delivery) before the worker "
      "stops reading input: bounds memory when outputs are slow."},
     {"worker.shutdown_timeout_ms", WW_CFG_INT, "30000",
-     "On SIGTERM: how long to finish in-flight work and flush outputs before exiting."},
+     "On SIGTERM: the time to finish in-flight work, flush outputs, commit and close "
+     "(all together, whatever the broker does).  What is not done by then is logged, "
+     "its inputs stay unacknowledged (consumed again), and the worker exits 0; a "
+     "watchdog ends the process 1 s later whatever it is waiting for."},
     {"zmq.hwm", WW_CFG_INT, "1000",
      "ZeroMQ high-water mark (messages) of every socket; a full output pauses input."},
     {"zmq.linger_ms", WW_CFG_INT, "5000",
@@ -71,6 +74,10 @@ typedef struct worker {
     long long open_jobs; /* not yet acknowledged */
     int fatal;
     int stopping;
+    int64_t deadline;  /* once stopping: everything ends by then (ww_mono_us) */
+    int64_t drain_end; /* ... draining a little earlier, to leave time to commit */
+    int64_t flush_end; /* ... flushing and the last transaction, to leave time to close */
+    long long shutdown_failed; /* outputs that failed after the stop (not fatal) */
     int in_trusted; /* ww_worker_opts.trusted_input */
     struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
@@ -84,6 +91,7 @@ struct ww_job {
     int pending; /* outputs not yet delivered */
     int done;
     int failed;
+    int abandoned; /* left by a forced stop: its input is no longer ours to touch */
 };
 
 const uint8_t *ww_job_data(const ww_job *job, size_t *len) {
@@ -128,12 +136,17 @@ static void job_complete(ww_job *job) {
             snprintf(w->fatal_err, sizeof w->fatal_err,
                      "an output of the stage's own work could not be delivered");
         }
+    } else if (job->abandoned || !w->in) {
+        /* already abandoned at a forced stop (a late delivery report): nothing to do */
     } else if (!job->failed) {
         ww_endpoint_release(w->in, &job->msg);
     } else {
         /* An output failed for good.  Not acknowledging the input keeps its offset
-         * uncommitted; the worker stops so a restart re-delivers it (at-least-once). */
-        if (!w->fatal) {
+         * uncommitted; the worker stops so a restart re-delivers it (at-least-once).
+         * After a stop that is what happens anyway: counted, not an error. */
+        if (w->stopping) {
+            w->shutdown_failed++;
+        } else if (!w->fatal) {
             w->fatal = 1;
             snprintf(w->fatal_err, sizeof w->fatal_err,
                      "an output of input %s:%d:%lld could not be delivered; stopping so "
@@ -149,11 +162,14 @@ static void job_complete(ww_job *job) {
 
 static void on_delivered(void *opaque, int err) {
     ww_job *job = opaque;
+    job->w->stats->out_pending--;
     if (err) {
         job->failed = 1;
         job->w->stats->delivery_failed++;
         if (job->w->o->metrics) ww_metrics_error(job->w->o->metrics, "delivery", ww_strerror(err));
-        WW_ERROR(job->w->st->name, "delivery failed: %s", ww_strerror(err));
+        /* after a stop, failures are summed up once at the end */
+        if (!job->w->stopping)
+            WW_ERROR(job->w->st->name, "delivery failed: %s", ww_strerror(err));
     }
     if (--job->pending == 0 && job->done) job_complete(job);
 }
@@ -172,6 +188,53 @@ void ww_job_count(ww_job *job, const char *counter, long long delta) {
     if (w->o->metrics) ww_metrics_count(w->o->metrics, counter, delta);
 }
 
+const char *ww_worker_phase_name(int phase) {
+    static const char *const names[] = {
+        [WW_PHASE_RUNNING] = "running",
+        [WW_PHASE_DRAINING] = "finishing in-flight inputs",
+        [WW_PHASE_FLUSHING] = "waiting for outputs to be acknowledged",
+        [WW_PHASE_COMMITTING] = "committing the last transaction",
+        [WW_PHASE_CLOSING_INPUT] = "closing the input (final commit, leaving the group)",
+        [WW_PHASE_CLOSING_OUTPUTS] = "closing the outputs",
+        [WW_PHASE_STOPPED] = "stopped",
+    };
+    return phase >= 0 && phase <= WW_PHASE_STOPPED ? names[phase] : "?";
+}
+
+static void set_deadlines(worker *w, int64_t deadline) {
+    ww_endpoint_set_deadline(w->in, deadline);
+    for (int i = 0; i < WW_OUT__COUNT; i++)
+        ww_endpoint_set_deadline(w->out[i], deadline);
+}
+
+/* Stop asked (SIGTERM): from now on one deadline bounds everything — draining,
+ * flushing, the last commit and closing the endpoints (which are told it, so no
+ * transport call waits past it).  Draining ends a little earlier (a quarter of the
+ * time, at most 5 s: R), so that what finished can still be committed: flushing and
+ * the last transaction get R/2, closing (the consumer's final commit) the rest.  With
+ * a healthy broker those take milliseconds; with a broker gone each phase waits its
+ * whole share and the worker exits at the deadline. */
+static void begin_stop(worker *w) {
+    int64_t ms = ww_config_int(w->o->cfg, "worker.shutdown_timeout_ms");
+    if (ms < 0)
+        ms = 0;
+    int64_t reserve = ms / 4 < 5000 ? ms / 4 : 5000;
+    w->stopping = 1;
+    w->deadline = ww_mono_us() + ms * 1000;
+    w->drain_end = w->deadline - reserve * 1000;
+    w->flush_end = w->deadline - reserve / 2 * 1000;
+    set_deadlines(w, w->deadline);
+    atomic_store(&w->stats->phase, WW_PHASE_DRAINING);
+    WW_INFO(w->st->name,
+            "stopping: draining %lld in-flight input(s); exit within %lld ms",
+            w->open_jobs, (long long)ms);
+}
+
+static int ms_until(int64_t t) {
+    int64_t left = (t - ww_mono_us()) / 1000;
+    return left <= 0 ? 0 : left > INT32_MAX ? INT32_MAX : (int)left;
+}
+
 int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg) {
     worker *w = job->w;
     if (out < 0 || out >= WW_OUT__COUNT) return WW_EINVAL;
@@ -181,12 +244,13 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
         return 0;
     }
     job->pending++;
-    int64_t deadline = 0;
+    w->stats->out_pending++; /* before the send: ZeroMQ and files call back inside it */
     for (;;) {
         int rc = ww_endpoint_send(ep, key, msg, ww_job_trace_id(job), on_delivered, job);
         if (rc == 0) break;
         if (rc != WW_EAGAIN) {
             job->pending--;
+            w->stats->out_pending--;
             job->failed = 1;
             w->stats->delivery_failed++;
             WW_ERROR(w->st->name, "sending to %s failed: %s", ww_endpoint_uri(ep),
@@ -197,15 +261,13 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
         /* Output full: wait here (the stage, and so the input, waits too). */
         w->stats->backpressure_waits++;
         ww_endpoint_poll(ep, 10);
-        if (w->stopping || (w->o->stop && atomic_load(w->o->stop))) {
-            int64_t now = ww_mono_us();
-            if (!deadline)
-                deadline = now + ww_config_int(w->o->cfg, "worker.shutdown_timeout_ms") * 1000;
-            if (now > deadline) {
-                job->pending--;
-                job->failed = 1;
-                return WW_ETIMEDOUT;
-            }
+        if (!w->stopping && w->o->stop && atomic_load(w->o->stop))
+            begin_stop(w);
+        if (w->stopping && ww_mono_us() > w->drain_end) {
+            job->pending--;
+            w->stats->out_pending--;
+            job->failed = 1;
+            return WW_ETIMEDOUT;
         }
     }
     w->stats->out[out]++;
@@ -350,7 +412,8 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
     w->o = o;
     w->st = o->stage;
     w->stats = stats ? stats : &w->own_stats;
-    int rc = 0;
+    int rc = 0, started = 0;
+    long long undelivered = 0; /* at the shutdown deadline */
     w->ctx = w->st->create(o->cfg, err, errlen);
     if (!w->ctx) {
         rc = WW_EINVAL;
@@ -366,20 +429,18 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
         ww__kafka_txn_bind(txn_out, w->in);
         txn_every = ww_config_int(o->cfg, "worker.txn_interval_ms") * 1000;
     }
+    started = 1;
     WW_INFO(w->st->name, "worker started: in %s, out %s", o->in_uri,
             o->out_uri[WW_OUT_MAIN] ? o->out_uri[WW_OUT_MAIN] : "(none)");
 
     long long max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
-    int input_ended = 0, paused = 0;
-    int64_t deadline = 0, next_health = 0, next_timer = 0;
+    int input_ended = 0, paused = 0, txn_retry = 0;
+    int64_t next_health = 0, next_timer = 0, txn_retry_since = 0;
     if (o->metrics)
         ww_metrics_set_stall_ms(o->metrics, ww_config_int(o->cfg, "worker.stall_timeout_ms"));
     for (;;) {
-        if (!w->stopping && o->stop && atomic_load(o->stop)) {
-            w->stopping = 1;
-            deadline = ww_mono_us() + ww_config_int(o->cfg, "worker.shutdown_timeout_ms") * 1000;
-            WW_INFO(w->st->name, "stopping: draining %lld in-flight input(s)", w->open_jobs);
-        }
+        if (!w->stopping && o->stop && atomic_load(o->stop))
+            begin_stop(w);
         if (o->reload && atomic_exchange(o->reload, 0)) {
             char rerr[256] = "";
             int rrc = 0;
@@ -399,7 +460,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                        w->open_jobs < max_open;
         /* exactly-once: when a batch is due, take no input until it is committed (not
          * a pause: that would drop what the consumer has already fetched) */
-        int txn_due = txn_out && ww_mono_us() - txn_last >= txn_every;
+        int txn_due = txn_out && (txn_retry || ww_mono_us() - txn_last >= txn_every);
         if (can_take != !paused) {
             /* Backpressure: stop fetching input while outputs or the stage are full. */
             ww_endpoint_pause(w->in, !can_take);
@@ -437,66 +498,138 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
         else if (busy_wait)
             poll_outputs(w, busy_wait);
         poll_outputs(w, 0);
-        if (txn_due && w->open_jobs == 0 && w->in_stage == 0 && !w->fatal) {
-            int tr = ww__kafka_txn_commit(txn_out, w->in, 30000);
-            if (tr == WW_ETRANSPORT && !ww_endpoint_ready(txn_out)) {
-                w->fatal = 1;
-                snprintf(w->fatal_err, sizeof w->fatal_err, "kafka transaction failed");
-            } else if (tr) {
-                WW_WARN(w->st->name, "transaction not committed (%s); its inputs will be "
-                        "consumed again", ww_strerror(tr));
+        if (txn_due && w->open_jobs == 0 && w->in_stage == 0 && !w->fatal &&
+            !(w->stopping && ms_until(w->flush_end) == 0)) {
+            /* In slices of at most 1 s (a timed-out commit is resumed by the next call,
+             * input stays stopped meanwhile), so that a stop is seen while a broker is
+             * slow or gone; after a stop, within the deadline. */
+            int slice = w->stopping ? ms_until(w->flush_end) : 1000;
+            int tr = ww__kafka_txn_commit(txn_out, w->in, slice < 1000 ? slice : 1000);
+            if (tr == WW_ETIMEDOUT) {
+                if (!txn_retry)
+                    txn_retry_since = ww_mono_us();
+                if (txn_retry != 2 && ww_mono_us() - txn_retry_since > 30 * 1000000LL) {
+                    WW_WARN(w->st->name, "transaction commit not done after 30 s; "
+                                         "still trying (broker slow or away?)");
+                    txn_retry = 2;
+                } else if (!txn_retry) {
+                    txn_retry = 1;
+                }
+            } else {
+                txn_retry = 0;
+                if (tr == WW_ETRANSPORT && !ww_endpoint_ready(txn_out) && !w->stopping) {
+                    w->fatal = 1;
+                    snprintf(w->fatal_err, sizeof w->fatal_err,
+                             "kafka transaction failed");
+                } else if (tr) {
+                    WW_WARN(w->st->name,
+                            "transaction not committed (%s); its inputs will "
+                            "be consumed again",
+                            ww_strerror(tr));
+                }
+                txn_last = ww_mono_us();
             }
-            txn_last = ww_mono_us();
         }
         if (w->fatal && w->in_stage == 0) break;
         if ((input_ended || w->stopping || w->fatal) && w->in_stage == 0 && w->open_jobs == 0)
             break;
-        if (w->stopping && ww_mono_us() > deadline) {
-            WW_WARN(w->st->name, "shutdown deadline passed with %lld input(s) in flight; "
-                    "they stay unacknowledged", w->open_jobs);
+        if (w->stopping && ww_mono_us() > w->drain_end) {
+            WW_WARN(w->st->name,
+                    "shutdown: %lld input(s) still in flight at the deadline; "
+                    "they stay unacknowledged and are consumed again",
+                    w->open_jobs);
             break;
         }
     }
     if (input_ended && !w->fatal && w->out[WW_OUT_MAIN]) ww_endpoint_send_eos(w->out[WW_OUT_MAIN]);
-    int flush_ms = (int)ww_config_int(o->cfg, "worker.shutdown_timeout_ms");
+    /* Without a stop (input ended, fatal error) the close gets the same bound. */
+    if (!w->stopping) {
+        int64_t ms = ww_config_int(o->cfg, "worker.shutdown_timeout_ms");
+        w->deadline = ww_mono_us() + ms * 1000;
+        w->flush_end = w->deadline - (ms / 4 < 5000 ? ms / 4 : 5000) / 2 * 1000;
+        set_deadlines(w, w->deadline);
+    }
+    int64_t end = w->flush_end;
+    atomic_store(&w->stats->phase, WW_PHASE_FLUSHING);
     for (int i = 0; i < WW_OUT__COUNT; i++) {
         if (!w->out[i]) continue;
-        int left = ww_endpoint_flush(w->out[i], flush_ms);
+        int left = ww_endpoint_flush(w->out[i], ms_until(end));
         if (left > 0) {
-            WW_ERROR(w->st->name, "%d message(s) to %s not delivered at shutdown", left,
-                     ww_endpoint_uri(w->out[i]));
-            if (!w->fatal) {
+            undelivered += left;
+            WW_ERROR(w->st->name,
+                     "%d message(s) to %s not delivered by the shutdown "
+                     "deadline",
+                     left, ww_endpoint_uri(w->out[i]));
+            if (!w->fatal && !w->stopping) {
                 w->fatal = 1;
                 snprintf(w->fatal_err, sizeof w->fatal_err, "undelivered output at shutdown");
             }
         }
     }
-    if (txn_out && !w->fatal && ww__kafka_txn_commit(txn_out, w->in, flush_ms) != 0) {
-        w->fatal = 1;
-        snprintf(w->fatal_err, sizeof w->fatal_err, "last kafka transaction not committed");
+    if (txn_out && !w->fatal) {
+        /* Only a transaction whose inputs are all done: one with outputs of unfinished
+         * inputs is aborted (at close, or by the broker), as they are processed again. */
+        atomic_store(&w->stats->phase, WW_PHASE_COMMITTING);
+        int tr = w->open_jobs ? WW_ETIMEDOUT
+                              : ww__kafka_txn_commit(txn_out, w->in, ms_until(end));
+        if (tr && w->stopping) {
+            WW_WARN(w->st->name,
+                    "last transaction not committed (%s): aborted, its inputs "
+                    "are consumed again",
+                    w->open_jobs ? "inputs unfinished" : ww_strerror(tr));
+        } else if (tr) {
+            w->fatal = 1;
+            snprintf(w->fatal_err, sizeof w->fatal_err,
+                     "last kafka transaction not committed");
+        }
     }
     if (w->fatal) {
         rc = ww_seterr(err, errlen, WW_ETRANSPORT, "%s", w->fatal_err);
         WW_ERROR(w->st->name, "%s", w->fatal_err);
     }
-    WW_INFO(w->st->name, "worker stopped: in %lld, out %lld, dead-lettered %lld",
-            (long long)w->stats->in, (long long)w->stats->out[WW_OUT_MAIN],
-            (long long)w->stats->dead_lettered);
 out:
     if (o->metrics) ww_metrics_set_stopped(o->metrics);
     /* A stop forced by the shutdown deadline leaves jobs open: the stage lets go of
      * them first, then they are abandoned (never acknowledged: their inputs are
-     * consumed again) and freed. */
+     * consumed again).  They are freed only after the endpoints are closed: until an
+     * output is closed its delivery reports may still name them. */
     if (w->ctx) w->st->destroy(w->ctx);
     w->ctx = NULL;
+    long long unacked = 0;
+    for (ww_job *job = w->jobs; job; job = job->next) {
+        if (job->internal)
+            continue;
+        unacked++;
+        if (w->in)
+            ww_endpoint_abandon(w->in, &job->msg);
+        job->abandoned = 1;
+    }
+    if (w->stopping && o->metrics) {
+        /* the last chance to count them: scraped while the pod terminates */
+        ww_metrics_count(o->metrics, "shutdown_unacknowledged", unacked);
+        ww_metrics_count(o->metrics, "shutdown_undelivered", undelivered);
+    }
+    if (started)
+        WW_INFO(w->st->name,
+                "worker stopped: in %lld, out %lld, dead-lettered %lld; "
+                "left unacknowledged %lld, undelivered %lld, failed after the stop %lld",
+                (long long)w->stats->in, (long long)w->stats->out[WW_OUT_MAIN],
+                (long long)w->stats->dead_lettered, unacked, undelivered,
+                w->shutdown_failed);
+    atomic_store(&w->stats->phase, WW_PHASE_CLOSING_INPUT);
+    ww_endpoint_close(w->in); /* commits stored offsets */
+    w->in = NULL;
+    atomic_store(&w->stats->phase, WW_PHASE_CLOSING_OUTPUTS);
+    for (int i = 0; i < WW_OUT__COUNT; i++) {
+        ww_endpoint_close(w->out[i]);
+        w->out[i] = NULL;
+    }
     while (w->jobs) {
         ww_job *job = w->jobs;
         job_unlink(w, job);
-        if (!job->internal && w->in) ww_endpoint_abandon(w->in, &job->msg);
         free(job);
     }
-    ww_endpoint_close(w->in); /* commits stored offsets */
-    for (int i = 0; i < WW_OUT__COUNT; i++) ww_endpoint_close(w->out[i]);
+    atomic_store(&w->stats->phase, WW_PHASE_STOPPED);
     free(w);
     return rc;
 }
