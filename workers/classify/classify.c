@@ -1011,7 +1011,8 @@ static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char
     ww__matcher_scan_lang(c->m, title, &c->title_st, lang, 1, on_match, c);
     c->in_title = 0;
     ww__matcher_scan_lang(c->m, text, &c->text_st, lang, 1, on_match, c);
-    qsort(c->hits, c->nhits, sizeof *c->hits, hit_order);
+    if (c->nhits > 1) /* qsort(NULL, 0) is undefined */
+        qsort(c->hits, c->nhits, sizeof *c->hits, hit_order);
     return 0;
 }
 

@@ -294,6 +294,23 @@ static int capitalised(const char *s) {
     return utf8proc_category(cp) != UTF8PROC_CATEGORY_LL;
 }
 
+/* Is some word of name stemmed to fewer than 4 code points? */
+static int short_stem(struct sb_stemmer *st, const char *name) {
+    ww__toks raw = {0}, stems = {0};
+    int shrt = 0;
+    if (ww__tokenize(name, strlen(name), 1, &raw) == 0 && ww__toks_stem(st, &raw, &stems) == 0)
+        for (size_t i = 0; i < stems.n && !shrt; i++) {
+            const char *w = ww__tok_norm(&stems, i);
+            size_t cps = 0;
+            for (size_t k = 0; k < stems.v[i].norm_len; k++)
+                cps += ((unsigned char)w[k] & 0xC0) != 0x80;
+            shrt = cps < 4 && stems.v[i].norm_len != raw.v[i].norm_len;
+        }
+    ww__toks_free(&raw);
+    ww__toks_free(&stems);
+    return shrt;
+}
+
 /* CLDR's name of every ISO 3166 country in the gazetteer, in language lang (ICU). */
 static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g,
                               ww__matcher *m, char *err, size_t errlen) {
@@ -319,7 +336,13 @@ static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gaz
         /* "Congo (Brazzaville)", "Korea, Republik": list entries, not how news writes */
         if (strpbrk(u8, "(,"))
             continue;
+        /* a name whose stem is short collides with common words once stemmed (Arabic
+         * البحرين -> بحر "sea", Russian Гуам -> гу): such names match as written */
+        struct sb_stemmer *stem = L->stem[lang];
+        if (stem && short_stem(stem, u8))
+            L->stem[lang] = NULL; /* for this one name */
         int rc = ww__gaz_add_lang_phrase(g, m, L, i, u8, 1, lang, p->what, err, errlen);
+        L->stem[lang] = stem;
         if (rc == WW_EINVAL)
             continue; /* more words than a phrase may have: not a name news uses */
         if (rc)
@@ -344,8 +367,18 @@ static int add_names(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g
         json_t *s;
         json_array_foreach(names, i, s) {
             const char *t = json_string_value(s);
-            int rc = ww__gaz_add_lang_phrase(g, m, L, (size_t)ent, t, capitalised(t), lang,
-                                             p->what, err, errlen);
+            int rc;
+            if (t[0] == '=') { /* exact: its written form only, never its stems */
+                ww__posting q = {.kind = WW__P_ENTITY, .case_sensitive = 1,
+                                 .item = (uint32_t)ent, .weight = 1.0f, .lang = (uint8_t)lang};
+                rc = ww__matcher_add(m, t + 1, strlen(t + 1), &q);
+                if (rc)
+                    return ww_seterr(err, errlen, rc, "%s: name \"%s\": %s", p->what, t,
+                                     rc == WW_EINVAL ? "no word or too many" : "out of memory");
+                continue;
+            }
+            rc = ww__gaz_add_lang_phrase(g, m, L, (size_t)ent, t, capitalised(t), lang,
+                                         p->what, err, errlen);
             if (rc)
                 return rc;
         }

@@ -188,9 +188,23 @@ static int name_after_title(const char *text, const ww__toks *toks, const ww__ti
     return cb(arg, (uint32_t)starts[take - 1], end);
 }
 
+/* A title inside a longer title found at the same place is not a title of its own:
+ * "пресс-секретарь" in "пресс-секретарь Кремля", "部长" in "交通部长". */
+static int nested(const ww__title_hit *hits, size_t n, size_t i) {
+    uint32_t a = hits[i].first, b = a + hits[i].ntok;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t c = hits[k].first, d = c + hits[k].ntok;
+        if (k != i && c <= a && b <= d && d - c > b - a)
+            return 1;
+    }
+    return 0;
+}
+
 int ww__find_persons_titled(const char *text, const ww__toks *toks, const ww__title_hit *hits,
                             size_t nhits, ww__person_span_cb *cb, void *arg) {
     for (size_t i = 0; i < nhits; i++) {
+        if (nhits < 256 && nested(hits, nhits, i))
+            continue;
         int rc = hits[i].after ? name_after_title(text, toks, &hits[i], cb, arg)
                                : name_before_title(text, toks, &hits[i], cb, arg);
         if (rc)
