@@ -27,6 +27,13 @@
 
 #include "wirewatch/classify.h"
 
+/* The Document.language of the speed and bbc modes: "en" (BBC News is English), or
+ * $BENCH_LANG (e.g. zh for a corpus of Chinese stories). */
+static char *bench_lang(void) {
+    const char *l = getenv("BENCH_LANG");
+    return (char *)(l && *l ? l : "en");
+}
+
 typedef struct {
     char **title, **text, **label;
     size_t n;
@@ -118,6 +125,7 @@ static double run(ww_classifier *cl, const corpus *c, int repeat, size_t *nlabel
                 Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
                 d.title = c->title[i];
                 d.text = c->text[i];
+                d.language = bench_lang(); /* BENCH_LANG, default "en" */
                 Wirewatch__V1__Classified *out;
                 int alert;
                 if (ww_classify_document(cl, &d, &out, &alert) == 0) {
@@ -245,6 +253,7 @@ static int bbc(const corpus *c, int verbose) {
         Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
         d.title = c->title[i];
         d.text = c->text[i];
+        d.language = bench_lang(); /* BENCH_LANG, default "en" */
         Wirewatch__V1__Classified *out;
         int alert, gold = -1, pred = 5;
         for (int k = 0; k < 5; k++)

@@ -13,6 +13,7 @@
  * does not grow with the size of the taxonomies. */
 #include "wirewatch/classify.h"
 
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <ctype.h>
@@ -306,6 +307,10 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
         }
         if (ww__pack_add_topics(packs[npacks++], c->tax[0], &skipped, err, errlen))
             goto out;
+        /* one parsed pack at a time: eight JSON trees at once were most of the peak
+         * RSS; the entity step below parses each again */
+        ww__pack_free(packs[npacks - 1]);
+        packs[npacks - 1] = NULL;
     }
     for (size_t i = 0; i < o->nwatchlists; i++) {
         if (!(t = ww_taxonomy_load(o->watchlists[i], sub, sizeof sub))) {
@@ -361,9 +366,16 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
         free(buf);
         buf = NULL;
     }
-    for (size_t i = 0; i < npacks; i++)
-        if (ww__pack_add_entities(packs[i], &c->langs, &c->gaz, c->m, err, errlen))
+    for (size_t i = 0; i < npacks; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "language pack %s (embedded)", ww__data_packs[i].lang);
+        if (!(packs[i] = ww__pack_parse((const char *)ww__data_packs[i].data,
+                                        *ww__data_packs[i].len, what, err, errlen)) ||
+            ww__pack_add_entities(packs[i], &c->langs, &c->gaz, c->m, err, errlen))
             goto out;
+        ww__pack_free(packs[i]);
+        packs[i] = NULL;
+    }
 
 model:
     if (o->model && *o->model) {
@@ -384,6 +396,9 @@ out:
     free(buf);
     ww_taxonomy_free(t);
     ww_classifier_free(c);
+    /* the packs' JSON trees (tens of MB while parsed) are gone: hand the pages back,
+     * or a worker keeps them as RSS for its whole life (docs/benchmarks.md) */
+    malloc_trim(0);
     return ret;
 }
 
