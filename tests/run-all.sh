@@ -91,6 +91,11 @@ run_suite() {  # run_suite BUILD_DIR BINARY LABEL
 
 setup_venv
 
+# House style: clang-format with .clang-format over every C/C++ file git knows
+if command -v clang-format >/dev/null; then
+    run_one "format-check" make --no-print-directory format-check
+fi
+
 # Kafka tests: a real single-node broker (deploy/dev/kafka.sh), started before the
 # suites (unit tests of the Kafka endpoint use it too) and stopped on any exit.
 KAFKA_UP=0

@@ -25,11 +25,11 @@ typedef struct ww_classify_opts {
     const char *persons;       /* entity file; NULL or "" = none */
     const ww_route *routes;    /* extra routing rules (classify.routes) */
     size_t nroutes;
-    const char *model;         /* model path; NULL or "" = none */
+    const char *model; /* model path; NULL or "" = none */
     float model_threshold;
-    int max_labels;            /* per document (0 = 20) */
-    int max_evidence;          /* spans per label and per entity (0 = 8) */
-    int no_entities;           /* 1: no gazetteer at all (fuzzing the taxonomy alone) */
+    int max_labels;   /* per document (0 = 20) */
+    int max_evidence; /* spans per label and per entity (0 = 8) */
+    int no_entities;  /* 1: no gazetteer at all (fuzzing the taxonomy alone) */
 } ww_classify_opts;
 
 typedef struct ww_classifier ww_classifier;

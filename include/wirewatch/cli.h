@@ -3,8 +3,9 @@
 #ifndef WIREWATCH_CLI_H
 #define WIREWATCH_CLI_H
 
-int ww_cmd_run(int argc, char **argv);     /* workers/cli/cmd_run.c */
-int ww_cmd_worker(int argc, char **argv);  /* workers/cli/cmd_worker.c: fetch|parse|classify */
+int ww_cmd_run(int argc, char **argv); /* workers/cli/cmd_run.c */
+int ww_cmd_worker(int argc,
+                  char **argv); /* workers/cli/cmd_worker.c: fetch|parse|classify */
 int ww_cmd_inspect(int argc, char **argv); /* workers/cli/cmd_inspect.c */
 int ww_cmd_extract(int argc, char **argv); /* workers/cli/cmd_extract.c */
 int ww_cmd_train(int argc, char **argv);   /* workers/cli/cmd_train.c */

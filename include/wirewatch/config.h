@@ -19,10 +19,10 @@
 typedef enum { WW_CFG_INT, WW_CFG_NUM, WW_CFG_BOOL, WW_CFG_STR, WW_CFG_JSON } ww_cfg_type;
 
 typedef struct ww_config_key {
-    const char *key;  /* dotted path */
+    const char *key; /* dotted path */
     ww_cfg_type type;
-    const char *def;  /* default as JSON text: "30000", "true", "\"ua\"", "[]" */
-    const char *doc;  /* one sentence for docs/config.md */
+    const char *def; /* default as JSON text: "30000", "true", "\"ua\"", "[]" */
+    const char *doc; /* one sentence for docs/config.md */
 } ww_config_key;
 
 typedef struct ww_config ww_config;

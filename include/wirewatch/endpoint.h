@@ -32,13 +32,13 @@ typedef enum {
 /* A parsed endpoint URI. */
 typedef struct ww_uri {
     ww_ep_kind kind;
-    char scheme[16];    /* "kafka", "zmq+tcp", "file", "-" */
-    char *brokers;      /* kafka: "h1:p1,h2:p2" */
-    char *topic;        /* kafka */
-    char *group;        /* kafka ?group= ("" when absent) */
-    char *zmq_addr;     /* zmq: libzmq address, "tcp://127.0.0.1:5555" */
-    int zmq_bind;       /* zmq: 1 = bind ("*" host, ipc/inproc on output), 0 = connect */
-    char *path;         /* file */
+    char scheme[16]; /* "kafka", "zmq+tcp", "file", "-" */
+    char *brokers;   /* kafka: "h1:p1,h2:p2" */
+    char *topic;     /* kafka */
+    char *group;     /* kafka ?group= ("" when absent) */
+    char *zmq_addr;  /* zmq: libzmq address, "tcp://127.0.0.1:5555" */
+    int zmq_bind;    /* zmq: 1 = bind ("*" host, ipc/inproc on output), 0 = connect */
+    char *path;      /* file */
 } ww_uri;
 
 /* Parse uri into *out (fields malloc'd; free with ww_uri_free).  Returns 0 or
@@ -59,8 +59,8 @@ typedef struct ww_in_msg {
     const char *topic;    /* source position for dead letters; "" / -1 when none */
     int32_t partition;
     int64_t offset;
-    void *handle;         /* endpoint-private */
-    int decode_error;     /* 0, or WW_E* when the bytes could not be turned into the
+    void *handle;     /* endpoint-private */
+    int decode_error; /* 0, or WW_E* when the bytes could not be turned into the
                            * endpoint's type (bad JSON line, oversized frame, bad
                            * envelope): data/len are then the original bytes, and the
                            * worker dead-letters them with error_detail */
@@ -76,8 +76,9 @@ typedef void ww_delivery_cb(void *opaque, int err);
  * ZeroMQ endpoints zmq_ctx is the process's one context (NULL for other kinds).
  * Returns NULL with err. */
 ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
-                              const ProtobufCMessageDescriptor *type, const ww_config *cfg,
-                              void *zmq_ctx, const char *stage, char *err, size_t errlen);
+                              const ProtobufCMessageDescriptor *type,
+                              const ww_config *cfg, void *zmq_ctx, const char *stage,
+                              char *err, size_t errlen);
 
 /* Wait up to timeout_ms for one message.  Returns 1 (msg filled), 0 (nothing yet),
  * WW_EEOF (input exhausted: file end, or an end-of-stream marker), or another WW_E*.
@@ -105,8 +106,9 @@ int ww_endpoint_send(ww_endpoint *ep, const char *key, const ProtobufCMessage *m
                      const char *trace_id, ww_delivery_cb *cb, void *opaque);
 
 /* Same with bytes already packed as protobuf of the endpoint's type. */
-int ww_endpoint_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
-                         const char *trace_id, ww_delivery_cb *cb, void *opaque);
+int ww_endpoint_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data,
+                         size_t len, const char *trace_id, ww_delivery_cb *cb,
+                         void *opaque);
 
 /* Tell consumers the stream has ended (ZeroMQ: an end-of-stream envelope; files: no-op;
  * Kafka: no-op).  Returns 0 or WW_E*. */

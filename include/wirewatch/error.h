@@ -11,18 +11,18 @@
 
 enum {
     WW_OK = 0,
-    WW_ENOMEM = -1,     /* allocation failed (fatal) */
-    WW_EINVAL = -2,     /* bad argument or configuration (fatal) */
-    WW_EMALFORMED = -3, /* input bytes are not what they claim (dead-letter) */
-    WW_ETOOBIG = -4,    /* input exceeds a configured limit (dead-letter) */
-    WW_EIO = -5,        /* file or socket error (fatal for that file) */
-    WW_EAGAIN = -6,     /* try again later: queue full, HWM reached (retryable) */
-    WW_ETIMEDOUT = -7,  /* deadline passed (retryable) */
-    WW_ETRANSPORT = -8, /* broker / peer unavailable (retryable) */
-    WW_EDENIED = -9,    /* refused by policy: SSRF guard, robots.txt (terminal) */
-    WW_ENOTFOUND = -10, /* no such file, topic, key (fatal for that item) */
+    WW_ENOMEM = -1,        /* allocation failed (fatal) */
+    WW_EINVAL = -2,        /* bad argument or configuration (fatal) */
+    WW_EMALFORMED = -3,    /* input bytes are not what they claim (dead-letter) */
+    WW_ETOOBIG = -4,       /* input exceeds a configured limit (dead-letter) */
+    WW_EIO = -5,           /* file or socket error (fatal for that file) */
+    WW_EAGAIN = -6,        /* try again later: queue full, HWM reached (retryable) */
+    WW_ETIMEDOUT = -7,     /* deadline passed (retryable) */
+    WW_ETRANSPORT = -8,    /* broker / peer unavailable (retryable) */
+    WW_EDENIED = -9,       /* refused by policy: SSRF guard, robots.txt (terminal) */
+    WW_ENOTFOUND = -10,    /* no such file, topic, key (fatal for that item) */
     WW_EUNSUPPORTED = -11, /* valid but not handled: unknown scheme, format (terminal) */
-    WW_EEOF = -12,      /* end of stream: no more input will come */
+    WW_EEOF = -12,         /* end of stream: no more input will come */
     WW__ECOUNT = 13
 };
 

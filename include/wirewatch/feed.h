@@ -41,8 +41,9 @@ const char *ww_feed_kind_name(ww_feed_kind kind);
  * left out.  Returns 0 with *kind, *items (caller frees with ww_feed_items_free; NULL
  * when *n_items is 0); WW_EMALFORMED with err when the bytes are not a feed or sitemap
  * (*kind = WW_FEED_NONE); WW_ETOOBIG over WW_FEED_MAX_BYTES; WW_ENOMEM. */
-int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url, ww_feed_kind *kind,
-                  ww_feed_item **items, size_t *n_items, char *err, size_t errlen);
+int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url,
+                  ww_feed_kind *kind, ww_feed_item **items, size_t *n_items, char *err,
+                  size_t errlen);
 
 /* Frees the array and its strings; (NULL, 0) is a no-op. */
 void ww_feed_items_free(ww_feed_item *items, size_t n);

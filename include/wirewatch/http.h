@@ -34,11 +34,11 @@
 typedef struct ww_http ww_http;
 
 typedef struct ww_http_opts {
-    const char *listen;  /* "127.0.0.1:9100", "0.0.0.0:9100", "[::1]:9100", ":9100";
+    const char *listen;      /* "127.0.0.1:9100", "0.0.0.0:9100", "[::1]:9100", ":9100";
                           * port 0 = any free port (see ww_http_port) */
-    ww_metrics *metrics; /* borrowed; must outlive the server */
-    _Atomic int *reload; /* raised by POST /reload (the SIGHUP flag); NULL = 404 */
-    int reload_wait_ms;  /* how long POST /reload waits for the result (0 = 30000) */
+    ww_metrics *metrics;     /* borrowed; must outlive the server */
+    _Atomic int *reload;     /* raised by POST /reload (the SIGHUP flag); NULL = 404 */
+    int reload_wait_ms;      /* how long POST /reload waits for the result (0 = 30000) */
     const char *admin_token; /* bearer token for the admin endpoints; NULL/"" = none */
     int max_connections;     /* 0 = 256 */
     int max_per_ip;          /* 0 = 32 */

@@ -30,12 +30,12 @@ extern "C" {
 
 /* What CLD2 says about a text. */
 typedef struct ww_langid_result {
-    char code[16];     /* best language, normalised ("" when CLD2 names none) */
-    float share;       /* share of the scored letters in it, 0..1 */
-    int reliable;      /* CLD2's is_reliable: clearly ahead of the runner-up */
-    float confidence;  /* the text's confidence: share, halved when not reliable,
+    char code[16];    /* best language, normalised ("" when CLD2 names none) */
+    float share;      /* share of the scored letters in it, 0..1 */
+    int reliable;     /* CLD2's is_reliable: clearly ahead of the runner-up */
+    float confidence; /* the text's confidence: share, halved when not reliable,
                           scaled down below WW_LANGID_FULL_CONFIDENCE_BYTES */
-    char code2[16];    /* runner-up ("" when none) and its share */
+    char code2[16];   /* runner-up ("" when none) and its share */
     float share2;
     size_t text_bytes; /* letter bytes CLD2 scored (tags, digits, punctuation not) */
 } ww_langid_result;

@@ -21,14 +21,14 @@ void ww_log_set_level(ww_log_level lvl);
 void ww_log_set_plain(int plain);
 
 /* stage may be NULL; key/value pairs: NULL-terminated list of const char* pairs. */
-void ww_log_kv(ww_log_level lvl, const char *stage, const char *const *kv, const char *fmt,
-               ...) __attribute__((format(printf, 4, 5)));
+void ww_log_kv(ww_log_level lvl, const char *stage, const char *const *kv,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-#define WW__LOG(lvl, stage, ...)                                                          \
-    do {                                                                                  \
-        if ((int)(lvl) <= atomic_load_explicit(&ww_log_level_current,                     \
-                                               memory_order_relaxed))                     \
-            ww_log_kv((lvl), (stage), NULL, __VA_ARGS__);                                 \
+#define WW__LOG(lvl, stage, ...)                                                         \
+    do {                                                                                 \
+        if ((int)(lvl) <=                                                                \
+            atomic_load_explicit(&ww_log_level_current, memory_order_relaxed))           \
+            ww_log_kv((lvl), (stage), NULL, __VA_ARGS__);                                \
     } while (0)
 #define WW_ERROR(stage, ...) WW__LOG(WW_LOG_ERROR, stage, __VA_ARGS__)
 #define WW_WARN(stage, ...) WW__LOG(WW_LOG_WARN, stage, __VA_ARGS__)

@@ -46,8 +46,8 @@ json_t *ww_msg_to_json(const ProtobufCMessage *msg, int with_defaults);
 /* Build a message of type `type` from JSON (the mirror above; unknown keys are an
  * error naming the key).  Caller frees with protobuf_c_message_free_unpacked(m, NULL).
  * NULL with err when the JSON does not fit the type. */
-ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type, const json_t *j,
-                                   char *err, size_t errlen);
+ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type,
+                                   const json_t *j, char *err, size_t errlen);
 
 /* Pack into a malloc'd buffer; returns NULL on ENOMEM. */
 uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len);
@@ -59,8 +59,8 @@ int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg, size_t *packed_l
 /* Unpack with a size check first: NULL with err ("oversized" / "malformed"), and the
  * WW_E* code in *code when code is not NULL.  Free with
  * protobuf_c_message_free_unpacked(m, NULL). */
-ProtobufCMessage *ww_msg_unpack(const ProtobufCMessageDescriptor *type, const uint8_t *data,
-                                size_t len, size_t max_len, int *code, char *err,
-                                size_t errlen);
+ProtobufCMessage *ww_msg_unpack(const ProtobufCMessageDescriptor *type,
+                                const uint8_t *data, size_t len, size_t max_len,
+                                int *code, char *err, size_t errlen);
 
 #endif

@@ -104,8 +104,8 @@ typedef struct ww_metrics_snap {
     int ready;
     char not_ready[160];
     int n_docs, n_errs;
-    ww_metrics_doc docs[WW_METRICS_RECENT];  /* newest first */
-    ww_metrics_err errs[WW_METRICS_ERRORS];  /* newest first */
+    ww_metrics_doc docs[WW_METRICS_RECENT]; /* newest first */
+    ww_metrics_err errs[WW_METRICS_ERRORS]; /* newest first */
 } ww_metrics_snap;
 
 void ww_metrics_snapshot(ww_metrics *m, int64_t now_us, ww_metrics_snap *s);

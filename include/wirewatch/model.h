@@ -64,11 +64,11 @@ typedef struct ww_train_doc {
 } ww_train_doc;
 
 typedef struct ww_train_opts {
-    uint64_t seed;       /* shuffling and internal folds; same seed, same model bytes */
-    int epochs;          /* max passes of dual coordinate descent (default 1000) */
-    int multilabel;      /* one-vs-rest with per-label thresholds */
-    int word_ngrams;     /* 1..3, default 2 (unigrams + bigrams) */
-    int char_minn;       /* char n-grams of words, 0 = off (default) */
+    uint64_t seed;   /* shuffling and internal folds; same seed, same model bytes */
+    int epochs;      /* max passes of dual coordinate descent (default 1000) */
+    int multilabel;  /* one-vs-rest with per-label thresholds */
+    int word_ngrams; /* 1..3, default 2 (unigrams + bigrams) */
+    int char_minn;   /* char n-grams of words, 0 = off (default) */
     int char_maxn;
     double c;            /* SVM cost C (default 1.0, as LinearSVC) */
     double tol;          /* dual CD stopping tolerance (default 0.1, as liblinear) */

@@ -13,8 +13,8 @@
 
 #define WW_TAX_MAX_FILE_BYTES (32u << 20) /* whole JSON file */
 #define WW_TAX_MAX_TOPICS 200000
-#define WW_TAX_MAX_TERMS 10000    /* per topic (terms + phrases + exclude) */
-#define WW_TAX_MAX_TEXT 256       /* bytes of one code, name or term */
+#define WW_TAX_MAX_TERMS 10000 /* per topic (terms + phrases + exclude) */
+#define WW_TAX_MAX_TEXT 256    /* bytes of one code, name or term */
 #define WW_TAX_MAX_PHRASE_TOKENS 8
 #define WW_TAX_MAX_DEPTH 16
 #define WW_TAX_MAX_ROUTES 1000
@@ -24,41 +24,42 @@ typedef struct ww_term {
     float weight;       /* may be negative: evidence against the topic */
     int case_sensitive; /* 1: must match with the same case (after NFKC) */
     char lang[8];       /* language the term is written in ("de"); "" = every language */
-    int stem;           /* 1: matched by Snowball stems of lang (when lang has a stemmer) */
+    int stem; /* 1: matched by Snowball stems of lang (when lang has a stemmer) */
 } ww_term;
 
 typedef struct ww_topic {
     char *code;
     char *name;
-    int parent;        /* index into topics, -1 for a root */
-    int depth;         /* 0 for a root */
-    double threshold;  /* this topic's, or the taxonomy's when the file has none */
-    ww_term *terms;    /* terms and phrases together */
+    int parent;       /* index into topics, -1 for a root */
+    int depth;        /* 0 for a root */
+    double threshold; /* this topic's, or the taxonomy's when the file has none */
+    ww_term *terms;   /* terms and phrases together */
     size_t nterms;
-    ww_term *exclude;  /* any match vetoes the topic for the document */
+    ww_term *exclude; /* any match vetoes the topic for the document */
     size_t nexclude;
 } ww_topic;
 
 typedef struct ww_route {
-    char *label;      /* topic code */
+    char *label; /* topic code */
     double min_score;
-    char *output;     /* "alerts" */
+    char *output; /* "alerts" */
 } ww_route;
 
 typedef struct ww_taxonomy {
-    char *name;        /* "iptc-mediatopic"; used as Label.taxonomy */
-    char *version;     /* "2023-10-24"; used as Label.taxonomy_version */
-    char *source;      /* where the vocabulary comes from ("" if not given) */
+    char *name;    /* "iptc-mediatopic"; used as Label.taxonomy */
+    char *version; /* "2023-10-24"; used as Label.taxonomy_version */
+    char *source;  /* where the vocabulary comes from ("" if not given) */
     char *license;
     char *attribution;
-    double threshold;  /* default minimum score of a label */
-    double title_weight;  /* one title hit counts as this many text hits */
-    double norm_tokens;   /* documents longer than this are scaled by sqrt(n/len) */
-    char language[8];  /* "language": the default lang of its terms ("" = every language) */
-    int stem;          /* "stem": terms matched by stems of that language */
+    double threshold;    /* default minimum score of a label */
+    double title_weight; /* one title hit counts as this many text hits */
+    double norm_tokens;  /* documents longer than this are scaled by sqrt(n/len) */
+    char
+        language[8]; /* "language": the default lang of its terms ("" = every language) */
+    int stem;        /* "stem": terms matched by stems of that language */
     ww_topic *topics;
     size_t ntopics;
-    int *order;        /* topic indexes, deepest first (for roll-up) */
+    int *order; /* topic indexes, deepest first (for roll-up) */
     ww_route *routes;
     size_t nroutes;
 } ww_taxonomy;

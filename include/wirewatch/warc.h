@@ -29,7 +29,7 @@ typedef struct ww_warc_record {
     const char *record_id;      /* WARC-Record-ID ("" when absent) */
     int http_status;            /* response records: parsed HTTP status; else 0 */
     const char *content_type;   /* HTTP Content-Type for responses, record's otherwise */
-    const uint8_t *payload;     /* HTTP body for responses (de-chunked), block otherwise */
+    const uint8_t *payload; /* HTTP body for responses (de-chunked), block otherwise */
     size_t payload_len;
     int64_t offset; /* byte offset of the record in the file (of its gzip member) */
 } ww_warc_record;

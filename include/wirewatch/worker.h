@@ -25,11 +25,11 @@ typedef struct ww_worker_opts {
     const char *out_uri[WW_OUT__COUNT]; /* NULL = that output is not configured */
     void *zmq_ctx;                      /* the process's one ZeroMQ context */
     _Atomic int *stop;                  /* set non-zero to drain and stop (SIGTERM) */
-    _Atomic int *reload;                /* set non-zero to reload (SIGHUP); cleared here */
-    struct ww_metrics *metrics;         /* NULL = none; else fed for /metrics, /readyz,
+    _Atomic int *reload;        /* set non-zero to reload (SIGHUP); cleared here */
+    struct ww_metrics *metrics; /* NULL = none; else fed for /metrics, /readyz,
                                          * the status page (its stats are the ones
                                          * passed to ww_worker_run) */
-    int trusted_input;                  /* 1 = this process wrote every input message
+    int trusted_input;          /* 1 = this process wrote every input message
                                          * from its own command line (embedded mode's
                                          * fetch thread): ww_job_input_trusted */
 } ww_worker_opts;
@@ -63,6 +63,7 @@ typedef struct ww_worker_stats {
  * failed for good — the input is then not acknowledged, so a restart re-reads it).
  * After a stop, what the deadline left undone is logged and counted but is not an
  * error: its inputs were not acknowledged, so they are consumed again. */
-int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err, size_t errlen);
+int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
+                  size_t errlen);
 
 #endif

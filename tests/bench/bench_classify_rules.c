@@ -152,9 +152,9 @@ static char *synthetic(const corpus *c, size_t n, size_t absent, size_t *len) {
         char code[32], phrase[64];
         snprintf(code, sizeof code, "absent:%zu", i);
         snprintf(phrase, sizeof phrase, "qz%zux %sxq%zu", i, (i & 1) ? "" : "vv", i * 7);
-        json_array_append_new(topics, json_pack("{s:s,s:s,s:[{s:s,s:f}]}", "code", code,
-                                                "name", phrase, "terms", "text", phrase,
-                                                "weight", 1.0));
+        json_array_append_new(topics,
+                              json_pack("{s:s,s:s,s:[{s:s,s:f}]}", "code", code, "name",
+                                        phrase, "terms", "text", phrase, "weight", 1.0));
     }
     for (size_t i = 0; i < c->n && made < n; i++) {
         char *copy = strdup(c->text[i]);
@@ -173,9 +173,9 @@ static char *synthetic(const corpus *c, size_t n, size_t absent, size_t *len) {
             json_object_set_new(seen, phrase, json_true());
             char code[32];
             snprintf(code, sizeof code, "syn:%zu", made);
-            json_array_append_new(topics, json_pack("{s:s,s:s,s:[{s:s,s:f}]}", "code", code,
-                                                    "name", phrase, "terms", "text", phrase,
-                                                    "weight", 1.0));
+            json_array_append_new(topics, json_pack("{s:s,s:s,s:[{s:s,s:f}]}", "code",
+                                                    code, "name", phrase, "terms", "text",
+                                                    phrase, "weight", 1.0));
             made++;
         }
         free(copy);
@@ -202,9 +202,10 @@ static void report(const char *what, ww_classifier *cl, const corpus *c, int rep
 }
 
 static int speed(const corpus *c, int repeat) {
-    printf("corpus: %zu documents, %.2f MB (title+text), repeated %d times, best of 3, thread CPU time; "
-           "phrase counts include ~1,200 entity names\n",
-           c->n, c->bytes / 1e6, repeat);
+    printf(
+        "corpus: %zu documents, %.2f MB (title+text), repeated %d times, best of 3, thread CPU time; "
+        "phrase counts include ~1,200 entity names\n",
+        c->n, c->bytes / 1e6, repeat);
     ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
     if (!cl)
         return 1;
@@ -231,7 +232,8 @@ static int speed(const corpus *c, int repeat) {
         ww_classifier_free(cl);
     }
     printf("match-only MB/s ratios to 100 rules: 10,000 corpus rules %.2f, "
-           "100 + 9,900 absent %.2f\n", m2 / m1, m3 / m1);
+           "100 + 9,900 absent %.2f\n",
+           m2 / m1, m3 / m1);
     return 0;
 }
 
@@ -264,7 +266,8 @@ static int bbc(const corpus *c, int verbose) {
         /* top-1 = the best-scored top-level topic (roll-up puts them on top) */
         const char *top = NULL;
         for (size_t k = 0; k < out->n_labels && !top; k++)
-            if (strlen(out->labels[k]->code) == 15 && strncmp(out->labels[k]->code + 9, "000000", 6) == 0)
+            if (strlen(out->labels[k]->code) == 15 &&
+                strncmp(out->labels[k]->code + 9, "000000", 6) == 0)
                 top = out->labels[k]->code;
         for (int k = 0; k < 5 && top; k++)
             if (strcmp(top, bbcmap[k].code) == 0)
@@ -298,10 +301,14 @@ static int bbc(const corpus *c, int verbose) {
 /* 10kGNAD classes -> IPTC top level ("" = left out of the figures) */
 static const struct {
     const char *gnad, *code;
-} gnadmap[] = {{"Wirtschaft", "medtop:04000000"}, {"Sport", "medtop:15000000"},
-               {"Inland", "medtop:11000000"},     {"Kultur", "medtop:01000000"},
-               {"Etat", "medtop:01000000"},       {"Wissenschaft", "medtop:13000000"},
-               {"Web", "medtop:13000000"},        {"International", ""},
+} gnadmap[] = {{"Wirtschaft", "medtop:04000000"},
+               {"Sport", "medtop:15000000"},
+               {"Inland", "medtop:11000000"},
+               {"Kultur", "medtop:01000000"},
+               {"Etat", "medtop:01000000"},
+               {"Wissenschaft", "medtop:13000000"},
+               {"Web", "medtop:13000000"},
+               {"International", ""},
                {"Panorama", ""}};
 #define NGNAD (sizeof gnadmap / sizeof gnadmap[0])
 /* confusion columns: the mapped top levels, then any other top level, then none */
@@ -371,8 +378,8 @@ static int gnad(const corpus *c, int verbose) {
            "(%zu/%zu); %zu International/Panorama left out%s\n",
            all ? (double)good / all : 0.0, good, all, skipped,
            unknown ? ", some lines with an unknown class skipped" : "");
-    printf("%-13s %5s %5s %6s   confusion: predicted top level (medtop:NN000000)\n", "class",
-           "n", "ok", "acc");
+    printf("%-13s %5s %5s %6s   confusion: predicted top level (medtop:NN000000)\n",
+           "class", "n", "ok", "acc");
     printf("%-13s %5s %5s %6s  ", "", "", "", "");
     for (size_t k = 0; k < NGCOL; k++)
         printf("     %.2s", gnadcols[k] + 7);
@@ -389,8 +396,8 @@ static int gnad(const corpus *c, int verbose) {
     printf("precision of each predicted top level:");
     for (size_t k = 0; k < NGCOL; k++)
         printf(" %.2s %.3f (%zu/%zu)%s", gnadcols[k] + 7,
-               predicted[k] ? (double)predicted_ok[k] / predicted[k] : 0.0, predicted_ok[k],
-               predicted[k], k + 1 < NGCOL ? "," : "\n");
+               predicted[k] ? (double)predicted_ok[k] / predicted[k] : 0.0,
+               predicted_ok[k], predicted[k], k + 1 < NGCOL ? "," : "\n");
     ww_classifier_free(cl);
     return 0;
 }
@@ -429,8 +436,8 @@ static int show(const corpus *c) {
 static json_t *spans_json(Wirewatch__V1__Span **v, size_t n) {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:i,s:i,s:s}", "start", (int)v[i]->start, "end",
-                                           (int)v[i]->end, "text", v[i]->text));
+        json_array_append_new(a, json_pack("{s:i,s:i,s:s}", "start", (int)v[i]->start,
+                                           "end", (int)v[i]->end, "text", v[i]->text));
     return a;
 }
 
@@ -450,21 +457,21 @@ static int dump(const corpus *c) {
         for (size_t k = 0; k < out->n_labels; k++) {
             Wirewatch__V1__Label *l = out->labels[k];
             json_array_append_new(
-                labels, json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:o}", "taxonomy", l->taxonomy,
-                                  "taxonomy_version", l->taxonomy_version, "code", l->code,
-                                  "name", l->name, "score", (double)l->score, "source",
-                                  l->source, "evidence",
-                                  spans_json(l->evidence, l->n_evidence)));
+                labels,
+                json_pack("{s:s,s:s,s:s,s:s,s:f,s:s,s:o}", "taxonomy", l->taxonomy,
+                          "taxonomy_version", l->taxonomy_version, "code", l->code,
+                          "name", l->name, "score", (double)l->score, "source", l->source,
+                          "evidence", spans_json(l->evidence, l->n_evidence)));
         }
         for (size_t k = 0; k < out->n_entities; k++) {
             Wirewatch__V1__Entity *e = out->entities[k];
-            json_array_append_new(ents, json_pack("{s:s,s:s,s:s,s:o}", "type", e->type, "name",
-                                                  e->name, "id", e->id, "spans",
+            json_array_append_new(ents, json_pack("{s:s,s:s,s:s,s:o}", "type", e->type,
+                                                  "name", e->name, "id", e->id, "spans",
                                                   spans_json(e->spans, e->n_spans)));
         }
-        json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o}", "title", out->title, "text", out->text,
-                              "taxonomy_version", out->taxonomy_version, "labels", labels,
-                              "entities", ents);
+        json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o}", "title", out->title, "text",
+                              out->text, "taxonomy_version", out->taxonomy_version,
+                              "labels", labels, "entities", ents);
         char *s = json_dumps(j, JSON_COMPACT);
         printf("%s\n", s);
         free(s);
@@ -477,8 +484,10 @@ static int dump(const corpus *c) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s speed|bbc|bbc-misses|gnad|gnad-misses|show|json FILE.jsonl [REPEAT]\n",
-                argv[0]);
+        fprintf(
+            stderr,
+            "usage: %s speed|bbc|bbc-misses|gnad|gnad-misses|show|json FILE.jsonl [REPEAT]\n",
+            argv[0]);
         return 2;
     }
     corpus c;

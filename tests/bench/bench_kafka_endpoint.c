@@ -16,8 +16,10 @@
 
 static void delivered(void *opaque, int err) {
     long *n = opaque;
-    if (!err) n[0]++;
-    else n[1]++;
+    if (!err)
+        n[0]++;
+    else
+        n[1]++;
 }
 
 int main(int argc, char **argv) {
@@ -28,11 +30,13 @@ int main(int argc, char **argv) {
     ww_log_set_level(WW_LOG_ERROR);
     long n = strtol(argv[2], NULL, 10);
     char uri[512], err[512], text[2048];
-    for (size_t i = 0; i < sizeof text - 1; i++) text[i] = "abcdefgh ijklmnop qrstu "[i % 24];
+    for (size_t i = 0; i < sizeof text - 1; i++)
+        text[i] = "abcdefgh ijklmnop qrstu "[i % 24];
     text[sizeof text - 1] = 0;
     snprintf(uri, sizeof uri, "kafka://%s/%s", argv[1], argv[4]);
-    ww_endpoint *out = ww_endpoint_open(uri, WW_EP_OUT, &wirewatch__v1__document__descriptor,
-                                        NULL, NULL, "bench", err, sizeof err);
+    ww_endpoint *out =
+        ww_endpoint_open(uri, WW_EP_OUT, &wirewatch__v1__document__descriptor, NULL, NULL,
+                         "bench", err, sizeof err);
     if (!out) {
         fprintf(stderr, "%s\n", err);
         return 1;
@@ -40,8 +44,9 @@ int main(int argc, char **argv) {
     /* pack first (and write the files for kcat), so only sending is timed */
     uint8_t **bufs = calloc((size_t)n, sizeof *bufs);
     size_t *lens = calloc((size_t)n, sizeof *lens);
-    char (*ids)[32] = calloc((size_t)n, 32);
-    if (!bufs || !lens || !ids) return 1;
+    char(*ids)[32] = calloc((size_t)n, 32);
+    if (!bufs || !lens || !ids)
+        return 1;
     for (long i = 0; i < n; i++) {
         Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
         char path[1024];
@@ -49,10 +54,12 @@ int main(int argc, char **argv) {
         d.id = ids[i];
         d.text = text;
         bufs[i] = ww_msg_pack(&d.base, &lens[i]);
-        if (!bufs[i]) return 1;
+        if (!bufs[i])
+            return 1;
         snprintf(path, sizeof path, "%s/m%ld", argv[3], i);
         FILE *f = fopen(path, "wb");
-        if (!f) return 1;
+        if (!f)
+            return 1;
         fwrite(bufs[i], 1, lens[i], f);
         fclose(f);
     }
@@ -63,13 +70,15 @@ int main(int argc, char **argv) {
         while ((rc = ww_endpoint_send_raw(out, ids[i], bufs[i], lens[i], "", delivered,
                                           counts)) == WW_EAGAIN)
             ww_endpoint_poll(out, 5);
-        if (rc) return 1;
+        if (rc)
+            return 1;
         ww_endpoint_poll(out, 0); /* serve delivery reports as a worker loop does */
     }
     ww_endpoint_flush(out, 60000);
     int64_t t1 = ww_mono_us();
     ww_endpoint_close(out);
-    for (long i = 0; i < n; i++) free(bufs[i]);
+    for (long i = 0; i < n; i++)
+        free(bufs[i]);
     free(bufs);
     free(lens);
     free(ids);
@@ -80,9 +89,11 @@ int main(int argc, char **argv) {
     printf("wirewatch-produce %ld msgs %.3f s %.0f msg/s\n", n, (t1 - t0) / 1e6,
            n / ((t1 - t0) / 1e6));
 
-    snprintf(uri, sizeof uri, "kafka://%s/%s?group=bench-%ld", argv[1], argv[4], (long)t0);
-    ww_endpoint *in = ww_endpoint_open(uri, WW_EP_IN, &wirewatch__v1__document__descriptor,
-                                       NULL, NULL, "bench", err, sizeof err);
+    snprintf(uri, sizeof uri, "kafka://%s/%s?group=bench-%ld", argv[1], argv[4],
+             (long)t0);
+    ww_endpoint *in =
+        ww_endpoint_open(uri, WW_EP_IN, &wirewatch__v1__document__descriptor, NULL, NULL,
+                         "bench", err, sizeof err);
     if (!in) {
         fprintf(stderr, "%s\n", err);
         return 1;
@@ -92,12 +103,15 @@ int main(int argc, char **argv) {
     while (got < n) {
         ww_in_msg m;
         int rc = ww_endpoint_recv(in, &m, 1000);
-        if (rc < 0) return 1;
+        if (rc < 0)
+            return 1;
         if (rc == 0) {
-            if (c0 && ww_mono_us() - c0 > 60000000) break;
+            if (c0 && ww_mono_us() - c0 > 60000000)
+                break;
             continue;
         }
-        if (!c0) c0 = ww_mono_us(); /* from the first message: excludes the group join */
+        if (!c0)
+            c0 = ww_mono_us(); /* from the first message: excludes the group join */
         got++;
         ww_endpoint_release(in, &m);
     }

@@ -119,7 +119,8 @@ int main(int argc, char **argv) {
                 cut--;
             printf("%-12s %-6s %5.2f %4d %5.2f %5zu %-6s %5.2f  %.*s\n", it[i].expect,
                    r->code[0] ? r->code : "-", r->share, r->reliable, r->confidence,
-                   r->text_bytes, r->code2[0] ? r->code2 : "-", r->share2, cut, it[i].text);
+                   r->text_bytes, r->code2[0] ? r->code2 : "-", r->share2, cut,
+                   it[i].text);
         }
         printf("\n");
     }
@@ -127,10 +128,11 @@ int main(int argc, char **argv) {
     size_t n_lang = 0, n_und = 0;
     for (size_t i = 0; i < n; i++)
         accepts(it[i].expect, WW_LANG_UND) ? n_und++ : n_lang++;
-    printf("%zu cases: %zu with a definite language, %zu where \"und\" is right\n", n, n_lang,
-           n_und);
-    printf("threshold | definite: right  wrong  und | und-ok: und  right-lang  wrong-lang | "
-           "wrong claims\n");
+    printf("%zu cases: %zu with a definite language, %zu where \"und\" is right\n", n,
+           n_lang, n_und);
+    printf(
+        "threshold | definite: right  wrong  und | und-ok: und  right-lang  wrong-lang | "
+        "wrong claims\n");
     for (int t = 0; t <= 70; t += 5) {
         float th = t / 100.0f;
         int right = 0, wrong = 0, und = 0, u_und = 0, u_right = 0, u_wrong = 0;
@@ -139,18 +141,22 @@ int main(int argc, char **argv) {
             const char *c = r->code[0] && r->confidence >= th ? r->code : WW_LANG_UND;
             int und_ok = accepts(it[i].expect, WW_LANG_UND);
             if (!und_ok)
-                !strcmp(c, WW_LANG_UND) ? und++ : accepts(it[i].expect, c) ? right++ : wrong++;
+                !strcmp(c, WW_LANG_UND)    ? und++
+                : accepts(it[i].expect, c) ? right++
+                                           : wrong++;
             else
-                !strcmp(c, WW_LANG_UND) ? u_und++ : accepts(it[i].expect, c) ? u_right++
-                                                                              : u_wrong++;
+                !strcmp(c, WW_LANG_UND)    ? u_und++
+                : accepts(it[i].expect, c) ? u_right++
+                                           : u_wrong++;
         }
-        printf("    %.2f  |           %4d  %5d  %3d |         %3d  %10d  %10d | %12d\n", th,
-               right, wrong, und, u_und, u_right, u_wrong, wrong + u_wrong);
+        printf("    %.2f  |           %4d  %5d  %3d |         %3d  %10d  %10d | %12d\n",
+               th, right, wrong, und, u_und, u_right, u_wrong, wrong + u_wrong);
     }
 
     static const size_t edges[] = {0, 50, 100, 200, 400, (size_t)-1};
-    printf("\nscored letter bytes | definite cases | confident (>= %.2f) | of them right\n",
-           WW_LANGID_MIN_CONFIDENCE);
+    printf(
+        "\nscored letter bytes | definite cases | confident (>= %.2f) | of them right\n",
+        WW_LANGID_MIN_CONFIDENCE);
     for (size_t b = 0; b + 1 < sizeof edges / sizeof *edges; b++) {
         int all = 0, conf = 0, right = 0;
         for (size_t i = 0; i < n; i++) {
@@ -167,8 +173,8 @@ int main(int argc, char **argv) {
         if (edges[b + 1] == (size_t)-1)
             printf("          >= %5zu  | %14d | %18d | %d\n", edges[b], all, conf, right);
         else
-            printf("     %5zu..%-5zu  | %14d | %18d | %d\n", edges[b], edges[b + 1] - 1, all,
-                   conf, right);
+            printf("     %5zu..%-5zu  | %14d | %18d | %d\n", edges[b], edges[b + 1] - 1,
+                   all, conf, right);
     }
     for (size_t i = 0; i < n; i++)
         free(it[i].text);

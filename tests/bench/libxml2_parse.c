@@ -28,7 +28,8 @@ static void sax_chars(void *c, const xmlChar *s, int l) {
 
 static double now(void) {
     struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); /* CPU time: robust on a shared machine */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID,
+                  &t); /* CPU time: robust on a shared machine */
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
@@ -70,7 +71,8 @@ int main(int argc, char **argv) {
                     htmlSAXHandler h;
                     memset(&h, 0, sizeof h);
                     h.characters = sax_chars;
-                    htmlDocPtr d = htmlSAXParseDoc((const xmlChar *)buf[i], "UTF-8", &h, NULL);
+                    htmlDocPtr d =
+                        htmlSAXParseDoc((const xmlChar *)buf[i], "UTF-8", &h, NULL);
                     xmlFreeDoc(d);
                 }
             }

@@ -12,7 +12,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const ww_config_key *const tables[] = {ww_runtime_config_keys, NULL};
     int fd = memfd_create("ww-fuzz-config", 0);
-    if (fd < 0) return 0;
+    if (fd < 0)
+        return 0;
     if (size && write(fd, data, size) != (ssize_t)size) {
         close(fd);
         return 0;

@@ -25,9 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (size == 0)
         return 0;
-    static const char *const types[] = {"text/html", "text/plain", "",
+    static const char *const types[] = {"text/html",
+                                        "text/plain",
+                                        "",
                                         "text/html; charset=shift_jis",
-                                        "application/xhtml+xml", "text/html; charset=gbk"};
+                                        "application/xhtml+xml",
+                                        "text/html; charset=gbk"};
     Wirewatch__V1__Page page;
     wirewatch__v1__page__init(&page);
     page.final_url = "https://example.com/news/a/b.html?x=1";

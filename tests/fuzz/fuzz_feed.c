@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ww_feed_item *items = NULL;
     size_t n = 0;
     char err[256] = "";
-    int rc = ww_feed_parse(data, size, "https://example.com/news/feed.xml", &kind, &items, &n,
-                           err, sizeof err);
+    int rc = ww_feed_parse(data, size, "https://example.com/news/feed.xml", &kind, &items,
+                           &n, err, sizeof err);
     if (rc == 0) {
         if (kind == WW_FEED_NONE)
             abort();

@@ -14,16 +14,20 @@ static const ProtobufCMessageDescriptor *const types[] = {
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    if (size < 1) return 0;
+    if (size < 1)
+        return 0;
     const ProtobufCMessageDescriptor *t = types[data[0] % (sizeof types / sizeof *types)];
     int code;
     char err[128];
-    ProtobufCMessage *m = ww_msg_unpack(t, data + 1, size - 1, 1 << 20, &code, err, sizeof err);
-    if (!m) return 0;
+    ProtobufCMessage *m =
+        ww_msg_unpack(t, data + 1, size - 1, 1 << 20, &code, err, sizeof err);
+    if (!m)
+        return 0;
     json_t *j = ww_msg_to_json(m, 1);
     if (j) {
         ProtobufCMessage *back = ww_msg_from_json(t, j, err, sizeof err);
-        if (back) protobuf_c_message_free_unpacked(back, NULL);
+        if (back)
+            protobuf_c_message_free_unpacked(back, NULL);
         json_decref(j);
     }
     size_t len;

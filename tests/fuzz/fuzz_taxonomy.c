@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
     d.title = (char *)"Spies and falcons";
-    d.text = (char *)"The ministry said a falcon, a jaguar car and US spies met in Paris.";
+    d.text =
+        (char *)"The ministry said a falcon, a jaguar car and US spies met in Paris.";
     Wirewatch__V1__Classified *out = NULL;
     int alert;
     if (ww_classify_document(c, &d, &out, &alert) == 0)

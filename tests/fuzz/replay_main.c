@@ -42,13 +42,16 @@ static int replay(const char *path) {
         fprintf(stderr, "replay: no such path %s\n", path);
         return 1;
     }
-    if (!S_ISDIR(st.st_mode)) return replay_file(path);
+    if (!S_ISDIR(st.st_mode))
+        return replay_file(path);
     DIR *d = opendir(path);
-    if (!d) return 1;
+    if (!d)
+        return 1;
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
+        if (e->d_name[0] == '.')
+            continue;
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", path, e->d_name);
         rc |= replay(p);
@@ -58,9 +61,11 @@ static int replay(const char *path) {
 }
 
 int main(int argc, char **argv) {
-    if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
     int rc = 0;
-    for (int i = 1; i < argc; i++) rc |= replay(argv[i]);
+    for (int i = 1; i < argc; i++)
+        rc |= replay(argv[i]);
     printf("replayed %ld inputs\n", replayed);
     if (replayed == 0) {
         fprintf(stderr, "replay: empty corpus\n");

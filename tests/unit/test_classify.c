@@ -39,8 +39,8 @@ static ww_classifier *dflt(void) {
     return c;
 }
 
-static Wirewatch__V1__Classified *run(ww_classifier *c, const char *title, const char *text,
-                                      int *alert) {
+static Wirewatch__V1__Classified *run(ww_classifier *c, const char *title,
+                                      const char *text, int *alert) {
     Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
     d.id = (char *)"doc-1";
     d.url = (char *)"file:///tmp/x.txt";
@@ -53,7 +53,8 @@ static Wirewatch__V1__Classified *run(ww_classifier *c, const char *title, const
     return out;
 }
 
-static const Wirewatch__V1__Label *label(const Wirewatch__V1__Classified *o, const char *code) {
+static const Wirewatch__V1__Label *label(const Wirewatch__V1__Classified *o,
+                                         const char *code) {
     for (size_t i = 0; i < o->n_labels; i++)
         if (strcmp(o->labels[i]->code, code) == 0)
             return o->labels[i];
@@ -241,13 +242,16 @@ static void test_watchlist_and_routes(void **state) {
     char err[256];
     char path[] = "/tmp/ww_test_wlXXXXXX";
     int fd = mkstemp(path);
-    const char *wl = "{\"name\":\"watch\",\"version\":\"2\",\"threshold\":1,\"topics\":["
-                     "{\"code\":\"w:mss\",\"name\":\"MSS\",\"terms\":[\"state security\"]}]}";
+    const char *wl =
+        "{\"name\":\"watch\",\"version\":\"2\",\"threshold\":1,\"topics\":["
+        "{\"code\":\"w:mss\",\"name\":\"MSS\",\"terms\":[\"state security\"]}]}";
     assert_int_equal(write(fd, wl, strlen(wl)), (ssize_t)strlen(wl));
     close(fd);
     const char *wls[] = {path};
-    ww_route routes[] = {{.label = (char *)"w:mss", .min_score = 0.5, .output = (char *)"alerts"}};
-    ww_classify_opts o = {.watchlists = wls, .nwatchlists = 1, .routes = routes, .nroutes = 1};
+    ww_route routes[] = {
+        {.label = (char *)"w:mss", .min_score = 0.5, .output = (char *)"alerts"}};
+    ww_classify_opts o = {
+        .watchlists = wls, .nwatchlists = 1, .routes = routes, .nroutes = 1};
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     if (!c)
         fail_msg("%s", err);
@@ -260,7 +264,8 @@ static void test_watchlist_and_routes(void **state) {
     assert_string_equal(l->taxonomy, "watch");
     assert_string_equal(l->taxonomy_version, "2");
     assert_int_equal(alert, 1);
-    assert_non_null(label(out, "medtop:20000605")); /* the default still works beside it */
+    assert_non_null(
+        label(out, "medtop:20000605")); /* the default still works beside it */
     protobuf_c_message_free_unpacked(&out->base, NULL);
     out = run(c, "", "Nothing of interest.", &alert);
     assert_int_equal(alert, 0);
@@ -295,14 +300,15 @@ static void test_stage_config_and_reload(void **state) {
     if (!ctx)
         fail_msg("%s", err);
     ww_config *bad = ww_config_load(NULL, tables, err, sizeof err);
-    assert_int_equal(ww_config_set(bad, "classify.watchlists=[\"/nonexistent/w.json\"]", err,
-                                   sizeof err),
+    assert_int_equal(ww_config_set(bad, "classify.watchlists=[\"/nonexistent/w.json\"]",
+                                   err, sizeof err),
                      0);
     assert_true(ww_classify_stage.reload(ctx, bad, err, sizeof err) < 0);
     assert_non_null(strstr(err, "/nonexistent/w.json"));
     assert_int_equal(ww_config_set(bad, "classify.watchlists=[]", err, sizeof err), 0);
-    assert_int_equal(ww_config_set(bad, "classify.routes=[{\"label\":\"medtop:20000605\","
-                                        "\"min_score\":2,\"color\":1}]",
+    assert_int_equal(ww_config_set(bad,
+                                   "classify.routes=[{\"label\":\"medtop:20000605\","
+                                   "\"min_score\":2,\"color\":1}]",
                                    err, sizeof err),
                      0);
     assert_true(ww_classify_stage.reload(ctx, bad, err, sizeof err) < 0);
@@ -311,8 +317,8 @@ static void test_stage_config_and_reload(void **state) {
     ww_classify_stage.destroy(ctx);
     /* create refuses a bad taxonomy path */
     assert_int_equal(ww_config_set(bad, "classify.routes=[]", err, sizeof err), 0);
-    assert_int_equal(ww_config_set(bad, "classify.taxonomy=/nonexistent/t.json", err, sizeof err),
-                     0);
+    assert_int_equal(
+        ww_config_set(bad, "classify.taxonomy=/nonexistent/t.json", err, sizeof err), 0);
     assert_null(ww_classify_stage.create(bad, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/t.json"));
     ww_config_destroy(bad);
@@ -321,8 +327,10 @@ static void test_stage_config_and_reload(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_seed_like_story),    cmocka_unit_test(test_unrelated_story),
-        cmocka_unit_test(test_rollup_and_scoring), cmocka_unit_test(test_exclusion_and_case),
+        cmocka_unit_test(test_seed_like_story),
+        cmocka_unit_test(test_unrelated_story),
+        cmocka_unit_test(test_rollup_and_scoring),
+        cmocka_unit_test(test_exclusion_and_case),
         cmocka_unit_test(test_long_document_normalised),
         cmocka_unit_test(test_watchlist_and_routes),
         cmocka_unit_test(test_stage_config_and_reload),

@@ -51,7 +51,8 @@ static void test_file_and_kafka(void **state) {
     assert_non_null(c);
     assert_int_equal(ww_config_int(c, "fetch.timeout_ms"), 5);
     assert_int_equal(json_array_size(ww_config_json(c, "fetch.allow_cidrs")), 1);
-    assert_string_equal(json_string_value(json_object_get(ww_config_kafka(c), "linger.ms")), "5");
+    assert_string_equal(
+        json_string_value(json_object_get(ww_config_kafka(c), "linger.ms")), "5");
     char *dump = ww_config_dump(c, 1);
     assert_non_null(strstr(dump, "fetch.timeout_ms"));
     free(dump);
@@ -82,8 +83,9 @@ static void test_env_and_set(void **state) {
     unsetenv("WW_KAFKA__SASL_PASSWORD");
     assert_non_null(c);
     assert_int_equal(ww_config_int(c, "fetch.timeout_ms"), 77);
-    assert_string_equal(json_string_value(json_object_get(ww_config_kafka(c), "sasl.password")),
-                        "hunter2");
+    assert_string_equal(
+        json_string_value(json_object_get(ww_config_kafka(c), "sasl.password")),
+        "hunter2");
     char *dump = ww_config_dump(c, 0);
     assert_null(strstr(dump, "hunter2")); /* secrets are masked */
     free(dump);

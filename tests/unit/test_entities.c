@@ -21,7 +21,8 @@ static Wirewatch__V1__Classified *run(ww_classifier *c, const char *text) {
     return out;
 }
 
-static const Wirewatch__V1__Entity *find(const Wirewatch__V1__Classified *o, const char *id) {
+static const Wirewatch__V1__Entity *find(const Wirewatch__V1__Classified *o,
+                                         const char *id) {
     for (size_t i = 0; i < o->n_entities; i++)
         if (strcmp(o->entities[i]->id, id) == 0)
             return o->entities[i];
@@ -43,9 +44,10 @@ static void test_countries(void **state) {
     ww_classify_opts o = {0};
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     assert_non_null(c);
-    const char *t = "Chinese officials told the USA and the U.S. Congress, thus warning us all; "
-                    "Britain, South Korea and the People's Republic of China agreed. Latin "
-                    "America watched; turkey was served in Chad.";
+    const char *t =
+        "Chinese officials told the USA and the U.S. Congress, thus warning us all; "
+        "Britain, South Korea and the People's Republic of China agreed. Latin "
+        "America watched; turkey was served in Chad.";
     Wirewatch__V1__Classified *out = run(c, t);
     const Wirewatch__V1__Entity *cn = find(out, "iso3166:CN");
     assert_non_null(cn);
@@ -57,15 +59,16 @@ static void test_countries(void **state) {
     check_spans(cn, t);
     const Wirewatch__V1__Entity *us = find(out, "iso3166:US");
     assert_non_null(us);
-    assert_int_equal(us->n_spans, 2); /* "USA", "U.S." -- not "us", "thus", "Latin America" */
+    assert_int_equal(us->n_spans,
+                     2); /* "USA", "U.S." -- not "us", "thus", "Latin America" */
     assert_string_equal(us->spans[0]->text, "USA");
     assert_string_equal(us->spans[1]->text, "U.S"); /* spans cover the matched words */
     check_spans(us, t);
     assert_non_null(find(out, "iso3166:GB"));
     assert_non_null(find(out, "iso3166:KR"));
     assert_non_null(find(out, "region:latin-america"));
-    assert_non_null(find(out, "iso3166:TD"));   /* "Chad", capitalised */
-    assert_null(find(out, "iso3166:TR"));       /* "turkey" the bird */
+    assert_non_null(find(out, "iso3166:TD")); /* "Chad", capitalised */
+    assert_null(find(out, "iso3166:TR"));     /* "turkey" the bird */
     /* first mention order */
     assert_string_equal(out->entities[0]->id, "iso3166:CN");
     protobuf_c_message_free_unpacked(&out->base, NULL);
@@ -111,12 +114,14 @@ static void test_persons_and_custom_orgs(void **state) {
         "{\"name\":\"people\",\"entities\":[{\"type\":\"person\",\"name\":\"Chen Yixin\","
         "\"id\":\"wikidata:Q10875906\",\"aliases\":[\"Minister Chen\","
         "{\"text\":\"chen yixin\",\"case\":\"insensitive\"}]}]}");
-    char *orgs = write_tmp("{\"entities\":[{\"type\":\"organization\",\"name\":\"Acme Corp\","
-                           "\"id\":\"org:acme\"}]}");
+    char *orgs =
+        write_tmp("{\"entities\":[{\"type\":\"organization\",\"name\":\"Acme Corp\","
+                  "\"id\":\"org:acme\"}]}");
     ww_classify_opts o = {.persons = persons, .organizations = orgs};
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     assert_non_null(c);
-    const char *t = "State Security Minister Chen Yixin met Acme Corp; CHEN YIXIN spoke to NATO.";
+    const char *t =
+        "State Security Minister Chen Yixin met Acme Corp; CHEN YIXIN spoke to NATO.";
     Wirewatch__V1__Classified *out = run(c, t);
     const Wirewatch__V1__Entity *p = find(out, "wikidata:Q10875906");
     assert_non_null(p);
@@ -128,7 +133,8 @@ static void test_persons_and_custom_orgs(void **state) {
     ww_classifier_free(c);
 
     /* a bad entity file is refused with the file and the key named */
-    char *bad = write_tmp("{\"entities\":[{\"type\":\"person\",\"name\":\"X\",\"nick\":\"y\"}]}");
+    char *bad =
+        write_tmp("{\"entities\":[{\"type\":\"person\",\"name\":\"X\",\"nick\":\"y\"}]}");
     o.persons = bad;
     assert_null(ww_classifier_new(&o, err, sizeof err));
     assert_non_null(strstr(err, bad));

@@ -23,18 +23,18 @@
 static char dir[] = "/tmp/ww-fasttext-test-XXXXXX";
 
 static uint64_t rs = 7;
-static uint32_t rnd(void)
-{
+static uint32_t rnd(void) {
     rs = rs * 6364136223846793005ull + 1442695040888963407ull;
     return (uint32_t)(rs >> 33);
 }
 
-static const char *TOPIC[] = {"sport", "politics", "tech", "business", "health", "science"};
-static const char *COMMON[] = {"the", "a", "of", "and", "to", "in", "is", "Über", "naïve",
-                               "café", "日本", "x", "</s>x", "__label__", "__label__nope"};
+static const char *TOPIC[] = {"sport",    "politics", "tech",
+                              "business", "health",   "science"};
+static const char *COMMON[] = {"the",  "a",  "of",    "and",       "to",
+                               "in",   "is", "Über",  "naïve",     "café",
+                               "日本", "x",  "</s>x", "__label__", "__label__nope"};
 
-static void gen(const char *path, int n)
-{
+static void gen(const char *path, int n) {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     for (int i = 0; i < n; i++) {
@@ -60,8 +60,7 @@ static void gen(const char *path, int n)
     fclose(f);
 }
 
-static void sh(const char *fmt, ...)
-{
+static void sh(const char *fmt, ...) {
     char cmd[2048];
     va_list ap;
     va_start(ap, fmt);
@@ -72,8 +71,7 @@ static void sh(const char *fmt, ...)
         fail_msg("command failed (%d): %s", rc, cmd);
 }
 
-static int setup(void **state)
-{
+static int setup(void **state) {
     (void)state;
     if (!mkdtemp(dir))
         return -1;
@@ -90,8 +88,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
+static int teardown(void **state) {
     (void)state;
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -99,8 +96,7 @@ static int teardown(void **state)
 }
 
 /* Next space/newline-separated field of *s (NUL-terminated in place), or NULL. */
-static char *field(char **s)
-{
+static char *field(char **s) {
     char *b = *s;
     while (*b == ' ' || *b == '\n')
         b++;
@@ -115,8 +111,7 @@ static char *field(char **s)
 }
 
 /* Compare ww_model_predict with `fasttext predict-prob` line by line. */
-static void compare(const char *model_file)
-{
+static void compare(const char *model_file) {
     char path[256], cmd[600], err[256];
     snprintf(path, sizeof path, "%s/%s", dir, model_file);
     ww_model *m = ww_model_load(path, err, sizeof err);
@@ -157,8 +152,8 @@ static void compare(const char *model_file)
                     found = 1;
                 }
             if (!found)
-                fail_msg("%s line %zu: %s missing from wirewatch's predictions", model_file,
-                         lines + 1, tok);
+                fail_msg("%s line %zu: %s missing from wirewatch's predictions",
+                         model_file, lines + 1, tok);
             /* top label: the same, or tied in score with fastText's top */
             if (idx == 0 && k > 0 &&
                 (strcmp(p[0].label, tok + 9) == 0 || fabs(p[0].score - fp) < 1e-6))
@@ -184,12 +179,13 @@ static void compare(const char *model_file)
     ww_model_free(m);
 }
 
-#define FT "fasttext supervised -input '%s/train.txt' -thread 1 -seed 1 -verbose 0 -epoch 5 "
+#define FT                                                                               \
+    "fasttext supervised -input '%s/train.txt' -thread 1 -seed 1 -verbose 0 -epoch 5 "
 
-static void test_softmax_subwords(void **state)
-{
+static void test_softmax_subwords(void **state) {
     (void)state;
-    sh(FT "-output '%s/sm' -dim 16 -wordNgrams 2 -minn 2 -maxn 4 -bucket 20000", dir, dir);
+    sh(FT "-output '%s/sm' -dim 16 -wordNgrams 2 -minn 2 -maxn 4 -bucket 20000", dir,
+       dir);
     compare("sm.bin");
     /* pruned, norm-quantized .ftz */
     sh("fasttext quantize -input '%s/train.txt' -output '%s/sm' -qnorm -cutoff 300 -retrain "
@@ -198,8 +194,7 @@ static void test_softmax_subwords(void **state)
     compare("sm.ftz");
 }
 
-static void test_ova(void **state)
-{
+static void test_ova(void **state) {
     (void)state;
     sh(FT "-output '%s/ova' -dim 12 -wordNgrams 3 -bucket 20000 -loss ova", dir, dir);
     compare("ova.bin");
@@ -211,8 +206,7 @@ static void test_ova(void **state)
     ww_model_free(m);
 }
 
-static void test_hs_ns(void **state)
-{
+static void test_hs_ns(void **state) {
     (void)state;
     sh(FT "-output '%s/hs' -dim 10 -loss hs -lr 0.5", dir, dir);
     compare("hs.bin");
@@ -220,17 +214,16 @@ static void test_hs_ns(void **state)
     compare("ns.bin");
 }
 
-static void test_quantized_unpruned(void **state)
-{
+static void test_quantized_unpruned(void **state) {
     (void)state;
     /* dim 16 with -dsub 3: a last sub-quantizer of 1 dimension */
     sh(FT "-output '%s/q' -dim 16 -wordNgrams 2 -bucket 2000", dir, dir);
-    sh("fasttext quantize -input '%s/train.txt' -output '%s/q' -dsub 3 -verbose 0", dir, dir);
+    sh("fasttext quantize -input '%s/train.txt' -output '%s/q' -dsub 3 -verbose 0", dir,
+       dir);
     compare("q.ftz");
 }
 
-static void test_corrupt_and_unsupported(void **state)
-{
+static void test_corrupt_and_unsupported(void **state) {
     (void)state;
     char path[256], err[256];
     sh(FT "-output '%s/small' -dim 4 -bucket 1000 -wordNgrams 2", dir, dir);
@@ -262,11 +255,12 @@ static void test_corrupt_and_unsupported(void **state)
     assert_non_null(strstr(err, "not supervised"));
 }
 
-int main(void)
-{
+int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_softmax_subwords), cmocka_unit_test(test_ova),
-        cmocka_unit_test(test_hs_ns), cmocka_unit_test(test_quantized_unpruned),
+        cmocka_unit_test(test_softmax_subwords),
+        cmocka_unit_test(test_ova),
+        cmocka_unit_test(test_hs_ns),
+        cmocka_unit_test(test_quantized_unpruned),
         cmocka_unit_test(test_corrupt_and_unsupported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -40,13 +40,13 @@ struct parsed {
 static struct parsed parse(const char *doc, const char *base) {
     struct parsed p;
     memset(&p, 0, sizeof p);
-    p.rc = ww_feed_parse((const uint8_t *)doc, strlen(doc), base, &p.kind, &p.items, &p.n, p.err,
-                         sizeof p.err);
+    p.rc = ww_feed_parse((const uint8_t *)doc, strlen(doc), base, &p.kind, &p.items, &p.n,
+                         p.err, sizeof p.err);
     return p;
 }
 
-static void expect_item(const struct parsed *p, size_t i, const char *url, const char *title,
-                        const char *published) {
+static void expect_item(const struct parsed *p, size_t i, const char *url,
+                        const char *title, const char *published) {
     assert_true(i < p->n);
     assert_string_equal(p->items[i].url, url);
     assert_string_equal(p->items[i].title, title);
@@ -61,8 +61,8 @@ static void test_fixture_rss(void **state) {
     /* the sitemap namespace on an RSS root must not confuse the sniffer */
     assert_int_equal(ww_feed_sniff(d, len), WW_FEED_RSS);
     struct parsed p = {0};
-    p.rc = ww_feed_parse(d, len, "https://example.com/feed/lorem", &p.kind, &p.items, &p.n,
-                         p.err, sizeof p.err);
+    p.rc = ww_feed_parse(d, len, "https://example.com/feed/lorem", &p.kind, &p.items,
+                         &p.n, p.err, sizeof p.err);
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.kind, WW_FEED_RSS);
     assert_int_equal(p.n, 2);
@@ -100,10 +100,12 @@ static void test_sniff(void **state) {
         {"<rss version=\"2.0\"><channel/></rss>", WW_FEED_RSS},
         {"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- c <feed> -->\n<feed xmlns=\"x\"/>",
          WW_FEED_ATOM},
-        {"<?xml version='1.0'?><!DOCTYPE urlset [<!ENTITY a 'b'>]><urlset/>", WW_FEED_SITEMAP},
+        {"<?xml version='1.0'?><!DOCTYPE urlset [<!ENTITY a 'b'>]><urlset/>",
+         WW_FEED_SITEMAP},
         {"  <sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">",
          WW_FEED_SITEMAP_INDEX},
-        {"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">", WW_FEED_RSS},
+        {"<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">",
+         WW_FEED_RSS},
         {"<!DOCTYPE html><html><body>no</body></html>", WW_FEED_NONE},
         {"<rssfeed/>", WW_FEED_NONE},
         {"plain text", WW_FEED_NONE},
@@ -112,8 +114,9 @@ static void test_sniff(void **state) {
         {"", WW_FEED_NONE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(ww_feed_sniff((const uint8_t *)cases[i].doc, strlen(cases[i].doc)),
-                         cases[i].kind);
+        assert_int_equal(
+            ww_feed_sniff((const uint8_t *)cases[i].doc, strlen(cases[i].doc)),
+            cases[i].kind);
     assert_int_equal(ww_feed_sniff(NULL, 10), WW_FEED_NONE);
     assert_string_equal(ww_feed_kind_name(WW_FEED_SITEMAP_INDEX), "sitemapindex");
 }
@@ -193,7 +196,8 @@ static void test_atom(void **state) {
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.kind, WW_FEED_ATOM);
     assert_int_equal(p.n, 2);
-    expect_item(&p, 0, "https://blog.example/en/posts/1", "First post", "2003-12-13T12:29:29Z");
+    expect_item(&p, 0, "https://blog.example/en/posts/1", "First post",
+                "2003-12-13T12:29:29Z");
     expect_item(&p, 1, "https://other.example/2", "Second", "2005-07-31T12:29:29Z");
     ww_feed_items_free(p.items, p.n);
 }
@@ -215,11 +219,12 @@ static void test_sitemaps(void **state) {
     expect_item(&p, 2, "https://s.example/relative", "", "");
     ww_feed_items_free(p.items, p.n);
 
-    p = parse("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
-              "<sitemap><loc>https://s.example/news-1.xml</loc><lastmod>2024-05</lastmod></sitemap>"
-              "<sitemap><loc>https://s.example/news-2.xml.gz</loc></sitemap>"
-              "</sitemapindex>",
-              NULL);
+    p = parse(
+        "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"
+        "<sitemap><loc>https://s.example/news-1.xml</loc><lastmod>2024-05</lastmod></sitemap>"
+        "<sitemap><loc>https://s.example/news-2.xml.gz</loc></sitemap>"
+        "</sitemapindex>",
+        NULL);
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.kind, WW_FEED_SITEMAP_INDEX);
     assert_int_equal(p.n, 2);
@@ -228,8 +233,9 @@ static void test_sitemaps(void **state) {
     ww_feed_items_free(p.items, p.n);
 
     /* no base URL: relative locations cannot be used */
-    p = parse("<urlset><url><loc>/x</loc></url><url><loc>http://h.example/y</loc></url></urlset>",
-              NULL);
+    p = parse(
+        "<urlset><url><loc>/x</loc></url><url><loc>http://h.example/y</loc></url></urlset>",
+        NULL);
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.n, 1);
     expect_item(&p, 0, "http://h.example/y", "", "");
@@ -269,16 +275,27 @@ static void test_dates(void **state) {
         {"2000-01-01T24:00:00Z", "2000-01-02T00:00:00Z"},
     };
     static const char *const bad[] = {
-        "",          "yesterday",         "2023-02-29",          "2024-13-01",
-        "2024-1-1",  "2024-01-01T25:00Z", "2024-01-01T10:00+25", "Fri, 32 Jan 2025",
-        "Fri, 24 Foo 2025 10:00 GMT", "Fri, 24 Jan 2025 10:00 +0500 trailing",
-        "0000-01-01", "Fri, 24 Jan 202",  "1/2/2024",           "2024-01-01T10:00:00ZZ",
+        "",
+        "yesterday",
+        "2023-02-29",
+        "2024-13-01",
+        "2024-1-1",
+        "2024-01-01T25:00Z",
+        "2024-01-01T10:00+25",
+        "Fri, 32 Jan 2025",
+        "Fri, 24 Foo 2025 10:00 GMT",
+        "Fri, 24 Jan 2025 10:00 +0500 trailing",
+        "0000-01-01",
+        "Fri, 24 Jan 202",
+        "1/2/2024",
+        "2024-01-01T10:00:00ZZ",
     };
     char out[32];
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int rc = ww_feed_date_rfc3339(ok[i].in, out, sizeof out);
         if (rc != 0 || strcmp(out, ok[i].out) != 0)
-            fail_msg("date \"%s\": rc %d \"%s\", expected \"%s\"", ok[i].in, rc, out, ok[i].out);
+            fail_msg("date \"%s\": rc %d \"%s\", expected \"%s\"", ok[i].in, rc, out,
+                     ok[i].out);
     }
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = ww_feed_date_rfc3339(bad[i], out, sizeof out);
@@ -314,8 +331,10 @@ static void test_billion_laughs(void **state) {
         "<item><title>safe</title><link>http://a.example/1</link></item>";
     char doc[4096];
     /* referenced in a title after a good item, and at top level (worst case) */
-    snprintf(doc, sizeof doc, "%s<item><title>x &lol9; y</title><link>http://a.example/2</link>"
-                              "</item></channel></rss>", head);
+    snprintf(doc, sizeof doc,
+             "%s<item><title>x &lol9; y</title><link>http://a.example/2</link>"
+             "</item></channel></rss>",
+             head);
     double t0 = now_s();
     struct parsed p = parse(doc, NULL);
     double dt = now_s() - t0;
@@ -331,10 +350,11 @@ static void test_billion_laughs(void **state) {
     ww_feed_items_free(p.items, p.n);
 
     /* a small, legal amount of nesting is not expanded either */
-    p = parse("<!DOCTYPE rss [<!ENTITY a \"AAAA\"><!ENTITY b \"&a;&a;\">]>"
-              "<rss><channel><item><title>[&b;]</title><link>http://a.example/3</link></item>"
-              "</channel></rss>",
-              NULL);
+    p = parse(
+        "<!DOCTYPE rss [<!ENTITY a \"AAAA\"><!ENTITY b \"&a;&a;\">]>"
+        "<rss><channel><item><title>[&b;]</title><link>http://a.example/3</link></item>"
+        "</channel></rss>",
+        NULL);
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.n, 1);
     expect_item(&p, 0, "http://a.example/3", "[]", "");
@@ -409,20 +429,21 @@ static void test_not_a_feed(void **state) {
     ww_feed_item *items = (ww_feed_item *)1;
     size_t n = 7;
     char err[128];
-    assert_int_equal(ww_feed_parse(one, WW_FEED_MAX_BYTES + 1, NULL, &k, &items, &n, err,
-                                   sizeof err),
-                     WW_ETOOBIG);
+    assert_int_equal(
+        ww_feed_parse(one, WW_FEED_MAX_BYTES + 1, NULL, &k, &items, &n, err, sizeof err),
+        WW_ETOOBIG);
     assert_null(items);
     assert_int_equal(n, 0);
 }
 
 static void test_broken_markup_recovers(void **state) {
     /* cut off mid-document: the complete items before the break are kept */
-    struct parsed p = parse("<rss><channel>"
-                            "<item><title>one</title><link>http://r.example/1</link></item>"
-                            "<item><title>two</title><link>http://r.example/2</link></item>"
-                            "<item><title>thr",
-                            NULL);
+    struct parsed p =
+        parse("<rss><channel>"
+              "<item><title>one</title><link>http://r.example/1</link></item>"
+              "<item><title>two</title><link>http://r.example/2</link></item>"
+              "<item><title>thr",
+              NULL);
     assert_int_equal(p.rc, 0);
     assert_true(p.n >= 2);
     expect_item(&p, 0, "http://r.example/1", "one", "");
@@ -440,9 +461,10 @@ static void test_broken_markup_recovers(void **state) {
     ww_feed_items_free(p.items, p.n);
 
     /* Latin-1 declared encoding is converted to UTF-8 */
-    p = parse("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item>"
-              "<title>caf\xe9</title><link>http://r.example/c</link></item></channel></rss>",
-              NULL);
+    p = parse(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item>"
+        "<title>caf\xe9</title><link>http://r.example/c</link></item></channel></rss>",
+        NULL);
     assert_int_equal(p.rc, 0);
     assert_int_equal(p.n, 1);
     expect_item(&p, 0, "http://r.example/c", "caf\xc3\xa9", "");

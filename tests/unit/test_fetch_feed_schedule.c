@@ -22,7 +22,8 @@ static void test_next_interval(void **state) {
     assert_int_equal(ww__feed_next_interval(3000 * S, 0, 60 * S, 3600 * S), 3600 * S);
     assert_int_equal(ww__feed_next_interval(3600 * S, 0, 60 * S, 3600 * S), 3600 * S);
     /* no overflow near the top of int64 */
-    assert_int_equal(ww__feed_next_interval(INT64_MAX / 2 + 10, 0, 1, INT64_MAX), INT64_MAX);
+    assert_int_equal(ww__feed_next_interval(INT64_MAX / 2 + 10, 0, 1, INT64_MAX),
+                     INT64_MAX);
 }
 
 static void test_jitter_band(void **state) {
@@ -43,8 +44,11 @@ static void test_jitter_band(void **state) {
 static void test_feeds_cycle(void **state) {
     (void)state;
     const char *urls[] = {"http://a.test/rss", "http://b.test/atom"};
-    ww__feed_opts o = {.min_us = 10 * S, .max_us = 80 * S, .initial_us = 40 * S,
-                       .jitter = 0, .items_max = 100};
+    ww__feed_opts o = {.min_us = 10 * S,
+                       .max_us = 80 * S,
+                       .initial_us = 40 * S,
+                       .jitter = 0,
+                       .items_max = 100};
     char err[128] = "";
     ww__feeds *fs = ww__feeds_new(urls, 2, &o, 1000 * S, err, sizeof err);
     assert_non_null(fs);
@@ -99,8 +103,11 @@ static void test_bad_opts(void **state) {
     (void)state;
     const char *urls[] = {"http://a.test/rss"};
     char err[160] = "";
-    ww__feed_opts o = {.min_us = 10 * S, .max_us = 5 * S, .initial_us = 8 * S,
-                       .jitter = 0.1, .items_max = 10};
+    ww__feed_opts o = {.min_us = 10 * S,
+                       .max_us = 5 * S,
+                       .initial_us = 8 * S,
+                       .jitter = 0.1,
+                       .items_max = 10};
     assert_null(ww__feeds_new(urls, 1, &o, 0, err, sizeof err));
     assert_true(strstr(err, "fetch.feed_") != NULL);
     o.max_us = 20 * S;

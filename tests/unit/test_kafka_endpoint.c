@@ -26,14 +26,16 @@ static const char *bootstrap;
 static char err[512];
 
 static void skip_without_broker(void) {
-    if (!bootstrap) skip();
+    if (!bootstrap)
+        skip();
 }
 
 static ww_config *cfg_with(const char *const *sets) {
     static const ww_config_key *const tables[] = {ww_runtime_config_keys, NULL};
     ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
     assert_non_null(cfg);
-    for (; sets && *sets; sets++) assert_int_equal(ww_config_set(cfg, *sets, err, sizeof err), 0);
+    for (; sets && *sets; sets++)
+        assert_int_equal(ww_config_set(cfg, *sets, err, sizeof err), 0);
     return cfg;
 }
 
@@ -49,7 +51,8 @@ static char *uri(const char *topic, const char *group) {
 static ww_endpoint *open_ep(const char *u, ww_ep_dir dir, const ww_config *cfg) {
     ww_endpoint *ep = ww_endpoint_open(u, dir, &wirewatch__v1__document__descriptor, cfg,
                                        NULL, "test", err, sizeof err);
-    if (!ep) fprintf(stderr, "open %s: %s\n", u, err);
+    if (!ep)
+        fprintf(stderr, "open %s: %s\n", u, err);
     assert_non_null(ep);
     return ep;
 }
@@ -75,7 +78,8 @@ static void produce(ww_endpoint *out, int first, int n, const char *key) {
             ww_endpoint_poll(out, 10);
         assert_int_equal(rc, 0);
     }
-    for (int t = 0; t < 600 && counts[0] + counts[1] < n; t++) ww_endpoint_poll(out, 50);
+    for (int t = 0; t < 600 && counts[0] + counts[1] < n; t++)
+        ww_endpoint_poll(out, 50);
     assert_int_equal(counts[1], 0);
     assert_int_equal(counts[0], n);
 }
@@ -93,8 +97,7 @@ static int consume(ww_endpoint *in, int *seen, int nseen, int want, int ms, int 
             continue;
         }
         idle = 0;
-        Wirewatch__V1__Document *d =
-            wirewatch__v1__document__unpack(NULL, m.len, m.data);
+        Wirewatch__V1__Document *d = wirewatch__v1__document__unpack(NULL, m.len, m.data);
         assert_non_null(d);
         int num = (int)strtol(d->id + 4, NULL, 10);
         assert_true(num >= 0 && num < nseen);
@@ -106,7 +109,8 @@ static int consume(ww_endpoint *in, int *seen, int nseen, int want, int ms, int 
         assert_int_equal(m.decode_error, 0);
         assert_true(m.partition >= 0 && m.offset >= 0);
         wirewatch__v1__document__free_unpacked(d, NULL);
-        if (release) ww_endpoint_release(in, &m);
+        if (release)
+            ww_endpoint_release(in, &m);
         got++;
     }
     return got;
@@ -125,7 +129,8 @@ static void produce_then_consume_all(void **state) {
     static int seen[N];
     ww_endpoint *in = open_ep(uri("all", "g-all"), WW_EP_IN, cfg);
     assert_int_equal(consume(in, seen, N, N, 20000, 1), N);
-    for (int i = 0; i < N; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
     ww_endpoint_close(in);
 
     in = open_ep(uri("all", "g-all"), WW_EP_IN, cfg);
@@ -155,8 +160,10 @@ static void offsets_stored_in_order(void **state) {
             continue;
         }
         assert_int_equal(rc, 1);
-        if (m.offset == HOLD) held = m;
-        else ww_endpoint_release(in, &m);
+        if (m.offset == HOLD)
+            held = m;
+        else
+            ww_endpoint_release(in, &m);
         got++;
     }
     assert_int_equal(got, N);
@@ -166,7 +173,8 @@ static void offsets_stored_in_order(void **state) {
     static int seen[N];
     in = open_ep(uri("order", "g-order"), WW_EP_IN, cfg);
     assert_int_equal(consume(in, seen, N, N, 6000, 1), N - HOLD);
-    for (int i = 0; i < N; i++) assert_int_equal(seen[i], i >= HOLD ? 1 : 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], i >= HOLD ? 1 : 0);
     ww_endpoint_close(in);
     ww_config_destroy(cfg);
 }
@@ -176,7 +184,8 @@ static void offsets_stored_in_order(void **state) {
 static void queue_full_is_eagain(void **state) {
     skip_without_broker();
     enum { N = 300 };
-    const char *sets[] = {"kafka.queue.buffering.max.messages=5", "kafka.linger.ms=50", NULL};
+    const char *sets[] = {"kafka.queue.buffering.max.messages=5", "kafka.linger.ms=50",
+                          NULL};
     ww_config *cfg = cfg_with(sets);
     ww_endpoint *out = open_ep(uri("full", NULL), WW_EP_OUT, cfg);
     int counts[2] = {0, 0}, eagain = 0;
@@ -203,7 +212,8 @@ static void queue_full_is_eagain(void **state) {
     static int seen[N];
     ww_endpoint *in = open_ep(uri("full", "g-full"), WW_EP_IN, cfg);
     assert_int_equal(consume(in, seen, N, N, 20000, 1), N);
-    for (int i = 0; i < N; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
     ww_endpoint_close(in);
     ww_config_destroy(cfg);
 }
@@ -236,7 +246,8 @@ static void pause_and_resume(void **state) {
     ww_endpoint_pause(in, 0);
     got += consume(in, seen, N, N - got, 20000, 1);
     assert_int_equal(got, N);
-    for (int i = 0; i < N; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(seen[i], 1);
     ww_endpoint_close(in);
     ww_endpoint_close(out);
     ww_config_destroy(cfg);
@@ -249,26 +260,28 @@ static void poison_is_flagged(void **state) {
     const char *sets[] = {"worker.max_message_bytes=1000", NULL};
     ww_config *cfg = cfg_with(sets);
     ww_endpoint *out = open_ep(uri("poison", NULL), WW_EP_OUT, cfg);
-    ww_endpoint *out_page = ww_endpoint_open(uri("poison", NULL), WW_EP_OUT,
-                                             &wirewatch__v1__page__descriptor, cfg, NULL,
-                                             "test", err, sizeof err);
+    ww_endpoint *out_page =
+        ww_endpoint_open(uri("poison", NULL), WW_EP_OUT, &wirewatch__v1__page__descriptor,
+                         cfg, NULL, "test", err, sizeof err);
     assert_non_null(out_page);
     static uint8_t big[5000];
     memset(big, 'x', sizeof big);
     int counts[2] = {0, 0};
-    assert_int_equal(ww_endpoint_send_raw(out, "k", big, sizeof big, "t-big", on_delivered,
-                                          counts), 0);
+    assert_int_equal(
+        ww_endpoint_send_raw(out, "k", big, sizeof big, "t-big", on_delivered, counts),
+        0);
     Wirewatch__V1__Page p = WIREWATCH__V1__PAGE__INIT;
     p.final_url = "file:///x";
-    assert_int_equal(ww_endpoint_send(out_page, "k", &p.base, "t-page", on_delivered, counts),
-                     0);
+    assert_int_equal(
+        ww_endpoint_send(out_page, "k", &p.base, "t-page", on_delivered, counts), 0);
     assert_int_equal(ww_endpoint_flush(out, 20000), 0);
     assert_int_equal(counts[0], 2);
     ww_endpoint *in = open_ep(uri("poison", "g-poison"), WW_EP_IN, cfg);
     int got = 0, big_seen = 0, page_seen = 0;
     for (int t = 0; t < 200 && got < 2; t++) {
         ww_in_msg m;
-        if (ww_endpoint_recv(in, &m, 100) != 1) continue;
+        if (ww_endpoint_recv(in, &m, 100) != 1)
+            continue;
         got++;
         if (strcmp(m.trace_id, "t-big") == 0) {
             assert_int_equal(m.decode_error, WW_ETOOBIG);
@@ -311,7 +324,8 @@ static void second_consumer_joins(void **state) {
         }
         int ga = consume(a, seen, N, 10, 100, 1);
         int gb = consume(b, seen, N, 10, 100, 1);
-        if (gb && b_first < 0) b_first = ww_mono_us() - t0;
+        if (gb && b_first < 0)
+            b_first = ww_mono_us() - t0;
         got += ga;
         got_b += gb;
         idle = ga || gb || sent < N ? 0 : idle + 200;
@@ -320,7 +334,8 @@ static void second_consumer_joins(void **state) {
             b_first / 1e6, got, got_b);
     assert_true(got_b > 0);
     assert_true(b_first < 15000000);
-    for (int i = 0; i < N; i++) assert_true(seen[i] >= 1);
+    for (int i = 0; i < N; i++)
+        assert_true(seen[i] >= 1);
     ww_endpoint_close(a);
     ww_endpoint_close(b);
     ww_endpoint_close(out);
@@ -355,7 +370,8 @@ static void transactions(void **state) {
             continue;
         }
         assert_int_equal(ww_endpoint_send_raw(out, m.key, m.data, m.len, m.trace_id,
-                                              on_delivered, counts), 0);
+                                              on_delivered, counts),
+                         0);
         ww_endpoint_flush(out, 10000);
         ww_endpoint_release(in, &m);
         copied++;
@@ -377,8 +393,10 @@ static void transactions(void **state) {
     memset(seen, 0, sizeof seen);
     in = open_ep(uri("txn-dst", "g-txn-check"), WW_EP_IN, cfg);
     assert_int_equal(consume(in, seen, 2000, 70, 8000, 1), 50);
-    for (int i = 0; i < 50; i++) assert_int_equal(seen[i], 1);
-    for (int i = 1000; i < 1020; i++) assert_int_equal(seen[i], 0);
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(seen[i], 1);
+    for (int i = 1000; i < 1020; i++)
+        assert_int_equal(seen[i], 0);
     ww_endpoint_close(in);
     ww_config_destroy(cfg);
     ww_config_destroy(plain);
@@ -386,10 +404,13 @@ static void transactions(void **state) {
 
 int main(void) {
     bootstrap = getenv("KAFKA_BOOTSTRAP");
-    if (bootstrap && !*bootstrap) bootstrap = NULL;
-    if (!bootstrap) fprintf(stderr, "# KAFKA_BOOTSTRAP not set: skipping (run by "
-                                    "tests/integration/kafka_endpoint.sh)\n");
-    if (!getenv("WW_TEST_VERBOSE")) ww_log_set_level(WW_LOG_ERROR);
+    if (bootstrap && !*bootstrap)
+        bootstrap = NULL;
+    if (!bootstrap)
+        fprintf(stderr, "# KAFKA_BOOTSTRAP not set: skipping (run by "
+                        "tests/integration/kafka_endpoint.sh)\n");
+    if (!getenv("WW_TEST_VERBOSE"))
+        ww_log_set_level(WW_LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(produce_then_consume_all),
         cmocka_unit_test(offsets_stored_in_order),

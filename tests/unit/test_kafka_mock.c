@@ -67,14 +67,18 @@ static int setup(void **state) {
     char e[256];
     rd_kafka_conf_set(conf, "log_level", "3", e, sizeof e); /* "no bootstrap.servers" */
     mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, e, sizeof e);
-    if (!mock_rk) return -1;
+    if (!mock_rk)
+        return -1;
     mc = rd_kafka_mock_cluster_new(mock_rk, NBROKERS);
-    if (!mc) return -1;
+    if (!mc)
+        return -1;
     snprintf(brokers, sizeof brokers, "%s", rd_kafka_mock_cluster_bootstraps(mc));
-    if (rd_kafka_mock_topic_create(mc, TOPIC, 4, NBROKERS)) return -1;
+    if (rd_kafka_mock_topic_create(mc, TOPIC, 4, NBROKERS))
+        return -1;
     /* every broker leads a partition, so every broker sees Produce requests */
     for (int p = 0; p < 4; p++)
-        if (rd_kafka_mock_partition_set_leader(mc, TOPIC, p, 1 + p % NBROKERS)) return -1;
+        if (rd_kafka_mock_partition_set_leader(mc, TOPIC, p, 1 + p % NBROKERS))
+            return -1;
     return 0;
 }
 
@@ -88,7 +92,8 @@ static ww_config *cfg_with(const char *const *sets) {
     static const ww_config_key *const tables[] = {ww_runtime_config_keys, NULL};
     ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
     assert_non_null(cfg);
-    for (; sets && *sets; sets++) assert_int_equal(ww_config_set(cfg, *sets, err, sizeof err), 0);
+    for (; sets && *sets; sets++)
+        assert_int_equal(ww_config_set(cfg, *sets, err, sizeof err), 0);
     return cfg;
 }
 
@@ -96,9 +101,10 @@ static ww_endpoint *open_ep(ww_ep_dir dir, const ww_config *cfg, const char *gro
     char uri[700];
     snprintf(uri, sizeof uri, "kafka://%s/%s%s%s", brokers, TOPIC, group ? "?group=" : "",
              group ? group : "");
-    ww_endpoint *ep = ww_endpoint_open(uri, dir, &wirewatch__v1__document__descriptor, cfg,
-                                       NULL, "mocktest", err, sizeof err);
-    if (!ep) fprintf(stderr, "open %s: %s\n", uri, err);
+    ww_endpoint *ep = ww_endpoint_open(uri, dir, &wirewatch__v1__document__descriptor,
+                                       cfg, NULL, "mocktest", err, sizeof err);
+    if (!ep)
+        fprintf(stderr, "open %s: %s\n", uri, err);
     assert_non_null(ep);
     return ep;
 }
@@ -124,14 +130,16 @@ static void send_docs(ww_endpoint *out, int first, int n, counts *c) {
         snprintf(id, sizeof id, "doc-%d", i);
         d.id = id;
         int rc;
-        while ((rc = ww_endpoint_send(out, id, &d.base, "", on_delivered, c)) == WW_EAGAIN)
+        while ((rc = ww_endpoint_send(out, id, &d.base, "", on_delivered, c)) ==
+               WW_EAGAIN)
             ww_endpoint_poll(out, 10);
         assert_int_equal(rc, 0);
     }
 }
 
 static void wait_delivered(ww_endpoint *out, counts *c, int n, int ms) {
-    for (int t = 0; t < ms / 50 && c->ok + c->failed < n; t++) ww_endpoint_poll(out, 50);
+    for (int t = 0; t < ms / 50 && c->ok + c->failed < n; t++)
+        ww_endpoint_poll(out, 50);
 }
 
 enum { N1 = 100, N2 = 100 };
@@ -177,12 +185,14 @@ static void brokers_down_then_up(void **state) {
     wait_delivered(out, &c, 1, 10000);
     assert_int_equal(c.ok, 1);
     capture_start();
-    for (int b = 1; b <= NBROKERS; b++) rd_kafka_mock_broker_set_down(mc, b);
+    for (int b = 1; b <= NBROKERS; b++)
+        rd_kafka_mock_broker_set_down(mc, b);
     send_docs(out, N1 + 1, N2 - 1, &c);
     wait_delivered(out, &c, N2, 3000);
     int during_ok = c.ok, during_failed = c.failed;
     int ready_during = ww_endpoint_ready(out);
-    for (int b = 1; b <= NBROKERS; b++) rd_kafka_mock_broker_set_up(mc, b);
+    for (int b = 1; b <= NBROKERS; b++)
+        rd_kafka_mock_broker_set_up(mc, b);
     wait_delivered(out, &c, N2, 60000);
     char *log = capture_end();
     fprintf(stderr, "# during outage: %d delivered, %d failed, ready=%d; after: %d ok\n",
@@ -207,10 +217,12 @@ static void undeliverable_is_reported(void **state) {
     ww_endpoint *out = open_ep(WW_EP_OUT, cfg, NULL);
     counts c = {0};
     capture_start();
-    for (int b = 1; b <= NBROKERS; b++) rd_kafka_mock_broker_set_down(mc, b);
+    for (int b = 1; b <= NBROKERS; b++)
+        rd_kafka_mock_broker_set_down(mc, b);
     send_docs(out, 5000, 3, &c);
     wait_delivered(out, &c, 3, 10000);
-    for (int b = 1; b <= NBROKERS; b++) rd_kafka_mock_broker_set_up(mc, b);
+    for (int b = 1; b <= NBROKERS; b++)
+        rd_kafka_mock_broker_set_up(mc, b);
     char *log = capture_end();
     assert_int_equal(c.ok, 0);
     assert_int_equal(c.failed, 3);
@@ -251,7 +263,8 @@ static void consume_back_no_loss_no_duplicates(void **state) {
         ww_endpoint_release(in, &m);
     }
     fprintf(stderr, "# consumed %d of %d, %d unexpected\n", got, N1 + N2, other);
-    for (int i = 0; i < N1 + N2; i++) assert_int_equal(seen[i], 1);
+    for (int i = 0; i < N1 + N2; i++)
+        assert_int_equal(seen[i], 1);
     assert_int_equal(other, 0);
     ww_endpoint_close(in);
     ww_config_destroy(cfg);

@@ -12,7 +12,8 @@
 static void in_order(void **state) {
     ww__koff *k = ww__koff_new();
     uint64_t ep;
-    for (int64_t o = 10; o < 13; o++) assert_int_equal(ww__koff_add(k, "t", 0, o, &ep), 0);
+    for (int64_t o = 10; o < 13; o++)
+        assert_int_equal(ww__koff_add(k, "t", 0, o, &ep), 0);
     assert_int_equal(ww__koff_inflight(k), 3);
     assert_int_equal(ww__koff_done(k, "t", 0, 10, ep), 11);
     assert_int_equal(ww__koff_done(k, "t", 0, 11, ep), 12);
@@ -24,7 +25,8 @@ static void in_order(void **state) {
 static void out_of_order_waits_for_the_first(void **state) {
     ww__koff *k = ww__koff_new();
     uint64_t ep;
-    for (int64_t o = 0; o < 4; o++) ww__koff_add(k, "t", 3, o, &ep);
+    for (int64_t o = 0; o < 4; o++)
+        ww__koff_add(k, "t", 3, o, &ep);
     assert_int_equal(ww__koff_done(k, "t", 3, 2, ep), -1);
     assert_int_equal(ww__koff_done(k, "t", 3, 1, ep), -1);
     assert_int_equal(ww__koff_done(k, "t", 3, 0, ep), 3); /* 0,1,2 done: store 3 */
@@ -118,13 +120,15 @@ static void random_order_matches_model(void **state) {
             assert_int_equal(ww__koff_add(k, "t", 7, added * 2, &ep), 0);
         }
         int64_t pick;
-        do pick = rand() % added;
+        do
+            pick = rand() % added;
         while (done[pick] && nrel < N);
         done[pick] = 1;
         nrel++;
         int64_t r = ww__koff_done(k, "t", 7, pick * 2, ep);
         int64_t oldprefix = prefix;
-        while (prefix < added && done[prefix]) prefix++;
+        while (prefix < added && done[prefix])
+            prefix++;
         if (prefix != oldprefix) {
             assert_int_equal(r, (prefix - 1) * 2 + 1);
             assert_true(r > stored);

@@ -23,7 +23,8 @@ static char *norms(const char *text, char *buf, size_t len) {
     size_t o = 0;
     buf[0] = 0;
     for (size_t i = 0; i < t.n; i++)
-        o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", ww__tok_norm(&t, i));
+        o +=
+            (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", ww__tok_norm(&t, i));
     ww__toks_free(&t);
     return buf;
 }
@@ -38,7 +39,8 @@ static void test_cjk_segmentation(void **st) {
     assert_true(t.n < 20);
     int found = 0, gps = 0;
     for (size_t i = 0; i < t.n; i++) {
-        found |= strcmp(ww__tok_norm(&t, i), "环境") == 0 || strcmp(ww__tok_norm(&t, i), "环境数据") == 0;
+        found |= strcmp(ww__tok_norm(&t, i), "环境") == 0 ||
+                 strcmp(ww__tok_norm(&t, i), "环境数据") == 0;
         gps |= strcmp(ww__tok_norm(&t, i), "gps") == 0;
         /* spans are byte offsets into the original, on character boundaries */
         assert_true(t.v[i].end > t.v[i].start);
@@ -61,9 +63,11 @@ static void test_arabic_normalisation(void **st) {
     (void)st;
     char a[256], b[256];
     /* harakat and tatweel go, hamza-alef forms are alef, teh marbuta is heh */
-    assert_string_equal(norms("الأَمْنُ القَوْمِيّ", a, sizeof a), norms("الامن القومي", b, sizeof b));
+    assert_string_equal(norms("الأَمْنُ القَوْمِيّ", a, sizeof a),
+                        norms("الامن القومي", b, sizeof b));
     assert_string_equal(norms("حـكـومة", a, sizeof a), "حكومه");
-    assert_string_equal(norms("إلى مستشفى", a, sizeof a), norms("الي مستشفي", b, sizeof b));
+    assert_string_equal(norms("إلى مستشفى", a, sizeof a),
+                        norms("الي مستشفي", b, sizeof b));
 }
 
 static void test_english_tokens_unchanged(void **st) {
@@ -74,10 +78,11 @@ static void test_english_tokens_unchanged(void **st) {
 }
 
 /* Classify text in language lang with taxonomy json; returns the labels' codes joined. */
-static char *labels(const char *tax, const char *lang, const char *text, char *buf, size_t len) {
+static char *labels(const char *tax, const char *lang, const char *text, char *buf,
+                    size_t len) {
     char err[256];
-    ww_classify_opts o = {.taxonomy_json = tax, .taxonomy_json_len = strlen(tax),
-                          .no_entities = 1};
+    ww_classify_opts o = {
+        .taxonomy_json = tax, .taxonomy_json_len = strlen(tax), .no_entities = 1};
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     if (!c)
         fail_msg("classifier: %s", err);
@@ -91,7 +96,8 @@ static char *labels(const char *tax, const char *lang, const char *text, char *b
     size_t o2 = 0;
     buf[0] = 0;
     for (size_t i = 0; i < out->n_labels; i++) {
-        o2 += (size_t)snprintf(buf + o2, len - o2, "%s%s", i ? "," : "", out->labels[i]->code);
+        o2 += (size_t)snprintf(buf + o2, len - o2, "%s%s", i ? "," : "",
+                               out->labels[i]->code);
         /* evidence spans point at the matched words */
         for (size_t k = 0; k < out->labels[i]->n_evidence; k++) {
             const Wirewatch__V1__Span *sp = out->labels[i]->evidence[k];
@@ -159,8 +165,9 @@ static void test_pack_errors(void **st) {
         assert_null(p);
         assert_true(strncmp(err, "pack", 4) == 0);
     }
-    const char *good = "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"Wahl\"],"
-                       "\"exclude\":[\"Qual der Wahl\"]}},\"countries\":{\"CN\":[\"Peking\"]}}";
+    const char *good =
+        "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"Wahl\"],"
+        "\"exclude\":[\"Qual der Wahl\"]}},\"countries\":{\"CN\":[\"Peking\"]}}";
     ww__pack *p = ww__pack_parse(good, strlen(good), "pack", err, sizeof err);
     assert_non_null(p);
     assert_string_equal(ww__pack_lang(p), "de");
@@ -195,7 +202,8 @@ static void test_titled_names(void **st) {
     /* "Чэнь Исинь" only: "обороны" is not capitalised */
     char want[64];
     const char *p = strstr(ru, "Чэнь");
-    snprintf(want, sizeof want, "[%zu,%zu)", (size_t)(p - ru), (size_t)(p - ru) + strlen("Чэнь Исинь"));
+    snprintf(want, sizeof want, "[%zu,%zu)", (size_t)(p - ru),
+             (size_t)(p - ru) + strlen("Чэнь Исинь"));
     assert_string_equal(out, want);
     const char *zh = "部长陈一新表示";
     names(zh, "部长", 0, out);

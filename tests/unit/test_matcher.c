@@ -44,8 +44,8 @@ static found scan(ww__matcher *m, const char *text) {
 }
 
 static void add(ww__matcher *m, const char *phrase, uint32_t item, int cs) {
-    ww__posting p = {.kind = WW__P_TERM, .case_sensitive = (uint8_t)cs, .item = item,
-                     .weight = 1};
+    ww__posting p = {
+        .kind = WW__P_TERM, .case_sensitive = (uint8_t)cs, .item = item, .weight = 1};
     assert_int_equal(ww__matcher_add(m, phrase, strlen(phrase), &p), 0);
 }
 
@@ -54,8 +54,8 @@ static void test_tokens(void **state) {
     ww__toks t = {0};
     const char *s = "China\xe2\x80\x99s U.S.-based anti-spy 05:29 caf\xc3\xa9";
     assert_int_equal(ww__tokenize(s, strlen(s), 1, &t), 0);
-    const char *want[] = {"china", "s", "u", "s", "based", "anti", "spy", "05", "29",
-                          "caf\xc3\xa9"};
+    const char *want[] = {"china", "s",   "u",  "s",  "based",
+                          "anti",  "spy", "05", "29", "caf\xc3\xa9"};
     assert_int_equal(t.n, 10);
     for (size_t i = 0; i < t.n; i++)
         assert_string_equal(ww__tok_norm(&t, i), want[i]);
@@ -83,16 +83,16 @@ static void test_word_boundaries(void **state) {
 static void test_case_sensitive(void **state) {
     (void)state;
     ww__matcher *m = ww__matcher_new();
-    add(m, "US", 1, 1);      /* the country: case matters */
+    add(m, "US", 1, 1); /* the country: case matters */
     add(m, "U.S.", 1, 1);
-    add(m, "spies", 2, 0);   /* an ordinary term: case does not */
+    add(m, "spies", 2, 0); /* an ordinary term: case does not */
     found f = scan(m, "Give us the US view; SPIES and Spies in the U.S. but not u.s.");
     int us = 0, spies = 0;
     for (int i = 0; i < f.n; i++) {
         us += f.item[i] == 1;
         spies += f.item[i] == 2;
     }
-    assert_int_equal(us, 2);    /* "US" and "U.S.", not "us" nor "u.s." */
+    assert_int_equal(us, 2); /* "US" and "U.S.", not "us" nor "u.s." */
     assert_int_equal(spies, 2);
     ww__matcher_free(m);
 }
@@ -104,9 +104,11 @@ static void test_unicode(void **state) {
     add(m, "caf\xc3\xa9 society", 2, 0); /* NFC é */
     add(m, "strasse", 3, 0);
     /* fullwidth letters (NFKC), decomposed e + combining acute (NFC), sharp s (fold) */
-    const char *s = "\xef\xbd\x85\xef\xbd\x93\xef\xbd\x90\xef\xbd\x89\xef\xbd\x8f\xef\xbd\x8e"
-                    "\xef\xbd\x81\xef\xbd\x87\xef\xbd\x85 at the CAFE\xcc\x81 Society on "
-                    "Stra\xc3\x9f" "e";
+    const char *s =
+        "\xef\xbd\x85\xef\xbd\x93\xef\xbd\x90\xef\xbd\x89\xef\xbd\x8f\xef\xbd\x8e"
+        "\xef\xbd\x81\xef\xbd\x87\xef\xbd\x85 at the CAFE\xcc\x81 Society on "
+        "Stra\xc3\x9f"
+        "e";
     found f = scan(m, s);
     assert_int_equal(f.n, 3);
     assert_int_equal(f.item[0], 1);
@@ -131,7 +133,8 @@ static void expect_map(const char *s, size_t n, int casefold) {
             UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
                 (casefold ? UTF8PROC_CASEFOLD : 0));
         assert_true(r >= 0);
-        if ((size_t)r != t.v[i].norm_len || memcmp(m, ww__tok_norm(&t, i), (size_t)r) != 0)
+        if ((size_t)r != t.v[i].norm_len ||
+            memcmp(m, ww__tok_norm(&t, i), (size_t)r) != 0)
             fail_msg("token %.*s (casefold %d): %.*s, utf8proc_map says %.*s",
                      (int)(t.v[i].end - t.v[i].start), s + t.v[i].start, casefold,
                      (int)t.v[i].norm_len, ww__tok_norm(&t, i), (int)r, m);
@@ -205,7 +208,8 @@ static void test_rejects(void **state) {
     assert_int_equal(ww__matcher_add(m, nine, strlen(nine), &p), -2);
     /* invalid UTF-8 in text is a separator, not a crash */
     add(m, "ab", 1, 0);
-    found f = scan(m, "ab\xff\xfe" "ab\xc3");
+    found f = scan(m, "ab\xff\xfe"
+                      "ab\xc3");
     assert_int_equal(f.n, 2);
     ww__matcher_free(m);
 }
@@ -230,10 +234,10 @@ static void test_many_phrases(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens),        cmocka_unit_test(test_word_boundaries),
+        cmocka_unit_test(test_tokens),         cmocka_unit_test(test_word_boundaries),
         cmocka_unit_test(test_case_sensitive), cmocka_unit_test(test_unicode),
-        cmocka_unit_test(test_phrases),       cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_many_phrases),  cmocka_unit_test(test_normal_forms),
+        cmocka_unit_test(test_phrases),        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_many_phrases),   cmocka_unit_test(test_normal_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,7 +37,8 @@ static void test_page_round_trip(void **state) {
     assert_null(json_object_get(j, "charset_hint")); /* defaults omitted */
 
     char err[256];
-    ProtobufCMessage *m = ww_msg_from_json(&wirewatch__v1__page__descriptor, j, err, sizeof err);
+    ProtobufCMessage *m =
+        ww_msg_from_json(&wirewatch__v1__page__descriptor, j, err, sizeof err);
     assert_non_null(m);
     Wirewatch__V1__Page *q = (Wirewatch__V1__Page *)m;
     assert_string_equal(q->final_url, p.final_url);
@@ -61,7 +62,8 @@ static void test_uint64_as_string(void **state) {
     assert_string_equal(json_string_value(json_object_get(j, "simhash")),
                         "18364758544493064720");
     char err[128];
-    ProtobufCMessage *m = ww_msg_from_json(&wirewatch__v1__document__descriptor, j, err, sizeof err);
+    ProtobufCMessage *m =
+        ww_msg_from_json(&wirewatch__v1__document__descriptor, j, err, sizeof err);
     assert_non_null(m);
     assert_true(((Wirewatch__V1__Document *)m)->simhash == 0xfedcba9876543210ULL);
     protobuf_c_message_free_unpacked(m, NULL);
@@ -71,17 +73,22 @@ static void test_uint64_as_string(void **state) {
 static void test_rejects_unknown_and_mistyped(void **state) {
     char err[256];
     json_t *j = json_loads("{\"url\":\"x\",\"colour\":1}", 0, NULL);
-    assert_null(ww_msg_from_json(&wirewatch__v1__fetch_request__descriptor, j, err, sizeof err));
+    assert_null(
+        ww_msg_from_json(&wirewatch__v1__fetch_request__descriptor, j, err, sizeof err));
     assert_non_null(strstr(err, "colour"));
     json_decref(j);
     j = json_loads("{\"url\":5}", 0, NULL);
-    assert_null(ww_msg_from_json(&wirewatch__v1__fetch_request__descriptor, j, err, sizeof err));
+    assert_null(
+        ww_msg_from_json(&wirewatch__v1__fetch_request__descriptor, j, err, sizeof err));
     json_decref(j);
     j = json_loads("{\"origin\":\"NOPE\"}", 0, NULL);
-    assert_null(ww_msg_from_json(&wirewatch__v1__fetch_request__descriptor, j, err, sizeof err));
+    assert_null(
+        ww_msg_from_json(&wirewatch__v1__fetch_request__descriptor, j, err, sizeof err));
     json_decref(j);
-    j = json_loads("{\"labels\":[{\"code\":\"a\",\"evidence\":[{\"start\":\"x\"}]}]}", 0, NULL);
-    assert_null(ww_msg_from_json(&wirewatch__v1__classified__descriptor, j, err, sizeof err));
+    j = json_loads("{\"labels\":[{\"code\":\"a\",\"evidence\":[{\"start\":\"x\"}]}]}", 0,
+                   NULL);
+    assert_null(
+        ww_msg_from_json(&wirewatch__v1__classified__descriptor, j, err, sizeof err));
     json_decref(j);
 }
 
@@ -89,18 +96,18 @@ static void test_unpack_limits(void **state) {
     uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     int code = 0;
     char err[128];
-    assert_null(ww_msg_unpack(&wirewatch__v1__page__descriptor, junk, sizeof junk, 0, &code,
-                              err, sizeof err));
+    assert_null(ww_msg_unpack(&wirewatch__v1__page__descriptor, junk, sizeof junk, 0,
+                              &code, err, sizeof err));
     assert_int_equal(code, WW_EMALFORMED);
     Wirewatch__V1__Page p = WIREWATCH__V1__PAGE__INIT;
     p.final_url = "https://example.org/";
     size_t len;
     uint8_t *buf = ww_msg_pack(&p.base, &len);
-    assert_null(ww_msg_unpack(&wirewatch__v1__page__descriptor, buf, len, len - 1, &code, err,
-                              sizeof err));
+    assert_null(ww_msg_unpack(&wirewatch__v1__page__descriptor, buf, len, len - 1, &code,
+                              err, sizeof err));
     assert_int_equal(code, WW_ETOOBIG);
-    ProtobufCMessage *m =
-        ww_msg_unpack(&wirewatch__v1__page__descriptor, buf, len, len, &code, err, sizeof err);
+    ProtobufCMessage *m = ww_msg_unpack(&wirewatch__v1__page__descriptor, buf, len, len,
+                                        &code, err, sizeof err);
     assert_non_null(m);
     protobuf_c_message_free_unpacked(m, NULL);
     free(buf);
@@ -118,15 +125,19 @@ static void test_invalid_utf8_survives(void **state) {
 
 static void test_type_lookup(void **state) {
     assert_ptr_equal(ww_msg_type("Page"), &wirewatch__v1__page__descriptor);
-    assert_ptr_equal(ww_msg_type("wirewatch.v1.Classified"), &wirewatch__v1__classified__descriptor);
+    assert_ptr_equal(ww_msg_type("wirewatch.v1.Classified"),
+                     &wirewatch__v1__classified__descriptor);
     assert_null(ww_msg_type("Nope"));
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_page_round_trip),     cmocka_unit_test(test_uint64_as_string),
-        cmocka_unit_test(test_rejects_unknown_and_mistyped), cmocka_unit_test(test_unpack_limits),
-        cmocka_unit_test(test_invalid_utf8_survives), cmocka_unit_test(test_type_lookup),
+        cmocka_unit_test(test_page_round_trip),
+        cmocka_unit_test(test_uint64_as_string),
+        cmocka_unit_test(test_rejects_unknown_and_mistyped),
+        cmocka_unit_test(test_unpack_limits),
+        cmocka_unit_test(test_invalid_utf8_survives),
+        cmocka_unit_test(test_type_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

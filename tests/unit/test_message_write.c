@@ -58,11 +58,13 @@ static void check_written(const ProtobufCMessage *m) {
     while (k < r.len) {
         len |= (size_t)(r.buf[k] & 0x7f) << shift;
         shift += 7;
-        if (!(r.buf[k++] & 0x80)) break;
+        if (!(r.buf[k++] & 0x80))
+            break;
     }
     assert_int_equal(r.len, k + len);
     assert_int_equal(reported, len);
-    ProtobufCMessage *back = protobuf_c_message_unpack(m->descriptor, NULL, len, r.buf + k);
+    ProtobufCMessage *back =
+        protobuf_c_message_unpack(m->descriptor, NULL, len, r.buf + k);
     assert_non_null(back);
     size_t n1, n2;
     uint8_t *want = ww_msg_pack(m, &n1), *got = ww_msg_pack(back, &n2);
@@ -89,7 +91,8 @@ static void test_large_body_and_many_headers(void **state) {
     Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
     size_t blen = 300000;
     uint8_t *body = malloc(blen);
-    for (size_t i = 0; i < blen; i++) body[i] = (uint8_t)(i * 131 + 7);
+    for (size_t i = 0; i < blen; i++)
+        body[i] = (uint8_t)(i * 131 + 7);
     pg.body.data = body;
     pg.body.len = blen;
     pg.final_url = "https://example.org/big";
@@ -113,14 +116,16 @@ static void test_large_body_and_many_headers(void **state) {
     /* the message is the caller's again, unchanged */
     assert_ptr_equal(pg.body.data, body);
     assert_int_equal(pg.body.len, blen);
-    for (int i = 0; i < NH; i++) free(vals[i]);
+    for (int i = 0; i < NH; i++)
+        free(vals[i]);
     free(body);
 }
 
 static void test_large_text(void **state) {
     Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
     char *text = malloc(100001);
-    for (int i = 0; i < 100000; i++) text[i] = (char)('a' + i % 26);
+    for (int i = 0; i < 100000; i++)
+        text[i] = (char)('a' + i % 26);
     text[100000] = '\0';
     d.text = text;
     d.title = "t";
@@ -150,8 +155,10 @@ static void test_trace_ids_unique(void **state) {
         assert_int_equal(strspn(ids[i], "0123456789abcdef"), 32);
     }
     qsort(ids, N, sizeof *ids, cmp_str);
-    for (int i = 1; i < N; i++) assert_true(strcmp(ids[i - 1], ids[i]) != 0);
-    for (int i = 0; i < N; i++) free(ids[i]);
+    for (int i = 1; i < N; i++)
+        assert_true(strcmp(ids[i - 1], ids[i]) != 0);
+    for (int i = 0; i < N; i++)
+        free(ids[i]);
     free(ids);
     assert_int_equal(ww_pid(), (int)getpid());
 }

@@ -31,12 +31,14 @@
 static double sample(const char *text, const char *prefix) {
     size_t pl = strlen(prefix);
     for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-        if (strncmp(p, prefix, pl) == 0 && p[pl] == ' ') return strtod(p + pl + 1, NULL);
+        if (strncmp(p, prefix, pl) == 0 && p[pl] == ' ')
+            return strtod(p + pl + 1, NULL);
     }
     return -1;
 }
 
-static Wirewatch__V1__Trace *trace_with(const char *const *keys, const int64_t *vals, int n) {
+static Wirewatch__V1__Trace *trace_with(const char *const *keys, const int64_t *vals,
+                                        int n) {
     Wirewatch__V1__Trace *t = NULL;
     for (int i = 0; i < n; i++) {
         assert_int_equal(ww_trace_stamp(&t, keys[i]), 0);
@@ -53,7 +55,8 @@ typedef struct {
 static size_t on_body(char *p, size_t sz, size_t n, void *ud) {
     body *b = ud;
     char *nb = realloc(b->buf, b->len + sz * n + 1);
-    if (!nb) return 0;
+    if (!nb)
+        return 0;
     memcpy(nb + b->len, p, sz * n);
     b->buf = nb;
     b->len += sz * n;
@@ -69,12 +72,14 @@ static long http(int port, const char *method, const char *path, char **out) {
     body b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    if (strcmp(method, "POST") == 0) curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    if (strcmp(method, "POST") == 0)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     long status = -1;
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
     if (out)
         *out = b.buf ? b.buf : strdup("");
@@ -162,7 +167,8 @@ static void test_histograms_from_trace(void **state) {
 
     char *t = ww_metrics_render(m, NULL);
     /* classify: 30 ms after parse -> first bucket >= 0.05 */
-    assert_true(sample(t, "wirewatch_classify_latency_seconds_bucket{le=\"0.025\"}") == 0);
+    assert_true(sample(t, "wirewatch_classify_latency_seconds_bucket{le=\"0.025\"}") ==
+                0);
     assert_true(sample(t, "wirewatch_classify_latency_seconds_bucket{le=\"0.05\"}") == 1);
     /* the Document (stamps submitted, fetch; its "classify" stamp missing = now): 2 s */
     assert_true(sample(t, "wirewatch_classify_latency_seconds_bucket{le=\"2.5\"}") == 2);
@@ -214,10 +220,18 @@ static void test_kafka_lag(void **state) {
         "\"ww\\\"odd\":{\"partitions\":{\"3\":{\"partition\":3,\"consumer_lag\":7}}}}}";
     assert_int_equal(ww_metrics_kafka_stats(m, js, strlen(js)), 0);
     char *t = ww_metrics_render(m, NULL);
-    assert_true(sample(t, "wirewatch_parse_kafka_consumer_lag{topic=\"ww.pages\",partition=\"0\"}") == 42);
+    assert_true(
+        sample(
+            t,
+            "wirewatch_parse_kafka_consumer_lag{topic=\"ww.pages\",partition=\"0\"}") ==
+        42);
     assert_null(strstr(t, "partition=\"1\""));
     assert_null(strstr(t, "partition=\"-1\""));
-    assert_true(sample(t, "wirewatch_parse_kafka_consumer_lag{topic=\"ww\\\"odd\",partition=\"3\"}") == 7);
+    assert_true(
+        sample(
+            t,
+            "wirewatch_parse_kafka_consumer_lag{topic=\"ww\\\"odd\",partition=\"3\"}") ==
+        7);
     free(t);
     assert_int_equal(ww_metrics_kafka_stats(m, "{not json", 9), WW_EMALFORMED);
     ww_metrics_free(m);
@@ -342,7 +356,8 @@ typedef struct {
 } tctx;
 static int read_tax(tctx *c, char *err, size_t errlen) {
     FILE *f = fopen(tax_path, "r");
-    if (!f) return ww_seterr(err, errlen, WW_ENOTFOUND, "%s: cannot open", tax_path);
+    if (!f)
+        return ww_seterr(err, errlen, WW_ENOTFOUND, "%s: cannot open", tax_path);
     char line[64] = "";
     char *ok = fgets(line, sizeof line, f);
     fclose(f);
@@ -364,7 +379,8 @@ static void t_destroy(void *ctx) { free(ctx); }
 static int t_reload(void *ctx, const ww_config *cfg, char *err, size_t errlen) {
     tctx n;
     int rc = read_tax(&n, err, errlen);
-    if (rc == 0) *(tctx *)ctx = n;
+    if (rc == 0)
+        *(tctx *)ctx = n;
     return rc;
 }
 static void t_submit(void *ctx, ww_job *job) {
@@ -462,27 +478,36 @@ static void test_live_worker_scrape_and_reload(void **state) {
     assert_non_null(cfg);
     void *z = zmq_ctx_new();
     /* the test is the upstream producer: an output endpoint on inproc binds */
-    ww_endpoint *src = ww_endpoint_open(in_uri, WW_EP_OUT, &wirewatch__v1__document__descriptor,
-                                        cfg, z, "test", err, sizeof err);
+    ww_endpoint *src =
+        ww_endpoint_open(in_uri, WW_EP_OUT, &wirewatch__v1__document__descriptor, cfg, z,
+                         "test", err, sizeof err);
     assert_non_null(src);
 
     static ww_worker_stats stats;
     ww_metrics *m = ww_metrics_new("classify", &stats);
     static _Atomic int stop, reload;
-    ww_http_opts ho = {.listen = "127.0.0.1:0", .metrics = m, .reload = &reload,
+    ww_http_opts ho = {.listen = "127.0.0.1:0",
+                       .metrics = m,
+                       .reload = &reload,
                        .reload_wait_ms = 10000};
     ww_http *h = ww_http_start(&ho, err, sizeof err);
     assert_non_null(h);
     int port = ww_http_port(h);
 
     run_arg a = {.stats = &stats};
-    a.o = (ww_worker_opts){.stage = &test_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z,
-                           .stop = &stop, .reload = &reload, .metrics = m};
+    a.o = (ww_worker_opts){.stage = &test_stage,
+                           .cfg = cfg,
+                           .in_uri = in_uri,
+                           .zmq_ctx = z,
+                           .stop = &stop,
+                           .reload = &reload,
+                           .metrics = m};
     a.o.out_uri[WW_OUT_MAIN] = out_uri;
     pthread_t th;
     pthread_create(&th, NULL, run_thr, &a);
 
-    for (int i = 0; i < 20; i++) send_doc(src, i);
+    for (int i = 0; i < 20; i++)
+        send_doc(src, i);
     wait_for(port, "wirewatch_classify_messages_out_total{output=\"main\"}", 20);
     char *b;
     assert_int_equal(http(port, "GET", "/metrics", &b), 200);
@@ -507,7 +532,8 @@ static void test_live_worker_scrape_and_reload(void **state) {
     assert_int_equal(http(port, "POST", "/reload", &b), 422);
     assert_non_null(strstr(b, "broken taxonomy"));
     free(b);
-    for (int i = 20; i < 25; i++) send_doc(src, i);
+    for (int i = 20; i < 25; i++)
+        send_doc(src, i);
     wait_for(port, "wirewatch_classify_messages_out_total{output=\"main\"}", 25);
     /* a good one is taken, and later documents carry it */
     f = fopen(tax_path, "w");
@@ -515,7 +541,8 @@ static void test_live_worker_scrape_and_reload(void **state) {
     fclose(f);
     assert_int_equal(http(port, "POST", "/reload", &b), 200);
     free(b);
-    for (int i = 25; i < 30; i++) send_doc(src, i);
+    for (int i = 25; i < 30; i++)
+        send_doc(src, i);
     wait_for(port, "wirewatch_classify_messages_out_total{output=\"main\"}", 30);
     assert_int_equal(http(port, "GET", "/metrics", &b), 200);
     assert_true(sample(b, "wirewatch_classify_reloads_total{result=\"ok\"}") == 1);
@@ -538,8 +565,10 @@ static void test_live_worker_scrape_and_reload(void **state) {
     int n = 0, v1 = 0, v2 = 0;
     while (fgets(line, sizeof line, f)) {
         n++;
-        if (strstr(line, "\"tax-v1\"")) v1++;
-        if (strstr(line, "\"tax-v2\"")) v2++;
+        if (strstr(line, "\"tax-v1\""))
+            v1++;
+        if (strstr(line, "\"tax-v2\""))
+            v2++;
     }
     fclose(f);
     assert_int_equal(n, 30);

@@ -35,8 +35,9 @@ static void test_windows1252(void **st) {
     (void)st;
     const uint8_t b[] = "Caf\xe9 \x93quoted\x94 \x96 dash";
     char cs[32];
-    assert_int_equal(ww_charset_detect(b, sizeof b - 1, "ISO-8859-1", NULL, cs, sizeof cs),
-                     WW_CS_HINT);
+    assert_int_equal(
+        ww_charset_detect(b, sizeof b - 1, "ISO-8859-1", NULL, cs, sizeof cs),
+        WW_CS_HINT);
     assert_string_equal(cs, "WINDOWS-1252"); /* latin1 means windows-1252 on the web */
     size_t n, bad;
     char *u = ww_to_utf8(b, sizeof b - 1, cs, &n, &bad);
@@ -51,9 +52,9 @@ static void test_meta_and_content_type(void **st) {
     const char *html = "<html><head><meta http-equiv=\"Content-Type\" "
                        "content=\"text/html; charset=windows-1252\"></head>\xe9";
     char cs[32];
-    assert_int_equal(ww_charset_detect((const uint8_t *)html, strlen(html), NULL, NULL, cs,
-                                       sizeof cs),
-                     WW_CS_META);
+    assert_int_equal(
+        ww_charset_detect((const uint8_t *)html, strlen(html), NULL, NULL, cs, sizeof cs),
+        WW_CS_META);
     assert_string_equal(cs, "WINDOWS-1252");
     const char *h5 = "<meta charset='Shift_JIS'>";
     assert_int_equal(
@@ -69,8 +70,9 @@ static void test_meta_and_content_type(void **st) {
 
 static void test_gbk(void **st) {
     (void)st;
-    const char *text = "中华人民共和国国务院新闻办公室今天举行新闻发布会，介绍经济运行情况。"
-                       "国家统计局发言人表示，今年以来国民经济持续恢复，主要指标好于预期。";
+    const char *text =
+        "中华人民共和国国务院新闻办公室今天举行新闻发布会，介绍经济运行情况。"
+        "国家统计局发言人表示，今年以来国民经济持续恢复，主要指标好于预期。";
     char gbk[1024];
     size_t n = encode(text, "GBK", gbk, sizeof gbk);
     char cs[32];
@@ -92,8 +94,9 @@ static void test_gbk(void **st) {
 
 static void test_shift_jis(void **st) {
     (void)st;
-    const char *text = "東京都は今日、新しい感染症対策を発表しました。専門家によると、"
-                       "この対策は来月から実施される予定です。詳しい内容は後日公開されます。";
+    const char *text =
+        "東京都は今日、新しい感染症対策を発表しました。専門家によると、"
+        "この対策は来月から実施される予定です。詳しい内容は後日公開されます。";
     char sj[1024];
     size_t n = encode(text, "SHIFT_JIS", sj, sizeof sj);
     char cs[32];
@@ -111,7 +114,8 @@ static void test_shift_jis(void **st) {
 
 static void test_broken_utf8(void **st) {
     (void)st;
-    const uint8_t b[] = "ok \xff\xfe bad \xc3\x28 overlong \xc0\xaf surrogate \xed\xa0\x80 cut \xe2\x82";
+    const uint8_t b[] =
+        "ok \xff\xfe bad \xc3\x28 overlong \xc0\xaf surrogate \xed\xa0\x80 cut \xe2\x82";
     char cs[32];
     ww_charset_detect(b, sizeof b - 1, "utf-8", NULL, cs, sizeof cs);
     size_t n, bad;
@@ -134,7 +138,8 @@ static void test_boms(void **st) {
     const uint8_t b8[] = "\xEF\xBB\xBFhello";
     char cs[32];
     size_t n, bad;
-    assert_int_equal(ww_charset_detect(b8, 8, "windows-1252", NULL, cs, sizeof cs), WW_CS_BOM);
+    assert_int_equal(ww_charset_detect(b8, 8, "windows-1252", NULL, cs, sizeof cs),
+                     WW_CS_BOM);
     char *u = ww_to_utf8(b8, 8, cs, &n, &bad);
     assert_string_equal(u, "hello");
     free(u);

@@ -56,7 +56,8 @@ static void test_main_content(void **st) {
     (void)st;
     ww_article a;
     assert_int_equal(
-        ww_extract_html(page, strlen(page), "https://coast.example/news/tides", NULL, &a), 0);
+        ww_extract_html(page, strlen(page), "https://coast.example/news/tides", NULL, &a),
+        0);
     const char *keep[] = {"The harbour authority said on Friday",
                           "two sea walls had weakened",
                           "What residents should do",
@@ -68,9 +69,19 @@ static void test_main_content(void **st) {
             fprintf(stderr, "missing %s in:\n%s\n", keep[k], a.text);
         assert_non_null(strstr(a.text, keep[k]));
     }
-    const char *drop[] = {"cookies", "Home", "Sport", "Share on", "Tweet", "Storm closes",
-                          "Celebrity", "outrageous", "FERRY SERVICE", "rights reserved", "not text",
-                          "color:red", "Harbour authority warns"}; /* h1 is the title */
+    const char *drop[] = {"cookies",
+                          "Home",
+                          "Sport",
+                          "Share on",
+                          "Tweet",
+                          "Storm closes",
+                          "Celebrity",
+                          "outrageous",
+                          "FERRY SERVICE",
+                          "rights reserved",
+                          "not text",
+                          "color:red",
+                          "Harbour authority warns"}; /* h1 is the title */
     for (size_t k = 0; k < sizeof drop / sizeof drop[0]; k++) {
         if (strstr(a.text, drop[k]))
             fprintf(stderr, "unexpected %s in:\n%s\n", drop[k], a.text);
@@ -136,8 +147,9 @@ static void test_limits(void **st) {
     size_t len = 0;
     for (size_t k = 0; k < n; k++)
         len += (size_t)snprintf(h + len, cap - len, "<div>");
-    len += (size_t)snprintf(h + len, cap - len, "<p>Deep text that is long enough to score, with a comma."
-                                    "</p>");
+    len += (size_t)snprintf(h + len, cap - len,
+                            "<p>Deep text that is long enough to score, with a comma."
+                            "</p>");
     for (size_t k = 0; k < n; k++)
         len += (size_t)snprintf(h + len, cap - len, "</div>");
     ww_parse_limits lim = {.max_depth = 100, .max_nodes = 0};
@@ -187,8 +199,10 @@ static void test_parse_page_errors(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_main_content),    cmocka_unit_test(test_no_article_markup),
-        cmocka_unit_test(test_tokenizer_edges), cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_main_content),
+        cmocka_unit_test(test_no_article_markup),
+        cmocka_unit_test(test_tokenizer_edges),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_parse_page_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,8 +118,8 @@ static void test_short_text_takes_declared(void **st) {
 static void test_content_language_header(void **st) {
     (void)st;
     /* no markup declaration: the HTTP header counts */
-    Wirewatch__V1__Document *d = parse(html(NULL, "Hotel Restaurant Bar"), "text/html",
-                                       "fr-FR, en", -1);
+    Wirewatch__V1__Document *d =
+        parse(html(NULL, "Hotel Restaurant Bar"), "text/html", "fr-FR, en", -1);
     assert_string_equal(d->language, "fr");
     protobuf_c_message_free_unpacked(&d->base, NULL);
     /* markup wins over the header */
@@ -153,19 +153,19 @@ static void test_traditional_chinese_is_zh(void **st) {
 static void test_normalize(void **st) {
     (void)st;
     static const char *const ok[][2] = {
-        {"en-US", "en"},   {"de_DE", "de"},  {"zh-Hant", "zh"},        {"zh-TW", "zh"},
-        {"FR", "fr"},      {"iw", "he"},     {"nb-NO", "no"},          {"haw", "haw"},
-        {" pt-BR", "pt"},  {"cmn", "zh"},    {"fr, en;q=0.8", "fr"},   {"sr-ME", "sr"},
-        {"in", "id"},      {"\"de\"", "de"},
+        {"en-US", "en"},  {"de_DE", "de"},  {"zh-Hant", "zh"},      {"zh-TW", "zh"},
+        {"FR", "fr"},     {"iw", "he"},     {"nb-NO", "no"},        {"haw", "haw"},
+        {" pt-BR", "pt"}, {"cmn", "zh"},    {"fr, en;q=0.8", "fr"}, {"sr-ME", "sr"},
+        {"in", "id"},     {"\"de\"", "de"},
     };
     char out[16];
     for (size_t k = 0; k < sizeof ok / sizeof *ok; k++) {
         assert_int_equal(ww_lang_normalize(ok[k][0], out, sizeof out), 0);
         assert_string_equal(out, ok[k][1]);
     }
-    static const char *const bad[] = {"",    "und", "mul",     "x-default", "*",
-                                      "xx-Latn", "xxx", "un", "zzb",       "english",
-                                      "e",   "12",  "en1",     "i-klingon"};
+    static const char *const bad[] = {"",        "und", "mul", "x-default", "*",
+                                      "xx-Latn", "xxx", "un",  "zzb",       "english",
+                                      "e",       "12",  "en1", "i-klingon"};
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         assert_int_equal(ww_lang_normalize(bad[k], out, sizeof out), -1);
         assert_string_equal(out, "");

@@ -18,25 +18,28 @@ static const char *const body =
 
 static void extract(const char *head, const char *pre, ww_article *a) {
     char html[8192];
-    snprintf(html, sizeof html, "<html lang=\"en-GB\"><head>%s</head><body><article>%s%s"
-             "</article></body></html>", head, pre, body);
-    assert_int_equal(ww_extract_html(html, strlen(html), "https://news.example.org/a/1?x=2",
-                                     NULL, a),
-                     0);
+    snprintf(html, sizeof html,
+             "<html lang=\"en-GB\"><head>%s</head><body><article>%s%s"
+             "</article></body></html>",
+             head, pre, body);
+    assert_int_equal(
+        ww_extract_html(html, strlen(html), "https://news.example.org/a/1?x=2", NULL, a),
+        0);
 }
 
 static void test_json_ld_graph(void **st) {
     (void)st;
     ww_article a;
-    extract("<title>Budget passes | Example Times</title>"
-            "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
-            "\"@graph\":[{\"@type\":\"WebSite\",\"name\":\"Example\"},"
-            "{\"@type\":[\"NewsArticle\"],\"headline\":\"Council passes budget\","
-            "\"datePublished\":\"2024-03-05T10:30:00+02:00\",\"author\":[{\"@type\":"
-            "\"Person\",\"name\":\"Ann Lee\"},{\"@type\":\"Person\",\"name\":\"Bo Chen\"}],"
-            "\"publisher\":{\"@type\":\"Organization\",\"name\":\"Example Times\"},"
-            "\"mainEntityOfPage\":{\"@id\":\"https://news.example.org/a/1\"}}]}</script>",
-            "", &a);
+    extract(
+        "<title>Budget passes | Example Times</title>"
+        "<script type=\"application/ld+json\">{\"@context\":\"https://schema.org\","
+        "\"@graph\":[{\"@type\":\"WebSite\",\"name\":\"Example\"},"
+        "{\"@type\":[\"NewsArticle\"],\"headline\":\"Council passes budget\","
+        "\"datePublished\":\"2024-03-05T10:30:00+02:00\",\"author\":[{\"@type\":"
+        "\"Person\",\"name\":\"Ann Lee\"},{\"@type\":\"Person\",\"name\":\"Bo Chen\"}],"
+        "\"publisher\":{\"@type\":\"Organization\",\"name\":\"Example Times\"},"
+        "\"mainEntityOfPage\":{\"@id\":\"https://news.example.org/a/1\"}}]}</script>",
+        "", &a);
     assert_string_equal(a.title, "Council passes budget");
     assert_string_equal(a.byline, "Ann Lee, Bo Chen");
     assert_string_equal(a.published, "2024-03-05T08:30:00Z");
@@ -56,15 +59,16 @@ static void test_json_ld_graph(void **st) {
 static void test_opengraph_and_meta(void **st) {
     (void)st;
     ww_article a;
-    extract("<title>ignored</title>"
-            "<meta property=\"og:title\" content=\"Council passes budget | Example Times\">"
-            "<meta property=\"og:site_name\" content=\"Example Times\">"
-            "<meta property=\"og:url\" content=\"/a/1\">"
-            "<meta name=\"author\" content=\"By Ann Lee\">"
-            "<meta name=\"description\" content=\"The  council\n approved it.\">"
-            "<meta property=\"article:published_time\" content=\"Tue, 05 Mar 2024 10:30:00 "
-            "GMT\">",
-            "", &a);
+    extract(
+        "<title>ignored</title>"
+        "<meta property=\"og:title\" content=\"Council passes budget | Example Times\">"
+        "<meta property=\"og:site_name\" content=\"Example Times\">"
+        "<meta property=\"og:url\" content=\"/a/1\">"
+        "<meta name=\"author\" content=\"By Ann Lee\">"
+        "<meta name=\"description\" content=\"The  council\n approved it.\">"
+        "<meta property=\"article:published_time\" content=\"Tue, 05 Mar 2024 10:30:00 "
+        "GMT\">",
+        "", &a);
     assert_string_equal(a.title, "Council passes budget");
     assert_string_equal(a.site, "Example Times");
     assert_string_equal(a.canonical_url, "https://news.example.org/a/1");
@@ -93,7 +97,8 @@ static void test_time_and_byline(void **st) {
     assert_non_null(strstr(a.text, "The council approved"));
     ww_article_clear(&a);
     /* h1 is the title when no meta title exists; itemprop author */
-    extract("", "<h1>Council passes budget</h1><span itemprop=\"author\">Li Wei</span>", &a);
+    extract("", "<h1>Council passes budget</h1><span itemprop=\"author\">Li Wei</span>",
+            &a);
     assert_string_equal(a.title, "Council passes budget");
     assert_string_equal(a.byline, "Li Wei");
     ww_article_clear(&a);

@@ -48,9 +48,11 @@ static void test_distances(void **st) {
     assert_int_equal(ww_simhash("two words", 9), ww_simhash("Two Words", 9));
 }
 
-static Wirewatch__V1__Document *parse_html(ww_parser *p, const char *url, const char *text) {
+static Wirewatch__V1__Document *parse_html(ww_parser *p, const char *url,
+                                           const char *text) {
     char html[4096];
-    snprintf(html, sizeof html, "<html><body><article><p>%s</p></article></body></html>", text);
+    snprintf(html, sizeof html, "<html><body><article><p>%s</p></article></body></html>",
+             text);
     Wirewatch__V1__Page page;
     wirewatch__v1__page__init(&page);
     page.final_url = (char *)url;
@@ -77,8 +79,9 @@ static void test_near_duplicate(void **st) {
     assert_string_not_equal(d2->id, d1->id);
     assert_string_equal(d2->near_duplicate_of, d1->id);
     Wirewatch__V1__Document *d3 =
-        parse_html(p, "https://c.example/3", "Snow closed mountain passes across the region "
-                                             "overnight, and ski resorts reported a record.");
+        parse_html(p, "https://c.example/3",
+                   "Snow closed mountain passes across the region "
+                   "overnight, and ski resorts reported a record.");
     assert_string_equal(d3->near_duplicate_of, "");
     free(b);
     protobuf_c_message_free_unpacked(&d1->base, NULL);

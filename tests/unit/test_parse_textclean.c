@@ -63,7 +63,8 @@ static void test_noise_removed_story_kept(void **st) {
     /* the glued teaser is split from the sentence that follows it */
     assert_non_null(strstr(c, "local radio\n\nThe authority asked"));
     /* paragraphs stay separated by a blank line */
-    assert_non_null(strstr(c, "stations.\n\nFishermen protest new quota rules in the north\n\nEngineers"));
+    assert_non_null(strstr(
+        c, "stations.\n\nFishermen protest new quota rules in the north\n\nEngineers"));
     free(c);
 }
 
@@ -84,18 +85,20 @@ static void test_repeated_paragraph_keeps_one(void **st) {
 
 static void test_furniture_lines(void **st) {
     (void)st;
-    const char *t = "Updated 5:27 am CST, Wednesday, November 20, 2019\n"
-                    "Wednesday 20 November 2019 9:22 am\n"
-                    "Read more: Port reopens after storm\n"
-                    "Image 2 of 5\n"
-                    "Tags: Shipping, Weather\n"
-                    "Updated figures were published on Monday, 3 June, the office said.\n"
-                    "Related reading for the weekend is listed in the next section of the guide.\n";
+    const char *t =
+        "Updated 5:27 am CST, Wednesday, November 20, 2019\n"
+        "Wednesday 20 November 2019 9:22 am\n"
+        "Read more: Port reopens after storm\n"
+        "Image 2 of 5\n"
+        "Tags: Shipping, Weather\n"
+        "Updated figures were published on Monday, 3 June, the office said.\n"
+        "Related reading for the weekend is listed in the next section of the guide.\n";
     size_t n;
     char *c = ww_text_clean(t, strlen(t), &n);
-    assert_string_equal(c, "Updated figures were published on Monday, 3 June, the office said.\n"
-                           "Related reading for the weekend is listed in the next section of "
-                           "the guide.");
+    assert_string_equal(
+        c, "Updated figures were published on Monday, 3 June, the office said.\n"
+           "Related reading for the weekend is listed in the next section of "
+           "the guide.");
     free(c);
 }
 

@@ -39,7 +39,8 @@ static int run(const char *text, acc *a) {
 static void test_titles(void **st) {
     acc a;
     run("State Security Minister Chen Yixin said last month the ministry would act. "
-        "President Lula met Prime Minister Keir Starmer and Dr. Jane Goodall.", &a);
+        "President Lula met Prime Minister Keir Starmer and Dr. Jane Goodall.",
+        &a);
     assert_int_equal(a.n, 4);
     assert_string_equal(a.found[0], "Chen Yixin");
     assert_string_equal(a.found[1], "Lula");
@@ -51,7 +52,8 @@ static void test_not_names(void **st) {
     acc a;
     /* a title followed by a role, a weekday, lower-case words or one bare word */
     run("The minister said on Monday that the president of the Foreign Office and "
-        "Minister Monday, the director general, and the spokesman Smith agreed.", &a);
+        "Minister Monday, the director general, and the spokesman Smith agreed.",
+        &a);
     assert_int_equal(a.n, 0);
     run("Łukasz is here. Mayor Łukasz Nowak spoke.", &a);
     assert_int_equal(a.n, 1);

@@ -20,22 +20,21 @@ static ww_robots *parse(const char *txt, const char *agent) {
 }
 
 /* RFC 9309 section 5.1 example, seen by three different crawlers. */
-static const char rfc_example[] =
-    "User-Agent: *\n"
-    "Disallow: *.gif$\n"
-    "Disallow: /example/\n"
-    "Allow: /publications/\n"
-    "\n"
-    "User-Agent: foobot\n"
-    "Disallow:/\n"
-    "Allow:/example/page.html\n"
-    "Allow:/example/allowed.gif\n"
-    "\n"
-    "User-Agent: barbot\n"
-    "User-Agent: bazbot\n"
-    "Disallow: /example/page.html\n"
-    "\n"
-    "User-Agent: quxbot\n";
+static const char rfc_example[] = "User-Agent: *\n"
+                                  "Disallow: *.gif$\n"
+                                  "Disallow: /example/\n"
+                                  "Allow: /publications/\n"
+                                  "\n"
+                                  "User-Agent: foobot\n"
+                                  "Disallow:/\n"
+                                  "Allow:/example/page.html\n"
+                                  "Allow:/example/allowed.gif\n"
+                                  "\n"
+                                  "User-Agent: barbot\n"
+                                  "User-Agent: bazbot\n"
+                                  "Disallow: /example/page.html\n"
+                                  "\n"
+                                  "User-Agent: quxbot\n";
 
 static void test_rfc_example(void **state) {
     (void)state;
@@ -69,9 +68,10 @@ static void test_rfc_example(void **state) {
 /* RFC 9309 2.2.2: longest match wins, Allow wins a tie. */
 static void test_longest_match(void **state) {
     (void)state;
-    ww_robots *r = parse("user-agent: *\nallow: /example/page/\ndisallow: /example/page/disallowed.gif\n"
-                         "disallow: /tie\nallow: /tie\n",
-                         "wirewatch");
+    ww_robots *r = parse(
+        "user-agent: *\nallow: /example/page/\ndisallow: /example/page/disallowed.gif\n"
+        "disallow: /tie\nallow: /tie\n",
+        "wirewatch");
     assert_true(ww_robots_allowed(r, "/example/page/"));
     assert_true(ww_robots_allowed(r, "/example/page/x.html"));
     assert_false(ww_robots_allowed(r, "/example/page/disallowed.gif"));
@@ -107,7 +107,8 @@ static void test_groups_and_syntax(void **state) {
     (void)state;
     /* Merged groups, comments, CRLF, BOM, whitespace, case of keys, product token with
      * version suffix, rules before any user-agent ignored, sitemap between groups. */
-    const char *txt = "\xEF\xBB\xBF" "Disallow: /orphan\r\n"
+    const char *txt = "\xEF\xBB\xBF"
+                      "Disallow: /orphan\r\n"
                       "user-agent: WireWatch/2.1 # us\r\n"
                       "DISALLOW : /private  # comment\r\n"
                       "Sitemap: https://example.com/sitemap.xml\r\n"
@@ -285,9 +286,12 @@ static void test_all_and_limits(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc_example),   cmocka_unit_test(test_longest_match),
-        cmocka_unit_test(test_wildcards),     cmocka_unit_test(test_groups_and_syntax),
-        cmocka_unit_test(test_percent_encoding), cmocka_unit_test(test_all_and_limits),
+        cmocka_unit_test(test_rfc_example),
+        cmocka_unit_test(test_longest_match),
+        cmocka_unit_test(test_wildcards),
+        cmocka_unit_test(test_groups_and_syntax),
+        cmocka_unit_test(test_percent_encoding),
+        cmocka_unit_test(test_all_and_limits),
         cmocka_unit_test(test_rfc9309_percent_table),
         cmocka_unit_test(test_percent_unreserved),
     };

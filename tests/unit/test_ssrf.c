@@ -85,10 +85,10 @@ static void test_v6_carrying_v4(void **state) {
     expect("::ffff:169.254.169.254", "link-local");
     expect("::ffff:10.0.0.1", "private");
     expect("::ffff:8.8.8.8", NULL);
-    expect("::10.0.0.1", "private");          /* IPv4-compatible */
+    expect("::10.0.0.1", "private");            /* IPv4-compatible */
     expect("64:ff9b::a9fe:a9fe", "link-local"); /* NAT64 of 169.254.169.254 */
     expect("64:ff9b::808:808", NULL);
-    expect("2002:7f00:1::", "loopback");       /* 6to4 of 127.0.0.1 */
+    expect("2002:7f00:1::", "loopback"); /* 6to4 of 127.0.0.1 */
     expect("2002:c0a8:101::1", "private");
     expect("2002:808:808::1", NULL);
 }
@@ -113,8 +113,8 @@ static void test_allow_list(void **state) {
     ww_cidr_list_free(l);
     ww_cidr_list_free(NULL);
 
-    const char *bad[][1] = {{"10.0.0.0/33"}, {"nonsense"}, {"10.0.0.0/"}, {"::1/129"},
-                            {"/8"}};
+    const char *bad[][1] = {
+        {"10.0.0.0/33"}, {"nonsense"}, {"10.0.0.0/"}, {"::1/129"}, {"/8"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         assert_null(ww_cidr_list_new(bad[i], 1, err, sizeof err));

@@ -75,21 +75,24 @@ static void test_unknown_keys(void **state) {
     refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\","
            "\"terms\":[{\"text\":\"x\",\"wieght\":1}]}]}",
            "\"wieght\"");
-    refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
-           "\"routes\":[{\"label\":\"a\",\"to\":\"x\"}]}",
-           "\"to\"");
+    refuse(
+        "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
+        "\"routes\":[{\"label\":\"a\",\"to\":\"x\"}]}",
+        "\"to\"");
 }
 
 static void test_structure_errors(void **state) {
     (void)state;
-    refuse("{\"name\":\"w\",\"name\":\"v\",\"version\":\"1\",\"topics\":[]}", "duplicate");
+    refuse("{\"name\":\"w\",\"name\":\"v\",\"version\":\"1\",\"topics\":[]}",
+           "duplicate");
     refuse("not json", "JSON");
     refuse("[]", "must be a JSON object");
     refuse("{\"version\":\"1\",\"topics\":[]}", "missing \"name\"");
     refuse("{\"name\":\"w\",\"version\":\"1\"}", "\"topics\" must be an array");
-    refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"},"
-           "{\"code\":\"a\",\"name\":\"b\"}]}",
-           "defined twice");
+    refuse(
+        "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"},"
+        "{\"code\":\"a\",\"name\":\"b\"}]}",
+        "defined twice");
     refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\","
            "\"parent\":\"zz\"}]}",
            "parent \"zz\" not found");
@@ -102,13 +105,16 @@ static void test_structure_errors(void **state) {
     refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\","
            "\"terms\":[{\"text\":\"x\",\"case\":\"upper\"}]}]}",
            "\"case\"");
-    refuse("{\"name\":\"w\",\"version\":\"1\",\"threshold\":-1,\"topics\":[]}", "threshold");
-    refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
-           "\"routes\":[{\"label\":\"b\"}]}",
-           "not a topic");
-    refuse("{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
-           "\"routes\":[{\"label\":\"a\",\"output\":\"pager\"}]}",
-           "only \"alerts\"");
+    refuse("{\"name\":\"w\",\"version\":\"1\",\"threshold\":-1,\"topics\":[]}",
+           "threshold");
+    refuse(
+        "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
+        "\"routes\":[{\"label\":\"b\"}]}",
+        "not a topic");
+    refuse(
+        "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
+        "\"routes\":[{\"label\":\"a\",\"output\":\"pager\"}]}",
+        "only \"alerts\"");
     refuse("{\"name\":\"\",\"version\":\"1\",\"topics\":[]}", "empty");
 }
 
@@ -116,7 +122,8 @@ static void test_limits(void **state) {
     (void)state;
     char big[WW_TAX_MAX_TEXT + 200];
     memset(big, 'x', sizeof big);
-    int n = snprintf(big, sizeof big, "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"");
+    int n = snprintf(big, sizeof big,
+                     "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"");
     memset(big + n, 'a', WW_TAX_MAX_TEXT + 1);
     n += WW_TAX_MAX_TEXT + 1;
     snprintf(big + n, sizeof big - (size_t)n, "\",\"name\":\"a\"}]}");
@@ -126,10 +133,12 @@ static void test_limits(void **state) {
     n = snprintf(chain, sizeof chain, "{\"name\":\"w\",\"version\":\"1\",\"topics\":[");
     for (int i = 0; i < WW_TAX_MAX_DEPTH + 3; i++) {
         if (i == 0)
-            n += snprintf(chain + n, sizeof chain - (size_t)n, "{\"code\":\"t0\",\"name\":\"n\"}");
+            n += snprintf(chain + n, sizeof chain - (size_t)n,
+                          "{\"code\":\"t0\",\"name\":\"n\"}");
         else
             n += snprintf(chain + n, sizeof chain - (size_t)n,
-                          ",{\"code\":\"t%d\",\"name\":\"n\",\"parent\":\"t%d\"}", i, i - 1);
+                          ",{\"code\":\"t%d\",\"name\":\"n\",\"parent\":\"t%d\"}", i,
+                          i - 1);
     }
     snprintf(chain + n, sizeof chain - (size_t)n, "]}");
     refuse(chain, "deeper than");
@@ -160,8 +169,8 @@ static void test_load_file(void **state) {
 static void test_embedded_iptc(void **state) {
     (void)state;
     char err[256];
-    ww_taxonomy *t =
-        ww_taxonomy_parse((const char *)ww__data_iptc, ww__data_iptc_len, err, sizeof err);
+    ww_taxonomy *t = ww_taxonomy_parse((const char *)ww__data_iptc, ww__data_iptc_len,
+                                       err, sizeof err);
     assert_non_null(t);
     assert_string_equal(t->name, "iptc-mediatopic");
     assert_string_equal(t->version, "2023-10-24");
@@ -188,9 +197,12 @@ static void test_embedded_iptc(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid),           cmocka_unit_test(test_unknown_keys),
-        cmocka_unit_test(test_structure_errors), cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_load_file),       cmocka_unit_test(test_embedded_iptc),
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_structure_errors),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_embedded_iptc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,12 +24,14 @@ static void norm(const char *in, const char *want) {
     /* the one-parse variant agrees, and its handle (what libcurl fetches) says the same */
     char *out2 = NULL, *hu = NULL, *o = NULL, *pq = NULL;
     ww_url_parts parts;
-    assert_int_equal(ww_url_normalize_parts(in, drop, 3, &out2, &parts, err, sizeof err), 0);
+    assert_int_equal(ww_url_normalize_parts(in, drop, 3, &out2, &parts, err, sizeof err),
+                     0);
     assert_string_equal(out2, want);
     assert_int_equal(ww_url_origin(want, &o, &pq), 0);
     assert_string_equal(parts.origin, o);
     assert_string_equal(parts.path_query, pq);
-    assert_int_equal(curl_url_get(parts.handle, CURLUPART_URL, &hu, CURLU_NO_DEFAULT_PORT), 0);
+    assert_int_equal(
+        curl_url_get(parts.handle, CURLUPART_URL, &hu, CURLU_NO_DEFAULT_PORT), 0);
     assert_string_equal(hu, want);
     curl_free(hu);
     free(o);
@@ -62,11 +64,16 @@ static void test_normalize(void **state) {
 
 static void test_reject(void **state) {
     (void)state;
-    const char *bad[] = {"ftp://example.com/", "file:///etc/passwd", "not a url",
-                         "javascript:alert(1)", "", "http://"};
+    const char *bad[] = {"ftp://example.com/",
+                         "file:///etc/passwd",
+                         "not a url",
+                         "javascript:alert(1)",
+                         "",
+                         "http://"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[128] = "", *out = (char *)1;
-        assert_int_equal(ww_url_normalize(bad[i], drop, 3, &out, err, sizeof err), WW_EINVAL);
+        assert_int_equal(ww_url_normalize(bad[i], drop, 3, &out, err, sizeof err),
+                         WW_EINVAL);
         assert_null(out);
         assert_true(err[0] != '\0');
     }

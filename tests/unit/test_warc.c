@@ -111,8 +111,8 @@ static size_t read_mem(const uint8_t *data, size_t len, size_t max, struct outco
 
 /* The same bytes through a temporary file: the FILE path (64 KiB reads, seeking back
  * to rescan a corrupt member) must give exactly what the memory path gives. */
-static void same_via_file(const uint8_t *data, size_t len, size_t max, const struct outcome *o,
-                          size_t n) {
+static void same_via_file(const uint8_t *data, size_t len, size_t max,
+                          const struct outcome *o, size_t n) {
     char path[] = "/tmp/test_warc_XXXXXX", err[256];
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -190,7 +190,8 @@ static uint8_t *zip(const void *data, size_t n, int wbits, size_t *outlen) {
     } else {
         z_stream zs;
         memset(&zs, 0, sizeof zs);
-        assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+        assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY),
+                         Z_OK);
         size_t cap = deflateBound(&zs, n) + 64;
         b = malloc(cap);
         zs.next_in = (Bytef *)data;
@@ -235,8 +236,9 @@ static void cat_record(uint8_t **buf, size_t *len, const char *type, const char 
     free(rec);
 }
 
-static const char HTTP_RESP_TYPE[] = "Content-Type: application/http; msgtype=response\r\n"
-                                     "WARC-Target-URI: http://example.com/x\r\n";
+static const char HTTP_RESP_TYPE[] =
+    "Content-Type: application/http; msgtype=response\r\n"
+    "WARC-Target-URI: http://example.com/x\r\n";
 
 /* ---- fixture files --------------------------------------------------------------- */
 
@@ -394,7 +396,8 @@ static void test_content_length_past_eof(void **state) {
     uint8_t *b = NULL;
     size_t len = 0;
     cat_record(&b, &len, "resource", "", "one", 3);
-    cat(&b, &len, "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 5000\r\n\r\nshort", 61);
+    cat(&b, &len, "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 5000\r\n\r\nshort",
+        61);
     struct outcome o[MAX_OUT];
     size_t n = read_mem(b, len, 0, o);
     assert_int_equal(n, 2);
@@ -497,27 +500,31 @@ static void test_http_payloads(void **state) {
     char blk[4096];
     int bl;
     /* 1: two chunks with an extension, trailers after the last */
-    bl = snprintf(blk, sizeof blk,
-                  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n"
-                  "5;ext=1\r\n<html\r\n%zx\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n",
-                  strlen(html) - 5, html + 5);
+    bl = snprintf(
+        blk, sizeof blk,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n"
+        "5;ext=1\r\n<html\r\n%zx\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n",
+        strlen(html) - 5, html + 5);
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
     /* 2: bad chunk size in the middle */
-    bl = snprintf(blk, sizeof blk,
-                  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nabc\r\n0\r\n\r\n");
+    bl = snprintf(
+        blk, sizeof blk,
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nabc\r\n0\r\n\r\n");
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
     /* 3: chunk running past the block */
     bl = snprintf(blk, sizeof blk,
                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nff\r\nhello\r\n");
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
     /* 4: "chunked" header over a body that was stored decoded: kept as is */
-    bl = snprintf(blk, sizeof blk,
-                  "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n<p>plain</p>");
+    bl = snprintf(
+        blk, sizeof blk,
+        "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n<p>plain</p>");
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
     /* 5: deflate as raw deflate, 6: deflate as zlib, 7: br, 8: corrupt gzip */
     size_t zl;
     uint8_t *z = zip(html, strlen(html), -15, &zl);
-    bl = snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n");
+    bl =
+        snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n");
     memcpy(blk + bl, z, zl);
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl + zl);
     free(z);
@@ -526,16 +533,18 @@ static void test_http_payloads(void **state) {
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl + zl);
     free(z);
     /* brotli.compress(html) by python3-brotli */
-    static const char br[] = "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"
-                             "\x1b\x2c\x00\xf8\x8d\xd4\x4e\x79\xe8\x02\x49\x4f\x96\xea\x53"
-                             "\xf8\xde\xca\x49\x90\x08\xb4\x1e\x84\x96\x5d\x84\xd1\x2d\x64"
-                             "\x02\xcc\x38\xc4\x9b\x56\xcc\x50\xfc\x5b\x19\x60\x1c";
+    static const char br[] =
+        "HTTP/1.1 200 OK\r\nContent-Encoding: br\r\n\r\n"
+        "\x1b\x2c\x00\xf8\x8d\xd4\x4e\x79\xe8\x02\x49\x4f\x96\xea\x53"
+        "\xf8\xde\xca\x49\x90\x08\xb4\x1e\x84\x96\x5d\x84\xd1\x2d\x64"
+        "\x02\xcc\x38\xc4\x9b\x56\xcc\x50\xfc\x5b\x19\x60\x1c";
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, br, sizeof br - 1);
     static const char badgz[] = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
                                 "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage!";
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, badgz, sizeof badgz - 1);
     /* 12: an encoding nobody decodes, 13: br cut short */
-    bl = snprintf(blk, sizeof blk, "HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\n\r\n(\xb5/\xfd");
+    bl = snprintf(blk, sizeof blk,
+                  "HTTP/1.1 200 OK\r\nContent-Encoding: zstd\r\n\r\n(\xb5/\xfd");
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, blk, (size_t)bl);
     cat_record(&b, &len, "response", HTTP_RESP_TYPE, br, sizeof br - 10);
     /* 9: no status line, 10: a dns: response (not HTTP) keeps its block */
@@ -546,9 +555,10 @@ static void test_http_payloads(void **state) {
     /* 11: WARC-Truncated: a chunk cut by the crawler is accepted */
     bl = snprintf(blk, sizeof blk,
                   "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nonly 8 b");
-    cat_record(&b, &len, "response",
-               "Content-Type: application/http;msgtype=response\r\nWARC-Truncated: length\r\n",
-               blk, (size_t)bl);
+    cat_record(
+        &b, &len, "response",
+        "Content-Type: application/http;msgtype=response\r\nWARC-Truncated: length\r\n",
+        blk, (size_t)bl);
 
     struct outcome o[MAX_OUT];
     size_t n = read_mem(b, len, 0, o);
@@ -680,7 +690,8 @@ static void test_empty_and_blank(void **state) {
     assert_int_equal(read_mem(NULL, 0, 0, o), 0);
     assert_int_equal(read_mem((const uint8_t *)"\r\n\r\n\n", 5, 0, o), 0);
     /* a record without the CRLFCRLF terminator, at end of file, is still whole */
-    static const char r[] = "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 2\r\n\r\nhi";
+    static const char r[] =
+        "WARC/1.0\r\nWARC-Type: resource\r\nContent-Length: 2\r\n\r\nhi";
     assert_int_equal(read_mem((const uint8_t *)r, sizeof r - 1, 0, o), 1);
     assert_int_equal(o[0].rc, 1);
     assert_int_equal(o[0].len, 2);

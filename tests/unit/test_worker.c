@@ -20,7 +20,9 @@
 #include "wirewatch/worker.h"
 
 /* Test stage: Document -> Classified copying id and title; title "poison" is refused. */
-static void *echo_create(const ww_config *cfg, char *err, size_t errlen) { return (void *)1; }
+static void *echo_create(const ww_config *cfg, char *err, size_t errlen) {
+    return (void *)1;
+}
 static void echo_destroy(void *ctx) {}
 /* what the echo stage was told about where its inputs came from */
 static atomic_int trusted_jobs, untrusted_jobs;
@@ -43,7 +45,8 @@ static void echo_submit(void *ctx, ww_job *job) {
         c.title = d->title;
         ww_job_emit(job, WW_OUT_MAIN, d->id, &c.base);
     }
-    if (d) protobuf_c_message_free_unpacked(&d->base, NULL);
+    if (d)
+        protobuf_c_message_free_unpacked(&d->base, NULL);
     ww_job_done(job);
 }
 static const ww_stage_ops echo_stage = {
@@ -59,7 +62,8 @@ static const ww_stage_ops echo_stage = {
 static void fwd_submit(void *ctx, ww_job *job) {
     size_t len;
     const uint8_t *data = ww_job_data(job, &len);
-    ProtobufCMessage *d = protobuf_c_message_unpack(&wirewatch__v1__document__descriptor, NULL, len, data);
+    ProtobufCMessage *d =
+        protobuf_c_message_unpack(&wirewatch__v1__document__descriptor, NULL, len, data);
     if (d) {
         ww_job_emit(job, WW_OUT_MAIN, NULL, d);
         protobuf_c_message_free_unpacked(d, NULL);
@@ -93,11 +97,13 @@ static int teardown(void **state) {
 
 static int count_lines(const char *path, const char *needle) {
     FILE *f = fopen(path, "r");
-    if (!f) return -1;
+    if (!f)
+        return -1;
     char line[65536];
     int n = 0;
     while (fgets(line, sizeof line, f))
-        if (!needle || strstr(line, needle)) n++;
+        if (!needle || strstr(line, needle))
+            n++;
     fclose(f);
     return n;
 }
@@ -106,7 +112,8 @@ static void write_docs(const char *path, int n, int with_bad) {
     FILE *f = fopen(path, "w");
     for (int i = 0; i < n; i++) {
         fprintf(f, "{\"id\":\"d%d\",\"title\":\"%s\"}\n", i, i == 3 ? "poison" : "ok");
-        if (with_bad && i == 5) fprintf(f, "this is not json\n{\"id\":\"x\",\"bogus\":1}\n");
+        if (with_bad && i == 5)
+            fprintf(f, "this is not json\n{\"id\":\"x\",\"bogus\":1}\n");
     }
     fclose(f);
 }
@@ -147,13 +154,15 @@ static void test_oversized_line(void **state) {
     snprintf(dead, sizeof dead, "file:%s/bigdead.jsonl", tmpdir);
     FILE *f = fopen(in, "w");
     fprintf(f, "{\"id\":\"a\",\"title\":\"ok\"}\n{\"id\":\"big\",\"title\":\"");
-    for (int i = 0; i < 300000; i++) fputc('x', f);
+    for (int i = 0; i < 300000; i++)
+        fputc('x', f);
     fprintf(f, "\"}\n{\"id\":\"c\",\"title\":\"ok\"}\n");
     fclose(f);
     char in_uri[140];
     snprintf(in_uri, sizeof in_uri, "file:%s", in);
     ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
-    assert_int_equal(ww_config_set(cfg, "worker.max_message_bytes=100000", err, sizeof err), 0);
+    assert_int_equal(
+        ww_config_set(cfg, "worker.max_message_bytes=100000", err, sizeof err), 0);
     ww_worker_opts o = {.stage = &echo_stage, .cfg = cfg, .in_uri = in_uri};
     o.out_uri[WW_OUT_MAIN] = out;
     o.out_uri[WW_OUT_DEAD] = dead;
@@ -185,7 +194,8 @@ static void test_zmq_hop_with_eos(void **state) {
     snprintf(out, sizeof out, "file:%s/zout.jsonl", tmpdir);
     write_docs(in, 2000, 0);
     ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
-    assert_int_equal(ww_config_set(cfg, "zmq.hwm=50", err, sizeof err), 0); /* exercise HWM */
+    assert_int_equal(ww_config_set(cfg, "zmq.hwm=50", err, sizeof err),
+                     0); /* exercise HWM */
     void *z = zmq_ctx_new();
     int port = 20000 + (int)(getpid() % 20000);
     char bind[64], conn[64];
@@ -193,9 +203,11 @@ static void test_zmq_hop_with_eos(void **state) {
     snprintf(conn, sizeof conn, "zmq+tcp://127.0.0.1:%d", port);
 
     thr a = {0}, b = {0};
-    b.o = (ww_worker_opts){.stage = &echo_stage, .cfg = cfg, .in_uri = conn, .zmq_ctx = z};
+    b.o =
+        (ww_worker_opts){.stage = &echo_stage, .cfg = cfg, .in_uri = conn, .zmq_ctx = z};
     b.o.out_uri[WW_OUT_MAIN] = out;
-    a.o = (ww_worker_opts){.stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z};
+    a.o =
+        (ww_worker_opts){.stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z};
     a.o.out_uri[WW_OUT_MAIN] = bind;
     pthread_t ta, tb;
     atomic_store(&trusted_jobs, 0);
@@ -228,8 +240,8 @@ static void test_trusted_input(void **state) {
     snprintf(out, sizeof out, "file:%s/tout.jsonl", tmpdir);
     write_docs(in, 20, 0);
     ww_config *cfg = ww_config_load(NULL, tables, err, sizeof err);
-    ww_worker_opts o = {.stage = &echo_stage, .cfg = cfg, .in_uri = in_uri,
-                        .trusted_input = 1};
+    ww_worker_opts o = {
+        .stage = &echo_stage, .cfg = cfg, .in_uri = in_uri, .trusted_input = 1};
     o.out_uri[WW_OUT_MAIN] = out;
     atomic_store(&trusted_jobs, 0);
     atomic_store(&untrusted_jobs, 0);
@@ -243,8 +255,11 @@ static void test_trusted_input(void **state) {
         .stage = &echo_stage, .cfg = cfg, .in_uri = "zmq+inproc://trust", .zmq_ctx = z};
     b.o.out_uri[WW_OUT_MAIN] = out;
     /* a's trust is not passed on */
-    a.o = (ww_worker_opts){
-        .stage = &fwd_stage, .cfg = cfg, .in_uri = in_uri, .zmq_ctx = z, .trusted_input = 1};
+    a.o = (ww_worker_opts){.stage = &fwd_stage,
+                           .cfg = cfg,
+                           .in_uri = in_uri,
+                           .zmq_ctx = z,
+                           .trusted_input = 1};
     a.o.out_uri[WW_OUT_MAIN] = "zmq+inproc://trust";
     atomic_store(&trusted_jobs, 0);
     pthread_t ta, tb;
@@ -286,8 +301,11 @@ static void test_stage_timer(void **state) {
     atomic_store(&stop, 0);
     thr a = {0};
     /* an input that never ends: a PULL socket nobody sends to */
-    a.o = (ww_worker_opts){.stage = &ticker, .cfg = cfg, .in_uri = "zmq+inproc://ticks-in?bind",
-                           .zmq_ctx = z, .stop = &stop};
+    a.o = (ww_worker_opts){.stage = &ticker,
+                           .cfg = cfg,
+                           .in_uri = "zmq+inproc://ticks-in?bind",
+                           .zmq_ctx = z,
+                           .stop = &stop};
     a.o.out_uri[WW_OUT_MAIN] = out;
     pthread_t t;
     pthread_create(&t, NULL, run_thr, &a);
@@ -305,7 +323,8 @@ static void test_stage_timer(void **state) {
 static void test_uri_parse(void **state) {
     ww_uri u;
     char err[256];
-    assert_int_equal(ww_uri_parse("kafka://h1:9092,h2:9092/pages?group=g1", &u, err, sizeof err), 0);
+    assert_int_equal(
+        ww_uri_parse("kafka://h1:9092,h2:9092/pages?group=g1", &u, err, sizeof err), 0);
     assert_int_equal(u.kind, WW_EP_KAFKA);
     assert_string_equal(u.brokers, "h1:9092,h2:9092");
     assert_string_equal(u.topic, "pages");
@@ -326,9 +345,16 @@ static void test_uri_parse(void **state) {
     ww_uri_free(&u);
     assert_int_equal(ww_uri_parse("-", &u, err, sizeof err), 0);
     assert_int_equal(u.kind, WW_EP_STDIO);
-    const char *bad[] = {"", "kafka://h:1", "kafka://h:1/", "kafka://h:1/t?grp=x",
-                         "kafka://h:1/bad topic", "zmq+udp://x:1", "zmq+tcp://nohost",
-                         "http://x/", "file:", "zmq+ipc:///x?sideways"};
+    const char *bad[] = {"",
+                         "kafka://h:1",
+                         "kafka://h:1/",
+                         "kafka://h:1/t?grp=x",
+                         "kafka://h:1/bad topic",
+                         "zmq+udp://x:1",
+                         "zmq+tcp://nohost",
+                         "http://x/",
+                         "file:",
+                         "zmq+ipc:///x?sideways"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_not_equal(ww_uri_parse(bad[i], &u, err, sizeof err), 0);
         assert_true(strlen(err) > 0);

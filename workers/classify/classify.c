@@ -28,18 +28,17 @@
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
 
-
 #define MAX_EV_CAP 64
 #define MODEL_MAX_OUT 32
 
 typedef struct hit {
-    uint32_t topic;  /* global topic index */
+    uint32_t topic; /* global topic index */
     uint32_t term;
-    uint32_t first;  /* token index (text or title tokens) */
+    uint32_t first; /* token index (text or title tokens) */
     uint16_t ntok;
-    uint8_t kind;    /* WW__P_TERM / WW__P_EXCLUDE */
+    uint8_t kind; /* WW__P_TERM / WW__P_EXCLUDE */
     uint8_t in_title;
-    uint16_t occ;    /* earlier text hits of the same topic term (evidence priority) */
+    uint16_t occ; /* earlier text hits of the same topic term (evidence priority) */
     float weight;
 } hit;
 
@@ -93,10 +92,10 @@ struct ww_classifier {
     size_t ntouched;
     hit *hits;
     size_t nhits, caphits;
-    agg *aggs;        /* open addressing, capaggs a power of two */
+    agg *aggs; /* open addressing, capaggs a power of two */
     size_t capaggs;
-    uint32_t *cover;  /* per taxonomy: end of the longest term so far (drop_nested) */
-    uint16_t *gmax;   /* per taxonomy: longest term starting at the current token */
+    uint32_t *cover; /* per taxonomy: end of the longest term so far (drop_nested) */
+    uint16_t *gmax;  /* per taxonomy: longest term starting at the current token */
     ehit *ehits;
     size_t nehits, capehits;
     ww__title_hit *thits; /* language packs' person titles found in the text */
@@ -135,7 +134,8 @@ static char *slurp(const char *path, size_t max, size_t *len, char *err, size_t 
     while (buf) {
         if (n == cap) {
             if (cap > max) {
-                ww_seterr(err, errlen, WW_ETOOBIG, "%s: larger than %zu bytes", path, max);
+                ww_seterr(err, errlen, WW_ETOOBIG, "%s: larger than %zu bytes", path,
+                          max);
                 free(buf);
                 buf = NULL;
                 break;
@@ -209,7 +209,8 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
                 size_t n = pass ? tp->nexclude : tp->nterms;
                 for (size_t k = 0; k < n; k++) {
                     /* a term's language: its own, else its taxonomy's, else every one */
-                    int li = ww__lang_index(&c->langs, v[k].lang[0] ? v[k].lang : tx->language);
+                    int li = ww__lang_index(&c->langs,
+                                            v[k].lang[0] ? v[k].lang : tx->language);
                     if (li < 0)
                         return ww_seterr(err, errlen, WW_EINVAL, "more than %d languages",
                                          WW__MAX_LANGS - 1);
@@ -226,15 +227,15 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
                     int rc = ww__matcher_add(c->m, v[k].text, strlen(v[k].text), &p);
                     if (!rc && stems) {
                         p.twin = 0;
-                        rc = ww__matcher_add_stemmed(c->m, v[k].text, strlen(v[k].text), &p,
-                                                     c->langs.stem[li]);
+                        rc = ww__matcher_add_stemmed(c->m, v[k].text, strlen(v[k].text),
+                                                     &p, c->langs.stem[li]);
                     }
                     if (rc == WW_EINVAL)
-                        return ww_seterr(err, errlen, WW_EINVAL,
-                                         "taxonomy %s topic %s: term \"%s\" has no word or "
-                                         "more than %d words",
-                                         tx->name, tp->code, v[k].text,
-                                         WW_TAX_MAX_PHRASE_TOKENS);
+                        return ww_seterr(
+                            err, errlen, WW_EINVAL,
+                            "taxonomy %s topic %s: term \"%s\" has no word or "
+                            "more than %d words",
+                            tx->name, tp->code, v[k].text, WW_TAX_MAX_PHRASE_TOKENS);
                     if (rc)
                         return rc;
                 }
@@ -295,7 +296,8 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     for (size_t i = 0; i < ww__data_npacks; i++) {
         char what[64];
         size_t skipped = 0;
-        snprintf(what, sizeof what, "language pack %s (embedded)", ww__data_packs[i].lang);
+        snprintf(what, sizeof what, "language pack %s (embedded)",
+                 ww__data_packs[i].lang);
         if (!(packs[npacks] = ww__pack_parse((const char *)ww__data_packs[i].data,
                                              *ww__data_packs[i].len, what, err, errlen)))
             goto out;
@@ -345,7 +347,8 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     if (o->no_entities)
         goto model;
     if (ww__gaz_add_countries(&c->gaz, c->m, (const char *)ww__data_iso3166,
-                              ww__data_iso3166_len, (const char *)ww__data_country_aliases,
+                              ww__data_iso3166_len,
+                              (const char *)ww__data_country_aliases,
                               ww__data_country_aliases_len, err, errlen))
         goto out;
     if (o->organizations && *o->organizations) {
@@ -355,8 +358,8 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
         free(buf);
         buf = NULL;
     } else if (ww__gaz_add_file(&c->gaz, c->m, (const char *)ww__data_organizations,
-                                ww__data_organizations_len, "organizations (embedded)", err,
-                                errlen)) {
+                                ww__data_organizations_len, "organizations (embedded)",
+                                err, errlen)) {
         goto out;
     }
     if (o->persons && *o->persons) {
@@ -368,7 +371,8 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     }
     for (size_t i = 0; i < npacks; i++) {
         char what[64];
-        snprintf(what, sizeof what, "language pack %s (embedded)", ww__data_packs[i].lang);
+        snprintf(what, sizeof what, "language pack %s (embedded)",
+                 ww__data_packs[i].lang);
         if (!(packs[i] = ww__pack_parse((const char *)ww__data_packs[i].data,
                                         *ww__data_packs[i].len, what, err, errlen)) ||
             ww__pack_add_entities(packs[i], &c->langs, &c->gaz, c->m, err, errlen))
@@ -435,7 +439,9 @@ void ww_classifier_free(ww_classifier *c) {
     free(c);
 }
 
-const char *ww_classifier_taxonomy_version(const ww_classifier *c) { return c->tax_version; }
+const char *ww_classifier_taxonomy_version(const ww_classifier *c) {
+    return c->tax_version;
+}
 
 const char *ww_classifier_model_version(const ww_classifier *c) {
     return c->model ? ww_model_version(c->model) : "";
@@ -460,7 +466,8 @@ static void on_match(void *opaque, const ww__posting *p, size_t first, size_t n)
             c->thits = v;
             c->capthits = cap;
         }
-        c->thits[c->nthits++] = (ww__title_hit){(uint32_t)first, (uint32_t)n, (uint8_t)p->item};
+        c->thits[c->nthits++] =
+            (ww__title_hit){(uint32_t)first, (uint32_t)n, (uint8_t)p->item};
         return;
     }
     if (p->kind == WW__P_ENTITY) {
@@ -516,7 +523,8 @@ static void drop_nested(ww_classifier *c) {
         }
         memset(c->gmax, 0, c->ntax * sizeof *c->gmax);
         size_t j = i;
-        for (; j < c->nhits && c->hits[j].in_title == in && c->hits[j].first == first; j++)
+        for (; j < c->nhits && c->hits[j].in_title == in && c->hits[j].first == first;
+             j++)
             if (c->hits[j].kind == WW__P_TERM) {
                 uint32_t t = c->topics[c->hits[j].topic].tax;
                 if (c->hits[j].ntok > c->gmax[t])
@@ -590,8 +598,9 @@ static void score(ww_classifier *c) {
         hit *h = &c->hits[i];
         uint64_t key = ((uint64_t)h->topic << 33) ^ ((uint64_t)h->term << 1) ^ h->kind;
         size_t j = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
-        while (c->aggs[j].used && !(c->aggs[j].topic == h->topic &&
-                                    c->aggs[j].term == h->term && c->aggs[j].kind == h->kind))
+        while (c->aggs[j].used &&
+               !(c->aggs[j].topic == h->topic && c->aggs[j].term == h->term &&
+                 c->aggs[j].kind == h->kind))
             j = (j + 1) & (cap - 1);
         agg *a = &c->aggs[j];
         if (!a->used) {
@@ -705,7 +714,8 @@ static char *dupn(const char *s, size_t n) {
     return d;
 }
 
-static Wirewatch__V1__Span *make_span_bytes(const char *text, uint32_t start, uint32_t end) {
+static Wirewatch__V1__Span *make_span_bytes(const char *text, uint32_t start,
+                                            uint32_t end) {
     Wirewatch__V1__Span *sp = malloc(sizeof *sp);
     if (!sp)
         return NULL;
@@ -733,7 +743,8 @@ static int by_score(const void *a, const void *b, void *arg) {
 }
 
 static Wirewatch__V1__Label *new_label(const char *tax, const char *ver, const char *code,
-                                       const char *name, float score, const char *source) {
+                                       const char *name, float score,
+                                       const char *source) {
     Wirewatch__V1__Label *l = malloc(sizeof *l);
     if (!l)
         return NULL;
@@ -751,7 +762,8 @@ static Wirewatch__V1__Label *new_label(const char *tax, const char *ver, const c
     return l;
 }
 
-static int build_labels(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
+static int build_labels(ww_classifier *c, const char *text,
+                        Wirewatch__V1__Classified *out) {
     size_t n = 0;
     for (size_t i = 0; i < c->ntouched; i++) {
         uint32_t g = c->touched[i];
@@ -786,7 +798,8 @@ static int build_labels(ww_classifier *c, const char *text, Wirewatch__V1__Class
         if (s->nev) {
             /* in text order */
             for (int a = 1; a < s->nev; a++)
-                for (int b = a; b > 0 && c->hits[s->ev[b - 1]].first > c->hits[s->ev[b]].first;
+                for (int b = a;
+                     b > 0 && c->hits[s->ev[b - 1]].first > c->hits[s->ev[b]].first;
                      b--) {
                     uint32_t t = s->ev[b];
                     s->ev[b] = s->ev[b - 1];
@@ -811,7 +824,8 @@ static int build_labels(ww_classifier *c, const char *text, Wirewatch__V1__Class
     return 0;
 }
 
-static int build_entities(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
+static int build_entities(ww_classifier *c, const char *text,
+                          Wirewatch__V1__Classified *out) {
     if (c->nehits == 0)
         return 0;
     qsort(c->ehits, c->nehits, sizeof *c->ehits, ehit_cmp);
@@ -849,14 +863,14 @@ static int build_entities(ww_classifier *c, const char *text, Wirewatch__V1__Cla
             e->type = strdup(ge->type);
             e->name = strdup(ge->name);
             e->id = strdup(ge->id);
-            if (!(e->spans = calloc((size_t)c->max_evidence, sizeof *e->spans)) || !e->type ||
-                !e->name || !e->id)
+            if (!(e->spans = calloc((size_t)c->max_evidence, sizeof *e->spans)) ||
+                !e->type || !e->name || !e->id)
                 return WW_ENOMEM;
         }
         if (e->n_spans >= (size_t)c->max_evidence)
             continue;
-        if (!(e->spans[e->n_spans] = make_span(text, &c->text, c->ehits[i].first,
-                                               c->ehits[i].ntok)))
+        if (!(e->spans[e->n_spans] =
+                  make_span(text, &c->text, c->ehits[i].first, c->ehits[i].ntok)))
             return WW_ENOMEM;
         e->n_spans++;
     }
@@ -911,7 +925,8 @@ static int on_person_span(void *arg, uint32_t start, uint32_t end) {
         }
         memcpy(e->id, "person:", 7);
         for (size_t k = 0; k <= n; k++)
-            e->id[7 + k] = sp->text[k] == ' ' ? '-' : (char)tolower((unsigned char)sp->text[k]);
+            e->id[7 + k] =
+                sp->text[k] == ' ' ? '-' : (char)tolower((unsigned char)sp->text[k]);
     } else if (strcmp(e->type, "person") != 0) {
         protobuf_c_message_free_unpacked(&sp->base, NULL);
         return 0; /* the gazetteer knows this name as something else */
@@ -929,11 +944,13 @@ static int on_person(void *arg, size_t first, size_t ntok) {
     return on_person_span(arg, t->v[first].start, t->v[first + ntok - 1].end);
 }
 
-static int build_persons(ww_classifier *c, const char *text, Wirewatch__V1__Classified *out) {
+static int build_persons(ww_classifier *c, const char *text,
+                         Wirewatch__V1__Classified *out) {
     person_ctx p = {c, text, out};
     int rc = ww__find_persons(text, &c->text, on_person, &p);
-    return rc ? rc : ww__find_persons_titled(text, &c->text, c->thits, c->nthits,
-                                             on_person_span, &p);
+    return rc ? rc
+              : ww__find_persons_titled(text, &c->text, c->thits, c->nthits,
+                                        on_person_span, &p);
 }
 
 static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
@@ -942,7 +959,8 @@ static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
         return 0;
     ww_prediction pred[MODEL_MAX_OUT];
     /* the model sees what a trained model saw: title, newline, text */
-    size_t tl = strlen(doc->title ? doc->title : ""), xl = strlen(doc->text ? doc->text : "");
+    size_t tl = strlen(doc->title ? doc->title : ""),
+           xl = strlen(doc->text ? doc->text : "");
     char *buf = malloc(tl + xl + 2);
     if (!buf)
         return WW_ENOMEM;

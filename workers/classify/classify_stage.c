@@ -33,7 +33,8 @@ static const ww_config_key classify_keys[] = {
      "source \"model\". Empty = rules only."},
     {"classify.model_threshold", WW_CFG_NUM, "0.5",
      "Minimum model probability for a model label."},
-    {"classify.max_labels", WW_CFG_INT, "20", "Most rule labels per document, best first."},
+    {"classify.max_labels", WW_CFG_INT, "20",
+     "Most rule labels per document, best first."},
     {"classify.max_evidence", WW_CFG_INT, "8",
      "Most evidence spans per label and spans per entity (at most 64)."},
     {NULL, 0, NULL, NULL},
@@ -65,7 +66,8 @@ static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
     for (size_t i = 0; i < json_array_size(w); i++) {
         const char *p = json_string_value(json_array_get(w, i));
         if (!p || !*p) {
-            ww_seterr(err, errlen, WW_EINVAL, "classify.watchlists[%zu] must be a path", i);
+            ww_seterr(err, errlen, WW_EINVAL, "classify.watchlists[%zu] must be a path",
+                      i);
             goto out;
         }
         wl[nwl++] = p;
@@ -75,7 +77,8 @@ static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
         const char *key;
         json_t *v;
         if (!json_is_object(o)) {
-            ww_seterr(err, errlen, WW_EINVAL, "classify.routes[%zu] must be an object", i);
+            ww_seterr(err, errlen, WW_EINVAL, "classify.routes[%zu] must be an object",
+                      i);
             goto out;
         }
         routes[i].output = (char *)"alerts";
@@ -96,7 +99,8 @@ static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
             }
         }
         if (!routes[i].label) {
-            ww_seterr(err, errlen, WW_EINVAL, "classify.routes[%zu]: \"label\" missing", i);
+            ww_seterr(err, errlen, WW_EINVAL, "classify.routes[%zu]: \"label\" missing",
+                      i);
             goto out;
         }
         nroutes++;
@@ -174,7 +178,8 @@ static void classify_submit(void *p, ww_job *job) {
     }
     if (!ww__utf8_valid(doc->text, strlen(doc->text)) ||
         !ww__utf8_valid(doc->title, strlen(doc->title))) {
-        ww_job_dead_letter(job, WW_EMALFORMED, "document text or title is not valid UTF-8");
+        ww_job_dead_letter(job, WW_EMALFORMED,
+                           "document text or title is not valid UTF-8");
         goto out;
     }
     pthread_mutex_lock(&c->lock);

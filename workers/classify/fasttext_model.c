@@ -61,16 +61,16 @@ struct ww__fasttext {
     double t;
     int32_t size, nwords, nlabels;
     int64_t ntokens, pruneidx_size;
-    char **words;       /* point into blob */
+    char **words; /* point into blob */
     char *blob;
-    uint32_t *whash;    /* fastText hash of each word */
+    uint32_t *whash; /* fastText hash of each word */
     int8_t *types;
     int64_t *counts;
-    int32_t *word2int;  /* open addressing: id, -1 empty */
+    int32_t *word2int; /* open addressing: id, -1 empty */
     uint32_t w2i_mask;
-    prune *pruneidx;    /* sorted by first */
+    prune *pruneidx; /* sorted by first */
     matrix in, out;
-    node *tree;         /* hs */
+    node *tree; /* hs */
     float t_sigmoid[513];
 };
 
@@ -82,8 +82,7 @@ typedef struct rd {
     int bad;
 } rd;
 
-static void rd_bytes(rd *r, void *dst, size_t n)
-{
+static void rd_bytes(rd *r, void *dst, size_t n) {
     if (r->bad || n > r->n - r->off) {
         r->bad = 1;
         memset(dst, 0, n);
@@ -93,30 +92,26 @@ static void rd_bytes(rd *r, void *dst, size_t n)
     r->off += n;
 }
 
-static int32_t rd_i32(rd *r)
-{
+static int32_t rd_i32(rd *r) {
     int32_t v;
     rd_bytes(r, &v, 4);
     return v;
 }
 
-static int64_t rd_i64(rd *r)
-{
+static int64_t rd_i64(rd *r) {
     int64_t v;
     rd_bytes(r, &v, 8);
     return v;
 }
 
-static uint8_t rd_u8(rd *r)
-{
+static uint8_t rd_u8(rd *r) {
     uint8_t v;
     rd_bytes(r, &v, 1);
     return v;
 }
 
 /* n elements of size sz, malloc'd; NULL (and r->bad) when not all present. */
-static void *rd_array(rd *r, uint64_t n, size_t sz)
-{
+static void *rd_array(rd *r, uint64_t n, size_t sz) {
     if (r->bad || n > (r->n - r->off) / sz) {
         r->bad = 1;
         return NULL;
@@ -130,8 +125,7 @@ static void *rd_array(rd *r, uint64_t n, size_t sz)
     return v;
 }
 
-int ww__fasttext_magic(const uint8_t *data, size_t len)
-{
+int ww__fasttext_magic(const uint8_t *data, size_t len) {
     int32_t magic;
     if (len < 4)
         return 0;
@@ -139,8 +133,7 @@ int ww__fasttext_magic(const uint8_t *data, size_t len)
     return magic == FT_MAGIC;
 }
 
-static uint32_t ft_hash(const char *s, size_t n)
-{
+static uint32_t ft_hash(const char *s, size_t n) {
     uint32_t h = 2166136261u;
     for (size_t i = 0; i < n; i++) {
         h ^= (uint32_t)(int32_t)(int8_t)s[i]; /* fastText hashes signed chars */
@@ -149,8 +142,7 @@ static uint32_t ft_hash(const char *s, size_t n)
     return h;
 }
 
-static int pq_load(rd *r, pq *q)
-{
+static int pq_load(rd *r, pq *q) {
     q->dim = rd_i32(r);
     q->nsubq = rd_i32(r);
     q->dsub = rd_i32(r);
@@ -163,8 +155,7 @@ static int pq_load(rd *r, pq *q)
     return q->centroids ? 0 : -1;
 }
 
-static int matrix_load(rd *r, matrix *mx, int quant)
-{
+static int matrix_load(rd *r, matrix *mx, int quant) {
     mx->quant = quant;
     if (!quant) {
         mx->m = rd_i64(r);
@@ -197,8 +188,7 @@ static int matrix_load(rd *r, matrix *mx, int quant)
     return 0;
 }
 
-static void matrix_free(matrix *mx)
-{
+static void matrix_free(matrix *mx) {
     free(mx->data);
     free(mx->codes);
     free(mx->pq.centroids);
@@ -206,15 +196,14 @@ static void matrix_free(matrix *mx)
     free(mx->npq.centroids);
 }
 
-static const float *centroid(const pq *q, int32_t m, uint8_t i)
-{
+static const float *centroid(const pq *q, int32_t m, uint8_t i) {
     if (m == q->nsubq - 1)
-        return &q->centroids[(size_t)m * KSUB * (size_t)q->dsub + (size_t)i * (size_t)q->lastdsub];
+        return &q->centroids[(size_t)m * KSUB * (size_t)q->dsub +
+                             (size_t)i * (size_t)q->lastdsub];
     return &q->centroids[((size_t)m * KSUB + i) * (size_t)q->dsub];
 }
 
-static void add_row(const matrix *mx, float *x, int64_t i)
-{
+static void add_row(const matrix *mx, float *x, int64_t i) {
     if (!mx->quant) {
         const float *row = mx->data + (size_t)i * (size_t)mx->n;
         for (int64_t j = 0; j < mx->n; j++)
@@ -236,8 +225,7 @@ static void add_row(const matrix *mx, float *x, int64_t i)
     }
 }
 
-static float dot_row(const matrix *mx, const float *x, int64_t i)
-{
+static float dot_row(const matrix *mx, const float *x, int64_t i) {
     if (!mx->quant) {
         const float *row = mx->data + (size_t)i * (size_t)mx->n;
         float d = 0;
@@ -262,22 +250,21 @@ static float dot_row(const matrix *mx, const float *x, int64_t i)
     return res * alpha;
 }
 
-static int32_t dict_find(const ww__fasttext *ft, const char *w, size_t n, uint32_t h)
-{
+static int32_t dict_find(const ww__fasttext *ft, const char *w, size_t n, uint32_t h) {
     uint32_t i = h & ft->w2i_mask;
     for (;;) {
         int32_t id = ft->word2int[i];
         if (id < 0)
             return -1;
-        if (ft->whash[id] == h && strlen(ft->words[id]) == n && memcmp(ft->words[id], w, n) == 0)
+        if (ft->whash[id] == h && strlen(ft->words[id]) == n &&
+            memcmp(ft->words[id], w, n) == 0)
             return id;
         i = (i + 1) & ft->w2i_mask;
     }
 }
 
 /* Huffman tree over label counts, exactly as HierarchicalSoftmaxLoss::buildTree. */
-static int build_tree(ww__fasttext *ft)
-{
+static int build_tree(ww__fasttext *ft) {
     int32_t osz = ft->nlabels;
     ft->tree = malloc((size_t)(2 * osz - 1) * sizeof *ft->tree);
     if (!ft->tree)
@@ -306,14 +293,12 @@ static int build_tree(ww__fasttext *ft)
     return 0;
 }
 
-static int cmp_prune(const void *a, const void *b)
-{
+static int cmp_prune(const void *a, const void *b) {
     int32_t x = ((const prune *)a)->first, y = ((const prune *)b)->first;
     return (x > y) - (x < y);
 }
 
-void ww__fasttext_free(ww__fasttext *ft)
-{
+void ww__fasttext_free(ww__fasttext *ft) {
     if (!ft)
         return;
     free(ft->words);
@@ -329,8 +314,7 @@ void ww__fasttext_free(ww__fasttext *ft)
     free(ft);
 }
 
-static const char *loss_name(int32_t l)
-{
+static const char *loss_name(int32_t l) {
     switch (l) {
     case LOSS_HS: return "hs";
     case LOSS_NS: return "ns";
@@ -340,8 +324,7 @@ static const char *loss_name(int32_t l)
 }
 
 int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
-                       size_t errlen)
-{
+                       size_t errlen) {
     rd r = {data, len, 4, 0};
     const char *why = "truncated";
     ww__fasttext *ft = calloc(1, sizeof *ft);
@@ -516,8 +499,8 @@ int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
 bad:
     if (r.bad == 2)
         goto nomem;
-    return ww_seterr(err, errlen, WW_EMALFORMED, "fastText model: %s (at byte %zu of %zu)",
-                     why, r.off, len);
+    return ww_seterr(err, errlen, WW_EMALFORMED,
+                     "fastText model: %s (at byte %zu of %zu)", why, r.off, len);
 nomem:
     return ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading fastText model");
 }
@@ -530,8 +513,7 @@ typedef struct ibuf {
     int oom;
 } ibuf;
 
-static void ipush(ibuf *b, int32_t x)
-{
+static void ipush(ibuf *b, int32_t x) {
     if (b->oom)
         return;
     if (b->n == b->cap) {
@@ -547,14 +529,13 @@ static void ipush(ibuf *b, int32_t x)
     b->v[b->n++] = x;
 }
 
-static void push_hash(const ww__fasttext *ft, ibuf *line, int32_t id)
-{
+static void push_hash(const ww__fasttext *ft, ibuf *line, int32_t id) {
     if (ft->pruneidx_size == 0 || id < 0)
         return;
     if (ft->pruneidx_size > 0) {
         prune key = {id, 0};
-        const prune *p = bsearch(&key, ft->pruneidx, (size_t)ft->pruneidx_size,
-                                 sizeof *p, cmp_prune);
+        const prune *p =
+            bsearch(&key, ft->pruneidx, (size_t)ft->pruneidx_size, sizeof *p, cmp_prune);
         if (!p)
             return;
         id = p->second;
@@ -563,10 +544,9 @@ static void push_hash(const ww__fasttext *ft, ibuf *line, int32_t id)
 }
 
 /* Char n-grams of "<" + tok + ">" (Dictionary::computeSubwords), without building it. */
-static void subwords(const ww__fasttext *ft, ibuf *line, const char *tok, size_t n)
-{
+static void subwords(const ww__fasttext *ft, ibuf *line, const char *tok, size_t n) {
     size_t wl = n + 2;
-#define WB(p) ((p) == 0 ? '<' : (p) == wl - 1 ? '>' : tok[(p) - 1])
+#define WB(p) ((p) == 0 ? '<' : (p) == wl - 1 ? '>' : tok[(p)-1])
     for (size_t i = 0; i < wl; i++) {
         if ((WB(i) & 0xC0) == 0x80)
             continue;
@@ -586,13 +566,13 @@ static void subwords(const ww__fasttext *ft, ibuf *line, const char *tok, size_t
 
 /* One token of the line; returns 1 when it was "</s>", which ends a line in fastText. */
 static int add_token(const ww__fasttext *ft, ibuf *line, ibuf *hashes, const char *tok,
-                     size_t n)
-{
+                     size_t n) {
     uint32_t h = ft_hash(tok, n);
     int32_t wid = dict_find(ft, tok, n, h);
     int is_eos = n == 4 && memcmp(tok, EOS, 4) == 0;
     int type = wid >= 0 ? ft->types[wid]
-                        : (strlen(LABEL_PREFIX) <= n && memcmp(tok, LABEL_PREFIX, strlen(LABEL_PREFIX)) == 0);
+                        : (strlen(LABEL_PREFIX) <= n &&
+                           memcmp(tok, LABEL_PREFIX, strlen(LABEL_PREFIX)) == 0);
     if (type != 0)
         return is_eos; /* labels in the text are ignored, as in predict */
     if (wid < 0) {
@@ -607,8 +587,7 @@ static int add_token(const ww__fasttext *ft, ibuf *line, ibuf *hashes, const cha
     return is_eos;
 }
 
-static float sigmoid_tab(const ww__fasttext *ft, float x)
-{
+static float sigmoid_tab(const ww__fasttext *ft, float x) {
     if (x < -8)
         return 0.0f;
     if (x > 8)
@@ -618,18 +597,14 @@ static float sigmoid_tab(const ww__fasttext *ft, float x)
     return ft->t_sigmoid[(int64_t)((x + 8) * 512 / 8 / 2)];
 }
 
-static float std_log(float x)
-{
-    return (float)log((double)x + 1e-5);
-}
+static float std_log(float x) { return (float)log((double)x + 1e-5); }
 
 typedef struct cand {
     float score; /* log-prob */
     int32_t label;
 } cand;
 
-static int cmp_cand(const void *a, const void *b)
-{
+static int cmp_cand(const void *a, const void *b) {
     const cand *x = a, *y = b;
     if (x->score != y->score)
         return (x->score < y->score) - (x->score > y->score);
@@ -642,13 +617,11 @@ typedef struct heap {
     int n, k;
 } heap;
 
-static int worse(cand a, cand b)
-{
+static int worse(cand a, cand b) {
     return a.score < b.score || (a.score == b.score && a.label > b.label);
 }
 
-static void heap_push(heap *h, cand c)
-{
+static void heap_push(heap *h, cand c) {
     if (h->n == h->k) {
         if (!worse(h->v[0], c))
             return;
@@ -679,8 +652,8 @@ static void heap_push(heap *h, cand c)
     }
 }
 
-static int hs_predict(const ww__fasttext *ft, const float *hidden, heap *hp, float threshold)
-{
+static int hs_predict(const ww__fasttext *ft, const float *hidden, heap *hp,
+                      float threshold) {
     int32_t osz = ft->nlabels;
     float lthr = std_log(threshold);
     typedef struct item {
@@ -714,8 +687,7 @@ static int hs_predict(const ww__fasttext *ft, const float *hidden, heap *hp, flo
 }
 
 int ww__fasttext_predict(const ww_model *m, const char *text, size_t len,
-                         ww_prediction *out, int max_out, float threshold)
-{
+                         ww_prediction *out, int max_out, float threshold) {
     const ww__fasttext *ft = m->ft;
     ibuf line = {0}, hashes = {0};
     float *hidden = NULL, *output = NULL;

@@ -11,8 +11,8 @@
 #define MAX_ENTITIES 1000000
 #define MAX_ALIASES 1000
 
-static int add_entity(ww__gazetteer *g, const char *type, const char *name, const char *id,
-                      size_t *idx) {
+static int add_entity(ww__gazetteer *g, const char *type, const char *name,
+                      const char *id, size_t *idx) {
     if (g->n >= MAX_ENTITIES)
         return WW_EINVAL;
     if (g->n == g->cap) {
@@ -39,11 +39,14 @@ static int add_entity(ww__gazetteer *g, const char *type, const char *name, cons
 
 static int add_phrase(ww__matcher *m, size_t ent, const char *text, int case_sensitive,
                       const char *what, char *err, size_t errlen) {
-    ww__posting p = {.kind = WW__P_ENTITY, .case_sensitive = (uint8_t)case_sensitive,
-                     .item = (uint32_t)ent, .weight = 1.0f};
+    ww__posting p = {.kind = WW__P_ENTITY,
+                     .case_sensitive = (uint8_t)case_sensitive,
+                     .item = (uint32_t)ent,
+                     .weight = 1.0f};
     size_t len = strlen(text);
     if (len > WW_TAX_MAX_TEXT)
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: name \"%.40s...\" too long", what, text);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: name \"%.40s...\" too long", what,
+                         text);
     int rc = ww__matcher_add(m, text, len, &p);
     if (rc == WW_EINVAL)
         return ww_seterr(err, errlen, WW_EINVAL,
@@ -70,13 +73,17 @@ static int add_alias(ww__matcher *m, size_t ent, const json_t *a, const char *wh
                       strcmp(json_string_value(v), "insensitive") == 0))
                 cs = strcmp(json_string_value(v), "sensitive") == 0;
             else
-                return ww_seterr(err, errlen, WW_EINVAL, "%s: alias key \"%s\" unknown or "
-                                 "of the wrong type", what, key);
+                return ww_seterr(err, errlen, WW_EINVAL,
+                                 "%s: alias key \"%s\" unknown or "
+                                 "of the wrong type",
+                                 what, key);
         }
     }
     if (!text)
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: an alias must be a string or "
-                         "{\"text\", \"case\"}", what);
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: an alias must be a string or "
+                         "{\"text\", \"case\"}",
+                         what);
     return add_phrase(m, ent, text, cs, what, err, errlen);
 }
 
@@ -85,8 +92,8 @@ static int add_aliases(ww__matcher *m, size_t ent, const json_t *arr, const char
     if (!arr)
         return 0;
     if (!json_is_array(arr) || json_array_size(arr) > MAX_ALIASES)
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: aliases must be an array of at most %d",
-                         what, MAX_ALIASES);
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: aliases must be an array of at most %d", what, MAX_ALIASES);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         int rc = add_alias(m, ent, json_array_get(arr, i), what, err, errlen);
         if (rc)
@@ -95,8 +102,9 @@ static int add_aliases(ww__matcher *m, size_t ent, const json_t *arr, const char
     return 0;
 }
 
-int ww__gaz_add_countries(ww__gazetteer *g, ww__matcher *m, const char *iso, size_t isolen,
-                          const char *aliases, size_t aliaslen, char *err, size_t errlen) {
+int ww__gaz_add_countries(ww__gazetteer *g, ww__matcher *m, const char *iso,
+                          size_t isolen, const char *aliases, size_t aliaslen, char *err,
+                          size_t errlen) {
     json_error_t je;
     json_t *root = json_loadb(iso, isolen, 0, &je);
     json_t *al = json_loadb(aliases, aliaslen, JSON_REJECT_DUPLICATES, &je);
@@ -166,7 +174,7 @@ out:
 
 int ww__gaz_add_file(ww__gazetteer *g, ww__matcher *m, const char *json, size_t len,
                      const char *what, char *err, size_t errlen) {
-    static const char *const top_keys[] = {"name", "version", "source", "license",
+    static const char *const top_keys[] = {"name",        "version",  "source", "license",
                                            "description", "entities", NULL};
     static const char *const ent_keys[] = {"type", "name", "id", "aliases", NULL};
     json_error_t je;
@@ -197,7 +205,8 @@ int ww__gaz_add_file(ww__gazetteer *g, ww__matcher *m, const char *json, size_t 
     json_t *e;
     json_array_foreach(ents, i, e) {
         if (!json_is_object(e)) {
-            ww_seterr(err, errlen, WW_EINVAL, "%s: entities[%zu] must be an object", what, i);
+            ww_seterr(err, errlen, WW_EINVAL, "%s: entities[%zu] must be an object", what,
+                      i);
             goto out;
         }
         json_object_foreach(e, key, v) {

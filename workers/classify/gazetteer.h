@@ -13,7 +13,7 @@
 typedef struct ww__entity {
     char *type; /* "country", "organization", "person", ... */
     char *name;
-    char *id;   /* "iso3166:CN", "org:nato", ... */
+    char *id; /* "iso3166:CN", "org:nato", ... */
 } ww__entity;
 
 typedef struct ww__gazetteer {
@@ -23,8 +23,9 @@ typedef struct ww__gazetteer {
 
 /* Countries from iso-codes' iso_3166-1.json (name, official_name, common_name) plus
  * the alias file {"aliases": {"CN": [term, ...]}, ...}.  Returns 0 or WW_E* with err. */
-int ww__gaz_add_countries(ww__gazetteer *g, ww__matcher *m, const char *iso, size_t isolen,
-                          const char *aliases, size_t aliaslen, char *err, size_t errlen);
+int ww__gaz_add_countries(ww__gazetteer *g, ww__matcher *m, const char *iso,
+                          size_t isolen, const char *aliases, size_t aliaslen, char *err,
+                          size_t errlen);
 
 /* An entity file {"name", "entities": [{"type", "name", "id", "aliases": [...]}]}
  * (docs/taxonomy.md).  what names the file in errors. */

@@ -33,7 +33,8 @@ int ww__lang_use_stems(ww__langs *L, int idx) {
     if (idx <= 0 || idx >= L->n)
         return 0;
     if (!L->stem[idx])
-        L->stem[idx] = sb_stemmer_new(L->code[idx], "UTF_8"); /* NULL: Snowball has none */
+        L->stem[idx] =
+            sb_stemmer_new(L->code[idx], "UTF_8"); /* NULL: Snowball has none */
     return L->stem[idx] != NULL;
 }
 
@@ -42,7 +43,8 @@ int ww__lang_of_doc(const ww__langs *L, const char *language) {
     size_t k = 0;
     if (!language)
         return -1;
-    while (k < sizeof primary - 1 && language[k] && language[k] != '-' && language[k] != '_') {
+    while (k < sizeof primary - 1 && language[k] && language[k] != '-' &&
+           language[k] != '_') {
         char c = language[k];
         primary[k++] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
     }
@@ -88,7 +90,8 @@ static int known_keys(json_t *obj, const char *const *keys, const char *where, c
         for (const char *const *k = keys; *k && !ok; k++)
             ok = strcmp(*k, key) == 0;
         if (!ok)
-            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown key \"%s\"", where, key);
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown key \"%s\"", where,
+                             key);
     }
     return 0;
 }
@@ -100,28 +103,32 @@ static int check_name_map(json_t *root, const char *key, const char *what, char 
     if (!m)
         return 0;
     if (!json_is_object(m))
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an object", what, key);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an object", what,
+                         key);
     const char *k;
     json_t *v;
     json_object_foreach(m, k, v) {
         if (!json_is_array(v))
-            return ww_seterr(err, errlen, WW_EINVAL, "%s: %s.%s must be an array", what, key,
-                             k);
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: %s.%s must be an array", what,
+                             key, k);
         size_t i;
         json_t *s;
-        json_array_foreach(v, i, s) if (!json_is_string(s) || json_string_length(s) == 0 ||
-                                        json_string_length(s) > WW_TAX_MAX_TEXT) return
-            ww_seterr(err, errlen, WW_EINVAL, "%s: %s.%s[%zu] must be a non-empty string of "
-                      "at most %d bytes", what, key, k, i, WW_TAX_MAX_TEXT);
+        json_array_foreach(v, i, s) if (
+            !json_is_string(s) || json_string_length(s) == 0 ||
+            json_string_length(s) >
+                WW_TAX_MAX_TEXT) return ww_seterr(err, errlen, WW_EINVAL,
+                                                  "%s: %s.%s[%zu] must be a non-empty string of "
+                                                  "at most %d bytes",
+                                                  what, key, k, i, WW_TAX_MAX_TEXT);
     }
     return 0;
 }
 
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
-    static const char *const keys[] = {"language", "description", "stem", "topics",
-                                       "countries", "organizations", "person_titles",
-                                       "source", "license", NULL};
+    static const char *const keys[] = {
+        "language",      "description",   "stem",   "topics",  "countries",
+        "organizations", "person_titles", "source", "license", NULL};
     json_error_t je;
     ww__pack *p = calloc(1, sizeof *p);
     if (!p) {
@@ -143,8 +150,8 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
     for (size_t i = 0; ok && i < n; i++)
         ok = lang[i] >= 'a' && lang[i] <= 'z';
     if (!ok) {
-        ww_seterr(err, errlen, WW_EINVAL, "%s: \"language\" must be a language code (\"de\")",
-                  what);
+        ww_seterr(err, errlen, WW_EINVAL,
+                  "%s: \"language\" must be a language code (\"de\")", what);
         goto bad;
     }
     memcpy(p->lang, lang, n + 1);
@@ -173,16 +180,18 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
         json_object_foreach(rule, key, terms) {
             char *end;
             double w = strtod(key, &end);
-            if (strcmp(key, "exclude") != 0 && (end == key || *end || !isfinite(w) ||
-                                                w < -100 || w > 100)) {
-                ww_seterr(err, errlen, WW_EINVAL,
-                          "%s: key \"%s\" is neither a weight in [-100, 100] nor \"exclude\"",
-                          where, key);
+            if (strcmp(key, "exclude") != 0 &&
+                (end == key || *end || !isfinite(w) || w < -100 || w > 100)) {
+                ww_seterr(
+                    err, errlen, WW_EINVAL,
+                    "%s: key \"%s\" is neither a weight in [-100, 100] nor \"exclude\"",
+                    where, key);
                 goto bad;
             }
             if (!json_is_array(terms) || json_array_size(terms) > WW_TAX_MAX_TERMS) {
-                ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an array of at most %d",
-                          where, key, WW_TAX_MAX_TERMS);
+                ww_seterr(err, errlen, WW_EINVAL,
+                          "%s: \"%s\" must be an array of at most %d", where, key,
+                          WW_TAX_MAX_TERMS);
                 goto bad;
             }
             size_t i;
@@ -190,9 +199,10 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
             json_array_foreach(terms, i, t) {
                 if (!json_is_string(t) || json_string_length(t) == 0 ||
                     json_string_length(t) > WW_TAX_MAX_TEXT) {
-                    ww_seterr(err, errlen, WW_EINVAL,
-                              "%s: \"%s\"[%zu] must be a non-empty string of at most %d bytes",
-                              where, key, i, WW_TAX_MAX_TEXT);
+                    ww_seterr(
+                        err, errlen, WW_EINVAL,
+                        "%s: \"%s\"[%zu] must be a non-empty string of at most %d bytes",
+                        where, key, i, WW_TAX_MAX_TEXT);
                     goto bad;
                 }
             }
@@ -209,7 +219,8 @@ bad:
 }
 
 /* Append one term to v / n. */
-static int push_term(ww_term **v, size_t *n, const char *text, float weight, const ww__pack *p) {
+static int push_term(ww_term **v, size_t *n, const char *text, float weight,
+                     const ww__pack *p) {
     ww_term *nv = realloc(*v, (*n + 1) * sizeof *nv);
     if (!nv)
         return WW_ENOMEM;
@@ -245,13 +256,16 @@ int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, ch
             int ex = strcmp(key, "exclude") == 0;
             float w = ex ? 1.0f : (float)strtod(key, NULL);
             if (tp->nterms + tp->nexclude + json_array_size(terms) > WW_TAX_MAX_TERMS)
-                return ww_seterr(err, errlen, WW_EINVAL, "%s: topic %s: more than %d terms",
-                                 p->what, code, WW_TAX_MAX_TERMS);
+                return ww_seterr(err, errlen, WW_EINVAL,
+                                 "%s: topic %s: more than %d terms", p->what, code,
+                                 WW_TAX_MAX_TERMS);
             size_t i;
             json_t *t;
             json_array_foreach(terms, i, t) {
-                int rc = ex ? push_term(&tp->exclude, &tp->nexclude, json_string_value(t), w, p)
-                            : push_term(&tp->terms, &tp->nterms, json_string_value(t), w, p);
+                int rc =
+                    ex ? push_term(&tp->exclude, &tp->nexclude, json_string_value(t), w,
+                                   p)
+                       : push_term(&tp->terms, &tp->nterms, json_string_value(t), w, p);
                 if (rc)
                     return ww_seterr(err, errlen, rc, "%s: out of memory", p->what);
             }
@@ -261,11 +275,14 @@ int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, ch
 }
 
 int ww__gaz_add_lang_phrase(ww__gazetteer *g, ww__matcher *m, ww__langs *L, size_t ent,
-                            const char *text, int case_sensitive, int lang, const char *what,
-                            char *err, size_t errlen) {
+                            const char *text, int case_sensitive, int lang,
+                            const char *what, char *err, size_t errlen) {
     (void)g;
-    ww__posting q = {.kind = WW__P_ENTITY, .case_sensitive = (uint8_t)case_sensitive,
-                     .item = (uint32_t)ent, .weight = 1.0f, .lang = (uint8_t)lang};
+    ww__posting q = {.kind = WW__P_ENTITY,
+                     .case_sensitive = (uint8_t)case_sensitive,
+                     .item = (uint32_t)ent,
+                     .weight = 1.0f,
+                     .lang = (uint8_t)lang};
     struct sb_stemmer *st = lang > 0 ? L->stem[lang] : NULL;
     q.twin = st != NULL;
     int rc = ww__matcher_add(m, text, strlen(text), &q);
@@ -274,8 +291,9 @@ int ww__gaz_add_lang_phrase(ww__gazetteer *g, ww__matcher *m, ww__langs *L, size
         rc = ww__matcher_add_stemmed(m, text, strlen(text), &q, st);
     }
     if (rc == WW_EINVAL)
-        return ww_seterr(err, errlen, rc, "%s: name \"%s\" has no word or more than %d words",
-                         what, text, WW_TAX_MAX_PHRASE_TOKENS);
+        return ww_seterr(err, errlen, rc,
+                         "%s: name \"%s\" has no word or more than %d words", what, text,
+                         WW_TAX_MAX_PHRASE_TOKENS);
     return rc ? ww_seterr(err, errlen, rc, "%s: out of memory", what) : 0;
 }
 
@@ -298,7 +316,8 @@ static int capitalised(const char *s) {
 static int short_stem(struct sb_stemmer *st, const char *name) {
     ww__toks raw = {0}, stems = {0};
     int shrt = 0;
-    if (ww__tokenize(name, strlen(name), 1, &raw) == 0 && ww__toks_stem(st, &raw, &stems) == 0)
+    if (ww__tokenize(name, strlen(name), 1, &raw) == 0 &&
+        ww__toks_stem(st, &raw, &stems) == 0)
         for (size_t i = 0; i < stems.n && !shrt; i++) {
             const char *w = ww__tok_norm(&stems, i);
             size_t cps = 0;
@@ -330,7 +349,8 @@ static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gaz
         int32_t bl = 0;
         st = U_ZERO_ERROR;
         u_strToUTF8(u8, sizeof u8, &bl, name, ul, &st);
-        if (U_FAILURE(st) || bl <= 0 || bl >= (int32_t)sizeof u8 || strcmp(u8, id + 8) == 0)
+        if (U_FAILURE(st) || bl <= 0 || bl >= (int32_t)sizeof u8 ||
+            strcmp(u8, id + 8) == 0)
             continue;
         u8[bl] = 0;
         /* "Congo (Brazzaville)", "Korea, Republik": list entries, not how news writes */
@@ -369,12 +389,16 @@ static int add_names(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g
             const char *t = json_string_value(s);
             int rc;
             if (t[0] == '=') { /* exact: its written form only, never its stems */
-                ww__posting q = {.kind = WW__P_ENTITY, .case_sensitive = 1,
-                                 .item = (uint32_t)ent, .weight = 1.0f, .lang = (uint8_t)lang};
+                ww__posting q = {.kind = WW__P_ENTITY,
+                                 .case_sensitive = 1,
+                                 .item = (uint32_t)ent,
+                                 .weight = 1.0f,
+                                 .lang = (uint8_t)lang};
                 rc = ww__matcher_add(m, t + 1, strlen(t + 1), &q);
                 if (rc)
                     return ww_seterr(err, errlen, rc, "%s: name \"%s\": %s", p->what, t,
-                                     rc == WW_EINVAL ? "no word or too many" : "out of memory");
+                                     rc == WW_EINVAL ? "no word or too many"
+                                                     : "out of memory");
                 continue;
             }
             rc = ww__gaz_add_lang_phrase(g, m, L, (size_t)ent, t, capitalised(t), lang,
@@ -386,19 +410,21 @@ static int add_names(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g
     return 0;
 }
 
-static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m, char *err,
-                      size_t errlen) {
+static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
+                      char *err, size_t errlen) {
     json_t *titles = json_object_get(p->root, "person_titles");
     static const char *const sides[] = {"before", "after"};
-    if (titles && known_keys(titles, (const char *const[]){"before", "after", NULL}, p->what,
-                             err, errlen))
+    if (titles && known_keys(titles, (const char *const[]){"before", "after", NULL},
+                             p->what, err, errlen))
         return WW_EINVAL;
     for (int side = 0; side < 2; side++) {
         size_t i;
         json_t *s;
         json_array_foreach(json_object_get(titles, sides[side]), i, s) {
             const char *t = json_string_value(s);
-            ww__posting q = {.kind = WW__P_TITLE, .item = (uint32_t)side, .weight = 1.0f,
+            ww__posting q = {.kind = WW__P_TITLE,
+                             .item = (uint32_t)side,
+                             .weight = 1.0f,
                              .lang = (uint8_t)lang};
             struct sb_stemmer *st = L->stem[lang];
             q.twin = st != NULL;
@@ -408,15 +434,16 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
                 rc = ww__matcher_add_stemmed(m, t, strlen(t), &q, st);
             }
             if (rc)
-                return ww_seterr(err, errlen, rc, "%s: person title \"%s\": %s", p->what, t,
-                                 rc == WW_EINVAL ? "no word or too many" : "out of memory");
+                return ww_seterr(
+                    err, errlen, rc, "%s: person title \"%s\": %s", p->what, t,
+                    rc == WW_EINVAL ? "no word or too many" : "out of memory");
         }
     }
     return 0;
 }
 
-int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g, ww__matcher *m,
-                          char *err, size_t errlen) {
+int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
+                          ww__matcher *m, char *err, size_t errlen) {
     int lang = ww__lang_index(L, p->lang);
     if (lang < 0)
         return ww_seterr(err, errlen, WW_EINVAL, "%s: more than %d languages", p->what,

@@ -24,7 +24,7 @@
 struct sb_stemmer;
 
 typedef struct ww__langs {
-    int n;                                  /* v[0] is "every language" */
+    int n; /* v[0] is "every language" */
     char code[WW__MAX_LANGS][8];
     struct sb_stemmer *stem[WW__MAX_LANGS]; /* NULL: matched by tokens only */
 } ww__langs;
@@ -61,14 +61,14 @@ int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, ch
 /* Add CLDR country names in the pack's language (ICU), the pack's country and
  * organisation names to the gazetteer (ids it lacks are skipped), and its person
  * titles to the matcher. */
-int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g, ww__matcher *m,
-                          char *err, size_t errlen);
+int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
+                          ww__matcher *m, char *err, size_t errlen);
 void ww__pack_free(ww__pack *p);
 
 /* Add phrase for entity ent in language lang (index): a raw posting, and when the
  * language has stems a stemmed posting plus the raw one as twin. */
 int ww__gaz_add_lang_phrase(ww__gazetteer *g, ww__matcher *m, ww__langs *L, size_t ent,
-                            const char *text, int case_sensitive, int lang, const char *what,
-                            char *err, size_t errlen);
+                            const char *text, int case_sensitive, int lang,
+                            const char *what, char *err, size_t errlen);
 
 #endif

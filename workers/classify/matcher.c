@@ -10,10 +10,10 @@
 
 typedef struct entry {
     uint64_t hash;
-    char *key;           /* normal forms joined by ' ' */
+    char *key; /* normal forms joined by ' ' */
     uint32_t keylen;
     uint8_t ntok;
-    uint8_t extends;     /* some longer phrase starts with this one */
+    uint8_t extends; /* some longer phrase starts with this one */
     ww__posting *post;
     uint32_t npost, cappost;
 } entry;
@@ -76,7 +76,8 @@ size_t ww__matcher_phrases(const ww__matcher *m) { return m->phrases; }
 static uint64_t fix(uint64_t h) { return h ? h : 1; }
 
 static size_t fbit(const ww__matcher *m, uint64_t h) {
-    return (size_t)(h >> 40) & (m->fbits - 1); /* high bits: the table uses the low ones */
+    return (size_t)(h >> 40) &
+           (m->fbits - 1); /* high bits: the table uses the low ones */
 }
 
 static int grow(ww__matcher *m) {
@@ -120,7 +121,8 @@ static int filter_add(ww__matcher *m, uint64_t h) {
 }
 
 /* Find or insert the entry for key; NULL on ENOMEM. */
-static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen, int ntok) {
+static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
+                     int ntok) {
     if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
         return NULL;
     if (m->nents >= UINT32_MAX - 1)
@@ -177,7 +179,8 @@ static char *join(const ww__toks *t, size_t n, size_t *len) {
     return s;
 }
 
-int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p) {
+int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
+                    const ww__posting *p) {
     return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
 }
 
@@ -273,8 +276,8 @@ static int key_equals(const entry *e, const ww__toks *t, size_t first, size_t n)
 /* Does the original text of tokens [first, first+n), NFKC without case folding, equal
  * cased (segments joined by ' ')?  Rare (only case-sensitive postings), so utf8proc_map
  * allocating per non-ASCII token is fine here. */
-static int cased_equals(const char *cased, const char *text, const ww__toks *t, size_t first,
-                        size_t n) {
+static int cased_equals(const char *cased, const char *text, const ww__toks *t,
+                        size_t first, size_t n) {
     const char *k = cased;
     for (size_t i = 0; i < n; i++) {
         const ww__tok *tk = &t->v[first + i];
@@ -313,8 +316,8 @@ static int cased_equals(const char *cased, const char *text, const ww__toks *t, 
 /* Does token t of text start with an upper-case (or caseless) letter? */
 static int initial_upper(const char *text, const ww__tok *t) {
     utf8proc_int32_t cp;
-    if (utf8proc_iterate((const uint8_t *)text + t->start, (utf8proc_ssize_t)(t->end - t->start),
-                         &cp) <= 0)
+    if (utf8proc_iterate((const uint8_t *)text + t->start,
+                         (utf8proc_ssize_t)(t->end - t->start), &cp) <= 0)
         return 0;
     utf8proc_category_t c = utf8proc_category(cp);
     return c != UTF8PROC_CATEGORY_LL;

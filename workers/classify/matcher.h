@@ -22,16 +22,16 @@
 enum { WW__P_TERM = 0, WW__P_EXCLUDE = 1, WW__P_ENTITY = 2, WW__P_TITLE = 3 };
 
 typedef struct ww__posting {
-    uint8_t kind;           /* WW__P_* */
+    uint8_t kind; /* WW__P_* */
     uint8_t case_sensitive;
-    uint32_t owner;         /* taxonomy index (terms), unused for entities */
-    uint32_t item;          /* topic index or entity index */
-    uint32_t term;          /* term index within the topic (for repeat damping) */
+    uint32_t owner; /* taxonomy index (terms), unused for entities */
+    uint32_t item;  /* topic index or entity index */
+    uint32_t term;  /* term index within the topic (for repeat damping) */
     float weight;
-    char *cased;            /* NFKC tokens joined by ' ' (case-sensitive only) */
-    uint8_t lang;           /* language index (lang_pack.h); 0 = every language */
-    uint8_t stem;           /* 1: keyed by Snowball stems, found by the stem pass only */
-    uint8_t twin;           /* 1: raw copy of a stemmed phrase, for documents whose
+    char *cased;  /* NFKC tokens joined by ' ' (case-sensitive only) */
+    uint8_t lang; /* language index (lang_pack.h); 0 = every language */
+    uint8_t stem; /* 1: keyed by Snowball stems, found by the stem pass only */
+    uint8_t twin; /* 1: raw copy of a stemmed phrase, for documents whose
                                language is not known (the stem pass does not run) */
 } ww__posting;
 

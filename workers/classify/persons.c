@@ -17,23 +17,28 @@
 /* Case-folded title words.  Words that also start sentences or name bodies
  * ("General", "Secretary-General" alone) are left out to keep precision. */
 static const char *const titles[] = {
-    "minister",   "president",   "chancellor", "premier",    "senator",   "governor",
-    "mayor",      "ambassador",  "spokesman",  "spokeswoman", "spokesperson", "chairman",
-    "chairwoman", "chairperson", "ceo",        "king",       "queen",     "prince",
-    "princess",   "pope",        "judge",      "justice",    "prosecutor", "commissioner",
-    "secretary",  "mr",          "mrs",        "ms",         "dr",        "professor",
-    "sheikh",     "emir",        "sultan",     "rep",        "sen",       "gov",
-    "lawmaker",   "diplomat",    "envoy",      "coach",      "captain",   "striker",
-    "director",   "founder",     "economist",  "analyst",    "author",    NULL};
+    "minister",     "president", "chancellor", "premier",      "senator",
+    "governor",     "mayor",     "ambassador", "spokesman",    "spokeswoman",
+    "spokesperson", "chairman",  "chairwoman", "chairperson",  "ceo",
+    "king",         "queen",     "prince",     "princess",     "pope",
+    "judge",        "justice",   "prosecutor", "commissioner", "secretary",
+    "mr",           "mrs",       "ms",         "dr",           "professor",
+    "sheikh",       "emir",      "sultan",     "rep",          "sen",
+    "gov",          "lawmaker",  "diplomat",   "envoy",        "coach",
+    "captain",      "striker",   "director",   "founder",      "economist",
+    "analyst",      "author",    NULL};
 
 /* Capitalised words that are not names even after a title. */
 static const char *const not_names[] = {
-    "The", "A", "An", "Of", "For", "And", "Said", "Says", "On", "In", "At", "To", "Has",
-    "Had", "Is", "Was", "Will", "Would", "Who", "Told", "Minister", "President", "Office",
-    "Ministry", "Department", "General", "Secretary", "Affairs", "State", "Foreign",
-    "Prime", "Deputy", "Vice", "Former", "Acting", "Monday", "Tuesday", "Wednesday",
-    "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April",
-    "May", "June", "July", "August", "September", "October", "November", "December",
+    "The",        "A",         "An",        "Of",        "For",      "And",
+    "Said",       "Says",      "On",        "In",        "At",       "To",
+    "Has",        "Had",       "Is",        "Was",       "Will",     "Would",
+    "Who",        "Told",      "Minister",  "President", "Office",   "Ministry",
+    "Department", "General",   "Secretary", "Affairs",   "State",    "Foreign",
+    "Prime",      "Deputy",    "Vice",      "Former",    "Acting",   "Monday",
+    "Tuesday",    "Wednesday", "Thursday",  "Friday",    "Saturday", "Sunday",
+    "January",    "February",  "March",     "April",     "May",      "June",
+    "July",       "August",    "September", "October",   "November", "December",
     NULL};
 
 static int in_list(const char *const *list, const char *s, size_t n, int fold) {
@@ -48,12 +53,15 @@ static int in_list(const char *const *list, const char *s, size_t n, int fold) {
 static int name_word(const char *text, const ww__tok *t) {
     const char *s = text + t->start;
     size_t n = t->end - t->start;
-    if (n < 2 || n > 30) return 0;
+    if (n < 2 || n > 30)
+        return 0;
     unsigned char c0 = (unsigned char)s[0];
-    if (!(isupper(c0) || c0 >= 0xc3)) return 0;
+    if (!(isupper(c0) || c0 >= 0xc3))
+        return 0;
     int lower = 0;
     for (size_t k = 1; k < n; k++)
-        if (islower((unsigned char)s[k]) || (unsigned char)s[k] >= 0x80) lower = 1;
+        if (islower((unsigned char)s[k]) || (unsigned char)s[k] >= 0x80)
+            lower = 1;
     return lower && !in_list(not_names, s, n, 0);
 }
 
@@ -62,28 +70,34 @@ static int adjacent(const char *text, const ww__tok *a, const ww__tok *b) {
     return b->start == a->end + 1 && (text[a->end] == ' ' || text[a->end] == '-');
 }
 
-int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb, void *arg) {
+int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
+                     void *arg) {
     for (size_t i = 0; i + 1 < toks->n; i++) {
         const ww__tok *t = &toks->v[i];
-        if (!in_list(titles, text + t->start, t->end - t->start, 1)) continue;
+        if (!in_list(titles, text + t->start, t->end - t->start, 1))
+            continue;
         /* "Mr." / "Dr." : skip the dot */
         size_t j = i + 1;
         if (!adjacent(text, t, &toks->v[j]) &&
-            !(toks->v[j].start == t->end + 2 && text[t->end] == '.' && text[t->end + 1] == ' '))
+            !(toks->v[j].start == t->end + 2 && text[t->end] == '.' &&
+              text[t->end + 1] == ' '))
             continue;
         size_t k = j;
         while (k < toks->n && k - j < 3 && name_word(text, &toks->v[k]) &&
                (k == j || adjacent(text, &toks->v[k - 1], &toks->v[k])))
             k++;
-        if (k == j) continue;
+        if (k == j)
+            continue;
         /* a single word is a name only after an honorific or a head of state */
-        if (k - j == 1 && !in_list((const char *const[]){"mr", "mrs", "ms", "dr", "president",
-                                                          "pope", "king", "queen", "sheikh",
-                                                          "prince", "princess", NULL},
-                                   text + t->start, t->end - t->start, 1))
+        if (k - j == 1 &&
+            !in_list((const char *const[]){"mr", "mrs", "ms", "dr", "president", "pope",
+                                           "king", "queen", "sheikh", "prince",
+                                           "princess", NULL},
+                     text + t->start, t->end - t->start, 1))
             continue;
         int rc = cb(arg, j, k - j);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         i = k - 1;
     }
     return 0;
@@ -98,7 +112,8 @@ static int is_han(utf8proc_int32_t cp) {
 
 static utf8proc_int32_t cp_at(const char *text, size_t len, size_t i, size_t *k) {
     utf8proc_int32_t cp = -1;
-    utf8proc_ssize_t n = utf8proc_iterate((const uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
     *k = n > 0 ? (size_t)n : 1;
     return n > 0 ? cp : -1;
 }
@@ -133,8 +148,8 @@ static int cased_name_word(const char *text, const ww__tok *t) {
     return 0;
 }
 
-static int name_before_title(const char *text, const ww__toks *toks, const ww__title_hit *h,
-                             ww__person_span_cb *cb, void *arg) {
+static int name_before_title(const char *text, const ww__toks *toks,
+                             const ww__title_hit *h, ww__person_span_cb *cb, void *arg) {
     size_t j = h->first + h->ntok;
     if (j >= toks->n)
         return 0;
@@ -163,8 +178,8 @@ static int name_before_title(const char *text, const ww__toks *toks, const ww__t
     return e > j ? cb(arg, toks->v[j].start, toks->v[e - 1].end) : 0;
 }
 
-static int name_after_title(const char *text, const ww__toks *toks, const ww__title_hit *h,
-                            ww__person_span_cb *cb, void *arg) {
+static int name_after_title(const char *text, const ww__toks *toks,
+                            const ww__title_hit *h, ww__person_span_cb *cb, void *arg) {
     uint32_t end = toks->v[h->first].start;
     size_t len = strlen(text), k;
     /* walk back over the Han characters right before the title (at most 5) */
@@ -200,8 +215,9 @@ static int nested(const ww__title_hit *hits, size_t n, size_t i) {
     return 0;
 }
 
-int ww__find_persons_titled(const char *text, const ww__toks *toks, const ww__title_hit *hits,
-                            size_t nhits, ww__person_span_cb *cb, void *arg) {
+int ww__find_persons_titled(const char *text, const ww__toks *toks,
+                            const ww__title_hit *hits, size_t nhits,
+                            ww__person_span_cb *cb, void *arg) {
     for (size_t i = 0; i < nhits; i++) {
         if (nhits < 256 && nested(hits, nhits, i))
             continue;

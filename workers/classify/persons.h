@@ -8,7 +8,8 @@
  * stops the scan and is returned. */
 typedef int ww__person_cb(void *arg, size_t first, size_t ntok);
 
-int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb, void *arg);
+int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
+                     void *arg);
 
 /* A person title of a language pack found in the text: tokens [first, first + ntok),
  * written before the name (after = 0: "министр Лавров", "部长陈一新") or after it
@@ -24,7 +25,8 @@ typedef int ww__person_span_cb(void *arg, uint32_t start, uint32_t end);
 /* Names next to the titles in hits (in text order): for scripts with case, one to three
  * capitalised words after the title; for Han, two or three characters after (or two
  * to four before) the title.  Caseless scripts other than Han get none. */
-int ww__find_persons_titled(const char *text, const ww__toks *toks, const ww__title_hit *hits,
-                            size_t nhits, ww__person_span_cb *cb, void *arg);
+int ww__find_persons_titled(const char *text, const ww__toks *toks,
+                            const ww__title_hit *hits, size_t nhits,
+                            ww__person_span_cb *cb, void *arg);
 
 #endif

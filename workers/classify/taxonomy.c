@@ -27,7 +27,8 @@ static int check_keys(const json_t *obj, const char *const *allowed, const char 
                 break;
             }
         if (!ok)
-            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown key \"%s\"", where, key);
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown key \"%s\"", where,
+                             key);
     }
     return 0;
 }
@@ -44,7 +45,8 @@ static int get_str(const json_t *obj, const char *key, int required, const char 
         return *out ? 0 : WW_ENOMEM;
     }
     if (!json_is_string(v))
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be a string", where, key);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be a string", where,
+                         key);
     size_t n = json_string_length(v);
     const char *s = json_string_value(v);
     if (memchr(s, 0, n))
@@ -55,8 +57,8 @@ static int get_str(const json_t *obj, const char *key, int required, const char 
                      ? 4096
                      : WW_TAX_MAX_TEXT;
     if (n > max)
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" longer than %zu bytes", where,
-                         key, max);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" longer than %zu bytes",
+                         where, key, max);
     if (required && n == 0)
         return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" is empty", where, key);
     *out = strndup(s, n);
@@ -70,7 +72,8 @@ static int get_num(const json_t *obj, const char *key, const char *where, double
     if (!v)
         return 0;
     if (!json_is_number(v))
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be a number", where, key);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be a number", where,
+                         key);
     double d = json_number_value(v);
     if (!isfinite(d) || d < lo || d > hi)
         return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be in [%g, %g]", where,
@@ -135,7 +138,8 @@ static int parse_term(const json_t *j, const char *where, ww_term *t, char *err,
             t->case_sensitive = 1;
         else if (!cs || strcmp(cs, "insensitive") != 0)
             return ww_seterr(err, errlen, WW_EINVAL,
-                             "%s: \"case\" must be \"sensitive\" or \"insensitive\"", where);
+                             "%s: \"case\" must be \"sensitive\" or \"insensitive\"",
+                             where);
     }
     return 0;
 }
@@ -147,7 +151,8 @@ static int parse_terms(const json_t *topic, const char *key, const char *where,
     if (!a)
         return 0;
     if (!json_is_array(a))
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an array", where, key);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an array", where,
+                         key);
     size_t add = json_array_size(a);
     if (add == 0)
         return 0;
@@ -171,9 +176,9 @@ static int parse_terms(const json_t *topic, const char *key, const char *where,
 
 static int parse_topic(const json_t *j, size_t idx, double def_threshold, ww_topic *tp,
                        char **parent, char *err, size_t errlen) {
-    static const char *const keys[] = {"code",    "name",      "parent", "terms",
-                                       "phrases", "exclude",   "threshold", "definition",
-                                       NULL};
+    static const char *const keys[] = {"code",      "name",       "parent",
+                                       "terms",     "phrases",    "exclude",
+                                       "threshold", "definition", NULL};
     char where[WW_TAX_MAX_TEXT + 32];
     snprintf(where, sizeof where, "topics[%zu]", idx);
     if (!json_is_object(j))
@@ -207,7 +212,8 @@ static int parse_topic(const json_t *j, size_t idx, double def_threshold, ww_top
     return 0;
 }
 
-static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err, size_t errlen) {
+static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err,
+                       size_t errlen) {
     static const char *const keys[] = {"label", "min_score", "output", NULL};
     char where[48];
     snprintf(where, sizeof where, "routes[%zu]", idx);
@@ -223,8 +229,8 @@ static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err, size
             return WW_ENOMEM;
     }
     if (strcmp(r->output, "alerts") != 0)
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: output \"%s\" unknown (only \"alerts\")",
-                         where, r->output);
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: output \"%s\" unknown (only \"alerts\")", where, r->output);
     r->min_score = 0.0;
     return get_num(j, "min_score", where, 0.0, 1e6, &r->min_score, err, errlen);
 }
@@ -264,11 +270,10 @@ static int link_topics(ww_taxonomy *t, char **parents, json_t *codes, char *err,
 }
 
 ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t errlen) {
-    static const char *const keys[] = {"name",      "version",      "source",
-                                       "license",   "attribution",  "threshold",
-                                       "title_weight", "norm_tokens", "topics",
-                                       "routes",    "description",  "language",
-                                       "stem",      NULL};
+    static const char *const keys[] = {
+        "name",        "version",      "source",      "license", "attribution",
+        "threshold",   "title_weight", "norm_tokens", "topics",  "routes",
+        "description", "language",     "stem",        NULL};
     ww_taxonomy *t = NULL, *ret = NULL;
     json_t *root = NULL, *codes = NULL;
     char **parents = NULL;
@@ -282,8 +287,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     }
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy JSON line %d column %d: %s", jerr.line,
-                  jerr.column, jerr.text);
+        ww_seterr(err, errlen, WW_EINVAL, "taxonomy JSON line %d column %d: %s",
+                  jerr.line, jerr.column, jerr.text);
         goto out;
     }
     if (!json_is_object(root)) {
@@ -311,7 +316,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     if (get_num(root, "threshold", "taxonomy", 0.0, 1e6, &t->threshold, err, errlen) ||
         get_num(root, "title_weight", "taxonomy", 0.0, 100.0, &t->title_weight, err,
                 errlen) ||
-        get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err, errlen) ||
+        get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err,
+                errlen) ||
         get_lang(root, "language", "taxonomy", t->language, err, errlen))
         goto out;
     json_t *stem = json_object_get(root, "stem");
@@ -328,7 +334,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     }
     size_t n = json_array_size(topics);
     if (n > WW_TAX_MAX_TOPICS) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: more than %d topics", WW_TAX_MAX_TOPICS);
+        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: more than %d topics",
+                  WW_TAX_MAX_TOPICS);
         goto out;
     }
     if (!(t->topics = calloc(n ? n : 1, sizeof *t->topics)) ||
@@ -368,8 +375,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
             if (parse_route(json_array_get(routes, i), i, &t->routes[i], err, errlen))
                 goto out;
             if (!json_object_get(codes, t->routes[i].label)) {
-                ww_seterr(err, errlen, WW_EINVAL, "routes[%zu]: label \"%s\" not a topic", i,
-                          t->routes[i].label);
+                ww_seterr(err, errlen, WW_EINVAL, "routes[%zu]: label \"%s\" not a topic",
+                          i, t->routes[i].label);
                 goto out;
             }
         }
@@ -404,8 +411,8 @@ ww_taxonomy *ww_taxonomy_load(const char *path, char *err, size_t errlen) {
     for (;;) {
         if (len == cap) {
             if (cap > WW_TAX_MAX_FILE_BYTES) {
-                ww_seterr(err, errlen, WW_ETOOBIG, "taxonomy %s: larger than %u bytes", path,
-                          WW_TAX_MAX_FILE_BYTES);
+                ww_seterr(err, errlen, WW_ETOOBIG, "taxonomy %s: larger than %u bytes",
+                          path, WW_TAX_MAX_FILE_BYTES);
                 goto out;
             }
             char *nb = realloc(buf, cap * 2);

@@ -21,13 +21,13 @@
  * of the transliterator are few and are not applied). */
 #define HAN_LO 0x3400
 #define HAN_HI 0x9FFF
-static uint16_t *t2s;          /* t2s[cp - HAN_LO] = simplified cp (BMP), 0 = same */
+static uint16_t *t2s; /* t2s[cp - HAN_LO] = simplified cp (BMP), 0 = same */
 static pthread_once_t t2s_once = PTHREAD_ONCE_INIT;
 
 static void t2s_build(void) {
     UErrorCode st = U_ZERO_ERROR;
-    static const UChar id[] = {'T','r','a','d','i','t','i','o','n','a','l','-',
-                               'S','i','m','p','l','i','f','i','e','d',0};
+    static const UChar id[] = {'T', 'r', 'a', 'd', 'i', 't', 'i', 'o', 'n', 'a', 'l', '-',
+                               'S', 'i', 'm', 'p', 'l', 'i', 'f', 'i', 'e', 'd', 0};
     UTransliterator *tr = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
     uint16_t *tab = calloc(HAN_HI - HAN_LO + 1, sizeof *tab);
     if (U_FAILURE(st) || !tab) { /* no table: Traditional text simply stays as it is */
@@ -67,7 +67,10 @@ static size_t fold_scripts(uint8_t *s, size_t n) {
         }
         i += (size_t)k;
         switch (cp) {
-        case 0x0622: case 0x0623: case 0x0625: case 0x0671: cp = 0x0627; break; /* alef */
+        case 0x0622:
+        case 0x0623:
+        case 0x0625:
+        case 0x0671: cp = 0x0627; break; /* alef */
         case 0x0649: cp = 0x064A; break; /* alef maqsura -> yeh */
         case 0x0629: cp = 0x0647; break; /* teh marbuta -> heh */
         case 0x0640: continue;           /* tatweel */
@@ -110,13 +113,18 @@ static int is_word(utf8proc_int32_t cp) {
         return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
                (cp >= '0' && cp <= '9');
     switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
-        return 1;
-    default:
-        return 0;
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO: return 1;
+    default: return 0;
     }
 }
 
@@ -396,8 +404,8 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
     for (size_t i = 0; i < in->n; i++) {
         const ww__tok *k = &in->v[i];
-        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)ww__tok_norm(in, i),
-                                             (int)k->norm_len);
+        const sb_symbol *r =
+            sb_stemmer_stem(st, (const sb_symbol *)ww__tok_norm(in, i), (int)k->norm_len);
         int rl = r ? sb_stemmer_length(st) : 0;
         const char *src = r ? (const char *)r : ww__tok_norm(in, i);
         size_t n = r ? (size_t)rl : k->norm_len;

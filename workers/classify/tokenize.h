@@ -21,9 +21,9 @@
 #include <stdint.h>
 
 typedef struct ww__tok {
-    uint32_t start, end;       /* byte span in the original text, end exclusive */
+    uint32_t start, end;         /* byte span in the original text, end exclusive */
     uint32_t norm_off, norm_len; /* normal form in ww__toks.norm */
-    uint64_t hash;             /* ww__hash_bytes of the normal form */
+    uint64_t hash;               /* ww__hash_bytes of the normal form */
 } ww__tok;
 
 typedef struct ww__toks {
@@ -31,7 +31,7 @@ typedef struct ww__toks {
     size_t n, cap;
     char *norm; /* all normal forms, each followed by a NUL */
     size_t norm_len, norm_cap;
-    void *seg;  /* ICU word break iterator, opened on the first CJK/Thai run */
+    void *seg;        /* ICU word break iterator, opened on the first CJK/Thai run */
     uint16_t *u16;    /* scratch for ICU: the run in UTF-16 ... */
     uint32_t *u16off; /* ... and each UTF-16 unit's byte offset in the run */
     size_t u16cap;

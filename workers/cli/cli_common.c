@@ -19,15 +19,18 @@ const ww_config_key *const *ww_cli_config_tables(void) {
         /* a stage without keys leaves a hole: close it up */
         int k = 0;
         for (int i = 0; i < 4; i++)
-            if (tables[i]) tables[k++] = tables[i];
-        for (; k < 5; k++) tables[k] = NULL;
+            if (tables[i])
+                tables[k++] = tables[i];
+        for (; k < 5; k++)
+            tables[k] = NULL;
     }
     return tables;
 }
 
 ww_config *ww_cli_load_config(const ww_cli_common *c) {
     char err[512];
-    ww_config *cfg = ww_config_load(c->config_path, ww_cli_config_tables(), err, sizeof err);
+    ww_config *cfg =
+        ww_config_load(c->config_path, ww_cli_config_tables(), err, sizeof err);
     if (!cfg) {
         fprintf(stderr, "wirewatch: config: %s\n", err);
         return NULL;
@@ -39,7 +42,8 @@ ww_config *ww_cli_load_config(const ww_cli_common *c) {
             return NULL;
         }
     }
-    if (c->allow_private && ww_config_set(cfg, "fetch.allow_private=true", err, sizeof err)) {
+    if (c->allow_private &&
+        ww_config_set(cfg, "fetch.allow_private=true", err, sizeof err)) {
         fprintf(stderr, "wirewatch: %s\n", err);
         ww_config_destroy(cfg);
         return NULL;
@@ -57,10 +61,12 @@ static _Atomic int *stop_flag, *reload_flag;
 
 static void on_signal(int sig) {
     if (sig == SIGHUP) {
-        if (reload_flag) atomic_store(reload_flag, 1);
+        if (reload_flag)
+            atomic_store(reload_flag, 1);
     } else if (stop_flag) {
         /* a second SIGINT/SIGTERM while draining exits at once */
-        if (atomic_exchange(stop_flag, 1)) _exit(130);
+        if (atomic_exchange(stop_flag, 1))
+            _exit(130);
     }
 }
 

@@ -71,7 +71,8 @@ static void jset_str(json_t *o, const char *k, const char *v) {
         json_object_set_new(o, k, json_string(v));
 }
 
-static json_t *doc_json(const char *file, const Wirewatch__V1__Document *d, unsigned limits) {
+static json_t *doc_json(const char *file, const Wirewatch__V1__Document *d,
+                        unsigned limits) {
     json_t *o = json_object();
     json_object_set_new(o, "file", json_string(file));
     json_object_set_new(o, "url", json_string(d->url));
@@ -82,8 +83,9 @@ static json_t *doc_json(const char *file, const Wirewatch__V1__Document *d, unsi
     jset_str(o, "published", d->published);
     jset_str(o, "language", d->language);
     if (d->language && *d->language)
-        json_object_set_new(o, "language_confidence",
-                            json_real((double)(int)(d->language_confidence * 1000) / 1000));
+        json_object_set_new(
+            o, "language_confidence",
+            json_real((double)(int)(d->language_confidence * 1000) / 1000));
     jset_str(o, "site", d->site);
     jset_str(o, "canonical_url", d->canonical_url);
     jset_str(o, "description", d->description);
@@ -176,11 +178,12 @@ static int one(ww_parser *p, const char *path, const char *url_opt) {
 }
 
 static void usage(FILE *f) {
-    fputs("usage: wirewatch extract [--url URL] FILE...   (FILE may be .gz; - reads names "
-          "from stdin)\n"
-          "  one JSON line per file: file, url, id, title, byline, published, language,\n"
-          "  site, canonical_url, description, text, links, simhash, near_duplicate_of\n",
-          f);
+    fputs(
+        "usage: wirewatch extract [--url URL] FILE...   (FILE may be .gz; - reads names "
+        "from stdin)\n"
+        "  one JSON line per file: file, url, id, title, byline, published, language,\n"
+        "  site, canonical_url, description, text, links, simhash, near_duplicate_of\n",
+        f);
 }
 
 int ww_cmd_extract(int argc, char **argv) {

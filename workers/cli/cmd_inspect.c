@@ -40,7 +40,8 @@ int ww_cmd_inspect(int argc, char **argv) {
             break;
         case 'c': c.config_path = optarg; break;
         case 'S':
-            if (c.n_sets < 60) c.sets[c.n_sets++] = optarg;
+            if (c.n_sets < 60)
+                c.sets[c.n_sets++] = optarg;
             break;
         default:
             fprintf(stderr, "usage: wirewatch inspect [--idle-exit SECONDS] [--max N] "
@@ -59,18 +60,21 @@ int ww_cmd_inspect(int argc, char **argv) {
      * commits, so inspecting never moves a real consumer group. */
     char group_set[96];
     if (strncmp(uri, "kafka://", 8) == 0 && c.n_sets < 60) {
-        snprintf(group_set, sizeof group_set, "kafka.group.id=wirewatch-inspect-%d", (int)getpid());
+        snprintf(group_set, sizeof group_set, "kafka.group.id=wirewatch-inspect-%d",
+                 (int)getpid());
         c.sets[c.n_sets++] = "kafka.auto.offset.reset=earliest";
         c.sets[c.n_sets++] = "kafka.enable.auto.commit=false";
         c.sets[c.n_sets++] = group_set;
     }
     ww_config *cfg = ww_cli_load_config(&c);
-    if (!cfg) return 2;
+    if (!cfg)
+        return 2;
     static _Atomic int stop;
     ww_cli_signals(&stop, NULL);
     void *zctx = zmq_ctx_new();
     char err[512];
-    ww_endpoint *ep = ww_endpoint_open(uri, WW_EP_IN, type, cfg, zctx, "inspect", err, sizeof err);
+    ww_endpoint *ep =
+        ww_endpoint_open(uri, WW_EP_IN, type, cfg, zctx, "inspect", err, sizeof err);
     if (!ep) {
         fprintf(stderr, "wirewatch inspect: %s\n", err);
         zmq_ctx_term(zctx);
@@ -83,14 +87,16 @@ int ww_cmd_inspect(int argc, char **argv) {
     while (!atomic_load(&stop) && (!max || n < max)) {
         ww_in_msg m;
         int r = ww_endpoint_recv(ep, &m, 100);
-        if (r == WW_EEOF) break;
+        if (r == WW_EEOF)
+            break;
         if (r < 0 && !ww_err_retryable(r)) {
             fprintf(stderr, "wirewatch inspect: %s\n", ww_strerror(r));
             rc = 1;
             break;
         }
         if (r != 1) {
-            if (idle_exit > 0 && (ww_mono_us() - last) / 1e6 >= idle_exit) break;
+            if (idle_exit > 0 && (ww_mono_us() - last) / 1e6 >= idle_exit)
+                break;
             continue;
         }
         last = ww_mono_us();
@@ -112,15 +118,19 @@ int ww_cmd_inspect(int argc, char **argv) {
                 json_object_set_new(j, "_schema", json_string(m.schema));
                 json_object_set_new(j, "_bytes", json_integer((json_int_t)m.len));
             }
-            if (*m.key) json_object_set_new(j, "_key", json_string(m.key));
-            if (m.partition >= 0) json_object_set_new(j, "_partition", json_integer(m.partition));
+            if (*m.key)
+                json_object_set_new(j, "_key", json_string(m.key));
+            if (m.partition >= 0)
+                json_object_set_new(j, "_partition", json_integer(m.partition));
             if (m.offset >= 0 && strncmp(uri, "kafka://", 8) == 0)
                 json_object_set_new(j, "_offset", json_integer(m.offset));
             char *s = json_dumps(j, JSON_COMPACT);
-            if (s) puts(s);
+            if (s)
+                puts(s);
             free(s);
             json_decref(j);
-            if (pm) protobuf_c_message_free_unpacked(pm, NULL);
+            if (pm)
+                protobuf_c_message_free_unpacked(pm, NULL);
         }
         fflush(stdout);
         ww_endpoint_abandon(ep, &m); /* inspecting never acknowledges */

@@ -12,8 +12,7 @@
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
 
-static void put_json_string(FILE *o, const char *s)
-{
+static void put_json_string(FILE *o, const char *s) {
     static const char hex[] = "0123456789abcdef";
     fputc('"', o);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -31,17 +30,17 @@ static void put_json_string(FILE *o, const char *s)
     fputc('"', o);
 }
 
-static void predict_usage(FILE *f)
-{
-    fprintf(f, "usage: wirewatch predict --model MODEL [--threshold T] [--top N] FILE.jsonl|-\n"
-               "  MODEL: a wirewatch model (wirewatch train) or a fastText .bin/.ftz\n"
-               "  labels: the model's decision (multi-label: tuned thresholds; multi-class:\n"
-               "          the best label), or with --threshold every label scoring >= T\n"
-               "  scores: the N best labels (default 5) with their scores\n");
+static void predict_usage(FILE *f) {
+    fprintf(
+        f,
+        "usage: wirewatch predict --model MODEL [--threshold T] [--top N] FILE.jsonl|-\n"
+        "  MODEL: a wirewatch model (wirewatch train) or a fastText .bin/.ftz\n"
+        "  labels: the model's decision (multi-label: tuned thresholds; multi-class:\n"
+        "          the best label), or with --threshold every label scoring >= T\n"
+        "  scores: the N best labels (default 5) with their scores\n");
 }
 
-int ww_cmd_predict(int argc, char **argv)
-{
+int ww_cmd_predict(int argc, char **argv) {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'},
                                          {"threshold", required_argument, 0, 't'},
                                          {"top", required_argument, 0, 'k'},
@@ -182,8 +181,8 @@ int ww_cmd_predict(int argc, char **argv)
         fprintf(stderr, "predict: cannot write output: %s\n", strerror(errno));
         goto out;
     }
-    fprintf(stderr, "predict: %zu documents, %zu malformed lines skipped (model %s)\n", done,
-            malformed, ww_model_version(m));
+    fprintf(stderr, "predict: %zu documents, %zu malformed lines skipped (model %s)\n",
+            done, malformed, ww_model_version(m));
     status = 0;
 out:
     free(line);

@@ -30,7 +30,8 @@ typedef struct {
 static void *run_stage(void *arg) {
     stage_thread *t = arg;
     t->rc = ww_worker_run(&t->o, NULL, t->err, sizeof t->err);
-    if (t->rc) WW_ERROR(t->o.stage->name, "%s", t->err);
+    if (t->rc)
+        WW_ERROR(t->o.stage->name, "%s", t->err);
     return NULL;
 }
 
@@ -42,8 +43,9 @@ static int send_request(ww_endpoint *ep, const char *input, _Atomic int *stop) {
         return WW_EINVAL;
     }
     int rc;
-    while ((rc = ww_endpoint_send(ep, r->url, &r->base, r->trace ? r->trace->trace_id : "",
-                                  NULL, NULL)) == WW_EAGAIN &&
+    while ((rc = ww_endpoint_send(ep, r->url, &r->base,
+                                  r->trace ? r->trace->trace_id : "", NULL, NULL)) ==
+               WW_EAGAIN &&
            !atomic_load(stop))
         ww_endpoint_poll(ep, 10);
     protobuf_c_message_free_unpacked(&r->base, NULL);
@@ -57,10 +59,13 @@ static int send_list(ww_endpoint *ep, FILE *f, _Atomic int *stop, int *bad) {
     ssize_t n;
     int sent = 0;
     while ((n = getline(&line, &cap, f)) > 0 && !atomic_load(stop)) {
-        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ')) line[--n] = 0;
+        while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
+            line[--n] = 0;
         char *p = line;
-        while (*p == ' ' || *p == '\t') p++;
-        if (!*p || *p == '#') continue;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!*p || *p == '#')
+            continue;
         if (send_request(ep, p, stop) == 0)
             sent++;
         else
@@ -71,12 +76,15 @@ static int send_list(ww_endpoint *ep, FILE *f, _Atomic int *stop, int *bad) {
 }
 
 int ww_cmd_run(int argc, char **argv) {
-    static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'},   {"set", required_argument, 0, 'S'},
-        {"allow-private", no_argument, 0, 'P'},  {"log-level", required_argument, 0, 'l'},
-        {"status", required_argument, 0, 's'},   {"dead-letter", required_argument, 0, 'd'},
-        {"out", required_argument, 0, 'o'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"config", required_argument, 0, 'c'},
+                                         {"set", required_argument, 0, 'S'},
+                                         {"allow-private", no_argument, 0, 'P'},
+                                         {"log-level", required_argument, 0, 'l'},
+                                         {"status", required_argument, 0, 's'},
+                                         {"dead-letter", required_argument, 0, 'd'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     ww_cli_common c = {.log_level = "warn"};
     const char *status = NULL, *dead = NULL, *out = "-";
     optind = 1;
@@ -85,7 +93,8 @@ int ww_cmd_run(int argc, char **argv) {
         switch (ch) {
         case 'c': c.config_path = optarg; break;
         case 'S':
-            if (c.n_sets < 63) c.sets[c.n_sets++] = optarg;
+            if (c.n_sets < 63)
+                c.sets[c.n_sets++] = optarg;
             break;
         case 'P': c.allow_private = 1; break;
         case 'l': c.log_level = optarg; break;
@@ -94,11 +103,12 @@ int ww_cmd_run(int argc, char **argv) {
         case 'o': out = optarg; break;
         case 'h':
         default:
-            fprintf(stderr,
-                    "usage: wirewatch run [--allow-private] [--config FILE] [--set K=V] "
-                    "[--status EP] [--dead-letter EP] [--out EP] INPUT...\n"
-                    "  INPUT: http(s) URL, file (.html .txt .warc .warc.gz, RSS/Atom or "
-                    "sitemap .xml),\n         - (list of inputs on stdin), @FILE (list file)\n");
+            fprintf(
+                stderr,
+                "usage: wirewatch run [--allow-private] [--config FILE] [--set K=V] "
+                "[--status EP] [--dead-letter EP] [--out EP] INPUT...\n"
+                "  INPUT: http(s) URL, file (.html .txt .warc .warc.gz, RSS/Atom or "
+                "sitemap .xml),\n         - (list of inputs on stdin), @FILE (list file)\n");
             return ch == 'h' ? 0 : 2;
         }
     }
@@ -116,7 +126,8 @@ int ww_cmd_run(int argc, char **argv) {
         c2.n_sets++;
     }
     ww_config *cfg = ww_cli_load_config(&c2);
-    if (!cfg) return 2;
+    if (!cfg)
+        return 2;
     ww_log_set_plain(1);
 
     static _Atomic int stop;
@@ -125,8 +136,8 @@ int ww_cmd_run(int argc, char **argv) {
     char err[512];
     /* The feeder binds first so the fetch thread's connect finds it. */
     ww_endpoint *feed = ww_endpoint_open("zmq+inproc://ww-requests", WW_EP_OUT,
-                                         &wirewatch__v1__fetch_request__descriptor, cfg, zctx,
-                                         "run", err, sizeof err);
+                                         &wirewatch__v1__fetch_request__descriptor, cfg,
+                                         zctx, "run", err, sizeof err);
     if (!feed) {
         fprintf(stderr, "wirewatch run: %s\n", err);
         zmq_ctx_term(zctx);
@@ -135,7 +146,8 @@ int ww_cmd_run(int argc, char **argv) {
     }
     stage_thread st[3];
     memset(st, 0, sizeof st);
-    const ww_stage_ops *stages[3] = {&ww_fetch_stage, &ww_parse_stage, &ww_classify_stage};
+    const ww_stage_ops *stages[3] = {&ww_fetch_stage, &ww_parse_stage,
+                                     &ww_classify_stage};
     const char *ins[3] = {"zmq+inproc://ww-requests", "zmq+inproc://ww-pages",
                           "zmq+inproc://ww-documents"};
     const char *outs[3] = {"zmq+inproc://ww-pages", "zmq+inproc://ww-documents", out};
@@ -171,7 +183,8 @@ int ww_cmd_run(int argc, char **argv) {
         }
     }
     for (int i = 0; i < 3; i++) {
-        if (pthread_create(&th[i], NULL, run_stage, &st[i]) != 0) break;
+        if (pthread_create(&th[i], NULL, run_stage, &st[i]) != 0)
+            break;
         started++;
     }
     int bad = 0, sent = 0;
@@ -194,12 +207,15 @@ int ww_cmd_run(int argc, char **argv) {
         }
     }
     ww_endpoint_send_eos(feed);
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
     ww_endpoint_close(feed);
     zmq_ctx_term(zctx);
     ww_config_destroy(cfg);
     int failed = started < 3;
-    for (int i = 0; i < started; i++) failed |= st[i].rc != 0;
-    if (failed) return 1;
+    for (int i = 0; i < started; i++)
+        failed |= st[i].rc != 0;
+    if (failed)
+        return 1;
     return bad ? 1 : 0;
 }

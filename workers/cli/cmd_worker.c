@@ -63,22 +63,23 @@ static void *watchdog_main(void *arg) {
 }
 
 static void usage(const char *stage) {
-    fprintf(stderr,
-            "usage: wirewatch %s --in ENDPOINT --out ENDPOINT [OPTIONS]\n"
-            "  --in EP            input endpoint\n"
-            "  --out EP           main output endpoint\n"
-            "  --status EP        status events (one terminal event per URL/document)\n"
-            "  --dead-letter EP   inputs that could not be processed, with the reason\n"
-            "  --discovered EP    fetch: article URLs found in feeds and sitemaps\n"
-            "  --alerts EP        classify: documents routed by watch-list rules\n"
-            "  --config FILE      JSON config (docs/config.md)\n"
-            "  --set KEY=VALUE    override one config key (repeatable)\n"
-            "  --allow-private    fetch: allow loopback/private addresses\n"
-            "  --log-level LVL    error|warn|info|debug\n"
-            "  --print-config     print the effective config with every key's doc, exit\n"
-            "HTTP (config http.listen, default 127.0.0.1:9100): /metrics /healthz /readyz\n"
-            "  / (status page) /status.json, POST /reload (as SIGHUP), POST /loglevel?level=\n",
-            stage);
+    fprintf(
+        stderr,
+        "usage: wirewatch %s --in ENDPOINT --out ENDPOINT [OPTIONS]\n"
+        "  --in EP            input endpoint\n"
+        "  --out EP           main output endpoint\n"
+        "  --status EP        status events (one terminal event per URL/document)\n"
+        "  --dead-letter EP   inputs that could not be processed, with the reason\n"
+        "  --discovered EP    fetch: article URLs found in feeds and sitemaps\n"
+        "  --alerts EP        classify: documents routed by watch-list rules\n"
+        "  --config FILE      JSON config (docs/config.md)\n"
+        "  --set KEY=VALUE    override one config key (repeatable)\n"
+        "  --allow-private    fetch: allow loopback/private addresses\n"
+        "  --log-level LVL    error|warn|info|debug\n"
+        "  --print-config     print the effective config with every key's doc, exit\n"
+        "HTTP (config http.listen, default 127.0.0.1:9100): /metrics /healthz /readyz\n"
+        "  / (status page) /status.json, POST /reload (as SIGHUP), POST /loglevel?level=\n",
+        stage);
 }
 
 int ww_cmd_worker(int argc, char **argv) {
@@ -86,14 +87,19 @@ int ww_cmd_worker(int argc, char **argv) {
     const ww_stage_ops *stage = strcmp(name, "fetch") == 0   ? &ww_fetch_stage
                                 : strcmp(name, "parse") == 0 ? &ww_parse_stage
                                                              : &ww_classify_stage;
-    static const struct option opts[] = {
-        {"in", required_argument, 0, 'i'},         {"out", required_argument, 0, 'o'},
-        {"status", required_argument, 0, 's'},     {"dead-letter", required_argument, 0, 'd'},
-        {"discovered", required_argument, 0, 'D'}, {"alerts", required_argument, 0, 'a'},
-        {"config", required_argument, 0, 'c'},     {"set", required_argument, 0, 'S'},
-        {"allow-private", no_argument, 0, 'P'},    {"log-level", required_argument, 0, 'l'},
-        {"print-config", no_argument, 0, 'p'},     {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"in", required_argument, 0, 'i'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"status", required_argument, 0, 's'},
+                                         {"dead-letter", required_argument, 0, 'd'},
+                                         {"discovered", required_argument, 0, 'D'},
+                                         {"alerts", required_argument, 0, 'a'},
+                                         {"config", required_argument, 0, 'c'},
+                                         {"set", required_argument, 0, 'S'},
+                                         {"allow-private", no_argument, 0, 'P'},
+                                         {"log-level", required_argument, 0, 'l'},
+                                         {"print-config", no_argument, 0, 'p'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     ww_worker_opts wo = {.stage = stage};
     ww_cli_common c = {0};
     optind = 1;
@@ -108,7 +114,8 @@ int ww_cmd_worker(int argc, char **argv) {
         case 'a': wo.out_uri[WW_OUT_ALERTS] = optarg; break;
         case 'c': c.config_path = optarg; break;
         case 'S':
-            if (c.n_sets < 64) c.sets[c.n_sets++] = optarg;
+            if (c.n_sets < 64)
+                c.sets[c.n_sets++] = optarg;
             break;
         case 'P': c.allow_private = 1; break;
         case 'l': c.log_level = optarg; break;
@@ -122,10 +129,12 @@ int ww_cmd_worker(int argc, char **argv) {
         return 2;
     }
     ww_config *cfg = ww_cli_load_config(&c);
-    if (!cfg) return 2;
+    if (!cfg)
+        return 2;
     if (c.print_config) {
         char *s = ww_config_dump(cfg, 1);
-        if (s) puts(s);
+        if (s)
+            puts(s);
         free(s);
         ww_config_destroy(cfg);
         return 0;
@@ -161,7 +170,8 @@ int ww_cmd_worker(int argc, char **argv) {
     const char *listen = ww_config_str(cfg, "http.listen");
     char *token = NULL;
     const char *token_file = ww_config_str(cfg, "http.admin_token_file");
-    if (*listen && *token_file && !(token = ww_http_read_token(token_file, err, sizeof err))) {
+    if (*listen && *token_file &&
+        !(token = ww_http_read_token(token_file, err, sizeof err))) {
         /* a security setting that does not take is not something to run without */
         fprintf(stderr, "wirewatch %s: %s\n", name, err);
         ww_metrics_free(metrics);
@@ -170,11 +180,14 @@ int ww_cmd_worker(int argc, char **argv) {
         return 2;
     }
     if (metrics && *listen) {
-        ww_http_opts ho = {.listen = listen, .metrics = metrics, .reload = &reload,
-                           .admin_token = token,
-                           .max_connections = (int)ww_config_int(cfg, "http.max_connections"),
-                           .max_per_ip = (int)ww_config_int(cfg, "http.max_connections_per_ip"),
-                           .timeout_s = (int)ww_config_int(cfg, "http.timeout_s")};
+        ww_http_opts ho = {
+            .listen = listen,
+            .metrics = metrics,
+            .reload = &reload,
+            .admin_token = token,
+            .max_connections = (int)ww_config_int(cfg, "http.max_connections"),
+            .max_per_ip = (int)ww_config_int(cfg, "http.max_connections_per_ip"),
+            .timeout_s = (int)ww_config_int(cfg, "http.timeout_s")};
         http = ww_http_start(&ho, err, sizeof err);
         if (token) {
             explicit_bzero(token, strlen(token));
@@ -188,7 +201,8 @@ int ww_cmd_worker(int argc, char **argv) {
     }
     wo.metrics = metrics;
     int rc = ww_worker_run(&wo, &stats, err, sizeof err);
-    if (rc) fprintf(stderr, "wirewatch %s: %s\n", name, err);
+    if (rc)
+        fprintf(stderr, "wirewatch %s: %s\n", name, err);
     ww_http_stop(http);
     ww_metrics_free(metrics);
     zmq_ctx_term(wo.zmq_ctx);

@@ -14,24 +14,30 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
-    {"run", ww_cmd_run, "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process"},
+    {"run", ww_cmd_run,
+     "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process"},
     {"fetch", ww_cmd_worker, "fetch --in EP --out EP    the fetch stage as a worker"},
     {"parse", ww_cmd_worker, "parse --in EP --out EP    the parse stage as a worker"},
-    {"classify", ww_cmd_worker, "classify --in EP --out EP the classify stage as a worker"},
-    {"extract", ww_cmd_extract, "extract [--url URL] FILE... article text of HTML/text files"},
+    {"classify", ww_cmd_worker,
+     "classify --in EP --out EP the classify stage as a worker"},
+    {"extract", ww_cmd_extract,
+     "extract [--url URL] FILE... article text of HTML/text files"},
     {"train", ww_cmd_train, "train --data TRAIN.jsonl --model OUT"},
     {"predict", ww_cmd_predict, "predict --model MODEL FILE.jsonl"},
-    {"inspect", ww_cmd_inspect, "inspect [--idle-exit S] ENDPOINT   decode messages to JSON"},
+    {"inspect", ww_cmd_inspect,
+     "inspect [--idle-exit S] ENDPOINT   decode messages to JSON"},
 };
 
 static void usage(FILE *f) {
     fprintf(f, "wirewatch %s — news in, labelled events out\n\nusage:\n", WW_VERSION);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         fprintf(f, "  wirewatch %s\n", commands[i].help);
-    fprintf(f, "\nEndpoints: kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME], "
-               "zmq+tcp://HOST:PORT (connect),\n  zmq+tcp://*:PORT (bind), zmq+ipc://PATH, "
-               "zmq+inproc://NAME, file:PATH (.jsonl = JSON lines),\n  - (stdin/stdout JSON lines)."
-               "\n`wirewatch COMMAND --help` for a command's options.\n");
+    fprintf(
+        f,
+        "\nEndpoints: kafka://HOST:PORT[,HOST:PORT]/TOPIC[?group=NAME], "
+        "zmq+tcp://HOST:PORT (connect),\n  zmq+tcp://*:PORT (bind), zmq+ipc://PATH, "
+        "zmq+inproc://NAME, file:PATH (.jsonl = JSON lines),\n  - (stdin/stdout JSON lines)."
+        "\n`wirewatch COMMAND --help` for a command's options.\n");
 }
 
 int main(int argc, char **argv) {
@@ -45,7 +51,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "wirewatch: unknown command \"%s\"\n\n", argv[1]);
     usage(stderr);
     return 2;

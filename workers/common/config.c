@@ -21,7 +21,8 @@ struct ww_config {
 static const ww_config_key *find_key(const ww_config *cfg, const char *key) {
     for (const ww_config_key *const *t = cfg->tables; t && *t; t++)
         for (const ww_config_key *k = *t; k->key; k++)
-            if (strcmp(k->key, key) == 0) return k;
+            if (strcmp(k->key, key) == 0)
+                return k;
     return NULL;
 }
 
@@ -48,69 +49,75 @@ static int type_ok(ww_cfg_type t, const json_t *v) {
 }
 
 /* Set a declared key, checking its type. */
-static int set_value(ww_config *cfg, const char *key, json_t *v, const char *origin, char *err,
-                     size_t errlen) {
+static int set_value(ww_config *cfg, const char *key, json_t *v, const char *origin,
+                     char *err, size_t errlen) {
     const ww_config_key *k = find_key(cfg, key);
     if (!k) {
         json_decref(v);
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown config key \"%s\"", origin, key);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown config key \"%s\"", origin,
+                         key);
     }
     if (!type_ok(k->type, v)) {
         json_decref(v);
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: config key \"%s\" must be %s", origin,
-                         key, type_name(k->type));
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: config key \"%s\" must be %s",
+                         origin, key, type_name(k->type));
     }
     json_object_set_new(cfg->values, key, v);
     return 0;
 }
 
-static int set_kafka(ww_config *cfg, const char *prop, const json_t *v, const char *origin,
-                     char *err, size_t errlen) {
+static int set_kafka(ww_config *cfg, const char *prop, const json_t *v,
+                     const char *origin, char *err, size_t errlen) {
     char buf[64];
     const char *s;
     if (json_is_string(v))
         s = json_string_value(v);
     else if (json_is_integer(v))
-        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v)), s = buf;
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v)),
+            s = buf;
     else if (json_is_real(v))
         snprintf(buf, sizeof buf, "%g", json_real_value(v)), s = buf;
     else if (json_is_boolean(v))
         s = json_is_true(v) ? "true" : "false";
     else
         return ww_seterr(err, errlen, WW_EINVAL,
-                         "%s: kafka.%s must be a string, number or boolean", origin, prop);
+                         "%s: kafka.%s must be a string, number or boolean", origin,
+                         prop);
     json_object_set_new(cfg->kafka, prop, json_string(s));
     return 0;
 }
 
 /* Walk the file's object: a declared key takes its whole value; "kafka" is open. */
-static int walk(ww_config *cfg, const char *prefix, json_t *obj, const char *origin, char *err,
-                size_t errlen) {
+static int walk(ww_config *cfg, const char *prefix, json_t *obj, const char *origin,
+                char *err, size_t errlen) {
     const char *name;
     json_t *v;
     json_object_foreach(obj, name, v) {
         char key[256];
-        if ((size_t)snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", name) >=
-            sizeof key)
+        if ((size_t)snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "",
+                             name) >= sizeof key)
             return ww_seterr(err, errlen, WW_EINVAL, "%s: config key too long", origin);
         if (!*prefix && strcmp(name, "kafka") == 0) {
             if (!json_is_object(v))
-                return ww_seterr(err, errlen, WW_EINVAL, "%s: \"kafka\" must be an object",
-                                 origin);
+                return ww_seterr(err, errlen, WW_EINVAL,
+                                 "%s: \"kafka\" must be an object", origin);
             const char *prop;
             json_t *pv;
             json_object_foreach(v, prop, pv) {
-                if (set_kafka(cfg, prop, pv, origin, err, errlen)) return WW_EINVAL;
+                if (set_kafka(cfg, prop, pv, origin, err, errlen))
+                    return WW_EINVAL;
             }
             continue;
         }
         if (find_key(cfg, key)) {
-            if (set_value(cfg, key, json_incref(v), origin, err, errlen)) return WW_EINVAL;
+            if (set_value(cfg, key, json_incref(v), origin, err, errlen))
+                return WW_EINVAL;
         } else if (json_is_object(v)) {
-            if (walk(cfg, key, v, origin, err, errlen)) return WW_EINVAL;
+            if (walk(cfg, key, v, origin, err, errlen))
+                return WW_EINVAL;
         } else {
-            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown config key \"%s\"", origin,
-                             key);
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: unknown config key \"%s\"",
+                             origin, key);
         }
     }
     return 0;
@@ -128,12 +135,15 @@ static json_t *parse_text_value(const ww_config_key *k, const char *text) {
 
 static int apply_env(ww_config *cfg, char *err, size_t errlen) {
     for (char **e = environ; e && *e; e++) {
-        if (strncmp(*e, "WW_", 3) != 0) continue;
+        if (strncmp(*e, "WW_", 3) != 0)
+            continue;
         const char *eq = strchr(*e, '=');
-        if (!eq) continue;
+        if (!eq)
+            continue;
         char name[256];
         size_t n = (size_t)(eq - *e) - 3;
-        if (n >= sizeof name) continue;
+        if (n >= sizeof name)
+            continue;
         memcpy(name, *e + 3, n);
         name[n] = '\0';
         const char *val = eq + 1;
@@ -147,7 +157,8 @@ static int apply_env(ww_config *cfg, char *err, size_t errlen) {
             json_object_set_new(cfg->kafka, prop, json_string(val));
             continue;
         }
-        if (!strstr(name, "__")) continue; /* not a config override (WW_ROOT, ...) */
+        if (!strstr(name, "__"))
+            continue; /* not a config override (WW_ROOT, ...) */
         /* WW_FETCH__MAX_BODY_BYTES -> fetch.max_body_bytes */
         char key[256];
         size_t k = 0;
@@ -161,7 +172,8 @@ static int apply_env(ww_config *cfg, char *err, size_t errlen) {
         }
         key[k] = '\0';
         const ww_config_key *ck = find_key(cfg, key);
-        if (!ck) continue; /* other programs' WW_ variables are not ours to reject */
+        if (!ck)
+            continue; /* other programs' WW_ variables are not ours to reject */
         if (set_value(cfg, key, parse_text_value(ck, val), "environment", err, errlen))
             return WW_EINVAL;
     }
@@ -171,11 +183,13 @@ static int apply_env(ww_config *cfg, char *err, size_t errlen) {
 ww_config *ww_config_load(const char *path, const ww_config_key *const *tables, char *err,
                           size_t errlen) {
     ww_config *cfg = calloc(1, sizeof *cfg);
-    if (!cfg) return NULL;
+    if (!cfg)
+        return NULL;
     cfg->tables = tables;
     cfg->values = json_object();
     cfg->kafka = json_object();
-    if (!cfg->values || !cfg->kafka) goto fail;
+    if (!cfg->values || !cfg->kafka)
+        goto fail;
     for (const ww_config_key *const *t = tables; t && *t; t++) {
         for (const ww_config_key *k = *t; k->key; k++) {
             json_error_t je;
@@ -196,13 +210,15 @@ ww_config *ww_config_load(const char *path, const ww_config_key *const *tables, 
             ww_seterr(err, errlen, WW_EINVAL, "%s:%d: %s", path, je.line, je.text);
             goto fail;
         }
-        int rc = json_is_object(root)
-                     ? walk(cfg, "", root, path, err, errlen)
-                     : ww_seterr(err, errlen, WW_EINVAL, "%s: expected a JSON object", path);
+        int rc = json_is_object(root) ? walk(cfg, "", root, path, err, errlen)
+                                      : ww_seterr(err, errlen, WW_EINVAL,
+                                                  "%s: expected a JSON object", path);
         json_decref(root);
-        if (rc) goto fail;
+        if (rc)
+            goto fail;
     }
-    if (apply_env(cfg, err, errlen)) goto fail;
+    if (apply_env(cfg, err, errlen))
+        goto fail;
     return cfg;
 fail:
     ww_config_destroy(cfg);
@@ -210,7 +226,8 @@ fail:
 }
 
 void ww_config_destroy(ww_config *cfg) {
-    if (!cfg) return;
+    if (!cfg)
+        return;
     json_decref(cfg->values);
     json_decref(cfg->kafka);
     free(cfg);
@@ -223,7 +240,8 @@ int ww_config_set(ww_config *cfg, const char *assignment, char *err, size_t errl
                          assignment);
     char key[256];
     size_t n = (size_t)(eq - assignment);
-    if (n >= sizeof key) return ww_seterr(err, errlen, WW_EINVAL, "config key too long");
+    if (n >= sizeof key)
+        return ww_seterr(err, errlen, WW_EINVAL, "config key too long");
     memcpy(key, assignment, n);
     key[n] = '\0';
     if (strncmp(key, "kafka.", 6) == 0) {
@@ -293,17 +311,20 @@ char *ww_config_dump(const ww_config *cfg, int with_docs) {
     const char *prop;
     json_t *v;
     json_object_foreach(cfg->kafka, prop, v) {
-        json_object_set_new(kafka, prop, is_secret(prop) ? json_string("***") : json_incref(v));
+        json_object_set_new(kafka, prop,
+                            is_secret(prop) ? json_string("***") : json_incref(v));
     }
     json_object_set_new(root, "kafka", kafka);
     char *out = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
     json_decref(root);
-    if (!with_docs || !out) return out;
+    if (!with_docs || !out)
+        return out;
 
     /* Documentation table after the JSON, as comments a human reads. */
     size_t cap = strlen(out) + 4096, len = 0;
     char *doc = malloc(cap);
-    if (!doc) return out;
+    if (!doc)
+        return out;
     len = (size_t)snprintf(doc, cap, "%s\n", out);
     free(out);
     for (const ww_config_key *const *t = cfg->tables; t && *t; t++) {
@@ -312,7 +333,8 @@ char *ww_config_dump(const ww_config *cfg, int with_docs) {
             if (len + need >= cap) {
                 cap = (cap + need) * 2;
                 char *n = realloc(doc, cap);
-                if (!n) return doc;
+                if (!n)
+                    return doc;
                 doc = n;
             }
             len += (size_t)snprintf(doc + len, cap - len, "# %s (%s, default %s): %s\n",

@@ -11,7 +11,8 @@
 #include "wirewatch/message.h"
 
 void ww_uri_free(ww_uri *u) {
-    if (!u) return;
+    if (!u)
+        return;
     free(u->brokers);
     free(u->topic);
     free(u->group);
@@ -22,7 +23,8 @@ void ww_uri_free(ww_uri *u) {
 
 static char *dupn(const char *s, size_t n) {
     char *d = malloc(n + 1);
-    if (!d) return NULL;
+    if (!d)
+        return NULL;
     memcpy(d, s, n);
     d[n] = '\0';
     return d;
@@ -32,7 +34,8 @@ static char *dupn(const char *s, size_t n) {
 static char *query_get(const char *q, const char *name) {
     size_t nl = strlen(name);
     while (q && *q) {
-        if (*q == '?' || *q == '&') q++;
+        if (*q == '?' || *q == '&')
+            q++;
         const char *end = strchr(q, '&');
         size_t len = end ? (size_t)(end - q) : strlen(q);
         if (len >= nl && strncmp(q, name, nl) == 0 && (len == nl || q[nl] == '='))
@@ -49,17 +52,19 @@ static int parse_kafka(const char *rest, ww_uri *u, char *err, size_t errlen) {
                          "kafka endpoint needs kafka://HOST:PORT[,HOST:PORT]/TOPIC");
     const char *q = strchr(slash, '?');
     size_t tlen = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
-    if (tlen == 0) return ww_seterr(err, errlen, WW_EINVAL, "kafka endpoint has no topic");
+    if (tlen == 0)
+        return ww_seterr(err, errlen, WW_EINVAL, "kafka endpoint has no topic");
     u->brokers = dupn(rest, (size_t)(slash - rest));
     u->topic = dupn(slash + 1, tlen);
     u->group = q ? query_get(q, "group") : NULL;
-    if (!u->group) u->group = strdup("");
+    if (!u->group)
+        u->group = strdup("");
     for (const char *p = u->topic; p && *p; p++) {
         /* Kafka's legal topic characters */
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '_' || *p == '-'))
-            return ww_seterr(err, errlen, WW_EINVAL, "kafka topic \"%s\" has an invalid character",
-                             u->topic);
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "kafka topic \"%s\" has an invalid character", u->topic);
     }
     for (const char *p = q; p && *p;) {
         /* only ?group= is defined; anything else is a typo worth reporting */
@@ -67,8 +72,8 @@ static int parse_kafka(const char *rest, ww_uri *u, char *err, size_t errlen) {
         const char *end = strchr(p, '&');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         if (len < 6 || strncmp(p, "group=", 6) != 0)
-            return ww_seterr(err, errlen, WW_EINVAL, "kafka endpoint: unknown parameter \"%.*s\"",
-                             (int)len, p);
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "kafka endpoint: unknown parameter \"%.*s\"", (int)len, p);
         p = end;
     }
     return (u->brokers && u->topic && u->group) ? 0 : WW_ENOMEM;
@@ -77,13 +82,17 @@ static int parse_kafka(const char *rest, ww_uri *u, char *err, size_t errlen) {
 static int parse_zmq(const char *scheme, const char *rest, ww_uri *u, char *err,
                      size_t errlen) {
     const char *transport = scheme + 4; /* after "zmq+" */
-    if (strcmp(transport, "tcp") && strcmp(transport, "ipc") && strcmp(transport, "inproc"))
-        return ww_seterr(err, errlen, WW_EINVAL, "unknown ZeroMQ transport \"%s\"", transport);
+    if (strcmp(transport, "tcp") && strcmp(transport, "ipc") &&
+        strcmp(transport, "inproc"))
+        return ww_seterr(err, errlen, WW_EINVAL, "unknown ZeroMQ transport \"%s\"",
+                         transport);
     const char *q = strchr(rest, '?');
     size_t alen = q ? (size_t)(q - rest) : strlen(rest);
-    if (alen == 0) return ww_seterr(err, errlen, WW_EINVAL, "%s endpoint has no address", scheme);
+    if (alen == 0)
+        return ww_seterr(err, errlen, WW_EINVAL, "%s endpoint has no address", scheme);
     char *addr = dupn(rest, alen);
-    if (!addr) return WW_ENOMEM;
+    if (!addr)
+        return WW_ENOMEM;
     size_t cap = strlen(transport) + alen + 4;
     u->zmq_addr = malloc(cap);
     if (!u->zmq_addr) {
@@ -104,22 +113,25 @@ static int parse_zmq(const char *scheme, const char *rest, ww_uri *u, char *err,
     free(addr);
     if (q) {
         char *b = query_get(q, "bind"), *c = query_get(q, "connect");
-        if (b) u->zmq_bind = 1;
-        if (c) u->zmq_bind = 0;
+        if (b)
+            u->zmq_bind = 1;
+        if (c)
+            u->zmq_bind = 0;
         int unknown = !b && !c;
         free(b);
         free(c);
         if (unknown)
-            return ww_seterr(err, errlen, WW_EINVAL,
-                             "zmq endpoint: unknown parameter \"%s\" (use ?bind or ?connect)",
-                             q + 1);
+            return ww_seterr(
+                err, errlen, WW_EINVAL,
+                "zmq endpoint: unknown parameter \"%s\" (use ?bind or ?connect)", q + 1);
     }
     return 0;
 }
 
 int ww_uri_parse(const char *uri, ww_uri *u, char *err, size_t errlen) {
     memset(u, 0, sizeof *u);
-    if (!uri || !*uri) return ww_seterr(err, errlen, WW_EINVAL, "empty endpoint");
+    if (!uri || !*uri)
+        return ww_seterr(err, errlen, WW_EINVAL, "empty endpoint");
     int rc;
     if (strcmp(uri, "-") == 0) {
         u->kind = WW_EP_STDIO;
@@ -128,8 +140,10 @@ int ww_uri_parse(const char *uri, ww_uri *u, char *err, size_t errlen) {
     }
     if (strncmp(uri, "file:", 5) == 0) {
         const char *p = uri + 5;
-        if (strncmp(p, "//", 2) == 0) p += 2; /* file:///abs/path */
-        if (!*p) return ww_seterr(err, errlen, WW_EINVAL, "file endpoint has no path");
+        if (strncmp(p, "//", 2) == 0)
+            p += 2; /* file:///abs/path */
+        if (!*p)
+            return ww_seterr(err, errlen, WW_EINVAL, "file endpoint has no path");
         u->kind = WW_EP_FILE;
         snprintf(u->scheme, sizeof u->scheme, "file");
         u->path = strdup(p);
@@ -151,17 +165,21 @@ int ww_uri_parse(const char *uri, ww_uri *u, char *err, size_t errlen) {
         u->kind = WW_EP_ZMQ;
         rc = parse_zmq(u->scheme, rest, u, err, errlen);
     } else {
-        rc = ww_seterr(err, errlen, WW_EINVAL, "unknown endpoint scheme \"%s\"", u->scheme);
+        rc = ww_seterr(err, errlen, WW_EINVAL, "unknown endpoint scheme \"%s\"",
+                       u->scheme);
     }
-    if (rc) ww_uri_free(u);
+    if (rc)
+        ww_uri_free(u);
     return rc;
 }
 
 ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
-                              const ProtobufCMessageDescriptor *type, const ww_config *cfg,
-                              void *zmq_ctx, const char *stage, char *err, size_t errlen) {
+                              const ProtobufCMessageDescriptor *type,
+                              const ww_config *cfg, void *zmq_ctx, const char *stage,
+                              char *err, size_t errlen) {
     ww_endpoint *ep = calloc(1, sizeof *ep);
-    if (!ep) return NULL;
+    if (!ep)
+        return NULL;
     if (ww_uri_parse(uri, &ep->uri, err, errlen)) {
         free(ep);
         return NULL;
@@ -170,14 +188,16 @@ ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
     ep->stage = strdup(stage ? stage : "wirewatch");
     ep->dir = dir;
     ep->type = type;
-    ep->max_msg_bytes = cfg ? (size_t)ww_config_int(cfg, "worker.max_message_bytes")
-                            : (size_t)16 << 20;
-    if (!ep->uri_str || !ep->stage) goto fail;
+    ep->max_msg_bytes =
+        cfg ? (size_t)ww_config_int(cfg, "worker.max_message_bytes") : (size_t)16 << 20;
+    if (!ep->uri_str || !ep->stage)
+        goto fail;
     if (!type && dir == WW_EP_OUT) {
         ww_seterr(err, errlen, WW_EINVAL, "an output endpoint needs a message type");
         goto fail;
     }
-    if (ep->uri.kind == WW_EP_ZMQ && ep->uri.zmq_bind < 0) ep->uri.zmq_bind = dir == WW_EP_OUT;
+    if (ep->uri.kind == WW_EP_ZMQ && ep->uri.zmq_bind < 0)
+        ep->uri.zmq_bind = dir == WW_EP_OUT;
     int rc;
     switch (ep->uri.kind) {
     case WW_EP_KAFKA: rc = ww__ep_kafka_open(ep, cfg, err, errlen); break;
@@ -186,7 +206,8 @@ ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
     case WW_EP_STDIO: rc = ww__ep_file_open(ep, cfg, err, errlen); break;
     default: rc = ww_seterr(err, errlen, WW_EINVAL, "unsupported endpoint");
     }
-    if (rc) goto fail;
+    if (rc)
+        goto fail;
     return ep;
 fail:
     ww_uri_free(&ep->uri);
@@ -197,7 +218,8 @@ fail:
 }
 
 int ww_endpoint_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
-    if (ep->dir != WW_EP_IN) return WW_EINVAL;
+    if (ep->dir != WW_EP_IN)
+        return WW_EINVAL;
     memset(msg, 0, sizeof *msg);
     msg->key = msg->schema = msg->trace_id = msg->topic = msg->error_detail = "";
     msg->partition = -1;
@@ -206,7 +228,8 @@ int ww_endpoint_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
 }
 
 void ww_endpoint_release(ww_endpoint *ep, ww_in_msg *msg) {
-    if (ep->ops->release) ep->ops->release(ep, msg);
+    if (ep->ops->release)
+        ep->ops->release(ep, msg);
 }
 
 void ww_endpoint_abandon(ww_endpoint *ep, ww_in_msg *msg) {
@@ -218,12 +241,15 @@ void ww_endpoint_abandon(ww_endpoint *ep, ww_in_msg *msg) {
 
 int ww_endpoint_send(ww_endpoint *ep, const char *key, const ProtobufCMessage *msg,
                      const char *trace_id, ww_delivery_cb *cb, void *opaque) {
-    if (ep->dir != WW_EP_OUT) return WW_EINVAL;
+    if (ep->dir != WW_EP_OUT)
+        return WW_EINVAL;
     ep->sent_bytes = 0;
-    if (ep->ops->send_msg) return ep->ops->send_msg(ep, key, msg, trace_id, cb, opaque);
+    if (ep->ops->send_msg)
+        return ep->ops->send_msg(ep, key, msg, trace_id, cb, opaque);
     size_t len;
     uint8_t *buf = ww_msg_pack(msg, &len);
-    if (!buf) return WW_ENOMEM;
+    if (!buf)
+        return WW_ENOMEM;
     ep->sent_bytes = len;
     int rc = ep->ops->send_raw(ep, key, buf, len, trace_id, cb, opaque);
     free(buf);
@@ -232,9 +258,11 @@ int ww_endpoint_send(ww_endpoint *ep, const char *key, const ProtobufCMessage *m
 
 size_t ww_endpoint_sent_bytes(const ww_endpoint *ep) { return ep->sent_bytes; }
 
-int ww_endpoint_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
-                         const char *trace_id, ww_delivery_cb *cb, void *opaque) {
-    if (ep->dir != WW_EP_OUT) return WW_EINVAL;
+int ww_endpoint_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data,
+                         size_t len, const char *trace_id, ww_delivery_cb *cb,
+                         void *opaque) {
+    if (ep->dir != WW_EP_OUT)
+        return WW_EINVAL;
     return ep->ops->send_raw(ep, key, data, len, trace_id, cb, opaque);
 }
 
@@ -253,7 +281,8 @@ int ww_endpoint_flush(ww_endpoint *ep, int timeout_ms) {
 int ww_endpoint_ready(ww_endpoint *ep) { return ep->ops->ready ? ep->ops->ready(ep) : 1; }
 
 void ww_endpoint_pause(ww_endpoint *ep, int paused) {
-    if (ep->ops->pause) ep->ops->pause(ep, paused);
+    if (ep->ops->pause)
+        ep->ops->pause(ep, paused);
 }
 
 void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us) {
@@ -269,8 +298,10 @@ int ww__ep_budget_ms(const ww_endpoint *ep, int dflt) {
 }
 
 void ww_endpoint_close(ww_endpoint *ep) {
-    if (!ep) return;
-    if (ep->ops && ep->ops->close) ep->ops->close(ep);
+    if (!ep)
+        return;
+    if (ep->ops && ep->ops->close)
+        ep->ops->close(ep);
     ww_uri_free(&ep->uri);
     free(ep->uri_str);
     free(ep->stage);

@@ -49,8 +49,10 @@ static int ends_with(const char *s, const char *suffix) {
 
 /* Fill the buffer: returns 1 if bytes were added, 0 on timeout, WW_EEOF, or WW_EIO. */
 static int fill(file_ep *f, int timeout_ms) {
-    if (f->eof) return WW_EEOF;
-    if (f->start > 0 && f->start == f->end) f->start = f->end = 0;
+    if (f->eof)
+        return WW_EEOF;
+    if (f->start > 0 && f->start == f->end)
+        f->start = f->end = 0;
     if (f->end == f->cap) {
         if (f->start > 0) {
             memmove(f->buf, f->buf + f->start, f->end - f->start);
@@ -59,17 +61,21 @@ static int fill(file_ep *f, int timeout_ms) {
         } else {
             size_t ncap = f->cap ? f->cap * 2 : 65536;
             uint8_t *n = realloc(f->buf, ncap);
-            if (!n) return WW_ENOMEM;
+            if (!n)
+                return WW_ENOMEM;
             f->buf = n;
             f->cap = ncap;
         }
     }
     struct pollfd p = {.fd = f->fd, .events = POLLIN};
     int pr = poll(&p, 1, timeout_ms);
-    if (pr == 0) return 0;
-    if (pr < 0) return errno == EINTR ? 0 : WW_EIO;
+    if (pr == 0)
+        return 0;
+    if (pr < 0)
+        return errno == EINTR ? 0 : WW_EIO;
     ssize_t r = read(f->fd, f->buf + f->end, f->cap - f->end);
-    if (r < 0) return (errno == EINTR || errno == EAGAIN) ? 0 : WW_EIO;
+    if (r < 0)
+        return (errno == EINTR || errno == EAGAIN) ? 0 : WW_EIO;
     if (r == 0) {
         f->eof = 1;
         return f->end > f->start ? 1 : WW_EEOF;
@@ -78,8 +84,8 @@ static int fill(file_ep *f, int timeout_ms) {
     return 1;
 }
 
-static int set_error(ww_in_msg *msg, file_msg *fm, int code, const uint8_t *orig, size_t len,
-                     const char *detail) {
+static int set_error(ww_in_msg *msg, file_msg *fm, int code, const uint8_t *orig,
+                     size_t len, const char *detail) {
     fm->data = malloc(len ? len : 1);
     if (!fm->data) {
         free(fm);
@@ -98,11 +104,14 @@ static int set_error(ww_in_msg *msg, file_msg *fm, int code, const uint8_t *orig
 static int decode_line(ww_endpoint *ep, file_ep *f, const uint8_t *line, size_t len,
                        ww_in_msg *msg) {
     file_msg *fm = calloc(1, sizeof *fm);
-    if (!fm) return WW_ENOMEM;
+    if (!fm)
+        return WW_ENOMEM;
     msg->handle = fm;
     msg->offset = f->line_no;
     char err[200];
-    int as_url = f->fmt == FMT_URLS || (f->is_stdio && ep->type == &wirewatch__v1__fetch_request__descriptor && len && line[0] != '{');
+    int as_url = f->fmt == FMT_URLS ||
+                 (f->is_stdio && ep->type == &wirewatch__v1__fetch_request__descriptor &&
+                  len && line[0] != '{');
     ProtobufCMessage *m = NULL;
     if (as_url) {
         char *text = strndup((const char *)line, len);
@@ -112,7 +121,8 @@ static int decode_line(ww_endpoint *ep, file_ep *f, const uint8_t *line, size_t 
         }
         Wirewatch__V1__FetchRequest *r = ww_request_from_input(text, err, sizeof err);
         free(text);
-        if (!r) return set_error(msg, fm, WW_EMALFORMED, line, len, err);
+        if (!r)
+            return set_error(msg, fm, WW_EMALFORMED, line, len, err);
         m = &r->base;
     } else {
         json_error_t je;
@@ -150,10 +160,11 @@ static int decode_line(ww_endpoint *ep, file_ep *f, const uint8_t *line, size_t 
 
 static int recv_line(ww_endpoint *ep, file_ep *f, ww_in_msg *msg, int timeout_ms) {
     for (;;) {
-        uint8_t *nl = f->end > f->start ? memchr(f->buf + f->start, '\n', f->end - f->start)
-                                        : NULL;
+        uint8_t *nl =
+            f->end > f->start ? memchr(f->buf + f->start, '\n', f->end - f->start) : NULL;
         size_t avail = f->end - f->start;
-        if (!nl && f->eof && avail) nl = f->buf + f->end; /* last line without newline */
+        if (!nl && f->eof && avail)
+            nl = f->buf + f->end; /* last line without newline */
         if (nl) {
             const uint8_t *line = f->buf + f->start;
             size_t len = (size_t)(nl - line);
@@ -163,30 +174,37 @@ static int recv_line(ww_endpoint *ep, file_ep *f, ww_in_msg *msg, int timeout_ms
                 f->skipping = 0;
                 continue;
             }
-            while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) len--;
+            while (len && (line[len - 1] == '\r' || line[len - 1] == ' '))
+                len--;
             size_t lead = 0;
-            while (lead < len && (line[lead] == ' ' || line[lead] == '\t')) lead++;
-            if (lead == len) continue;                      /* blank */
-            if (f->fmt == FMT_URLS && line[lead] == '#') continue; /* comment */
+            while (lead < len && (line[lead] == ' ' || line[lead] == '\t'))
+                lead++;
+            if (lead == len)
+                continue; /* blank */
+            if (f->fmt == FMT_URLS && line[lead] == '#')
+                continue; /* comment */
             return decode_line(ep, f, line + lead, len - lead, msg);
         }
         if (avail > ep->max_msg_bytes && !f->skipping) {
             /* Oversized line: hand out its head for the dead letter, drop the rest. */
             file_msg *fm = calloc(1, sizeof *fm);
-            if (!fm) return WW_ENOMEM;
+            if (!fm)
+                return WW_ENOMEM;
             msg->handle = fm;
             char detail[128];
             snprintf(detail, sizeof detail, "line %lld longer than %zu bytes",
                      f->line_no + 1, ep->max_msg_bytes);
-            int rc = set_error(msg, fm, WW_ETOOBIG, f->buf + f->start, avail < 4096 ? avail : 4096,
-                               detail);
+            int rc = set_error(msg, fm, WW_ETOOBIG, f->buf + f->start,
+                               avail < 4096 ? avail : 4096, detail);
             f->start = f->end;
             f->skipping = 1;
             return rc;
         }
-        if (f->skipping) f->start = f->end;
+        if (f->skipping)
+            f->start = f->end;
         int rc = fill(f, timeout_ms);
-        if (rc <= 0) return rc;
+        if (rc <= 0)
+            return rc;
         timeout_ms = 0;
     }
 }
@@ -214,14 +232,16 @@ static int recv_ldp(ww_endpoint *ep, file_ep *f, ww_in_msg *msg, int timeout_ms)
         if (complete && len > ep->max_msg_bytes) {
             /* cannot resync inside an oversized frame safely: report and stop */
             WW_ERROR(ep->stage, "%s: frame of %llu bytes exceeds %zu; stopping this file",
-                     ep->uri.path ? ep->uri.path : "-", (unsigned long long)len, ep->max_msg_bytes);
+                     ep->uri.path ? ep->uri.path : "-", (unsigned long long)len,
+                     ep->max_msg_bytes);
             f->eof = 1;
             f->start = f->end;
             return WW_ETOOBIG;
         }
         if (complete && f->end - i >= len) {
             file_msg *fm = calloc(1, sizeof *fm);
-            if (!fm) return WW_ENOMEM;
+            if (!fm)
+                return WW_ENOMEM;
             fm->data = malloc(len ? len : 1);
             if (!fm->data) {
                 free(fm);
@@ -239,10 +259,12 @@ static int recv_ldp(ww_endpoint *ep, file_ep *f, ww_in_msg *msg, int timeout_ms)
         }
         int rc = fill(f, timeout_ms);
         if (rc == WW_EEOF && f->end > f->start) {
-            WW_WARN(ep->stage, "%s: truncated frame at end of file", ep->uri.path ? ep->uri.path : "-");
+            WW_WARN(ep->stage, "%s: truncated frame at end of file",
+                    ep->uri.path ? ep->uri.path : "-");
             f->start = f->end;
         }
-        if (rc <= 0) return rc;
+        if (rc <= 0)
+            return rc;
         timeout_ms = 0;
     }
 }
@@ -256,14 +278,16 @@ static int file_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
 
 static void file_release(ww_endpoint *ep, ww_in_msg *msg) {
     file_msg *fm = msg->handle;
-    if (!fm) return;
+    if (!fm)
+        return;
     free(fm->data);
     free(fm);
     msg->handle = NULL;
 }
 
 static int write_all(file_ep *f, const void *data, size_t len) {
-    if (len && fwrite(data, 1, len, f->out) != len) return WW_EIO;
+    if (len && fwrite(data, 1, len, f->out) != len)
+        return WW_EIO;
     return 0;
 }
 
@@ -275,25 +299,32 @@ static int file_send_msg(ww_endpoint *ep, const char *key, const ProtobufCMessag
         json_t *j = ww_msg_to_json(msg, 0);
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
-        if (!s) return WW_ENOMEM;
+        if (!s)
+            return WW_ENOMEM;
         rc = write_all(f, s, strlen(s));
-        if (!rc) rc = write_all(f, "\n", 1);
+        if (!rc)
+            rc = write_all(f, "\n", 1);
         free(s);
-        if (!rc && fflush(f->out) != 0) rc = WW_EIO;
+        if (!rc && fflush(f->out) != 0)
+            rc = WW_EIO;
     } else {
         /* A protobuf endpoint never writes through stdio (the format is the
          * endpoint's), so the message goes straight to the descriptor. */
         rc = ww_msg_write_delimited(fileno(f->out), msg, &ep->sent_bytes);
     }
-    if (rc) return rc;
-    if (cb) cb(opaque, 0);
+    if (rc)
+        return rc;
+    if (cb)
+        cb(opaque, 0);
     return 0;
 }
 
-static int file_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
-                         const char *trace_id, ww_delivery_cb *cb, void *opaque) {
+static int file_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data,
+                         size_t len, const char *trace_id, ww_delivery_cb *cb,
+                         void *opaque) {
     ProtobufCMessage *m = protobuf_c_message_unpack(ep->type, NULL, len, data);
-    if (!m) return WW_EMALFORMED;
+    if (!m)
+        return WW_EMALFORMED;
     int rc = file_send_msg(ep, key, m, trace_id, cb, opaque);
     protobuf_c_message_free_unpacked(m, NULL);
     return rc;
@@ -301,18 +332,22 @@ static int file_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, 
 
 static int file_flush(ww_endpoint *ep, int timeout_ms) {
     file_ep *f = ep->impl;
-    if (f->out) fflush(f->out);
+    if (f->out)
+        fflush(f->out);
     return 0;
 }
 
 static void file_close(ww_endpoint *ep) {
     file_ep *f = ep->impl;
-    if (!f) return;
+    if (!f)
+        return;
     if (f->out) {
         fflush(f->out);
-        if (!f->is_stdio) fclose(f->out);
+        if (!f->is_stdio)
+            fclose(f->out);
     }
-    if (f->own_fd && f->fd >= 0) close(f->fd);
+    if (f->own_fd && f->fd >= 0)
+        close(f->fd);
     free(f->buf);
     free(f);
     ep->impl = NULL;
@@ -329,13 +364,15 @@ static const ww__ep_ops file_ops = {
 
 int ww__ep_file_open(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
     file_ep *f = calloc(1, sizeof *f);
-    if (!f) return WW_ENOMEM;
+    if (!f)
+        return WW_ENOMEM;
     f->fd = -1;
     f->is_stdio = ep->uri.kind == WW_EP_STDIO;
     const char *path = ep->uri.path;
     if (f->is_stdio || ends_with(path, ".jsonl") || ends_with(path, ".json"))
         f->fmt = FMT_JSON;
-    else if (ep->dir == WW_EP_IN && ep->type == &wirewatch__v1__fetch_request__descriptor &&
+    else if (ep->dir == WW_EP_IN &&
+             ep->type == &wirewatch__v1__fetch_request__descriptor &&
              !ends_with(path, ".pb") && !ends_with(path, ".ldp"))
         f->fmt = FMT_URLS;
     else

@@ -17,7 +17,7 @@ typedef struct ww__ep_ops {
                     const char *trace_id, ww_delivery_cb *cb, void *opaque);
     int (*send_raw)(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
                     const char *trace_id, ww_delivery_cb *cb, void *opaque);
-    int (*send_eos)(ww_endpoint *ep);           /* NULL = no-op */
+    int (*send_eos)(ww_endpoint *ep);             /* NULL = no-op */
     int (*poll)(ww_endpoint *ep, int timeout_ms); /* returns undelivered sends */
     int (*flush)(ww_endpoint *ep, int timeout_ms);
     int (*ready)(ww_endpoint *ep);              /* NULL = always ready */
@@ -31,10 +31,10 @@ struct ww_endpoint {
     char *uri_str;
     ww_ep_dir dir;
     const ProtobufCMessageDescriptor *type;
-    char *stage;           /* for logs and the Kafka client.id */
-    size_t max_msg_bytes;  /* worker.max_message_bytes */
-    size_t sent_bytes;     /* protobuf size of the last message sent, 0 = not known */
-    int64_t deadline_us;   /* ww_endpoint_set_deadline (ww_mono_us clock), 0 = none */
+    char *stage;          /* for logs and the Kafka client.id */
+    size_t max_msg_bytes; /* worker.max_message_bytes */
+    size_t sent_bytes;    /* protobuf size of the last message sent, 0 = not known */
+    int64_t deadline_us;  /* ww_endpoint_set_deadline (ww_mono_us clock), 0 = none */
     void *impl;
 };
 

@@ -71,7 +71,7 @@ typedef struct kprod {
     int txn;      /* transactional.id configured */
     int txn_open; /* a transaction is open */
     int fatal;
-    int down; /* all brokers down (for /readyz) */
+    int down;       /* all brokers down (for /readyz) */
     int committing; /* commit_transaction timed out: the next commit resumes it */
     int shutdown_ms;
     int64_t deadline_us; /* set by a closing endpoint: prod_put ends by it */
@@ -144,7 +144,7 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     if ((int)lvl > atomic_load_explicit(&ww_log_level_current, memory_order_relaxed))
         return;
     const char *kv[] = {"component", "librdkafka", "client", rd_kafka_name(rk),
-                        "facility", fac, NULL};
+                        "facility",  fac,          NULL};
     ww_log_kv(lvl, stage, kv, "%s", buf);
 }
 
@@ -176,28 +176,54 @@ static int conf_set(rd_kafka_conf_t *conf, const char *k, const char *v, char *e
 /* Keys that make sense for one client kind only; passing them to the other makes
  * librdkafka log a warning per client, which would only be noise. */
 static int skip_for(int producer, const char *k) {
-    static const char *const consumer_only[] = {
-        "group.id", "group.instance.id", "isolation.level", "auto.offset.reset",
-        "enable.auto.commit", "auto.commit.interval.ms", "session.timeout.ms",
-        "heartbeat.interval.ms", "max.poll.interval.ms", "partition.assignment.strategy",
-        "fetch.wait.max.ms", "fetch.min.bytes", "fetch.max.bytes", "queued.min.messages",
-        "queued.max.messages.kbytes", "enable.partition.eof", "allow.auto.create.topics",
-        NULL};
-    static const char *const producer_only[] = {
-        "transactional.id", "transaction.timeout.ms", "enable.idempotence", "acks",
-        "linger.ms", "queue.buffering.max.ms", "queue.buffering.max.messages",
-        "queue.buffering.max.kbytes", "batch.num.messages", "batch.size",
-        "message.timeout.ms", "compression.codec", "compression.type", "retries",
-        "message.send.max.retries", "retry.backoff.ms", "request.required.acks",
-        "max.in.flight.requests.per.connection", "max.in.flight", NULL};
+    static const char *const consumer_only[] = {"group.id",
+                                                "group.instance.id",
+                                                "isolation.level",
+                                                "auto.offset.reset",
+                                                "enable.auto.commit",
+                                                "auto.commit.interval.ms",
+                                                "session.timeout.ms",
+                                                "heartbeat.interval.ms",
+                                                "max.poll.interval.ms",
+                                                "partition.assignment.strategy",
+                                                "fetch.wait.max.ms",
+                                                "fetch.min.bytes",
+                                                "fetch.max.bytes",
+                                                "queued.min.messages",
+                                                "queued.max.messages.kbytes",
+                                                "enable.partition.eof",
+                                                "allow.auto.create.topics",
+                                                NULL};
+    static const char *const producer_only[] = {"transactional.id",
+                                                "transaction.timeout.ms",
+                                                "enable.idempotence",
+                                                "acks",
+                                                "linger.ms",
+                                                "queue.buffering.max.ms",
+                                                "queue.buffering.max.messages",
+                                                "queue.buffering.max.kbytes",
+                                                "batch.num.messages",
+                                                "batch.size",
+                                                "message.timeout.ms",
+                                                "compression.codec",
+                                                "compression.type",
+                                                "retries",
+                                                "message.send.max.retries",
+                                                "retry.backoff.ms",
+                                                "request.required.acks",
+                                                "max.in.flight.requests.per.connection",
+                                                "max.in.flight",
+                                                NULL};
     const char *const *list = producer ? consumer_only : producer_only;
     for (; *list; list++)
-        if (strcmp(*list, k) == 0) return 1;
+        if (strcmp(*list, k) == 0)
+            return 1;
     return 0;
 }
 
 static const char *kcfg_get(const ww_config *cfg, const char *k) {
-    if (!cfg) return NULL;
+    if (!cfg)
+        return NULL;
     json_t *v = json_object_get(ww_config_kafka(cfg), k);
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
@@ -230,28 +256,35 @@ static rd_kafka_conf_t *make_conf(ww_endpoint *ep, const ww_config *cfg, int pro
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (defaults[i][0] && conf_set(conf, defaults[i][0], defaults[i][1], err, errlen))
             goto fail;
-    if (conf_set(conf, "bootstrap.servers", ep->uri.brokers, err, errlen)) goto fail;
+    if (conf_set(conf, "bootstrap.servers", ep->uri.brokers, err, errlen))
+        goto fail;
     if (cfg) {
         const char *k;
         json_t *v;
         json_object_foreach(ww_config_kafka(cfg), k, v) {
-            if (!json_is_string(v) || skip_for(producer, k)) continue;
-            if (strcmp(k, "bootstrap.servers") == 0) continue; /* the URI names them */
-            if (conf_set(conf, k, json_string_value(v), err, errlen)) goto fail;
+            if (!json_is_string(v) || skip_for(producer, k))
+                continue;
+            if (strcmp(k, "bootstrap.servers") == 0)
+                continue; /* the URI names them */
+            if (conf_set(conf, k, json_string_value(v), err, errlen))
+                goto fail;
         }
     }
     if (!producer) {
         /* correctness: the offset is stored by release(), never on delivery to us */
-        if (conf_set(conf, "enable.auto.offset.store", "false", err, errlen)) goto fail;
+        if (conf_set(conf, "enable.auto.offset.store", "false", err, errlen))
+            goto fail;
         /* group: ?group= in the URI, else kafka.group.id, else wirewatch-<stage> */
         const char *group = ep->uri.group && *ep->uri.group ? ep->uri.group : NULL;
         char defgroup[128];
-        if (!group) group = kcfg_get(cfg, "group.id");
+        if (!group)
+            group = kcfg_get(cfg, "group.id");
         if (!group) {
             snprintf(defgroup, sizeof defgroup, "wirewatch-%s", ep->stage);
             group = defgroup;
         }
-        if (conf_set(conf, "group.id", group, err, errlen)) goto fail;
+        if (conf_set(conf, "group.id", group, err, errlen))
+            goto fail;
         if (kcfg_get(cfg, "transactional.id")) {
             if (conf_set(conf, "isolation.level", "read_committed", err, errlen) ||
                 conf_set(conf, "enable.auto.commit", "false", err, errlen))
@@ -266,7 +299,8 @@ fail:
 }
 
 static int shutdown_ms(const ww_config *cfg) {
-    return cfg ? (int)ww_config_int(cfg, "worker.shutdown_timeout_ms") : DEFAULT_SHUTDOWN_MS;
+    return cfg ? (int)ww_config_int(cfg, "worker.shutdown_timeout_ms")
+               : DEFAULT_SHUTDOWN_MS;
 }
 
 /* Milliseconds left until deadline_us (0 when passed), or dflt when there is none. */
@@ -294,15 +328,18 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
     } else {
         p->down = 0;
     }
-    if (!d) return;
+    if (!d)
+        return;
     d->slot->pending--;
-    if (!d->slot->closed && d->cb) d->cb(d->opaque, map_err(m->err));
+    if (!d->slot->closed && d->cb)
+        d->cb(d->opaque, map_err(m->err));
     free(d);
 }
 
 static void prod_error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaque) {
     kprod *p = opaque;
-    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) p->down = 1;
+    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        p->down = 1;
     if (e == RD_KAFKA_RESP_ERR__FATAL) {
         char buf[512];
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, buf, sizeof buf);
@@ -319,8 +356,10 @@ static void prod_error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaqu
 }
 
 static void prod_free(kprod *p) {
-    if (!p) return;
-    if (p->rk) rd_kafka_destroy(p->rk);
+    if (!p)
+        return;
+    if (p->rk)
+        rd_kafka_destroy(p->rk);
     for (kslot *s = p->slots, *n; s; s = n) {
         n = s->next;
         free(s);
@@ -334,7 +373,8 @@ static void prod_free(kprod *p) {
 static kprod *prod_get(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
     size_t klen = strlen(ep->uri.brokers) + 32;
     char *key = malloc(klen);
-    if (!key) return NULL;
+    if (!key)
+        return NULL;
     snprintf(key, klen, "%s|%p", ep->uri.brokers, (const void *)cfg);
     for (kprod *p = producers; p; p = p->next)
         if (strcmp(p->key, key) == 0 && !p->fatal) {
@@ -344,16 +384,19 @@ static kprod *prod_get(ww_endpoint *ep, const ww_config *cfg, char *err, size_t 
         }
     kprod *p = calloc(1, sizeof *p);
     rd_kafka_conf_t *conf = NULL;
-    if (!p) goto fail;
+    if (!p)
+        goto fail;
     p->key = key;
     key = NULL;
     p->cfg = cfg;
     p->stage = strdup(ep->stage);
     p->shutdown_ms = shutdown_ms(cfg);
     p->txn = kcfg_get(cfg, "transactional.id") != NULL;
-    if (!p->stage) goto fail;
+    if (!p->stage)
+        goto fail;
     conf = make_conf(ep, cfg, 1, err, errlen);
-    if (!conf) goto fail;
+    if (!conf)
+        goto fail;
     rd_kafka_conf_set_dr_msg_cb(conf, dr_cb);
     rd_kafka_conf_set_error_cb(conf, prod_error_cb);
     rd_kafka_conf_set_opaque(conf, p);
@@ -379,13 +422,15 @@ static kprod *prod_get(ww_endpoint *ep, const ww_config *cfg, char *err, size_t 
     return p;
 fail:
     free(key);
-    if (conf) rd_kafka_conf_destroy(conf);
+    if (conf)
+        rd_kafka_conf_destroy(conf);
     prod_free(p);
     return NULL;
 }
 
 static void prod_put(kprod *p) {
-    if (--p->refs > 0) return;
+    if (--p->refs > 0)
+        return;
     for (kprod **pp = &producers; *pp; pp = &(*pp)->next)
         if (*pp == p) {
             *pp = p->next;
@@ -430,11 +475,13 @@ static void prod_put(kprod *p) {
 static void prod_deadline(kprod *p, const ww_endpoint *ep);
 
 static int txn_begin(kprod *p) {
-    if (!p->txn || p->txn_open) return 0;
+    if (!p->txn || p->txn_open)
+        return 0;
     rd_kafka_error_t *te = rd_kafka_begin_transaction(p->rk);
     if (te) {
         WW_ERROR(p->stage, "kafka begin_transaction: %s", rd_kafka_error_string(te));
-        if (rd_kafka_error_is_fatal(te)) p->fatal = 1;
+        if (rd_kafka_error_is_fatal(te))
+            p->fatal = 1;
         rd_kafka_error_destroy(te);
         return WW_ETRANSPORT;
     }
@@ -446,10 +493,13 @@ static int k_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, siz
                       const char *trace_id, ww_delivery_cb *cb, void *opaque) {
     kep *k = ep->impl;
     kprod *p = k->p;
-    if (p->fatal) return WW_ETRANSPORT;
-    if (p->txn && !p->txn_open && txn_begin(p)) return WW_ETRANSPORT;
+    if (p->fatal)
+        return WW_ETRANSPORT;
+    if (p->txn && !p->txn_open && txn_begin(p))
+        return WW_ETRANSPORT;
     kdr *d = malloc(sizeof *d);
-    if (!d) return WW_ENOMEM;
+    if (!d)
+        return WW_ENOMEM;
     d->cb = cb;
     d->opaque = opaque;
     d->slot = k->slot;
@@ -463,7 +513,8 @@ static int k_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, siz
     rd_kafka_headers_t *h = rd_kafka_headers_new(3);
     rd_kafka_header_add(h, HDR_SCHEMA, -1, schema, -1);
     rd_kafka_header_add(h, HDR_VERSION, -1, ver, -1);
-    if (tlen) rd_kafka_header_add(h, HDR_TRACE, -1, trace_id, (ssize_t)tlen);
+    if (tlen)
+        rd_kafka_header_add(h, HDR_TRACE, -1, trace_id, (ssize_t)tlen);
     rd_kafka_resp_err_t e = rd_kafka_producev(
         p->rk, RD_KAFKA_V_RKT(k->rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_VALUE((void *)data, len), RD_KAFKA_V_KEY(klen ? key : NULL, klen),
@@ -472,7 +523,8 @@ static int k_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, siz
         rd_kafka_headers_destroy(h); /* not taken over on failure */
         free(d);
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            WW_WARN(ep->stage, "kafka produce to %s: %s", ep->uri.topic, rd_kafka_err2str(e));
+            WW_WARN(ep->stage, "kafka produce to %s: %s", ep->uri.topic,
+                    rd_kafka_err2str(e));
         return map_err(e);
     }
     k->slot->pending++;
@@ -498,20 +550,23 @@ static int k_prod_ready(ww_endpoint *ep) {
 
 static void k_prod_close(ww_endpoint *ep) {
     kep *k = ep->impl;
-    if (!k) return;
+    if (!k)
+        return;
     pthread_mutex_lock(&prod_lock);
     prod_deadline(k->p, ep);
     if (k->p->refs > 1) { /* others still use the producer: deliver ours first */
         int64_t end = k->p->deadline_us
                           ? k->p->deadline_us
                           : ww_mono_us() + (int64_t)k->p->shutdown_ms * 1000;
-        while (k->slot->pending > 0 && ww_mono_us() < end) rd_kafka_poll(k->p->rk, 50);
+        while (k->slot->pending > 0 && ww_mono_us() < end)
+            rd_kafka_poll(k->p->rk, 50);
         if (k->slot->pending > 0)
             WW_ERROR(ep->stage, "kafka: %d message(s) to %s undelivered at close",
                      k->slot->pending, ep->uri.topic);
     }
     k->slot->closed = 1;
-    if (k->rkt) rd_kafka_topic_destroy(k->rkt);
+    if (k->rkt)
+        rd_kafka_topic_destroy(k->rkt);
     prod_put(k->p);
     pthread_mutex_unlock(&prod_lock);
     free(k);
@@ -521,9 +576,12 @@ static void k_prod_close(ww_endpoint *ep) {
 /* ---- consumer ------------------------------------------------------------------ */
 
 static void kmsg_free(kcons *c, kmsg *m) {
-    if (m->prev) m->prev->next = m->next;
-    else c->outstanding = m->next;
-    if (m->next) m->next->prev = m->prev;
+    if (m->prev)
+        m->prev->next = m->next;
+    else
+        c->outstanding = m->next;
+    if (m->next)
+        m->next->prev = m->prev;
     rd_kafka_message_destroy(m->rkm);
     free(m);
 }
@@ -532,7 +590,8 @@ static void kmsg_free(kcons *c, kmsg *m) {
 static void done_set(kcons *c, const char *topic, int32_t part, int64_t off) {
     rd_kafka_topic_partition_t *tp =
         rd_kafka_topic_partition_list_find(c->done, topic, part);
-    if (!tp) tp = rd_kafka_topic_partition_list_add(c->done, topic, part);
+    if (!tp)
+        tp = rd_kafka_topic_partition_list_add(c->done, topic, part);
     tp->offset = off;
 }
 
@@ -547,12 +606,14 @@ static int txn_abort(kprod *p, kcons *c, int timeout_ms, const char *stage);
 
 static void set_pause(kcons *c, const char *stage, int paused) {
     rd_kafka_topic_partition_list_t *a = NULL;
-    if (rd_kafka_assignment(c->rk, &a) || !a) return;
+    if (rd_kafka_assignment(c->rk, &a) || !a)
+        return;
     if (a->cnt) {
-        rd_kafka_resp_err_t e =
-            paused ? rd_kafka_pause_partitions(c->rk, a) : rd_kafka_resume_partitions(c->rk, a);
+        rd_kafka_resp_err_t e = paused ? rd_kafka_pause_partitions(c->rk, a)
+                                       : rd_kafka_resume_partitions(c->rk, a);
         if (e)
-            WW_WARN(stage, "kafka %s: %s", paused ? "pause" : "resume", rd_kafka_err2str(e));
+            WW_WARN(stage, "kafka %s: %s", paused ? "pause" : "resume",
+                    rd_kafka_err2str(e));
     }
     rd_kafka_topic_partition_list_destroy(a);
 }
@@ -575,7 +636,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
             rd_kafka_assign(rk, parts);
         }
         /* backpressure holds across rebalances: new partitions start paused */
-        if (c->paused) rd_kafka_pause_partitions(rk, parts);
+        if (c->paused)
+            rd_kafka_pause_partitions(rk, parts);
         return;
     }
     /* Revoked (or lost): hand over cleanly.  With transactions, commit the open one
@@ -624,12 +686,14 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         rd_kafka_message_destroy(c->stash);
         c->stash = NULL;
     }
-    WW_INFO(ep->stage, "kafka: %s %d partition(s) of %s; %zu in-flight message(s) abandoned",
+    WW_INFO(ep->stage,
+            "kafka: %s %d partition(s) of %s; %zu in-flight message(s) abandoned",
             rd_kafka_assignment_lost(rk) ? "lost" : "revoked", parts->cnt, ep->uri.topic,
             abandoned);
     if (coop) {
         rd_kafka_error_t *ue = rd_kafka_incremental_unassign(rk, parts);
-        if (ue) rd_kafka_error_destroy(ue);
+        if (ue)
+            rd_kafka_error_destroy(ue);
     } else {
         rd_kafka_assign(rk, NULL);
     }
@@ -637,7 +701,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
 
 static void cons_error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaque) {
     kcons *c = opaque;
-    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) c->down = 1;
+    if (e == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        c->down = 1;
     if (e == RD_KAFKA_RESP_ERR__FATAL) {
         c->fatal = 1;
         WW_ERROR(c->stage, "kafka consumer fatal error: %s", reason);
@@ -653,8 +718,10 @@ static void hdr_copy(rd_kafka_headers_t *h, const char *name, char *dst, size_t 
     const void *v;
     size_t vlen;
     dst[0] = 0;
-    if (!h || rd_kafka_header_get_last(h, name, &v, &vlen) || !v) return;
-    if (vlen >= dstlen) vlen = dstlen - 1;
+    if (!h || rd_kafka_header_get_last(h, name, &v, &vlen) || !v)
+        return;
+    if (vlen >= dstlen)
+        vlen = dstlen - 1;
     memcpy(dst, v, vlen);
     dst[vlen] = 0;
 }
@@ -665,12 +732,14 @@ static rd_kafka_message_t *cons_poll(ww_endpoint *ep, int timeout_ms, int *rc) {
     kcons *c = ((kep *)ep->impl)->c;
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, timeout_ms);
     *rc = 0;
-    if (!m) return NULL;
+    if (!m)
+        return NULL;
     if (m->err) {
         if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
             WW_WARN(ep->stage, "kafka consume %s: %s", ep->uri.topic,
                     rd_kafka_message_errstr(m));
-        if (m->err == RD_KAFKA_RESP_ERR__FATAL || c->fatal) *rc = WW_ETRANSPORT;
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL || c->fatal)
+            *rc = WW_ETRANSPORT;
         rd_kafka_message_destroy(m);
         return NULL;
     }
@@ -683,20 +752,24 @@ static int k_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
     kcons *c = k->c;
     int rc = 0;
     rd_kafka_message_t *m = NULL;
-    if (c->fatal) return WW_ETRANSPORT;
+    if (c->fatal)
+        return WW_ETRANSPORT;
     if (c->stash && !c->paused) {
         m = c->stash;
         c->stash = NULL;
     } else if (c->paused) {
         /* keep serving the group (heartbeats, rebalances) but hand nothing out */
         m = cons_poll(ep, timeout_ms, &rc);
-        if (m && !c->stash) c->stash = m;
-        else if (m) rd_kafka_message_destroy(m); /* cannot happen: paused = no fetch */
+        if (m && !c->stash)
+            c->stash = m;
+        else if (m)
+            rd_kafka_message_destroy(m); /* cannot happen: paused = no fetch */
         return rc;
     } else {
         m = cons_poll(ep, timeout_ms, &rc);
     }
-    if (!m) return rc;
+    if (!m)
+        return rc;
     size_t klen = m->key ? m->key_len : 0;
     kmsg *km = malloc(sizeof *km + klen + 1);
     if (!km) {
@@ -704,7 +777,8 @@ static int k_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
         return WW_ENOMEM;
     }
     km->rkm = m;
-    if (klen) memcpy(km->key, m->key, klen);
+    if (klen)
+        memcpy(km->key, m->key, klen);
     km->key[klen] = 0;
     rd_kafka_headers_t *h = NULL;
     rd_kafka_message_headers(m, &h);
@@ -718,7 +792,8 @@ static int k_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
     }
     km->prev = NULL;
     km->next = c->outstanding;
-    if (km->next) km->next->prev = km;
+    if (km->next)
+        km->next->prev = km;
     c->outstanding = km;
 
     msg->data = m->payload ? m->payload : (const uint8_t *)"";
@@ -745,7 +820,8 @@ static void k_release(ww_endpoint *ep, ww_in_msg *msg) {
     kep *k = ep->impl;
     kcons *c = k->c;
     kmsg *km = msg->handle;
-    if (!km) return;
+    if (!km)
+        return;
     const char *topic = rd_kafka_topic_name(km->rkm->rkt);
     int32_t part = km->rkm->partition;
     int64_t store = ww__koff_done(c->offs, topic, part, km->rkm->offset, km->epoch);
@@ -758,7 +834,8 @@ static void k_release(ww_endpoint *ep, ww_in_msg *msg) {
             /* fails only when the partition was revoked meanwhile: then the offset
              * must not be stored, which is what happens */
             rd_kafka_resp_err_t e = rd_kafka_offsets_store(c->rk, l);
-            if (e) WW_DEBUG(ep->stage, "kafka offsets_store: %s", rd_kafka_err2str(e));
+            if (e)
+                WW_DEBUG(ep->stage, "kafka offsets_store: %s", rd_kafka_err2str(e));
             rd_kafka_topic_partition_list_destroy(l);
         }
     }
@@ -772,11 +849,14 @@ static void k_release(ww_endpoint *ep, ww_in_msg *msg) {
 static void k_abandon(ww_endpoint *ep, ww_in_msg *msg) {
     kep *k = ep->impl;
     kmsg *km = msg->handle;
-    if (!km) return;
+    if (!km)
+        return;
     /* debug: the worker logs why (and `inspect` abandons every message it shows) */
-    WW_DEBUG(ep->stage, "kafka: %s[%d]@%lld not acknowledged; its partition's offset stops "
-            "there until a restart or rebalance", rd_kafka_topic_name(km->rkm->rkt),
-            (int)km->rkm->partition, (long long)km->rkm->offset);
+    WW_DEBUG(ep->stage,
+             "kafka: %s[%d]@%lld not acknowledged; its partition's offset stops "
+             "there until a restart or rebalance",
+             rd_kafka_topic_name(km->rkm->rkt), (int)km->rkm->partition,
+             (long long)km->rkm->offset);
     kmsg_free(k->c, km);
     msg->handle = NULL;
 }
@@ -790,15 +870,18 @@ static int k_cons_poll(ww_endpoint *ep, int timeout_ms) {
      * on librdkafka's threads; rebalances wait for the next poll).  Never
      * rd_kafka_poll here: after rd_kafka_poll_set_consumer it would be handed fetch
      * ops it cannot serve (librdkafka asserts). */
-    if (c->stash) return 0;
+    if (c->stash)
+        return 0;
     rd_kafka_message_t *m = cons_poll(ep, timeout_ms, &rc);
-    if (m) c->stash = m;
+    if (m)
+        c->stash = m;
     return 0;
 }
 
 static void k_pause(ww_endpoint *ep, int paused) {
     kcons *c = ((kep *)ep->impl)->c;
-    if (c->paused == !!paused) return;
+    if (c->paused == !!paused)
+        return;
     c->paused = !!paused;
     WW_DEBUG(ep->stage, "kafka %s %s", paused ? "pause" : "resume", ep->uri.topic);
     set_pause(c, ep->stage, c->paused);
@@ -857,7 +940,8 @@ static void cons_free(kcons *c) {
 
 static void k_cons_close(ww_endpoint *ep) {
     kep *k = ep->impl;
-    if (!k) return;
+    if (!k)
+        return;
     kcons *c = k->c;
     int64_t end =
         ep->deadline_us ? ep->deadline_us : ww_mono_us() + (int64_t)c->shutdown_ms * 1000;
@@ -869,8 +953,10 @@ static void k_cons_close(ww_endpoint *ep) {
         kmsg_free(c, c->outstanding);
         n++;
     }
-    if (n) WW_WARN(ep->stage, "kafka: %d unreleased message(s) at close", n);
-    if (c->stash) rd_kafka_message_destroy(c->stash);
+    if (n)
+        WW_WARN(ep->stage, "kafka: %d unreleased message(s) at close", n);
+    if (c->stash)
+        rd_kafka_message_destroy(c->stash);
     c->stash = NULL;
     if (c->txn_prod) {
         pthread_mutex_lock(&prod_lock);
@@ -911,17 +997,20 @@ static void k_cons_close(ww_endpoint *ep) {
 static void cons_rewind(kcons *c, int timeout_ms, const char *stage) {
     rd_kafka_topic_partition_list_t *a = NULL;
     ww__koff_drop_all(c->offs);
-    if (c->done) rd_kafka_topic_partition_list_destroy(c->done);
+    if (c->done)
+        rd_kafka_topic_partition_list_destroy(c->done);
     c->done = rd_kafka_topic_partition_list_new(8);
     if (c->stash) {
         rd_kafka_message_destroy(c->stash);
         c->stash = NULL;
     }
-    if (rd_kafka_assignment(c->rk, &a) || !a) return;
+    if (rd_kafka_assignment(c->rk, &a) || !a)
+        return;
     int64_t end = ww_mono_us() + (int64_t)timeout_ms * 1000;
     if (a->cnt && !rd_kafka_committed(c->rk, a, timeout_ms)) {
         for (int i = 0; i < a->cnt; i++)
-            if (a->elems[i].offset < 0) a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            if (a->elems[i].offset < 0)
+                a->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
         rd_kafka_error_t *se = rd_kafka_seek_partitions(c->rk, a, left_ms(end, 0));
         if (se) {
             WW_ERROR(stage, "kafka rewind after abort: %s", rd_kafka_error_string(se));
@@ -937,7 +1026,8 @@ static int txn_abort(kprod *p, kcons *c, int timeout_ms, const char *stage) {
     rd_kafka_error_t *te = rd_kafka_abort_transaction(p->rk, timeout_ms);
     if (te) {
         WW_ERROR(stage, "kafka abort_transaction: %s", rd_kafka_error_string(te));
-        if (rd_kafka_error_is_fatal(te)) p->fatal = 1;
+        if (rd_kafka_error_is_fatal(te))
+            p->fatal = 1;
         rd_kafka_error_destroy(te);
     }
     p->txn_open = 0;
@@ -950,7 +1040,8 @@ static int txn_abort(kprod *p, kcons *c, int timeout_ms, const char *stage) {
 /* Commit the open transaction within timeout_ms (flush, offsets and commit together).
  * WW_ETIMEDOUT leaves it open: calling again resumes the commit where it stopped. */
 static int txn_commit(kprod *p, kcons *c, int timeout_ms, const char *stage) {
-    if (!p->txn_open) return 0;
+    if (!p->txn_open)
+        return 0;
     rd_kafka_error_t *te = NULL;
     int64_t end = ww_mono_us() + (int64_t)timeout_ms * 1000;
     if (p->down && p->deadline_us) {
@@ -977,7 +1068,8 @@ static int txn_commit(kprod *p, kcons *c, int timeout_ms, const char *stage) {
     /* resumable: once called, the offsets are in and a retry only resumes this */
     p->committing = 1;
     te = rd_kafka_commit_transaction(p->rk, left_ms(end, 0));
-    if (te) goto fail;
+    if (te)
+        goto fail;
     p->txn_open = 0;
     p->committing = 0;
     if (c) {
@@ -1006,13 +1098,17 @@ int ww__kafka_txn_enabled(const ww_endpoint *out) {
 }
 
 int ww__kafka_txn_bind(ww_endpoint *out, ww_endpoint *in) {
-    if (!ww__kafka_txn_enabled(out)) return WW_EINVAL;
-    if (!in || in->uri.kind != WW_EP_KAFKA || in->dir != WW_EP_IN) return 0;
+    if (!ww__kafka_txn_enabled(out))
+        return WW_EINVAL;
+    if (!in || in->uri.kind != WW_EP_KAFKA || in->dir != WW_EP_IN)
+        return 0;
     kcons *c = ((kep *)in->impl)->c;
     kprod *p = ((kep *)out->impl)->p;
-    if (c->txn_prod == p) return 0;
+    if (c->txn_prod == p)
+        return 0;
     pthread_mutex_lock(&prod_lock);
-    if (c->txn_prod) prod_put(c->txn_prod);
+    if (c->txn_prod)
+        prod_put(c->txn_prod);
     p->refs++; /* the consumer's revoke callback may commit through it */
     c->txn_prod = p;
     pthread_mutex_unlock(&prod_lock);
@@ -1020,7 +1116,8 @@ int ww__kafka_txn_bind(ww_endpoint *out, ww_endpoint *in) {
 }
 
 int ww__kafka_txn_begin(ww_endpoint *out) {
-    if (!ww__kafka_txn_enabled(out)) return WW_EINVAL;
+    if (!ww__kafka_txn_enabled(out))
+        return WW_EINVAL;
     return txn_begin(((kep *)out->impl)->p);
 }
 
@@ -1031,7 +1128,8 @@ static void prod_deadline(kprod *p, const ww_endpoint *ep) {
 }
 
 int ww__kafka_txn_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms) {
-    if (!ww__kafka_txn_enabled(out)) return WW_EINVAL;
+    if (!ww__kafka_txn_enabled(out))
+        return WW_EINVAL;
     kcons *c = NULL;
     kprod *p = ((kep *)out->impl)->p;
     if (in && in->uri.kind == WW_EP_KAFKA && in->dir == WW_EP_IN) {
@@ -1043,10 +1141,12 @@ int ww__kafka_txn_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms) {
 }
 
 int ww__kafka_txn_abort(ww_endpoint *out, ww_endpoint *in) {
-    if (!ww__kafka_txn_enabled(out)) return WW_EINVAL;
+    if (!ww__kafka_txn_enabled(out))
+        return WW_EINVAL;
     kprod *p = ((kep *)out->impl)->p;
     kcons *c = NULL;
-    if (in && in->uri.kind == WW_EP_KAFKA && in->dir == WW_EP_IN) c = ((kep *)in->impl)->c;
+    if (in && in->uri.kind == WW_EP_KAFKA && in->dir == WW_EP_IN)
+        c = ((kep *)in->impl)->c;
     prod_deadline(p, out);
     int ms = left_ms(p->deadline_us, TXN_TIMEOUT_MS);
     if (!p->txn_open) {
@@ -1083,22 +1183,26 @@ static const ww__ep_ops kafka_out_ops = {
 static int stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque) {
     kcons *c = opaque;
     struct ww_metrics *m = atomic_load(&c->metrics);
-    if (m) ww_metrics_kafka_stats(m, json, len);
+    if (m)
+        ww_metrics_kafka_stats(m, json, len);
     return 0; /* librdkafka frees json */
 }
 
 void ww__ep_kafka_set_metrics(ww_endpoint *ep, struct ww_metrics *m) {
     kep *k = ep->impl;
-    if (k && k->c) atomic_store(&k->c->metrics, m);
+    if (k && k->c)
+        atomic_store(&k->c->metrics, m);
 }
 
-static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
+static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err,
+                         size_t errlen) {
     kep *k = calloc(1, sizeof *k);
     kcons *c = calloc(1, sizeof *c);
     rd_kafka_conf_t *conf = NULL;
     rd_kafka_topic_partition_list_t *sub = NULL;
     int rc = WW_ENOMEM;
-    if (!k || !c) goto fail;
+    if (!k || !c)
+        goto fail;
     k->c = c;
     c->stage = strdup(ep->stage);
     c->ep = ep;
@@ -1110,12 +1214,14 @@ static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     c->txn = kcfg_get(cfg, "transactional.id") != NULL;
     rc = WW_EINVAL;
     conf = make_conf(ep, cfg, 0, err, errlen);
-    if (!conf) goto fail;
+    if (!conf)
+        goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_error_cb(conf, cons_error_cb);
     rd_kafka_conf_set_stats_cb(conf, stats_cb);
     if (!kcfg_get(cfg, "statistics.interval.ms") &&
-        rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", NULL, 0) != RD_KAFKA_CONF_OK)
+        rd_kafka_conf_set(conf, "statistics.interval.ms", "5000", NULL, 0) !=
+            RD_KAFKA_CONF_OK)
         goto fail;
     rd_kafka_conf_set_opaque(conf, c);
     ep->impl = k;
@@ -1132,21 +1238,23 @@ static int open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
     rd_kafka_resp_err_t se = rd_kafka_subscribe(c->rk, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (se) {
-        rc = ww_seterr(err, errlen, WW_ETRANSPORT, "kafka subscribe %s: %s", ep->uri.topic,
-                       rd_kafka_err2str(se));
+        rc = ww_seterr(err, errlen, WW_ETRANSPORT, "kafka subscribe %s: %s",
+                       ep->uri.topic, rd_kafka_err2str(se));
         goto fail;
     }
     WW_INFO(ep->stage, "kafka: consuming %s from %s", ep->uri.topic, ep->uri.brokers);
     return 0;
 fail:
-    if (conf) rd_kafka_conf_destroy(conf);
+    if (conf)
+        rd_kafka_conf_destroy(conf);
     cons_free(c);
     free(k);
     ep->impl = NULL;
     return rc;
 }
 
-static int open_producer(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
+static int open_producer(ww_endpoint *ep, const ww_config *cfg, char *err,
+                         size_t errlen) {
     kep *k = calloc(1, sizeof *k);
     kslot *s = calloc(1, sizeof *s);
     if (!k || !s) {
@@ -1180,9 +1288,11 @@ static int open_producer(ww_endpoint *ep, const ww_config *cfg, char *err, size_
 }
 
 int ww__ep_kafka_open(ww_endpoint *ep, const ww_config *cfg, char *err, size_t errlen) {
-    if (err && errlen) err[0] = 0;
+    if (err && errlen)
+        err[0] = 0;
     if (!ep->uri.brokers || !*ep->uri.brokers || !ep->uri.topic || !*ep->uri.topic)
-        return ww_seterr(err, errlen, WW_EINVAL, "kafka endpoint needs brokers and a topic");
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "kafka endpoint needs brokers and a topic");
     if (ep->dir == WW_EP_IN) {
         ep->ops = &kafka_in_ops;
         return open_consumer(ep, cfg, err, errlen);

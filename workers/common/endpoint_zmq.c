@@ -36,8 +36,10 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
     for (;;) {
         zmq_pollitem_t it = {.socket = z->sock, .events = ZMQ_POLLIN};
         int pr = zmq_poll(&it, 1, timeout_ms);
-        if (pr < 0) return (errno == EINTR) ? 0 : (errno == ETERM ? WW_EEOF : WW_ETRANSPORT);
-        if (pr == 0) return 0;
+        if (pr < 0)
+            return (errno == EINTR) ? 0 : (errno == ETERM ? WW_EEOF : WW_ETRANSPORT);
+        if (pr == 0)
+            return 0;
 
         /* read every frame of the message; keep the first two */
         zmq_msg_t frames[2];
@@ -48,8 +50,10 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             zmq_msg_init(&f);
             if (zmq_msg_recv(&f, z->sock, ZMQ_DONTWAIT) < 0) {
                 zmq_msg_close(&f);
-                for (int i = 0; i < nframes; i++) zmq_msg_close(&frames[i]);
-                if (errno == EAGAIN || errno == EINTR) return 0;
+                for (int i = 0; i < nframes; i++)
+                    zmq_msg_close(&frames[i]);
+                if (errno == EAGAIN || errno == EINTR)
+                    return 0;
                 return errno == ETERM ? WW_EEOF : WW_ETRANSPORT;
             }
             more = zmq_msg_more(&f);
@@ -62,21 +66,25 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
 
         zmq_msg_rec *rec = calloc(1, sizeof *rec);
         if (!rec) {
-            for (int i = 0; i < nframes; i++) zmq_msg_close(&frames[i]);
+            for (int i = 0; i < nframes; i++)
+                zmq_msg_close(&frames[i]);
             return WW_ENOMEM;
         }
         msg->handle = rec;
         msg->topic = ep->uri.zmq_addr;
-        rec->env = nframes >= 1 ? wirewatch__v1__envelope__unpack(
-                                      NULL, zmq_msg_size(&frames[0]), zmq_msg_data(&frames[0]))
-                                : NULL;
+        rec->env = nframes >= 1
+                       ? wirewatch__v1__envelope__unpack(NULL, zmq_msg_size(&frames[0]),
+                                                         zmq_msg_data(&frames[0]))
+                       : NULL;
         /* The payload (or, for a bad message, whatever bytes it had) is copied so the
          * message lives until release independently of libzmq's buffers. */
         zmq_msg_t *pf = nframes == 2 ? &frames[1] : &frames[0];
         size_t plen = zmq_msg_size(pf);
         rec->data = malloc(plen ? plen : 1);
-        if (rec->data) memcpy(rec->data, zmq_msg_data(pf), plen);
-        for (int i = 0; i < nframes; i++) zmq_msg_close(&frames[i]);
+        if (rec->data)
+            memcpy(rec->data, zmq_msg_data(pf), plen);
+        for (int i = 0; i < nframes; i++)
+            zmq_msg_close(&frames[i]);
         if (!rec->data) {
             free(rec);
             msg->handle = NULL;
@@ -90,7 +98,8 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
             free(rec);
             msg->handle = NULL;
-            if (++z->eos_seen >= z->eos_expected) return WW_EEOF;
+            if (++z->eos_seen >= z->eos_expected)
+                return WW_EEOF;
             continue; /* wait for the other producers' end of stream */
         }
         if (total_frames != 2 || !rec->env) {
@@ -106,7 +115,8 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
         /* key bytes are used as a string: keys are URLs, hosts and ids */
         static const char empty[] = "";
         msg->key = empty;
-        if (rec->env->key.len && memchr(rec->env->key.data, 0, rec->env->key.len) == NULL) {
+        if (rec->env->key.len &&
+            memchr(rec->env->key.data, 0, rec->env->key.len) == NULL) {
             char *k = realloc(rec->env->key.data, rec->env->key.len + 1);
             if (k) {
                 k[rec->env->key.len] = '\0';
@@ -131,37 +141,43 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
 
 static void zmq_release(ww_endpoint *ep, ww_in_msg *msg) {
     zmq_msg_rec *rec = msg->handle;
-    if (!rec) return;
+    if (!rec)
+        return;
     free(rec->data);
-    if (rec->env) wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
+    if (rec->env)
+        wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
     free(rec);
     msg->handle = NULL;
 }
 
-static int send_envelope_and(ww_endpoint *ep, Wirewatch__V1__Envelope *env, const uint8_t *data,
-                             size_t len, int with_payload) {
+static int send_envelope_and(ww_endpoint *ep, Wirewatch__V1__Envelope *env,
+                             const uint8_t *data, size_t len, int with_payload) {
     zmq_ep *z = ep->impl;
     size_t elen = wirewatch__v1__envelope__get_packed_size(env);
     uint8_t stackbuf[512];
     uint8_t *ebuf = elen <= sizeof stackbuf ? stackbuf : malloc(elen);
-    if (!ebuf) return WW_ENOMEM;
+    if (!ebuf)
+        return WW_ENOMEM;
     wirewatch__v1__envelope__pack(env, ebuf);
     int rc = 0;
     /* Both frames or none: with ZMQ_DONTWAIT the first frame fails with EAGAIN at the
      * HWM and then nothing is queued; once the first frame is in, the second is
      * accepted too (multipart messages are atomic). */
-    if (zmq_send(z->sock, ebuf, elen, ZMQ_DONTWAIT | (with_payload ? ZMQ_SNDMORE : 0)) < 0) {
+    if (zmq_send(z->sock, ebuf, elen, ZMQ_DONTWAIT | (with_payload ? ZMQ_SNDMORE : 0)) <
+        0) {
         rc = errno == EAGAIN ? WW_EAGAIN : errno == EINTR ? WW_EAGAIN : WW_ETRANSPORT;
     } else if (with_payload && zmq_send(z->sock, data, len, 0) < 0) {
         rc = WW_ETRANSPORT;
     }
-    if (ebuf != stackbuf) free(ebuf);
+    if (ebuf != stackbuf)
+        free(ebuf);
     return rc;
 }
 
 static int zmq_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, size_t len,
                         const char *trace_id, ww_delivery_cb *cb, void *opaque) {
-    if (len > ep->max_msg_bytes) return WW_ETOOBIG;
+    if (len > ep->max_msg_bytes)
+        return WW_ETOOBIG;
     Wirewatch__V1__Envelope env = WIREWATCH__V1__ENVELOPE__INIT;
     env.schema = (char *)ep->type->name;
     env.schema_version = WW_SCHEMA_VERSION;
@@ -169,7 +185,8 @@ static int zmq_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, s
     env.key.len = key ? strlen(key) : 0;
     env.trace_id = (char *)(trace_id ? trace_id : "");
     int rc = send_envelope_and(ep, &env, data, len, 1);
-    if (rc == 0 && cb) cb(opaque, 0);
+    if (rc == 0 && cb)
+        cb(opaque, 0);
     return rc;
 }
 
@@ -181,7 +198,8 @@ static int zmq_send_eos(ww_endpoint *ep) {
     /* the end of stream must not be lost to a full queue: retry briefly */
     for (int i = 0; i < 3000; i++) {
         int rc = send_envelope_and(ep, &env, NULL, 0, 0);
-        if (rc != WW_EAGAIN) return rc;
+        if (rc != WW_EAGAIN)
+            return rc;
         zmq_pollitem_t it = {.socket = ((zmq_ep *)ep->impl)->sock, .events = ZMQ_POLLOUT};
         zmq_poll(&it, 1, 10);
     }
@@ -198,12 +216,14 @@ static int zmq_poll_out(ww_endpoint *ep, int timeout_ms) {
 
 static void zmq_close_ep(ww_endpoint *ep) {
     zmq_ep *z = ep->impl;
-    if (!z) return;
+    if (!z)
+        return;
     /* queued messages may hold zmq_ctx_term up to LINGER: not past the deadline */
     int linger = ww__ep_budget_ms(ep, z->linger);
     if (z->sock && linger < z->linger)
         zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
-    if (z->sock) zmq_close(z->sock);
+    if (z->sock)
+        zmq_close(z->sock);
     free(z);
     ep->impl = NULL;
 }
@@ -219,15 +239,19 @@ static const ww__ep_ops zmq_ops = {
 
 int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *err,
                     size_t errlen) {
-    if (!zmq_ctx) return ww_seterr(err, errlen, WW_EINVAL, "no ZeroMQ context");
+    if (!zmq_ctx)
+        return ww_seterr(err, errlen, WW_EINVAL, "no ZeroMQ context");
     zmq_ep *z = calloc(1, sizeof *z);
-    if (!z) return WW_ENOMEM;
+    if (!z)
+        return WW_ENOMEM;
     z->eos_expected = cfg ? (int)ww_config_int(cfg, "zmq.eos_count") : 1;
-    if (z->eos_expected < 1) z->eos_expected = 1;
+    if (z->eos_expected < 1)
+        z->eos_expected = 1;
     z->sock = zmq_socket(zmq_ctx, ep->dir == WW_EP_IN ? ZMQ_PULL : ZMQ_PUSH);
     if (!z->sock) {
         free(z);
-        return ww_seterr(err, errlen, WW_ETRANSPORT, "zmq_socket: %s", zmq_strerror(errno));
+        return ww_seterr(err, errlen, WW_ETRANSPORT, "zmq_socket: %s",
+                         zmq_strerror(errno));
     }
     int hwm = cfg ? (int)ww_config_int(cfg, "zmq.hwm") : 1000;
     int linger = cfg ? (int)ww_config_int(cfg, "zmq.linger_ms") : 5000;

@@ -31,11 +31,12 @@ struct ww_http {
 
 /* libmicrohttpd hands us its printf-style format (clang checks it as one). */
 __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt,
-                                                         va_list ap) {
+                                                          va_list ap) {
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     size_t n = strlen(buf);
-    while (n && buf[n - 1] == '\n') buf[--n] = 0;
+    while (n && buf[n - 1] == '\n')
+        buf[--n] = 0;
     WW_WARN("http", "%s", buf);
 }
 
@@ -48,9 +49,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
         len = body ? strlen(body) : 0;
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
         type = "text/plain; charset=utf-8";
-        if (!body) return MHD_NO;
+        if (!body)
+            return MHD_NO;
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(body);
         return MHD_NO;
@@ -62,9 +65,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
     return ret;
 }
 
-static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const char *fmt, ...) {
+static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const char *fmt,
+                            ...) __attribute__((format(printf, 3, 4)));
+static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const char *fmt,
+                            ...) {
     char buf[600];
     va_list ap;
     va_start(ap, fmt);
@@ -75,7 +79,8 @@ static enum MHD_Result text(struct MHD_Connection *c, unsigned status, const cha
 }
 
 static enum MHD_Result do_reload(ww_http *h, struct MHD_Connection *c) {
-    if (!h->o.reload) return text(c, MHD_HTTP_NOT_FOUND, "reload is not available here\n");
+    if (!h->o.reload)
+        return text(c, MHD_HTTP_NOT_FOUND, "reload is not available here\n");
     ww_metrics *m = h->o.metrics;
     long long gen = ww_metrics_reload_gen(m);
     atomic_store(h->o.reload, 1);
@@ -84,14 +89,16 @@ static enum MHD_Result do_reload(ww_http *h, struct MHD_Connection *c) {
     while (ww_metrics_reload_gen(m) == gen) {
         if (ww_mono_us() > deadline)
             return text(c, MHD_HTTP_GATEWAY_TIMEOUT,
-                        "reload requested; no result within %d ms (see the log)\n", wait_ms);
+                        "reload requested; no result within %d ms (see the log)\n",
+                        wait_ms);
         struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
     }
     char err[256];
     if (ww_metrics_reload_result(m, err, sizeof err) == 0)
         return text(c, MHD_HTTP_OK, "reloaded\n");
-    return text(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "reload refused, old state kept: %s\n", err);
+    return text(c, MHD_HTTP_UNPROCESSABLE_CONTENT, "reload refused, old state kept: %s\n",
+                err);
 }
 
 static enum MHD_Result do_loglevel(struct MHD_Connection *c, int post) {
@@ -127,9 +134,10 @@ static int admin_refused(ww_http *h, struct MHD_Connection *c, enum MHD_Result *
                     "loopback only\n");
         return 1;
     }
-    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                   MHD_HTTP_HEADER_AUTHORIZATION);
-    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 && token_equal(auth + 7, h->o.admin_token))
+    const char *auth =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (auth && strncasecmp(auth, "Bearer ", 7) == 0 &&
+        token_equal(auth + 7, h->o.admin_token))
         return 0;
     struct MHD_Response *r = MHD_create_response_from_buffer(
         strlen("bearer token required\n"), (void *)"bearer token required\n",
@@ -138,7 +146,8 @@ static int admin_refused(ww_http *h, struct MHD_Connection *c, enum MHD_Result *
         *ret = MHD_NO;
         return 1;
     }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"wirewatch\"");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                            "Bearer realm=\"wirewatch\"");
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
     *ret = MHD_queue_response(c, MHD_HTTP_UNAUTHORIZED, r);
     MHD_destroy_response(r);
@@ -167,29 +176,37 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
     enum MHD_Result ret;
     if (strcmp(url, "/reload") == 0) {
-        if (!post) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST /reload\n");
-        if (admin_refused(h, c, &ret)) return ret;
+        if (!post)
+            return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST /reload\n");
+        if (admin_refused(h, c, &ret))
+            return ret;
         return do_reload(h, c);
     }
     if (strcmp(url, "/loglevel") == 0) {
-        if (!get && !post) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST\n");
-        if (post && admin_refused(h, c, &ret)) return ret;
+        if (!get && !post)
+            return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET or POST\n");
+        if (post && admin_refused(h, c, &ret))
+            return ret;
         return do_loglevel(c, post);
     }
-    if (!get) return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+    if (!get)
+        return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
     if (strcmp(url, "/metrics") == 0) {
         char *b = ww_metrics_render(m, &len);
         return reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b, len);
     }
-    if (strcmp(url, "/healthz") == 0) return text(c, MHD_HTTP_OK, "ok\n");
+    if (strcmp(url, "/healthz") == 0)
+        return text(c, MHD_HTTP_OK, "ok\n");
     if (strcmp(url, "/readyz") == 0) {
         char why[200];
-        if (ww_metrics_ready(m, now, why, sizeof why)) return text(c, MHD_HTTP_OK, "ready\n");
+        if (ww_metrics_ready(m, now, why, sizeof why))
+            return text(c, MHD_HTTP_OK, "ready\n");
         return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: %s\n", why);
     }
     if (strcmp(url, "/") == 0 || strcmp(url, "/status.json") == 0) {
         ww_metrics_snap *s = malloc(sizeof *s);
-        if (!s) return reply(c, 0, NULL, NULL, 0);
+        if (!s)
+            return reply(c, 0, NULL, NULL, 0);
         ww_metrics_snapshot(m, now, s);
         int html = url[1] == 0;
         char *b = html ? ww_status_page_html(s, &len) : ww_status_page_json(s, &len);
@@ -244,12 +261,15 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *s
     char host[256], port[16];
     const char *colon = strrchr(listen, ':');
     if (!colon || !colon[1] || strlen(colon + 1) >= sizeof port)
-        return ww_seterr(err, errlen, WW_EINVAL, "http.listen \"%s\": want HOST:PORT", listen);
+        return ww_seterr(err, errlen, WW_EINVAL, "http.listen \"%s\": want HOST:PORT",
+                         listen);
     const char *hs = listen;
     size_t hl = (size_t)(colon - listen);
-    if (hl >= 2 && hs[0] == '[' && hs[hl - 1] == ']') hs++, hl -= 2;
+    if (hl >= 2 && hs[0] == '[' && hs[hl - 1] == ']')
+        hs++, hl -= 2;
     if (hl >= sizeof host)
-        return ww_seterr(err, errlen, WW_EINVAL, "http.listen \"%s\": host too long", listen);
+        return ww_seterr(err, errlen, WW_EINVAL, "http.listen \"%s\": host too long",
+                         listen);
     memcpy(host, hs, hl);
     host[hl] = 0;
     snprintf(port, sizeof port, "%s", colon + 1);
@@ -259,7 +279,8 @@ static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *s
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int no_host = !host[0] || strcmp(host, "*") == 0;
-    if (no_host) hints.ai_family = AF_INET;
+    if (no_host)
+        hints.ai_family = AF_INET;
     int rc = getaddrinfo(no_host ? NULL : host, port, &hints, &res);
     if (rc != 0 || !res)
         return ww_seterr(err, errlen, WW_EINVAL, "http.listen \"%s\": %s", listen,
@@ -279,7 +300,8 @@ ww_http *ww_http_start(const ww_http_opts *o, char *err, size_t errlen) {
         ww_seterr(err, errlen, WW_EINVAL, "http: no metrics");
         return NULL;
     }
-    if (resolve(o->listen ? o->listen : "", &ss, &sslen, &v6, err, errlen)) return NULL;
+    if (resolve(o->listen ? o->listen : "", &ss, &sslen, &v6, err, errlen))
+        return NULL;
     ww_http *h = calloc(1, sizeof *h);
     if (!h) {
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
@@ -287,7 +309,8 @@ ww_http *ww_http_start(const ww_http_opts *o, char *err, size_t errlen) {
     }
     h->o = *o;
     h->o.admin_token = NULL;
-    if (o->admin_token && *o->admin_token && !(h->o.admin_token = h->token = strdup(o->admin_token))) {
+    if (o->admin_token && *o->admin_token &&
+        !(h->o.admin_token = h->token = strdup(o->admin_token))) {
         free(h);
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         return NULL;
@@ -297,16 +320,14 @@ ww_http *ww_http_start(const ww_http_opts *o, char *err, size_t errlen) {
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     /* small stacks: a handler needs a few KB, and 256 connections x 8 MB of address
      * space would be 2 GB of it */
-    h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER,
-                            mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)(o->max_connections > 0 ? o->max_connections : 256),
-                            MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                            (unsigned)(o->max_per_ip > 0 ? o->max_per_ip : 32),
-                            MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)(o->timeout_s > 0 ? o->timeout_s : 10),
-                            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(256 * 1024),
-                            MHD_OPTION_END);
+    h->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, &ss, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(o->max_connections > 0 ? o->max_connections : 256),
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(o->max_per_ip > 0 ? o->max_per_ip : 32), MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)(o->timeout_s > 0 ? o->timeout_s : 10), MHD_OPTION_THREAD_STACK_SIZE,
+        (size_t)(256 * 1024), MHD_OPTION_END);
     if (!h->d) {
         ww_seterr(err, errlen, WW_EIO,
                   "http.listen \"%s\": cannot listen (address in use or not local?)",
@@ -323,7 +344,8 @@ ww_http *ww_http_start(const ww_http_opts *o, char *err, size_t errlen) {
 int ww_http_port(const ww_http *h) { return h ? h->port : 0; }
 
 void ww_http_stop(ww_http *h) {
-    if (!h) return;
+    if (!h)
+        return;
     MHD_stop_daemon(h->d);
     if (h->token) { /* a secret: not left in freed memory */
         explicit_bzero(h->token, strlen(h->token));

@@ -36,7 +36,8 @@ struct ww__koff {
 
 ww__koff *ww__koff_new(void) {
     ww__koff *k = calloc(1, sizeof *k);
-    if (k) k->next_epoch = 1;
+    if (k)
+        k->next_epoch = 1;
     return k;
 }
 
@@ -48,7 +49,8 @@ static void part_clear(ww__koff *k, koff_part *p) {
 }
 
 void ww__koff_free(ww__koff *k) {
-    if (!k) return;
+    if (!k)
+        return;
     for (size_t i = 0; i < k->nparts; i++) {
         free(k->parts[i].topic);
         free(k->parts[i].ring);
@@ -66,18 +68,21 @@ static koff_part *find(const ww__koff *k, const char *topic, int32_t partition) 
 
 static koff_part *find_or_add(ww__koff *k, const char *topic, int32_t partition) {
     koff_part *p = find(k, topic, partition);
-    if (p) return p;
+    if (p)
+        return p;
     if (k->nparts == k->capparts) {
         size_t ncap = k->capparts ? k->capparts * 2 : 8;
         koff_part *np = realloc(k->parts, ncap * sizeof *np);
-        if (!np) return NULL;
+        if (!np)
+            return NULL;
         k->parts = np;
         k->capparts = ncap;
     }
     p = &k->parts[k->nparts];
     memset(p, 0, sizeof *p);
     p->topic = strdup(topic);
-    if (!p->topic) return NULL;
+    if (!p->topic)
+        return NULL;
     p->partition = partition;
     p->last_added = -1;
     p->epoch = k->next_epoch++;
@@ -92,8 +97,10 @@ static koff_ent *at(const koff_part *p, size_t i) {
 static int grow(koff_part *p) {
     size_t ncap = p->cap ? p->cap * 2 : 64;
     koff_ent *nr = malloc(ncap * sizeof *nr);
-    if (!nr) return WW_ENOMEM;
-    for (size_t i = 0; i < p->len; i++) nr[i] = *at(p, i);
+    if (!nr)
+        return WW_ENOMEM;
+    for (size_t i = 0; i < p->len; i++)
+        nr[i] = *at(p, i);
     free(p->ring);
     p->ring = nr;
     p->cap = ncap;
@@ -104,9 +111,12 @@ static int grow(koff_part *p) {
 int ww__koff_add(ww__koff *k, const char *topic, int32_t partition, int64_t offset,
                  uint64_t *epoch) {
     koff_part *p = find_or_add(k, topic, partition);
-    if (!p) return WW_ENOMEM;
-    if (p->last_added >= 0 && offset <= p->last_added) part_clear(k, p); /* rewound */
-    if (p->len == p->cap && grow(p)) return WW_ENOMEM;
+    if (!p)
+        return WW_ENOMEM;
+    if (p->last_added >= 0 && offset <= p->last_added)
+        part_clear(k, p); /* rewound */
+    if (p->len == p->cap && grow(p))
+        return WW_ENOMEM;
     koff_ent *e = at(p, p->len);
     e->offset = offset;
     e->done = 0;
@@ -120,16 +130,21 @@ int ww__koff_add(ww__koff *k, const char *topic, int32_t partition, int64_t offs
 int64_t ww__koff_done(ww__koff *k, const char *topic, int32_t partition, int64_t offset,
                       uint64_t epoch) {
     koff_part *p = find(k, topic, partition);
-    if (!p || p->epoch != epoch || p->len == 0) return -1;
+    if (!p || p->epoch != epoch || p->len == 0)
+        return -1;
     size_t lo = 0, hi = p->len; /* binary search: offsets increase along the ring */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (at(p, mid)->offset < offset) lo = mid + 1;
-        else hi = mid;
+        if (at(p, mid)->offset < offset)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (lo == p->len || at(p, lo)->offset != offset || at(p, lo)->done) return -1;
+    if (lo == p->len || at(p, lo)->offset != offset || at(p, lo)->done)
+        return -1;
     at(p, lo)->done = 1;
-    if (lo != 0) return -1;
+    if (lo != 0)
+        return -1;
     int64_t store = -1;
     while (p->len && at(p, 0)->done) {
         store = at(p, 0)->offset + 1;
@@ -142,11 +157,13 @@ int64_t ww__koff_done(ww__koff *k, const char *topic, int32_t partition, int64_t
 
 void ww__koff_drop(ww__koff *k, const char *topic, int32_t partition) {
     koff_part *p = find(k, topic, partition);
-    if (p) part_clear(k, p);
+    if (p)
+        part_clear(k, p);
 }
 
 void ww__koff_drop_all(ww__koff *k) {
-    for (size_t i = 0; i < k->nparts; i++) part_clear(k, &k->parts[i]);
+    for (size_t i = 0; i < k->nparts; i++)
+        part_clear(k, &k->parts[i]);
 }
 
 size_t ww__koff_inflight(const ww__koff *k) { return k->inflight; }

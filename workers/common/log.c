@@ -30,8 +30,8 @@ int ww_log_set_level_name(const char *name) {
 
 void ww_log_set_plain(int plain) { atomic_store(&log_plain, plain); }
 
-void ww_log_kv(ww_log_level lvl, const char *stage, const char *const *kv, const char *fmt,
-               ...) {
+void ww_log_kv(ww_log_level lvl, const char *stage, const char *const *kv,
+               const char *fmt, ...) {
     char msg[2048];
     va_list ap;
     va_start(ap, fmt);
@@ -56,12 +56,15 @@ void ww_log_kv(ww_log_level lvl, const char *stage, const char *const *kv, const
                      stage ? ": " : "", msg);
     } else {
         json_t *o = json_object();
-        if (!o) return;
+        if (!o)
+            return;
         json_object_set_new(o, "ts", json_string(when));
         json_object_set_new(o, "level", json_string(lname));
-        if (stage) json_object_set_new(o, "stage", json_string(stage));
+        if (stage)
+            json_object_set_new(o, "stage", json_string(stage));
         json_object_set_new(o, "msg", json_string(msg));
-        for (; kv && kv[0] && kv[1]; kv += 2) json_object_set_new(o, kv[0], json_string(kv[1]));
+        for (; kv && kv[0] && kv[1]; kv += 2)
+            json_object_set_new(o, kv[0], json_string(kv[1]));
         char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
         json_decref(o);
         if (s) {
@@ -75,11 +78,13 @@ void ww_log_kv(ww_log_level lvl, const char *stage, const char *const *kv, const
             free(s);
         }
     }
-    if (!line) return;
+    if (!line)
+        return;
     size_t len = strlen(line), off = 0;
     while (off < len) {
         ssize_t w = write(STDERR_FILENO, line + off, len - off);
-        if (w <= 0) break;
+        if (w <= 0)
+            break;
         off += (size_t)w;
     }
     free(line);

@@ -23,17 +23,16 @@
 #define RATE_SLOTS 64 /* > 60 s so the sample a minute ago is still there */
 #define MAX_BOUNDS 20
 
-static const char *const out_names[WW_OUT__COUNT] = {"main", "dead", "status", "discovered",
-                                                     "alerts"};
+static const char *const out_names[WW_OUT__COUNT] = {"main", "dead", "status",
+                                                     "discovered", "alerts"};
 
 /* Stage hops are milliseconds to a minute (fetch waits on politeness and slow hosts). */
-static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                        0.1,    0.25,  0.5,    1,     2.5,  5,     10,
-                                        30,     60,    120,    300};
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                        0.05,   0.1,   0.25,   0.5,   1,    2.5,
+                                        5,      10,    30,     60,    120,  300};
 /* Freshness is how old the news is when classified: seconds to days. */
-static const double freshness_bounds[] = {1,    5,     15,    30,    60,     300,    900,
-                                          1800, 3600,  10800, 21600, 43200,  86400,  172800,
-                                          604800};
+static const double freshness_bounds[] = {
+    1, 5, 15, 30, 60, 300, 900, 1800, 3600, 10800, 21600, 43200, 86400, 172800, 604800};
 
 typedef struct hist {
     const double *bounds;
@@ -118,25 +117,30 @@ static void hist_init(hist *h, const double *bounds, int nb) {
 }
 
 static void hist_observe(hist *h, int64_t us) {
-    if (us < 0) us = 0; /* clocks of two hosts disagree a little: count it as 0 */
+    if (us < 0)
+        us = 0; /* clocks of two hosts disagree a little: count it as 0 */
     double s = (double)us / 1e6;
     int i = 0;
-    while (i < h->nb && s > h->bounds[i]) i++;
+    while (i < h->nb && s > h->bounds[i])
+        i++;
     atomic_fetch_add_explicit(&h->counts[i], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&h->sum_us, us, memory_order_relaxed);
 }
 
 static void copy_str(char *dst, size_t cap, const char *src) {
-    if (!src) src = "";
+    if (!src)
+        src = "";
     size_t n = strlen(src);
-    if (n >= cap) n = cap - 1;
+    if (n >= cap)
+        n = cap - 1;
     memcpy(dst, src, n);
     dst[n] = 0;
 }
 
 ww_metrics *ww_metrics_new(const char *stage, ww_worker_stats *stats) {
     ww_metrics *m = calloc(1, sizeof *m);
-    if (!m) return NULL;
+    if (!m)
+        return NULL;
     if (pthread_mutex_init(&m->mu, NULL) != 0) {
         free(m);
         return NULL;
@@ -145,7 +149,8 @@ ww_metrics *ww_metrics_new(const char *stage, ww_worker_stats *stats) {
     m->stats = stats;
     m->started_us = ww_now_us();
     m->stall_ms = 60000;
-    hist_init(&m->latency, latency_bounds, sizeof latency_bounds / sizeof *latency_bounds);
+    hist_init(&m->latency, latency_bounds,
+              sizeof latency_bounds / sizeof *latency_bounds);
     hist_init(&m->e2e, latency_bounds, sizeof latency_bounds / sizeof *latency_bounds);
     hist_init(&m->freshness, freshness_bounds,
               sizeof freshness_bounds / sizeof *freshness_bounds);
@@ -154,7 +159,8 @@ ww_metrics *ww_metrics_new(const char *stage, ww_worker_stats *stats) {
 }
 
 void ww_metrics_free(ww_metrics *m) {
-    if (!m) return;
+    if (!m)
+        return;
     pthread_mutex_destroy(&m->mu);
     free(m);
 }
@@ -162,7 +168,9 @@ void ww_metrics_free(ww_metrics *m) {
 const char *ww_metrics_stage(const ww_metrics *m) { return m->stage; }
 ww_worker_stats *ww_metrics_stats(ww_metrics *m) { return m->stats; }
 
-void ww_metrics_set_stall_ms(ww_metrics *m, long long ms) { atomic_store(&m->stall_ms, ms); }
+void ww_metrics_set_stall_ms(ww_metrics *m, long long ms) {
+    atomic_store(&m->stall_ms, ms);
+}
 
 /* Find or append a named slot.  Only one thread (the worker) appends; the mutex is
  * there so a stray second writer cannot corrupt the table. */
@@ -172,14 +180,17 @@ static named *find_named(ww_metrics *m, named *tab, _Atomic int *n, int cap,
     /* Callers pass literals: find the same pointer first, then one compare confirms
      * it (a caller's reused buffer must not count under its old name). */
     for (int i = 0; i < k; i++)
-        if (tab[i].lit == name && strcmp(tab[i].name, name) == 0) return &tab[i];
+        if (tab[i].lit == name && strcmp(tab[i].name, name) == 0)
+            return &tab[i];
     for (int i = 0; i < k; i++)
-        if (strcmp(tab[i].name, name) == 0) return &tab[i];
+        if (strcmp(tab[i].name, name) == 0)
+            return &tab[i];
     named *slot = NULL;
     pthread_mutex_lock(&m->mu);
     k = atomic_load_explicit(n, memory_order_acquire);
     for (int i = 0; i < k && !slot; i++)
-        if (strcmp(tab[i].name, name) == 0) slot = &tab[i];
+        if (strcmp(tab[i].name, name) == 0)
+            slot = &tab[i];
     if (!slot && k < cap) {
         slot = &tab[k];
         copy_str(slot->name, sizeof slot->name, name);
@@ -192,7 +203,8 @@ static named *find_named(ww_metrics *m, named *tab, _Atomic int *n, int cap,
 
 void ww_metrics_count(ww_metrics *m, const char *name, long long delta) {
     named *s = find_named(m, m->counters, &m->n_counters, MAX_NAMED, name);
-    if (s) atomic_fetch_add_explicit(&s->v, delta, memory_order_relaxed);
+    if (s)
+        atomic_fetch_add_explicit(&s->v, delta, memory_order_relaxed);
 }
 
 void ww_metrics_bytes(ww_metrics *m, int out, size_t n) {
@@ -204,14 +216,16 @@ void ww_metrics_bytes(ww_metrics *m, int out, size_t n) {
 
 void ww_metrics_error(ww_metrics *m, const char *kind, const char *detail) {
     named *s = find_named(m, m->kinds, &m->n_kinds, MAX_KINDS, kind);
-    if (s) atomic_fetch_add_explicit(&s->v, 1, memory_order_relaxed);
+    if (s)
+        atomic_fetch_add_explicit(&s->v, 1, memory_order_relaxed);
     pthread_mutex_lock(&m->mu);
     ww_metrics_err *e = &m->errs[m->err_next];
     e->at_us = ww_now_us();
     copy_str(e->kind, sizeof e->kind, kind);
     copy_str(e->detail, sizeof e->detail, detail);
     m->err_next = (m->err_next + 1) % WW_METRICS_ERRORS;
-    if (m->n_errs < WW_METRICS_ERRORS) m->n_errs++;
+    if (m->n_errs < WW_METRICS_ERRORS)
+        m->n_errs++;
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -219,9 +233,11 @@ void ww_metrics_error(ww_metrics *m, const char *kind, const char *detail) {
 
 static const ProtobufCFieldDescriptor *field(const ProtobufCMessageDescriptor *d,
                                              const char *name, ProtobufCType type) {
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
-    return f && f->type == type && (type != PROTOBUF_C_TYPE_STRING ||
-                                    f->label != PROTOBUF_C_LABEL_REPEATED)
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(d, name);
+    return f && f->type == type &&
+                   (type != PROTOBUF_C_TYPE_STRING ||
+                    f->label != PROTOBUF_C_LABEL_REPEATED)
                ? f
                : NULL;
 }
@@ -250,14 +266,17 @@ static void fields_fill(msg_fields *mf, const ProtobufCMessageDescriptor *d) {
 static const msg_fields *fields_of(ww_metrics *m, const ProtobufCMessage *msg,
                                    msg_fields *spare) {
     for (int i = 0; i < m->n_types; i++)
-        if (m->types[i].desc == msg->descriptor) return &m->types[i];
+        if (m->types[i].desc == msg->descriptor)
+            return &m->types[i];
     msg_fields *mf = m->n_types < MAX_MSG_TYPES ? &m->types[m->n_types++] : spare;
     fields_fill(mf, msg->descriptor);
     return mf;
 }
 
-static const char *msg_str(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f) {
-    if (!f) return "";
+static const char *msg_str(const ProtobufCMessage *msg,
+                           const ProtobufCFieldDescriptor *f) {
+    if (!f)
+        return "";
     const char *s = *(char *const *)((const char *)msg + f->offset);
     return s ? s : "";
 }
@@ -277,22 +296,26 @@ static int64_t rfc3339_us(const char *s) {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
     const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (!p) return 0;
+    if (!p)
+        return 0;
     int64_t us = 0;
     if (*p == '.') {
         int64_t scale = 100000;
-        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) us += (*p - '0') * scale;
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+            us += (*p - '0') * scale;
     }
     long off = 0;
     if (*p == '+' || *p == '-') {
         int sign = *p == '-' ? -1 : 1, hh, mm;
-        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2) return 0;
+        if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+            return 0;
         off = sign * (hh * 3600L + mm * 60L);
     } else if (*p != 'Z' && *p != 'z') {
         return 0;
     }
     time_t t = timegm(&tm);
-    if (t == (time_t)-1) return 0;
+    if (t == (time_t)-1)
+        return 0;
     return ((int64_t)t - off) * 1000000 + us;
 }
 
@@ -301,13 +324,15 @@ static int64_t rfc3339_us(const char *s) {
 static void labels_raw(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
                        rdoc *d) {
     d->nl = 0;
-    if (!f) return;
+    if (!f)
+        return;
     size_t n = *(const size_t *)((const char *)msg + f->quantifier_offset);
     Wirewatch__V1__Label *const *ls =
         *(Wirewatch__V1__Label *const *const *)((const char *)msg + f->offset);
     for (size_t i = 0; i < n && d->nl < RDOC_LABELS; i++) {
         const Wirewatch__V1__Label *l = ls[i];
-        copy_str(d->lname[d->nl], sizeof d->lname[0], l->name && *l->name ? l->name : l->code);
+        copy_str(d->lname[d->nl], sizeof d->lname[0],
+                 l->name && *l->name ? l->name : l->code);
         d->lscore[d->nl++] = l->score;
     }
 }
@@ -316,9 +341,10 @@ static void labels_text(const rdoc *d, char *buf, size_t cap) {
     size_t used = 0;
     buf[0] = 0;
     for (int i = 0; i < d->nl && used + 1 < cap; i++) {
-        int w = snprintf(buf + used, cap - used, "%s%s (%.2f)", i ? ", " : "", d->lname[i],
-                         (double)d->lscore[i]);
-        if (w < 0) break;
+        int w = snprintf(buf + used, cap - used, "%s%s (%.2f)", i ? ", " : "",
+                         d->lname[i], (double)d->lscore[i]);
+        if (w < 0)
+            break;
         used += (size_t)w < cap - used ? (size_t)w : cap - used - 1;
     }
 }
@@ -327,29 +353,38 @@ void ww_metrics_observe(ww_metrics *m, const ProtobufCMessage *msg, int64_t now_
     msg_fields spare;
     const msg_fields *mf = fields_of(m, msg, &spare);
     const Wirewatch__V1__Trace *t =
-        mf->trace ? *(Wirewatch__V1__Trace *const *)((const char *)msg + mf->trace->offset)
-                  : NULL;
+        mf->trace
+            ? *(Wirewatch__V1__Trace *const *)((const char *)msg + mf->trace->offset)
+            : NULL;
     int64_t mine = now_us, v;
     stamp_of(t, m->stage, &mine);
     /* this stage's latency: from the latest earlier stamp (the previous stage) */
     int64_t prev = 0;
     for (size_t i = 0; t && i < t->n_stamps; i++) {
         const Wirewatch__V1__Trace__StampsEntry *e = t->stamps[i];
-        if (!e || !e->key || strcmp(e->key, m->stage) == 0) continue;
-        if (e->value <= mine && e->value > prev) prev = e->value;
+        if (!e || !e->key || strcmp(e->key, m->stage) == 0)
+            continue;
+        if (e->value <= mine && e->value > prev)
+            prev = e->value;
     }
-    if (prev) hist_observe(&m->latency, mine - prev);
+    if (prev)
+        hist_observe(&m->latency, mine - prev);
     if (msg->descriptor == &wirewatch__v1__classified__descriptor) {
-        if (stamp_of(t, "submitted", &v)) hist_observe(&m->e2e, mine - v);
+        if (stamp_of(t, "submitted", &v))
+            hist_observe(&m->e2e, mine - v);
         int64_t pub = rfc3339_us(msg_str(msg, mf->published));
-        if (pub) hist_observe(&m->freshness, mine - pub);
+        if (pub)
+            hist_observe(&m->freshness, mine - pub);
     }
 
     const char *id = msg_str(msg, mf->id);
-    if (!*id) id = msg_str(msg, mf->request_id);
+    if (!*id)
+        id = msg_str(msg, mf->request_id);
     const char *url = msg_str(msg, mf->canonical_url);
-    if (!*url) url = msg_str(msg, mf->final_url);
-    if (!*url) url = msg_str(msg, mf->url);
+    if (!*url)
+        url = msg_str(msg, mf->final_url);
+    if (!*url)
+        url = msg_str(msg, mf->url);
     pthread_mutex_lock(&m->mu);
     rdoc *d = &m->docs[m->doc_next];
     d->at_us = now_us;
@@ -359,7 +394,8 @@ void ww_metrics_observe(ww_metrics *m, const ProtobufCMessage *msg, int64_t now_
     copy_str(d->version, sizeof d->version, msg_str(msg, mf->taxonomy_version));
     labels_raw(msg, mf->labels, d);
     m->doc_next = (m->doc_next + 1) % WW_METRICS_RECENT;
-    if (m->n_docs < WW_METRICS_RECENT) m->n_docs++;
+    if (m->n_docs < WW_METRICS_RECENT)
+        m->n_docs++;
     pthread_mutex_unlock(&m->mu);
 }
 
@@ -370,14 +406,15 @@ void ww_metrics_tick(ww_metrics *m, int64_t now_us) {
      * the stall clock starts when work arrives, not at the last completion */
     long long flying = atomic_load(&st->in_flight);
     long long done = atomic_load(&st->in) - flying;
-    if (done != atomic_load_explicit(&m->last_done, memory_order_relaxed) || flying == 0 ||
-        atomic_load_explicit(&m->last_flying, memory_order_relaxed) == 0) {
+    if (done != atomic_load_explicit(&m->last_done, memory_order_relaxed) ||
+        flying == 0 || atomic_load_explicit(&m->last_flying, memory_order_relaxed) == 0) {
         atomic_store_explicit(&m->last_done, done, memory_order_relaxed);
         atomic_store_explicit(&m->progress_us, now_us, memory_order_relaxed);
     }
     atomic_store_explicit(&m->last_flying, flying, memory_order_relaxed);
     long long sec = now_us / 1000000;
-    if (sec == atomic_load_explicit(&m->last_sec, memory_order_relaxed)) return;
+    if (sec == atomic_load_explicit(&m->last_sec, memory_order_relaxed))
+        return;
     atomic_store_explicit(&m->last_sec, sec, memory_order_relaxed);
     rate_slot *r = &m->rates[sec % RATE_SLOTS];
     atomic_store(&r->sec, 0); /* readers skip a slot being rewritten */
@@ -388,8 +425,10 @@ void ww_metrics_tick(ww_metrics *m, int64_t now_us) {
 }
 
 void ww_metrics_set_ready(ww_metrics *m, int ready, const char *why) {
-    if (ready) atomic_store(&m->ever_ready, 1);
-    if (atomic_exchange(&m->ep_ready, ready) == ready && ready) return;
+    if (ready)
+        atomic_store(&m->ever_ready, 1);
+    if (atomic_exchange(&m->ep_ready, ready) == ready && ready)
+        return;
     pthread_mutex_lock(&m->mu);
     copy_str(m->not_ready, sizeof m->not_ready, ready ? "" : why);
     pthread_mutex_unlock(&m->mu);
@@ -403,7 +442,8 @@ void ww_metrics_reload_done(ww_metrics *m, int rc, const char *err) {
     copy_str(m->reload_err, sizeof m->reload_err, rc ? err : "");
     pthread_mutex_unlock(&m->mu);
     atomic_fetch_add(rc ? &m->reloads_failed : &m->reloads_ok, 1);
-    if (rc) ww_metrics_error(m, "reload", err);
+    if (rc)
+        ww_metrics_error(m, "reload", err);
     atomic_fetch_add(&m->reload_gen, 1);
 }
 
@@ -412,7 +452,8 @@ long long ww_metrics_reload_gen(ww_metrics *m) { return atomic_load(&m->reload_g
 int ww_metrics_reload_result(ww_metrics *m, char *err, size_t errlen) {
     pthread_mutex_lock(&m->mu);
     int rc = m->reload_rc;
-    if (err && errlen) copy_str(err, errlen, m->reload_err);
+    if (err && errlen)
+        copy_str(err, errlen, m->reload_err);
     pthread_mutex_unlock(&m->mu);
     return rc;
 }
@@ -420,7 +461,8 @@ int ww_metrics_reload_result(ww_metrics *m, char *err, size_t errlen) {
 int ww_metrics_kafka_stats(ww_metrics *m, const char *json, size_t len) {
     json_error_t je;
     json_t *root = json_loadb(json, len, 0, &je);
-    if (!root) return WW_EMALFORMED;
+    if (!root)
+        return WW_EMALFORMED;
     lag_slot tmp[MAX_LAG];
     int n = 0;
     json_t *topics = json_object_get(root, "topics"), *tv;
@@ -432,8 +474,8 @@ int ww_metrics_kafka_stats(ww_metrics *m, const char *json, size_t len) {
             json_t *pid = json_object_get(pv, "partition");
             json_t *lag = json_object_get(pv, "consumer_lag");
             /* -1 is librdkafka's internal UA partition; lag -1 = not known yet */
-            if (!json_is_integer(pid) || json_integer_value(pid) < 0 || !json_is_integer(lag) ||
-                json_integer_value(lag) < 0 || n >= MAX_LAG)
+            if (!json_is_integer(pid) || json_integer_value(pid) < 0 ||
+                !json_is_integer(lag) || json_integer_value(lag) < 0 || n >= MAX_LAG)
                 continue;
             copy_str(tmp[n].topic, sizeof tmp[n].topic, tname);
             tmp[n].partition = (int32_t)json_integer_value(pid);
@@ -465,13 +507,15 @@ int ww_metrics_ready(ww_metrics *m, int64_t now_us, char *why, size_t whylen) {
         snprintf(buf, sizeof buf, "stalled: worker loop silent for %lld ms",
                  (long long)(now_us - atomic_load(&m->heartbeat_us)) / 1000);
     } else if (now_us - atomic_load(&m->progress_us) > stall_us) {
-        snprintf(buf, sizeof buf, "stalled: %lld input(s) in flight, none finished for %lld ms",
+        snprintf(buf, sizeof buf,
+                 "stalled: %lld input(s) in flight, none finished for %lld ms",
                  (long long)atomic_load(&m->stats->in_flight),
                  (long long)(now_us - atomic_load(&m->progress_us)) / 1000);
     } else {
         ready = 1;
     }
-    if (why && whylen) copy_str(why, whylen, buf);
+    if (why && whylen)
+        copy_str(why, whylen, buf);
     return ready;
 }
 
@@ -491,7 +535,8 @@ static void put_label(FILE *f, const char *s) {
 static void put_name(FILE *f, const char *s) {
     for (; *s; s++) {
         char c = *s;
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        int ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
         fputc(ok ? c : '_', f);
     }
 }
@@ -499,15 +544,18 @@ static void put_name(FILE *f, const char *s) {
 static void head(FILE *f, const char *stage, const char *name, const char *type,
                  const char *help) {
     fputs("# HELP wirewatch_", f);
-    if (stage) put_name(f, stage), fputc('_', f);
+    if (stage)
+        put_name(f, stage), fputc('_', f);
     fprintf(f, "%s %s\n# TYPE wirewatch_", name, help);
-    if (stage) put_name(f, stage), fputc('_', f);
+    if (stage)
+        put_name(f, stage), fputc('_', f);
     fprintf(f, "%s %s\n", name, type);
 }
 
 static void metric(FILE *f, const char *stage, const char *name) {
     fputs("wirewatch_", f);
-    if (stage) put_name(f, stage), fputc('_', f);
+    if (stage)
+        put_name(f, stage), fputc('_', f);
     fputs(name, f);
 }
 
@@ -549,7 +597,8 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     const char *st = m->stage;
     ww_worker_stats *s = m->stats;
     int64_t now = ww_now_us();
@@ -559,10 +608,10 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
     per_output(f, st, "messages_out_total", "Messages sent, by output.", s->out);
     per_output(f, st, "dropped_total", "Outputs emitted to an output with no endpoint.",
                s->dropped);
-    simple(f, st, "dead_lettered_total", "counter", "Inputs sent to the dead-letter output.",
-           atomic_load(&s->dead_lettered));
-    simple(f, st, "delivery_failed_total", "counter", "Outputs that could not be delivered.",
-           atomic_load(&s->delivery_failed));
+    simple(f, st, "dead_lettered_total", "counter",
+           "Inputs sent to the dead-letter output.", atomic_load(&s->dead_lettered));
+    simple(f, st, "delivery_failed_total", "counter",
+           "Outputs that could not be delivered.", atomic_load(&s->delivery_failed));
     simple(f, st, "backpressure_waits_total", "counter",
            "Times an output was full and the stage waited.",
            atomic_load(&s->backpressure_waits));
@@ -570,10 +619,11 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
            atomic_load(&s->in_flight));
     simple(f, st, "bytes_in_total", "counter", "Bytes of input messages.",
            atomic_load(&m->bytes_in));
-    per_output(f, st, "bytes_out_total", "Bytes of output messages (protobuf), by output.",
-               m->bytes_out);
+    per_output(f, st, "bytes_out_total",
+               "Bytes of output messages (protobuf), by output.", m->bytes_out);
 
-    head(f, st, "errors_total", "counter", "Errors by kind (dead-letter reasons, delivery, reload).");
+    head(f, st, "errors_total", "counter",
+         "Errors by kind (dead-letter reasons, delivery, reload).");
     int nk = atomic_load_explicit(&m->n_kinds, memory_order_acquire);
     for (int i = 0; i < nk; i++) {
         metric(f, st, "errors_total{kind=\"");
@@ -619,14 +669,16 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
               &m->latency);
     histogram(f, NULL, "end_to_end_seconds",
               "Classified minus submitted trace stamps (classify only).", &m->e2e);
-    histogram(f, NULL, "freshness_seconds",
-              "Classified trace stamp minus the article's published time (classify only).",
-              &m->freshness);
+    histogram(
+        f, NULL, "freshness_seconds",
+        "Classified trace stamp minus the article's published time (classify only).",
+        &m->freshness);
 
     pthread_mutex_lock(&m->mu);
     int nl = m->n_lag;
     lag_slot *lag = nl ? malloc((size_t)nl * sizeof *lag) : NULL;
-    if (lag) memcpy(lag, m->lag, (size_t)nl * sizeof *lag);
+    if (lag)
+        memcpy(lag, m->lag, (size_t)nl * sizeof *lag);
     pthread_mutex_unlock(&m->mu);
     head(f, st, "kafka_consumer_lag", "gauge",
          "Messages behind the partition's high watermark (librdkafka statistics).");
@@ -640,7 +692,8 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
         free(buf);
         return NULL;
     }
-    if (len) *len = n;
+    if (len)
+        *len = n;
     return buf;
 }
 
@@ -659,7 +712,8 @@ void ww_metrics_snapshot(ww_metrics *m, int64_t now_us, ww_metrics_snap *s) {
     s->dead_lettered = atomic_load(&st->dead_lettered);
     s->in_flight = atomic_load(&st->in_flight);
     int nk = atomic_load_explicit(&m->n_kinds, memory_order_acquire);
-    for (int i = 0; i < nk; i++) s->errors += atomic_load(&m->kinds[i].v);
+    for (int i = 0; i < nk; i++)
+        s->errors += atomic_load(&m->kinds[i].v);
 
     /* rates: against the oldest sample no more than 60 s old */
     long long now_s = now_us / 1000000, best = 0;
@@ -683,7 +737,8 @@ void ww_metrics_snapshot(ww_metrics *m, int64_t now_us, ww_metrics_snap *s) {
     pthread_mutex_lock(&m->mu);
     s->n_docs = m->n_docs;
     for (int i = 0; i < m->n_docs; i++) {
-        const rdoc *r = &m->docs[(m->doc_next - 1 - i + WW_METRICS_RECENT) % WW_METRICS_RECENT];
+        const rdoc *r =
+            &m->docs[(m->doc_next - 1 - i + WW_METRICS_RECENT) % WW_METRICS_RECENT];
         ww_metrics_doc *d = &s->docs[i];
         d->at_us = r->at_us;
         copy_str(d->id, sizeof d->id, r->id);
@@ -694,6 +749,7 @@ void ww_metrics_snapshot(ww_metrics *m, int64_t now_us, ww_metrics_snap *s) {
     }
     s->n_errs = m->n_errs;
     for (int i = 0; i < m->n_errs; i++)
-        s->errs[i] = m->errs[(m->err_next - 1 - i + WW_METRICS_ERRORS) % WW_METRICS_ERRORS];
+        s->errs[i] =
+            m->errs[(m->err_next - 1 - i + WW_METRICS_ERRORS) % WW_METRICS_ERRORS];
     pthread_mutex_unlock(&m->mu);
 }

@@ -24,11 +24,11 @@
 #define IOV_PER_CALL 64 /* well under IOV_MAX */
 
 typedef struct {
-    void *slot;         /* the field in the message */
-    int is_bytes;       /* ProtobufCBinaryData, else char * */
+    void *slot;   /* the field in the message */
+    int is_bytes; /* ProtobufCBinaryData, else char * */
     const uint8_t *data;
     size_t len;
-    uint8_t hdr[20];    /* tag + length varints */
+    uint8_t hdr[20]; /* tag + length varints */
     size_t hlen;
 } lent;
 
@@ -54,7 +54,8 @@ static int lend_fields(ProtobufCMessage *m, lent *out) {
         lent *l = &out[n];
         if (f->type == PROTOBUF_C_TYPE_BYTES) {
             ProtobufCBinaryData *bd = slot;
-            if (bd->len < DETACH_MIN) continue;
+            if (bd->len < DETACH_MIN)
+                continue;
             l->data = bd->data;
             l->len = bd->len;
             l->is_bytes = 1;
@@ -62,7 +63,8 @@ static int lend_fields(ProtobufCMessage *m, lent *out) {
         } else if (f->type == PROTOBUF_C_TYPE_STRING) {
             char **s = slot;
             size_t len = *s ? strlen(*s) : 0;
-            if (len < DETACH_MIN) continue;
+            if (len < DETACH_MIN)
+                continue;
             l->data = (const uint8_t *)*s;
             l->len = len;
             l->is_bytes = 0;
@@ -94,7 +96,8 @@ static int writev_all(int fd, struct iovec *iov, int n) {
         int k = n < IOV_PER_CALL ? n : IOV_PER_CALL;
         ssize_t w = writev(fd, iov, k);
         if (w < 0) {
-            if (errno == EINTR) continue;
+            if (errno == EINTR)
+                continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 struct pollfd p = {.fd = fd, .events = POLLOUT};
                 poll(&p, 1, 1000);
@@ -128,21 +131,26 @@ int ww_msg_write_delimited(int fd, const ProtobufCMessage *msg, size_t *packed_l
     if (buf)
         protobuf_c_message_pack(m, buf);
     return_fields(l, nl);
-    if (!buf) return WW_ENOMEM;
+    if (!buf)
+        return WW_ENOMEM;
 
     size_t total = rest;
-    for (int i = 0; i < nl; i++) total += l[i].hlen + l[i].len;
-    if (packed_len) *packed_len = total;
+    for (int i = 0; i < nl; i++)
+        total += l[i].hlen + l[i].len;
+    if (packed_len)
+        *packed_len = total;
     uint8_t prefix[10];
     struct iovec iov[2 + 2 * DETACH_MAX];
     int n = 0;
     iov[n++] = (struct iovec){prefix, put_varint(prefix, total)};
-    if (rest) iov[n++] = (struct iovec){buf, rest};
+    if (rest)
+        iov[n++] = (struct iovec){buf, rest};
     for (int i = 0; i < nl; i++) {
         iov[n++] = (struct iovec){l[i].hdr, l[i].hlen};
         iov[n++] = (struct iovec){(void *)l[i].data, l[i].len};
     }
     int rc = writev_all(fd, iov, n);
-    if (buf != small) free(buf);
+    if (buf != small)
+        free(buf);
     return rc;
 }

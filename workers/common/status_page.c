@@ -58,7 +58,8 @@ char *ww_status_page_html(const ww_metrics_snap *s, size_t *len) {
     char *buf = NULL;
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
-    if (!f) return NULL;
+    if (!f)
+        return NULL;
     char up[32], t[32];
     duration(up, sizeof up, s->now_us - s->started_us);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -77,8 +78,10 @@ char *ww_status_page_html(const ww_metrics_snap *s, size_t *len) {
         esc(f, s->not_ready);
         fputs("</span>", f);
     }
-    fprintf(f, " &middot; up %s &middot; <a href=\"/metrics\">metrics</a> &middot; "
-               "<a href=\"/status.json\">json</a></p>\n<div class=\"tiles\">\n", up);
+    fprintf(f,
+            " &middot; up %s &middot; <a href=\"/metrics\">metrics</a> &middot; "
+            "<a href=\"/status.json\">json</a></p>\n<div class=\"tiles\">\n",
+            up);
     fprintf(f,
             "<div class=\"tile\"><span>in / s</span><b>%.2f</b></div>\n"
             "<div class=\"tile\"><span>out / s</span><b>%.2f</b></div>\n"
@@ -96,18 +99,22 @@ char *ww_status_page_html(const ww_metrics_snap *s, size_t *len) {
     if (!s->n_docs) {
         fputs("<p class=\"muted\">none yet</p>\n", f);
     } else {
-        fputs("<table><tr><th>at</th><th>title / url</th><th>labels</th><th>id</th></tr>\n",
-              f);
+        fputs(
+            "<table><tr><th>at</th><th>title / url</th><th>labels</th><th>id</th></tr>\n",
+            f);
         for (int i = 0; i < s->n_docs; i++) {
             const ww_metrics_doc *d = &s->docs[i];
             when(t, sizeof t, d->at_us);
             fprintf(f, "<tr><td class=\"t\">%s</td><td>", t);
-            if (d->title[0]) esc(f, d->title), fputs("<br>", f);
+            if (d->title[0])
+                esc(f, d->title), fputs("<br>", f);
             fputs("<span class=\"muted\">", f);
             esc(f, d->url);
             fputs("</span></td><td>", f);
             esc(f, d->labels);
-            if (d->version[0]) fputs(" <span class=\"muted\">[", f), esc(f, d->version), fputs("]</span>", f);
+            if (d->version[0])
+                fputs(" <span class=\"muted\">[", f), esc(f, d->version),
+                    fputs("]</span>", f);
             fputs("</td><td class=\"muted\">", f);
             esc(f, d->id);
             fputs("</td></tr>\n", f);
@@ -136,7 +143,8 @@ char *ww_status_page_html(const ww_metrics_snap *s, size_t *len) {
         free(buf);
         return NULL;
     }
-    if (len) *len = n;
+    if (len)
+        *len = n;
     return buf;
 }
 
@@ -144,26 +152,29 @@ char *ww_status_page_json(const ww_metrics_snap *s, size_t *len) {
     json_t *docs = json_array(), *errs = json_array();
     for (int i = 0; i < s->n_docs; i++) {
         const ww_metrics_doc *d = &s->docs[i];
-        json_array_append_new(
-            docs, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "at_us", (json_int_t)d->at_us, "id",
-                            d->id, "title", d->title, "url", d->url, "labels", d->labels,
-                            "taxonomy_version", d->version));
+        json_array_append_new(docs, json_pack("{s:I,s:s,s:s,s:s,s:s,s:s}", "at_us",
+                                              (json_int_t)d->at_us, "id", d->id, "title",
+                                              d->title, "url", d->url, "labels",
+                                              d->labels, "taxonomy_version", d->version));
     }
     for (int i = 0; i < s->n_errs; i++)
-        json_array_append_new(errs, json_pack("{s:I,s:s,s:s}", "at_us",
-                                              (json_int_t)s->errs[i].at_us, "kind",
-                                              s->errs[i].kind, "detail", s->errs[i].detail));
+        json_array_append_new(
+            errs, json_pack("{s:I,s:s,s:s}", "at_us", (json_int_t)s->errs[i].at_us,
+                            "kind", s->errs[i].kind, "detail", s->errs[i].detail));
     json_t *j = json_pack(
-        "{s:s,s:f,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f,s:i},s:o,s:o}", "stage", s->stage,
-        "uptime_seconds", (double)(s->now_us - s->started_us) / 1e6, "ready", s->ready,
-        "not_ready", s->not_ready, "in", (json_int_t)s->in, "out", (json_int_t)s->out,
-        "dead_lettered", (json_int_t)s->dead_lettered, "errors", (json_int_t)s->errors,
-        "in_flight", (json_int_t)s->in_flight, "rates_per_second", "in", s->rate_in, "out",
-        s->rate_out, "dead_lettered", s->rate_dead, "window_seconds", s->rate_window_s,
-        "recent_documents", docs, "last_errors", errs);
-    if (!j) return NULL;
+        "{s:s,s:f,s:b,s:s,s:I,s:I,s:I,s:I,s:I,s:{s:f,s:f,s:f,s:i},s:o,s:o}", "stage",
+        s->stage, "uptime_seconds", (double)(s->now_us - s->started_us) / 1e6, "ready",
+        s->ready, "not_ready", s->not_ready, "in", (json_int_t)s->in, "out",
+        (json_int_t)s->out, "dead_lettered", (json_int_t)s->dead_lettered, "errors",
+        (json_int_t)s->errors, "in_flight", (json_int_t)s->in_flight, "rates_per_second",
+        "in", s->rate_in, "out", s->rate_out, "dead_lettered", s->rate_dead,
+        "window_seconds", s->rate_window_s, "recent_documents", docs, "last_errors",
+        errs);
+    if (!j)
+        return NULL;
     char *out = json_dumps(j, JSON_INDENT(2));
     json_decref(j);
-    if (out && len) *len = strlen(out);
+    if (out && len)
+        *len = strlen(out);
     return out;
 }

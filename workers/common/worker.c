@@ -78,7 +78,7 @@ typedef struct worker {
     int64_t drain_end; /* ... draining a little earlier, to leave time to commit */
     int64_t flush_end; /* ... flushing and the last transaction, to leave time to close */
     long long shutdown_failed; /* outputs that failed after the stop (not fatal) */
-    int in_trusted; /* ww_worker_opts.trusted_input */
+    int in_trusted;            /* ww_worker_opts.trusted_input */
     struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
 } worker;
@@ -86,7 +86,7 @@ typedef struct worker {
 struct ww_job {
     worker *w;
     struct ww_job *prev, *next; /* worker.jobs */
-    int internal; /* from the stage's timer: no input to acknowledge */
+    int internal;               /* from the stage's timer: no input to acknowledge */
     ww_in_msg msg;
     int pending; /* outputs not yet delivered */
     int done;
@@ -107,7 +107,8 @@ const char *ww_job_trace_id(const ww_job *job) {
 static void job_link(worker *w, ww_job *job) {
     job->prev = NULL;
     job->next = w->jobs;
-    if (w->jobs) w->jobs->prev = job;
+    if (w->jobs)
+        w->jobs->prev = job;
     w->jobs = job;
 }
 
@@ -116,18 +117,22 @@ static void job_unlink(worker *w, ww_job *job) {
         job->prev->next = job->next;
     else
         w->jobs = job->next;
-    if (job->next) job->next->prev = job->prev;
+    if (job->next)
+        job->next->prev = job->prev;
 }
 
 static void job_complete(ww_job *job) {
     worker *w = job->w;
     job_unlink(w, job);
-    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_DEBUG &&
+    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >=
+            WW_LOG_DEBUG &&
         !job->internal) {
-        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
+        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job),
+                            NULL};
         ww_log_kv(WW_LOG_DEBUG, w->st->name, kv, "input %s:%d:%lld %s", job->msg.topic,
                   job->msg.partition, (long long)job->msg.offset,
-                  job->failed ? "abandoned (an output failed)" : "done, outputs delivered");
+                  job->failed ? "abandoned (an output failed)"
+                              : "done, outputs delivered");
     }
     if (job->internal) {
         /* nothing to acknowledge; a failed output is still fatal: stop */
@@ -166,26 +171,30 @@ static void on_delivered(void *opaque, int err) {
     if (err) {
         job->failed = 1;
         job->w->stats->delivery_failed++;
-        if (job->w->o->metrics) ww_metrics_error(job->w->o->metrics, "delivery", ww_strerror(err));
+        if (job->w->o->metrics)
+            ww_metrics_error(job->w->o->metrics, "delivery", ww_strerror(err));
         /* after a stop, failures are summed up once at the end */
         if (!job->w->stopping)
             WW_ERROR(job->w->st->name, "delivery failed: %s", ww_strerror(err));
     }
-    if (--job->pending == 0 && job->done) job_complete(job);
+    if (--job->pending == 0 && job->done)
+        job_complete(job);
 }
 
 void ww_job_done(ww_job *job) {
     worker *w = job->w;
     job->done = 1;
     w->in_stage--;
-    if (job->pending == 0) job_complete(job);
+    if (job->pending == 0)
+        job_complete(job);
 }
 
 /* Stage counters live in the metrics (which copy the name); without metrics (tests,
  * embedded mode) there is nobody to read them. */
 void ww_job_count(ww_job *job, const char *counter, long long delta) {
     worker *w = job->w;
-    if (w->o->metrics) ww_metrics_count(w->o->metrics, counter, delta);
+    if (w->o->metrics)
+        ww_metrics_count(w->o->metrics, counter, delta);
 }
 
 const char *ww_worker_phase_name(int phase) {
@@ -237,7 +246,8 @@ static int ms_until(int64_t t) {
 
 int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg) {
     worker *w = job->w;
-    if (out < 0 || out >= WW_OUT__COUNT) return WW_EINVAL;
+    if (out < 0 || out >= WW_OUT__COUNT)
+        return WW_EINVAL;
     ww_endpoint *ep = w->out[out];
     if (!ep) {
         w->stats->dropped[out]++;
@@ -247,7 +257,8 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
     w->stats->out_pending++; /* before the send: ZeroMQ and files call back inside it */
     for (;;) {
         int rc = ww_endpoint_send(ep, key, msg, ww_job_trace_id(job), on_delivered, job);
-        if (rc == 0) break;
+        if (rc == 0)
+            break;
         if (rc != WW_EAGAIN) {
             job->pending--;
             w->stats->out_pending--;
@@ -255,7 +266,8 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
             w->stats->delivery_failed++;
             WW_ERROR(w->st->name, "sending to %s failed: %s", ww_endpoint_uri(ep),
                      ww_strerror(rc));
-            if (w->o->metrics) ww_metrics_error(w->o->metrics, "delivery", ww_strerror(rc));
+            if (w->o->metrics)
+                ww_metrics_error(w->o->metrics, "delivery", ww_strerror(rc));
             return rc;
         }
         /* Output full: wait here (the stage, and so the input, waits too). */
@@ -274,8 +286,10 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
     if (w->o->metrics) {
         /* metrics: bytes, and for the product its trace stamps and labels */
         size_t n = ww_endpoint_sent_bytes(ep);
-        ww_metrics_bytes(w->o->metrics, out, n ? n : protobuf_c_message_get_packed_size(msg));
-        if (out == WW_OUT_MAIN) ww_metrics_observe(w->o->metrics, msg, ww_now_us());
+        ww_metrics_bytes(w->o->metrics, out,
+                         n ? n : protobuf_c_message_get_packed_size(msg));
+        if (out == WW_OUT_MAIN)
+            ww_metrics_observe(w->o->metrics, msg, ww_now_us());
     }
     return 0;
 }
@@ -284,13 +298,17 @@ int ww_job_dead_letter(ww_job *job, int code, const char *detail) {
     worker *w = job->w;
     w->stats->dead_lettered++;
     if (w->o->metrics)
-        ww_metrics_error(w->o->metrics, ww_errname(code), detail ? detail : ww_strerror(code));
-    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >= WW_LOG_WARN) {
+        ww_metrics_error(w->o->metrics, ww_errname(code),
+                         detail ? detail : ww_strerror(code));
+    if (atomic_load_explicit(&ww_log_level_current, memory_order_relaxed) >=
+        WW_LOG_WARN) {
         /* the key and trace id let an operator follow this input across stages */
-        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job), NULL};
+        const char *kv[] = {"key", ww_job_key(job), "trace_id", ww_job_trace_id(job),
+                            NULL};
         ww_log_kv(WW_LOG_WARN, w->st->name, kv, "dead letter (%s) from %s:%d:%lld: %s",
-                  ww_errname(code), job->msg.topic ? job->msg.topic : "", job->msg.partition,
-                  (long long)job->msg.offset, detail ? detail : ww_strerror(code));
+                  ww_errname(code), job->msg.topic ? job->msg.topic : "",
+                  job->msg.partition, (long long)job->msg.offset,
+                  detail ? detail : ww_strerror(code));
     }
     Wirewatch__V1__DeadLetter dl = WIREWATCH__V1__DEAD_LETTER__INIT;
     dl.stage = (char *)w->st->name;
@@ -315,15 +333,19 @@ static int open_all(worker *w, char *err, size_t errlen) {
         [WW_OUT_ALERTS] = &wirewatch__v1__classified__descriptor,
     };
     for (int i = 0; i < WW_OUT__COUNT; i++) {
-        if (!o->out_uri[i]) continue;
-        const ProtobufCMessageDescriptor *t = i == WW_OUT_MAIN ? w->st->out_type : fixed[i];
+        if (!o->out_uri[i])
+            continue;
+        const ProtobufCMessageDescriptor *t =
+            i == WW_OUT_MAIN ? w->st->out_type : fixed[i];
         w->out[i] = ww_endpoint_open(o->out_uri[i], WW_EP_OUT, t, o->cfg, o->zmq_ctx,
                                      w->st->name, err, errlen);
-        if (!w->out[i]) return WW_EINVAL;
+        if (!w->out[i])
+            return WW_EINVAL;
     }
     w->in = ww_endpoint_open(o->in_uri, WW_EP_IN, w->st->in_type, o->cfg, o->zmq_ctx,
                              w->st->name, err, errlen);
-    if (!w->in) return WW_EINVAL;
+    if (!w->in)
+        return WW_EINVAL;
     int k = ww_endpoint_kind(w->in);
     w->in_trusted = o->trusted_input != 0;
     if (o->metrics && k == WW_EP_KAFKA)
@@ -343,7 +365,8 @@ static void handle_input(worker *w, ww_in_msg *m) {
     job->msg = *m;
     job_link(w, job);
     w->stats->in++;
-    if (w->o->metrics) ww_metrics_bytes(w->o->metrics, -1, m->len);
+    if (w->o->metrics)
+        ww_metrics_bytes(w->o->metrics, -1, m->len);
     w->open_jobs++;
     w->in_stage++;
     atomic_store(&w->stats->in_flight, w->open_jobs);
@@ -357,12 +380,15 @@ static void handle_input(worker *w, ww_in_msg *m) {
 
 /* The stage's own periodic work (stage.h: timer). */
 static void run_timer(worker *w, int64_t *next) {
-    if (!w->st->timer) return;
+    if (!w->st->timer)
+        return;
     int64_t now = ww_mono_us();
-    if (now < *next) return;
+    if (now < *next)
+        return;
     *next = now + (int64_t)(w->st->timer_ms > 0 ? w->st->timer_ms : 1000) * 1000;
     ww_job *job = calloc(1, sizeof *job);
-    if (!job) return;
+    if (!job)
+        return;
     job->w = w;
     job->internal = 1;
     job_link(w, job);
@@ -378,18 +404,22 @@ static void run_timer(worker *w, int64_t *next) {
 /* metrics: heartbeat every turn; endpoint readiness (for /readyz) every 250 ms. */
 static void update_health(worker *w, int64_t *next_check) {
     ww_metrics *m = w->o->metrics;
-    if (!m) return;
+    if (!m)
+        return;
     int64_t now = ww_now_us();
     ww_metrics_tick(m, now);
-    if (now < *next_check) return;
+    if (now < *next_check)
+        return;
     *next_check = now + 250000;
     char why[160] = "";
     int ready = ww_endpoint_ready(w->in);
-    if (!ready) snprintf(why, sizeof why, "input %s not connected", ww_endpoint_uri(w->in));
+    if (!ready)
+        snprintf(why, sizeof why, "input %s not connected", ww_endpoint_uri(w->in));
     for (int i = 0; ready && i < WW_OUT__COUNT; i++) {
         if (w->out[i] && !ww_endpoint_ready(w->out[i])) {
             ready = 0;
-            snprintf(why, sizeof why, "output %s not connected", ww_endpoint_uri(w->out[i]));
+            snprintf(why, sizeof why, "output %s not connected",
+                     ww_endpoint_uri(w->out[i]));
         }
     }
     ww_metrics_set_ready(m, ready, why);
@@ -398,17 +428,20 @@ static void update_health(worker *w, int64_t *next_check) {
 static void poll_outputs(worker *w, int timeout_ms) {
     int waited = 0;
     for (int i = 0; i < WW_OUT__COUNT; i++) {
-        if (!w->out[i]) continue;
+        if (!w->out[i])
+            continue;
         ww_endpoint_poll(w->out[i], waited ? 0 : timeout_ms);
         waited = 1;
     }
-    if (w->in) ww_endpoint_poll(w->in, 0);
+    if (w->in)
+        ww_endpoint_poll(w->in, 0);
 }
 
 int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                   size_t errlen) {
     worker *w = calloc(1, sizeof *w);
-    if (!w) return WW_ENOMEM;
+    if (!w)
+        return WW_ENOMEM;
     w->o = o;
     w->st = o->stage;
     w->stats = stats ? stats : &w->own_stats;
@@ -419,11 +452,12 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
         rc = WW_EINVAL;
         goto out;
     }
-    if ((rc = open_all(w, err, errlen))) goto out;
+    if ((rc = open_all(w, err, errlen)))
+        goto out;
     /* Kafka exactly-once (endpoint_kafka.h): outputs share one transactional producer;
      * batches are committed below together with the input offsets. */
-    ww_endpoint *txn_out = ww__kafka_txn_enabled(w->out[WW_OUT_MAIN]) ? w->out[WW_OUT_MAIN]
-                                                                       : NULL;
+    ww_endpoint *txn_out =
+        ww__kafka_txn_enabled(w->out[WW_OUT_MAIN]) ? w->out[WW_OUT_MAIN] : NULL;
     int64_t txn_every = 0, txn_last = ww_mono_us();
     if (txn_out) {
         ww__kafka_txn_bind(txn_out, w->in);
@@ -437,7 +471,8 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
     int input_ended = 0, paused = 0, txn_retry = 0;
     int64_t next_health = 0, next_timer = 0, txn_retry_since = 0;
     if (o->metrics)
-        ww_metrics_set_stall_ms(o->metrics, ww_config_int(o->cfg, "worker.stall_timeout_ms"));
+        ww_metrics_set_stall_ms(o->metrics,
+                                ww_config_int(o->cfg, "worker.stall_timeout_ms"));
     for (;;) {
         if (!w->stopping && o->stop && atomic_load(o->stop))
             begin_stop(w);
@@ -449,12 +484,15 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 if (rrc == 0)
                     WW_INFO(w->st->name, "reloaded");
                 else
-                    WW_ERROR(w->st->name, "reload refused, keeping the old state: %s", rerr);
+                    WW_ERROR(w->st->name, "reload refused, keeping the old state: %s",
+                             rerr);
             }
-            if (o->metrics) ww_metrics_reload_done(o->metrics, rrc, rerr);
+            if (o->metrics)
+                ww_metrics_reload_done(o->metrics, rrc, rerr);
         }
         update_health(w, &next_health);
-        if (!w->stopping && !input_ended && !w->fatal) run_timer(w, &next_timer);
+        if (!w->stopping && !input_ended && !w->fatal)
+            run_timer(w, &next_timer);
         int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
         int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
                        w->open_jobs < max_open;
@@ -480,7 +518,8 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 WW_DEBUG(w->st->name, "input ended");
             } else if (r < 0) {
                 if (ww_err_retryable(r)) {
-                    WW_WARN(w->st->name, "input %s: %s; retrying", o->in_uri, ww_strerror(r));
+                    WW_WARN(w->st->name, "input %s: %s; retrying", o->in_uri,
+                            ww_strerror(r));
                     struct timespec ts = {0, 100 * 1000000};
                     nanosleep(&ts, NULL);
                 } else {
@@ -530,8 +569,10 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                 txn_last = ww_mono_us();
             }
         }
-        if (w->fatal && w->in_stage == 0) break;
-        if ((input_ended || w->stopping || w->fatal) && w->in_stage == 0 && w->open_jobs == 0)
+        if (w->fatal && w->in_stage == 0)
+            break;
+        if ((input_ended || w->stopping || w->fatal) && w->in_stage == 0 &&
+            w->open_jobs == 0)
             break;
         if (w->stopping && ww_mono_us() > w->drain_end) {
             WW_WARN(w->st->name,
@@ -541,7 +582,8 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
             break;
         }
     }
-    if (input_ended && !w->fatal && w->out[WW_OUT_MAIN]) ww_endpoint_send_eos(w->out[WW_OUT_MAIN]);
+    if (input_ended && !w->fatal && w->out[WW_OUT_MAIN])
+        ww_endpoint_send_eos(w->out[WW_OUT_MAIN]);
     /* Without a stop (input ended, fatal error) the close gets the same bound. */
     if (!w->stopping) {
         int64_t ms = ww_config_int(o->cfg, "worker.shutdown_timeout_ms");
@@ -552,7 +594,8 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
     int64_t end = w->flush_end;
     atomic_store(&w->stats->phase, WW_PHASE_FLUSHING);
     for (int i = 0; i < WW_OUT__COUNT; i++) {
-        if (!w->out[i]) continue;
+        if (!w->out[i])
+            continue;
         int left = ww_endpoint_flush(w->out[i], ms_until(end));
         if (left > 0) {
             undelivered += left;
@@ -562,7 +605,8 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
                      left, ww_endpoint_uri(w->out[i]));
             if (!w->fatal && !w->stopping) {
                 w->fatal = 1;
-                snprintf(w->fatal_err, sizeof w->fatal_err, "undelivered output at shutdown");
+                snprintf(w->fatal_err, sizeof w->fatal_err,
+                         "undelivered output at shutdown");
             }
         }
     }
@@ -588,12 +632,14 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
         WW_ERROR(w->st->name, "%s", w->fatal_err);
     }
 out:
-    if (o->metrics) ww_metrics_set_stopped(o->metrics);
+    if (o->metrics)
+        ww_metrics_set_stopped(o->metrics);
     /* A stop forced by the shutdown deadline leaves jobs open: the stage lets go of
      * them first, then they are abandoned (never acknowledged: their inputs are
      * consumed again).  They are freed only after the endpoints are closed: until an
      * output is closed its delivery reports may still name them. */
-    if (w->ctx) w->st->destroy(w->ctx);
+    if (w->ctx)
+        w->st->destroy(w->ctx);
     w->ctx = NULL;
     long long unacked = 0;
     for (ww_job *job = w->jobs; job; job = job->next) {

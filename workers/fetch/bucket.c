@@ -15,7 +15,9 @@ int64_t ww_bucket_take(ww_bucket *b, int64_t now_us) {
         /* Held, or the caller's clock is behind ours: wait for the hold to end and for
          * whatever is missing of a token after it. */
         return b->last_us - now_us +
-               (b->tokens >= 1 || b->rate <= 0 ? 0 : (int64_t)((1 - b->tokens) / b->rate * 1e6) + 1);
+               (b->tokens >= 1 || b->rate <= 0
+                    ? 0
+                    : (int64_t)((1 - b->tokens) / b->rate * 1e6) + 1);
     if (b->rate <= 0) {
         b->last_us = now_us;
         return 0;

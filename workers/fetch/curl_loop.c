@@ -98,8 +98,8 @@ static int ctl(ww__loop *l, int op, int fd, unsigned events) {
 int ww__loop_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp) {
     ww__loop *l = ud;
     (void)e, (void)sockp;
-    unsigned events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) |
-                      ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    unsigned events =
+        ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
     uint8_t want = (uint8_t)(((what & CURL_POLL_IN) ? S_IN : 0) |
                              ((what & CURL_POLL_OUT) ? S_OUT : 0));
     uint8_t *s = state_of(l, fd);

@@ -25,16 +25,11 @@
 
 const char *ww_feed_kind_name(ww_feed_kind kind) {
     switch (kind) {
-    case WW_FEED_RSS:
-        return "rss";
-    case WW_FEED_ATOM:
-        return "atom";
-    case WW_FEED_SITEMAP:
-        return "sitemap";
-    case WW_FEED_SITEMAP_INDEX:
-        return "sitemapindex";
-    default:
-        return "none";
+    case WW_FEED_RSS: return "rss";
+    case WW_FEED_ATOM: return "atom";
+    case WW_FEED_SITEMAP: return "sitemap";
+    case WW_FEED_SITEMAP_INDEX: return "sitemapindex";
+    default: return "none";
     }
 }
 
@@ -93,8 +88,8 @@ ww_feed_kind ww_feed_sniff(const uint8_t *data, size_t len) {
             continue;
         }
         const char *n = p;
-        while (p < end && *p != '>' && *p != '/' && *p != ' ' && *p != '\t' && *p != '\r' &&
-               *p != '\n')
+        while (p < end && *p != '>' && *p != '/' && *p != ' ' && *p != '\t' &&
+               *p != '\r' && *p != '\n')
             p++;
         return kind_of_root(n, (size_t)(p - n));
     }
@@ -652,8 +647,9 @@ static void sitemap_url(const xmlDoc *doc, const xmlNode *u, struct items *it) {
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
 static void xml_init(void) { xmlInitParser(); }
 
-int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url, ww_feed_kind *kind,
-                  ww_feed_item **items, size_t *n_items, char *err, size_t errlen) {
+int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url,
+                  ww_feed_kind *kind, ww_feed_item **items, size_t *n_items, char *err,
+                  size_t errlen) {
     struct items it = {0};
     xmlParserCtxt *ctxt = NULL;
     xmlDoc *doc = NULL;
@@ -663,8 +659,9 @@ int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url, ww_feed
     *items = NULL;
     *n_items = 0;
     if (len > WW_FEED_MAX_BYTES) {
-        rc = ww_seterr(err, errlen, WW_ETOOBIG, "feed of %zu bytes exceeds the limit of %zu",
-                       len, WW_FEED_MAX_BYTES);
+        rc = ww_seterr(err, errlen, WW_ETOOBIG,
+                       "feed of %zu bytes exceeds the limit of %zu", len,
+                       WW_FEED_MAX_BYTES);
         goto out;
     }
     if (!data || len == 0) {
@@ -696,7 +693,8 @@ int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url, ww_feed
                        xmlmsg[0] ? xmlmsg : "no root element");
         goto out;
     }
-    ww_feed_kind k = kind_of_root((const char *)root->name, strlen((const char *)root->name));
+    ww_feed_kind k =
+        kind_of_root((const char *)root->name, strlen((const char *)root->name));
     if (k == WW_FEED_NONE) {
         char nm[40];
         snprintf(nm, sizeof nm, "%s", (const char *)root->name);
@@ -708,7 +706,8 @@ int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url, ww_feed
     case WW_FEED_RSS: {
         /* RSS 2.0: rss/channel/item; RSS 1.0: rdf:RDF/item (items beside the channel) */
         const xmlNode *channel = rss_child(root, "channel");
-        for (const xmlNode *c = channel ? channel->children : NULL; c && !it.oom; c = c->next)
+        for (const xmlNode *c = channel ? channel->children : NULL; c && !it.oom;
+             c = c->next)
             if (name_is(c, "item"))
                 rss_item(doc, c, &it);
         for (const xmlNode *c = root->children; c && !it.oom; c = c->next)
@@ -731,8 +730,7 @@ int ww_feed_parse(const uint8_t *data, size_t len, const char *base_url, ww_feed
             if (name_is(c, "sitemap"))
                 sitemap_url(doc, c, &it);
         break;
-    default:
-        break;
+    default: break;
     }
     if (it.oom) {
         rc = ww_seterr(err, errlen, WW_ENOMEM, "out of memory parsing feed");

@@ -19,7 +19,8 @@
 
 #include "fetch_internal.h"
 
-int64_t ww__feed_next_interval(int64_t cur, int found_new, int64_t min_us, int64_t max_us) {
+int64_t ww__feed_next_interval(int64_t cur, int found_new, int64_t min_us,
+                               int64_t max_us) {
     int64_t next = found_new ? cur / 2 : (cur > max_us / 2 ? max_us : cur * 2);
     if (next < min_us)
         next = min_us;
@@ -49,7 +50,8 @@ int64_t ww__feed_jitter(int64_t interval_us, double jitter, uint64_t *rng) {
 ww__feeds *ww__feeds_new(const char *const *urls, size_t n, const ww__feed_opts *o,
                          int64_t now_us, char *err, size_t errlen) {
     if (o->min_us <= 0 || o->max_us < o->min_us || o->initial_us < o->min_us ||
-        o->initial_us > o->max_us || o->jitter < 0 || o->jitter >= 1 || o->items_max < 1) {
+        o->initial_us > o->max_us || o->jitter < 0 || o->jitter >= 1 ||
+        o->items_max < 1) {
         ww_seterr(err, errlen, WW_EINVAL,
                   "fetch.feed_*: need 0 < min <= interval <= max, 0 <= jitter < 1, "
                   "items_max >= 1");

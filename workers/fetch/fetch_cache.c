@@ -150,10 +150,10 @@ size_t ww__seen_size(const ww__seen *s) { return s->n; }
 /* ---- validators: LRU of (hash, etag, last-modified) ----------------------------- */
 
 typedef struct vent {
-    uint64_t key; /* 0 = free */
+    uint64_t key;         /* 0 = free */
     char *etag, *lastmod; /* NULL or in mem */
     char *mem;            /* one block for both */
-    uint32_t prev, next; /* LRU list, UINT32_MAX = none */
+    uint32_t prev, next;  /* LRU list, UINT32_MAX = none */
 } vent;
 
 struct ww__validators {

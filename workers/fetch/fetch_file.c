@@ -97,7 +97,8 @@ int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
     int rc = ww_feed_parse(data, len, b->final_url, &kind, &items, &n, err, sizeof err);
     free(z);
     if (rc < 0) {
-        snprintf(detail, dlen, "%s: %s", ww_feed_kind_name(ww_feed_sniff(b->data, b->len)), err);
+        snprintf(detail, dlen, "%s: %s",
+                 ww_feed_kind_name(ww_feed_sniff(b->data, b->len)), err);
         ww_job_count(r->own->job, "feeds_malformed", 1);
         return WW_EMALFORMED;
     }
@@ -139,7 +140,8 @@ int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
         int erc = ww_job_emit(r->own->job, WW_OUT_DISCOVERED, key, &d.base);
         free(key);
         if (erc)
-            WW_WARN("fetch", "discovered %s not emitted: %s", items[i].url, ww_strerror(erc));
+            WW_WARN("fetch", "discovered %s not emitted: %s", items[i].url,
+                    ww_strerror(erc));
         if (c->follow_discovered)
             ww__fetch_follow(ctx, r, items[i].url, origin);
         emitted++;
@@ -148,7 +150,8 @@ int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
     if (dropped)
         *limits |= WW__LIM_DEPTH;
     if (r->feed)
-        snprintf(detail, dlen, "%s: %zu items, %zu discovered, %zu known, %zu beyond max_depth",
+        snprintf(detail, dlen,
+                 "%s: %zu items, %zu discovered, %zu known, %zu beyond max_depth",
                  ww_feed_kind_name(kind), n, emitted, known, dropped);
     else
         snprintf(detail, dlen, "%s: %zu items, %zu discovered, %zu beyond max_depth",
@@ -228,7 +231,8 @@ static int warc_one(fetch_ctx *ctx, ww__warc_job *j) {
         char where[96];
         snprintf(where, sizeof where, "%s#record%zu", r->req_url, j->records + j->bad);
         ww__fetch_status_only(ctx, r, where,
-                              rc == WW_ETOOBIG ? "too-large" : "malformed-record", 0, err, 0);
+                              rc == WW_ETOOBIG ? "too-large" : "malformed-record", 0, err,
+                              0);
         return rc != WW_EIO;
     }
     j->records++;
@@ -304,8 +308,8 @@ int ww__fetch_warc_step(fetch_ctx *ctx, int64_t budget_us) {
         *pp = j->next;
         char detail[160];
         snprintf(detail, sizeof detail,
-                 "warc: %zu records, %zu pages, %zu other records, %zu malformed", j->records,
-                 j->pages, j->skipped, j->bad);
+                 "warc: %zu records, %zu pages, %zu other records, %zu malformed",
+                 j->records, j->pages, j->skipped, j->bad);
         int64_t bytes = j->bytes, dur = ww_mono_us() - j->t0;
         freq *r = warc_job_close(j);
         ww__fetch_finish(ctx, r, "fetched", 0, detail, 0, bytes, dur);
@@ -346,7 +350,8 @@ void ww__fetch_file(fetch_ctx *ctx, freq *r) {
     uint8_t *buf = NULL;
     FILE *f = NULL;
     if (!path) {
-        ww__fetch_finish(ctx, r, "invalid-url", 0, err[0] ? err : "out of memory", 0, 0, 0);
+        ww__fetch_finish(ctx, r, "invalid-url", 0, err[0] ? err : "out of memory", 0, 0,
+                         0);
         return;
     }
     if (ends_with(path, ".warc") || ends_with(path, ".warc.gz")) {
@@ -355,7 +360,8 @@ void ww__fetch_file(fetch_ctx *ctx, freq *r) {
     }
     if (!(f = fopen(path, "rb"))) {
         snprintf(err, sizeof err, "%s: %s", path, strerror(errno));
-        ww__fetch_finish(ctx, r, errno == ENOENT ? "not-found" : "error", 0, err, 0, 0, 0);
+        ww__fetch_finish(ctx, r, errno == ENOENT ? "not-found" : "error", 0, err, 0, 0,
+                         0);
         goto out;
     }
     size_t cap = (size_t)c->max_body_bytes;
@@ -384,8 +390,8 @@ void ww__fetch_file(fetch_ctx *ctx, freq *r) {
     ww__body b = {buf, len, type_of(path), r->req_url};
     int fk = truncated ? 0 : ww__fetch_discover(ctx, r, &b, detail, sizeof detail, &lim);
     if (fk != 0) {
-        ww__fetch_finish(ctx, r, fk > 0 ? "fetched" : "error", 0, detail, lim, (int64_t)len,
-                         ww_mono_us() - t0);
+        ww__fetch_finish(ctx, r, fk > 0 ? "fetched" : "error", 0, detail, lim,
+                         (int64_t)len, ww_mono_us() - t0);
         goto out;
     }
     Wirewatch__V1__Page pg = WIREWATCH__V1__PAGE__INIT;
@@ -400,8 +406,8 @@ void ww__fetch_file(fetch_ctx *ctx, freq *r) {
     pg.fetched_at_us = ww_now_us();
     pg.total_us = ww_mono_us() - t0;
     int erc = ww__fetch_emit_page(ctx, r, &pg);
-    ww__fetch_finish(ctx, r, erc ? "error" : "fetched", 0, erc ? ww_strerror(erc) : "", lim,
-                     (int64_t)len, ww_mono_us() - t0);
+    ww__fetch_finish(ctx, r, erc ? "error" : "fetched", 0, erc ? ww_strerror(erc) : "",
+                     lim, (int64_t)len, ww_mono_us() - t0);
 out:
     if (f)
         fclose(f);

@@ -65,8 +65,8 @@ typedef struct ww__feed {
     int64_t next_us;     /* monotonic time of the next poll */
     int in_flight;
     unsigned long polls;
-    size_t new_items;    /* of the poll in flight */
-    ww__seen *items;     /* item URLs already emitted */
+    size_t new_items; /* of the poll in flight */
+    ww__seen *items;  /* item URLs already emitted */
 } ww__feed;
 
 typedef struct ww__feeds {
@@ -77,7 +77,8 @@ typedef struct ww__feeds {
 } ww__feeds;
 
 /* Halve cur when the poll found new items, else double it; within [min, max]. */
-int64_t ww__feed_next_interval(int64_t cur, int found_new, int64_t min_us, int64_t max_us);
+int64_t ww__feed_next_interval(int64_t cur, int found_new, int64_t min_us,
+                               int64_t max_us);
 /* interval scaled by a random factor in [1 - jitter, 1 + jitter]. */
 int64_t ww__feed_jitter(int64_t interval_us, double jitter, uint64_t *rng);
 /* The feeds of urls[0..n), each due at now_us.  NULL with err (WW_EINVAL: bad opts;
@@ -113,18 +114,18 @@ typedef struct freq {
     struct freq *next; /* host queue */
     fowner *own;       /* NULL for robots.txt requests */
     fhost *host;
-    char *url;      /* normalised: what is fetched and remembered */
-    char *path_query; /* of url, for robots.txt matching */
+    char *url;              /* normalised: what is fetched and remembered */
+    char *path_query;       /* of url, for robots.txt matching */
     struct Curl_URL *curlu; /* url parsed once (by normalisation), given to libcurl */
-    char *req_url;  /* as requested */
+    char *req_url;          /* as requested */
     char *request_id;
     char *parent_url;
     int origin; /* Wirewatch__V1__FetchRequest__Origin */
     unsigned depth;
     int64_t not_before_mono_us;
     int retries;
-    int robots; /* this is the robots.txt fetch of host */
-    int trusted; /* the request is a trusted input itself (ww_job_input_trusted), not
+    int robots;     /* this is the robots.txt fetch of host */
+    int trusted;    /* the request is a trusted input itself (ww_job_input_trusted), not
                   * one found in it: it may name a local file.  Never inherited. */
     ww__feed *feed; /* this is a scheduled poll of a fetch.feeds entry */
     Wirewatch__V1__Trace *trace;
@@ -236,9 +237,10 @@ void ww__warcw_free(ww__warcw *w);
 /* Append a response record for url (raw_headers: the final response's status line and
  * headers as received; body decoded).  On 0, *file (borrowed, valid until the next
  * call), *offset and digest40 ("sha1:BASE32") say where it went.  WW_EIO/WW_ENOMEM. */
-int ww__warcw_response(ww__warcw *w, const char *url, const char *ip, const char *raw_headers,
-                       size_t hlen, const uint8_t *body, size_t blen, int truncated,
-                       char **file, int64_t *offset, char *digest40);
+int ww__warcw_response(ww__warcw *w, const char *url, const char *ip,
+                       const char *raw_headers, size_t hlen, const uint8_t *body,
+                       size_t blen, int truncated, char **file, int64_t *offset,
+                       char *digest40);
 
 /* "text/html; charset=UTF-8" -> "UTF-8" in buf (cap bytes, "" when none or longer
  * than fits); returns buf. */

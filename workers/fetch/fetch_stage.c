@@ -30,8 +30,9 @@
 #define STAGE "fetch"
 
 const char *const ww__limit_names[WW__LIM_COUNT] = {
-    "connect_timeout", "total_timeout", "low_speed",   "max_redirects", "max_wire_bytes",
-    "max_decoded_bytes", "max_header_bytes", "max_retries", "max_depth",
+    "connect_timeout",  "total_timeout",  "low_speed",
+    "max_redirects",    "max_wire_bytes", "max_decoded_bytes",
+    "max_header_bytes", "max_retries",    "max_depth",
 };
 
 /* ---- configuration ---------------------------------------------------------------- */
@@ -65,12 +66,14 @@ static const ww_config_key fetch_keys[] = {
      "libcurl's receive buffer per transfer (0 = 8 MiB shared by max_in_flight, 16-128 KiB)."},
     {"fetch.keep_truncated", WW_CFG_BOOL, "false",
      "Emit a Page (truncated=true) when the decoded-bytes cap is hit."},
-    {"fetch.http2", WW_CFG_BOOL, "true", "Use HTTP/2 over TLS when the server offers it."},
+    {"fetch.http2", WW_CFG_BOOL, "true",
+     "Use HTTP/2 over TLS when the server offers it."},
     {"fetch.allow_private", WW_CFG_BOOL, "false",
      "Allow loopback, private and link-local targets (SSRF guard off; for tests)."},
     {"fetch.allow_cidrs", WW_CFG_JSON, "[]",
      "CIDRs the SSRF guard allows even though they are private (\"10.1.0.0/16\")."},
-    {"fetch.robots_ttl_s", WW_CFG_INT, "86400", "How long a fetched robots.txt is cached."},
+    {"fetch.robots_ttl_s", WW_CFG_INT, "86400",
+     "How long a fetched robots.txt is cached."},
     {"fetch.robots_error_ttl_s", WW_CFG_INT, "600",
      "How long an unreachable/5xx robots.txt (disallow all) is cached."},
     {"fetch.robots_max_bytes", WW_CFG_INT, "524288", "Bytes of robots.txt parsed."},
@@ -83,7 +86,8 @@ static const ww_config_key fetch_keys[] = {
     {"fetch.backoff_max_ms", WW_CFG_INT, "60000", "Upper bound of the error backoff."},
     {"fetch.seen_ttl_s", WW_CFG_INT, "86400",
      "A discovered URL is fetched at most once per this many seconds (0 = no seen-set)."},
-    {"fetch.seen_max", WW_CFG_INT, "1000000", "Entries in the seen-set (oldest dropped)."},
+    {"fetch.seen_max", WW_CFG_INT, "1000000",
+     "Entries in the seen-set (oldest dropped)."},
     {"fetch.dedupe_seeds", WW_CFG_BOOL, "false",
      "Apply the seen-set to SEED requests too (feeds re-polled as seeds then wait)."},
     {"fetch.validators_max", WW_CFG_INT, "100000",
@@ -94,7 +98,8 @@ static const ww_config_key fetch_keys[] = {
      "Query parameters removed when normalising URLs (trailing * = prefix)."},
     {"fetch.follow_discovered", WW_CFG_BOOL, "false",
      "Also fetch what feeds and sitemaps list (embedded mode), up to max_depth."},
-    {"fetch.max_depth", WW_CFG_INT, "2", "Discovered requests deeper than this are dropped."},
+    {"fetch.max_depth", WW_CFG_INT, "2",
+     "Discovered requests deeper than this are dropped."},
     {"fetch.allow_file", WW_CFG_BOOL, "false",
      "Read file:// URLs from any request: the worker's input (Kafka, ZeroMQ, a file, "
      "stdin), URLs found in feeds and sitemaps, fetch.feeds.  Off, only the inputs given "
@@ -209,8 +214,8 @@ static int cfg_load(fetch_cfg *c, const ww_config *cfg, char *err, size_t errlen
     for (size_t i = 0; i < json_array_size(dp); i++) {
         const char *s = json_string_value(json_array_get(dp, i));
         if (!s)
-            return ww_seterr(err, errlen, WW_EINVAL, "fetch.drop_params[%zu] is not a string",
-                             i);
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "fetch.drop_params[%zu] is not a string", i);
         if (!(c->drop_params[c->n_drop] = strdup(s)))
             return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
         c->n_drop++;
@@ -235,20 +240,20 @@ enum { ROBOTS_NONE = 0, ROBOTS_FETCHING, ROBOTS_HAVE };
 
 struct fhost {
     char *origin;
-    fhost *hnext;               /* hash chain */
-    fhost *pnext, *pprev;       /* pending list (hosts with queued requests) */
+    fhost *hnext;         /* hash chain */
+    fhost *pnext, *pprev; /* pending list (hosts with queued requests) */
     int pending;
     freq *qhead, *qtail;
     size_t qlen;
-    int active;                 /* transfers running (robots included) */
+    int active; /* transfers running (robots included) */
     ww_bucket bucket;
-    int64_t delay_us;           /* current spacing (host delay or Crawl-delay) */
+    int64_t delay_us; /* current spacing (host delay or Crawl-delay) */
     ww_robots *robots;
     int robots_state;
     int64_t robots_expiry_us;
-    const char *robots_ssrf;    /* robots.txt fetch was refused by the SSRF guard */
-    char robots_why[96];        /* why everything is disallowed ("" = robots.txt says so) */
-    int errors;                 /* consecutive */
+    const char *robots_ssrf; /* robots.txt fetch was refused by the SSRF guard */
+    char robots_why[96];     /* why everything is disallowed ("" = robots.txt says so) */
+    int errors;              /* consecutive */
     int64_t last_used_us;
 };
 
@@ -281,13 +286,13 @@ typedef struct xfer {
 struct fetch_ctx {
     fetch_cfg cfg;
     CURLM *multi;
-    ww__loop loop; /* libcurl's sockets and timer (curl_loop.c) */
+    ww__loop loop;                /* libcurl's sockets and timer (curl_loop.c) */
     struct curl_slist *base_hdrs; /* request headers every transfer sends (User-Agent) */
     fhost **htab;
     size_t hcap, nhosts;
     fhost *pend_head;
-    int active;       /* curl transfers running */
-    xfer *xfers;      /* the running transfers */
+    int active;  /* curl transfers running */
+    xfer *xfers; /* the running transfers */
     /* Idle easy handles kept for reuse with their constant options set and a body
      * buffer each: a transfer then costs no option setup and, usually, no allocation
      * or page faults for its body. */
@@ -295,18 +300,18 @@ struct fetch_ctx {
         CURL *easy;
         uint8_t *body;
         size_t cap;
-    } *pool;
+    } * pool;
     int npool;
     size_t pool_bytes; /* body buffers held by the pool */
-    int jobs;         /* runtime jobs not yet done */
-    fowner *owners;   /* their owners */
-    long queued;      /* requests waiting in host queues */
+    int jobs;          /* runtime jobs not yet done */
+    fowner *owners;    /* their owners */
+    long queued;       /* requests waiting in host queues */
     int64_t next_trim_us;
     ww__seen *seen;
     ww__validators *validators;
-    ww__warcw *warc; /* NULL unless fetch.warc_dir */
+    ww__warcw *warc;         /* NULL unless fetch.warc_dir */
     ww__warc_job *warc_jobs; /* WARC input files being read (fetch_file.c) */
-    ww__feeds *feeds; /* NULL unless fetch.feeds */
+    ww__feeds *feeds;        /* NULL unless fetch.feeds */
 };
 
 const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx) { return &ctx->cfg; }
@@ -364,7 +369,7 @@ static void host_free(fhost *h) {
 static void hosts_trim(fetch_ctx *ctx, int64_t now) {
     if ((long)ctx->nhosts <= ctx->cfg.max_hosts || now < ctx->next_trim_us)
         return;
-    ctx->next_trim_us = now + 1000000; /* a full scan at most once a second */
+    ctx->next_trim_us = now + 1000000;      /* a full scan at most once a second */
     int64_t horizon = now - 60 * 1000000ll; /* keep anything used in the last minute */
     for (size_t i = 0; i < ctx->hcap; i++)
         for (fhost **pp = &ctx->htab[i]; *pp;) {
@@ -517,9 +522,9 @@ static void add_limits(Wirewatch__V1__StatusEvent *ev, unsigned limits, char **b
 
 /* Counter names are literals: the runtime keeps the pointer it is given. */
 static const char *const limit_counters[WW__LIM_COUNT] = {
-    "limit_connect_timeout", "limit_total_timeout",     "limit_low_speed",
-    "limit_max_redirects",   "limit_max_wire_bytes",    "limit_max_decoded_bytes",
-    "limit_max_header_bytes", "limit_max_retries",      "limit_max_depth",
+    "limit_connect_timeout",  "limit_total_timeout",  "limit_low_speed",
+    "limit_max_redirects",    "limit_max_wire_bytes", "limit_max_decoded_bytes",
+    "limit_max_header_bytes", "limit_max_retries",    "limit_max_depth",
 };
 
 static void count_limits(ww_job *job, unsigned limits) {
@@ -555,8 +560,8 @@ static const char *status_counter(const char *status) {
 }
 
 static void emit_status(fetch_ctx *ctx, freq *r, const char *url, const char *status,
-                        int http_status, const char *detail, unsigned limits, int64_t bytes,
-                        int64_t duration_us) {
+                        int http_status, const char *detail, unsigned limits,
+                        int64_t bytes, int64_t duration_us) {
     if (!r->own)
         return;
     Wirewatch__V1__StatusEvent ev = WIREWATCH__V1__STATUS_EVENT__INIT;
@@ -595,15 +600,16 @@ void ww__fetch_finish(fetch_ctx *ctx, freq *r, const char *status, int http_stat
         int ok = strcmp(status, "fetched") == 0 || strcmp(status, "not-modified") == 0;
         size_t nnew = f->new_items;
         int64_t d = ww__feed_done(ctx->feeds, f, ok, ww_mono_us());
-        snprintf(fdetail, sizeof fdetail, "%s%sfeed poll %lu: %zu new; next poll in %.3f s",
-                 detail ? detail : "", detail && *detail ? "; " : "", f->polls, nnew,
-                 (double)d / 1e6);
+        snprintf(fdetail, sizeof fdetail,
+                 "%s%sfeed poll %lu: %zu new; next poll in %.3f s", detail ? detail : "",
+                 detail && *detail ? "; " : "", f->polls, nnew, (double)d / 1e6);
         detail = fdetail;
         ww_job_count(r->own->job, "feed_polls", 1);
         ww_job_count(r->own->job, "feed_items_new", (long long)nnew);
         r->feed = NULL;
     }
-    emit_status(ctx, r, r->req_url, status, http_status, detail, limits, bytes, duration_us);
+    emit_status(ctx, r, r->req_url, status, http_status, detail, limits, bytes,
+                duration_us);
     owner_release(ctx, r->own);
     req_free(r);
 }
@@ -696,7 +702,8 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
     int rc = ww_url_normalize_parts(r->req_url, (const char *const *)ctx->cfg.drop_params,
                                     ctx->cfg.n_drop, &r->url, &parts, err, sizeof err);
     if (rc) {
-        ww__fetch_finish(ctx, r, rc == WW_ENOMEM ? "error" : "invalid-url", 0, err, 0, 0, 0);
+        ww__fetch_finish(ctx, r, rc == WW_ENOMEM ? "error" : "invalid-url", 0, err, 0, 0,
+                         0);
         return;
     }
     char *origin = parts.origin;
@@ -704,12 +711,14 @@ static void enqueue(fetch_ctx *ctx, freq *r) {
     r->curlu = parts.handle;
     /* Seeds are explicit requests (a feed re-polled on purpose): the seen-set is for
      * what feeds and sitemaps keep listing, unless fetch.dedupe_seeds says otherwise. */
-    int discovered = r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED &&
-                     r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__ORIGIN_UNSPECIFIED;
+    int discovered =
+        r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED &&
+        r->origin != WIREWATCH__V1__FETCH_REQUEST__ORIGIN__ORIGIN_UNSPECIFIED;
     if (ctx->seen && !r->feed && (discovered || ctx->cfg.dedupe_seeds) &&
         ww__seen_check_add(ctx->seen, r->url, now)) {
         free(origin);
-        ww__fetch_finish(ctx, r, "duplicate", 0, "fetched within fetch.seen_ttl_s", 0, 0, 0);
+        ww__fetch_finish(ctx, r, "duplicate", 0, "fetched within fetch.seen_ttl_s", 0, 0,
+                         0);
         return;
     }
     fhost *h = host_get(ctx, origin, now);
@@ -757,8 +766,9 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud) {
     if (x->len + len > x->cap) {
         size_t cap = x->cap ? x->cap : 16384;
         curl_off_t cl = -1;
-        if (!x->cap && curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
-                           CURLE_OK &&
+        if (!x->cap &&
+            curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) ==
+                CURLE_OK &&
             cl > 0 && (size_t)cl <= x->body_cap)
             /* Usually right first time for identity encoding; a claimed length is not
              * trusted beyond 1 MiB up front (slow senders would pin it for nothing). */
@@ -787,13 +797,16 @@ static void hv_clear(xfer *x) {
     x->etag = x->lastmod = x->retry_after = NULL; /* they point into hv */
 }
 
-#define KEPT(name) {name, sizeof name - 1}
+#define KEPT(name)                                                                       \
+    { name, sizeof name - 1 }
 static const struct {
     const char *name;
     size_t len;
 } kept_headers[] = {
-    KEPT("content-type"), KEPT("content-language"), KEPT("etag"),    KEPT("last-modified"),
-    KEPT("date"),         KEPT("link"),             KEPT("x-robots-tag"), KEPT("expires"),
+    KEPT("content-type"),  KEPT("content-language"),
+    KEPT("etag"),          KEPT("last-modified"),
+    KEPT("date"),          KEPT("link"),
+    KEPT("x-robots-tag"),  KEPT("expires"),
     KEPT("cache-control"), KEPT("retry-after"),
 };
 #undef KEPT
@@ -862,7 +875,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud) {
         h->name = (char *)kept_headers[k].name;
         h->value = val;
         x->hv[x->n_hv++] = h;
-        char **slot = k == 2 ? &x->etag : k == 3 ? &x->lastmod : k == 9 ? &x->retry_after : NULL;
+        char **slot = k == 2   ? &x->etag
+                      : k == 3 ? &x->lastmod
+                      : k == 9 ? &x->retry_after
+                               : NULL;
         if (slot && !*slot)
             *slot = val;
         break;
@@ -962,7 +978,8 @@ static void easy_setup(fetch_ctx *ctx, CURL *e) {
     /* Decode all libcurl can (gzip, br, ...); the header itself is in base_hdrs. */
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                     c->http2 ? (long)CURL_HTTP_VERSION_2TLS : (long)CURL_HTTP_VERSION_1_1);
+                     c->http2 ? (long)CURL_HTTP_VERSION_2TLS
+                              : (long)CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     /* User-Agent goes in base_hdrs: as CURLOPT_USERAGENT libcurl would format the
      * header anew for every request. */
@@ -1105,7 +1122,7 @@ static void robots_done(fetch_ctx *ctx, xfer *x, CURLcode rc, long code, int64_t
             snprintf(h->robots_why, sizeof h->robots_why,
                      "robots.txt answered HTTP %ld: disallow all", code);
         WW_DEBUG(STAGE, "robots.txt of %s unavailable (%s, HTTP %ld): disallow all",
-                h->origin, rc ? curl_easy_strerror(rc) : "ok", code);
+                 h->origin, rc ? curl_easy_strerror(rc) : "ok", code);
     }
     ww_robots_free(h->robots);
     h->robots = rb; /* NULL on ENOMEM: the next request refetches */
@@ -1168,8 +1185,9 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
         char *ip = NULL, *wfile = NULL;
         int64_t woff = 0;
         curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &ip);
-        int wrc = ww__warcw_response(ctx->warc, pg.final_url, ip, x->rawh, x->rawh_len, x->body,
-                                     x->len, pg.truncated, &wfile, &woff, digest);
+        int wrc =
+            ww__warcw_response(ctx->warc, pg.final_url, ip, x->rawh, x->rawh_len, x->body,
+                               x->len, pg.truncated, &wfile, &woff, digest);
         if (wrc == 0) {
             pg.warc_file = wfile;
             pg.warc_offset = woff;
@@ -1177,7 +1195,8 @@ static void page_done(fetch_ctx *ctx, xfer *x, long code, int64_t dur) {
             ww_job_count(r->own->job, "warc_records_written", 1);
         } else {
             ww_job_count(r->own->job, "warc_write_errors", 1);
-            WW_WARN(STAGE, "WARC record for %s not written: %s", pg.final_url, ww_strerror(wrc));
+            WW_WARN(STAGE, "WARC record for %s not written: %s", pg.final_url,
+                    ww_strerror(wrc));
         }
     }
     int rc = ww__fetch_emit_page(ctx, r, &pg);
@@ -1238,7 +1257,8 @@ static void transfer_done(fetch_ctx *ctx, xfer *x, CURLcode rc) {
         else
             x->limits |= WW__LIM_LOW_SPEED;
         status = "timeout";
-        snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        snprintf(detail, sizeof detail, "%s",
+                 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
         host_error(ctx, h, now);
     } else if (rc == CURLE_TOO_MANY_REDIRECTS) {
         x->limits |= WW__LIM_REDIRECTS;
@@ -1246,17 +1266,20 @@ static void transfer_done(fetch_ctx *ctx, xfer *x, CURLcode rc) {
         snprintf(detail, sizeof detail, "more than %ld redirects", c->max_redirects);
     } else if (rc == CURLE_COULDNT_RESOLVE_HOST) {
         status = "dns-error";
-        snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        snprintf(detail, sizeof detail, "%s",
+                 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
                rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE) {
         status = "tls-error";
-        snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        snprintf(detail, sizeof detail, "%s",
+                 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
     } else if (rc == CURLE_UNSUPPORTED_PROTOCOL) {
         status = "denied";
         snprintf(detail, sizeof detail, "scheme not allowed: %s", x->errbuf);
     } else if (rc != CURLE_OK) {
         status = "error";
-        snprintf(detail, sizeof detail, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        snprintf(detail, sizeof detail, "%s",
+                 x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
         retry = rc == CURLE_COULDNT_CONNECT || rc == CURLE_GOT_NOTHING;
         host_error(ctx, h, now);
     } else if (code == 304) {
@@ -1266,7 +1289,8 @@ static void transfer_done(fetch_ctx *ctx, xfer *x, CURLcode rc) {
         int64_t ra = parse_retry_after(x->retry_after, ww_now_us());
         if (ra > c->max_retry_after_us) {
             status = "http-error";
-            snprintf(detail, sizeof detail, "Retry-After %lld s is beyond fetch.max_retry_after_s",
+            snprintf(detail, sizeof detail,
+                     "Retry-After %lld s is beyond fetch.max_retry_after_s",
                      (long long)(ra / 1000000));
         } else {
             if (ra >= 0)
@@ -1324,11 +1348,11 @@ static void start_robots(fetch_ctx *ctx, fhost *h) {
 static int64_t dispatch(fetch_ctx *ctx) {
     const fetch_cfg *c = &ctx->cfg;
     int64_t now = ctx->loop.now_us, wake = -1;
-#define WAKE(t)                                                                           \
-    do {                                                                                  \
-        int64_t t_ = (t);                                                                 \
-        if (wake < 0 || t_ < wake)                                                        \
-            wake = t_;                                                                    \
+#define WAKE(t)                                                                          \
+    do {                                                                                 \
+        int64_t t_ = (t);                                                                \
+        if (wake < 0 || t_ < wake)                                                       \
+            wake = t_;                                                                   \
     } while (0)
     for (fhost *h = ctx->pend_head, *hn; h; h = hn) {
         hn = h->pnext;
@@ -1380,7 +1404,8 @@ static int64_t dispatch(fetch_ctx *ctx) {
             }
             host_pop(ctx, h);
             if (start_transfer(ctx, r) < 0)
-                ww__fetch_finish(ctx, r, "error", 0, "out of memory starting transfer", 0, 0, 0);
+                ww__fetch_finish(ctx, r, "error", 0, "out of memory starting transfer", 0,
+                                 0, 0);
         }
         if (!h->qhead)
             pend_del(ctx, h);
@@ -1424,12 +1449,12 @@ static int feeds_load(fetch_ctx *ctx, const ww_config *cfg, char *err, size_t er
             rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] is not a string", i);
         } else if (strncasecmp(urls[i], "file:", 5) == 0) {
             if (!ctx->cfg.allow_file)
-                rc = ww_seterr(err, errlen, WW_EINVAL,
-                               "fetch.feeds[%zu]: file:// URLs are disabled (fetch.allow_file)",
-                               i);
+                rc = ww_seterr(
+                    err, errlen, WW_EINVAL,
+                    "fetch.feeds[%zu]: file:// URLs are disabled (fetch.allow_file)", i);
         } else if (ww_url_normalize(urls[i], NULL, 0, &norm, e2, sizeof e2) < 0) {
-            rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] \"%s\": %s", i, urls[i],
-                           e2);
+            rc = ww_seterr(err, errlen, WW_EINVAL, "fetch.feeds[%zu] \"%s\": %s", i,
+                           urls[i], e2);
         }
         free(norm);
     }
@@ -1459,8 +1484,8 @@ static void fetch_timer(void *vctx, ww_job *job) {
             break;
         char rid[64];
         snprintf(rid, sizeof rid, "feed%zu.%lu", f->index, f->polls + 1);
-        freq *r = req_new(own, f->url, WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED, 0, NULL,
-                          rid, NULL);
+        freq *r = req_new(own, f->url, WIREWATCH__V1__FETCH_REQUEST__ORIGIN__SEED, 0,
+                          NULL, rid, NULL);
         if (!r)
             break; /* out of memory: the feed stays due, the next tick retries */
         ww__feed_started(f);
@@ -1537,7 +1562,8 @@ static void *fetch_create(const ww_config *cfg, char *err, size_t errlen) {
         goto err;
     }
     if (*ctx->cfg.warc_dir &&
-        !(ctx->warc = ww__warcw_new(ctx->cfg.warc_dir, ctx->cfg.warc_max_bytes, err, errlen)))
+        !(ctx->warc =
+              ww__warcw_new(ctx->cfg.warc_dir, ctx->cfg.warc_max_bytes, err, errlen)))
         goto err;
     if (feeds_load(ctx, cfg, err, errlen) < 0)
         goto err;
@@ -1610,7 +1636,8 @@ static void fetch_submit(void *vctx, ww_job *job) {
     fetch_ctx *ctx = vctx;
     size_t len;
     const uint8_t *data = ww_job_data(job, &len);
-    Wirewatch__V1__FetchRequest *fr = wirewatch__v1__fetch_request__unpack(NULL, len, data);
+    Wirewatch__V1__FetchRequest *fr =
+        wirewatch__v1__fetch_request__unpack(NULL, len, data);
     if (!fr) {
         ww_job_dead_letter(job, WW_EMALFORMED, "FetchRequest does not decode");
         Wirewatch__V1__StatusEvent ev = WIREWATCH__V1__STATUS_EVENT__INIT;

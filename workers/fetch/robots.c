@@ -304,6 +304,8 @@ int ww_robots_allowed(const ww_robots *r, const char *path_query) {
     return best_allow;
 }
 
-double ww_robots_crawl_delay(const ww_robots *r) { return r->all >= 0 ? -1 : r->rules.delay; }
+double ww_robots_crawl_delay(const ww_robots *r) {
+    return r->all >= 0 ? -1 : r->rules.delay;
+}
 
 size_t ww_robots_rule_count(const ww_robots *r) { return r->rules.n; }

@@ -150,7 +150,8 @@ ww_cidr_list *ww_cidr_list_new(const char *const *cidrs, size_t n, char *err,
     }
     for (size_t i = 0; i < n; i++) {
         if (!cidrs[i] || parse_cidr(cidrs[i], &l->v[i]) < 0) {
-            ww_seterr(err, errlen, WW_EINVAL, "bad CIDR \"%s\"", cidrs[i] ? cidrs[i] : "");
+            ww_seterr(err, errlen, WW_EINVAL, "bad CIDR \"%s\"",
+                      cidrs[i] ? cidrs[i] : "");
             goto err;
         }
         l->n++;

@@ -34,7 +34,8 @@ static int param_dropped(const char *name, size_t nlen, const char *const *drop,
 static int upper_escapes(char *s) {
     int changed = 0;
     for (; *s; s++)
-        if (s[0] == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2])) {
+        if (s[0] == '%' && isxdigit((unsigned char)s[1]) &&
+            isxdigit((unsigned char)s[2])) {
             changed |= islower((unsigned char)s[1]) || islower((unsigned char)s[2]);
             s[1] = (char)toupper((unsigned char)s[1]);
             s[2] = (char)toupper((unsigned char)s[2]);
@@ -203,7 +204,8 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
     char *user = NULL, *pass = NULL, *zone = NULL, *port = NULL, *path = NULL;
     CURLUcode pu = curl_url_get(u, CURLUPART_USER, &user, 0);
     CURLUcode pp = curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
-    CURLUcode pz = host[0] == '[' ? curl_url_get(u, CURLUPART_ZONEID, &zone, 0) : CURLUE_NO_ZONEID;
+    CURLUcode pz =
+        host[0] == '[' ? curl_url_get(u, CURLUPART_ZONEID, &zone, 0) : CURLUE_NO_ZONEID;
     CURLUcode pt = curl_url_get(u, CURLUPART_PORT, &port, 0);
     CURLUcode ph = curl_url_get(u, CURLUPART_PATH, &path, 0);
     if ((pu && pu != CURLUE_NO_USER) || (pp && pp != CURLUE_NO_PASSWORD) ||
@@ -295,7 +297,8 @@ static int normalize(const char *url, const char *const *drop_params, size_t n_d
     *out = NULL;
     if (parts)
         *parts = (ww_url_parts){0};
-    int rc = normalize_once(url, drop_params, n_drop, &first, parts, &edited, err, errlen);
+    int rc =
+        normalize_once(url, drop_params, n_drop, &first, parts, &edited, err, errlen);
     if (rc || !edited) {
         *out = first; /* curl's own output re-parses to itself */
         return rc;

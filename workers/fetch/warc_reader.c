@@ -45,7 +45,7 @@ struct ww_warc_reader {
     int own_f;
     const uint8_t *mem;
     size_t mem_len;
-    uint8_t *in;           /* file mode buffer (IN_CAP) */
+    uint8_t *in;            /* file mode buffer (IN_CAP) */
     const uint8_t *in_next; /* next unread source byte */
     size_t in_avail;
     int64_t in_next_off; /* file offset of *in_next */
@@ -73,8 +73,8 @@ struct ww_warc_reader {
     uint8_t *dec;
     size_t dec_cap;
     int need_resync;
-    int resync_ls;   /* resync may match at its very first byte */
-    int last;        /* last byte consumed from the window (-1: none) */
+    int resync_ls;    /* resync may match at its very first byte */
+    int last;         /* last byte consumed from the window (-1: none) */
     int serr_pending; /* a stream error seen after a complete record, reported next */
     uint64_t n_records, n_errors;
 };
@@ -142,7 +142,9 @@ static void src_seek(ww_warc_reader *r, int64_t off) {
 
 /* ---- stream: plain or gzip -------------------------------------------------------- */
 
-static int is_gzip_magic(const uint8_t *p) { return p[0] == 0x1f && p[1] == 0x8b && p[2] == 8; }
+static int is_gzip_magic(const uint8_t *p) {
+    return p[0] == 0x1f && p[1] == 0x8b && p[2] == 8;
+}
 
 /* Advance the source to the next gzip magic.  1 = found, 0 = end of input. */
 static int scan_gzip_magic(ww_warc_reader *r) {
@@ -186,11 +188,13 @@ static long gz_produce(ww_warc_reader *r, uint8_t *out, size_t outlen) {
                 int found = scan_gzip_magic(r);
                 if (found)
                     return stream_error(r,
-                                        "%" PRId64 " bytes of non-gzip data at offset %" PRId64
+                                        "%" PRId64
+                                        " bytes of non-gzip data at offset %" PRId64
                                         " skipped to the next gzip member",
                                         r->in_next_off - at, at);
                 return stream_error(r,
-                                    "%" PRId64 " bytes of non-gzip data at offset %" PRId64
+                                    "%" PRId64
+                                    " bytes of non-gzip data at offset %" PRId64
                                     " up to end of file",
                                     r->in_next_off - at, at);
             }
@@ -204,8 +208,9 @@ static long gz_produce(ww_warc_reader *r, uint8_t *out, size_t outlen) {
         }
         if (r->in_avail == 0 && src_fill(r, 1) == 0) {
             r->member_active = 0;
-            return stream_error(r, "gzip member at offset %" PRId64 " truncated at end of file",
-                                r->member_coff);
+            return stream_error(
+                r, "gzip member at offset %" PRId64 " truncated at end of file",
+                r->member_coff);
         }
         size_t in_now = r->in_avail > UINT32_MAX ? UINT32_MAX : r->in_avail;
         r->zs.next_in = (Bytef *)r->in_next;
@@ -242,8 +247,9 @@ static long gz_produce(ww_warc_reader *r, uint8_t *out, size_t outlen) {
                                 "corrupt gzip member at offset %" PRId64
                                 " (%s); resumed at offset %" PRId64,
                                 bad, whybuf, r->in_next_off);
-        return stream_error(r, "corrupt gzip member at offset %" PRId64 " (%s); no member after it",
-                            bad, whybuf);
+        return stream_error(
+            r, "corrupt gzip member at offset %" PRId64 " (%s); no member after it", bad,
+            whybuf);
     }
 }
 
@@ -265,7 +271,8 @@ static long win_need(ww_warc_reader *r, size_t need) {
         need = WIN_CAP;
     while (r->wend - r->wstart < need && !r->stream_eof) {
         size_t avail = r->wend - r->wstart;
-        if (r->wstart > 0 && (WIN_CAP - r->wend < need - avail || WIN_CAP - r->wend < 4096)) {
+        if (r->wstart > 0 &&
+            (WIN_CAP - r->wend < need - avail || WIN_CAP - r->wend < 4096)) {
             memmove(r->win, r->win + r->wstart, avail);
             r->wstart = 0;
             r->wend = avail;
@@ -326,9 +333,10 @@ static int stream_take(ww_warc_reader *r, uint8_t *dst, uint64_t n, uint64_t *go
 
 /* ---- errors ------------------------------------------------------------------------ */
 
-static int rec_error(ww_warc_reader *r, char *err, size_t errlen, int code, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static int rec_error(ww_warc_reader *r, char *err, size_t errlen, int code, const char *fmt, ...) {
+static int rec_error(ww_warc_reader *r, char *err, size_t errlen, int code,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int rec_error(ww_warc_reader *r, char *err, size_t errlen, int code,
+                     const char *fmt, ...) {
     r->n_errors++;
     if (err && errlen) {
         va_list ap;
@@ -543,9 +551,9 @@ static int dechunk(uint8_t *b, size_t *n, int truncated_ok, char *msg, size_t ms
             break; /* trailers, if any, are not payload */
         if (size > len - in) {
             if (!truncated_ok)
-                return ww_seterr(msg, msglen, WW_EMALFORMED,
-                                 "chunk of %" PRIu64 " bytes runs past the end of the record",
-                                 size);
+                return ww_seterr(
+                    msg, msglen, WW_EMALFORMED,
+                    "chunk of %" PRIu64 " bytes runs past the end of the record", size);
             size = len - in;
         }
         memmove(b + out, b + in, (size_t)size);
@@ -564,12 +572,13 @@ static int dechunk(uint8_t *b, size_t *n, int truncated_ok, char *msg, size_t ms
 }
 
 /* Room for more decoded bytes in r->dec (which holds `used`), up to max_record. */
-static int grow_dec(ww_warc_reader *r, size_t used, size_t in_len, char *msg, size_t msglen) {
+static int grow_dec(ww_warc_reader *r, size_t used, size_t in_len, char *msg,
+                    size_t msglen) {
     if (used < r->dec_cap)
         return 0;
     if (r->dec_cap >= r->max_record)
-        return ww_seterr(msg, msglen, WW_ETOOBIG, "decoded payload exceeds the limit of %zu bytes",
-                         r->max_record);
+        return ww_seterr(msg, msglen, WW_ETOOBIG,
+                         "decoded payload exceeds the limit of %zu bytes", r->max_record);
     size_t cap = r->dec_cap ? r->dec_cap * 2 : (in_len * 4 > 65536 ? in_len * 4 : 65536);
     if (cap > r->max_record)
         cap = r->max_record;
@@ -617,7 +626,8 @@ static int inflate_payload(ww_warc_reader *r, const uint8_t *src, size_t len, in
         if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
             if (truncated_ok)
                 break;
-            ret = ww_seterr(msg, msglen, WW_EMALFORMED, "compressed payload is truncated");
+            ret =
+                ww_seterr(msg, msglen, WW_EMALFORMED, "compressed payload is truncated");
             goto out;
         }
         ret = ww_seterr(msg, msglen, WW_EMALFORMED, "compressed payload is corrupt (%s)",
@@ -631,8 +641,8 @@ out:
 }
 
 /* Decode a brotli payload (browser-based crawlers store br bodies) into r->dec. */
-static int brotli_payload(ww_warc_reader *r, const uint8_t *src, size_t len, int truncated_ok,
-                          size_t *outlen, char *msg, size_t msglen) {
+static int brotli_payload(ww_warc_reader *r, const uint8_t *src, size_t len,
+                          int truncated_ok, size_t *outlen, char *msg, size_t msglen) {
     BrotliDecoderState *st = BrotliDecoderCreateInstance(NULL, NULL, NULL);
     const uint8_t *next_in = src;
     size_t avail_in = len, out = 0;
@@ -644,8 +654,8 @@ static int brotli_payload(ww_warc_reader *r, const uint8_t *src, size_t len, int
             goto out;
         size_t avail_out = r->dec_cap - out;
         uint8_t *next_out = r->dec + out;
-        BrotliDecoderResult res =
-            BrotliDecoderDecompressStream(st, &avail_in, &next_in, &avail_out, &next_out, NULL);
+        BrotliDecoderResult res = BrotliDecoderDecompressStream(
+            st, &avail_in, &next_in, &avail_out, &next_out, NULL);
         out = (size_t)(next_out - r->dec);
         if (res == BROTLI_DECODER_RESULT_SUCCESS)
             break;
@@ -690,7 +700,8 @@ static int parse_http(ww_warc_reader *r, ww_warc_record *rec, size_t blen, int i
     size_t hlen = header_end(b, blen, 0);
     if (hlen == 0) {
         if (!is_revisit)
-            return ww_seterr(msg, msglen, WW_EMALFORMED, "HTTP headers are not terminated");
+            return ww_seterr(msg, msglen, WW_EMALFORMED,
+                             "HTTP headers are not terminated");
         hlen = blen; /* a revisit may store the headers alone */
     }
     /* The header bytes are ours: NUL-terminate values in place (a separate copy of the
@@ -737,7 +748,8 @@ static int parse_http(ww_warc_reader *r, ww_warc_record *rec, size_t blen, int i
             /* "deflate" is zlib-wrapped by the RFC and raw deflate in practice */
             rc = inflate_payload(r, body, body_len, 0, truncated_ok, &out, msg, msglen);
             if (rc == WW_EMALFORMED)
-                rc = inflate_payload(r, body, body_len, 1, truncated_ok, &out, msg, msglen);
+                rc = inflate_payload(r, body, body_len, 1, truncated_ok, &out, msg,
+                                     msglen);
         } else if (has_token(ce, "br")) {
             rc = brotli_payload(r, body, body_len, truncated_ok, &out, msg, msglen);
         } else {
@@ -810,8 +822,8 @@ ww_warc_reader *ww_warc_open(const char *path, size_t max_record_bytes, char *er
     } else {
         r->f = fopen(path, "rb");
         if (!r->f) {
-            ww_seterr(err, errlen, errno == ENOENT ? WW_ENOTFOUND : WW_EIO, "%s: %s", path,
-                      strerror(errno));
+            ww_seterr(err, errlen, errno == ENOENT ? WW_ENOTFOUND : WW_EIO, "%s: %s",
+                      path, strerror(errno));
             goto fail;
         }
         r->own_f = 1;
@@ -878,14 +890,16 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
     int64_t off = offset_of(r, start);
     if (avail < 6 || !is_warc_magic(r->win + r->wstart)) {
         char pv[24];
-        preview(r->win + r->wstart, (size_t)avail < 16 ? (size_t)avail : 16, pv, sizeof pv);
+        preview(r->win + r->wstart, (size_t)avail < 16 ? (size_t)avail : 16, pv,
+                sizeof pv);
         win_consume(r, 1);
         r->need_resync = 1;
         r->resync_ls = 0;
-        return rec_error(r, err, errlen, WW_EMALFORMED,
-                         "garbage between WARC records at offset %" PRId64
-                         " (expected \"WARC/\", found \"%s\"); skipped to the next record",
-                         off, pv);
+        return rec_error(
+            r, err, errlen, WW_EMALFORMED,
+            "garbage between WARC records at offset %" PRId64
+            " (expected \"WARC/\", found \"%s\"); skipped to the next record",
+            off, pv);
     }
 
     /* header: up to the empty line */
@@ -905,8 +919,8 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
                                  " truncated inside its header (end of file)",
                                  off);
             return rec_error(r, err, errlen, WW_EMALFORMED,
-                             "WARC header at offset %" PRId64 " is longer than %zu bytes", off,
-                             WW_WARC_MAX_HEADER);
+                             "WARC header at offset %" PRId64 " is longer than %zu bytes",
+                             off, WW_WARC_MAX_HEADER);
         }
         avail = win_need(r, (size_t)avail + 1);
         if (avail < 0)
@@ -917,8 +931,8 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
         r->need_resync = 1;
         r->resync_ls = 0;
         return rec_error(r, err, errlen, WW_EMALFORMED,
-                         "WARC header at offset %" PRId64 " is longer than %zu bytes", off,
-                         WW_WARC_MAX_HEADER);
+                         "WARC header at offset %" PRId64 " is longer than %zu bytes",
+                         off, WW_WARC_MAX_HEADER);
     }
     memcpy(r->hdr, r->win + r->wstart, hlen);
     r->hdr[hlen] = '\0';
@@ -951,8 +965,8 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
         r->need_resync = 1;
         r->resync_ls = 0;
         return rec_error(r, err, errlen, WW_EMALFORMED,
-                         "WARC record at offset %" PRId64 " (%s): %s Content-Length", off, what,
-                         f.clen ? "bad" : "no");
+                         "WARC record at offset %" PRId64 " (%s): %s Content-Length", off,
+                         what, f.clen ? "bad" : "no");
     }
     uint64_t got = 0;
     if ((uint64_t)clen > r->max_record) {
@@ -982,8 +996,9 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
         return stream_fail(r, err, errlen, "record");
     if (rc == 0)
         return rec_error(r, err, errlen, WW_EMALFORMED,
-                         "WARC record at offset %" PRId64 " (%s) truncated: Content-Length %"
-                         PRId64 " but only %" PRIu64 " bytes before end of file",
+                         "WARC record at offset %" PRId64
+                         " (%s) truncated: Content-Length %" PRId64 " but only %" PRIu64
+                         " bytes before end of file",
                          off, what, clen, got);
     r->block[clen] = '\0';
 
@@ -1008,10 +1023,11 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
                     sizeof pv);
             r->need_resync = 1;
             r->resync_ls = 0;
-            return rec_error(r, err, errlen, WW_EMALFORMED,
-                             "WARC record at offset %" PRId64 " (%s): Content-Length %" PRId64
-                             " does not end at a record boundary (followed by \"%s\"); skipped",
-                             off, what, clen, pv);
+            return rec_error(
+                r, err, errlen, WW_EMALFORMED,
+                "WARC record at offset %" PRId64 " (%s): Content-Length %" PRId64
+                " does not end at a record boundary (followed by \"%s\"); skipped",
+                off, what, clen, pv);
         }
     }
 
@@ -1019,11 +1035,14 @@ int ww_warc_next(ww_warc_reader *r, ww_warc_record *rec, char *err, size_t errle
     rec->payload_len = (size_t)clen;
     int is_response = !strcasecmp(rec->type, "response");
     int is_revisit = !strcasecmp(rec->type, "revisit");
-    if ((is_response || is_revisit) && !strncasecmp(rec->content_type, "application/http", 16)) {
-        rc = parse_http(r, rec, (size_t)clen, is_revisit, f.truncated != NULL, msg, sizeof msg);
+    if ((is_response || is_revisit) &&
+        !strncasecmp(rec->content_type, "application/http", 16)) {
+        rc = parse_http(r, rec, (size_t)clen, is_revisit, f.truncated != NULL, msg,
+                        sizeof msg);
         if (rc < 0)
-            return rec_error(r, err, errlen, rc, "WARC record at offset %" PRId64 " (%s): %s",
-                             off, what, msg);
+            return rec_error(r, err, errlen, rc,
+                             "WARC record at offset %" PRId64 " (%s): %s", off, what,
+                             msg);
     }
     r->n_records++;
     return 1;

@@ -58,7 +58,8 @@ static int sha1_2(const void *a, size_t an, const void *b, size_t bn, char out[4
     unsigned int mdlen = 0;
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     int ok = c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) && EVP_DigestUpdate(c, a, an) &&
-             EVP_DigestUpdate(c, b, bn) && EVP_DigestFinal_ex(c, md, &mdlen) && mdlen == 20;
+             EVP_DigestUpdate(c, b, bn) && EVP_DigestFinal_ex(c, md, &mdlen) &&
+             mdlen == 20;
     EVP_MD_CTX_free(c);
     if (!ok) {
         out[0] = '\0';
@@ -75,10 +76,11 @@ static void uuid_urn(char out[64]) {
             u[i] = (uint8_t)rand();
     u[6] = (uint8_t)((u[6] & 0x0F) | 0x40);
     u[8] = (uint8_t)((u[8] & 0x3F) | 0x80);
-    snprintf(out, 64,
-             "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x>",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-             u[13], u[14], u[15]);
+    snprintf(
+        out, 64,
+        "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x>",
+        u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+        u[13], u[14], u[15]);
 }
 
 static void warc_date(char out[32]) {
@@ -117,31 +119,33 @@ static int write_member(ww__warcw *w, const void *const *parts, const size_t *le
     return rc;
 }
 
-static int write_record(ww__warcw *w, const char *type, const char *uri, const char *ctype,
-                        const char *extra_hdrs, const void *const *bparts,
-                        const size_t *blens, size_t nb, const char *payload_digest,
-                        const char *block_digest) {
+static int write_record(ww__warcw *w, const char *type, const char *uri,
+                        const char *ctype, const char *extra_hdrs,
+                        const void *const *bparts, const size_t *blens, size_t nb,
+                        const char *payload_digest, const char *block_digest) {
     char id[64], date[32], head[4096];
     size_t blen = 0;
     for (size_t i = 0; i < nb; i++)
         blen += blens[i];
     uuid_urn(id);
     warc_date(date);
-    int n = snprintf(head, sizeof head,
-                     "WARC/1.1\r\nWARC-Type: %s\r\nWARC-Record-ID: %s\r\nWARC-Date: %s\r\n"
-                     "%s%s%s%s%s%s%s%s%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
-                     type, id, date, uri ? "WARC-Target-URI: " : "", uri ? uri : "",
-                     uri ? "\r\n" : "", payload_digest ? "WARC-Payload-Digest: " : "",
-                     payload_digest ? payload_digest : "", payload_digest ? "\r\n" : "",
-                     block_digest ? "WARC-Block-Digest: " : "", block_digest ? block_digest : "",
-                     block_digest ? "\r\n" : "", ctype, blen);
+    int n = snprintf(
+        head, sizeof head,
+        "WARC/1.1\r\nWARC-Type: %s\r\nWARC-Record-ID: %s\r\nWARC-Date: %s\r\n"
+        "%s%s%s%s%s%s%s%s%sContent-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+        type, id, date, uri ? "WARC-Target-URI: " : "", uri ? uri : "", uri ? "\r\n" : "",
+        payload_digest ? "WARC-Payload-Digest: " : "",
+        payload_digest ? payload_digest : "", payload_digest ? "\r\n" : "",
+        block_digest ? "WARC-Block-Digest: " : "", block_digest ? block_digest : "",
+        block_digest ? "\r\n" : "", ctype, blen);
     if (n < 0 || (size_t)n >= sizeof head)
         return WW_ETOOBIG;
     if (extra_hdrs && *extra_hdrs) {
         /* Insert extra WARC headers (already "Name: value\r\n") before Content-Type. */
         char tmp[4096];
         char *ct = strstr(head, "Content-Type: ");
-        int m = snprintf(tmp, sizeof tmp, "%.*s%s%s", (int)(ct - head), head, extra_hdrs, ct);
+        int m =
+            snprintf(tmp, sizeof tmp, "%.*s%s%s", (int)(ct - head), head, extra_hdrs, ct);
         if (m < 0 || (size_t)m >= sizeof tmp)
             return WW_ETOOBIG;
         memcpy(head, tmp, (size_t)m + 1);
@@ -177,12 +181,13 @@ static int open_next(ww__warcw *w) {
         return WW_EIO;
     }
     w->size = 0;
-    static const char info[] = "software: wirewatch fetch\r\nformat: WARC File Format 1.1\r\n"
-                               "conformsTo: https://iipc.github.io/warc-specifications/\r\n";
+    static const char info[] =
+        "software: wirewatch fetch\r\nformat: WARC File Format 1.1\r\n"
+        "conformsTo: https://iipc.github.io/warc-specifications/\r\n";
     const void *p[1] = {info};
     size_t l[1] = {sizeof info - 1};
-    return write_record(w, "warcinfo", NULL, "application/warc-fields", NULL, p, l, 1, NULL,
-                        NULL);
+    return write_record(w, "warcinfo", NULL, "application/warc-fields", NULL, p, l, 1,
+                        NULL, NULL);
 }
 
 ww__warcw *ww__warcw_new(const char *dir, int64_t max_bytes, char *err, size_t errlen) {
@@ -235,7 +240,8 @@ static char *rewrite_headers(const char *raw, size_t len, size_t body_len) {
             content--;
         if (content == 0)
             continue; /* the blank line: re-added at the end */
-        if (!strncasecmp(l, "content-encoding:", 17) || !strncasecmp(l, "content-length:", 15) ||
+        if (!strncasecmp(l, "content-encoding:", 17) ||
+            !strncasecmp(l, "content-length:", 15) ||
             !strncasecmp(l, "transfer-encoding:", 18))
             continue;
         memcpy(o + j, l, content);
@@ -248,9 +254,10 @@ static char *rewrite_headers(const char *raw, size_t len, size_t body_len) {
     return o;
 }
 
-int ww__warcw_response(ww__warcw *w, const char *url, const char *ip, const char *raw_headers,
-                       size_t hlen, const uint8_t *body, size_t blen, int truncated,
-                       char **file, int64_t *offset, char *digest40) {
+int ww__warcw_response(ww__warcw *w, const char *url, const char *ip,
+                       const char *raw_headers, size_t hlen, const uint8_t *body,
+                       size_t blen, int truncated, char **file, int64_t *offset,
+                       char *digest40) {
     if (w->max_bytes > 0 && w->size >= w->max_bytes) {
         int rc = open_next(w);
         if (rc)
@@ -265,14 +272,15 @@ int ww__warcw_response(ww__warcw *w, const char *url, const char *ip, const char
     sha1_2(hdr, strlen(hdr), body, blen, block_digest);
     size_t el = 0;
     if (ip && *ip)
-        el += (size_t)snprintf(extra + el, sizeof extra - el, "WARC-IP-Address: %s\r\n", ip);
+        el += (size_t)snprintf(extra + el, sizeof extra - el, "WARC-IP-Address: %s\r\n",
+                               ip);
     if (truncated)
         snprintf(extra + el, sizeof extra - el, "WARC-Truncated: length\r\n");
     int64_t at = w->size;
     const void *p[2] = {hdr, body};
     size_t l[2] = {strlen(hdr), blen};
-    int rc = write_record(w, "response", url, "application/http; msgtype=response", extra, p,
-                          l, 2, digest40, block_digest[0] ? block_digest : NULL);
+    int rc = write_record(w, "response", url, "application/http; msgtype=response", extra,
+                          p, l, 2, digest40, block_digest[0] ? block_digest : NULL);
     free(hdr);
     if (rc == 0 && fflush(w->f) != 0)
         rc = WW_EIO;

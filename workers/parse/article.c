@@ -8,18 +8,12 @@
 
 const char *ww_limit_name(unsigned bit) {
     switch (bit) {
-    case WW_LIMIT_BYTES:
-        return "limit_input_bytes";
-    case WW_LIMIT_NODES:
-        return "limit_nodes";
-    case WW_LIMIT_DEPTH:
-        return "limit_depth";
-    case WW_LIMIT_TIME:
-        return "limit_time";
-    case WW_LIMIT_LINKS:
-        return "limit_links";
-    default:
-        return NULL;
+    case WW_LIMIT_BYTES: return "limit_input_bytes";
+    case WW_LIMIT_NODES: return "limit_nodes";
+    case WW_LIMIT_DEPTH: return "limit_depth";
+    case WW_LIMIT_TIME: return "limit_time";
+    case WW_LIMIT_LINKS: return "limit_links";
+    default: return NULL;
     }
 }
 
@@ -48,8 +42,8 @@ static void byline_from_text(ww_article *a) {
     for (int line = 0; s && *s && line < 4; line++) {
         char *e = strchr(s, '\n');
         size_t n = e ? (size_t)(e - s) : strlen(s);
-        if (n > 3 && n < 100 && strncasecmp(s, "by ", 3) == 0 && s[3] >= 'A' && s[3] <= 'Z' &&
-            !memchr(s, '.', n > 0 ? n - 1 : 0)) {
+        if (n > 3 && n < 100 && strncasecmp(s, "by ", 3) == 0 && s[3] >= 'A' &&
+            s[3] <= 'Z' && !memchr(s, '.', n > 0 ? n - 1 : 0)) {
             if (!a->byline) {
                 a->byline = strndup(s + 3, n - 3);
             }

@@ -19,25 +19,44 @@
 static const struct {
     const char *label, *name;
 } aliases[] = {
-    {"utf-8", "UTF-8"},          {"utf8", "UTF-8"},
-    {"unicode-1-1-utf-8", "UTF-8"}, {"us-ascii", "WINDOWS-1252"},
-    {"ascii", "WINDOWS-1252"},   {"iso-8859-1", "WINDOWS-1252"},
-    {"iso8859-1", "WINDOWS-1252"}, {"latin1", "WINDOWS-1252"},
-    {"l1", "WINDOWS-1252"},      {"windows-1252", "WINDOWS-1252"},
-    {"cp1252", "WINDOWS-1252"},  {"x-cp1252", "WINDOWS-1252"},
-    {"iso-8859-15", "ISO-8859-15"}, {"gb2312", "GB18030"},
-    {"gbk", "GB18030"},          {"gb18030", "GB18030"},
-    {"x-gbk", "GB18030"},        {"cp936", "GB18030"},
-    {"shift_jis", "CP932"},      {"shift-jis", "CP932"},
-    {"sjis", "CP932"},           {"x-sjis", "CP932"},
-    {"windows-31j", "CP932"},    {"ms932", "CP932"},
-    {"euc-kr", "CP949"},         {"ks_c_5601-1987", "CP949"},
-    {"euc-jp", "EUC-JP"},        {"iso-2022-jp", "ISO-2022-JP"},
-    {"big5", "BIG5-HKSCS"},      {"big5-hkscs", "BIG5-HKSCS"},
-    {"koi8-r", "KOI8-R"},        {"koi8-u", "KOI8-U"},
-    {"utf-16", "UTF-16LE"},      {"utf-16le", "UTF-16LE"},
-    {"utf-16be", "UTF-16BE"},    {"tis-620", "WINDOWS-874"},
-    {"iso-8859-11", "WINDOWS-874"}, {"iso-8859-9", "WINDOWS-1254"},
+    {"utf-8", "UTF-8"},
+    {"utf8", "UTF-8"},
+    {"unicode-1-1-utf-8", "UTF-8"},
+    {"us-ascii", "WINDOWS-1252"},
+    {"ascii", "WINDOWS-1252"},
+    {"iso-8859-1", "WINDOWS-1252"},
+    {"iso8859-1", "WINDOWS-1252"},
+    {"latin1", "WINDOWS-1252"},
+    {"l1", "WINDOWS-1252"},
+    {"windows-1252", "WINDOWS-1252"},
+    {"cp1252", "WINDOWS-1252"},
+    {"x-cp1252", "WINDOWS-1252"},
+    {"iso-8859-15", "ISO-8859-15"},
+    {"gb2312", "GB18030"},
+    {"gbk", "GB18030"},
+    {"gb18030", "GB18030"},
+    {"x-gbk", "GB18030"},
+    {"cp936", "GB18030"},
+    {"shift_jis", "CP932"},
+    {"shift-jis", "CP932"},
+    {"sjis", "CP932"},
+    {"x-sjis", "CP932"},
+    {"windows-31j", "CP932"},
+    {"ms932", "CP932"},
+    {"euc-kr", "CP949"},
+    {"ks_c_5601-1987", "CP949"},
+    {"euc-jp", "EUC-JP"},
+    {"iso-2022-jp", "ISO-2022-JP"},
+    {"big5", "BIG5-HKSCS"},
+    {"big5-hkscs", "BIG5-HKSCS"},
+    {"koi8-r", "KOI8-R"},
+    {"koi8-u", "KOI8-U"},
+    {"utf-16", "UTF-16LE"},
+    {"utf-16le", "UTF-16LE"},
+    {"utf-16be", "UTF-16BE"},
+    {"tis-620", "WINDOWS-874"},
+    {"iso-8859-11", "WINDOWS-874"},
+    {"iso-8859-9", "WINDOWS-1254"},
 };
 
 int ww_charset_normalize(const char *label, char *out, size_t outlen) {
@@ -82,10 +101,10 @@ static const char *charset_param(const char *s, size_t n, char *buf, size_t bufl
         while (j < n && (s[j] == ' ' || s[j] == '"' || s[j] == '\''))
             j++;
         size_t m = 0;
-        while (j < n && m < buflen - 1 && (s[j] == '-' || s[j] == '_' || s[j] == ':' ||
-                                           s[j] == '.' ||
-                                           (s[j] >= '0' && s[j] <= '9') ||
-                                           ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z')))
+        while (j < n && m < buflen - 1 &&
+               (s[j] == '-' || s[j] == '_' || s[j] == ':' || s[j] == '.' ||
+                (s[j] >= '0' && s[j] <= '9') ||
+                ((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z')))
             buf[m++] = s[j++];
         buf[m] = 0;
         if (m)
@@ -95,7 +114,8 @@ static const char *charset_param(const char *s, size_t n, char *buf, size_t bufl
 }
 
 /* <meta charset=...> or <meta http-equiv=content-type content="...charset=...">. */
-static const char *meta_charset(const uint8_t *buf, size_t len, char *out, size_t outlen) {
+static const char *meta_charset(const uint8_t *buf, size_t len, char *out,
+                                size_t outlen) {
     size_t n = len < 4096 ? len : 4096;
     const char *s = (const char *)buf;
     for (size_t k = 0; k + 5 < n; k++) {
@@ -153,7 +173,8 @@ ww_cs_source ww_charset_detect(const uint8_t *buf, size_t len, const char *hint,
     }
     if (hint && *hint && ww_charset_normalize(hint, out, outlen) == 0)
         return WW_CS_HINT;
-    if (content_type && charset_param(content_type, strlen(content_type), tmp, sizeof tmp) &&
+    if (content_type &&
+        charset_param(content_type, strlen(content_type), tmp, sizeof tmp) &&
         ww_charset_normalize(tmp, out, outlen) == 0)
         return WW_CS_HINT;
     if (meta_charset(buf, len, tmp, sizeof tmp)) {
@@ -271,8 +292,10 @@ char *ww_to_utf8(const uint8_t *buf, size_t len, const char *charset, size_t *ou
     }
     if (!charset || !strcasecmp(charset, "UTF-8"))
         return fix_utf8(buf, len, outlen, replaced);
-    if ((!strcasecmp(charset, "UTF-16LE") && len >= 2 && buf[0] == 0xFF && buf[1] == 0xFE) ||
-        (!strcasecmp(charset, "UTF-16BE") && len >= 2 && buf[0] == 0xFE && buf[1] == 0xFF)) {
+    if ((!strcasecmp(charset, "UTF-16LE") && len >= 2 && buf[0] == 0xFF &&
+         buf[1] == 0xFE) ||
+        (!strcasecmp(charset, "UTF-16BE") && len >= 2 && buf[0] == 0xFE &&
+         buf[1] == 0xFF)) {
         buf += 2;
         len -= 2;
     }

@@ -46,14 +46,15 @@ static int zone(const char *p, long *off) {
     while (*p == ' ')
         p++;
     *off = 0;
-    if (!*p || *p == 'Z' || *p == 'z' || !strncasecmp(p, "GMT", 3) || !strncasecmp(p, "UTC", 3))
+    if (!*p || *p == 'Z' || *p == 'z' || !strncasecmp(p, "GMT", 3) ||
+        !strncasecmp(p, "UTC", 3))
         return 0;
     static const struct {
         const char *n;
         int h;
     } named[] = {{"EST", -5}, {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7},
                  {"MDT", -6}, {"PST", -8}, {"PDT", -7}, {"BST", 1},  {"CET", 1},
-                 {"CEST", 2}, {"IST", 5}, {"JST", 9}};
+                 {"CEST", 2}, {"IST", 5},  {"JST", 9}};
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++)
         if (!strncasecmp(p, named[k].n, strlen(named[k].n))) {
             *off = named[k].h * 3600L;
@@ -178,8 +179,8 @@ int ww_date_to_rfc3339(const char *in, char *out, size_t outlen) {
                 return WW_EINVAL;
         }
     }
-    if (Y < 1900 || Y > 2200 || Mo < 1 || Mo > 12 || D < 1 || D > 31 || H > 23 || Mi > 59 ||
-        S > 60)
+    if (Y < 1900 || Y > 2200 || Mo < 1 || Mo > 12 || D < 1 || D > 31 || H > 23 ||
+        Mi > 59 || S > 60)
         return WW_EINVAL;
     struct tm tm = {0};
     tm.tm_year = Y - 1900;

@@ -33,7 +33,7 @@ typedef struct ctx {
     uint32_t *dlen;   /* text whose nearest block ancestor is this node */
     uint32_t *commas; /* commas in the subtree */
     uint32_t *np, *nimg, *nli, *ninput, *nembed, *hlen;
-    uint32_t *blk;    /* nearest block ancestor-or-self */
+    uint32_t *blk;     /* nearest block ancestor-or-self */
     uint8_t *hasblock; /* has a block element child */
     uint16_t *wb;      /* cached class/id word bits (0x8000 = computed) */
     float *score;
@@ -43,27 +43,32 @@ typedef struct ctx {
 /* Readability's lists, plus words common on today's sites; "hidden" became "is-hidden"
  * because utility-CSS pages put "overflow-hidden" on article wrappers. */
 static const char *const negative[] = {
-    "-ad-",    "is-hidden", "banner", "combx",    "comment", "com-",   "contact",  "foot",
-    "gdpr",    "masthead", "media", "meta",    "outbrain", "promo", "related", "scroll",
-    "share",   "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags",
-    "tool",    "widget",  "taboola", "social", "cookie",  "consent", "newsletter",
-    "subscri", "byline",  "breadcrumb", "recommend", "popular", NULL};
+    "-ad-",     "is-hidden",  "banner",     "combx",     "comment", "com-",
+    "contact",  "foot",       "gdpr",       "masthead",  "media",   "meta",
+    "outbrain", "promo",      "related",    "scroll",    "share",   "shoutbox",
+    "sidebar",  "skyscraper", "sponsor",    "shopping",  "tags",    "tool",
+    "widget",   "taboola",    "social",     "cookie",    "consent", "newsletter",
+    "subscri",  "byline",     "breadcrumb", "recommend", "popular", NULL};
 static const char *const positive[] = {"article", "body",  "content", "entry", "hentry",
                                        "h-entry", "main",  "page",    "post",  "text",
                                        "blog",    "story", NULL};
 /* Boilerplate: removed before scoring unless a "maybe content" word is present too. */
 static const char *const unlikely[] = {
-    "-ad-",     "ai2html",  "banner",   "breadcrumb", "combx",    "comment",   "community",
-    "cover-wrap", "disqus", "extra",    "footer",     "gdpr",     "header",    "legends",
-    "menu",     "related",  "remark",   "replies",    "rss",      "shoutbox",  "sidebar",
-    "skyscraper", "social", "sponsor",  "supplemental", "ad-break", "agegate", "pagination",
-    "pager",    "popup",    "yom-remote", "share",    "cookie",   "consent",   "newsletter",
-    "subscribe", "outbrain", "taboola", "recommend",  "most-read", "mostread", "trending",
-    "promo",    "signup",   "login",    "skip-link",  "skiplink", "modal",     "byline",
-    "author-bio", "print-only", "sr-only", "visually-hidden", "screen-reader", "caption",
-    "credit", "gallery", "carousel", "slideshow", "timestamp", "dateline", NULL};
-static const char *const maybe[] = {"article", "body", "column", "content", "main",
-                                    "shadow",  "story", NULL};
+    "-ad-",       "ai2html",    "banner",          "breadcrumb",    "combx",
+    "comment",    "community",  "cover-wrap",      "disqus",        "extra",
+    "footer",     "gdpr",       "header",          "legends",       "menu",
+    "related",    "remark",     "replies",         "rss",           "shoutbox",
+    "sidebar",    "skyscraper", "social",          "sponsor",       "supplemental",
+    "ad-break",   "agegate",    "pagination",      "pager",         "popup",
+    "yom-remote", "share",      "cookie",          "consent",       "newsletter",
+    "subscribe",  "outbrain",   "taboola",         "recommend",     "most-read",
+    "mostread",   "trending",   "promo",           "signup",        "login",
+    "skip-link",  "skiplink",   "modal",           "byline",        "author-bio",
+    "print-only", "sr-only",    "visually-hidden", "screen-reader", "caption",
+    "credit",     "gallery",    "carousel",        "slideshow",     "timestamp",
+    "dateline",   NULL};
+static const char *const maybe[] = {"article", "body",   "column", "content",
+                                    "main",    "shadow", "story",  NULL};
 
 /* Class/id words are matched once per element with a first-byte bucket table
  * (strcasestr per word per call was a third of the run time). */
@@ -160,8 +165,9 @@ static int is_hidden(const ww__htree *t, uint32_t i) {
     if (ah && strcmp(ah, "true") == 0)
         return 1;
     const char *st = ww__hattr_id(t, i, A_STYLE);
-    if (st && (strcasestr(st, "display:none") || strcasestr(st, "display: none") ||
-               strcasestr(st, "visibility:hidden") || strcasestr(st, "visibility: hidden")))
+    if (st &&
+        (strcasestr(st, "display:none") || strcasestr(st, "display: none") ||
+         strcasestr(st, "visibility:hidden") || strcasestr(st, "visibility: hidden")))
         return 1;
     return 0;
 }
@@ -170,9 +176,10 @@ static int landmark_junk(const ww__htree *t, uint32_t i) {
     const char *r = ww__hattr_id(t, i, A_ROLE);
     if (!r)
         return 0;
-    return !strcmp(r, "navigation") || !strcmp(r, "complementary") || !strcmp(r, "banner") ||
-           !strcmp(r, "contentinfo") || !strcmp(r, "menu") || !strcmp(r, "menubar") ||
-           !strcmp(r, "search") || !strcmp(r, "dialog") || !strcmp(r, "alertdialog");
+    return !strcmp(r, "navigation") || !strcmp(r, "complementary") ||
+           !strcmp(r, "banner") || !strcmp(r, "contentinfo") || !strcmp(r, "menu") ||
+           !strcmp(r, "menubar") || !strcmp(r, "search") || !strcmp(r, "dialog") ||
+           !strcmp(r, "alertdialog");
 }
 
 static int unlikely_candidate(const ctx *c, uint32_t i) {
@@ -345,7 +352,8 @@ static void compute(ctx *c) {
     c->blk[0] = 0;
     for (size_t i = 1; i < n; i++) {
         const ww__hnode *nd = &t->nodes[i];
-        c->blk[i] = (ww__tag_flags[nd->tag] & TF_BLOCK) ? (uint32_t)i : c->blk[nd->parent];
+        c->blk[i] =
+            (ww__tag_flags[nd->tag] & TF_BLOCK) ? (uint32_t)i : c->blk[nd->parent];
         if (nd->tag == T_TEXT && !(c->fl[i] & NF_JUNK))
             c->dlen[c->blk[nd->parent]] += c->tlen[i];
     }
@@ -355,12 +363,10 @@ static float tag_prior(uint16_t tag) {
     switch (tag) {
     case T_DIV:
     case T_ARTICLE:
-    case T_MAIN:
-        return 5;
+    case T_MAIN: return 5;
     case T_PRE:
     case T_TD:
-    case T_BLOCKQUOTE:
-        return 3;
+    case T_BLOCKQUOTE: return 3;
     case T_ADDRESS:
     case T_OL:
     case T_UL:
@@ -368,18 +374,15 @@ static float tag_prior(uint16_t tag) {
     case T_DD:
     case T_DT:
     case T_LI:
-    case T_FORM:
-        return -3;
+    case T_FORM: return -3;
     case T_H1:
     case T_H2:
     case T_H3:
     case T_H4:
     case T_H5:
     case T_H6:
-    case T_TH:
-        return -5;
-    default:
-        return 0;
+    case T_TH: return -5;
+    default: return 0;
     }
 }
 
@@ -547,9 +550,9 @@ static int is_list(uint16_t tag) { return tag == T_UL || tag == T_OL; }
 static int drop_block(const ctx *c, uint32_t i) {
     const ww__htree *t = c->t;
     uint16_t tag = t->nodes[i].tag;
-    if (!(tag == T_DIV || tag == T_SECTION || tag == T_TABLE || tag == T_UL || tag == T_OL ||
-          tag == T_FORM || tag == T_FIELDSET || tag == T_ASIDE || tag == T_HEADER ||
-          tag == T_FIGURE))
+    if (!(tag == T_DIV || tag == T_SECTION || tag == T_TABLE || tag == T_UL ||
+          tag == T_OL || tag == T_FORM || tag == T_FIELDSET || tag == T_ASIDE ||
+          tag == T_HEADER || tag == T_FIGURE))
         return 0;
     if (c->relaxed || (c->fl[i] & NF_EMBED))
         return 0;
@@ -672,10 +675,8 @@ static int break_level(uint16_t tag) {
     case T_TR:
     case T_DT:
     case T_DD:
-    case T_OPTION:
-        return 1;
-    default:
-        return (ww__tag_flags[tag] & TF_BLOCK) ? 2 : 0;
+    case T_OPTION: return 1;
+    default: return (ww__tag_flags[tag] & TF_BLOCK) ? 2 : 0;
     }
 }
 
@@ -773,8 +774,8 @@ static void clear_links(ww_article *a) {
     a->nlinks = 0;
 }
 
-int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse_limits *lim,
-                        ww_sb *outb, ww_article *a) {
+int ww__extract_content(const ww__htree *t, const char *base_url,
+                        const ww_parse_limits *lim, ww_sb *outb, ww_article *a) {
     int rc = WW_ENOMEM;
     size_t n = t->nnodes;
     size_t max_links = lim && lim->max_links ? lim->max_links : (size_t)-1;
@@ -833,8 +834,9 @@ char *ww__node_text(const ww__htree *t, uint32_t root) {
     uint32_t i = root;
     for (;;) {
         const ww__hnode *nd = &t->nodes[i];
-        int down = nd->tag != T_TEXT &&
-                   !(i != root && (ww__tag_flags[nd->tag] & TF_JUNK) && nd->tag != T_TITLE);
+        int down =
+            nd->tag != T_TEXT &&
+            !(i != root && (ww__tag_flags[nd->tag] & TF_JUNK) && nd->tag != T_TITLE);
         if (nd->tag == T_TEXT)
             put_text(&o, t->pool + nd->str, nd->len);
         else if (down)

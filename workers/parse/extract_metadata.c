@@ -86,8 +86,9 @@ char *ww__resolve_url(const char *base, const char *href) {
 }
 
 static int is_article_type(const char *t) {
-    static const char *const kinds[] = {"Article", "BlogPosting", "NewsArticle", "Report",
-                                        "LiveBlogPosting", "Posting", NULL};
+    static const char *const kinds[] = {"Article", "BlogPosting",     "NewsArticle",
+                                        "Report",  "LiveBlogPosting", "Posting",
+                                        NULL};
     for (const char *const *k = kinds; *k; k++)
         if (strstr(t, *k))
             return 1;
@@ -221,9 +222,11 @@ static void meta_tag(meta *m, const char *key, const char *content, const char *
                !strcasecmp(key, "datepublished") || !strcasecmp(key, "pubdate") ||
                !strcasecmp(key, "publishdate") || !strcasecmp(key, "publish-date") ||
                !strcasecmp(key, "dc.date.issued") || !strcasecmp(key, "dc.date") ||
-               !strcasecmp(key, "sailthru.date") || !strcasecmp(key, "parsely-pub-date") ||
+               !strcasecmp(key, "sailthru.date") ||
+               !strcasecmp(key, "parsely-pub-date") ||
                !strcasecmp(key, "publication_date") || !strcasecmp(key, "date") ||
-               !strcasecmp(key, "article.published") || !strcasecmp(key, "cxenseparse:recs:publishtime"))
+               !strcasecmp(key, "article.published") ||
+               !strcasecmp(key, "cxenseparse:recs:publishtime"))
         set(&m->published, S_META, content);
     else if (!strcasecmp(key, "og:locale"))
         set(&m->lang, S_WEAK, content);
@@ -259,7 +262,8 @@ static int host_has_word(const char *url, const char *words) {
 
 /* Cut " - Site", " | Site" (or "Site | ") from a title. */
 static void strip_site(char *title, const char *site, const char *base) {
-    static const char *const seps[] = {" | ", " - ", " – ", " — ", " :: ", " · ", " » ", NULL};
+    static const char *const seps[] = {" | ",  " - ", " – ", " — ",
+                                       " :: ", " · ", " » ", NULL};
     for (const char *const *sp = seps; *sp; sp++) {
         char *last = NULL, *p = title;
         while ((p = strstr(p, *sp)) != NULL) {
@@ -273,8 +277,9 @@ static void strip_site(char *title, const char *site, const char *base) {
         int words = 1;
         for (const char *q = tail; *q; q++)
             words += *q == ' ';
-        int is_site = (site && *site && (strcasestr(site, tail) || strcasestr(tail, site))) ||
-                      (*tail && host_has_word(base, tail));
+        int is_site =
+            (site && *site && (strcasestr(site, tail) || strcasestr(tail, site))) ||
+            (*tail && host_has_word(base, tail));
         if (is_site || (words <= 3 && strlen(tail) <= head_len)) {
             *last = 0;
             return;
@@ -306,9 +311,7 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
     for (size_t i = 1; i < t->nnodes; i++) {
         const ww__hnode *nd = &t->nodes[i];
         switch (nd->tag) {
-        case T_HTML:
-            set(&m.lang, S_TAG, ww__hattr_id(t, (uint32_t)i, A_LANG));
-            break;
+        case T_HTML: set(&m.lang, S_TAG, ww__hattr_id(t, (uint32_t)i, A_LANG)); break;
         case T_TITLE:
             if (!m.title_tag && nd->first)
                 m.title_tag = ww__node_text(t, (uint32_t)i);
@@ -349,8 +352,7 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
                 set(&m.published, S_WEAK, dt);
             break;
         }
-        default:
-            break;
+        default: break;
         }
         if (nd->tag == T_TEXT || nd->len == 0)
             continue;

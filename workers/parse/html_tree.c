@@ -58,9 +58,9 @@ static const struct {
 /* Attributes the extractor and metadata reader look at; the rest are skipped, which
  * keeps megabytes of data-* and inline style out of the pool. */
 static const char *const keep_attrs[] = {
-    "aria-hidden", "charset", "class", "content", "datetime", "hidden",  "href",
-    "http-equiv",  "id",      "itemprop", "lang",  "name",     "property", "rel",
-    "role",        "style",   "type",  "pubdate", NULL};
+    "aria-hidden", "charset", "class",    "content", "datetime", "hidden",   "href",
+    "http-equiv",  "id",      "itemprop", "lang",    "name",     "property", "rel",
+    "role",        "style",   "type",     "pubdate", NULL};
 
 typedef struct parser {
     ww__htree *t;
@@ -76,7 +76,9 @@ typedef struct parser {
 static inline int is_ws(unsigned char c) {
     return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
 }
-static inline int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static inline int is_alpha(unsigned char c) {
+    return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
 static inline unsigned char lower(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 }
@@ -160,9 +162,10 @@ static void pool_utf8(ww__htree *t, unsigned long cp) {
 
 /* Numeric references 0x80..0x9F name windows-1252 characters (HTML standard). */
 static const uint16_t c1_map[32] = {
-    0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-    0x2039, 0x0152, 0x8D,   0x017D, 0x8F,   0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
+    0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,   0x017D, 0x8F,
+    0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
 
 /* The references that make up nearly all of real pages, without libxml2's linear
  * table search (htmlEntityLookup walks 253 entries). */
@@ -256,7 +259,8 @@ static void pool_decode(ww__htree *t, const char *s, size_t n, int in_attr) {
         }
         char name[33];
         size_t k = 0;
-        while (q < end && k < 32 && (is_alpha((unsigned char)*q) || (*q >= '0' && *q <= '9')))
+        while (q < end && k < 32 &&
+               (is_alpha((unsigned char)*q) || (*q >= '0' && *q <= '9')))
             name[k++] = *q++;
         name[k] = 0;
         int semi = q < end && *q == ';';
@@ -286,7 +290,8 @@ static int time_up(parser *p) {
         return 0;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    long ms = (now.tv_sec - p->t0.tv_sec) * 1000 + (now.tv_nsec - p->t0.tv_nsec) / 1000000;
+    long ms =
+        (now.tv_sec - p->t0.tv_sec) * 1000 + (now.tv_nsec - p->t0.tv_nsec) / 1000000;
     return ms > p->lim->max_time_ms;
 }
 
@@ -389,10 +394,8 @@ enum { SC_DEFAULT, SC_BUTTON, SC_LIST, SC_TABLE, SC_INLINE };
 
 static int is_boundary(uint16_t tag, int scope) {
     switch (scope) {
-    case SC_TABLE:
-        return tag == T_TABLE || tag == T_TEMPLATE || tag == T_ROOT;
-    case SC_INLINE:
-        return (ww__tag_flags[tag] & (TF_BLOCK | TF_SCOPE)) != 0;
+    case SC_TABLE: return tag == T_TABLE || tag == T_TEMPLATE || tag == T_ROOT;
+    case SC_INLINE: return (ww__tag_flags[tag] & (TF_BLOCK | TF_SCOPE)) != 0;
     case SC_BUTTON:
         if (tag == T_BUTTON)
             return 1;
@@ -423,20 +426,17 @@ static int matches(const ww__hnode *n, uint16_t tag, uint32_t hash) {
 static int open_any(const parser *p, uint16_t tag) {
     if (ww__tag_flags[tag] & TF_HEADING)
         return p->open[T_H1] + p->open[T_H2] + p->open[T_H3] + p->open[T_H4] +
-                   p->open[T_H5] + p->open[T_H6] > 0;
+                   p->open[T_H5] + p->open[T_H6] >
+               0;
     switch (tag) {
     case T_TD:
-    case T_TH:
-        return p->open[T_TD] + p->open[T_TH] > 0;
+    case T_TH: return p->open[T_TD] + p->open[T_TH] > 0;
     case T_DD:
-    case T_DT:
-        return p->open[T_DD] + p->open[T_DT] > 0;
+    case T_DT: return p->open[T_DD] + p->open[T_DT] > 0;
     case T_TBODY:
     case T_THEAD:
-    case T_TFOOT:
-        return p->open[T_TBODY] + p->open[T_THEAD] + p->open[T_TFOOT] > 0;
-    default:
-        return p->open[tag] > 0;
+    case T_TFOOT: return p->open[T_TBODY] + p->open[T_THEAD] + p->open[T_TFOOT] > 0;
+    default: return p->open[tag] > 0;
     }
 }
 
@@ -528,9 +528,7 @@ static void start_tag_rules(parser *p, uint16_t tag) {
     switch (tag) {
     case T_LI:
     case T_DD:
-    case T_DT:
-        pop_to(p, find_item(p, tag));
-        break;
+    case T_DT: pop_to(p, find_item(p, tag)); break;
     case T_TD:
     case T_TH:
     case T_TR:
@@ -540,12 +538,8 @@ static void start_tag_rules(parser *p, uint16_t tag) {
         break;
     case T_TBODY:
     case T_THEAD:
-    case T_TFOOT:
-        pop_to(p, find_open(p, tag, 0, SC_TABLE));
-        break;
-    case T_A:
-        pop_to(p, find_open(p, T_A, 0, SC_DEFAULT));
-        break;
+    case T_TFOOT: pop_to(p, find_open(p, tag, 0, SC_TABLE)); break;
+    case T_A: pop_to(p, find_open(p, T_A, 0, SC_DEFAULT)); break;
     case T_OPTION:
         if (p->depth && p->t->nodes[current(p)].tag == T_OPTION)
             pop_to(p, (long)p->depth - 1);
@@ -701,27 +695,17 @@ static void end_tag(parser *p) {
     switch (tag) {
     case T_HTML:
     case T_HEAD:
-    case T_BODY:
-        return;
-    case T_BR:
-        new_node(p, T_BR);
-        return;
-    case T_P:
-        pop_to(p, find_open(p, T_P, 0, SC_BUTTON));
-        return;
-    case T_LI:
-        pop_to(p, find_open(p, T_LI, 0, SC_LIST));
-        return;
+    case T_BODY: return;
+    case T_BR: new_node(p, T_BR); return;
+    case T_P: pop_to(p, find_open(p, T_P, 0, SC_BUTTON)); return;
+    case T_LI: pop_to(p, find_open(p, T_LI, 0, SC_LIST)); return;
     case T_TD:
     case T_TH:
     case T_TR:
     case T_TBODY:
     case T_THEAD:
-    case T_TFOOT:
-        pop_to(p, find_open(p, tag, 0, SC_TABLE));
-        return;
-    default:
-        break;
+    case T_TFOOT: pop_to(p, find_open(p, tag, 0, SC_TABLE)); return;
+    default: break;
     }
     if (fl & (TF_BLOCK | TF_SCOPE))
         pop_to(p, find_open(p, tag, 0, SC_DEFAULT));
@@ -753,7 +737,8 @@ static void skip_markup(parser *p) {
     p->s = gt ? gt + 1 : end;
 }
 
-int ww__htree_parse(ww__htree *t, const char *html, size_t len, const ww_parse_limits *lim) {
+int ww__htree_parse(ww__htree *t, const char *html, size_t len,
+                    const ww_parse_limits *lim) {
     memset(t, 0, sizeof *t);
     parser p = {.t = t, .s = html, .end = html + len, .lim = lim};
     pthread_once(&tag_once, build_tag_slots);

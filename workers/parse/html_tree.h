@@ -38,8 +38,8 @@ enum {
 
 typedef struct ww__hnode {
     uint32_t parent, first, last, next; /* 0 = none (node 0 is never a child) */
-    uint32_t str;    /* text: pool offset; element: first attribute index */
-    uint32_t len;    /* text: bytes; element: number of attributes */
+    uint32_t str;       /* text: pool offset; element: first attribute index */
+    uint32_t len;       /* text: bytes; element: number of attributes */
     uint32_t name_hash; /* T_OTHER: hash of the lower-case name */
     uint16_t tag;
     uint16_t pad;
@@ -47,9 +47,24 @@ typedef struct ww__hnode {
 
 /* Attributes kept by the tokenizer (the rest are skipped). */
 enum {
-    A_ARIA_HIDDEN = 1, A_CHARSET, A_CLASS, A_CONTENT, A_DATETIME, A_HIDDEN, A_HREF,
-    A_HTTP_EQUIV, A_ID, A_ITEMPROP, A_LANG, A_NAME, A_PROPERTY, A_REL, A_ROLE, A_STYLE,
-    A_TYPE, A_PUBDATE
+    A_ARIA_HIDDEN = 1,
+    A_CHARSET,
+    A_CLASS,
+    A_CONTENT,
+    A_DATETIME,
+    A_HIDDEN,
+    A_HREF,
+    A_HTTP_EQUIV,
+    A_ID,
+    A_ITEMPROP,
+    A_LANG,
+    A_NAME,
+    A_PROPERTY,
+    A_REL,
+    A_ROLE,
+    A_STYLE,
+    A_TYPE,
+    A_PUBDATE
 };
 
 typedef struct ww__hattr {
@@ -72,7 +87,8 @@ extern const char *const ww__tag_names[T__COUNT];
 
 /* Parse UTF-8 html into t (zeroed by the call).  Returns 0 or WW_ENOMEM; limits hit
  * are in t->limits_hit and the tree is what was built until then. */
-int ww__htree_parse(ww__htree *t, const char *html, size_t len, const ww_parse_limits *lim);
+int ww__htree_parse(ww__htree *t, const char *html, size_t len,
+                    const ww_parse_limits *lim);
 void ww__htree_free(ww__htree *t);
 
 /* Attribute value of element i (NUL-terminated in the pool), NULL when absent.  name

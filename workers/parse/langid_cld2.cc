@@ -2,7 +2,7 @@
 // CLD2 wants valid UTF-8, which ww_to_utf8 guarantees for everything the stage sees.
 // What to do with the answer (thresholds, the page's declared language) is C, in
 // language.c; this file only asks CLD2 and normalises its codes.
-#include <stdio.h>  // before CLD2: its header uses FILE without including it
+#include <stdio.h> // before CLD2: its header uses FILE without including it
 
 #include <cld2/public/compact_lang_det.h>
 #include <cld2/public/encodings.h>

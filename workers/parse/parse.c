@@ -34,7 +34,8 @@ ww_parser *ww_parser_new(const ww_parser_opts *o, char *err, size_t errlen) {
         o = &def;
     }
     if (o->near_dup_distance > 64) {
-        ww_seterr(err, errlen, WW_EINVAL, "near_dup_distance %d > 64", o->near_dup_distance);
+        ww_seterr(err, errlen, WW_EINVAL, "near_dup_distance %d > 64",
+                  o->near_dup_distance);
         return NULL;
     }
     if (!(o->langid.min_confidence >= 0 && o->langid.min_confidence <= 1)) {
@@ -84,11 +85,12 @@ static int classify_body(const Wirewatch__V1__Page *pg, const uint8_t *b, size_t
     if (starts(ct, "text/plain"))
         return K_PLAIN;
     if (starts(ct, "image/") || starts(ct, "audio/") || starts(ct, "video/") ||
-        starts(ct, "font/") || starts(ct, "application/pdf") || starts(ct, "application/zip") ||
-        starts(ct, "application/gzip"))
+        starts(ct, "font/") || starts(ct, "application/pdf") ||
+        starts(ct, "application/zip") || starts(ct, "application/gzip"))
         return K_BINARY;
     size_t head = n < 1024 ? n : 1024;
-    int utf16 = head >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
+    int utf16 =
+        head >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
     if (!utf16 && memchr(b, 0, head))
         return K_BINARY;
     if ((!ct || !*ct) && ends_with(url, ".txt"))
@@ -127,7 +129,8 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
     *out = NULL;
     if (limits_hit)
         *limits_hit = 0;
-    const char *url = page->final_url && *page->final_url ? page->final_url : page->requested_url;
+    const char *url =
+        page->final_url && *page->final_url ? page->final_url : page->requested_url;
     const uint8_t *body = page->body.data;
     size_t n = page->body.len;
     unsigned limits = 0;
@@ -137,7 +140,8 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
     }
     int kind = classify_body(page, body, n, url);
     if (kind == K_BINARY) {
-        rc = ww_seterr(err, errlen, WW_EUNSUPPORTED, "not a text page (content type \"%s\")",
+        rc = ww_seterr(err, errlen, WW_EUNSUPPORTED,
+                       "not a text page (content type \"%s\")",
                        page->content_type ? page->content_type : "");
         goto out;
     }
@@ -233,7 +237,8 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
                 besti = k;
             }
         }
-        if (bestd <= p->o.near_dup_distance && set_str(&d->near_duplicate_of, p->ring_id[besti]) < 0)
+        if (bestd <= p->o.near_dup_distance &&
+            set_str(&d->near_duplicate_of, p->ring_id[besti]) < 0)
             goto oom;
         p->ring_hash[p->ring_pos] = d->simhash;
         memcpy(p->ring_id[p->ring_pos], id, sizeof id);

@@ -11,8 +11,8 @@
 
 /* Main content of tree t as text ("\n\n" between paragraphs) into out; links found in
  * it are added to a (bounded by lim->max_links).  Returns 0 or WW_ENOMEM. */
-int ww__extract_content(const ww__htree *t, const char *base_url, const ww_parse_limits *lim,
-                        ww_sb *out, ww_article *a);
+int ww__extract_content(const ww__htree *t, const char *base_url,
+                        const ww_parse_limits *lim, ww_sb *out, ww_article *a);
 
 /* Metadata (title, byline, dates, canonical, site, description, language hint). */
 int ww__extract_metadata(const ww__htree *t, const char *base_url, ww_article *a);

@@ -135,8 +135,9 @@ static void parse_submit(void *ctx, ww_job *job) {
     }
     size_t tl = d->text ? strlen(d->text) : 0;
     if (c->min_text > 0 && tl < (size_t)c->min_text) {
-        snprintf(err, sizeof err, "no article text (%zu chars < parse.min_text_chars %lld): %s",
-                 tl, c->min_text, d->url);
+        snprintf(err, sizeof err,
+                 "no article text (%zu chars < parse.min_text_chars %lld): %s", tl,
+                 c->min_text, d->url);
         ww_job_count(job, "no_text", 1);
         ww_job_dead_letter(job, WW_EUNSUPPORTED, err);
         goto done;

@@ -20,7 +20,8 @@ static uint64_t mix64(uint64_t x) { /* splitmix64 finaliser */
 }
 
 static int word_byte(unsigned char c) {
-    return c >= 0x80 || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    return c >= 0x80 || (c >= '0' && c <= '9') ||
+           ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
 uint64_t ww_simhash(const char *text, size_t len) {
@@ -69,7 +70,8 @@ uint64_t ww_simhash(const char *text, size_t len) {
 int ww_hamming64(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
 
 void ww_doc_id(const char *url, const char *text, size_t text_len, char out[33]) {
-    unsigned __int128 h = ((unsigned __int128)0x6c62272e07bb0142ULL << 64) | 0x62b821756295c58dULL;
+    unsigned __int128 h =
+        ((unsigned __int128)0x6c62272e07bb0142ULL << 64) | 0x62b821756295c58dULL;
     const unsigned __int128 prime = ((unsigned __int128)1 << 88) + 0x13b;
     const unsigned char *u = (const unsigned char *)(url ? url : "");
     for (; *u; u++)

@@ -16,14 +16,40 @@
 #include "parse_internal.h"
 #include "wirewatch/error.h"
 
-static const char *const noise_words[] = {
-    "close", "advertisement", "advertisement:", "ad", "advert", "sponsored", "share",
-    "share this", "share this article", "share on facebook", "share on twitter", "tweet",
-    "email", "print", "read more", "continue reading", "skip to content",
-    "skip to main content", "scroll to continue", "scroll to continue with content",
-    "story continues below advertisement", "article continues below", "loading...",
-    "loading", "comments", "play", "play video", "watch", "watch video", "replay",
-    "toggle caption", "hide caption", "enlarge this image", NULL};
+static const char *const noise_words[] = {"close",
+                                          "advertisement",
+                                          "advertisement:",
+                                          "ad",
+                                          "advert",
+                                          "sponsored",
+                                          "share",
+                                          "share this",
+                                          "share this article",
+                                          "share on facebook",
+                                          "share on twitter",
+                                          "tweet",
+                                          "email",
+                                          "print",
+                                          "read more",
+                                          "continue reading",
+                                          "skip to content",
+                                          "skip to main content",
+                                          "scroll to continue",
+                                          "scroll to continue with content",
+                                          "story continues below advertisement",
+                                          "article continues below",
+                                          "loading...",
+                                          "loading",
+                                          "comments",
+                                          "play",
+                                          "play video",
+                                          "watch",
+                                          "watch video",
+                                          "replay",
+                                          "toggle caption",
+                                          "hide caption",
+                                          "enlarge this image",
+                                          NULL};
 
 typedef struct line {
     const char *s;
@@ -50,7 +76,8 @@ static int bare_time(const char *s, size_t n) {
         k++;
     if (k == n)
         return 1;
-    return (n - k == 2 && (!strncasecmp(s + k, "am", 2) || !strncasecmp(s + k, "pm", 2))) ||
+    return (n - k == 2 &&
+            (!strncasecmp(s + k, "am", 2) || !strncasecmp(s + k, "pm", 2))) ||
            (n - k == 3 && !strncasecmp(s + k, "min", 3));
 }
 
@@ -58,12 +85,12 @@ static int bare_time(const char *s, size_t n) {
  * "Monday, ..."), not a sentence that happens to start with the word. */
 static int date_follows(const char *s, size_t n) {
     static const char *const names[] = {
-        "jan",      "january", "feb",     "february",  "mar",      "march",  "apr",
-        "april",    "may",     "jun",     "june",      "jul",      "july",   "aug",
-        "august",   "sep",     "sept",    "september", "oct",      "october", "nov",
-        "november", "dec",     "december", "mon",      "monday",   "tue",    "tuesday",
-        "wed",      "wednesday", "thu",   "thursday",  "fri",      "friday", "sat",
-        "saturday", "sun",     "sunday",  NULL};
+        "jan",      "january",   "feb",      "february",  "mar",    "march",   "apr",
+        "april",    "may",       "jun",      "june",      "jul",    "july",    "aug",
+        "august",   "sep",       "sept",     "september", "oct",    "october", "nov",
+        "november", "dec",       "december", "mon",       "monday", "tue",     "tuesday",
+        "wed",      "wednesday", "thu",      "thursday",  "fri",    "friday",  "sat",
+        "saturday", "sun",       "sunday",   NULL};
     size_t k = 0;
     while (k < n && (s[k] == ' ' || s[k] == ':'))
         k++;
@@ -83,11 +110,12 @@ static int date_follows(const char *s, size_t n) {
 /* Lines that only carry page furniture: "Updated 5:27 am CST, ...", "Posted Nov 18",
  * "Read more: <teaser>", "Related: ...", "Tags: ...", "Image 2 of 5", or a bare date. */
 static int furniture_line(const char *s, size_t n) {
-    static const char *const prefixes[] = {"updated ", "updated:", "last updated", "posted ",
-                                           "posted:", "published ", "published:",
-                                           "read more:", "read more ", "related:",
-                                           "related ", "see also:", "tags:", "topics:",
-                                           "image ", "photo:", "(image credit", NULL};
+    static const char *const prefixes[] = {"updated ",   "updated:",      "last updated",
+                                           "posted ",    "posted:",       "published ",
+                                           "published:", "read more:",    "read more ",
+                                           "related:",   "related ",      "see also:",
+                                           "tags:",      "topics:",       "image ",
+                                           "photo:",     "(image credit", NULL};
     if (n > 120)
         return 0;
     for (const char *const *p = prefixes; *p; p++) {
@@ -130,11 +158,10 @@ static int noise_line(const char *s, size_t n) {
     return 0;
 }
 
-static const char *const openers[] = {"It ",    "The ",   "He ",    "She ",   "They ",
-                                      "This ",  "That ",  "We ",    "But ",   "There ",
-                                      "When ",  "While ", "After ", "Its ",   "His ",
-                                      "Her ",   "Our ",   "These ", "Those ", "However,",
-                                      "According ", NULL};
+static const char *const openers[] = {
+    "It ",  "The ",   "He ",    "She ",     "They ",      "This ", "That ", "We ",
+    "But ", "There ", "When ",  "While ",   "After ",     "Its ",  "His ",  "Her ",
+    "Our ", "These ", "Those ", "However,", "According ", NULL};
 
 /* Put s[0..n) into b, splitting glued sentences when split is set. */
 static void put_line(ww_sb *b, const char *s, size_t n, int split) {
@@ -144,8 +171,8 @@ static void put_line(ww_sb *b, const char *s, size_t n, int split) {
             unsigned char c = (unsigned char)s[k];
             if (c < 'A' || c > 'Z')
                 continue;
-            if (!(s[k - 1] >= 'a' && s[k - 1] <= 'z' && s[k - 2] >= 'a' && s[k - 2] <= 'z' &&
-                  s[k - 3] >= 'a' && s[k - 3] <= 'z'))
+            if (!(s[k - 1] >= 'a' && s[k - 1] <= 'z' && s[k - 2] >= 'a' &&
+                  s[k - 2] <= 'z' && s[k - 3] >= 'a' && s[k - 3] <= 'z'))
                 continue;
             for (const char *const *o = openers; *o; o++) {
                 size_t ol = strlen(*o);
