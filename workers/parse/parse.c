@@ -14,6 +14,17 @@ struct ww_parser {
     size_t ring_n, ring_pos;
 };
 
+const char *ww_limit_name(unsigned bit) {
+    switch (bit) {
+    case WW_LIMIT_BYTES: return "limit_input_bytes";
+    case WW_LIMIT_NODES: return "limit_nodes";
+    case WW_LIMIT_DEPTH: return "limit_depth";
+    case WW_LIMIT_TIME: return "limit_time";
+    case WW_LIMIT_LINKS: return "limit_links";
+    default: return NULL;
+    }
+}
+
 void ww_parser_opts_default(ww_parser_opts *o) {
     memset(o, 0, sizeof *o);
     o->limits.max_input_bytes = 8u << 20;

@@ -27,7 +27,4 @@ char *ww__resolve_url(const char *base, const char *href);
  * boundaries from the markup already). */
 char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glued);
 
-/* Case-insensitive substring test on ASCII. */
-int ww__icontains(const char *hay, const char *needle);
-
 #endif
