@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html_text.h"
 #include "parse_internal.h"
+#include "url_resolve.h"
 #include "wirewatch/error.h"
 
 enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8, NF_EMBED = 16 };
@@ -188,19 +190,6 @@ static int unlikely_candidate(const ctx *c, uint32_t i) {
     return (b & W_UNLIKELY) && !(b & W_MAYBE);
 }
 
-static inline int is_space_at(const unsigned char *s, size_t k, size_t n, size_t *w) {
-    unsigned char c = s[k];
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
-        *w = 1;
-        return 1;
-    }
-    if (c == 0xC2 && k + 1 < n && s[k + 1] == 0xA0) { /* no-break space */
-        *w = 2;
-        return 1;
-    }
-    return 0;
-}
-
 /* Characters of a text node for scoring and its commas. */
 static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas) {
     const unsigned char *u = (const unsigned char *)s;
@@ -208,7 +197,7 @@ static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas)
     int sp = 1;
     for (size_t k = 0; k < n;) {
         size_t w;
-        if (is_space_at(u, k, n, &w)) {
+        if (ww__is_space_at(u, k, n, &w)) {
             if (!sp)
                 l++;
             sp = 1;
@@ -592,44 +581,11 @@ static int drop_block(const ctx *c, uint32_t i) {
 /* ---- text output ---- */
 
 typedef struct out {
-    ww_sb *sb;
-    int brk;   /* pending break: 0 none, 1 "\n", 2 "\n\n" */
-    int space; /* pending space */
+    ww__text_out w;
     ww_article *a;
     const char *base;
     size_t max_links;
 } out;
-
-static void brk(out *o, int level) {
-    if (level > o->brk)
-        o->brk = level;
-}
-
-static void put_text(out *o, const char *s, size_t n) {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t k = 0;
-    while (k < n) {
-        size_t w;
-        if (is_space_at(u, k, n, &w)) {
-            o->space = 1;
-            k += w;
-            continue;
-        }
-        size_t e = k;
-        while (e < n && !is_space_at(u, e, n, &w))
-            e++;
-        if (o->sb->len) {
-            if (o->brk)
-                ww_sb_put(o->sb, "\n\n", (size_t)o->brk);
-            else if (o->space)
-                ww_sb_put(o->sb, " ", 1);
-        }
-        o->brk = 0;
-        o->space = 0;
-        ww_sb_put(o->sb, s + k, e - k);
-        k = e;
-    }
-}
 
 static void add_link(out *o, const ww__htree *t, uint32_t i) {
     if (!o->a)
@@ -669,17 +625,6 @@ static void add_link(out *o, const ww__htree *t, uint32_t i) {
     o->a->nlinks++;
 }
 
-static int break_level(uint16_t tag) {
-    switch (tag) {
-    case T_LI:
-    case T_TR:
-    case T_DT:
-    case T_DD:
-    case T_OPTION: return 1;
-    default: return (ww__tag_flags[tag] & TF_BLOCK) ? 2 : 0;
-    }
-}
-
 /* Enter node i while writing the article; returns 1 to descend. */
 static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
     const ww__htree *t = c->t;
@@ -687,11 +632,11 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
     if (c->fl[i] & NF_JUNK)
         return 0;
     if (nd->tag == T_TEXT) {
-        put_text(o, t->pool + nd->str, nd->len);
+        ww__text_put(&o->w, t->pool + nd->str, nd->len);
         return 0;
     }
     if (nd->tag == T_BR) {
-        brk(o, 1);
+        ww__text_break(&o->w, 1);
         return 0;
     }
     if (nd->tag == T_H1 && !c->relaxed)
@@ -708,15 +653,15 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
         return 0;
     if (nd->tag == T_A && o->a)
         add_link(o, t, i);
-    brk(o, break_level(nd->tag));
+    ww__text_break(&o->w, ww__break_level(nd->tag));
     return 1;
 }
 
 static void leave(const ctx *c, out *o, uint32_t i) {
     uint16_t tag = c->t->nodes[i].tag;
     if (tag == T_TD || tag == T_TH)
-        o->space = 1;
-    brk(o, break_level(tag));
+        o->w.space = 1;
+    ww__text_break(&o->w, ww__break_level(tag));
 }
 
 static void emit(const ctx *c, out *o, uint32_t root) {
@@ -748,7 +693,7 @@ static void emit(const ctx *c, out *o, uint32_t root) {
 static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_links) {
     compute(c);
     uint32_t top = score_all(c);
-    out o = {.sb = sb, .a = a, .base = base, .max_links = max_links};
+    out o = {.w = {.sb = sb}, .a = a, .base = base, .max_links = max_links};
     if (!top) {
         /* No paragraph scored: all visible text of the page. */
         emit(c, &o, 0);
@@ -759,7 +704,7 @@ static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_li
     for (uint32_t s = c->t->nodes[par].first; s; s = c->t->nodes[s].next)
         if (c->fl[s] & NF_KEEP) {
             emit(c, &o, s);
-            brk(&o, 2);
+            ww__text_break(&o.w, 2);
         }
     return sb->oom ? WW_ENOMEM : 0;
 }
@@ -826,37 +771,4 @@ out:
     free(c.wb);
     free(arr);
     return rc;
-}
-
-char *ww__node_text(const ww__htree *t, uint32_t root) {
-    ww_sb sb = {0};
-    out o = {.sb = &sb};
-    uint32_t i = root;
-    for (;;) {
-        const ww__hnode *nd = &t->nodes[i];
-        int down =
-            nd->tag != T_TEXT &&
-            !(i != root && (ww__tag_flags[nd->tag] & TF_JUNK) && nd->tag != T_TITLE);
-        if (nd->tag == T_TEXT)
-            put_text(&o, t->pool + nd->str, nd->len);
-        else if (down)
-            brk(&o, break_level(nd->tag) ? 1 : 0);
-        if (down && nd->first) {
-            i = nd->first;
-            continue;
-        }
-        for (;;) {
-            if (i == root)
-                return ww_sb_take(&sb, NULL);
-            if (t->nodes[i].tag != T_TEXT && break_level(t->nodes[i].tag))
-                brk(&o, 1);
-            if (t->nodes[i].next) {
-                i = t->nodes[i].next;
-                break;
-            }
-            i = t->nodes[i].parent;
-            if (i == root)
-                return ww_sb_take(&sb, NULL);
-        }
-    }
 }

@@ -9,13 +9,14 @@
  * JSON-LD is read with jansson: top-level arrays and @graph are searched for an
  * object whose @type is an article kind. */
 #include <jansson.h>
-#include <libxml/uri.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "html_text.h"
 #include "parse_internal.h"
+#include "url_resolve.h"
 #include "wirewatch/error.h"
 
 enum { S_LD = 0, S_META, S_ITEMPROP, S_TAG, S_WEAK, S__N };
@@ -68,21 +69,6 @@ static void squeeze(char *s) {
         *w++ = *r;
     }
     *w = 0;
-}
-
-char *ww__resolve_url(const char *base, const char *href) {
-    if (!href)
-        return NULL;
-    while (*href == ' ' || *href == '\n' || *href == '\t' || *href == '\r')
-        href++;
-    if (!*href)
-        return NULL;
-    xmlChar *u = xmlBuildURI((const xmlChar *)href, (const xmlChar *)(base ? base : ""));
-    if (!u)
-        return NULL;
-    char *r = strdup((const char *)u);
-    xmlFree(u);
-    return r;
 }
 
 static int is_article_type(const char *t) {
