@@ -216,15 +216,14 @@ static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas)
     *commas = c;
 }
 
-/* Junk marks and bottom-up statistics. */
-static void compute(ctx *c) {
+/* Top-down: junk and link flags from tags, hidden and ARIA attributes; elements
+ * whose class/id (or <header> tag) says boilerplate are only marked in classjunk —
+ * whether they go is decided with their size (apply_class_junk). */
+static void mark_junk(ctx *c, uint8_t *classjunk) {
     const ww__htree *t = c->t;
-    size_t n = c->n;
-    memset(c->fl, 0, n);
-    /* top-down: junk and link flags; class-based junk is decided below with sizes. */
-    uint8_t *classjunk = c->hasblock; /* reused as scratch before it is computed */
-    memset(classjunk, 0, n);
-    for (size_t i = 1; i < n; i++) {
+    memset(c->fl, 0, c->n);
+    memset(classjunk, 0, c->n);
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         uint8_t pf = c->fl[nd->parent];
         uint8_t f = pf & (NF_JUNK | NF_LINK);
@@ -243,9 +242,14 @@ static void compute(ctx *c) {
         }
         c->fl[i] = f;
     }
-    /* raw text sizes (tag junk only) to protect page-wide containers */
-    memset(c->tlen, 0, n * sizeof *c->tlen);
-    for (size_t i = n; i-- > 1;) {
+}
+
+/* Bottom-up: text sizes without tag junk into c->tlen, to protect page-wide
+ * containers from their class names. */
+static void raw_text_sizes(ctx *c) {
+    const ww__htree *t = c->t;
+    memset(c->tlen, 0, c->n * sizeof *c->tlen);
+    for (size_t i = c->n; i-- > 1;) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[i] & NF_JUNK)
             continue;
@@ -256,10 +260,13 @@ static void compute(ctx *c) {
         }
         c->tlen[nd->parent] += c->tlen[i];
     }
-    uint32_t total = c->tlen[0];
-    /* An embedded post (a tweet or Instagram blockquote) is quoted material of the
-     * story: it and the few wrappers around it escape class rules ("social-embed"). */
-    for (size_t i = 1; i < n; i++) {
+}
+
+/* An embedded post (a tweet or Instagram blockquote) is quoted material of the
+ * story: it and the few wrappers around it escape class rules ("social-embed"). */
+static void protect_embeds(ctx *c, uint8_t *classjunk) {
+    const ww__htree *t = c->t;
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         if (nd->tag != T_BLOCKQUOTE || (c->fl[i] & NF_JUNK))
             continue;
@@ -273,15 +280,27 @@ static void compute(ctx *c) {
             c->fl[a] |= NF_EMBED;
         }
     }
-    for (size_t i = 1; i < n; i++) {
+}
+
+/* Top-down: junk spreads to descendants; class junk goes unless it holds half of
+ * the page's text or more. */
+static void apply_class_junk(ctx *c, const uint8_t *classjunk) {
+    const ww__htree *t = c->t;
+    uint32_t total = c->tlen[0];
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[nd->parent] & NF_JUNK)
             c->fl[i] |= NF_JUNK;
         else if (classjunk[i] && (uint64_t)c->tlen[i] * 2 < total)
             c->fl[i] |= NF_JUNK;
     }
-    /* bottom-up statistics without junk */
-    size_t z = n * sizeof(uint32_t);
+}
+
+/* Bottom-up statistics without junk: text, link text, commas, paragraphs, images,
+ * list items, inputs, embeds, heading text, block children. */
+static void subtree_stats(ctx *c) {
+    const ww__htree *t = c->t;
+    size_t n = c->n, z = n * sizeof(uint32_t);
     memset(c->tlen, 0, z);
     memset(c->llen, 0, z);
     memset(c->dlen, 0, z);
@@ -336,16 +355,31 @@ static void compute(ctx *c) {
         c->nembed[par] += c->nembed[i];
         c->hlen[par] += c->hlen[i];
     }
-    /* direct text: text nodes add to their nearest block ancestor (found top-down in
-     * one pass, so deep inline nesting costs nothing extra) */
+}
+
+/* Direct text: text nodes add to their nearest block ancestor (found top-down in
+ * one pass, so deep inline nesting costs nothing extra). */
+static void direct_text(ctx *c) {
+    const ww__htree *t = c->t;
     c->blk[0] = 0;
-    for (size_t i = 1; i < n; i++) {
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         c->blk[i] =
             (ww__tag_flags[nd->tag] & TF_BLOCK) ? (uint32_t)i : c->blk[nd->parent];
         if (nd->tag == T_TEXT && !(c->fl[i] & NF_JUNK))
             c->dlen[c->blk[nd->parent]] += c->tlen[i];
     }
+}
+
+/* Junk marks and bottom-up statistics, pass by pass. */
+static void compute(ctx *c) {
+    uint8_t *classjunk = c->hasblock; /* scratch until subtree_stats fills hasblock */
+    mark_junk(c, classjunk);
+    raw_text_sizes(c);
+    protect_embeds(c, classjunk);
+    apply_class_junk(c, classjunk);
+    subtree_stats(c);
+    direct_text(c);
 }
 
 static float tag_prior(uint16_t tag) {
