@@ -27,13 +27,13 @@ const char *ww_limit_name(unsigned bit) {
 
 void ww_parser_opts_default(ww_parser_opts *o) {
     memset(o, 0, sizeof *o);
-    o->limits.max_input_bytes = 8u << 20;
-    o->limits.max_nodes = 500000;
-    o->limits.max_depth = 512;
-    o->limits.max_time_ms = 2000;
-    o->limits.max_links = 200;
-    o->near_dup_distance = 3;
-    o->near_dup_window = 4096;
+    o->limits.max_input_bytes = WW_PARSE_DEFAULT_MAX_INPUT_BYTES;
+    o->limits.max_nodes = WW_PARSE_DEFAULT_MAX_NODES;
+    o->limits.max_depth = WW_PARSE_DEFAULT_MAX_DEPTH;
+    o->limits.max_time_ms = WW_PARSE_DEFAULT_MAX_TIME_MS;
+    o->limits.max_links = WW_PARSE_DEFAULT_MAX_LINKS;
+    o->near_dup_distance = WW_PARSE_DEFAULT_NEAR_DUP_DISTANCE;
+    o->near_dup_window = WW_PARSE_DEFAULT_NEAR_DUP_WINDOW;
     o->langid.min_confidence = WW_LANGID_MIN_CONFIDENCE;
     o->langid.short_text_bytes = WW_LANGID_SHORT_TEXT_BYTES;
 }
