@@ -15,10 +15,10 @@
  *   - the article's own <h1> is left out of the text: it is the title.
  * Every pass is a linear scan of the node array (children follow parents), no
  * recursion, so a deep or huge page cannot blow the stack. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "class_words.h"
 #include "html_text.h"
 #include "parse_internal.h"
 #include "url_resolve.h"
@@ -42,103 +42,12 @@ typedef struct ctx {
     int relaxed;
 } ctx;
 
-/* Readability's lists, plus words common on today's sites; "hidden" became "is-hidden"
- * because utility-CSS pages put "overflow-hidden" on article wrappers. */
-static const char *const negative[] = {
-    "-ad-",     "is-hidden",  "banner",     "combx",     "comment", "com-",
-    "contact",  "foot",       "gdpr",       "masthead",  "media",   "meta",
-    "outbrain", "promo",      "related",    "scroll",    "share",   "shoutbox",
-    "sidebar",  "skyscraper", "sponsor",    "shopping",  "tags",    "tool",
-    "widget",   "taboola",    "social",     "cookie",    "consent", "newsletter",
-    "subscri",  "byline",     "breadcrumb", "recommend", "popular", NULL};
-static const char *const positive[] = {"article", "body",  "content", "entry", "hentry",
-                                       "h-entry", "main",  "page",    "post",  "text",
-                                       "blog",    "story", NULL};
-/* Boilerplate: removed before scoring unless a "maybe content" word is present too. */
-static const char *const unlikely[] = {
-    "-ad-",       "ai2html",    "banner",          "breadcrumb",    "combx",
-    "comment",    "community",  "cover-wrap",      "disqus",        "extra",
-    "footer",     "gdpr",       "header",          "legends",       "menu",
-    "related",    "remark",     "replies",         "rss",           "shoutbox",
-    "sidebar",    "skyscraper", "social",          "sponsor",       "supplemental",
-    "ad-break",   "agegate",    "pagination",      "pager",         "popup",
-    "yom-remote", "share",      "cookie",          "consent",       "newsletter",
-    "subscribe",  "outbrain",   "taboola",         "recommend",     "most-read",
-    "mostread",   "trending",   "promo",           "signup",        "login",
-    "skip-link",  "skiplink",   "modal",           "byline",        "author-bio",
-    "print-only", "sr-only",    "visually-hidden", "screen-reader", "caption",
-    "credit",     "gallery",    "carousel",        "slideshow",     "timestamp",
-    "dateline",   NULL};
-static const char *const maybe[] = {"article", "body",   "column", "content",
-                                    "main",    "shadow", "story",  NULL};
-
-/* Class/id words are matched once per element with a first-byte bucket table
- * (strcasestr per word per call was a third of the run time). */
-enum { W_NEG = 1, W_POS = 2, W_UNLIKELY = 4, W_MAYBE = 8 };
-
-typedef struct word {
-    const char *w;
-    uint8_t len, bit;
-} word;
-
-static word *buckets[256];
-static uint8_t nbucket[256];
-static word words_storage[256];
-static pthread_once_t words_once = PTHREAD_ONCE_INIT;
-
-static void add_words(const char *const *list, uint8_t bit, size_t *nw) {
-    for (const char *const *p = list; *p; p++)
-        words_storage[(*nw)++] = (word){*p, (uint8_t)strlen(*p), bit};
-}
-
-static void build_words(void) {
-    size_t nw = 0;
-    add_words(negative, W_NEG, &nw);
-    add_words(positive, W_POS, &nw);
-    add_words(unlikely, W_UNLIKELY, &nw);
-    add_words(maybe, W_MAYBE, &nw);
-    /* bucket by first byte: sort by first byte, then point into the storage */
-    for (size_t a = 1; a < nw; a++)
-        for (size_t b = a; b > 0 && (unsigned char)words_storage[b - 1].w[0] >
-                                        (unsigned char)words_storage[b].w[0];
-             b--) {
-            word tmp = words_storage[b];
-            words_storage[b] = words_storage[b - 1];
-            words_storage[b - 1] = tmp;
-        }
-    for (size_t k = 0; k < nw; k++) {
-        unsigned char f = (unsigned char)words_storage[k].w[0];
-        if (!nbucket[f])
-            buckets[f] = &words_storage[k];
-        nbucket[f]++;
-    }
-}
-
-static unsigned match_words(const char *s) {
-    char buf[512];
-    size_t n = 0;
-    unsigned bits = 0;
-    if (!s)
-        return 0;
-    for (; s[n] && n < sizeof buf - 1; n++)
-        buf[n] = (char)((s[n] >= 'A' && s[n] <= 'Z') ? s[n] | 0x20 : s[n]);
-    buf[n] = 0;
-    for (size_t k = 0; k < n; k++) {
-        unsigned char f = (unsigned char)buf[k];
-        const word *w = buckets[f];
-        for (uint8_t j = 0; j < nbucket[f]; j++)
-            if (k + w[j].len <= n && memcmp(buf + k, w[j].w, w[j].len) == 0)
-                bits |= w[j].bit;
-    }
-    return bits;
-}
-
 /* Bits of class (low nibble) and id (high nibble) of element i, cached. */
 static unsigned word_bits(const ctx *c, uint32_t i) {
     if (c->wb[i] & 0x8000u)
         return c->wb[i] & 0xFF;
-    unsigned b = match_words(ww__hattr_id(c->t, i, A_CLASS)) |
-                 match_words(ww__hattr_id(c->t, i, A_ID)) << 4;
+    unsigned b = ww__class_words(ww__hattr_id(c->t, i, A_CLASS)) |
+                 ww__class_words(ww__hattr_id(c->t, i, A_ID)) << 4;
     c->wb[i] = (uint16_t)(0x8000u | b);
     return b;
 }
@@ -763,7 +672,7 @@ int ww__extract_content(const ww__htree *t, const char *base_url,
     c.hasblock = calloc(n, 1);
     c.score = calloc(n, sizeof *c.score);
     c.wb = calloc(n, sizeof *c.wb);
-    pthread_once(&words_once, build_words);
+    ww__class_words_init();
     uint32_t *arr = calloc(n * 11, sizeof *arr);
     if (!c.fl || !c.hasblock || !c.score || !c.wb || !arr)
         goto out;
