@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "wirewatch/error.h"
-#include "wirewatch/fetch.h"
+#include "wirewatch/urlnorm.h"
 #include "wirewatch/strbuf.h"
 
 static int param_dropped(const char *name, size_t nlen, const char *const *drop,
