@@ -1,13 +1,16 @@
 /* The fetch stage's context and the functions its files share.  Included only by
- * the stage's own files (config, intake, transfer, transfer_done, report, stage);
- * sources (fetch_file.c) and body building (fetch_body.c) see the sink instead.
+ * the stage's own files; the sources (fetch_file.c) and body building (fetch_body.c)
+ * see the stage only through the ww__sink it hands them (fetch_sink.h).
  *
- * Dependencies run one way:
- *   fetch_stage.c (ops, dispatch) -> fetch_intake.c (submit, routing, feeds)
- *     -> fetch_transfer_done.c (finished transfers) -> fetch_transfer.c (libcurl)
- *     -> fetch_report.c (status, pages) -> fetch_hosts.c, fetch_request.c,
- *        fetch_status.c, fetch_config.c
- * and fetch_file.c / fetch_body.c reach the stage only through ww__sink.
+ * Who calls whom (never back up the list):
+ *   fetch_stage.c         ops, dispatch -> intake, transfer, transfer_done, hosts
+ *   fetch_intake.c        submit, routing, feed polls -> file source, hosts, report
+ *   fetch_transfer_done.c finished transfers -> body, hosts, report
+ *   fetch_transfer.c      libcurl options and callbacks (calls no stage file)
+ *   fetch_file.c          file:// and WARC -> body; the stage only via the sink
+ *   fetch_body.c          feeds in a body; the stage only via the sink
+ *   fetch_report.c        status events, pages -> request, status
+ *   fetch_hosts.c, fetch_request.c, fetch_status.c, fetch_config.c: leaves
  * Internal to workers/fetch. */
 #ifndef WW_FETCH_STAGE_H
 #define WW_FETCH_STAGE_H
