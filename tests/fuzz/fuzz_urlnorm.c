@@ -7,7 +7,7 @@
 
 #include <curl/curl.h>
 
-#include "wirewatch/fetch.h"
+#include "wirewatch/urlnorm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "wirewatch/fetch.h"
+#include "wirewatch/bucket.h"
 
 static void test_spacing(void **state) {
     (void)state;

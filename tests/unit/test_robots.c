@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "wirewatch/fetch.h"
+#include "wirewatch/robots.h"
 
 #define MAXB (512 * 1024)
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "wirewatch/fetch.h"
+#include "wirewatch/ssrf.h"
 
 static struct sockaddr_storage ss;
 

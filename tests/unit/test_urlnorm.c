@@ -10,7 +10,7 @@
 #include <curl/curl.h>
 
 #include "wirewatch/error.h"
-#include "wirewatch/fetch.h"
+#include "wirewatch/urlnorm.h"
 
 static const char *const drop[] = {"utm_*", "fbclid", "gclid"};
 

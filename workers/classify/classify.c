@@ -27,6 +27,7 @@
 #include "tokenize.h"
 #include "wirewatch/error.h"
 #include "wirewatch/model.h"
+#include "wirewatch/strutil.h"
 
 #define MAX_EV_CAP 64
 #define MODEL_MAX_OUT 32
@@ -705,15 +706,6 @@ long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
 
 /* ---- output ------------------------------------------------------------------------ */
 
-static char *dupn(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = 0;
-    }
-    return d;
-}
-
 static Wirewatch__V1__Span *make_span_bytes(const char *text, uint32_t start,
                                             uint32_t end) {
     Wirewatch__V1__Span *sp = malloc(sizeof *sp);
@@ -722,7 +714,7 @@ static Wirewatch__V1__Span *make_span_bytes(const char *text, uint32_t start,
     wirewatch__v1__span__init(sp);
     sp->start = start;
     sp->end = end;
-    if (!(sp->text = dupn(text + sp->start, sp->end - sp->start))) {
+    if (!(sp->text = ww_dupn(text + sp->start, sp->end - sp->start))) {
         free(sp);
         return NULL;
     }

@@ -16,6 +16,7 @@
 
 #include "wirewatch/error.h"
 #include "wirewatch/parse.h"
+#include "wirewatch/strutil.h"
 
 int ww_cmd_extract(int argc, char **argv);
 
@@ -126,11 +127,6 @@ static void print_json(json_t *o) {
     json_decref(o);
 }
 
-static int ends_with(const char *s, const char *suf) {
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
 /* One file: returns 0, or WW_EIO when it cannot be read (a JSON error line is printed
  * either way). */
 static int one(ww_parser *p, const char *path, const char *url_opt) {
@@ -162,7 +158,7 @@ static int one(ww_parser *p, const char *path, const char *url_opt) {
     page.body.data = body;
     page.body.len = len;
     page.source = WIREWATCH__V1__PAGE__SOURCE__FILE;
-    if (ends_with(path, ".txt") || ends_with(path, ".txt.gz"))
+    if (ww_ends_with(path, ".txt") || ww_ends_with(path, ".txt.gz"))
         page.content_type = "text/plain";
     Wirewatch__V1__Document *d = NULL;
     unsigned limits = 0;

@@ -9,6 +9,7 @@
 #include "endpoint_impl.h"
 #include "wirewatch/error.h"
 #include "wirewatch/message.h"
+#include "wirewatch/strutil.h"
 
 void ww_uri_free(ww_uri *u) {
     if (!u)
@@ -21,15 +22,6 @@ void ww_uri_free(ww_uri *u) {
     memset(u, 0, sizeof *u);
 }
 
-static char *dupn(const char *s, size_t n) {
-    char *d = malloc(n + 1);
-    if (!d)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
 /* Value of `name` in a "?a=b&c=d" query, malloc'd, or NULL when absent. */
 static char *query_get(const char *q, const char *name) {
     size_t nl = strlen(name);
@@ -39,7 +31,7 @@ static char *query_get(const char *q, const char *name) {
         const char *end = strchr(q, '&');
         size_t len = end ? (size_t)(end - q) : strlen(q);
         if (len >= nl && strncmp(q, name, nl) == 0 && (len == nl || q[nl] == '='))
-            return len == nl ? strdup("") : dupn(q + nl + 1, len - nl - 1);
+            return len == nl ? strdup("") : ww_dupn(q + nl + 1, len - nl - 1);
         q = end;
     }
     return NULL;
@@ -54,8 +46,8 @@ static int parse_kafka(const char *rest, ww_uri *u, char *err, size_t errlen) {
     size_t tlen = q ? (size_t)(q - slash - 1) : strlen(slash + 1);
     if (tlen == 0)
         return ww_seterr(err, errlen, WW_EINVAL, "kafka endpoint has no topic");
-    u->brokers = dupn(rest, (size_t)(slash - rest));
-    u->topic = dupn(slash + 1, tlen);
+    u->brokers = ww_dupn(rest, (size_t)(slash - rest));
+    u->topic = ww_dupn(slash + 1, tlen);
     u->group = q ? query_get(q, "group") : NULL;
     if (!u->group)
         u->group = strdup("");
@@ -90,7 +82,7 @@ static int parse_zmq(const char *scheme, const char *rest, ww_uri *u, char *err,
     size_t alen = q ? (size_t)(q - rest) : strlen(rest);
     if (alen == 0)
         return ww_seterr(err, errlen, WW_EINVAL, "%s endpoint has no address", scheme);
-    char *addr = dupn(rest, alen);
+    char *addr = ww_dupn(rest, alen);
     if (!addr)
         return WW_ENOMEM;
     size_t cap = strlen(transport) + alen + 4;

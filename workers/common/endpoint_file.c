@@ -21,6 +21,7 @@
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
 #include "wirewatch/request.h"
+#include "wirewatch/strutil.h"
 
 typedef enum { FMT_JSON, FMT_LDP, FMT_URLS } file_fmt;
 
@@ -41,11 +42,6 @@ typedef struct {
     uint8_t *data; /* protobuf bytes (or original bytes on decode error) */
     char err[256];
 } file_msg;
-
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && strcmp(s + n - m, suffix) == 0;
-}
 
 /* Fill the buffer: returns 1 if bytes were added, 0 on timeout, WW_EEOF, or WW_EIO. */
 static int fill(file_ep *f, int timeout_ms) {
@@ -369,11 +365,11 @@ int ww__ep_file_open(ww_endpoint *ep, const ww_config *cfg, char *err, size_t er
     f->fd = -1;
     f->is_stdio = ep->uri.kind == WW_EP_STDIO;
     const char *path = ep->uri.path;
-    if (f->is_stdio || ends_with(path, ".jsonl") || ends_with(path, ".json"))
+    if (f->is_stdio || ww_ends_with(path, ".jsonl") || ww_ends_with(path, ".json"))
         f->fmt = FMT_JSON;
     else if (ep->dir == WW_EP_IN &&
              ep->type == &wirewatch__v1__fetch_request__descriptor &&
-             !ends_with(path, ".pb") && !ends_with(path, ".ldp"))
+             !ww_ends_with(path, ".pb") && !ww_ends_with(path, ".ldp"))
         f->fmt = FMT_URLS;
     else
         f->fmt = FMT_LDP;

@@ -1,7 +1,7 @@
 /* Token bucket for per-host politeness: `rate` requests per second with at most
  * `burst` in a row.  A bucket can also be held shut until a time (Retry-After,
  * error backoff), which just moves its clock forward with no tokens. */
-#include "wirewatch/fetch.h"
+#include "wirewatch/bucket.h"
 
 void ww_bucket_init(ww_bucket *b, double rate, double burst, int64_t now_us) {
     b->rate = rate;

@@ -1,6 +1,7 @@
-/* Internal to workers/fetch: the stage context and the pieces shared between
- * fetch_stage.c (scheduling, libcurl), fetch_file.c (file:// and WARC input) and
- * fetch_cache.c (seen-set, validators).  Not a public header. */
+/* Internal to workers/fetch: the self-contained pieces the stage is built from -
+ * seen-set and validators (fetch_cache.c), limit bits, feed re-poll schedule
+ * (feed_schedule.c), libcurl's event loop (curl_loop.c) and WARC output
+ * (warc_writer.c).  None of them knows the stage context.  Not a public header. */
 #ifndef WW_FETCH_INTERNAL_H
 #define WW_FETCH_INTERNAL_H
 
@@ -9,8 +10,6 @@
 #include <stdint.h>
 
 #include "wirewatch/error.h"
-#include "wirewatch/fetch.h"
-#include "wirewatch/stage.h"
 
 /* ---- caches (fetch_cache.c) ------------------------------------------------------- */
 
@@ -97,64 +96,6 @@ int ww__feed_item_is_new(ww__feed *f, const char *url, int64_t now_us);
  * poll time and returns the delay until it. */
 int64_t ww__feed_done(ww__feeds *fs, ww__feed *f, int ok, int64_t now_us);
 
-/* ---- the stage context ------------------------------------------------------------ */
-
-typedef struct fhost fhost;
-
-/* A job from the runtime; every request it spawns (its own, retries, followed
- * discoveries) holds a reference, and the job is done when the last one is. */
-typedef struct fowner {
-    ww_job *job;
-    int refs;
-    struct fowner *prev, *next; /* the stage's live owners, freed at teardown */
-} fowner;
-
-/* One URL to fetch. */
-typedef struct freq {
-    struct freq *next; /* host queue */
-    fowner *own;       /* NULL for robots.txt requests */
-    fhost *host;
-    char *url;              /* normalised: what is fetched and remembered */
-    char *path_query;       /* of url, for robots.txt matching */
-    struct Curl_URL *curlu; /* url parsed once (by normalisation), given to libcurl */
-    char *req_url;          /* as requested */
-    char *request_id;
-    char *parent_url;
-    int origin; /* Wirewatch__V1__FetchRequest__Origin */
-    unsigned depth;
-    int64_t not_before_mono_us;
-    int retries;
-    int robots;     /* this is the robots.txt fetch of host */
-    int trusted;    /* the request is a trusted input itself (ww_job_input_trusted), not
-                  * one found in it: it may name a local file.  Never inherited. */
-    ww__feed *feed; /* this is a scheduled poll of a fetch.feeds entry */
-    Wirewatch__V1__Trace *trace;
-    /* The decoded request this one was made from, kept instead of copied: req_url,
-     * request_id, parent_url and (until stamped anew) trace point into it. */
-    Wirewatch__V1__FetchRequest *src;
-} freq;
-
-typedef struct fetch_cfg {
-    char *user_agent, *robots_agent;
-    int obey_robots, http2, allow_private, keep_truncated, follow_discovered, allow_file,
-        dedupe_seeds;
-    long max_in_flight, max_host_conns, max_redirects, max_retries, max_depth, max_hosts;
-    int64_t host_delay_us, max_crawl_delay_us, connect_timeout_ms, timeout_ms;
-    long low_speed_bytes, low_speed_time_s, recv_buffer_bytes;
-    int64_t max_wire_bytes, max_body_bytes, max_header_bytes, robots_max_bytes;
-    int64_t robots_ttl_us, robots_error_ttl_us, max_retry_after_us;
-    int64_t backoff_base_us, backoff_max_us, seen_ttl_us;
-    long seen_max, validators_max;
-    char *ca_file;
-    char *warc_dir;
-    int64_t warc_max_bytes;
-    char **drop_params;
-    size_t n_drop;
-    ww_cidr_list *allow;
-} fetch_cfg;
-
-typedef struct fetch_ctx fetch_ctx;
-
 /* ---- curl_loop.c: libcurl's socket interface over epoll ---- */
 typedef struct ww__loop {
     CURLM *multi;
@@ -184,49 +125,6 @@ int ww__loop_wait_ms(const ww__loop *l, int max_ms);
 /* wait up to wait_ms for sockets, act on them and on the timer */
 void ww__loop_run(ww__loop *l, int wait_ms);
 
-/* Build and emit what one fetched body means: a Page, or (a feed/sitemap) discovered
- * FetchRequests.  Shared by http and file input.  Returns the status to report
- * ("fetched" or "error") and writes detail. */
-typedef struct ww__body {
-    const uint8_t *data;
-    size_t len;
-    const char *content_type; /* may be NULL */
-    const char *final_url;
-} ww__body;
-
-/* fetch_stage.c services used by fetch_file.c. */
-const fetch_cfg *ww__fetch_cfg(const fetch_ctx *ctx);
-/* Emit the terminal StatusEvent of r and release it (and maybe its job). */
-void ww__fetch_finish(fetch_ctx *ctx, freq *r, const char *status, int http_status,
-                      const char *detail, unsigned limits, int64_t bytes,
-                      int64_t duration_us);
-/* If body is a feed or sitemap (possibly gzip-compressed), emit its items as discovered
- * FetchRequests (and queue them when following) and return 1 with a detail line;
- * 0 when it is not a feed; <0 (WW_EMALFORMED, detail says why) when it looks like one
- * but does not parse. */
-int ww__fetch_discover(fetch_ctx *ctx, freq *r, const ww__body *b, char *detail,
-                       size_t dlen, unsigned *limits);
-/* Queue a request found in a feed/sitemap under r's job (fetch.follow_discovered). */
-void ww__fetch_follow(fetch_ctx *ctx, freq *parent, const char *url, int origin);
-/* Emit one StatusEvent for a URL that is not a request of its own (a WARC record). */
-void ww__fetch_status_only(fetch_ctx *ctx, freq *r, const char *url, const char *status,
-                           int http_status, const char *detail, int64_t bytes);
-/* Emit a page on WW_OUT_MAIN for r (counted). */
-int ww__fetch_emit_page(fetch_ctx *ctx, freq *r, Wirewatch__V1__Page *page);
-
-/* fetch_file.c: read a file:// URL (plain file, feed/sitemap) and finish r; a WARC
- * file is opened and queued, its records read by ww__fetch_warc_step. */
-void ww__fetch_file(fetch_ctx *ctx, freq *r);
-typedef struct ww__warc_job ww__warc_job;
-/* The stage's list of WARC files being read (fetch_stage.c keeps the head). */
-ww__warc_job **ww__fetch_warc_jobs(fetch_ctx *ctx);
-/* Read records of every queued WARC file for up to budget_us each, finishing the
- * files that end; returns how many are still being read. */
-int ww__fetch_warc_step(fetch_ctx *ctx, int64_t budget_us);
-/* Teardown: close the first WARC file being read and return its request unfinished
- * (NULL when none is left). */
-freq *ww__fetch_warc_pop(fetch_ctx *ctx);
-
 /* ---- WARC output (warc_writer.c) -------------------------------------------------- */
 
 typedef struct ww__warcw ww__warcw;
@@ -241,9 +139,5 @@ int ww__warcw_response(ww__warcw *w, const char *url, const char *ip,
                        const char *raw_headers, size_t hlen, const uint8_t *body,
                        size_t blen, int truncated, char **file, int64_t *offset,
                        char *digest40);
-
-/* "text/html; charset=UTF-8" -> "UTF-8" in buf (cap bytes, "" when none or longer
- * than fits); returns buf. */
-const char *ww__charset_of(const char *content_type, char *buf, size_t cap);
 
 #endif

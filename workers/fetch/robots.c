@@ -8,7 +8,7 @@
  * 2.2.2): an escaped unreserved character is decoded ("/%7Euser" is "/~user"), other
  * escapes keep their meaning with upper-case hex ("/a%2fb" is "/a%2Fb", not "/a/b"),
  * and non-ASCII octets are escaped ("/%e2%82%ac" and "/€" agree). */
-#include "wirewatch/fetch.h"
+#include "wirewatch/robots.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * reach an internal address.  IPv6 forms that carry an IPv4 address (mapped,
  * compatible, NAT64, 6to4) are judged by that IPv4 address, otherwise
  * "::ffff:169.254.169.254" would walk straight past an IPv4-only list. */
-#include "wirewatch/fetch.h"
+#include "wirewatch/ssrf.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

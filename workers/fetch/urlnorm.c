@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "wirewatch/error.h"
-#include "wirewatch/fetch.h"
+#include "wirewatch/urlnorm.h"
 #include "wirewatch/strbuf.h"
 
 static int param_dropped(const char *name, size_t nlen, const char *const *drop,
@@ -136,78 +136,94 @@ static int authority_has_escape(const char *url) {
     return 0;
 }
 
-static int normalize_once(const char *url, const char *const *drop_params, size_t n_drop,
-                          char **out, ww_url_parts *parts, int *host_edited, char *err,
+/* One pass of normalisation, in phases; what they share. */
+typedef struct norm {
+    CURLU *u;
+    char *scheme, *host, *query, *port; /* libcurl's (curl_free) */
+    char *nq;                           /* the query without dropped parameters */
+    int host_changed, query_set;        /* parts set on u anew */
+    size_t path_at;                     /* where the path starts in the result */
+} norm;
+
+static const char *default_port(const char *scheme) {
+    return strcmp(scheme, "https") == 0 ? "443" : "80";
+}
+
+/* Phase 1: parse with libcurl and check it is an http(s) URL with a sane host. */
+static int parse_checked(norm *n, const char *url, char *err, size_t errlen) {
+    if (!(n->u = curl_url()))
+        return WW_ENOMEM;
+    CURLUcode uc = curl_url_set(n->u, CURLUPART_URL, url, 0);
+    if (uc)
+        return ww_seterr(err, errlen, WW_EINVAL, "bad URL: %s", curl_url_strerror(uc));
+    if (curl_url_get(n->u, CURLUPART_SCHEME, &n->scheme, 0) ||
+        (strcmp(n->scheme, "http") != 0 && strcmp(n->scheme, "https") != 0))
+        return ww_seterr(err, errlen, WW_EINVAL, "not an http(s) URL");
+    if (curl_url_get(n->u, CURLUPART_HOST, &n->host, 0) || !*n->host)
+        return ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
+    for (const char *h = n->host; *h; h++)
+        if ((unsigned char)*h <= 0x20 || *h == 0x7f || *h == '%')
+            return ww_seterr(err, errlen, WW_EINVAL, "URL host has a control character");
+    return 0;
+}
+
+/* Phase 2: the host lower-case and without trailing dots; *host_edited when it changed
+ * or was escaped (the caller then normalises the result again). */
+static int normalize_host(norm *n, const char *url, int *host_edited, char *err,
                           size_t errlen) {
-    int rc = WW_ENOMEM;
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL, *query = NULL, *nq = NULL;
-    *out = NULL;
-    if (!u)
-        goto out;
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    if (uc) {
-        rc = ww_seterr(err, errlen, WW_EINVAL, "bad URL: %s", curl_url_strerror(uc));
-        goto out;
-    }
-    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
-        (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
-        rc = ww_seterr(err, errlen, WW_EINVAL, "not an http(s) URL");
-        goto out;
-    }
-    if (curl_url_get(u, CURLUPART_HOST, &host, 0) || !*host) {
-        rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
-        goto out;
-    }
-    for (const char *h = host; *h; h++)
-        if ((unsigned char)*h <= 0x20 || *h == 0x7f || *h == '%') {
-            rc = ww_seterr(err, errlen, WW_EINVAL, "URL host has a control character");
-            goto out;
-        }
-    char *orig_host = strdup(host);
+    char *orig_host = strdup(n->host);
     if (!orig_host)
-        goto out;
-    for (char *h = host; *h; h++)
+        return WW_ENOMEM;
+    for (char *h = n->host; *h; h++)
         *h = (char)tolower((unsigned char)*h);
     /* "example.com." names the same host; "a.." would shrink again on a second pass,
      * so every trailing dot goes at once (normalising twice must change nothing). */
-    size_t hl = strlen(host);
-    while (hl > 0 && host[hl - 1] == '.')
-        host[--hl] = '\0';
+    size_t hl = strlen(n->host);
+    while (hl > 0 && n->host[hl - 1] == '.')
+        n->host[--hl] = '\0';
     /* curl decodes %XX in the host but does not re-read the result as an IPv4 number
      * ("9%30" -> "90", which the next parse turns into "0.0.0.90"): an escaped host
      * counts as edited so the result is normalised again. */
-    int host_changed = strcmp(orig_host, host) != 0, query_set = 0;
-    *host_edited = host_changed || authority_has_escape(url);
+    n->host_changed = strcmp(orig_host, n->host) != 0;
+    *host_edited = n->host_changed || authority_has_escape(url);
     free(orig_host);
-    if (!hl) {
-        rc = ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
-        goto out;
-    }
-    /* Each set re-validates its part: only what changes is set (most URLs need none). */
-    if ((host_changed && curl_url_set(u, CURLUPART_HOST, host, 0)) ||
-        (strchr(url, '#') && curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0)))
-        goto out;
-    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK) {
-        if (!(nq = filter_query(query, drop_params, n_drop)))
-            goto out;
-        if (!*nq || strcmp(nq, query) != 0) {
-            if (curl_url_set(u, CURLUPART_QUERY, *nq ? nq : NULL, 0))
-                goto out;
-            query_set = 1;
+    if (!hl)
+        return ww_seterr(err, errlen, WW_EINVAL, "URL has no host");
+    return 0;
+}
+
+/* Phase 3: set on u what changes - the host, no fragment, the filtered query.  Each
+ * set re-validates its part: only what changes is set (most URLs need none). */
+static int edit_parts(norm *n, const char *url, const char *const *drop_params,
+                      size_t n_drop) {
+    if ((n->host_changed && curl_url_set(n->u, CURLUPART_HOST, n->host, 0)) ||
+        (strchr(url, '#') && curl_url_set(n->u, CURLUPART_FRAGMENT, NULL, 0)))
+        return WW_ENOMEM;
+    if (curl_url_get(n->u, CURLUPART_QUERY, &n->query, 0) == CURLUE_OK) {
+        if (!(n->nq = filter_query(n->query, drop_params, n_drop)))
+            return WW_ENOMEM;
+        if (!*n->nq || strcmp(n->nq, n->query) != 0) {
+            if (curl_url_set(n->u, CURLUPART_QUERY, *n->nq ? n->nq : NULL, 0))
+                return WW_ENOMEM;
+            n->query_set = 1;
         }
     }
-    /* The URL is put together here from its parts, the way libcurl 7.88 prints one
-     * (curl_url_get(CURLUPART_URL), which fuzz_urlnorm checks this against): libcurl's
-     * printf builds it a byte at a time and was a tenth of the fetch stage's
-     * instructions per page. */
-    char *user = NULL, *pass = NULL, *zone = NULL, *port = NULL, *path = NULL;
-    CURLUcode pu = curl_url_get(u, CURLUPART_USER, &user, 0);
-    CURLUcode pp = curl_url_get(u, CURLUPART_PASSWORD, &pass, 0);
-    CURLUcode pz =
-        host[0] == '[' ? curl_url_get(u, CURLUPART_ZONEID, &zone, 0) : CURLUE_NO_ZONEID;
-    CURLUcode pt = curl_url_get(u, CURLUPART_PORT, &port, 0);
-    CURLUcode ph = curl_url_get(u, CURLUPART_PATH, &path, 0);
+    return 0;
+}
+
+/* Phase 4: the URL put together from its parts into *out, the way libcurl 7.88 prints
+ * one (curl_url_get(CURLUPART_URL), which fuzz_urlnorm checks this against):
+ * libcurl's printf builds it a byte at a time and was a tenth of the fetch stage's
+ * instructions per page. */
+static int rebuild(norm *n, char **out, char *err, size_t errlen) {
+    char *user = NULL, *pass = NULL, *zone = NULL, *path = NULL;
+    int rc = WW_ENOMEM;
+    CURLUcode pu = curl_url_get(n->u, CURLUPART_USER, &user, 0);
+    CURLUcode pp = curl_url_get(n->u, CURLUPART_PASSWORD, &pass, 0);
+    CURLUcode pz = n->host[0] == '[' ? curl_url_get(n->u, CURLUPART_ZONEID, &zone, 0)
+                                     : CURLUE_NO_ZONEID;
+    CURLUcode pt = curl_url_get(n->u, CURLUPART_PORT, &n->port, 0);
+    CURLUcode ph = curl_url_get(n->u, CURLUPART_PATH, &path, 0);
     if ((pu && pu != CURLUE_NO_USER) || (pp && pp != CURLUE_NO_PASSWORD) ||
         (pz && pz != CURLUE_NO_ZONEID) || (pt && pt != CURLUE_NO_PORT) || ph) {
         rc = pu == CURLUE_OUT_OF_MEMORY || pp == CURLUE_OUT_OF_MEMORY ||
@@ -215,13 +231,12 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
                      ph == CURLUE_OUT_OF_MEMORY
                  ? WW_ENOMEM
                  : ww_seterr(err, errlen, WW_EINVAL, "URL cannot be rebuilt");
-        goto free_parts;
+        goto out;
     }
-    const char *defport = strcmp(scheme, "https") == 0 ? "443" : "80";
-    const char *q = nq && *nq ? nq : NULL;
-    int show_port = port && strcmp(port, defport) != 0;
+    const char *q = n->nq && *n->nq ? n->nq : NULL;
+    int show_port = n->port && strcmp(n->port, default_port(n->scheme)) != 0;
     ww_sb b = {0};
-    ww_sb_puts(&b, scheme), ww_sb_puts(&b, "://");
+    ww_sb_puts(&b, n->scheme), ww_sb_puts(&b, "://");
     if (user || pass) {
         ww_sb_puts(&b, user ? user : "");
         if (pass)
@@ -229,60 +244,77 @@ static int normalize_once(const char *url, const char *const *drop_params, size_
         ww_sb_puts(&b, "@");
     }
     if (zone) { /* "[fe80::1]" + zone -> "[fe80::1%25eth0]" */
-        ww_sb_put(&b, host, strlen(host) - 1);
+        ww_sb_put(&b, n->host, strlen(n->host) - 1);
         ww_sb_puts(&b, "%25"), ww_sb_puts(&b, zone), ww_sb_puts(&b, "]");
     } else {
-        ww_sb_puts(&b, host);
+        ww_sb_puts(&b, n->host);
     }
     if (show_port)
-        ww_sb_puts(&b, ":"), ww_sb_puts(&b, port);
-    size_t path_at = b.len;
+        ww_sb_puts(&b, ":"), ww_sb_puts(&b, n->port);
+    n->path_at = b.len;
     if (path[0] != '/')
         ww_sb_puts(&b, "/");
     ww_sb_puts(&b, path);
     if (q)
         ww_sb_puts(&b, "?"), ww_sb_puts(&b, q);
-    if (!(*out = ww_sb_take(&b, NULL)))
-        goto free_parts;
-    int recased = upper_escapes(*out);
-    if (parts) {
-        /* The handle must say exactly what *out says: re-read it if escapes changed
-         * case, or if a query was set (libcurl lower-cases the escapes of a set
-         * query). */
-        if ((recased || query_set) && curl_url_set(u, CURLUPART_URL, *out, 0)) {
-            rc = ww_seterr(err, errlen, WW_EINVAL, "URL cannot be re-read");
-            goto free_parts;
-        }
-        /* origin "scheme://host:port"; path and query as the request line has them */
-        parts->origin = origin_of(scheme, host, port ? port : defport);
-        parts->path_query = strdup(*out + path_at);
-        if (!parts->origin || !parts->path_query)
-            goto free_parts;
-        parts->handle = u;
-        u = NULL;
-    }
-    rc = 0;
-free_parts:
+    if ((*out = ww_sb_take(&b, NULL)))
+        rc = 0;
+out:
     curl_free(user);
     curl_free(pass);
     curl_free(zone);
-    curl_free(port);
     curl_free(path);
-    if (rc)
-        goto out;
-    rc = 0;
-out:
+    return rc;
+}
+
+/* Phase 5: the parts of the result for the fetch stage: origin, path+query, and the
+ * handle (taken from n), which must say exactly what out says. */
+static int fill_parts(norm *n, const char *out, int recased, ww_url_parts *parts,
+                      char *err, size_t errlen) {
+    /* Re-read it if escapes changed case, or if a query was set (libcurl lower-cases
+     * the escapes of a set query). */
+    if ((recased || n->query_set) && curl_url_set(n->u, CURLUPART_URL, out, 0))
+        return ww_seterr(err, errlen, WW_EINVAL, "URL cannot be re-read");
+    /* origin "scheme://host:port"; path and query as the request line has them */
+    parts->origin =
+        origin_of(n->scheme, n->host, n->port ? n->port : default_port(n->scheme));
+    parts->path_query = strdup(out + n->path_at);
+    if (!parts->origin || !parts->path_query)
+        return WW_ENOMEM;
+    parts->handle = n->u;
+    n->u = NULL;
+    return 0;
+}
+
+static int normalize_once(const char *url, const char *const *drop_params, size_t n_drop,
+                          char **out, ww_url_parts *parts, int *host_edited, char *err,
+                          size_t errlen) {
+    norm n = {0};
+    *out = NULL;
+    int rc = parse_checked(&n, url, err, errlen);
+    if (rc == 0)
+        rc = normalize_host(&n, url, host_edited, err, errlen);
+    if (rc == 0)
+        rc = edit_parts(&n, url, drop_params, n_drop);
+    if (rc == 0)
+        rc = rebuild(&n, out, err, errlen);
+    if (rc == 0) {
+        int recased = upper_escapes(*out);
+        if (parts)
+            rc = fill_parts(&n, *out, recased, parts, err, errlen);
+    }
     if (rc) {
         free(*out);
         *out = NULL;
     }
     if (rc == WW_ENOMEM && err && errlen && !*err)
         ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(query);
-    free(nq);
-    curl_url_cleanup(u);
+    curl_free(n.scheme);
+    curl_free(n.host);
+    curl_free(n.query);
+    curl_free(n.port);
+    free(n.nq);
+    curl_url_cleanup(n.u);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 
 #include "parse_internal.h"
 #include "wirewatch/error.h"
+#include "wirewatch/strutil.h"
 
 struct ww_parser {
     ww_parser_opts o;
@@ -83,11 +84,6 @@ static int starts(const char *s, const char *prefix) {
     return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = s ? strlen(s) : 0, m = strlen(suffix);
-    return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
 enum { K_HTML, K_PLAIN, K_BINARY };
 
 static int classify_body(const Wirewatch__V1__Page *pg, const uint8_t *b, size_t n,
@@ -104,7 +100,7 @@ static int classify_body(const Wirewatch__V1__Page *pg, const uint8_t *b, size_t
         head >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF));
     if (!utf16 && memchr(b, 0, head))
         return K_BINARY;
-    if ((!ct || !*ct) && ends_with(url, ".txt"))
+    if ((!ct || !*ct) && ww_ends_with_nocase(url, ".txt"))
         return K_PLAIN;
     if ((!ct || !*ct) && !memchr(b, '<', head))
         return K_PLAIN;
