@@ -308,5 +308,27 @@ void ww_endpoint_close(ww_endpoint *ep) {
     free(ep);
 }
 
+int ww_endpoint_batched(const ww_endpoint *out) {
+    return out && out->ops->batched && out->ops->batched(out);
+}
+
+int ww_endpoint_batch_bind(ww_endpoint *out, ww_endpoint *in) {
+    return ww_endpoint_batched(out) ? out->ops->batch_bind(out, in) : WW_EINVAL;
+}
+
+int ww_endpoint_batch_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms) {
+    return ww_endpoint_batched(out) ? out->ops->batch_commit(out, in, timeout_ms)
+                                    : WW_EINVAL;
+}
+
+int ww_endpoint_batch_abort(ww_endpoint *out, ww_endpoint *in) {
+    return ww_endpoint_batched(out) ? out->ops->batch_abort(out, in) : WW_EINVAL;
+}
+
+void ww_endpoint_set_metrics(ww_endpoint *ep, struct ww_metrics *m) {
+    if (ep && ep->ops->set_metrics)
+        ep->ops->set_metrics(ep, m);
+}
+
 const char *ww_endpoint_uri(const ww_endpoint *ep) { return ep->uri_str; }
 ww_ep_kind ww_endpoint_kind(const ww_endpoint *ep) { return ep->uri.kind; }

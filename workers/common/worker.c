@@ -13,7 +13,6 @@
 #include "wirewatch/error.h"
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
-#include "endpoint_kafka.h"
 #include "wirewatch/metrics.h"
 
 const ww_config_key ww_runtime_config_keys[] = {
@@ -81,6 +80,19 @@ typedef struct worker {
     int in_trusted;            /* ww_worker_opts.trusted_input */
     struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
+    /* the loop's state (ww_worker_run) */
+    long long max_open; /* worker.max_open_jobs */
+    int input_ended;
+    int paused;            /* input paused for backpressure */
+    int64_t next_health;   /* update_health */
+    int64_t next_timer;    /* run_timer */
+    long long undelivered; /* outputs left at the shutdown deadline */
+    /* batches (ww_endpoint_batched: Kafka exactly-once) */
+    ww_endpoint *batch_out; /* the main output when it commits in batches, else NULL */
+    int64_t batch_every;    /* worker.txn_interval_ms, in us */
+    int64_t batch_last;     /* when the last batch ended */
+    int batch_retry;        /* 1 = a commit timed out, resume it; 2 = ... and warned */
+    int64_t batch_retry_since;
 } worker;
 
 struct ww_job {
@@ -346,10 +358,9 @@ static int open_all(worker *w, char *err, size_t errlen) {
                              w->st->name, err, errlen);
     if (!w->in)
         return WW_EINVAL;
-    int k = ww_endpoint_kind(w->in);
     w->in_trusted = o->trusted_input != 0;
-    if (o->metrics && k == WW_EP_KAFKA)
-        ww__ep_kafka_set_metrics(w->in, o->metrics); /* consumer lag for /metrics */
+    if (o->metrics)
+        ww_endpoint_set_metrics(w->in, o->metrics); /* Kafka: consumer lag */
     return 0;
 }
 
@@ -437,207 +448,239 @@ static void poll_outputs(worker *w, int timeout_ms) {
         ww_endpoint_poll(w->in, 0);
 }
 
-int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
-                  size_t errlen) {
-    worker *w = calloc(1, sizeof *w);
-    if (!w)
-        return WW_ENOMEM;
-    w->o = o;
-    w->st = o->stage;
-    w->stats = stats ? stats : &w->own_stats;
-    int rc = 0, started = 0;
-    long long undelivered = 0; /* at the shutdown deadline */
+/* ---- the loop, one named step per phase (libuv's uv_run is the model) ---------- */
+
+/* Create the stage, open the endpoints, tie the input to the output's batches.
+ * Returns 0 or WW_E* with err. */
+static int worker_start(worker *w, char *err, size_t errlen) {
+    const ww_worker_opts *o = w->o;
     w->ctx = w->st->create(o->cfg, err, errlen);
-    if (!w->ctx) {
-        rc = WW_EINVAL;
-        goto out;
+    if (!w->ctx)
+        return WW_EINVAL;
+    int rc = open_all(w, err, errlen);
+    if (rc)
+        return rc;
+    /* Exactly-once (Kafka transactions): outputs share one transactional producer;
+     * batches are committed together with the input offsets (commit_batch). */
+    if (ww_endpoint_batched(w->out[WW_OUT_MAIN])) {
+        w->batch_out = w->out[WW_OUT_MAIN];
+        ww_endpoint_batch_bind(w->batch_out, w->in);
+        w->batch_every = ww_config_int(o->cfg, "worker.txn_interval_ms") * 1000;
     }
-    if ((rc = open_all(w, err, errlen)))
-        goto out;
-    /* Kafka exactly-once (endpoint_kafka.h): outputs share one transactional producer;
-     * batches are committed below together with the input offsets. */
-    ww_endpoint *txn_out =
-        ww__kafka_txn_enabled(w->out[WW_OUT_MAIN]) ? w->out[WW_OUT_MAIN] : NULL;
-    int64_t txn_every = 0, txn_last = ww_mono_us();
-    if (txn_out) {
-        ww__kafka_txn_bind(txn_out, w->in);
-        txn_every = ww_config_int(o->cfg, "worker.txn_interval_ms") * 1000;
-    }
-    started = 1;
+    w->batch_last = ww_mono_us();
     WW_INFO(w->st->name, "worker started: in %s, out %s", o->in_uri,
             o->out_uri[WW_OUT_MAIN] ? o->out_uri[WW_OUT_MAIN] : "(none)");
-
-    long long max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
-    int input_ended = 0, paused = 0, txn_retry = 0;
-    int64_t next_health = 0, next_timer = 0, txn_retry_since = 0;
+    w->max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
     if (o->metrics)
         ww_metrics_set_stall_ms(o->metrics,
                                 ww_config_int(o->cfg, "worker.stall_timeout_ms"));
-    for (;;) {
-        if (!w->stopping && o->stop && atomic_load(o->stop))
-            begin_stop(w);
-        if (o->reload && atomic_exchange(o->reload, 0)) {
-            char rerr[256] = "";
-            int rrc = 0;
-            if (w->st->reload) {
-                rrc = w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr);
-                if (rrc == 0)
-                    WW_INFO(w->st->name, "reloaded");
-                else
-                    WW_ERROR(w->st->name, "reload refused, keeping the old state: %s",
-                             rerr);
-            }
-            if (o->metrics)
-                ww_metrics_reload_done(o->metrics, rrc, rerr);
-        }
-        update_health(w, &next_health);
-        if (!w->stopping && !input_ended && !w->fatal)
-            run_timer(w, &next_timer);
-        int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
-        int can_take = !input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
-                       w->open_jobs < max_open;
-        /* exactly-once: when a batch is due, take no input until it is committed (not
-         * a pause: that would drop what the consumer has already fetched) */
-        int txn_due = txn_out && (txn_retry || ww_mono_us() - txn_last >= txn_every);
-        if (can_take != !paused) {
-            /* Backpressure: stop fetching input while outputs or the stage are full. */
-            ww_endpoint_pause(w->in, !can_take);
-            paused = !can_take;
-        }
-        int input_idle = 0;
-        if (can_take && !txn_due) {
-            ww_in_msg m;
-            int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
-            int r = ww_endpoint_recv(w->in, &m, t);
-            if (r == 1) {
-                handle_input(w, &m);
-            } else if (r == 0) {
-                input_idle = 1;
-            } else if (r == WW_EEOF) {
-                input_ended = 1;
-                WW_DEBUG(w->st->name, "input ended");
-            } else if (r < 0) {
-                if (ww_err_retryable(r)) {
-                    WW_WARN(w->st->name, "input %s: %s; retrying", o->in_uri,
-                            ww_strerror(r));
-                    struct timespec ts = {0, 100 * 1000000};
-                    nanosleep(&ts, NULL);
-                } else {
-                    w->fatal = 1;
-                    snprintf(w->fatal_err, sizeof w->fatal_err, "input %s: %s", o->in_uri,
-                             ww_strerror(r));
-                }
-            }
-        }
-        /* Nothing to read and nothing to do but wait for the stage (fetch transfers) or
-         * the outputs: wait in their poll for a few ms instead of spinning. */
-        int busy_wait = !can_take || txn_due || input_idle || input_ended ? 10 : 0;
-        if (w->st->poll && w->in_stage > 0)
-            w->st->poll(w->ctx, busy_wait);
-        else if (busy_wait)
-            poll_outputs(w, busy_wait);
-        poll_outputs(w, 0);
-        if (txn_due && w->open_jobs == 0 && w->in_stage == 0 && !w->fatal &&
-            !(w->stopping && ms_until(w->flush_end) == 0)) {
-            /* In slices of at most 1 s (a timed-out commit is resumed by the next call,
-             * input stays stopped meanwhile), so that a stop is seen while a broker is
-             * slow or gone; after a stop, within the deadline. */
-            int slice = w->stopping ? ms_until(w->flush_end) : 1000;
-            int tr = ww__kafka_txn_commit(txn_out, w->in, slice < 1000 ? slice : 1000);
-            if (tr == WW_ETIMEDOUT) {
-                if (!txn_retry)
-                    txn_retry_since = ww_mono_us();
-                if (txn_retry != 2 && ww_mono_us() - txn_retry_since > 30 * 1000000LL) {
-                    WW_WARN(w->st->name, "transaction commit not done after 30 s; "
-                                         "still trying (broker slow or away?)");
-                    txn_retry = 2;
-                } else if (!txn_retry) {
-                    txn_retry = 1;
-                }
-            } else {
-                txn_retry = 0;
-                if (tr == WW_ETRANSPORT && !ww_endpoint_ready(txn_out) && !w->stopping) {
-                    w->fatal = 1;
-                    snprintf(w->fatal_err, sizeof w->fatal_err,
-                             "kafka transaction failed");
-                } else if (tr) {
-                    WW_WARN(w->st->name,
-                            "transaction not committed (%s); its inputs will "
-                            "be consumed again",
-                            ww_strerror(tr));
-                }
-                txn_last = ww_mono_us();
-            }
-        }
-        if (w->fatal && w->in_stage == 0)
-            break;
-        if ((input_ended || w->stopping || w->fatal) && w->in_stage == 0 &&
-            w->open_jobs == 0)
-            break;
-        if (w->stopping && ww_mono_us() > w->drain_end) {
-            WW_WARN(w->st->name,
-                    "shutdown: %lld input(s) still in flight at the deadline; "
-                    "they stay unacknowledged and are consumed again",
-                    w->open_jobs);
-            break;
-        }
+    return 0;
+}
+
+/* POST /reload (or SIGHUP) asked: the stage rebuilds its state or keeps the old. */
+static void reload_if_asked(worker *w) {
+    const ww_worker_opts *o = w->o;
+    if (!o->reload || !atomic_exchange(o->reload, 0))
+        return;
+    char rerr[256] = "";
+    int rrc = 0;
+    if (w->st->reload) {
+        rrc = w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr);
+        if (rrc == 0)
+            WW_INFO(w->st->name, "reloaded");
+        else
+            WW_ERROR(w->st->name, "reload refused, keeping the old state: %s", rerr);
     }
-    if (input_ended && !w->fatal && w->out[WW_OUT_MAIN])
+    if (o->metrics)
+        ww_metrics_reload_done(o->metrics, rrc, rerr);
+}
+
+/* Backpressure: stop fetching input while outputs or the stage are full.  Returns 1
+ * when the worker may take an input this turn. */
+static int apply_backpressure(worker *w) {
+    int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
+    int can_take = !w->input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
+                   w->open_jobs < w->max_open;
+    if (can_take != !w->paused) {
+        ww_endpoint_pause(w->in, !can_take);
+        w->paused = !can_take;
+    }
+    return can_take;
+}
+
+/* A batch is due: take no input until it is committed (not a pause: that would drop
+ * what the consumer has already fetched). */
+static int batch_is_due(const worker *w) {
+    return w->batch_out &&
+           (w->batch_retry || ww_mono_us() - w->batch_last >= w->batch_every);
+}
+
+/* Read at most one input and hand it to the stage.  Returns 1 when there was none
+ * to read (the input is idle). */
+static int read_input(worker *w) {
+    ww_in_msg m;
+    int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
+    int r = ww_endpoint_recv(w->in, &m, t);
+    if (r == 1) {
+        handle_input(w, &m);
+    } else if (r == 0) {
+        return 1;
+    } else if (r == WW_EEOF) {
+        w->input_ended = 1;
+        WW_DEBUG(w->st->name, "input ended");
+    } else if (ww_err_retryable(r)) {
+        WW_WARN(w->st->name, "input %s: %s; retrying", w->o->in_uri, ww_strerror(r));
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
+    } else {
+        w->fatal = 1;
+        snprintf(w->fatal_err, sizeof w->fatal_err, "input %s: %s", w->o->in_uri,
+                 ww_strerror(r));
+    }
+    return 0;
+}
+
+/* Serve the stage (fetch transfers) and the outputs' delivery reports; with nothing
+ * to read, wait in their poll for busy_wait ms instead of spinning. */
+static void serve_stage_and_outputs(worker *w, int busy_wait) {
+    if (w->st->poll && w->in_stage > 0)
+        w->st->poll(w->ctx, busy_wait);
+    else if (busy_wait)
+        poll_outputs(w, busy_wait);
+    poll_outputs(w, 0);
+}
+
+/* A commit that did not finish (WW_ETIMEDOUT) is resumed next turn; after 30 s the
+ * worker says so once. */
+static void note_commit_timeout(worker *w) {
+    if (!w->batch_retry)
+        w->batch_retry_since = ww_mono_us();
+    if (w->batch_retry != 2 && ww_mono_us() - w->batch_retry_since > 30 * 1000000LL) {
+        WW_WARN(w->st->name, "transaction commit not done after 30 s; "
+                             "still trying (broker slow or away?)");
+        w->batch_retry = 2;
+    } else if (!w->batch_retry) {
+        w->batch_retry = 1;
+    }
+}
+
+/* Commit the due batch once every input of it is done. */
+static void commit_batch(worker *w) {
+    if (w->open_jobs || w->in_stage || w->fatal ||
+        (w->stopping && ms_until(w->flush_end) == 0))
+        return;
+    /* In slices of at most 1 s (a timed-out commit is resumed by the next call, input
+     * stays stopped meanwhile), so that a stop is seen while a broker is slow or gone;
+     * after a stop, within the deadline. */
+    int slice = w->stopping ? ms_until(w->flush_end) : 1000;
+    int tr = ww_endpoint_batch_commit(w->batch_out, w->in, slice < 1000 ? slice : 1000);
+    if (tr == WW_ETIMEDOUT) {
+        note_commit_timeout(w);
+        return;
+    }
+    w->batch_retry = 0;
+    if (tr == WW_ETRANSPORT && !ww_endpoint_ready(w->batch_out) && !w->stopping) {
+        w->fatal = 1;
+        snprintf(w->fatal_err, sizeof w->fatal_err, "kafka transaction failed");
+    } else if (tr) {
+        WW_WARN(w->st->name,
+                "transaction not committed (%s); its inputs will be consumed again",
+                ww_strerror(tr));
+    }
+    w->batch_last = ww_mono_us();
+}
+
+/* 1 when the loop is over: input ended, stopped or failed, and nothing is left to
+ * wait for (or the drain deadline passed). */
+static int loop_is_over(worker *w) {
+    if (w->fatal && w->in_stage == 0)
+        return 1;
+    if ((w->input_ended || w->stopping || w->fatal) && w->in_stage == 0 &&
+        w->open_jobs == 0)
+        return 1;
+    if (w->stopping && ww_mono_us() > w->drain_end) {
+        WW_WARN(w->st->name,
+                "shutdown: %lld input(s) still in flight at the deadline; "
+                "they stay unacknowledged and are consumed again",
+                w->open_jobs);
+        return 1;
+    }
+    return 0;
+}
+
+/* One turn of the loop.  Returns 1 when the loop is over. */
+static int worker_turn(worker *w) {
+    if (!w->stopping && w->o->stop && atomic_load(w->o->stop))
+        begin_stop(w);
+    reload_if_asked(w);
+    update_health(w, &w->next_health);
+    if (!w->stopping && !w->input_ended && !w->fatal)
+        run_timer(w, &w->next_timer);
+    int can_take = apply_backpressure(w);
+    int batch_due = batch_is_due(w);
+    int input_idle = can_take && !batch_due ? read_input(w) : 0;
+    serve_stage_and_outputs(
+        w, !can_take || batch_due || input_idle || w->input_ended ? 10 : 0);
+    if (batch_due)
+        commit_batch(w);
+    return loop_is_over(w);
+}
+
+/* After the loop: end the stream, then flush every output by the flush deadline.
+ * Without a stop (input ended, fatal error) the close gets the same bound. */
+static void flush_outputs(worker *w) {
+    if (w->input_ended && !w->fatal && w->out[WW_OUT_MAIN])
         ww_endpoint_send_eos(w->out[WW_OUT_MAIN]);
-    /* Without a stop (input ended, fatal error) the close gets the same bound. */
     if (!w->stopping) {
-        int64_t ms = ww_config_int(o->cfg, "worker.shutdown_timeout_ms");
+        int64_t ms = ww_config_int(w->o->cfg, "worker.shutdown_timeout_ms");
         w->deadline = ww_mono_us() + ms * 1000;
         w->flush_end = w->deadline - (ms / 4 < 5000 ? ms / 4 : 5000) / 2 * 1000;
         set_deadlines(w, w->deadline);
     }
-    int64_t end = w->flush_end;
     atomic_store(&w->stats->phase, WW_PHASE_FLUSHING);
     for (int i = 0; i < WW_OUT__COUNT; i++) {
         if (!w->out[i])
             continue;
-        int left = ww_endpoint_flush(w->out[i], ms_until(end));
-        if (left > 0) {
-            undelivered += left;
-            WW_ERROR(w->st->name,
-                     "%d message(s) to %s not delivered by the shutdown "
-                     "deadline",
-                     left, ww_endpoint_uri(w->out[i]));
-            if (!w->fatal && !w->stopping) {
-                w->fatal = 1;
-                snprintf(w->fatal_err, sizeof w->fatal_err,
-                         "undelivered output at shutdown");
-            }
-        }
-    }
-    if (txn_out && !w->fatal) {
-        /* Only a transaction whose inputs are all done: one with outputs of unfinished
-         * inputs is aborted (at close, or by the broker), as they are processed again. */
-        atomic_store(&w->stats->phase, WW_PHASE_COMMITTING);
-        int tr = w->open_jobs ? WW_ETIMEDOUT
-                              : ww__kafka_txn_commit(txn_out, w->in, ms_until(end));
-        if (tr && w->stopping) {
-            WW_WARN(w->st->name,
-                    "last transaction not committed (%s): aborted, its inputs "
-                    "are consumed again",
-                    w->open_jobs ? "inputs unfinished" : ww_strerror(tr));
-        } else if (tr) {
+        int left = ww_endpoint_flush(w->out[i], ms_until(w->flush_end));
+        if (left <= 0)
+            continue;
+        w->undelivered += left;
+        WW_ERROR(w->st->name,
+                 "%d message(s) to %s not delivered by the shutdown deadline", left,
+                 ww_endpoint_uri(w->out[i]));
+        if (!w->fatal && !w->stopping) {
             w->fatal = 1;
-            snprintf(w->fatal_err, sizeof w->fatal_err,
-                     "last kafka transaction not committed");
+            snprintf(w->fatal_err, sizeof w->fatal_err, "undelivered output at shutdown");
         }
     }
-    if (w->fatal) {
-        rc = ww_seterr(err, errlen, WW_ETRANSPORT, "%s", w->fatal_err);
-        WW_ERROR(w->st->name, "%s", w->fatal_err);
+}
+
+/* The last batch: only one whose inputs are all done.  One with outputs of unfinished
+ * inputs is aborted (at close, or by the broker), as they are processed again. */
+static void commit_last_batch(worker *w) {
+    if (!w->batch_out || w->fatal)
+        return;
+    atomic_store(&w->stats->phase, WW_PHASE_COMMITTING);
+    int tr = w->open_jobs
+                 ? WW_ETIMEDOUT
+                 : ww_endpoint_batch_commit(w->batch_out, w->in, ms_until(w->flush_end));
+    if (tr && w->stopping) {
+        WW_WARN(w->st->name,
+                "last transaction not committed (%s): aborted, its inputs "
+                "are consumed again",
+                w->open_jobs ? "inputs unfinished" : ww_strerror(tr));
+    } else if (tr) {
+        w->fatal = 1;
+        snprintf(w->fatal_err, sizeof w->fatal_err,
+                 "last kafka transaction not committed");
     }
-out:
-    if (o->metrics)
-        ww_metrics_set_stopped(o->metrics);
-    /* A stop forced by the shutdown deadline leaves jobs open: the stage lets go of
-     * them first, then they are abandoned (never acknowledged: their inputs are
-     * consumed again).  They are freed only after the endpoints are closed: until an
-     * output is closed its delivery reports may still name them. */
+}
+
+/* A stop forced by the shutdown deadline leaves jobs open: the stage lets go of them
+ * first, then they are abandoned (never acknowledged: their inputs are consumed
+ * again).  They are freed only after the endpoints are closed (close_all): until an
+ * output is closed its delivery reports may still name them.  Returns how many. */
+static long long abandon_open_jobs(worker *w) {
     if (w->ctx)
         w->st->destroy(w->ctx);
     w->ctx = NULL;
@@ -650,20 +693,14 @@ out:
             ww_endpoint_abandon(w->in, &job->msg);
         job->abandoned = 1;
     }
-    if (w->stopping && o->metrics) {
-        /* the last chance to count them: scraped while the pod terminates */
-        ww_metrics_count(o->metrics, "shutdown_unacknowledged", unacked);
-        ww_metrics_count(o->metrics, "shutdown_undelivered", undelivered);
-    }
-    if (started)
-        WW_INFO(w->st->name,
-                "worker stopped: in %lld, out %lld, dead-lettered %lld; "
-                "left unacknowledged %lld, undelivered %lld, failed after the stop %lld",
-                (long long)w->stats->in, (long long)w->stats->out[WW_OUT_MAIN],
-                (long long)w->stats->dead_lettered, unacked, undelivered,
-                w->shutdown_failed);
+    return unacked;
+}
+
+/* Close the input (it commits stored offsets), then the outputs, then free the jobs
+ * left open. */
+static void close_all(worker *w) {
     atomic_store(&w->stats->phase, WW_PHASE_CLOSING_INPUT);
-    ww_endpoint_close(w->in); /* commits stored offsets */
+    ww_endpoint_close(w->in);
     w->in = NULL;
     atomic_store(&w->stats->phase, WW_PHASE_CLOSING_OUTPUTS);
     for (int i = 0; i < WW_OUT__COUNT; i++) {
@@ -676,6 +713,50 @@ out:
         free(job);
     }
     atomic_store(&w->stats->phase, WW_PHASE_STOPPED);
+}
+
+/* Tear down whatever worker_start got to (started: the loop ran). */
+static void worker_stop(worker *w, int started) {
+    const ww_worker_opts *o = w->o;
+    if (o->metrics)
+        ww_metrics_set_stopped(o->metrics);
+    long long unacked = abandon_open_jobs(w);
+    if (w->stopping && o->metrics) {
+        /* the last chance to count them: scraped while the pod terminates */
+        ww_metrics_count(o->metrics, "shutdown_unacknowledged", unacked);
+        ww_metrics_count(o->metrics, "shutdown_undelivered", w->undelivered);
+    }
+    if (started)
+        WW_INFO(w->st->name,
+                "worker stopped: in %lld, out %lld, dead-lettered %lld; "
+                "left unacknowledged %lld, undelivered %lld, failed after the stop %lld",
+                (long long)w->stats->in, (long long)w->stats->out[WW_OUT_MAIN],
+                (long long)w->stats->dead_lettered, unacked, w->undelivered,
+                w->shutdown_failed);
+    close_all(w);
+}
+
+int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
+                  size_t errlen) {
+    worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return WW_ENOMEM;
+    w->o = o;
+    w->st = o->stage;
+    w->stats = stats ? stats : &w->own_stats;
+    int rc = worker_start(w, err, errlen);
+    int started = rc == 0;
+    if (started) {
+        while (!worker_turn(w))
+            ;
+        flush_outputs(w);
+        commit_last_batch(w);
+        if (w->fatal) {
+            rc = ww_seterr(err, errlen, WW_ETRANSPORT, "%s", w->fatal_err);
+            WW_ERROR(w->st->name, "%s", w->fatal_err);
+        }
+    }
+    worker_stop(w, started);
     free(w);
     return rc;
 }
