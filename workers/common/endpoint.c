@@ -9,6 +9,7 @@
 #include "endpoint_impl.h"
 #include "wirewatch/error.h"
 #include "wirewatch/message.h"
+#include "wirewatch/worker.h"
 
 void ww_uri_free(ww_uri *u) {
     if (!u)
@@ -188,8 +189,7 @@ ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
     ep->stage = strdup(stage ? stage : "wirewatch");
     ep->dir = dir;
     ep->type = type;
-    ep->max_msg_bytes =
-        cfg ? (size_t)ww_config_int(cfg, "worker.max_message_bytes") : (size_t)16 << 20;
+    ep->max_msg_bytes = (size_t)ww__ep_cfg_int(cfg, "worker.max_message_bytes");
     if (!ep->uri_str || !ep->stage)
         goto fail;
     if (!type && dir == WW_EP_OUT) {
@@ -288,6 +288,11 @@ void ww_endpoint_pause(ww_endpoint *ep, int paused) {
 void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us) {
     if (ep)
         ep->deadline_us = deadline_us;
+}
+
+long long ww__ep_cfg_int(const ww_config *cfg, const char *key) {
+    return cfg ? ww_config_int(cfg, key)
+               : ww_config_default_int(ww_runtime_config_keys, key);
 }
 
 int ww__ep_budget_ms(const ww_endpoint *ep, int dflt) {

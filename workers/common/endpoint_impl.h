@@ -48,6 +48,10 @@ struct ww_endpoint {
     void *impl;
 };
 
+/* Runtime key (worker.c's ww_runtime_config_keys) from cfg, or its declared default
+ * when cfg is NULL (endpoints opened without a configuration: benches, tests). */
+long long ww__ep_cfg_int(const ww_config *cfg, const char *key);
+
 /* Milliseconds left until ep's deadline (0 when passed), or dflt without one. */
 int ww__ep_budget_ms(const ww_endpoint *ep, int dflt);
 

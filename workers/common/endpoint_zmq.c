@@ -31,6 +31,94 @@ typedef struct {
     char err[160];
 } zmq_msg_rec;
 
+static void rec_free(zmq_msg_rec *rec) {
+    free(rec->data);
+    if (rec->env)
+        wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
+    free(rec);
+}
+
+/* Read every frame of one waiting message, keeping the first two in frames.
+ * Returns 1 (read; *nframes kept, *total seen), 0 (nothing after all) or WW_E*. */
+static int read_frames(zmq_ep *z, zmq_msg_t frames[2], int *nframes, size_t *total) {
+    int more = 0;
+    *nframes = 0;
+    *total = 0;
+    do {
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        if (zmq_msg_recv(&f, z->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f);
+            for (int i = 0; i < *nframes; i++)
+                zmq_msg_close(&frames[i]);
+            if (errno == EAGAIN || errno == EINTR)
+                return 0;
+            return errno == ETERM ? WW_EEOF : WW_ETRANSPORT;
+        }
+        more = zmq_msg_more(&f);
+        if (*nframes < 2)
+            frames[(*nframes)++] = f;
+        else
+            zmq_msg_close(&f);
+        (*total)++;
+    } while (more);
+    return 1;
+}
+
+/* The envelope unpacked and the payload (or, for a bad message, whatever bytes it
+ * had) copied, so the message lives until release independently of libzmq's
+ * buffers.  Closes the frames.  NULL on ENOMEM. */
+static zmq_msg_rec *make_record(zmq_msg_t frames[2], int nframes, size_t *plen) {
+    zmq_msg_rec *rec = calloc(1, sizeof *rec);
+    zmq_msg_t *pf = nframes == 2 ? &frames[1] : &frames[0];
+    *plen = zmq_msg_size(pf);
+    if (rec) {
+        rec->env = nframes >= 1
+                       ? wirewatch__v1__envelope__unpack(NULL, zmq_msg_size(&frames[0]),
+                                                         zmq_msg_data(&frames[0]))
+                       : NULL;
+        rec->data = malloc(*plen ? *plen : 1);
+        if (rec->data)
+            memcpy(rec->data, zmq_msg_data(pf), *plen);
+    }
+    for (int i = 0; i < nframes; i++)
+        zmq_msg_close(&frames[i]);
+    if (rec && !rec->data) {
+        rec_free(rec);
+        rec = NULL;
+    }
+    return rec;
+}
+
+/* Key, schema and trace id from the envelope; poison (oversized, another type) is
+ * marked for the worker to dead-letter. */
+static void describe_message(ww_endpoint *ep, zmq_msg_rec *rec, ww_in_msg *msg) {
+    msg->schema = rec->env->schema;
+    msg->trace_id = rec->env->trace_id;
+    /* key bytes are used as a string: keys are URLs, hosts and ids */
+    static const char empty[] = "";
+    msg->key = empty;
+    if (rec->env->key.len && memchr(rec->env->key.data, 0, rec->env->key.len) == NULL) {
+        char *k = realloc(rec->env->key.data, rec->env->key.len + 1);
+        if (k) {
+            k[rec->env->key.len] = '\0';
+            rec->env->key.data = (uint8_t *)k;
+            msg->key = k;
+        }
+    }
+    if (msg->len > ep->max_msg_bytes) {
+        msg->decode_error = WW_ETOOBIG;
+        snprintf(rec->err, sizeof rec->err, "message of %zu bytes exceeds %zu", msg->len,
+                 ep->max_msg_bytes);
+        msg->error_detail = rec->err;
+    } else if (ep->type && *msg->schema && strcmp(msg->schema, ep->type->name) != 0) {
+        msg->decode_error = WW_EMALFORMED;
+        snprintf(rec->err, sizeof rec->err, "schema %s where %s was expected",
+                 msg->schema, ep->type->name);
+        msg->error_detail = rec->err;
+    }
+}
+
 static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
     zmq_ep *z = ep->impl;
     for (;;) {
@@ -40,68 +128,25 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             return (errno == EINTR) ? 0 : (errno == ETERM ? WW_EEOF : WW_ETRANSPORT);
         if (pr == 0)
             return 0;
-
-        /* read every frame of the message; keep the first two */
         zmq_msg_t frames[2];
-        int nframes = 0, more = 0;
-        size_t total_frames = 0;
-        do {
-            zmq_msg_t f;
-            zmq_msg_init(&f);
-            if (zmq_msg_recv(&f, z->sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&f);
-                for (int i = 0; i < nframes; i++)
-                    zmq_msg_close(&frames[i]);
-                if (errno == EAGAIN || errno == EINTR)
-                    return 0;
-                return errno == ETERM ? WW_EEOF : WW_ETRANSPORT;
-            }
-            more = zmq_msg_more(&f);
-            if (nframes < 2)
-                frames[nframes++] = f;
-            else
-                zmq_msg_close(&f);
-            total_frames++;
-        } while (more);
-
-        zmq_msg_rec *rec = calloc(1, sizeof *rec);
-        if (!rec) {
-            for (int i = 0; i < nframes; i++)
-                zmq_msg_close(&frames[i]);
+        int nframes;
+        size_t total_frames, plen;
+        int rc = read_frames(z, frames, &nframes, &total_frames);
+        if (rc != 1)
+            return rc;
+        zmq_msg_rec *rec = make_record(frames, nframes, &plen);
+        if (!rec)
             return WW_ENOMEM;
-        }
-        msg->handle = rec;
-        msg->topic = ep->uri.zmq_addr;
-        rec->env = nframes >= 1
-                       ? wirewatch__v1__envelope__unpack(NULL, zmq_msg_size(&frames[0]),
-                                                         zmq_msg_data(&frames[0]))
-                       : NULL;
-        /* The payload (or, for a bad message, whatever bytes it had) is copied so the
-         * message lives until release independently of libzmq's buffers. */
-        zmq_msg_t *pf = nframes == 2 ? &frames[1] : &frames[0];
-        size_t plen = zmq_msg_size(pf);
-        rec->data = malloc(plen ? plen : 1);
-        if (rec->data)
-            memcpy(rec->data, zmq_msg_data(pf), plen);
-        for (int i = 0; i < nframes; i++)
-            zmq_msg_close(&frames[i]);
-        if (!rec->data) {
-            free(rec);
-            msg->handle = NULL;
-            return WW_ENOMEM;
-        }
-        msg->data = rec->data;
-        msg->len = plen;
-
         if (rec->env && rec->env->end_of_stream) {
-            free(rec->data);
-            wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
-            free(rec);
-            msg->handle = NULL;
+            rec_free(rec);
             if (++z->eos_seen >= z->eos_expected)
                 return WW_EEOF;
             continue; /* wait for the other producers' end of stream */
         }
+        msg->handle = rec;
+        msg->topic = ep->uri.zmq_addr;
+        msg->data = rec->data;
+        msg->len = plen;
         if (total_frames != 2 || !rec->env) {
             msg->decode_error = WW_EMALFORMED;
             snprintf(rec->err, sizeof rec->err,
@@ -110,31 +155,7 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             msg->error_detail = rec->err;
             return 1;
         }
-        msg->schema = rec->env->schema;
-        msg->trace_id = rec->env->trace_id;
-        /* key bytes are used as a string: keys are URLs, hosts and ids */
-        static const char empty[] = "";
-        msg->key = empty;
-        if (rec->env->key.len &&
-            memchr(rec->env->key.data, 0, rec->env->key.len) == NULL) {
-            char *k = realloc(rec->env->key.data, rec->env->key.len + 1);
-            if (k) {
-                k[rec->env->key.len] = '\0';
-                rec->env->key.data = (uint8_t *)k;
-                msg->key = k;
-            }
-        }
-        if (plen > ep->max_msg_bytes) {
-            msg->decode_error = WW_ETOOBIG;
-            snprintf(rec->err, sizeof rec->err, "message of %zu bytes exceeds %zu", plen,
-                     ep->max_msg_bytes);
-            msg->error_detail = rec->err;
-        } else if (ep->type && *msg->schema && strcmp(msg->schema, ep->type->name) != 0) {
-            msg->decode_error = WW_EMALFORMED;
-            snprintf(rec->err, sizeof rec->err, "schema %s where %s was expected",
-                     msg->schema, ep->type->name);
-            msg->error_detail = rec->err;
-        }
+        describe_message(ep, rec, msg);
         return 1;
     }
 }
@@ -143,10 +164,7 @@ static void zmq_release(ww_endpoint *ep, ww_in_msg *msg) {
     zmq_msg_rec *rec = msg->handle;
     if (!rec)
         return;
-    free(rec->data);
-    if (rec->env)
-        wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
-    free(rec);
+    rec_free(rec);
     msg->handle = NULL;
 }
 
@@ -244,7 +262,7 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
     zmq_ep *z = calloc(1, sizeof *z);
     if (!z)
         return WW_ENOMEM;
-    z->eos_expected = cfg ? (int)ww_config_int(cfg, "zmq.eos_count") : 1;
+    z->eos_expected = (int)ww__ep_cfg_int(cfg, "zmq.eos_count");
     if (z->eos_expected < 1)
         z->eos_expected = 1;
     z->sock = zmq_socket(zmq_ctx, ep->dir == WW_EP_IN ? ZMQ_PULL : ZMQ_PUSH);
@@ -253,8 +271,8 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
         return ww_seterr(err, errlen, WW_ETRANSPORT, "zmq_socket: %s",
                          zmq_strerror(errno));
     }
-    int hwm = cfg ? (int)ww_config_int(cfg, "zmq.hwm") : 1000;
-    int linger = cfg ? (int)ww_config_int(cfg, "zmq.linger_ms") : 5000;
+    int hwm = (int)ww__ep_cfg_int(cfg, "zmq.hwm");
+    int linger = (int)ww__ep_cfg_int(cfg, "zmq.linger_ms");
     z->linger = linger;
     int64_t maxsz = (int64_t)ep->max_msg_bytes + 4096; /* envelope room */
     int immediate = 1; /* queue only to completed connections */

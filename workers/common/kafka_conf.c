@@ -176,8 +176,7 @@ fail:
 }
 
 int ww__kafka_shutdown_ms(const ww_config *cfg) {
-    return cfg ? (int)ww_config_int(cfg, "worker.shutdown_timeout_ms")
-               : DEFAULT_SHUTDOWN_MS;
+    return (int)ww__ep_cfg_int(cfg, "worker.shutdown_timeout_ms");
 }
 
 /* Milliseconds left until deadline_us (0 when passed), or dflt when there is none. */

@@ -22,7 +22,6 @@
 #define HDR_SCHEMA "ww-schema"
 #define HDR_VERSION "ww-schema-version"
 #define HDR_TRACE "ww-trace-id"
-#define DEFAULT_SHUTDOWN_MS 10000
 #define TXN_TIMEOUT_MS 30000
 
 struct ww_metrics;
@@ -118,7 +117,7 @@ const char *ww__kafka_cfg_get(const ww_config *cfg, const char *k);
 rd_kafka_conf_t *ww__kafka_make_conf(ww_endpoint *ep, const ww_config *cfg, int producer,
                                      char *err, size_t errlen);
 
-/* worker.shutdown_timeout_ms, or a default without cfg. */
+/* worker.shutdown_timeout_ms (its declared default without cfg). */
 int ww__kafka_shutdown_ms(const ww_config *cfg);
 
 /* Milliseconds left until deadline_us (0 when passed), or dflt when there is none. */
