@@ -48,7 +48,7 @@ struct ww_endpoint {
     void *impl;
 };
 
-/* Runtime key (worker.c's ww_runtime_config_keys) from cfg, or its declared default
+/* Runtime key (runtime_config.c) from cfg, or its declared default
  * when cfg is NULL (endpoints opened without a configuration: benches, tests). */
 long long ww__ep_cfg_int(const ww_config *cfg, const char *key);
 
