@@ -5,6 +5,9 @@
  * high-water mark is reached ww_endpoint_send returns WW_EAGAIN and the worker stops
  * reading its input until the output drains (backpressure).
  *
+ * Bytes: zmq.hwm counts messages; on inproc hops (sender and receiver in this process)
+ * zmq.hwm_bytes bounds the bytes queued and not yet released too (zmq_hop_bytes.h).
+ *
  * Delivery: ZeroMQ hands a message to its queue, not to the peer's application, so a
  * "delivered" callback here means "queued"; a crash loses what is queued (LINGER
  * bounds how long close waits).  Use Kafka where that matters (docs/architecture.md). */
@@ -14,6 +17,7 @@
 #include <zmq.h>
 
 #include "endpoint_impl.h"
+#include "zmq_hop_bytes.h"
 #include "wirewatch/error.h"
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
@@ -22,12 +26,16 @@ typedef struct {
     void *sock;
     int eos_seen, eos_expected;
     int connected;
-    int linger; /* zmq.linger_ms */
+    int linger;       /* zmq.linger_ms */
+    ww__hop *hop;     /* inproc with zmq.hwm_bytes: the hop's open bytes, else NULL */
+    size_t hwm_bytes; /* zmq.hwm_bytes */
+    size_t want;      /* output: bytes of the send that did not fit (0 = none) */
 } zmq_ep;
 
 typedef struct {
     uint8_t *data;
     Wirewatch__V1__Envelope *env;
+    size_t hop_bytes; /* counted on the inproc hop until released */
     char err[160];
 } zmq_msg_rec;
 
@@ -145,6 +153,8 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
         }
         msg->handle = rec;
         msg->topic = ep->uri.zmq_addr;
+        if (z->hop)
+            rec->hop_bytes = plen;
         msg->data = rec->data;
         msg->len = plen;
         if (total_frames != 2 || !rec->env) {
@@ -164,6 +174,9 @@ static void zmq_release(ww_endpoint *ep, ww_in_msg *msg) {
     zmq_msg_rec *rec = msg->handle;
     if (!rec)
         return;
+    zmq_ep *z = ep->impl;
+    if (z->hop && rec->hop_bytes)
+        ww__hop_release(z->hop, rec->hop_bytes);
     rec_free(rec);
     msg->handle = NULL;
 }
@@ -202,7 +215,15 @@ static int zmq_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, s
     env.key.data = (uint8_t *)(key ? key : "");
     env.key.len = key ? strlen(key) : 0;
     env.trace_id = (char *)(trace_id ? trace_id : "");
+    zmq_ep *z = ep->impl;
+    if (z->hop && !ww__hop_reserve(z->hop, len, z->hwm_bytes)) {
+        z->want = len; /* the receiver has not released enough yet: wait in poll */
+        return WW_EAGAIN;
+    }
+    z->want = 0;
     int rc = send_envelope_and(ep, &env, data, len, 1);
+    if (rc && z->hop)
+        ww__hop_release(z->hop, len); /* not queued after all */
     if (rc == 0 && cb)
         cb(opaque, 0);
     return rc;
@@ -225,7 +246,10 @@ static int zmq_send_eos(ww_endpoint *ep) {
 }
 
 static int zmq_poll_out(ww_endpoint *ep, int timeout_ms) {
-    if (timeout_ms > 0 && ep->dir == WW_EP_OUT) {
+    zmq_ep *z = ep->impl;
+    if (timeout_ms > 0 && ep->dir == WW_EP_OUT && z->hop && z->want) {
+        ww__hop_wait(z->hop, z->want, z->hwm_bytes, timeout_ms);
+    } else if (timeout_ms > 0 && ep->dir == WW_EP_OUT) {
         zmq_pollitem_t it = {.socket = ((zmq_ep *)ep->impl)->sock, .events = ZMQ_POLLOUT};
         zmq_poll(&it, 1, timeout_ms);
     }
@@ -242,6 +266,7 @@ static void zmq_close_ep(ww_endpoint *ep) {
         zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
     if (z->sock)
         zmq_close(z->sock);
+    ww__hop_put(z->hop);
     free(z);
     ep->impl = NULL;
 }
@@ -272,6 +297,15 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
                          zmq_strerror(errno));
     }
     int hwm = (int)ww__ep_cfg_int(cfg, "zmq.hwm");
+    long long hwm_bytes = ww__ep_cfg_int(cfg, "zmq.hwm_bytes");
+    if (hwm_bytes > 0 && strncmp(ep->uri.zmq_addr, "inproc://", 9) == 0) {
+        z->hwm_bytes = (size_t)hwm_bytes;
+        if (!(z->hop = ww__hop_get(ep->uri.zmq_addr))) {
+            zmq_close(z->sock);
+            free(z);
+            return WW_ENOMEM;
+        }
+    }
     int linger = (int)ww__ep_cfg_int(cfg, "zmq.linger_ms");
     z->linger = linger;
     int64_t maxsz = (int64_t)ep->max_msg_bytes + 4096; /* envelope room */
@@ -299,6 +333,7 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
     return 0;
 fail:
     zmq_close(z->sock);
+    ww__hop_put(z->hop);
     free(z);
     return WW_ETRANSPORT;
 }

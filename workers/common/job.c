@@ -86,6 +86,8 @@ static void job_complete(ww_job *job) {
         ww_endpoint_abandon(w->in, &job->msg);
     }
     w->open_jobs--;
+    if (!job->internal)
+        w->open_bytes -= (long long)job->msg.len;
     atomic_store(&w->stats->in_flight, w->open_jobs);
     ww__job_free(job);
 }
@@ -357,6 +359,7 @@ void ww__job_intake(worker *w, ww_in_msg *m) {
     if (w->o->metrics)
         ww_metrics_bytes(w->o->metrics, -1, m->len);
     w->open_jobs++;
+    w->open_bytes += (long long)m->len;
     w->in_stage++;
     atomic_store(&w->stats->in_flight, w->open_jobs);
     if (m->decode_error) {

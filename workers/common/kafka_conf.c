@@ -129,6 +129,14 @@ rd_kafka_conf_t *ww__kafka_make_conf(ww_endpoint *ep, const ww_config *cfg, int 
          * worker started before its input topic exists picks it up within seconds */
         {producer ? NULL : "allow.auto.create.topics", "true"},
         {producer ? NULL : "topic.metadata.refresh.interval.ms", "5000"},
+        /* memory in bytes, not messages (librdkafka 2.0.2's defaults: a 64 MB consumer
+         * prefetch queue, 50 MB fetches, a 1 GB producer queue): a worker holds a few
+         * MB of Kafka data; past that the producer says "full" (WW_EAGAIN: the worker
+         * waits) and the consumer fetches less ahead, which a pipeline that processes
+         * hundreds of messages a second does not notice (docs/benchmarks.md) */
+        {producer ? "queue.buffering.max.kbytes" : "queued.max.messages.kbytes",
+         producer ? "16384" : "8192"},
+        {producer ? NULL : "fetch.max.bytes", "8388608"},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (defaults[i][0] && conf_set(conf, defaults[i][0], defaults[i][1], err, errlen))

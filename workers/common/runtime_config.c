@@ -9,6 +9,10 @@ const ww_config_key ww_runtime_config_keys[] = {
     {"worker.max_open_jobs", WW_CFG_INT, "10000",
      "Inputs in flight (in the stage or awaiting output delivery) before the worker "
      "stops reading input: bounds memory when outputs are slow."},
+    {"worker.max_open_bytes", WW_CFG_INT, "16777216",
+     "Bytes of input in flight (in the stage or awaiting output delivery) before the "
+     "worker stops reading input, beside worker.max_open_jobs: pages weigh hundreds of "
+     "kilobytes.  One input is always taken when none is open.  0 = no byte bound."},
     {"worker.shutdown_timeout_ms", WW_CFG_INT, "30000",
      "On SIGTERM: the time to finish in-flight work, flush outputs, commit and close "
      "(all together, whatever the broker does).  What is not done by then is logged, "
@@ -16,6 +20,12 @@ const ww_config_key ww_runtime_config_keys[] = {
      "watchdog ends the process 1 s later whatever it is waiting for."},
     {"zmq.hwm", WW_CFG_INT, "1000",
      "ZeroMQ high-water mark (messages) of every socket; a full output pauses input."},
+    {"zmq.hwm_bytes", WW_CFG_INT, "4194304",
+     "Bytes an inproc ZeroMQ hop (embedded mode's stages, taps) holds: queued and not "
+     "yet finished by the receiver.  A send past it waits, like a full high-water "
+     "mark; one message always passes.  0 = no byte bound.  Across processes (tcp, "
+     "ipc) ZeroMQ tells the sender nothing of what was taken: there the receiver's "
+     "worker.max_open_bytes and zmq.hwm bound memory."},
     {"zmq.linger_ms", WW_CFG_INT, "5000",
      "How long closing a ZeroMQ socket waits to hand over queued messages."},
     {"zmq.eos_count", WW_CFG_INT, "1",

@@ -121,6 +121,7 @@ static int worker_start(worker *w, char *err, size_t errlen) {
     WW_INFO(w->st->name, "worker started: in %s, out %s", o->in_uri,
             o->out_uri[WW_OUT_MAIN] ? o->out_uri[WW_OUT_MAIN] : "(none)");
     w->max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
+    w->max_open_bytes = ww_config_int(o->cfg, "worker.max_open_bytes");
     if (o->metrics)
         ww_metrics_set_stall_ms(o->metrics,
                                 ww_config_int(o->cfg, "worker.stall_timeout_ms"));
@@ -145,12 +146,15 @@ static void reload_if_asked(worker *w) {
         ww_metrics_reload_done(o->metrics, rrc, rerr);
 }
 
-/* Backpressure: stop fetching input while outputs or the stage are full.  Returns 1
- * when the worker may take an input this turn. */
+/* Backpressure: stop fetching input while outputs or the stage are full, or the open
+ * inputs hold worker.max_open_bytes.  Returns 1 when the worker may take an input this
+ * turn. */
 static int apply_backpressure(worker *w) {
     int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
+    int bytes_ok =
+        w->max_open_bytes <= 0 || w->open_jobs == 0 || w->open_bytes < w->max_open_bytes;
     int can_take = !w->input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
-                   w->open_jobs < w->max_open;
+                   w->open_jobs < w->max_open && bytes_ok;
     if (can_take != !w->paused) {
         ww_endpoint_pause(w->in, !can_take);
         w->paused = !can_take;

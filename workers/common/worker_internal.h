@@ -28,7 +28,9 @@ typedef struct worker {
     struct ww_job *jobs; /* open jobs: those a forced stop leaves are freed at the end */
     char fatal_err[256];
     /* the loop's state (ww_worker_run) */
-    long long max_open; /* worker.max_open_jobs */
+    long long max_open;       /* worker.max_open_jobs */
+    long long open_bytes;     /* input bytes of the open jobs */
+    long long max_open_bytes; /* worker.max_open_bytes, 0 = no bound */
     int input_ended;
     int paused;            /* input paused for backpressure */
     int64_t next_health;   /* update_health */
