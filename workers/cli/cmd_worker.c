@@ -68,7 +68,7 @@ static void usage(const char *stage) {
         "usage: wirewatch %s --in ENDPOINT --out ENDPOINT [OPTIONS]\n"
         "  --in EP            input endpoint\n"
         "  --out EP           main output endpoint\n"
-        "  --status EP        status events (one terminal event per URL/document)\n"
+        "  --status EP        status events: one per input (docs/messages.md)\n"
         "  --dead-letter EP   inputs that could not be processed, with the reason\n"
         "  --discovered EP    fetch: article URLs found in feeds and sitemaps\n"
         "  --alerts EP        classify: documents routed by watch-list rules\n"
