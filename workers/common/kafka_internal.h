@@ -92,7 +92,6 @@ typedef struct kcons {
     int shutdown_ms; /* close without a deadline: worker.shutdown_timeout_ms */
     int closing;     /* in ww__kafka_cons_close: the worker has made its last commit */
     long long n_abandoned;
-    int64_t last_nudge_us;              /* nudge_fetcher */
     struct ww_metrics *_Atomic metrics; /* consumer lag goes here (set after open) */
     struct kcons *next_left;            /* left_open */
 } kcons;
