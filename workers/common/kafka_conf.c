@@ -129,13 +129,14 @@ rd_kafka_conf_t *ww__kafka_make_conf(ww_endpoint *ep, const ww_config *cfg, int 
          * worker started before its input topic exists picks it up within seconds */
         {producer ? NULL : "allow.auto.create.topics", "true"},
         {producer ? NULL : "topic.metadata.refresh.interval.ms", "5000"},
-        /* memory in bytes, not messages (librdkafka 2.0.2's defaults: a 64 MB consumer
-         * prefetch queue, 50 MB fetches, a 1 GB producer queue): a worker holds a few
-         * MB of Kafka data; past that the producer says "full" (WW_EAGAIN: the worker
-         * waits) and the consumer fetches less ahead, which a pipeline that processes
-         * hundreds of messages a second does not notice (docs/benchmarks.md) */
-        {producer ? "queue.buffering.max.kbytes" : "queued.max.messages.kbytes",
-         producer ? "16384" : "8192"},
+        /* memory in bytes, not only messages: librdkafka 2.0.2's producer queue may
+         * hold 1 GB and one fetch 50 MB.  16 MB of produce queue (past it the producer
+         * says "full": WW_EAGAIN, the worker waits) and 8 MB fetches cost no speed
+         * (docs/benchmarks.md, "Memory").  The consumer's prefetch queue keeps
+         * librdkafka's 64 MB: 2.0.2 looks at a full queue again only when its broker
+         * thread next wakes, up to a second later, so 8 or 16 MB of prefetch made
+         * parse 2-4x slower on pages of 136 KB. */
+        {producer ? "queue.buffering.max.kbytes" : NULL, "16384"},
         {producer ? NULL : "fetch.max.bytes", "8388608"},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
