@@ -39,6 +39,10 @@ void ww_config_destroy(ww_config *cfg);
 int ww_config_set(ww_config *cfg, const char *assignment, char *err, size_t errlen);
 
 long long ww_config_int(const ww_config *cfg, const char *key);
+/* The default of integer key as declared in table (NULL-key-terminated), for code
+ * that may run without a configuration: the table stays the only place a default is
+ * written.  Aborts when table does not declare key as an integer. */
+long long ww_config_default_int(const ww_config_key *table, const char *key);
 double ww_config_num(const ww_config *cfg, const char *key);
 int ww_config_bool(const ww_config *cfg, const char *key);
 /* Borrowed; valid while cfg lives.  Never NULL (empty string when unset). */

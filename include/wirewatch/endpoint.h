@@ -140,6 +140,40 @@ void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us);
  * NULL is a no-op. */
 void ww_endpoint_close(ww_endpoint *ep);
 
+/* Commit points.  An output may gather what is sent into batches that become visible
+ * all at once, together with the input positions that were consumed for them (Kafka
+ * with kafka.transactional.id: exactly-once; every other output: no batches).  The
+ * worker loop, when ww_endpoint_batched(out):
+ *   after opening:  ww_endpoint_batch_bind(out, in)  (in may be any endpoint; a
+ *                   Kafka input then hands its positions over at a rebalance too)
+ *   between inputs: once every input of the batch is released, and at least every
+ *                   worker.txn_interval_ms, ww_endpoint_batch_commit(out, in, ms)
+ *   at the end:     one last ww_endpoint_batch_commit.
+ * The first send after a commit opens the next batch by itself. */
+
+/* 1 when out commits in batches, 0 otherwise (also for NULL). */
+int ww_endpoint_batched(const ww_endpoint *out);
+
+/* Tie in's positions to out's batches.  Returns 0, or WW_EINVAL when out is not
+ * batched. */
+int ww_endpoint_batch_bind(ww_endpoint *out, ww_endpoint *in);
+
+/* Deliver the open batch with in's done positions and make it visible, within
+ * timeout_ms.  No-op when no batch is open.  Returns 0; WW_ETIMEDOUT when it is still
+ * open (calling again resumes); WW_ETRANSPORT when it was aborted (its outputs are
+ * discarded and in is rewound: its inputs are received again); WW_EINVAL when out is
+ * not batched. */
+int ww_endpoint_batch_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms);
+
+/* Discard the open batch and rewind in to its last committed position.  Returns 0,
+ * WW_ETRANSPORT (fatal: the worker must exit) or WW_EINVAL (out not batched). */
+int ww_endpoint_batch_abort(ww_endpoint *out, ww_endpoint *in);
+
+/* Hand the transport's statistics (Kafka: consumer lag) to m; no-op when the
+ * transport has none. */
+struct ww_metrics;
+void ww_endpoint_set_metrics(ww_endpoint *ep, struct ww_metrics *m);
+
 const char *ww_endpoint_uri(const ww_endpoint *ep);
 ww_ep_kind ww_endpoint_kind(const ww_endpoint *ep);
 

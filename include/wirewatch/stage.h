@@ -51,6 +51,15 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
  * counts it.  Does not finish the job: call ww_job_done after. */
 int ww_job_dead_letter(ww_job *job, int code, const char *detail);
 
+/* What became of this job's input, for the status event the runtime emits per input
+ * on the --status output (docs/messages.md, "Status events").  Without a call the
+ * runtime decides: "dead-lettered" when ww_job_dead_letter was called, else "ok" when
+ * a main output was emitted, else "filtered".  detail (copied; NULL = none) says why.
+ * A dead letter wins over what is set here.  A stage that emits its own status event
+ * for an input (ww_job_emit to WW_OUT_STATUS: fetch) gets none from the runtime. */
+typedef enum { WW_JOB_OK = 1, WW_JOB_FILTERED, WW_JOB_DUPLICATE } ww_job_outcome;
+void ww_job_set_outcome(ww_job *job, ww_job_outcome outcome, const char *detail);
+
 /* The job is finished; call exactly once.  The job must not be used afterwards. */
 void ww_job_done(ww_job *job);
 

@@ -9,6 +9,19 @@ written by Python and read by the C classify worker.
     Python --Document--> kafka docs topic --> wirewatch classify (C, separate process)
            --Classified--> kafka classified topic --> Python decodes every message
 
+Then the two promises of docs/messages.md a consumer relies on, through fetch, parse
+and classify as separate processes over the broker:
+
+    Python --FetchRequest{url only}--> fetch --Page--> parse --Document--> classify
+           (+ one undecodable Page, two pages with the same article)
+    parse --status--> topic, classify --status--> topic --> Python decodes them
+
+  * a trace id is assigned where a message enters without one (fetch's intake): every
+    Page, Document and Classified carries it in Trace.trace_id and in the ww-trace-id
+    header, the same id for one URL all the way;
+  * the runtime emits one StatusEvent per input on every stage's --status output,
+    keyed by the input's key: ok, duplicate (parse's near duplicates), dead-lettered.
+
 Env: KAFKA_BOOTSTRAP (the runner's broker), WW (bin/wirewatch), WW_ROOT.
 Prints TAP lines; exit 0 = pass.
 """
@@ -51,6 +64,159 @@ TEXTS = [
     "The central bank raised its interest rate to fight inflation, and the stock "
     "market fell as investors sold shares of banks and technology companies.",
 ]
+
+
+def consume_all(Consumer, topics, want, timeout, procs):
+    """Read topics from the start until want(msgs) or timeout: {topic: [message]}."""
+    cons = Consumer({"bootstrap.servers": BOOT, "group.id": f"py-check-{uuid.uuid4().hex[:8]}",
+                     "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                     "allow.auto.create.topics": True})
+    cons.subscribe(topics)
+    got = {tp: [] for tp in topics}
+    deadline = time.time() + timeout
+    while time.time() < deadline and not want(got):
+        if any(p.poll() is not None for p in procs):
+            break
+        m = cons.poll(0.5)
+        if m is None or m.error():
+            continue
+        got[m.topic()].append(m)
+    cons.close()
+    return got
+
+
+def unique_article(i):
+    """An article whose words no other article shares (no near duplicates by chance)."""
+    words = [uuid.uuid5(uuid.NAMESPACE_URL, f"w{i}-{k}").hex[:9] for k in range(120)]
+    return " ".join(words[:60]) + ". " + " ".join(words[60:]) + "."
+
+
+def stop_all(procs):
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    rcs = []
+    for p in procs:
+        try:
+            rcs.append(p.wait(timeout=40))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rcs.append("timeout")
+    return rcs
+
+
+def check_trace_and_status(pb, tmp):
+    """Trace ids assigned at intake; one runtime StatusEvent per input (see top)."""
+    from confluent_kafka import Consumer, Producer
+    run = uuid.uuid4().hex[:8]
+    tp = {k: f"py2-{k}-{run}" for k in ("req", "pages", "docs", "cls", "st-parse",
+                                          "st-classify", "dead-parse")}
+    pages_dir = os.path.join(tmp, "pages")
+    os.makedirs(pages_dir)
+    n_unique, urls = 12, []
+    for i in range(n_unique + 1):
+        # the last page repeats the first one's article under another URL: a duplicate
+        text = unique_article(0 if i == n_unique else i)
+        path = os.path.join(pages_dir, f"p{i:03d}.html")
+        with open(path, "w") as f:
+            f.write(f"<html><head><title>Report {i}</title></head><body><article>"
+                    f"<h1>Report {i}</h1><p>{text}</p></article></body></html>\n")
+        urls.append("file://" + path)
+
+    logs = {}
+
+    def start(name, args):
+        logs[name] = open(os.path.join(tmp, f"{name}.log"), "w")
+        return subprocess.Popen([WW, name] + args + ["--set", "http.listen="],
+                                stdout=subprocess.DEVNULL, stderr=logs[name])
+
+    k = lambda t, g="": f"kafka://{BOOT}/{tp[t]}" + (f"?group={g}-{run}" if g else "")
+    procs = [
+        start("fetch", ["--in", k("req", "f"), "--out", k("pages"),
+                        "--set", "fetch.allow_file=true"]),
+        start("parse", ["--in", k("pages", "p"), "--out", k("docs"), "--status",
+                        k("st-parse"), "--dead-letter", k("dead-parse")]),
+        start("classify", ["--in", k("docs", "c"), "--out", k("cls"), "--status",
+                           k("st-classify")]),
+    ]
+    prod = Producer({"bootstrap.servers": BOOT, "enable.idempotence": True})
+    # As a producer that knows only the .proto would: a url, no trace, no headers.
+    # One at a time, in order, so that the repeated article comes after its original.
+    for u in urls:
+        prod.produce(tp["req"], key=u.encode(), value=pb.FetchRequest(url=u).SerializeToString())
+        prod.flush(10)
+        time.sleep(0.3)
+    # and one Page that does not decode: parse dead-letters it
+    prod.produce(tp["pages"], key=b"poison-page", value=b"\xff\xff\xff not protobuf")
+    left = prod.flush(30)
+    check("python produced FetchRequests with only a url, and one undecodable Page",
+          left == 0, f"{left} undelivered")
+
+    n_in_parse = len(urls) + 1
+    want = lambda g: (len(g[tp["cls"]]) >= len(urls) and len(g[tp["st-parse"]]) >= n_in_parse
+                      and len(g[tp["st-classify"]]) >= len(urls))
+    got = consume_all(Consumer, [tp["pages"], tp["docs"], tp["cls"], tp["st-parse"],
+                                 tp["st-classify"]], want, 120, procs)
+    time.sleep(2)  # anything beyond one event per input would arrive now: read again
+    got = consume_all(Consumer, list(got), lambda g: False, 4, [])
+    rcs = stop_all(procs)
+
+    def hdr(m, name):
+        return dict(m.headers() or []).get(name, b"").decode()
+
+    # (a) trace ids: assigned once at fetch's intake, the same on every hop of a URL
+    trace_of_url, bad = {}, []
+    for name, cls in (("pages", pb.Page), ("docs", pb.Document), ("cls", pb.Classified)):
+        for m in got[tp[name]]:
+            if m.key() == b"poison-page":
+                continue  # ours, on the pages topic: not a wirewatch message
+            msg = cls.FromString(m.value())
+            url = msg.final_url if name == "pages" else msg.url
+            tid, htid = msg.trace.trace_id, hdr(m, "ww-trace-id")
+            if not tid or tid != htid or trace_of_url.setdefault(url, tid) != tid:
+                bad.append(f"{name} {url}: trace {tid!r} header {htid!r}")
+    check("every Page, Document and Classified has a trace id, also as ww-trace-id",
+          not bad and len(trace_of_url) == len(urls), f"{len(trace_of_url)} urls; {bad[:3]}")
+    check("trace ids are unique per URL", len(set(trace_of_url.values())) == len(urls))
+
+    # (b) status events: one per input, keyed by the input's key, with the outcome
+    for stage, n_in in (("parse", n_in_parse), ("classify", len(urls))):
+        evs = []
+        for m in got[tp["st-" + stage]]:
+            e = pb.StatusEvent.FromString(m.value())
+            evs.append((m.key().decode() if m.key() else "", e, hdr(m, "ww-trace-id")))
+        check(f"{stage}: one StatusEvent per input ({n_in})", len(evs) == n_in,
+              f"{len(evs)} events")
+        keys = [k for k, _, _ in evs]
+        check(f"{stage}: status events are keyed by the input's key, each once",
+              len(set(keys)) == len(keys) and all(keys), f"keys {keys[:4]}")
+        check(f"{stage}: StatusEvent.stage names the stage",
+              all(e.stage == stage for _, e, _ in evs))
+        traced = [t for k, e, t in evs if e.url in trace_of_url]
+        check(f"{stage}: status events carry the input's trace id (ww-trace-id)",
+              all(trace_of_url[e.url] == t for k, e, t in evs if e.url in trace_of_url)
+              and len(traced) == len(urls), f"{len(traced)} traced")
+        by = {}
+        for _, e, _ in evs:
+            by[e.status] = by.get(e.status, 0) + 1
+        if stage == "parse":
+            check("parse: ok for each unique article, duplicate for the repeat, "
+                  "dead-lettered for the poison", by == {"ok": n_unique, "duplicate": 1,
+                                                         "dead-lettered": 1}, f"{by}")
+            dup = [e for _, e, _ in evs if e.status == "duplicate"]
+            check("parse: the duplicate's event names the repeated URL and its original",
+                  dup and dup[0].url == urls[-1] and dup[0].detail, f"{dup[:1]}")
+            dead = [(k, e) for k, e, _ in evs if e.status == "dead-lettered"]
+            check("parse: the dead letter's event is keyed by the poison's key, with a reason",
+                  dead and dead[0][0] == "poison-page" and dead[0][1].detail, f"{dead[:1]}")
+        else:
+            check("classify: ok for every document", by == {"ok": len(urls)}, f"{by}")
+    check("fetch, parse and classify exit 0 on SIGTERM", rcs == [0, 0, 0], f"{rcs}")
+    for f in logs.values():
+        f.close()
+    if failures:
+        for name in logs:
+            with open(os.path.join(tmp, f"{name}.log")) as f:
+                print(f"# {name} log tail:\n# " + "\n# ".join(f.read().splitlines()[-8:]))
 
 
 def main():
@@ -138,6 +304,7 @@ def main():
     if failures:
         with open(os.path.join(tmp, "classify.log")) as f:
             print("# classify log tail:\n# " + "\n# ".join(f.read().splitlines()[-20:]))
+    check_trace_and_status(pb, tmp)
     return 1 if failures else 0
 
 

@@ -53,11 +53,10 @@ static int send_request(ww_endpoint *ep, const char *input, _Atomic int *stop) {
 }
 
 /* Inputs from a list: "-" = stdin, "@FILE" = a file, one input per line. */
-static int send_list(ww_endpoint *ep, FILE *f, _Atomic int *stop, int *bad) {
+static void send_list(ww_endpoint *ep, FILE *f, _Atomic int *stop, int *bad) {
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
-    int sent = 0;
     while ((n = getline(&line, &cap, f)) > 0 && !atomic_load(stop)) {
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
             line[--n] = 0;
@@ -66,16 +65,29 @@ static int send_list(ww_endpoint *ep, FILE *f, _Atomic int *stop, int *bad) {
             p++;
         if (!*p || *p == '#')
             continue;
-        if (send_request(ep, p, stop) == 0)
-            sent++;
-        else
+        if (send_request(ep, p, stop) != 0)
             (*bad)++;
     }
     free(line);
-    return sent;
 }
 
-int ww_cmd_run(int argc, char **argv) {
+/* What the command line says. */
+typedef struct {
+    ww_cli_common c;
+    const char *status, *dead, *out;
+    int first_input; /* argv index */
+} run_args;
+
+static void usage(void) {
+    fprintf(stderr,
+            "usage: wirewatch run [--allow-private] [--config FILE] [--set K=V] "
+            "[--status EP] [--dead-letter EP] [--out EP] INPUT...\n"
+            "  INPUT: http(s) URL, file (.html .txt .warc .warc.gz, RSS/Atom or "
+            "sitemap .xml),\n         - (list of inputs on stdin), @FILE (list file)\n");
+}
+
+/* Returns -1 to go on, else the exit code. */
+static int parse_args(int argc, char **argv, run_args *a) {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"set", required_argument, 0, 'S'},
                                          {"allow-private", no_argument, 0, 'P'},
@@ -85,47 +97,115 @@ int ww_cmd_run(int argc, char **argv) {
                                          {"out", required_argument, 0, 'o'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    ww_cli_common c = {.log_level = "warn"};
-    const char *status = NULL, *dead = NULL, *out = "-";
+    memset(a, 0, sizeof *a);
+    a->c.log_level = "warn";
+    a->out = "-";
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'c': c.config_path = optarg; break;
+        case 'c': a->c.config_path = optarg; break;
         case 'S':
-            if (c.n_sets < 63)
-                c.sets[c.n_sets++] = optarg;
+            if (a->c.n_sets < 63)
+                a->c.sets[a->c.n_sets++] = optarg;
             break;
-        case 'P': c.allow_private = 1; break;
-        case 'l': c.log_level = optarg; break;
-        case 's': status = optarg; break;
-        case 'd': dead = optarg; break;
-        case 'o': out = optarg; break;
+        case 'P': a->c.allow_private = 1; break;
+        case 'l': a->c.log_level = optarg; break;
+        case 's': a->status = optarg; break;
+        case 'd': a->dead = optarg; break;
+        case 'o': a->out = optarg; break;
         case 'h':
-        default:
-            fprintf(
-                stderr,
-                "usage: wirewatch run [--allow-private] [--config FILE] [--set K=V] "
-                "[--status EP] [--dead-letter EP] [--out EP] INPUT...\n"
-                "  INPUT: http(s) URL, file (.html .txt .warc .warc.gz, RSS/Atom or "
-                "sitemap .xml),\n         - (list of inputs on stdin), @FILE (list file)\n");
-            return ch == 'h' ? 0 : 2;
+        default: usage(); return ch == 'h' ? 0 : 2;
         }
     }
     if (optind >= argc) {
         fprintf(stderr, "wirewatch run: no input (try: wirewatch run --help)\n");
         return 2;
     }
-    /* embedded mode follows what feeds and sitemaps point to: there is no broker to
-     * loop discovered URLs back through */
-    const char *sets_follow = "fetch.follow_discovered=true";
-    ww_cli_common c2 = c;
+    a->first_input = optind;
+    return -1;
+}
+
+/* The configuration, with embedded mode's own default first (--set still wins):
+ * follow what feeds and sitemaps point to, as there is no broker to loop discovered
+ * URLs back through.  NULL on error (reported). */
+static ww_config *load_config(const run_args *a) {
+    ww_cli_common c2 = a->c;
     if (c2.n_sets < 64) {
         memmove(&c2.sets[1], &c2.sets[0], (size_t)c2.n_sets * sizeof c2.sets[0]);
-        c2.sets[0] = sets_follow;
+        c2.sets[0] = "fetch.follow_discovered=true";
         c2.n_sets++;
     }
-    ww_config *cfg = ww_cli_load_config(&c2);
+    return ww_cli_load_config(&c2);
+}
+
+/* The three stages joined by inproc sockets.  pathbuf holds per-stage file names. */
+static void plan_stages(stage_thread st[3], const run_args *a, ww_config *cfg, void *zctx,
+                        _Atomic int *stop, char pathbuf[6][1024]) {
+    const ww_stage_ops *stages[3] = {&ww_fetch_stage, &ww_parse_stage,
+                                     &ww_classify_stage};
+    const char *ins[3] = {"zmq+inproc://ww-requests", "zmq+inproc://ww-pages",
+                          "zmq+inproc://ww-documents"};
+    const char *outs[3] = {"zmq+inproc://ww-pages", "zmq+inproc://ww-documents", a->out};
+    memset(st, 0, 3 * sizeof *st);
+    for (int i = 0; i < 3; i++) {
+        st[i].o.stage = stages[i];
+        st[i].o.cfg = cfg;
+        st[i].o.in_uri = ins[i];
+        st[i].o.out_uri[WW_OUT_MAIN] = outs[i];
+        st[i].o.out_uri[WW_OUT_STATUS] = a->status;
+        st[i].o.out_uri[WW_OUT_DEAD] = a->dead;
+        st[i].o.zmq_ctx = zctx;
+        st[i].o.stop = stop;
+        /* status/dead-letter files are shared by the three stages: one writer each
+         * would interleave; give each stage its own file with a suffix instead */
+        if (a->status && strncmp(a->status, "file:", 5) == 0) {
+            snprintf(pathbuf[i], sizeof pathbuf[i], "%s.%s.jsonl", a->status,
+                     stages[i]->name);
+            st[i].o.out_uri[WW_OUT_STATUS] = pathbuf[i];
+        }
+        if (a->dead && strncmp(a->dead, "file:", 5) == 0) {
+            snprintf(pathbuf[3 + i], sizeof pathbuf[3 + i], "%s.%s.jsonl", a->dead,
+                     stages[i]->name);
+            st[i].o.out_uri[WW_OUT_DEAD] = pathbuf[3 + i];
+        }
+    }
+    /* Only this thread writes to the fetch thread's inproc socket, and only what the
+     * command line names (directly or in a "-"/@FILE list): those requests may read
+     * local files.  What they lead to (feed items, sitemap entries) may not, unless
+     * fetch.allow_file says so. */
+    st[0].o.trusted_input = 1;
+}
+
+/* Send every input named on the command line; returns how many were bad. */
+static int feed_inputs(ww_endpoint *feed, int argc, char **argv, int first,
+                       _Atomic int *stop) {
+    int bad = 0;
+    for (int i = first; i < argc && !atomic_load(stop); i++) {
+        if (strcmp(argv[i], "-") == 0) {
+            send_list(feed, stdin, stop, &bad);
+        } else if (argv[i][0] == '@') {
+            FILE *f = fopen(argv[i] + 1, "r");
+            if (!f) {
+                fprintf(stderr, "wirewatch run: cannot open list %s\n", argv[i] + 1);
+                bad++;
+                continue;
+            }
+            send_list(feed, f, stop, &bad);
+            fclose(f);
+        } else if (send_request(feed, argv[i], stop) != 0) {
+            bad++;
+        }
+    }
+    return bad;
+}
+
+int ww_cmd_run(int argc, char **argv) {
+    run_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    ww_config *cfg = load_config(&a);
     if (!cfg)
         return 2;
     ww_log_set_plain(1);
@@ -145,67 +225,17 @@ int ww_cmd_run(int argc, char **argv) {
         return 1;
     }
     stage_thread st[3];
-    memset(st, 0, sizeof st);
-    const ww_stage_ops *stages[3] = {&ww_fetch_stage, &ww_parse_stage,
-                                     &ww_classify_stage};
-    const char *ins[3] = {"zmq+inproc://ww-requests", "zmq+inproc://ww-pages",
-                          "zmq+inproc://ww-documents"};
-    const char *outs[3] = {"zmq+inproc://ww-pages", "zmq+inproc://ww-documents", out};
+    char paths[6][1024];
+    plan_stages(st, &a, cfg, zctx, &stop, paths);
     pthread_t th[3];
     int started = 0;
     /* start downstream first: each stage's output binds before its consumer connects */
-    for (int i = 0; i < 3; i++) {
-        st[i].o.stage = stages[i];
-        st[i].o.cfg = cfg;
-        st[i].o.in_uri = ins[i];
-        st[i].o.out_uri[WW_OUT_MAIN] = outs[i];
-        st[i].o.out_uri[WW_OUT_STATUS] = status;
-        st[i].o.out_uri[WW_OUT_DEAD] = dead;
-        st[i].o.zmq_ctx = zctx;
-        st[i].o.stop = &stop;
-    }
-    /* Only this thread writes to the fetch thread's inproc socket, and only what the
-     * command line names (directly or in a "-"/@FILE list): those requests may read
-     * local files.  What they lead to (feed items, sitemap entries) may not, unless
-     * fetch.allow_file says so. */
-    st[0].o.trusted_input = 1;
-    /* status/dead-letter files are shared by the three stages: one writer each would
-     * interleave; give each stage its own file with a suffix instead */
-    char stpath[3][1024], dlpath[3][1024];
-    for (int i = 0; i < 3; i++) {
-        if (status && strncmp(status, "file:", 5) == 0) {
-            snprintf(stpath[i], sizeof stpath[i], "%s.%s.jsonl", status, stages[i]->name);
-            st[i].o.out_uri[WW_OUT_STATUS] = stpath[i];
-        }
-        if (dead && strncmp(dead, "file:", 5) == 0) {
-            snprintf(dlpath[i], sizeof dlpath[i], "%s.%s.jsonl", dead, stages[i]->name);
-            st[i].o.out_uri[WW_OUT_DEAD] = dlpath[i];
-        }
-    }
     for (int i = 0; i < 3; i++) {
         if (pthread_create(&th[i], NULL, run_stage, &st[i]) != 0)
             break;
         started++;
     }
-    int bad = 0, sent = 0;
-    for (int i = optind; i < argc && started == 3 && !atomic_load(&stop); i++) {
-        if (strcmp(argv[i], "-") == 0) {
-            sent += send_list(feed, stdin, &stop, &bad);
-        } else if (argv[i][0] == '@') {
-            FILE *f = fopen(argv[i] + 1, "r");
-            if (!f) {
-                fprintf(stderr, "wirewatch run: cannot open list %s\n", argv[i] + 1);
-                bad++;
-                continue;
-            }
-            sent += send_list(feed, f, &stop, &bad);
-            fclose(f);
-        } else if (send_request(feed, argv[i], &stop) == 0) {
-            sent++;
-        } else {
-            bad++;
-        }
-    }
+    int bad = started == 3 ? feed_inputs(feed, argc, argv, a.first_input, &stop) : 0;
     ww_endpoint_send_eos(feed);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);

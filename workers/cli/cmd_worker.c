@@ -68,7 +68,7 @@ static void usage(const char *stage) {
         "usage: wirewatch %s --in ENDPOINT --out ENDPOINT [OPTIONS]\n"
         "  --in EP            input endpoint\n"
         "  --out EP           main output endpoint\n"
-        "  --status EP        status events (one terminal event per URL/document)\n"
+        "  --status EP        status events: one per input (docs/messages.md)\n"
         "  --dead-letter EP   inputs that could not be processed, with the reason\n"
         "  --discovered EP    fetch: article URLs found in feeds and sitemaps\n"
         "  --alerts EP        classify: documents routed by watch-list rules\n"
@@ -82,11 +82,10 @@ static void usage(const char *stage) {
         stage);
 }
 
-int ww_cmd_worker(int argc, char **argv) {
+/* Fill wo's endpoints and c from the command line.  Returns -1 to go on, else the
+ * exit code. */
+static int parse_args(int argc, char **argv, ww_worker_opts *wo, ww_cli_common *c) {
     const char *name = argv[0];
-    const ww_stage_ops *stage = strcmp(name, "fetch") == 0   ? &ww_fetch_stage
-                                : strcmp(name, "parse") == 0 ? &ww_parse_stage
-                                                             : &ww_classify_stage;
     static const struct option opts[] = {{"in", required_argument, 0, 'i'},
                                          {"out", required_argument, 0, 'o'},
                                          {"status", required_argument, 0, 's'},
@@ -100,26 +99,24 @@ int ww_cmd_worker(int argc, char **argv) {
                                          {"print-config", no_argument, 0, 'p'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    ww_worker_opts wo = {.stage = stage};
-    ww_cli_common c = {0};
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'i': wo.in_uri = optarg; break;
-        case 'o': wo.out_uri[WW_OUT_MAIN] = optarg; break;
-        case 's': wo.out_uri[WW_OUT_STATUS] = optarg; break;
-        case 'd': wo.out_uri[WW_OUT_DEAD] = optarg; break;
-        case 'D': wo.out_uri[WW_OUT_DISCOVERED] = optarg; break;
-        case 'a': wo.out_uri[WW_OUT_ALERTS] = optarg; break;
-        case 'c': c.config_path = optarg; break;
+        case 'i': wo->in_uri = optarg; break;
+        case 'o': wo->out_uri[WW_OUT_MAIN] = optarg; break;
+        case 's': wo->out_uri[WW_OUT_STATUS] = optarg; break;
+        case 'd': wo->out_uri[WW_OUT_DEAD] = optarg; break;
+        case 'D': wo->out_uri[WW_OUT_DISCOVERED] = optarg; break;
+        case 'a': wo->out_uri[WW_OUT_ALERTS] = optarg; break;
+        case 'c': c->config_path = optarg; break;
         case 'S':
-            if (c.n_sets < 64)
-                c.sets[c.n_sets++] = optarg;
+            if (c->n_sets < 64)
+                c->sets[c->n_sets++] = optarg;
             break;
-        case 'P': c.allow_private = 1; break;
-        case 'l': c.log_level = optarg; break;
-        case 'p': c.print_config = 1; break;
+        case 'P': c->allow_private = 1; break;
+        case 'l': c->log_level = optarg; break;
+        case 'p': c->print_config = 1; break;
         case 'h': usage(name); return 0;
         default: usage(name); return 2;
         }
@@ -128,17 +125,80 @@ int ww_cmd_worker(int argc, char **argv) {
         fprintf(stderr, "wirewatch %s: unexpected argument \"%s\"\n", name, argv[optind]);
         return 2;
     }
+    return -1;
+}
+
+static void start_watchdog(watchdog *wd) {
+    pthread_t wd_thread;
+    if (pthread_create(&wd_thread, NULL, watchdog_main, wd) == 0)
+        pthread_detach(wd_thread);
+    else
+        WW_WARN(wd->stage, "no shutdown watchdog: pthread_create failed");
+}
+
+/* The HTTP server (/metrics, probes, admin).  The data path does not depend on it,
+ * so a port that cannot be bound is logged and the worker runs on (a liveness probe
+ * notices); *http stays NULL then.  Returns 0, or 2 when the admin token file is
+ * set but cannot be read: a security setting that does not take is not something
+ * to run without. */
+static int start_http(const char *name, const ww_config *cfg, ww_metrics *metrics,
+                      _Atomic int *reload, ww_http **http) {
+    char err[512] = "";
+    *http = NULL;
+    const char *listen = ww_config_str(cfg, "http.listen");
+    char *token = NULL;
+    const char *token_file = ww_config_str(cfg, "http.admin_token_file");
+    if (*listen && *token_file &&
+        !(token = ww_http_read_token(token_file, err, sizeof err))) {
+        fprintf(stderr, "wirewatch %s: %s\n", name, err);
+        return 2;
+    }
+    if (!metrics || !*listen)
+        return 0;
+    ww_http_opts ho = {.listen = listen,
+                       .metrics = metrics,
+                       .reload = reload,
+                       .admin_token = token,
+                       .max_connections = (int)ww_config_int(cfg, "http.max_connections"),
+                       .max_per_ip =
+                           (int)ww_config_int(cfg, "http.max_connections_per_ip"),
+                       .timeout_s = (int)ww_config_int(cfg, "http.timeout_s")};
+    *http = ww_http_start(&ho, err, sizeof err);
+    if (token) {
+        explicit_bzero(token, strlen(token));
+        free(token);
+    }
+    if (*http)
+        WW_INFO(name, "http listening on %s (port %d)", listen, ww_http_port(*http));
+    else
+        WW_ERROR(name, "no HTTP server: %s", err);
+    return 0;
+}
+
+static int print_config(ww_config *cfg) {
+    char *s = ww_config_dump(cfg, 1);
+    if (s)
+        puts(s);
+    free(s);
+    ww_config_destroy(cfg);
+    return 0;
+}
+
+int ww_cmd_worker(int argc, char **argv) {
+    const char *name = argv[0];
+    const ww_stage_ops *stage = strcmp(name, "fetch") == 0   ? &ww_fetch_stage
+                                : strcmp(name, "parse") == 0 ? &ww_parse_stage
+                                                             : &ww_classify_stage;
+    ww_worker_opts wo = {.stage = stage};
+    ww_cli_common c = {0};
+    int rc = parse_args(argc, argv, &wo, &c);
+    if (rc >= 0)
+        return rc;
     ww_config *cfg = ww_cli_load_config(&c);
     if (!cfg)
         return 2;
-    if (c.print_config) {
-        char *s = ww_config_dump(cfg, 1);
-        if (s)
-            puts(s);
-        free(s);
-        ww_config_destroy(cfg);
-        return 0;
-    }
+    if (c.print_config)
+        return print_config(cfg);
     if (!wo.in_uri || !wo.out_uri[WW_OUT_MAIN]) {
         usage(name);
         ww_config_destroy(cfg);
@@ -150,9 +210,6 @@ int ww_cmd_worker(int argc, char **argv) {
     wo.stop = &stop;
     wo.reload = &reload;
     wo.zmq_ctx = zmq_ctx_new();
-    char err[512] = "";
-    /* metrics and HTTP: the data path does not depend on them, so a port that cannot
-     * be bound is logged and the worker runs on (a liveness probe notices) */
     static ww_worker_stats stats;
     static watchdog wd;
     wd = (watchdog){.stop = &stop,
@@ -160,47 +217,18 @@ int ww_cmd_worker(int argc, char **argv) {
                     .stage = name,
                     .limit_ms = ww_config_int(cfg, "worker.shutdown_timeout_ms") +
                                 WATCHDOG_MARGIN_MS};
-    pthread_t wd_thread;
-    if (pthread_create(&wd_thread, NULL, watchdog_main, &wd) == 0)
-        pthread_detach(wd_thread);
-    else
-        WW_WARN(name, "no shutdown watchdog: pthread_create failed");
+    start_watchdog(&wd);
     ww_metrics *metrics = ww_metrics_new(name, &stats);
     ww_http *http = NULL;
-    const char *listen = ww_config_str(cfg, "http.listen");
-    char *token = NULL;
-    const char *token_file = ww_config_str(cfg, "http.admin_token_file");
-    if (*listen && *token_file &&
-        !(token = ww_http_read_token(token_file, err, sizeof err))) {
-        /* a security setting that does not take is not something to run without */
-        fprintf(stderr, "wirewatch %s: %s\n", name, err);
+    if (start_http(name, cfg, metrics, &reload, &http)) {
         ww_metrics_free(metrics);
         zmq_ctx_term(wo.zmq_ctx);
         ww_config_destroy(cfg);
         return 2;
     }
-    if (metrics && *listen) {
-        ww_http_opts ho = {
-            .listen = listen,
-            .metrics = metrics,
-            .reload = &reload,
-            .admin_token = token,
-            .max_connections = (int)ww_config_int(cfg, "http.max_connections"),
-            .max_per_ip = (int)ww_config_int(cfg, "http.max_connections_per_ip"),
-            .timeout_s = (int)ww_config_int(cfg, "http.timeout_s")};
-        http = ww_http_start(&ho, err, sizeof err);
-        if (token) {
-            explicit_bzero(token, strlen(token));
-            free(token);
-            token = NULL;
-        }
-        if (http)
-            WW_INFO(name, "http listening on %s (port %d)", listen, ww_http_port(http));
-        else
-            WW_ERROR(name, "no HTTP server: %s", err);
-    }
     wo.metrics = metrics;
-    int rc = ww_worker_run(&wo, &stats, err, sizeof err);
+    char err[512] = "";
+    rc = ww_worker_run(&wo, &stats, err, sizeof err);
     if (rc)
         fprintf(stderr, "wirewatch %s: %s\n", name, err);
     ww_http_stop(http);

@@ -265,6 +265,14 @@ static json_t *lookup(const ww_config *cfg, const char *key, ww_cfg_type want) {
 long long ww_config_int(const ww_config *cfg, const char *key) {
     return json_integer_value(lookup(cfg, key, WW_CFG_INT));
 }
+long long ww_config_default_int(const ww_config_key *table, const char *key) {
+    for (; table && table->key; table++)
+        if (strcmp(table->key, key) == 0 && table->type == WW_CFG_INT)
+            return strtoll(table->def, NULL, 10);
+    fprintf(stderr, "wirewatch: internal error: no integer config key \"%s\" declared\n",
+            key);
+    abort();
+}
 double ww_config_num(const ww_config *cfg, const char *key) {
     return json_number_value(lookup(cfg, key, WW_CFG_NUM));
 }

@@ -10,6 +10,7 @@
 #include "wirewatch/error.h"
 #include "wirewatch/message.h"
 #include "wirewatch/strutil.h"
+#include "wirewatch/worker.h"
 
 void ww_uri_free(ww_uri *u) {
     if (!u)
@@ -180,8 +181,7 @@ ww_endpoint *ww_endpoint_open(const char *uri, ww_ep_dir dir,
     ep->stage = strdup(stage ? stage : "wirewatch");
     ep->dir = dir;
     ep->type = type;
-    ep->max_msg_bytes =
-        cfg ? (size_t)ww_config_int(cfg, "worker.max_message_bytes") : (size_t)16 << 20;
+    ep->max_msg_bytes = (size_t)ww__ep_cfg_int(cfg, "worker.max_message_bytes");
     if (!ep->uri_str || !ep->stage)
         goto fail;
     if (!type && dir == WW_EP_OUT) {
@@ -282,6 +282,11 @@ void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us) {
         ep->deadline_us = deadline_us;
 }
 
+long long ww__ep_cfg_int(const ww_config *cfg, const char *key) {
+    return cfg ? ww_config_int(cfg, key)
+               : ww_config_default_int(ww_runtime_config_keys, key);
+}
+
 int ww__ep_budget_ms(const ww_endpoint *ep, int dflt) {
     if (!ep->deadline_us)
         return dflt;
@@ -298,6 +303,28 @@ void ww_endpoint_close(ww_endpoint *ep) {
     free(ep->uri_str);
     free(ep->stage);
     free(ep);
+}
+
+int ww_endpoint_batched(const ww_endpoint *out) {
+    return out && out->ops->batched && out->ops->batched(out);
+}
+
+int ww_endpoint_batch_bind(ww_endpoint *out, ww_endpoint *in) {
+    return ww_endpoint_batched(out) ? out->ops->batch_bind(out, in) : WW_EINVAL;
+}
+
+int ww_endpoint_batch_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms) {
+    return ww_endpoint_batched(out) ? out->ops->batch_commit(out, in, timeout_ms)
+                                    : WW_EINVAL;
+}
+
+int ww_endpoint_batch_abort(ww_endpoint *out, ww_endpoint *in) {
+    return ww_endpoint_batched(out) ? out->ops->batch_abort(out, in) : WW_EINVAL;
+}
+
+void ww_endpoint_set_metrics(ww_endpoint *ep, struct ww_metrics *m) {
+    if (ep && ep->ops->set_metrics)
+        ep->ops->set_metrics(ep, m);
 }
 
 const char *ww_endpoint_uri(const ww_endpoint *ep) { return ep->uri_str; }

@@ -6,6 +6,8 @@
 
 #include "wirewatch/endpoint.h"
 
+struct ww_metrics;
+
 typedef struct ww__ep_ops {
     int (*recv)(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms);
     void (*release)(ww_endpoint *ep, ww_in_msg *msg);
@@ -22,7 +24,15 @@ typedef struct ww__ep_ops {
     int (*flush)(ww_endpoint *ep, int timeout_ms);
     int (*ready)(ww_endpoint *ep);              /* NULL = always ready */
     void (*pause)(ww_endpoint *ep, int paused); /* NULL = no-op */
-    void (*close)(ww_endpoint *ep);             /* frees ep->impl */
+    /* Optional, outputs that commit in batches (endpoint.h: ww_endpoint_batched).
+     * batched NULL or 0 = every send stands alone; the other three are then unused. */
+    int (*batched)(const ww_endpoint *out);
+    int (*batch_bind)(ww_endpoint *out, ww_endpoint *in);
+    int (*batch_commit)(ww_endpoint *out, ww_endpoint *in, int timeout_ms);
+    int (*batch_abort)(ww_endpoint *out, ww_endpoint *in);
+    /* Optional: hand transport statistics to the worker's metrics. NULL = none. */
+    void (*set_metrics)(ww_endpoint *ep, struct ww_metrics *m);
+    void (*close)(ww_endpoint *ep); /* frees ep->impl */
 } ww__ep_ops;
 
 struct ww_endpoint {
@@ -37,6 +47,10 @@ struct ww_endpoint {
     int64_t deadline_us;  /* ww_endpoint_set_deadline (ww_mono_us clock), 0 = none */
     void *impl;
 };
+
+/* Runtime key (runtime_config.c) from cfg, or its declared default
+ * when cfg is NULL (endpoints opened without a configuration: benches, tests). */
+long long ww__ep_cfg_int(const ww_config *cfg, const char *key);
 
 /* Milliseconds left until ep's deadline (0 when passed), or dflt without one. */
 int ww__ep_budget_ms(const ww_endpoint *ep, int dflt);

@@ -1,4 +1,7 @@
-/* Internal: Kafka-only hooks the worker loop calls for exactly-once delivery.
+/* Internal: Kafka's exactly-once batches (kafka_transactions.c).  The worker loop
+ * reaches them only through the generic batch calls of wirewatch/endpoint.h
+ * (ww_endpoint_batched, _batch_bind, _batch_commit, _batch_abort), which the Kafka
+ * output's vtable maps onto these; tests call them directly.
  *
  * Exactly-once is on when the configuration has kafka.transactional.id (give each
  * worker process its own id, stable across restarts: "parse-0", "parse-1", so a
@@ -7,16 +10,16 @@
  * isolation.level=read_committed and does not auto-commit: input offsets are
  * committed inside the producer's transaction instead.
  *
- * The worker loop (worker.c) does, when the output is Kafka and
- * ww__kafka_txn_enabled(out):
- *   after opening:    ww__kafka_txn_bind(out, in)   (in may be a non-Kafka endpoint)
+ * The worker loop (worker.c) does, when ww_endpoint_batched(out) (here:
+ * ww__kafka_txn_enabled(out)):
+ *   after opening:    bind(out, in)   (in may be a non-Kafka endpoint)
  *   every batch:      when no job is in flight (every input of the batch released),
  *                     and at least every worker.txn_interval_ms (or N jobs):
- *                       rc = ww__kafka_txn_commit(out, in, timeout_ms);
+ *                       rc = commit(out, in, timeout_ms);
  *                     rc == WW_ETRANSPORT means the batch was aborted: its outputs
  *                     are discarded by Kafka and its inputs will be delivered again
  *                     (the consumer was rewound); the worker goes on.
- *   on drain (SIGTERM) after the last job is done: ww__kafka_txn_commit once more.
+ *   on drain (SIGTERM) after the last job is done: commit once more.
  * The first send after a commit opens the next transaction by itself
  * (ww__kafka_txn_begin is only needed to open one explicitly). */
 #ifndef WW_ENDPOINT_KAFKA_H
@@ -45,10 +48,5 @@ int ww__kafka_txn_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms);
  * its committed offsets, so the batch's inputs are consumed again.  Returns 0 or
  * WW_ETRANSPORT (fatal producer error: the worker must exit). */
 int ww__kafka_txn_abort(ww_endpoint *out, ww_endpoint *in);
-
-/* Send the consumer's librdkafka statistics (lag per partition) to m; no-op for a
- * producer endpoint. */
-struct ww_metrics;
-void ww__ep_kafka_set_metrics(ww_endpoint *ep, struct ww_metrics *m);
 
 #endif

@@ -5,6 +5,9 @@
  * high-water mark is reached ww_endpoint_send returns WW_EAGAIN and the worker stops
  * reading its input until the output drains (backpressure).
  *
+ * Bytes: zmq.hwm counts messages; on inproc hops (sender and receiver in this process)
+ * zmq.hwm_bytes bounds the bytes queued and not yet released too (zmq_hop_bytes.h).
+ *
  * Delivery: ZeroMQ hands a message to its queue, not to the peer's application, so a
  * "delivered" callback here means "queued"; a crash loses what is queued (LINGER
  * bounds how long close waits).  Use Kafka where that matters (docs/architecture.md). */
@@ -14,6 +17,7 @@
 #include <zmq.h>
 
 #include "endpoint_impl.h"
+#include "zmq_hop_bytes.h"
 #include "wirewatch/error.h"
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
@@ -22,14 +26,106 @@ typedef struct {
     void *sock;
     int eos_seen, eos_expected;
     int connected;
-    int linger; /* zmq.linger_ms */
+    int linger;       /* zmq.linger_ms */
+    ww__hop *hop;     /* inproc with zmq.hwm_bytes: the hop's open bytes, else NULL */
+    size_t hwm_bytes; /* zmq.hwm_bytes */
+    size_t want;      /* output: bytes of the send that did not fit (0 = none) */
 } zmq_ep;
 
 typedef struct {
     uint8_t *data;
     Wirewatch__V1__Envelope *env;
+    size_t hop_bytes; /* counted on the inproc hop until released */
     char err[160];
 } zmq_msg_rec;
+
+static void rec_free(zmq_msg_rec *rec) {
+    free(rec->data);
+    if (rec->env)
+        wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
+    free(rec);
+}
+
+/* Read every frame of one waiting message, keeping the first two in frames.
+ * Returns 1 (read; *nframes kept, *total seen), 0 (nothing after all) or WW_E*. */
+static int read_frames(zmq_ep *z, zmq_msg_t frames[2], int *nframes, size_t *total) {
+    int more = 0;
+    *nframes = 0;
+    *total = 0;
+    do {
+        zmq_msg_t f;
+        zmq_msg_init(&f);
+        if (zmq_msg_recv(&f, z->sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&f);
+            for (int i = 0; i < *nframes; i++)
+                zmq_msg_close(&frames[i]);
+            if (errno == EAGAIN || errno == EINTR)
+                return 0;
+            return errno == ETERM ? WW_EEOF : WW_ETRANSPORT;
+        }
+        more = zmq_msg_more(&f);
+        if (*nframes < 2)
+            frames[(*nframes)++] = f;
+        else
+            zmq_msg_close(&f);
+        (*total)++;
+    } while (more);
+    return 1;
+}
+
+/* The envelope unpacked and the payload (or, for a bad message, whatever bytes it
+ * had) copied, so the message lives until release independently of libzmq's
+ * buffers.  Closes the frames.  NULL on ENOMEM. */
+static zmq_msg_rec *make_record(zmq_msg_t frames[2], int nframes, size_t *plen) {
+    zmq_msg_rec *rec = calloc(1, sizeof *rec);
+    zmq_msg_t *pf = nframes == 2 ? &frames[1] : &frames[0];
+    *plen = zmq_msg_size(pf);
+    if (rec) {
+        rec->env = nframes >= 1
+                       ? wirewatch__v1__envelope__unpack(NULL, zmq_msg_size(&frames[0]),
+                                                         zmq_msg_data(&frames[0]))
+                       : NULL;
+        rec->data = malloc(*plen ? *plen : 1);
+        if (rec->data)
+            memcpy(rec->data, zmq_msg_data(pf), *plen);
+    }
+    for (int i = 0; i < nframes; i++)
+        zmq_msg_close(&frames[i]);
+    if (rec && !rec->data) {
+        rec_free(rec);
+        rec = NULL;
+    }
+    return rec;
+}
+
+/* Key, schema and trace id from the envelope; poison (oversized, another type) is
+ * marked for the worker to dead-letter. */
+static void describe_message(ww_endpoint *ep, zmq_msg_rec *rec, ww_in_msg *msg) {
+    msg->schema = rec->env->schema;
+    msg->trace_id = rec->env->trace_id;
+    /* key bytes are used as a string: keys are URLs, hosts and ids */
+    static const char empty[] = "";
+    msg->key = empty;
+    if (rec->env->key.len && memchr(rec->env->key.data, 0, rec->env->key.len) == NULL) {
+        char *k = realloc(rec->env->key.data, rec->env->key.len + 1);
+        if (k) {
+            k[rec->env->key.len] = '\0';
+            rec->env->key.data = (uint8_t *)k;
+            msg->key = k;
+        }
+    }
+    if (msg->len > ep->max_msg_bytes) {
+        msg->decode_error = WW_ETOOBIG;
+        snprintf(rec->err, sizeof rec->err, "message of %zu bytes exceeds %zu", msg->len,
+                 ep->max_msg_bytes);
+        msg->error_detail = rec->err;
+    } else if (ep->type && *msg->schema && strcmp(msg->schema, ep->type->name) != 0) {
+        msg->decode_error = WW_EMALFORMED;
+        snprintf(rec->err, sizeof rec->err, "schema %s where %s was expected",
+                 msg->schema, ep->type->name);
+        msg->error_detail = rec->err;
+    }
+}
 
 static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
     zmq_ep *z = ep->impl;
@@ -40,68 +136,27 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             return (errno == EINTR) ? 0 : (errno == ETERM ? WW_EEOF : WW_ETRANSPORT);
         if (pr == 0)
             return 0;
-
-        /* read every frame of the message; keep the first two */
         zmq_msg_t frames[2];
-        int nframes = 0, more = 0;
-        size_t total_frames = 0;
-        do {
-            zmq_msg_t f;
-            zmq_msg_init(&f);
-            if (zmq_msg_recv(&f, z->sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(&f);
-                for (int i = 0; i < nframes; i++)
-                    zmq_msg_close(&frames[i]);
-                if (errno == EAGAIN || errno == EINTR)
-                    return 0;
-                return errno == ETERM ? WW_EEOF : WW_ETRANSPORT;
-            }
-            more = zmq_msg_more(&f);
-            if (nframes < 2)
-                frames[nframes++] = f;
-            else
-                zmq_msg_close(&f);
-            total_frames++;
-        } while (more);
-
-        zmq_msg_rec *rec = calloc(1, sizeof *rec);
-        if (!rec) {
-            for (int i = 0; i < nframes; i++)
-                zmq_msg_close(&frames[i]);
+        int nframes;
+        size_t total_frames, plen;
+        int rc = read_frames(z, frames, &nframes, &total_frames);
+        if (rc != 1)
+            return rc;
+        zmq_msg_rec *rec = make_record(frames, nframes, &plen);
+        if (!rec)
             return WW_ENOMEM;
-        }
-        msg->handle = rec;
-        msg->topic = ep->uri.zmq_addr;
-        rec->env = nframes >= 1
-                       ? wirewatch__v1__envelope__unpack(NULL, zmq_msg_size(&frames[0]),
-                                                         zmq_msg_data(&frames[0]))
-                       : NULL;
-        /* The payload (or, for a bad message, whatever bytes it had) is copied so the
-         * message lives until release independently of libzmq's buffers. */
-        zmq_msg_t *pf = nframes == 2 ? &frames[1] : &frames[0];
-        size_t plen = zmq_msg_size(pf);
-        rec->data = malloc(plen ? plen : 1);
-        if (rec->data)
-            memcpy(rec->data, zmq_msg_data(pf), plen);
-        for (int i = 0; i < nframes; i++)
-            zmq_msg_close(&frames[i]);
-        if (!rec->data) {
-            free(rec);
-            msg->handle = NULL;
-            return WW_ENOMEM;
-        }
-        msg->data = rec->data;
-        msg->len = plen;
-
         if (rec->env && rec->env->end_of_stream) {
-            free(rec->data);
-            wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
-            free(rec);
-            msg->handle = NULL;
+            rec_free(rec);
             if (++z->eos_seen >= z->eos_expected)
                 return WW_EEOF;
             continue; /* wait for the other producers' end of stream */
         }
+        msg->handle = rec;
+        msg->topic = ep->uri.zmq_addr;
+        if (z->hop)
+            rec->hop_bytes = plen;
+        msg->data = rec->data;
+        msg->len = plen;
         if (total_frames != 2 || !rec->env) {
             msg->decode_error = WW_EMALFORMED;
             snprintf(rec->err, sizeof rec->err,
@@ -110,31 +165,7 @@ static int zmq_recv_frames(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             msg->error_detail = rec->err;
             return 1;
         }
-        msg->schema = rec->env->schema;
-        msg->trace_id = rec->env->trace_id;
-        /* key bytes are used as a string: keys are URLs, hosts and ids */
-        static const char empty[] = "";
-        msg->key = empty;
-        if (rec->env->key.len &&
-            memchr(rec->env->key.data, 0, rec->env->key.len) == NULL) {
-            char *k = realloc(rec->env->key.data, rec->env->key.len + 1);
-            if (k) {
-                k[rec->env->key.len] = '\0';
-                rec->env->key.data = (uint8_t *)k;
-                msg->key = k;
-            }
-        }
-        if (plen > ep->max_msg_bytes) {
-            msg->decode_error = WW_ETOOBIG;
-            snprintf(rec->err, sizeof rec->err, "message of %zu bytes exceeds %zu", plen,
-                     ep->max_msg_bytes);
-            msg->error_detail = rec->err;
-        } else if (ep->type && *msg->schema && strcmp(msg->schema, ep->type->name) != 0) {
-            msg->decode_error = WW_EMALFORMED;
-            snprintf(rec->err, sizeof rec->err, "schema %s where %s was expected",
-                     msg->schema, ep->type->name);
-            msg->error_detail = rec->err;
-        }
+        describe_message(ep, rec, msg);
         return 1;
     }
 }
@@ -143,10 +174,10 @@ static void zmq_release(ww_endpoint *ep, ww_in_msg *msg) {
     zmq_msg_rec *rec = msg->handle;
     if (!rec)
         return;
-    free(rec->data);
-    if (rec->env)
-        wirewatch__v1__envelope__free_unpacked(rec->env, NULL);
-    free(rec);
+    zmq_ep *z = ep->impl;
+    if (z->hop && rec->hop_bytes)
+        ww__hop_release(z->hop, rec->hop_bytes);
+    rec_free(rec);
     msg->handle = NULL;
 }
 
@@ -184,7 +215,15 @@ static int zmq_send_raw(ww_endpoint *ep, const char *key, const uint8_t *data, s
     env.key.data = (uint8_t *)(key ? key : "");
     env.key.len = key ? strlen(key) : 0;
     env.trace_id = (char *)(trace_id ? trace_id : "");
+    zmq_ep *z = ep->impl;
+    if (z->hop && !ww__hop_reserve(z->hop, len, z->hwm_bytes)) {
+        z->want = len; /* the receiver has not released enough yet: wait in poll */
+        return WW_EAGAIN;
+    }
+    z->want = 0;
     int rc = send_envelope_and(ep, &env, data, len, 1);
+    if (rc && z->hop)
+        ww__hop_release(z->hop, len); /* not queued after all */
     if (rc == 0 && cb)
         cb(opaque, 0);
     return rc;
@@ -207,7 +246,10 @@ static int zmq_send_eos(ww_endpoint *ep) {
 }
 
 static int zmq_poll_out(ww_endpoint *ep, int timeout_ms) {
-    if (timeout_ms > 0 && ep->dir == WW_EP_OUT) {
+    zmq_ep *z = ep->impl;
+    if (timeout_ms > 0 && ep->dir == WW_EP_OUT && z->hop && z->want) {
+        ww__hop_wait(z->hop, z->want, z->hwm_bytes, timeout_ms);
+    } else if (timeout_ms > 0 && ep->dir == WW_EP_OUT) {
         zmq_pollitem_t it = {.socket = ((zmq_ep *)ep->impl)->sock, .events = ZMQ_POLLOUT};
         zmq_poll(&it, 1, timeout_ms);
     }
@@ -224,6 +266,7 @@ static void zmq_close_ep(ww_endpoint *ep) {
         zmq_setsockopt(z->sock, ZMQ_LINGER, &linger, sizeof linger);
     if (z->sock)
         zmq_close(z->sock);
+    ww__hop_put(z->hop);
     free(z);
     ep->impl = NULL;
 }
@@ -244,7 +287,7 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
     zmq_ep *z = calloc(1, sizeof *z);
     if (!z)
         return WW_ENOMEM;
-    z->eos_expected = cfg ? (int)ww_config_int(cfg, "zmq.eos_count") : 1;
+    z->eos_expected = (int)ww__ep_cfg_int(cfg, "zmq.eos_count");
     if (z->eos_expected < 1)
         z->eos_expected = 1;
     z->sock = zmq_socket(zmq_ctx, ep->dir == WW_EP_IN ? ZMQ_PULL : ZMQ_PUSH);
@@ -253,8 +296,17 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
         return ww_seterr(err, errlen, WW_ETRANSPORT, "zmq_socket: %s",
                          zmq_strerror(errno));
     }
-    int hwm = cfg ? (int)ww_config_int(cfg, "zmq.hwm") : 1000;
-    int linger = cfg ? (int)ww_config_int(cfg, "zmq.linger_ms") : 5000;
+    int hwm = (int)ww__ep_cfg_int(cfg, "zmq.hwm");
+    long long hwm_bytes = ww__ep_cfg_int(cfg, "zmq.hwm_bytes");
+    if (hwm_bytes > 0 && strncmp(ep->uri.zmq_addr, "inproc://", 9) == 0) {
+        z->hwm_bytes = (size_t)hwm_bytes;
+        if (!(z->hop = ww__hop_get(ep->uri.zmq_addr))) {
+            zmq_close(z->sock);
+            free(z);
+            return WW_ENOMEM;
+        }
+    }
+    int linger = (int)ww__ep_cfg_int(cfg, "zmq.linger_ms");
     z->linger = linger;
     int64_t maxsz = (int64_t)ep->max_msg_bytes + 4096; /* envelope room */
     int immediate = 1; /* queue only to completed connections */
@@ -281,6 +333,7 @@ int ww__ep_zmq_open(ww_endpoint *ep, void *zmq_ctx, const ww_config *cfg, char *
     return 0;
 fail:
     zmq_close(z->sock);
+    ww__hop_put(z->hop);
     free(z);
     return WW_ETRANSPORT;
 }

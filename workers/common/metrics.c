@@ -593,16 +593,11 @@ static void histogram(FILE *f, const char *stage, const char *name, const char *
     fprintf(f, "_count %llu\n", cum);
 }
 
-char *ww_metrics_render(ww_metrics *m, size_t *len) {
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *f = open_memstream(&buf, &n);
-    if (!f)
-        return NULL;
+/* ---- ww_metrics_render, one section per step ---- */
+
+static void render_traffic(FILE *f, ww_metrics *m) {
     const char *st = m->stage;
     ww_worker_stats *s = m->stats;
-    int64_t now = ww_now_us();
-
     simple(f, st, "messages_in_total", "counter", "Input messages taken.",
            atomic_load(&s->in));
     per_output(f, st, "messages_out_total", "Messages sent, by output.", s->out);
@@ -621,7 +616,10 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
            atomic_load(&m->bytes_in));
     per_output(f, st, "bytes_out_total",
                "Bytes of output messages (protobuf), by output.", m->bytes_out);
+}
 
+static void render_errors_and_reloads(FILE *f, ww_metrics *m) {
+    const char *st = m->stage;
     head(f, st, "errors_total", "counter",
          "Errors by kind (dead-letter reasons, delivery, reload).");
     int nk = atomic_load_explicit(&m->n_kinds, memory_order_acquire);
@@ -635,9 +633,12 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
     fprintf(f, "{result=\"ok\"} %lld\n", (long long)atomic_load(&m->reloads_ok));
     metric(f, st, "reloads_total");
     fprintf(f, "{result=\"error\"} %lld\n", (long long)atomic_load(&m->reloads_failed));
+}
 
+/* One metric per stage-named counter; names sanitised to [a-zA-Z0-9_]. */
+static void render_stage_counters(FILE *f, ww_metrics *m) {
+    const char *st = m->stage;
     int nc = atomic_load_explicit(&m->n_counters, memory_order_acquire);
-    /* one metric per stage-named counter; names sanitised to [a-zA-Z0-9_] */
     for (int i = 0; i < nc; i++) {
         const char *name = m->counters[i].name;
         fputs("# HELP wirewatch_", f);
@@ -656,14 +657,16 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
         put_name(f, name);
         fprintf(f, "_total %lld\n", (long long)atomic_load(&m->counters[i].v));
     }
+}
 
+static void render_health_and_latency(FILE *f, ww_metrics *m, int64_t now) {
+    const char *st = m->stage;
     char why[200];
     simple(f, st, "ready", "gauge", "1 when /readyz answers ready.",
            ww_metrics_ready(m, now, why, sizeof why));
     head(f, st, "uptime_seconds", "gauge", "Seconds since the worker started.");
     metric(f, st, "uptime_seconds");
     fprintf(f, " %.3f\n", (double)(now - m->started_us) / 1e6);
-
     histogram(f, st, "latency_seconds",
               "This stage's trace stamp minus the previous stage's, per output message.",
               &m->latency);
@@ -673,7 +676,10 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
         f, NULL, "freshness_seconds",
         "Classified trace stamp minus the article's published time (classify only).",
         &m->freshness);
+}
 
+static void render_consumer_lag(FILE *f, ww_metrics *m) {
+    const char *st = m->stage;
     pthread_mutex_lock(&m->mu);
     int nl = m->n_lag;
     lag_slot *lag = nl ? malloc((size_t)nl * sizeof *lag) : NULL;
@@ -688,6 +694,20 @@ char *ww_metrics_render(ww_metrics *m, size_t *len) {
         fprintf(f, "\",partition=\"%d\"} %lld\n", (int)lag[i].partition, lag[i].lag);
     }
     free(lag);
+}
+
+char *ww_metrics_render(ww_metrics *m, size_t *len) {
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    if (!f)
+        return NULL;
+    int64_t now = ww_now_us();
+    render_traffic(f, m);
+    render_errors_and_reloads(f, m);
+    render_stage_counters(f, m);
+    render_health_and_latency(f, m, now);
+    render_consumer_lag(f, m);
     if (fclose(f) != 0) {
         free(buf);
         return NULL;

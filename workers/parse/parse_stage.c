@@ -147,8 +147,10 @@ static void parse_submit(void *ctx, ww_job *job) {
         ww_job_dead_letter(job, WW_EUNSUPPORTED, err);
         goto done;
     }
-    if (d->near_duplicate_of && *d->near_duplicate_of)
+    if (d->near_duplicate_of && *d->near_duplicate_of) {
         ww_job_count(job, "near_duplicate", 1);
+        ww_job_set_outcome(job, WW_JOB_DUPLICATE, d->near_duplicate_of);
+    }
     d->trace = ww_trace_copy(page->trace);
     if ((page->trace && !d->trace) || ww_trace_stamp(&d->trace, "parse") < 0) {
         ww_job_count(job, "nomem", 1);

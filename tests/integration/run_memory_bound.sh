@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `wirewatch run` on 2,000 generated pages of ~120 KB (written here, in the test's temp
+# dir) keeps its memory bounded: its queues are bounded in bytes (zmq.hwm_bytes on the
+# inproc hops, worker.max_open_bytes), so peak RSS follows the bound, not the number of
+# pages.  Budget: the peak of a one-page run (the program itself: taxonomy, language
+# packs, models) plus RUN_MEM_QUEUE_MB (default 24) for everything in flight.  With
+# the byte bound off (zmq.hwm_bytes=0) the same run grows by ~200 MB: checked too, so
+# the test shows it measures what it claims.
+cd "$(dirname "$0")/../.." && . tests/lib/common.sh
+N=${RUN_MEM_PAGES:-2000}
+QUEUE_MB=${RUN_MEM_QUEUE_MB:-24}
+
+python3 - "$N" "$T/pages" <<'PY'
+import os, random, sys
+n, d = int(sys.argv[1]), sys.argv[2]
+os.makedirs(d)
+rnd = random.Random(17)
+words = ["harbour", "council", "budget", "minister", "river", "storm", "market", "school",
+         "rail", "energy", "court", "festival", "hospital", "bridge", "election", "farm"]
+with open(os.path.join(d, "list.txt"), "w") as lst:
+    for i in range(n):
+        # ~20 KB of article text, ~100 KB of what pages carry around it (scripts,
+        # navigation): the extractor drops the rest, but the queues carry it all
+        paras = "".join("<p>" + " ".join(rnd.choice(words) for _ in range(120)) +
+                        f" Report {i}.</p>" for _ in range(24))
+        script = "<script>var cfg = '" + "x" * 100000 + "';</script>"
+        nav = "<nav>" + "".join(f"<a href='/s/{k}'>Section {k}</a>" for k in range(40)) + "</nav>"
+        path = os.path.join(d, f"p{i:05d}.html")
+        with open(path, "w") as f:
+            f.write(f"<html><head><title>Report {i}</title>{script}</head><body>{nav}"
+                    f"<article><h1>Report {i}</h1>{paras}</article></body></html>\n")
+        lst.write(path + "\n")
+PY
+
+peak_kb() {  # peak_kb OUT_FILE ARGS...: run wirewatch run, print its peak RSS in KB
+    local out=$1; shift
+    /usr/bin/time -f '%M' -o "$T/time.txt" "$WW" run "$@" > "$out" 2>"$T/run.log" || return 1
+    cat "$T/time.txt"
+}
+
+base=$(peak_kb "$T/one.jsonl" "$T/pages/p00000.html")
+check "a one-page run works (peak ${base:-?} KB)" [ -n "$base" ]
+bounded=$(peak_kb "$T/all.jsonl" "@$T/pages/list.txt")
+check "all $N pages classified" [ "$(wc -l < "$T/all.jsonl")" = "$N" ]
+grow=$(( (${bounded:-0} - ${base:-0}) / 1024 ))
+echo "# peak RSS: one page ${base} KB, $N pages ${bounded} KB (+${grow} MB; budget +${QUEUE_MB} MB)"
+check "$N pages peak within the one-page peak + ${QUEUE_MB} MB" [ "$grow" -le "$QUEUE_MB" ]
+
+unbounded=$(peak_kb "$T/off.jsonl" --set zmq.hwm_bytes=0 --set worker.max_open_bytes=0 \
+    "@$T/pages/list.txt")
+grow_off=$(( (${unbounded:-0} - ${base:-0}) / 1024 ))
+echo "# without byte bounds: ${unbounded} KB (+${grow_off} MB)"
+check "without the byte bounds the same run exceeds that budget (the test can fail)" \
+    [ "$grow_off" -gt "$QUEUE_MB" ]
+finish
