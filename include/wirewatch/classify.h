@@ -15,6 +15,14 @@
 #include "wirewatch/taxonomy.h"
 #include "wirewatch/v1/wirewatch.pb-c.h"
 
+/* Defaults of the classify.* keys, declared once: the config table (classify_stage.c)
+ * prints these and ww_classifier_new applies them to a zero field of
+ * ww_classify_opts, so the two cannot disagree. */
+#define WW_CLASSIFY_MAX_LABELS 20       /* classify.max_labels */
+#define WW_CLASSIFY_MAX_EVIDENCE 8      /* classify.max_evidence */
+#define WW_CLASSIFY_MAX_EVIDENCE_CAP 64 /* its upper bound */
+#define WW_CLASSIFY_MODEL_THRESHOLD 0.5 /* classify.model_threshold */
+
 typedef struct ww_classify_opts {
     const char *taxonomy;      /* path; NULL or "" = the embedded IPTC Media Topics */
     const char *taxonomy_json; /* or the taxonomy itself (tests); wins over the path */
@@ -27,8 +35,8 @@ typedef struct ww_classify_opts {
     size_t nroutes;
     const char *model; /* model path; NULL or "" = none */
     float model_threshold;
-    int max_labels;   /* per document (0 = 20) */
-    int max_evidence; /* spans per label and per entity (0 = 8) */
+    int max_labels;   /* per document (0 = WW_CLASSIFY_MAX_LABELS) */
+    int max_evidence; /* spans per label and per entity (0 = WW_CLASSIFY_MAX_EVIDENCE) */
     int no_entities;  /* 1: no gazetteer at all (fuzzing the taxonomy alone) */
 } ww_classify_opts;
 

@@ -15,6 +15,10 @@
 #include "wirewatch/message.h"
 #include "wirewatch/stage.h"
 
+/* a number macro as the JSON text of a config default */
+#define DEF_STR_(x) #x
+#define DEF_STR(x) DEF_STR_(x)
+
 static const ww_config_key classify_keys[] = {
     {"classify.taxonomy", WW_CFG_STR, "\"\"",
      "Taxonomy file (docs/taxonomy.md) used instead of the embedded IPTC Media Topics; "
@@ -31,12 +35,13 @@ static const ww_config_key classify_keys[] = {
     {"classify.model", WW_CFG_STR, "\"\"",
      "Model file (wirewatch or fastText .bin/.ftz); its predictions become labels with "
      "source \"model\". Empty = rules only."},
-    {"classify.model_threshold", WW_CFG_NUM, "0.5",
+    {"classify.model_threshold", WW_CFG_NUM, DEF_STR(WW_CLASSIFY_MODEL_THRESHOLD),
      "Minimum model probability for a model label."},
-    {"classify.max_labels", WW_CFG_INT, "20",
+    {"classify.max_labels", WW_CFG_INT, DEF_STR(WW_CLASSIFY_MAX_LABELS),
      "Most rule labels per document, best first."},
-    {"classify.max_evidence", WW_CFG_INT, "8",
-     "Most evidence spans per label and spans per entity (at most 64)."},
+    {"classify.max_evidence", WW_CFG_INT, DEF_STR(WW_CLASSIFY_MAX_EVIDENCE),
+     "Most evidence spans per label and spans per entity (at most " DEF_STR(
+         WW_CLASSIFY_MAX_EVIDENCE_CAP) ")."},
     {NULL, 0, NULL, NULL},
 };
 
