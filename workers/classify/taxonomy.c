@@ -269,6 +269,105 @@ static int link_topics(ww_taxonomy *t, char **parents, json_t *codes, char *err,
     return 0;
 }
 
+/* The taxonomy's own keys: names, numbers that apply to every topic, language. */
+static int parse_header(json_t *root, ww_taxonomy *t, char *err, size_t errlen) {
+    json_t *desc = json_object_get(root, "description");
+    if (desc && !json_is_string(desc))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "taxonomy: \"description\" must be a string");
+    int rc;
+    if ((rc = get_str(root, "name", 1, "taxonomy", &t->name, err, errlen)) ||
+        (rc = get_str(root, "version", 1, "taxonomy", &t->version, err, errlen)) ||
+        (rc = get_str(root, "source", 0, "taxonomy", &t->source, err, errlen)) ||
+        (rc = get_str(root, "license", 0, "taxonomy", &t->license, err, errlen)) ||
+        (rc = get_str(root, "attribution", 0, "taxonomy", &t->attribution, err, errlen)))
+        return rc;
+    t->threshold = 1.0;
+    t->title_weight = 2.0;
+    t->norm_tokens = 400.0;
+    if ((rc = get_num(root, "threshold", "taxonomy", 0.0, 1e6, &t->threshold, err,
+                      errlen)) ||
+        (rc = get_num(root, "title_weight", "taxonomy", 0.0, 100.0, &t->title_weight, err,
+                      errlen)) ||
+        (rc = get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err,
+                      errlen)) ||
+        (rc = get_lang(root, "language", "taxonomy", t->language, err, errlen)))
+        return rc;
+    json_t *stem = json_object_get(root, "stem");
+    if (stem && !json_is_boolean(stem))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "taxonomy: \"stem\" must be true or false");
+    t->stem = json_is_true(stem);
+    return 0;
+}
+
+/* "topics": every topic, codes unique, parents linked.  *codes (code -> index) is
+ * left to the caller, who frees it, for the routes. */
+static int parse_topics(json_t *root, ww_taxonomy *t, json_t **codes, char *err,
+                        size_t errlen) {
+    char **parents = NULL;
+    size_t nparents = 0;
+    int rc = WW_ENOMEM;
+    json_t *topics = json_object_get(root, "topics");
+    if (!json_is_array(topics))
+        return ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"topics\" must be an array");
+    size_t n = json_array_size(topics);
+    if (n > WW_TAX_MAX_TOPICS)
+        return ww_seterr(err, errlen, WW_EINVAL, "taxonomy: more than %d topics",
+                         WW_TAX_MAX_TOPICS);
+    if (!(t->topics = calloc(n ? n : 1, sizeof *t->topics)) ||
+        !(parents = calloc(n ? n : 1, sizeof *parents)) || !(*codes = json_object()))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        t->ntopics = i + 1; /* so free() sees the partly filled topic ... */
+        nparents = i + 1;   /* ... and its parent code */
+        if ((rc = parse_topic(json_array_get(topics, i), i, t->threshold, &t->topics[i],
+                              &parents[i], err, errlen)))
+            goto out;
+        if (json_object_get(*codes, t->topics[i].code)) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "topic %s: code defined twice",
+                           t->topics[i].code);
+            goto out;
+        }
+        rc = WW_ENOMEM;
+        if (json_object_set_new(*codes, t->topics[i].code, json_integer((json_int_t)i)))
+            goto out;
+    }
+    nparents = n;
+    rc = link_topics(t, parents, *codes, err, errlen);
+out:
+    for (size_t i = 0; i < nparents; i++)
+        free(parents[i]);
+    free(parents);
+    return rc;
+}
+
+/* "routes" (optional): each label must be one of the topics (codes). */
+static int parse_routes(json_t *root, ww_taxonomy *t, json_t *codes, char *err,
+                        size_t errlen) {
+    json_t *routes = json_object_get(root, "routes");
+    if (!routes)
+        return 0;
+    if (!json_is_array(routes) || json_array_size(routes) > WW_TAX_MAX_ROUTES)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "taxonomy: \"routes\" must be an array of at most %d",
+                         WW_TAX_MAX_ROUTES);
+    size_t nr = json_array_size(routes);
+    if (!(t->routes = calloc(nr ? nr : 1, sizeof *t->routes)))
+        return WW_ENOMEM;
+    for (size_t i = 0; i < nr; i++) {
+        t->nroutes = i + 1;
+        int rc = parse_route(json_array_get(routes, i), i, &t->routes[i], err, errlen);
+        if (rc)
+            return rc;
+        if (!json_object_get(codes, t->routes[i].label))
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "routes[%zu]: label \"%s\" not a topic", i,
+                             t->routes[i].label);
+    }
+    return 0;
+}
+
 ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t errlen) {
     static const char *const keys[] = {
         "name",        "version",      "source",      "license", "attribution",
@@ -276,9 +375,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
         "description", "language",     "stem",        NULL};
     ww_taxonomy *t = NULL, *ret = NULL;
     json_t *root = NULL, *codes = NULL;
-    char **parents = NULL;
-    size_t nparents = 0;
     json_error_t jerr;
+    int rc;
 
     if (len > WW_TAX_MAX_FILE_BYTES) {
         ww_seterr(err, errlen, WW_ETOOBIG, "taxonomy larger than %u bytes",
@@ -297,100 +395,17 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     }
     if (check_keys(root, keys, "taxonomy", err, errlen))
         goto out;
-    json_t *desc = json_object_get(root, "description");
-    if (desc && !json_is_string(desc)) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"description\" must be a string");
+    rc = WW_ENOMEM;
+    if (!(t = calloc(1, sizeof *t)) || (rc = parse_header(root, t, err, errlen)) ||
+        (rc = parse_topics(root, t, &codes, err, errlen)) ||
+        (rc = parse_routes(root, t, codes, err, errlen))) {
+        if (rc == WW_ENOMEM)
+            ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading taxonomy");
         goto out;
-    }
-    if (!(t = calloc(1, sizeof *t)))
-        goto nomem;
-    if (get_str(root, "name", 1, "taxonomy", &t->name, err, errlen) ||
-        get_str(root, "version", 1, "taxonomy", &t->version, err, errlen) ||
-        get_str(root, "source", 0, "taxonomy", &t->source, err, errlen) ||
-        get_str(root, "license", 0, "taxonomy", &t->license, err, errlen) ||
-        get_str(root, "attribution", 0, "taxonomy", &t->attribution, err, errlen))
-        goto out;
-    t->threshold = 1.0;
-    t->title_weight = 2.0;
-    t->norm_tokens = 400.0;
-    if (get_num(root, "threshold", "taxonomy", 0.0, 1e6, &t->threshold, err, errlen) ||
-        get_num(root, "title_weight", "taxonomy", 0.0, 100.0, &t->title_weight, err,
-                errlen) ||
-        get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err,
-                errlen) ||
-        get_lang(root, "language", "taxonomy", t->language, err, errlen))
-        goto out;
-    json_t *stem = json_object_get(root, "stem");
-    if (stem && !json_is_boolean(stem)) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"stem\" must be true or false");
-        goto out;
-    }
-    t->stem = json_is_true(stem);
-
-    json_t *topics = json_object_get(root, "topics");
-    if (!json_is_array(topics)) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"topics\" must be an array");
-        goto out;
-    }
-    size_t n = json_array_size(topics);
-    if (n > WW_TAX_MAX_TOPICS) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: more than %d topics",
-                  WW_TAX_MAX_TOPICS);
-        goto out;
-    }
-    if (!(t->topics = calloc(n ? n : 1, sizeof *t->topics)) ||
-        !(parents = calloc(n ? n : 1, sizeof *parents)) || !(codes = json_object()))
-        goto nomem;
-    for (size_t i = 0; i < n; i++) {
-        t->ntopics = i + 1; /* so free() sees the partly filled topic ... */
-        nparents = i + 1;   /* ... and its parent code */
-        if (parse_topic(json_array_get(topics, i), i, t->threshold, &t->topics[i],
-                        &parents[i], err, errlen))
-            goto out;
-        if (json_object_get(codes, t->topics[i].code)) {
-            ww_seterr(err, errlen, WW_EINVAL, "topic %s: code defined twice",
-                      t->topics[i].code);
-            goto out;
-        }
-        if (json_object_set_new(codes, t->topics[i].code, json_integer((json_int_t)i)))
-            goto nomem;
-    }
-    nparents = n;
-    if (link_topics(t, parents, codes, err, errlen))
-        goto out;
-
-    json_t *routes = json_object_get(root, "routes");
-    if (routes) {
-        if (!json_is_array(routes) || json_array_size(routes) > WW_TAX_MAX_ROUTES) {
-            ww_seterr(err, errlen, WW_EINVAL,
-                      "taxonomy: \"routes\" must be an array of at most %d",
-                      WW_TAX_MAX_ROUTES);
-            goto out;
-        }
-        size_t nr = json_array_size(routes);
-        if (!(t->routes = calloc(nr ? nr : 1, sizeof *t->routes)))
-            goto nomem;
-        for (size_t i = 0; i < nr; i++) {
-            t->nroutes = i + 1;
-            if (parse_route(json_array_get(routes, i), i, &t->routes[i], err, errlen))
-                goto out;
-            if (!json_object_get(codes, t->routes[i].label)) {
-                ww_seterr(err, errlen, WW_EINVAL, "routes[%zu]: label \"%s\" not a topic",
-                          i, t->routes[i].label);
-                goto out;
-            }
-        }
     }
     ret = t;
     t = NULL;
-    goto out;
-nomem:
-    ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading taxonomy");
 out:
-    if (parents)
-        for (size_t i = 0; i < nparents; i++)
-            free(parents[i]);
-    free(parents);
     json_decref(codes);
     json_decref(root);
     ww_taxonomy_free(t);
