@@ -323,104 +323,117 @@ static const char *loss_name(int32_t l) {
     }
 }
 
-int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
-                       size_t errlen) {
-    rd r = {data, len, 4, 0};
-    const char *why = "truncated";
-    ww__fasttext *ft = calloc(1, sizeof *ft);
-    if (!ft)
-        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
-    m->ft = ft;
-    m->kind = WW__MODEL_FASTTEXT;
-    int32_t version = rd_i32(&r);
-    if (!r.bad && (version < 11 || version > FT_VERSION))
+/* The parse steps below return 0, BAD (malformed: the reason is in *why), NOMEM, or a
+ * negative WW_E* code with err already set. */
+enum { BAD = 1, NOMEM = 2 };
+
+/* The training arguments; *version gets the file's format version. */
+static int read_args(rd *r, ww__fasttext *ft, int32_t *version, const char **why,
+                     char *err, size_t errlen) {
+    *version = rd_i32(r);
+    if (!r->bad && (*version < 11 || *version > FT_VERSION))
         return ww_seterr(err, errlen, WW_EUNSUPPORTED,
-                         "fastText model version %d not supported (11..%d)", version,
+                         "fastText model version %d not supported (11..%d)", *version,
                          FT_VERSION);
-    ft->dim = rd_i32(&r);
-    ft->ws = rd_i32(&r);
-    ft->epoch = rd_i32(&r);
-    ft->min_count = rd_i32(&r);
-    ft->neg = rd_i32(&r);
-    ft->word_ngrams = rd_i32(&r);
-    ft->loss = rd_i32(&r);
-    ft->model = rd_i32(&r);
-    ft->bucket = rd_i32(&r);
-    ft->minn = rd_i32(&r);
-    ft->maxn = rd_i32(&r);
-    ft->lr_update_rate = rd_i32(&r);
-    rd_bytes(&r, &ft->t, 8);
-    if (r.bad)
-        goto bad;
+    ft->dim = rd_i32(r);
+    ft->ws = rd_i32(r);
+    ft->epoch = rd_i32(r);
+    ft->min_count = rd_i32(r);
+    ft->neg = rd_i32(r);
+    ft->word_ngrams = rd_i32(r);
+    ft->loss = rd_i32(r);
+    ft->model = rd_i32(r);
+    ft->bucket = rd_i32(r);
+    ft->minn = rd_i32(r);
+    ft->maxn = rd_i32(r);
+    ft->lr_update_rate = rd_i32(r);
+    rd_bytes(r, &ft->t, 8);
+    if (r->bad)
+        return BAD;
     if (ft->model != MODEL_SUP)
         return ww_seterr(err, errlen, WW_EUNSUPPORTED,
                          "fastText model is not supervised (word vectors only); "
                          "cannot classify with it");
-    if (version == 11)
+    if (*version == 11)
         ft->maxn = 0; /* as fastText: old supervised models have no char n-grams */
-    why = "arguments out of range";
+    *why = "arguments out of range";
     if (ft->dim < 1 || ft->dim > MAX_DIM || ft->loss < LOSS_HS || ft->loss > LOSS_OVA ||
         ft->bucket < 0 || ft->word_ngrams < 0 || ft->word_ngrams > 64 || ft->minn < 0 ||
         ft->maxn < 0 || ft->maxn > 64 ||
         (ft->bucket == 0 && (ft->word_ngrams > 1 || ft->maxn > 0)))
-        goto bad;
-    /* dictionary */
-    ft->size = rd_i32(&r);
-    ft->nwords = rd_i32(&r);
-    ft->nlabels = rd_i32(&r);
-    ft->ntokens = rd_i64(&r);
-    ft->pruneidx_size = rd_i64(&r);
-    why = "dictionary sizes out of range";
-    if (r.bad || ft->size < 1 || ft->nwords < 0 || ft->nlabels < 1 ||
-        (int64_t)ft->nwords + ft->nlabels != ft->size || ft->pruneidx_size < -1 ||
-        (uint64_t)ft->size > (r.n - r.off) / 10) /* each entry takes >= 10 bytes */
-        goto bad;
+        return BAD;
+    return 0;
+}
+
+/* The dictionary's entries: words, then labels, each with its hash and count. */
+static int read_entries(rd *r, ww__fasttext *ft, const char **why) {
     size_t nent = (size_t)ft->size;
     ft->words = calloc(nent, sizeof *ft->words);
     ft->whash = malloc(nent * sizeof *ft->whash);
     ft->types = malloc(nent);
     ft->counts = malloc(nent * sizeof *ft->counts);
     /* the strings, NULs included, fit in what is left of the file */
-    ft->blob = malloc(r.n - r.off);
+    ft->blob = malloc(r->n - r->off);
     if (!ft->words || !ft->whash || !ft->types || !ft->counts || !ft->blob)
-        goto nomem;
+        return NOMEM;
     size_t boff = 0;
-    why = "dictionary entry malformed";
+    *why = "dictionary entry malformed";
     for (size_t i = 0; i < nent; i++) {
-        const uint8_t *s = r.p + r.off;
-        const uint8_t *z = memchr(s, 0, r.n - r.off);
+        const uint8_t *s = r->p + r->off;
+        const uint8_t *z = memchr(s, 0, r->n - r->off);
         if (!z)
-            goto bad;
+            return BAD;
         size_t wl = (size_t)(z - s);
         memcpy(ft->blob + boff, s, wl + 1);
         ft->words[i] = ft->blob + boff;
         boff += wl + 1;
-        r.off += wl + 1;
+        r->off += wl + 1;
         ft->whash[i] = ft_hash(ft->words[i], wl);
-        ft->counts[i] = rd_i64(&r);
-        ft->types[i] = (int8_t)rd_u8(&r);
+        ft->counts[i] = rd_i64(r);
+        ft->types[i] = (int8_t)rd_u8(r);
         /* fastText sorts words before labels */
-        if (r.bad || ft->types[i] != (i < (size_t)ft->nwords ? 0 : 1))
-            goto bad;
+        if (r->bad || ft->types[i] != (i < (size_t)ft->nwords ? 0 : 1))
+            return BAD;
     }
-    if (ft->pruneidx_size > 0) {
-        why = "pruned index out of range";
-        ft->pruneidx = rd_array(&r, (uint64_t)ft->pruneidx_size, sizeof(prune));
-        if (!ft->pruneidx)
-            goto bad;
-        qsort(ft->pruneidx, (size_t)ft->pruneidx_size, sizeof(prune), cmp_prune);
-        for (int64_t i = 0; i < ft->pruneidx_size; i++)
-            if (ft->pruneidx[i].first < 0 || ft->pruneidx[i].second < 0 ||
-                (i && ft->pruneidx[i].first == ft->pruneidx[i - 1].first))
-                goto bad;
-    }
-    /* word -> id table (first entry wins on duplicates, like fastText's find) */
+    return 0;
+}
+
+/* The dictionary: sizes, entries, the pruned-bucket index of a quantized model. */
+static int read_dictionary(rd *r, ww__fasttext *ft, const char **why) {
+    ft->size = rd_i32(r);
+    ft->nwords = rd_i32(r);
+    ft->nlabels = rd_i32(r);
+    ft->ntokens = rd_i64(r);
+    ft->pruneidx_size = rd_i64(r);
+    *why = "dictionary sizes out of range";
+    if (r->bad || ft->size < 1 || ft->nwords < 0 || ft->nlabels < 1 ||
+        (int64_t)ft->nwords + ft->nlabels != ft->size || ft->pruneidx_size < -1 ||
+        (uint64_t)ft->size > (r->n - r->off) / 10) /* each entry takes >= 10 bytes */
+        return BAD;
+    int rc = read_entries(r, ft, why);
+    if (rc || ft->pruneidx_size <= 0)
+        return rc;
+    *why = "pruned index out of range";
+    ft->pruneidx = rd_array(r, (uint64_t)ft->pruneidx_size, sizeof(prune));
+    if (!ft->pruneidx)
+        return BAD;
+    qsort(ft->pruneidx, (size_t)ft->pruneidx_size, sizeof(prune), cmp_prune);
+    for (int64_t i = 0; i < ft->pruneidx_size; i++)
+        if (ft->pruneidx[i].first < 0 || ft->pruneidx[i].second < 0 ||
+            (i && ft->pruneidx[i].first == ft->pruneidx[i - 1].first))
+            return BAD;
+    return 0;
+}
+
+/* word -> id table (first entry wins on duplicates, like fastText's find) */
+static int index_words(ww__fasttext *ft) {
+    size_t nent = (size_t)ft->size;
     uint64_t tsize = 16;
     while (tsize < nent * 2)
         tsize *= 2;
     ft->word2int = malloc((size_t)tsize * sizeof *ft->word2int);
     if (!ft->word2int)
-        goto nomem;
+        return NOMEM;
     memset(ft->word2int, 0xff, (size_t)tsize * sizeof *ft->word2int);
     ft->w2i_mask = (uint32_t)(tsize - 1);
     for (size_t i = 0; i < nent; i++) {
@@ -432,14 +445,19 @@ int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
             h = (h + 1) & ft->w2i_mask;
         ft->word2int[h] = (int32_t)i;
     }
-    /* matrices */
-    why = "input matrix malformed";
-    uint8_t quant_in = rd_u8(&r);
-    if (r.bad || quant_in > 1 || matrix_load(&r, &ft->in, quant_in))
-        goto bad;
-    if (!quant_in && ft->pruneidx_size >= 0)
-        goto bad; /* fastText refuses a pruned dictionary without a quantized input */
-    why = "input matrix too small for the dictionary";
+    return 0;
+}
+
+/* The input and output matrices, checked against the dictionary; nothing may follow.
+ * *quant_in: the input matrix is quantized (.ftz). */
+static int read_matrices(rd *r, ww__fasttext *ft, uint8_t *quant_in, const char **why) {
+    *why = "input matrix malformed";
+    *quant_in = rd_u8(r);
+    if (r->bad || *quant_in > 1 || matrix_load(r, &ft->in, *quant_in))
+        return BAD;
+    if (!*quant_in && ft->pruneidx_size >= 0)
+        return BAD; /* fastText refuses a pruned dictionary without a quantized input */
+    *why = "input matrix too small for the dictionary";
     int64_t need = ft->nwords;
     if (ft->pruneidx_size < 0)
         need += ft->bucket;
@@ -448,29 +466,36 @@ int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
             if (ft->nwords + (int64_t)ft->pruneidx[i].second + 1 > need)
                 need = ft->nwords + (int64_t)ft->pruneidx[i].second + 1;
     if (ft->in.m < need || ft->in.n != ft->dim)
-        goto bad;
-    why = "output matrix malformed";
-    uint8_t qout = rd_u8(&r);
-    if (r.bad || qout > 1 || matrix_load(&r, &ft->out, quant_in && qout))
-        goto bad;
+        return BAD;
+    *why = "output matrix malformed";
+    uint8_t qout = rd_u8(r);
+    if (r->bad || qout > 1 || matrix_load(r, &ft->out, *quant_in && qout))
+        return BAD;
     if (ft->out.m != ft->nlabels || ft->out.n != ft->dim)
-        goto bad;
-    why = "trailing bytes after the model";
-    if (r.off != r.n)
-        goto bad;
+        return BAD;
+    *why = "trailing bytes after the model";
+    return r->off != r->n ? BAD : 0;
+}
+
+/* What prediction needs beyond the file: the Huffman tree (hs loss), the sigmoid
+ * table, the label names without fastText's prefix, the version string. */
+static int prepare(ww_model *m, ww__fasttext *ft, int32_t version, uint8_t quant_in,
+                   const uint8_t *data, size_t len, const char **why) {
+    if (ft->nlabels < 1 || ft->nlabels > ft->size)
+        return BAD; /* read_dictionary checked; said again for the compiler's sizes */
     if (ft->loss == LOSS_HS) {
         /* Huffman construction stays well-formed only while every count stays below
          * the 1e15 fastText gives nodes not built yet */
-        why = "label counts out of range";
+        *why = "label counts out of range";
         int64_t sum = 0;
         for (int32_t i = 0; i < ft->nlabels; i++) {
             int64_t c = ft->counts[ft->nwords + i];
             if (c < 0 || c >= 1000000000000000LL - sum)
-                goto bad;
+                return BAD;
             sum += c;
         }
         if (build_tree(ft))
-            goto nomem;
+            return NOMEM;
     }
     for (int i = 0; i <= 512; i++) {
         float x = (float)(i * 2 * 8) / 512 - 8;
@@ -479,7 +504,7 @@ int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     /* labels without fastText's prefix, as wirewatch JSON lines carry them */
     m->labels = calloc((size_t)ft->nlabels, sizeof *m->labels);
     if (!m->labels)
-        goto nomem;
+        return NOMEM;
     m->nlabels = ft->nlabels;
     size_t pl = strlen(LABEL_PREFIX);
     for (int32_t i = 0; i < ft->nlabels; i++) {
@@ -487,22 +512,41 @@ int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
         if (strncmp(w, LABEL_PREFIX, pl) == 0)
             w += pl;
         if (!(m->labels[i] = strdup(w)))
-            goto nomem;
+            return NOMEM;
     }
     m->multilabel = ft->loss == LOSS_OVA;
     char v[128];
     snprintf(v, sizeof v, "fasttext-v%d-%s%s-dim%d-%08x", version, loss_name(ft->loss),
              quant_in ? "-quant" : "", ft->dim, ft_hash((const char *)data, len));
-    if (!(m->version = strdup(v)))
-        goto nomem;
-    return 0;
-bad:
-    if (r.bad == 2)
-        goto nomem;
+    return (m->version = strdup(v)) ? 0 : NOMEM;
+}
+
+int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
+                       size_t errlen) {
+    rd r = {data, len, 4, 0};
+    const char *why = "truncated";
+    int32_t version = 0;
+    uint8_t quant_in = 0;
+    ww__fasttext *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+    m->ft = ft;
+    m->kind = WW__MODEL_FASTTEXT;
+    int rc = read_args(&r, ft, &version, &why, err, errlen);
+    if (!rc)
+        rc = read_dictionary(&r, ft, &why);
+    if (!rc)
+        rc = index_words(ft);
+    if (!rc)
+        rc = read_matrices(&r, ft, &quant_in, &why);
+    if (!rc)
+        rc = prepare(m, ft, version, quant_in, data, len, &why);
+    if (rc < 0 || rc == 0)
+        return rc;
+    if (rc == NOMEM || r.bad == 2)
+        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading fastText model");
     return ww_seterr(err, errlen, WW_EMALFORMED,
                      "fastText model: %s (at byte %zu of %zu)", why, r.off, len);
-nomem:
-    return ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading fastText model");
 }
 
 /* ---- prediction ---- */
