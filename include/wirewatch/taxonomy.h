@@ -1,7 +1,7 @@
 /* Taxonomy files: topics with weighted terms, exclusions, thresholds and routing rules
  * (format in docs/taxonomy.md).  The default taxonomy (IPTC Media Topics) and every
  * user watch-list use the same format and are compiled into one matcher by
- * classify.c.
+ * classifier_build.c.
  *
  * The loader is strict: an unknown key is an error naming the key, duplicate keys are
  * rejected (JSON_REJECT_DUPLICATES), every size is capped (WW_TAX_MAX_*), parents

@@ -108,7 +108,7 @@ static int parse_term(const json_t *j, const char *where, ww_term *t, char *err,
     static const char *const keys[] = {"text", "weight", "case", "lang", NULL};
     t->weight = 1.0f;
     t->case_sensitive = 0;
-    t->lang[0] = 0; /* "": the taxonomy's "language" (classify.c resolves it) */
+    t->lang[0] = 0; /* "": the taxonomy's "language" (classifier_build.c resolves it) */
     t->stem = 0;
     if (json_is_string(j)) {
         json_t *wrap = json_pack("{sO}", "text", (json_t *)j);

@@ -1,5 +1,5 @@
-/* fastText 0.9.2 supervised models (.bin, and .ftz from `fasttext quantize`): load and
- * predict exactly as `fasttext predict-prob` does.
+/* fastText 0.9.2 supervised models (.bin, and .ftz from `fasttext quantize`): loading and
+ * checking the file (prediction: fasttext_predict.c).
  *
  * Written from fastText's format and algorithms (args.cc, dictionary.cc,
  * densematrix.cc, quantmatrix.cc, productquantizer.cc, model.cc, loss.cc), reproducing
@@ -16,63 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_internal.h"
+#include "fasttext_internal.h"
 #include "wirewatch/error.h"
-
-#define FT_MAGIC 793712314
-#define FT_VERSION 12
-#define LABEL_PREFIX "__label__"
-#define EOS "</s>"
-#define MAX_DIM 100000
-#define KSUB 256
-
-enum { LOSS_HS = 1, LOSS_NS = 2, LOSS_SOFTMAX = 3, LOSS_OVA = 4 };
-enum { MODEL_SUP = 3 };
-
-typedef struct pq {
-    int32_t dim, nsubq, dsub, lastdsub;
-    float *centroids; /* dim * KSUB */
-} pq;
-
-typedef struct matrix {
-    int quant;
-    int64_t m, n;
-    float *data; /* dense: m * n */
-    int qnorm;
-    uint8_t *codes; /* quantized: m * pq.nsubq */
-    pq pq;
-    uint8_t *norm_codes; /* qnorm: m */
-    pq npq;
-} matrix;
-
-typedef struct node {
-    int32_t parent, left, right;
-    int64_t count;
-    int binary;
-} node;
-
-typedef struct prune {
-    int32_t first, second;
-} prune;
-
-struct ww__fasttext {
-    int32_t dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn,
-        lr_update_rate;
-    double t;
-    int32_t size, nwords, nlabels;
-    int64_t ntokens, pruneidx_size;
-    char **words; /* point into blob */
-    char *blob;
-    uint32_t *whash; /* fastText hash of each word */
-    int8_t *types;
-    int64_t *counts;
-    int32_t *word2int; /* open addressing: id, -1 empty */
-    uint32_t w2i_mask;
-    prune *pruneidx; /* sorted by first */
-    matrix in, out;
-    node *tree; /* hs */
-    float t_sigmoid[513];
-};
 
 /* ---- reading ---- */
 
@@ -133,15 +78,6 @@ int ww__fasttext_magic(const uint8_t *data, size_t len) {
     return magic == FT_MAGIC;
 }
 
-static uint32_t ft_hash(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (uint32_t)(int32_t)(int8_t)s[i]; /* fastText hashes signed chars */
-        h *= 16777619u;
-    }
-    return h;
-}
-
 static int pq_load(rd *r, pq *q) {
     q->dim = rd_i32(r);
     q->nsubq = rd_i32(r);
@@ -196,73 +132,6 @@ static void matrix_free(matrix *mx) {
     free(mx->npq.centroids);
 }
 
-static const float *centroid(const pq *q, int32_t m, uint8_t i) {
-    if (m == q->nsubq - 1)
-        return &q->centroids[(size_t)m * KSUB * (size_t)q->dsub +
-                             (size_t)i * (size_t)q->lastdsub];
-    return &q->centroids[((size_t)m * KSUB + i) * (size_t)q->dsub];
-}
-
-static void add_row(const matrix *mx, float *x, int64_t i) {
-    if (!mx->quant) {
-        const float *row = mx->data + (size_t)i * (size_t)mx->n;
-        for (int64_t j = 0; j < mx->n; j++)
-            x[j] += row[j];
-        return;
-    }
-    float alpha = 1;
-    if (mx->qnorm)
-        alpha = centroid(&mx->npq, 0, mx->norm_codes[i])[0];
-    const pq *q = &mx->pq;
-    const uint8_t *code = mx->codes + (size_t)q->nsubq * (size_t)i;
-    int32_t d = q->dsub;
-    for (int32_t m = 0; m < q->nsubq; m++) {
-        const float *c = centroid(q, m, code[m]);
-        if (m == q->nsubq - 1)
-            d = q->lastdsub;
-        for (int32_t n = 0; n < d; n++)
-            x[m * q->dsub + n] += alpha * c[n];
-    }
-}
-
-static float dot_row(const matrix *mx, const float *x, int64_t i) {
-    if (!mx->quant) {
-        const float *row = mx->data + (size_t)i * (size_t)mx->n;
-        float d = 0;
-        for (int64_t j = 0; j < mx->n; j++)
-            d += row[j] * x[j];
-        return d;
-    }
-    float alpha = 1;
-    if (mx->qnorm)
-        alpha = centroid(&mx->npq, 0, mx->norm_codes[i])[0];
-    const pq *q = &mx->pq;
-    const uint8_t *code = mx->codes + (size_t)q->nsubq * (size_t)i;
-    int32_t d = q->dsub;
-    float res = 0;
-    for (int32_t m = 0; m < q->nsubq; m++) {
-        const float *c = centroid(q, m, code[m]);
-        if (m == q->nsubq - 1)
-            d = q->lastdsub;
-        for (int32_t n = 0; n < d; n++)
-            res += x[m * q->dsub + n] * c[n];
-    }
-    return res * alpha;
-}
-
-static int32_t dict_find(const ww__fasttext *ft, const char *w, size_t n, uint32_t h) {
-    uint32_t i = h & ft->w2i_mask;
-    for (;;) {
-        int32_t id = ft->word2int[i];
-        if (id < 0)
-            return -1;
-        if (ft->whash[id] == h && strlen(ft->words[id]) == n &&
-            memcmp(ft->words[id], w, n) == 0)
-            return id;
-        i = (i + 1) & ft->w2i_mask;
-    }
-}
-
 /* Huffman tree over label counts, exactly as HierarchicalSoftmaxLoss::buildTree. */
 static int build_tree(ww__fasttext *ft) {
     int32_t osz = ft->nlabels;
@@ -291,11 +160,6 @@ static int build_tree(ww__fasttext *ft) {
         ft->tree[mini[1]].binary = 1;
     }
     return 0;
-}
-
-static int cmp_prune(const void *a, const void *b) {
-    int32_t x = ((const prune *)a)->first, y = ((const prune *)b)->first;
-    return (x > y) - (x < y);
 }
 
 void ww__fasttext_free(ww__fasttext *ft) {
@@ -388,7 +252,7 @@ static int read_entries(rd *r, ww__fasttext *ft, const char **why) {
         ft->words[i] = ft->blob + boff;
         boff += wl + 1;
         r->off += wl + 1;
-        ft->whash[i] = ft_hash(ft->words[i], wl);
+        ft->whash[i] = ww__ft_hash(ft->words[i], wl);
         ft->counts[i] = rd_i64(r);
         ft->types[i] = (int8_t)rd_u8(r);
         /* fastText sorts words before labels */
@@ -417,7 +281,7 @@ static int read_dictionary(rd *r, ww__fasttext *ft, const char **why) {
     ft->pruneidx = rd_array(r, (uint64_t)ft->pruneidx_size, sizeof(prune));
     if (!ft->pruneidx)
         return BAD;
-    qsort(ft->pruneidx, (size_t)ft->pruneidx_size, sizeof(prune), cmp_prune);
+    qsort(ft->pruneidx, (size_t)ft->pruneidx_size, sizeof(prune), ww__ft_cmp_prune);
     for (int64_t i = 0; i < ft->pruneidx_size; i++)
         if (ft->pruneidx[i].first < 0 || ft->pruneidx[i].second < 0 ||
             (i && ft->pruneidx[i].first == ft->pruneidx[i - 1].first))
@@ -438,7 +302,7 @@ static int index_words(ww__fasttext *ft) {
     ft->w2i_mask = (uint32_t)(tsize - 1);
     for (size_t i = 0; i < nent; i++) {
         size_t wl = strlen(ft->words[i]);
-        if (dict_find(ft, ft->words[i], wl, ft->whash[i]) >= 0)
+        if (ww__ft_dict_find(ft, ft->words[i], wl, ft->whash[i]) >= 0)
             continue;
         uint32_t h = ft->whash[i] & ft->w2i_mask;
         while (ft->word2int[h] >= 0)
@@ -517,7 +381,7 @@ static int prepare(ww_model *m, ww__fasttext *ft, int32_t version, uint8_t quant
     m->multilabel = ft->loss == LOSS_OVA;
     char v[128];
     snprintf(v, sizeof v, "fasttext-v%d-%s%s-dim%d-%08x", version, loss_name(ft->loss),
-             quant_in ? "-quant" : "", ft->dim, ft_hash((const char *)data, len));
+             quant_in ? "-quant" : "", ft->dim, ww__ft_hash((const char *)data, len));
     return (m->version = strdup(v)) ? 0 : NOMEM;
 }
 
@@ -547,276 +411,4 @@ int ww__fasttext_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
         return ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading fastText model");
     return ww_seterr(err, errlen, WW_EMALFORMED,
                      "fastText model: %s (at byte %zu of %zu)", why, r.off, len);
-}
-
-/* ---- prediction ---- */
-
-typedef struct ibuf {
-    int32_t *v;
-    size_t n, cap;
-    int oom;
-} ibuf;
-
-static void ipush(ibuf *b, int32_t x) {
-    if (b->oom)
-        return;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        int32_t *v = realloc(b->v, cap * sizeof *v);
-        if (!v) {
-            b->oom = 1;
-            return;
-        }
-        b->v = v;
-        b->cap = cap;
-    }
-    b->v[b->n++] = x;
-}
-
-static void push_hash(const ww__fasttext *ft, ibuf *line, int32_t id) {
-    if (ft->pruneidx_size == 0 || id < 0)
-        return;
-    if (ft->pruneidx_size > 0) {
-        prune key = {id, 0};
-        const prune *p =
-            bsearch(&key, ft->pruneidx, (size_t)ft->pruneidx_size, sizeof *p, cmp_prune);
-        if (!p)
-            return;
-        id = p->second;
-    }
-    ipush(line, ft->nwords + id);
-}
-
-/* Char n-grams of "<" + tok + ">" (Dictionary::computeSubwords), without building it. */
-static void subwords(const ww__fasttext *ft, ibuf *line, const char *tok, size_t n) {
-    size_t wl = n + 2;
-#define WB(p) ((p) == 0 ? '<' : (p) == wl - 1 ? '>' : tok[(p)-1])
-    for (size_t i = 0; i < wl; i++) {
-        if ((WB(i) & 0xC0) == 0x80)
-            continue;
-        uint32_t h = 2166136261u;
-        for (size_t j = i, k = 1; j < wl && k <= (size_t)ft->maxn; k++) {
-            do {
-                h ^= (uint32_t)(int32_t)(int8_t)WB(j);
-                h *= 16777619u;
-                j++;
-            } while (j < wl && (WB(j) & 0xC0) == 0x80);
-            if (k >= (size_t)ft->minn && !(k == 1 && (i == 0 || j == wl)))
-                push_hash(ft, line, (int32_t)(h % (uint32_t)ft->bucket));
-        }
-    }
-#undef WB
-}
-
-/* One token of the line; returns 1 when it was "</s>", which ends a line in fastText. */
-static int add_token(const ww__fasttext *ft, ibuf *line, ibuf *hashes, const char *tok,
-                     size_t n) {
-    uint32_t h = ft_hash(tok, n);
-    int32_t wid = dict_find(ft, tok, n, h);
-    int is_eos = n == 4 && memcmp(tok, EOS, 4) == 0;
-    int type = wid >= 0 ? ft->types[wid]
-                        : (strlen(LABEL_PREFIX) <= n &&
-                           memcmp(tok, LABEL_PREFIX, strlen(LABEL_PREFIX)) == 0);
-    if (type != 0)
-        return is_eos; /* labels in the text are ignored, as in predict */
-    if (wid < 0) {
-        if (!is_eos)
-            subwords(ft, line, tok, n);
-    } else {
-        ipush(line, wid);
-        if (ft->maxn > 0 && !is_eos)
-            subwords(ft, line, tok, n);
-    }
-    ipush(hashes, (int32_t)h);
-    return is_eos;
-}
-
-static float sigmoid_tab(const ww__fasttext *ft, float x) {
-    if (x < -8)
-        return 0.0f;
-    if (x > 8)
-        return 1.0f;
-    if (x != x)
-        return 0.0f; /* NaN from a corrupt model: fastText would throw */
-    return ft->t_sigmoid[(int64_t)((x + 8) * 512 / 8 / 2)];
-}
-
-static float std_log(float x) { return (float)log((double)x + 1e-5); }
-
-typedef struct cand {
-    float score; /* log-prob */
-    int32_t label;
-} cand;
-
-static int cmp_cand(const void *a, const void *b) {
-    const cand *x = a, *y = b;
-    if (x->score != y->score)
-        return (x->score < y->score) - (x->score > y->score);
-    return (x->label > y->label) - (x->label < y->label);
-}
-
-/* k-best min-heap on score. */
-typedef struct heap {
-    cand *v;
-    int n, k;
-} heap;
-
-static int worse(cand a, cand b) {
-    return a.score < b.score || (a.score == b.score && a.label > b.label);
-}
-
-static void heap_push(heap *h, cand c) {
-    if (h->n == h->k) {
-        if (!worse(h->v[0], c))
-            return;
-        h->v[0] = c; /* replace the worst and sift down */
-        int i = 0;
-        for (;;) {
-            int l = 2 * i + 1, r = l + 1, s = i;
-            if (l < h->n && worse(h->v[l], h->v[s]))
-                s = l;
-            if (r < h->n && worse(h->v[r], h->v[s]))
-                s = r;
-            if (s == i)
-                break;
-            cand t = h->v[i];
-            h->v[i] = h->v[s];
-            h->v[s] = t;
-            i = s;
-        }
-        return;
-    }
-    int i = h->n++;
-    h->v[i] = c;
-    while (i > 0 && worse(h->v[i], h->v[(i - 1) / 2])) {
-        cand t = h->v[i];
-        h->v[i] = h->v[(i - 1) / 2];
-        h->v[(i - 1) / 2] = t;
-        i = (i - 1) / 2;
-    }
-}
-
-static int hs_predict(const ww__fasttext *ft, const float *hidden, heap *hp,
-                      float threshold) {
-    int32_t osz = ft->nlabels;
-    float lthr = std_log(threshold);
-    typedef struct item {
-        int32_t node;
-        float score;
-    } item;
-    item *st = malloc((size_t)(2 * osz) * sizeof *st);
-    if (!st)
-        return WW_ENOMEM;
-    int sp = 0;
-    st[sp++] = (item){2 * osz - 2, 0.0f};
-    while (sp) {
-        item it = st[--sp];
-        if (it.score < lthr)
-            continue;
-        if (hp->n == hp->k && it.score < hp->v[0].score)
-            continue;
-        const node *nd = &ft->tree[it.node];
-        if (nd->left == -1 && nd->right == -1) {
-            heap_push(hp, (cand){it.score, it.node});
-            continue;
-        }
-        float f = dot_row(&ft->out, hidden, it.node - osz);
-        f = (float)(1. / (1 + expf(-f)));
-        /* right pushed first so left is explored first, as fastText's recursion */
-        st[sp++] = (item){nd->right, it.score + std_log(f)};
-        st[sp++] = (item){nd->left, it.score + std_log((float)(1.0 - f))};
-    }
-    free(st);
-    return 0;
-}
-
-int ww__fasttext_predict(const ww_model *m, const char *text, size_t len,
-                         ww_prediction *out, int max_out, float threshold) {
-    const ww__fasttext *ft = m->ft;
-    ibuf line = {0}, hashes = {0};
-    float *hidden = NULL, *output = NULL;
-    cand *cv = NULL;
-    int rc = WW_ENOMEM, k = max_out < ft->nlabels ? max_out : ft->nlabels;
-    size_t i = 0;
-    int eos = 0;
-    while (i < len && !eos) {
-        char c = text[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' ||
-            c == '\0') {
-            i++;
-            continue;
-        }
-        size_t b = i;
-        while (i < len && !(text[i] == ' ' || text[i] == '\n' || text[i] == '\r' ||
-                            text[i] == '\t' || text[i] == '\v' || text[i] == '\f' ||
-                            text[i] == '\0'))
-            i++;
-        eos = add_token(ft, &line, &hashes, text + b, i - b);
-    }
-    if (!eos)
-        add_token(ft, &line, &hashes, EOS, 4);
-    for (size_t a = 0; a < hashes.n; a++) {
-        uint64_t h = (uint64_t)(int64_t)hashes.v[a]; /* int32 widened, as fastText */
-        for (size_t j = a + 1; j < hashes.n && j < a + (size_t)ft->word_ngrams; j++) {
-            h = h * 116049371u + (uint64_t)(int64_t)hashes.v[j];
-            push_hash(ft, &line, (int32_t)(h % (uint64_t)ft->bucket));
-        }
-    }
-    if (line.oom || hashes.oom)
-        goto out;
-    if (line.n == 0) { /* fastText predicts nothing for an empty line */
-        rc = 0;
-        goto out;
-    }
-    hidden = calloc((size_t)ft->dim, sizeof *hidden);
-    output = malloc((size_t)ft->nlabels * sizeof *output);
-    cv = malloc((size_t)k * sizeof *cv);
-    if (!hidden || !output || !cv)
-        goto out;
-    for (size_t a = 0; a < line.n; a++)
-        add_row(&ft->in, hidden, line.v[a]);
-    float inv = (float)(1.0 / (double)line.n);
-    for (int32_t j = 0; j < ft->dim; j++)
-        hidden[j] *= inv;
-    heap hp = {cv, 0, k};
-    if (ft->loss == LOSS_HS) {
-        if ((rc = hs_predict(ft, hidden, &hp, threshold)))
-            goto out;
-    } else {
-        for (int32_t l = 0; l < ft->nlabels; l++)
-            output[l] = dot_row(&ft->out, hidden, l);
-        if (ft->loss == LOSS_SOFTMAX) {
-            float mx = output[0], z = 0;
-            for (int32_t l = 0; l < ft->nlabels; l++)
-                if (output[l] > mx)
-                    mx = output[l];
-            for (int32_t l = 0; l < ft->nlabels; l++) {
-                output[l] = (float)exp((double)(output[l] - mx));
-                z += output[l];
-            }
-            for (int32_t l = 0; l < ft->nlabels; l++)
-                output[l] /= z;
-        } else { /* ova and ns: independent sigmoids from the table */
-            for (int32_t l = 0; l < ft->nlabels; l++)
-                output[l] = sigmoid_tab(ft, output[l]);
-        }
-        for (int32_t l = 0; l < ft->nlabels; l++) {
-            if (output[l] < threshold)
-                continue;
-            heap_push(&hp, (cand){std_log(output[l]), l});
-        }
-    }
-    qsort(cv, (size_t)hp.n, sizeof *cv, cmp_cand);
-    for (int a = 0; a < hp.n; a++) {
-        out[a].label = m->labels[cv[a].label];
-        out[a].score = expf(cv[a].score);
-    }
-    rc = hp.n;
-out:
-    free(line.v);
-    free(hashes.v);
-    free(hidden);
-    free(output);
-    free(cv);
-    return rc;
 }
