@@ -74,6 +74,7 @@ static int add_route(ww_classifier *c, const ww_route *r) {
     d->label = strdup(r->label);
     d->output = strdup(r->output ? r->output : "alerts");
     d->min_score = r->min_score;
+    d->min_confidence = r->min_confidence;
     if (!d->label || !d->output) {
         free(d->label);
         free(d->output);
@@ -328,6 +329,9 @@ ww_classifier *ww_classifier_new(const ww_classify_opts *o, char *err, size_t er
     if (c->max_evidence > WW__MAX_EV_CAP)
         c->max_evidence = WW__MAX_EV_CAP;
     c->model_threshold = o->model_threshold;
+    c->min_confidence = o->min_confidence == 0  ? WW_CLASSIFY_MIN_CONFIDENCE
+                        : o->min_confidence < 0 ? 0.0
+                                                : o->min_confidence;
     int rc = build_steps(c, o, err, errlen);
     if (rc == WW_ENOMEM)
         ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");

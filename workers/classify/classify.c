@@ -12,7 +12,8 @@ static int routed(const ww_classifier *c, const Wirewatch__V1__Classified *out) 
     for (size_t r = 0; r < c->nroutes; r++)
         for (size_t k = 0; k < out->n_labels; k++)
             if (strcmp(out->labels[k]->code, c->routes[r].label) == 0 &&
-                out->labels[k]->score >= c->routes[r].min_score)
+                out->labels[k]->score >= c->routes[r].min_score &&
+                out->labels[k]->confidence >= c->routes[r].min_confidence)
                 return 1;
     return 0;
 }
@@ -31,7 +32,7 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
     if ((rc = ww__classify_copy_doc(doc, out, c->tax_version,
                                     ww_classifier_model_version(c))) ||
         (rc = ww__classify_score(c, doc, title, text)) ||
-        (rc = ww__classify_labels(c, text, out)) ||
+        (rc = ww__classify_labels(c, title, text, out)) ||
         (rc = ww__classify_entities(c, text, out)))
         goto out;
     if (!c->no_entities && (rc = ww__classify_persons(c, text, out)))

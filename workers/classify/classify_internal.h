@@ -59,9 +59,11 @@ typedef struct ww__ehit {
 /* A topic's per-document state; only topics a document touched are ever non-zero. */
 typedef struct ww__tstate {
     double own, child, score;
+    double conf;                 /* calibrated confidence (candidates only) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits */
     uint16_t nev;
     uint8_t touched, veto;
+    uint8_t ev_title; /* the evidence is title hits: the text had none */
 } ww__tstate;
 
 /* A topic of any loaded taxonomy, by its global index. */
@@ -84,6 +86,7 @@ struct ww_classifier {
     char *tax_version;
     ww_model *model;
     float model_threshold;
+    double min_confidence; /* labels below are not emitted */
     int max_labels, max_evidence;
     int no_entities; /* classify.entities off: no gazetteer, no persons */
 
@@ -127,9 +130,11 @@ void ww__classify_reset(ww_classifier *c);
 /* The document's fields (not its trace) and the version strings into o. */
 int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
                           const char *tax_version, const char *model_version);
-/* Rule labels, best first, at most max_labels per taxonomy, each with its evidence in
- * text order.  Allocates out->labels with room for the model's labels too. */
-int ww__classify_labels(ww_classifier *c, const char *text,
+/* Rule labels with confidence >= min_confidence, at most max_labels per taxonomy,
+ * grouped by top-level topic (best group first), the most specific first in a group,
+ * each with its evidence in document order.  Allocates out->labels with room for the
+ * model's labels too; reads out->language (copy_doc first). */
+int ww__classify_labels(ww_classifier *c, const char *title, const char *text,
                         Wirewatch__V1__Classified *out);
 /* The model's labels (none without a model), appended after the rule labels. */
 int ww__classify_model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,

@@ -228,29 +228,37 @@ static void roll_up(ww_classifier *c) {
 
 /* Evidence: for the topic and each ancestor, the best max_evidence text hits -- a
  * term's first occurrence before any repeat, then stronger, then longer, then earlier
- * -- kept without sorting all hits (classify_output.c puts them in text order). */
+ * -- kept without sorting all hits (classify_output.c puts them in text order).  A
+ * topic with no text hit at all (found only in the title) gets its title hits instead,
+ * so every label has evidence. */
 static void pick_evidence(ww_classifier *c) {
-    for (size_t i = 0; i < c->nhits; i++) {
-        const ww__hit *h = &c->hits[i];
-        if (h->kind != WW__P_TERM || h->in_title || h->weight <= 0)
-            continue;
-        for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
-            ww__tstate *s = &c->st[g];
-            int dup = 0, worst = -1;
-            for (int k = 0; k < s->nev && !dup; k++) {
-                const ww__hit *e = &c->hits[s->ev[k]];
-                dup = e->first == h->first && e->ntok == h->ntok;
-                if (worst < 0 || better(&c->hits[s->ev[worst]], e))
-                    worst = k;
-            }
-            if (dup)
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < c->nhits; i++) {
+            const ww__hit *h = &c->hits[i];
+            if (h->kind != WW__P_TERM || h->in_title != pass || h->weight <= 0)
                 continue;
-            if (s->nev < c->max_evidence)
-                s->ev[s->nev++] = (uint32_t)i;
-            else if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
-                s->ev[worst] = (uint32_t)i;
+            for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
+                ww__tstate *s = &c->st[g];
+                if (pass == 1) {
+                    if (s->nev && !s->ev_title)
+                        continue; /* it has text evidence */
+                    s->ev_title = 1;
+                }
+                int dup = 0, worst = -1;
+                for (int k = 0; k < s->nev && !dup; k++) {
+                    const ww__hit *e = &c->hits[s->ev[k]];
+                    dup = e->first == h->first && e->ntok == h->ntok;
+                    if (worst < 0 || better(&c->hits[s->ev[worst]], e))
+                        worst = k;
+                }
+                if (dup)
+                    continue;
+                if (s->nev < c->max_evidence)
+                    s->ev[s->nev++] = (uint32_t)i;
+                else if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
+                    s->ev[worst] = (uint32_t)i;
+            }
         }
-    }
 }
 
 /* Score every touched topic (see the comment at the top of this file). */

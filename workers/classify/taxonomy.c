@@ -214,7 +214,8 @@ static int parse_topic(const json_t *j, size_t idx, double def_threshold, ww_top
 
 static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err,
                        size_t errlen) {
-    static const char *const keys[] = {"label", "min_score", "output", NULL};
+    static const char *const keys[] = {"label", "min_score", "min_confidence", "output",
+                                       NULL};
     char where[48];
     snprintf(where, sizeof where, "routes[%zu]", idx);
     if (!json_is_object(j))
@@ -232,7 +233,113 @@ static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err,
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: output \"%s\" unknown (only \"alerts\")", where, r->output);
     r->min_score = 0.0;
-    return get_num(j, "min_score", where, 0.0, 1e6, &r->min_score, err, errlen);
+    r->min_confidence = 0.0;
+    if ((rc = get_num(j, "min_score", where, 0.0, 1e6, &r->min_score, err, errlen)))
+        return rc;
+    return get_num(j, "min_confidence", where, 0.0, 1.0, &r->min_confidence, err, errlen);
+}
+
+/* One depth step of a calibration group: {"max_depth", "w": [2 numbers], "bias"}. */
+static int parse_calib_step(const json_t *j, const char *where, ww_calib_step *st,
+                            char *err, size_t errlen) {
+    static const char *const keys[] = {"max_depth", "w", "bias", NULL};
+    json_t *w = json_object_get(j, "w");
+    double md = -1;
+    int rc;
+    if (!json_is_object(j))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: must be an object", where);
+    if ((rc = check_keys(j, keys, where, err, errlen)) ||
+        (rc = get_num(j, "max_depth", where, 0, WW_TAX_MAX_DEPTH * 100, &md, err,
+                      errlen)) ||
+        (rc = get_num(j, "bias", where, -1e3, 1e3, &st->bias, err, errlen)))
+        return rc;
+    if (md < 0 || md != (int)md || !json_is_array(w) ||
+        json_array_size(w) != WW_TAX_CALIB_FEATURES)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: needs an integer \"max_depth\" and \"w\": [%d numbers]",
+                         where, WW_TAX_CALIB_FEATURES);
+    st->max_depth = (int)md;
+    for (int k = 0; k < WW_TAX_CALIB_FEATURES; k++) {
+        json_t *v = json_array_get(w, (size_t)k);
+        if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+            fabs(json_number_value(v)) > 1e3)
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: \"w\" must be numbers", where);
+        st->w[k] = json_number_value(v);
+    }
+    return 0;
+}
+
+/* One group: {"languages": ["de"] or ["*"], "by_depth": [steps]}. */
+static int parse_calib_group(const json_t *j, const char *where, ww_calib_group *g,
+                             char *err, size_t errlen) {
+    static const char *const keys[] = {"languages", "by_depth", NULL};
+    json_t *langs = json_object_get(j, "languages"),
+           *steps = json_object_get(j, "by_depth");
+    int rc;
+    if (!json_is_object(j))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: must be an object", where);
+    if ((rc = check_keys(j, keys, where, err, errlen)))
+        return rc;
+    if (!json_is_array(langs) || json_array_size(langs) < 1 ||
+        json_array_size(langs) > WW_TAX_CALIB_MAX || !json_is_array(steps) ||
+        json_array_size(steps) < 1 || json_array_size(steps) > WW_TAX_CALIB_MAX)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: needs \"languages\" and \"by_depth\", arrays of 1 to %d",
+                         where, WW_TAX_CALIB_MAX);
+    for (size_t i = 0; i < json_array_size(langs); i++) {
+        const char *l = json_string_value(json_array_get(langs, i));
+        if (!l || !*l || strlen(l) > 3)
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "%s: languages are codes (\"de\") or \"*\"", where);
+        memcpy(g->languages[g->nlanguages++], l, strlen(l) + 1);
+    }
+    for (size_t i = 0; i < json_array_size(steps); i++) {
+        char w2[96];
+        snprintf(w2, sizeof w2, "%s.by_depth[%zu]", where, i);
+        if ((rc = parse_calib_step(json_array_get(steps, i), w2, &g->steps[g->nsteps++],
+                                   err, errlen)))
+            return rc;
+    }
+    return 0;
+}
+
+/* "calibration" (optional): {"method": "platt", "features": [...], "groups": [...],
+ * "fitted_on": "..."}; the features must be the ones the classifier computes. */
+static int parse_calibration(json_t *root, ww_taxonomy *t, char *err, size_t errlen) {
+    static const char *const keys[] = {"method", "features", "groups", "fitted_on", NULL};
+    static const char *const feats[WW_TAX_CALIB_FEATURES] = {"ln_score", "share"};
+    json_t *c = json_object_get(root, "calibration");
+    if (!c)
+        return 0;
+    json_t *m = json_object_get(c, "method"), *f = json_object_get(c, "features"),
+           *g = json_object_get(c, "groups");
+    int rc;
+    if (!json_is_object(c))
+        return ww_seterr(err, errlen, WW_EINVAL, "calibration: must be an object");
+    if ((rc = check_keys(c, keys, "calibration", err, errlen)))
+        return rc;
+    int ok = json_is_string(m) && strcmp(json_string_value(m), "platt") == 0 &&
+             json_is_array(f) && json_array_size(f) == WW_TAX_CALIB_FEATURES;
+    for (size_t i = 0; ok && i < WW_TAX_CALIB_FEATURES; i++)
+        ok = json_is_string(json_array_get(f, i)) &&
+             strcmp(json_string_value(json_array_get(f, i)), feats[i]) == 0;
+    if (!ok)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "calibration: \"method\" must be \"platt\" and \"features\" "
+                         "[\"ln_score\", \"share\"]");
+    if (!json_is_array(g) || json_array_size(g) < 1 ||
+        json_array_size(g) > WW_TAX_CALIB_MAX)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "calibration: \"groups\" must be an array of 1 to %d",
+                         WW_TAX_CALIB_MAX);
+    for (size_t i = 0; i < json_array_size(g); i++) {
+        char where[48];
+        snprintf(where, sizeof where, "calibration.groups[%zu]", i);
+        if ((rc = parse_calib_group(json_array_get(g, i), where, &t->calib[t->ncalib++],
+                                    err, errlen)))
+            return rc;
+    }
+    return 0;
 }
 
 /* Resolve parent codes to indexes, reject cycles, compute depths and the deepest-first
@@ -370,9 +477,9 @@ static int parse_routes(json_t *root, ww_taxonomy *t, json_t *codes, char *err,
 
 ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t errlen) {
     static const char *const keys[] = {
-        "name",        "version",      "source",      "license", "attribution",
-        "threshold",   "title_weight", "norm_tokens", "topics",  "routes",
-        "description", "language",     "stem",        NULL};
+        "name",        "version",      "source",      "license",     "attribution",
+        "threshold",   "title_weight", "norm_tokens", "topics",      "routes",
+        "description", "language",     "stem",        "calibration", NULL};
     ww_taxonomy *t = NULL, *ret = NULL;
     json_t *root = NULL, *codes = NULL;
     json_error_t jerr;
@@ -398,7 +505,8 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     rc = WW_ENOMEM;
     if (!(t = calloc(1, sizeof *t)) || (rc = parse_header(root, t, err, errlen)) ||
         (rc = parse_topics(root, t, &codes, err, errlen)) ||
-        (rc = parse_routes(root, t, codes, err, errlen))) {
+        (rc = parse_routes(root, t, codes, err, errlen)) ||
+        (rc = parse_calibration(root, t, err, errlen))) {
         if (rc == WW_ENOMEM)
             ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading taxonomy");
         goto out;
