@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Calibrate the IPTC rule labels: raw score -> confidence (probability of being right).
 
-    tests/bench/calibrate_rules.py DEV_DIR [--ww bin/wirewatch] [--write] [--markdown]
+    tests/bench/calibrate_rules.py DEV_DIR [--ww bin/wirewatch] [--write]
 
 DEV_DIR is ../shared/bench/classify-dev (bbc, reuters21578_modapte90, gnad10k; read in
 place, never copied).  Every document is classified by `wirewatch classify` with
@@ -27,7 +27,7 @@ The parameters written (--write) are fitted on all documents.
 
 --write      put the fitted "calibration" object into
              workers/classify/data/iptc-mediatopic.json (one line, in place)
---markdown   print the figures as the markdown of docs/benchmarks.md
+The figures are printed as the markdown tables of docs/benchmarks.md.
 Standard library only.
 """
 import argparse
@@ -58,6 +58,8 @@ GROUP = {name: g for name, _, _, g in SETS}
 GROUPS = ["de", "*"]
 DEPTHS = [0, 1, 2]  # the last bucket takes every deeper topic too
 FEATURES = ["ln_score", "share"]
+# include/wirewatch/classify.h: WW_CLASSIFY_MIN_CONFIDENCE, WW_CLASSIFY_MAX_LABELS
+DEFAULT_MIN_CONFIDENCE, DEFAULT_MAX_LABELS = 0.5, 8
 
 
 def taxonomy_tree():
@@ -265,7 +267,6 @@ def main():
     ap.add_argument("dev_dir")
     ap.add_argument("--ww", default=os.path.join(ROOT, "bin/wirewatch"))
     ap.add_argument("--write", action="store_true")
-    ap.add_argument("--markdown", action="store_true")
     a = ap.parse_args()
     top, depth = taxonomy_tree()
     gold, docs = gold_of(a.dev_dir)
@@ -297,6 +298,18 @@ def main():
         for ml in (3, 5, 8, 10, 1000):
             p, r, n = label_sets(rows, conf, gold, top, mc, ml)
             print("| %.1f | %d | %.3f | %.3f | %.2f |" % (mc, ml, p, r, n))
+    # the labels the defaults emit: their mean confidence against the fraction right
+    per = collections.defaultdict(list)
+    for i, r in enumerate(rows):
+        per[r[0]].append((conf[i], i))
+    picked = [i for v in per.values()
+              for c, i in sorted(v, reverse=True)[:DEFAULT_MAX_LABELS]
+              if c >= DEFAULT_MIN_CONFIDENCE]
+    print("emitted at the defaults (min_confidence %.1f, max_labels %d): %d labels, "
+          "mean confidence %.3f, fraction right %.3f" % (
+              DEFAULT_MIN_CONFIDENCE, DEFAULT_MAX_LABELS, len(picked),
+              sum(conf[i] for i in picked) / len(picked),
+              sum(ys[i] for i in picked) / len(picked)))
     params = fit(rows)
     print("fitted on all:", {k: [round(v, 4) for v in w] for k, w in params.items()})
     if a.write:
