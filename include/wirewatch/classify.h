@@ -15,6 +15,15 @@
 #include "wirewatch/taxonomy.h"
 #include "wirewatch/v1/wirewatch.pb-c.h"
 
+/* Defaults of the classify.* keys, declared once: the config table (classify_stage.c)
+ * prints these and ww_classifier_new applies them to a zero field of
+ * ww_classify_opts, so the two cannot disagree. */
+#define WW_CLASSIFY_MAX_LABELS 8        /* classify.max_labels */
+#define WW_CLASSIFY_MIN_CONFIDENCE 0.5  /* classify.min_confidence */
+#define WW_CLASSIFY_MAX_EVIDENCE 8      /* classify.max_evidence */
+#define WW_CLASSIFY_MAX_EVIDENCE_CAP 64 /* its upper bound */
+#define WW_CLASSIFY_MODEL_THRESHOLD 0.5 /* classify.model_threshold */
+
 typedef struct ww_classify_opts {
     const char *taxonomy;      /* path; NULL or "" = the embedded IPTC Media Topics */
     const char *taxonomy_json; /* or the taxonomy itself (tests); wins over the path */
@@ -27,8 +36,11 @@ typedef struct ww_classify_opts {
     size_t nroutes;
     const char *model; /* model path; NULL or "" = none */
     float model_threshold;
-    int max_labels;   /* per document (0 = 20) */
-    int max_evidence; /* spans per label and per entity (0 = 8) */
+    /* rule labels with a lower confidence are not emitted (0 = WW_CLASSIFY_MIN_CONFIDENCE,
+     * negative = none: every label reaching its topic's threshold) */
+    double min_confidence;
+    int max_labels;   /* per document and taxonomy (0 = WW_CLASSIFY_MAX_LABELS) */
+    int max_evidence; /* spans per label and per entity (0 = WW_CLASSIFY_MAX_EVIDENCE) */
     int no_entities;  /* 1: no gazetteer at all (fuzzing the taxonomy alone) */
 } ww_classify_opts;
 
@@ -52,8 +64,9 @@ long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len);
 
 /* Classify doc.  *out is a malloc'd Classified (free with
  * protobuf_c_message_free_unpacked(out, NULL)) holding a flat copy of the document's
- * fields (the trace is NOT copied: the stage does that), labels sorted by score and
- * entities in order of first mention.  *alert is set to 1 when a routing rule
+ * fields (the trace is NOT copied: the stage does that), labels grouped by top-level
+ * topic (best-scored group first, the most specific label first in a group; model
+ * labels last) and entities in order of first mention.  *alert is set to 1 when a routing rule
  * matched (emit on WW_OUT_ALERTS), else 0.  Returns 0 or WW_ENOMEM. */
 int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
                          Wirewatch__V1__Classified **out, int *alert);

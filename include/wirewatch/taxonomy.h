@@ -1,7 +1,7 @@
 /* Taxonomy files: topics with weighted terms, exclusions, thresholds and routing rules
  * (format in docs/taxonomy.md).  The default taxonomy (IPTC Media Topics) and every
  * user watch-list use the same format and are compiled into one matcher by
- * classify.c.
+ * classifier_build.c.
  *
  * The loader is strict: an unknown key is an error naming the key, duplicate keys are
  * rejected (JSON_REJECT_DUPLICATES), every size is capped (WW_TAX_MAX_*), parents
@@ -18,6 +18,8 @@
 #define WW_TAX_MAX_PHRASE_TOKENS 8
 #define WW_TAX_MAX_DEPTH 16
 #define WW_TAX_MAX_ROUTES 1000
+#define WW_TAX_CALIB_FEATURES 2 /* ln(score), share of the best score at its depth */
+#define WW_TAX_CALIB_MAX 8      /* groups, languages per group, depth steps per group */
 
 typedef struct ww_term {
     char *text;
@@ -42,8 +44,26 @@ typedef struct ww_topic {
 typedef struct ww_route {
     char *label; /* topic code */
     double min_score;
-    char *output; /* "alerts" */
+    double min_confidence; /* 0 = any */
+    char *output;          /* "alerts" */
 } ww_route;
+
+/* "calibration": raw score -> confidence, Platt scaling (docs/taxonomy.md).  A label at
+ * depth d of a document in language L uses the first group listing L (or "*") and in
+ * it the first step with d <= max_depth: confidence = 1 / (1 + exp(-(w . x + bias))),
+ * x = {ln(score), score / the best score of a label at depth d}. */
+typedef struct ww_calib_step {
+    int max_depth;
+    double w[WW_TAX_CALIB_FEATURES];
+    double bias;
+} ww_calib_step;
+
+typedef struct ww_calib_group {
+    char languages[WW_TAX_CALIB_MAX][8]; /* "de", "*" = any language */
+    int nlanguages;
+    ww_calib_step steps[WW_TAX_CALIB_MAX];
+    int nsteps;
+} ww_calib_group;
 
 typedef struct ww_taxonomy {
     char *name;    /* "iptc-mediatopic"; used as Label.taxonomy */
@@ -62,6 +82,8 @@ typedef struct ww_taxonomy {
     int *order; /* topic indexes, deepest first (for roll-up) */
     ww_route *routes;
     size_t nroutes;
+    ww_calib_group calib[WW_TAX_CALIB_MAX]; /* ncalib 0: uncalibrated (confidence 1) */
+    int ncalib;
 } ww_taxonomy;
 
 /* Parse a taxonomy from JSON text (need not be NUL-terminated).  Returns NULL with err

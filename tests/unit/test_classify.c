@@ -39,6 +39,17 @@ static ww_classifier *dflt(void) {
     return c;
 }
 
+/* Every label that reaches its topic's threshold: what the rules find, before the
+ * emission policy (classify.min_confidence, classify.max_labels) picks some. */
+static ww_classifier *all_labels(void) {
+    char err[256];
+    ww_classify_opts o = {.min_confidence = -1, .max_labels = 1000};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    return c;
+}
+
 static Wirewatch__V1__Classified *run(ww_classifier *c, const char *title,
                                       const char *text, int *alert) {
     Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
@@ -72,9 +83,55 @@ static void check_evidence(const Wirewatch__V1__Label *l, const char *text) {
     }
 }
 
+static int is_top(const char *code) {
+    return strlen(code) == 15 && strncmp(code, "medtop:", 7) == 0 &&
+           strcmp(code + 9, "000000") == 0;
+}
+
+/* The label order of the contract (docs/messages.md), checked against the embedded
+ * taxonomy: labels grouped by top-level topic (each group contiguous, the groups'
+ * emitted top-level labels by falling score), the most specific first in a group;
+ * every confidence in [default minimum, 1], every evidence span in the text. */
+static void check_order(const Wirewatch__V1__Classified *o) {
+    char err[256];
+    ww_taxonomy *t = ww_taxonomy_parse((const char *)ww__data_iptc, ww__data_iptc_len,
+                                       err, sizeof err);
+    assert_non_null(t);
+    int prev_top = -2, prev_depth = 0;
+    double prev_top_score = 1e30;
+    size_t ngroups = 0;
+    int groups[64];
+    for (size_t i = 0; i < o->n_labels; i++) {
+        int k = ww_taxonomy_find(t, o->labels[i]->code), top = k, depth;
+        assert_true(k >= 0);
+        depth = t->topics[k].depth;
+        while (t->topics[top].parent >= 0)
+            top = t->topics[top].parent;
+        if (top != prev_top) { /* a new group: never one seen before */
+            for (size_t g = 0; g < ngroups; g++)
+                assert_true(groups[g] != top);
+            groups[ngroups++] = top;
+            prev_depth = depth;
+        }
+        assert_true(depth <= prev_depth);
+        prev_top = top;
+        prev_depth = depth;
+        if (is_top(o->labels[i]->code)) {
+            assert_true(o->labels[i]->score <= prev_top_score);
+            prev_top_score = o->labels[i]->score;
+        }
+        assert_true(o->labels[i]->confidence >= WW_CLASSIFY_MIN_CONFIDENCE &&
+                    o->labels[i]->confidence <= 1.0f);
+        assert_true(o->labels[i]->n_evidence > 0);
+        assert_int_equal(o->labels[i]->evidence[0]->field,
+                         WIREWATCH__V1__SPAN__FIELD__TEXT);
+    }
+    ww_taxonomy_free(t);
+}
+
 static void test_seed_like_story(void **state) {
     (void)state;
-    ww_classifier *c = dflt();
+    ww_classifier *c = all_labels();
     Wirewatch__V1__Classified *o = run(c, STORY_TITLE, STORY, NULL);
     assert_string_equal(o->id, "doc-1");
     assert_string_equal(o->text, STORY);
@@ -105,9 +162,7 @@ static void test_seed_like_story(void **state) {
     for (size_t i = 0; i < esp->n_evidence; i++)
         saw |= strcmp(esp->evidence[i]->text, "espionage") == 0;
     assert_true(saw);
-    /* sorted by score; a parent scores at least its children (roll-up) */
-    for (size_t i = 1; i < o->n_labels; i++)
-        assert_true(o->labels[i - 1]->score >= o->labels[i]->score);
+    /* a parent scores at least its children (roll-up) */
     assert_true(label(o, "medtop:11000000")->score >= esp->score);
     /* entities */
     int cn = 0, us = 0, mss = 0;
@@ -117,6 +172,19 @@ static void test_seed_like_story(void **state) {
         mss |= strcmp(o->entities[i]->id, "org:cn-mss") == 0;
     }
     assert_true(cn && us && mss);
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classifier_free(c);
+
+    /* the default emission: a short list, the confident labels only, in the order of
+     * the contract, still naming the espionage and the environment side of the story */
+    c = dflt();
+    o = run(c, STORY_TITLE, STORY, NULL);
+    assert_true(o->n_labels >= 4 && o->n_labels <= WW_CLASSIFY_MAX_LABELS);
+    check_order(o);
+    assert_non_null(label(o, "medtop:20000605"));
+    assert_non_null(label(o, "medtop:20000604"));
+    assert_non_null(label(o, "medtop:20000420")); /* conservation, under environment */
+    assert_string_equal(o->labels[0]->code, "medtop:20000604"); /* the most specific */
     protobuf_c_message_free_unpacked(&o->base, NULL);
     ww_classifier_free(c);
 }
@@ -131,7 +199,13 @@ static void test_unrelated_story(void **state) {
             "praised his squad after the match.",
             NULL);
     assert_true(o->n_labels > 0);
-    assert_string_equal(o->labels[0]->code, "medtop:15000000");
+    /* the sport group comes first: its most specific label, then up to sport itself */
+    size_t k = 0;
+    while (k < o->n_labels && !is_top(o->labels[k]->code))
+        k++;
+    assert_true(k < o->n_labels);
+    assert_string_equal(o->labels[k]->code, "medtop:15000000");
+    check_order(o);
     assert_null(label(o, "medtop:20000605"));
     protobuf_c_message_free_unpacked(&o->base, NULL);
     /* nothing to say about an empty document */
@@ -186,11 +260,29 @@ static void test_rollup_and_scoring(void **state) {
     assert_true(three > 4.0f && three < 6.0f);
     protobuf_c_message_free_unpacked(&o->base, NULL);
 
-    /* a title hit weighs title_weight text hits and has no text evidence */
-    o = run(c, "Falcon", "nothing here", &alert);
+    /* a title hit weighs title_weight text hits; found only in the title, the label's
+     * evidence is the title span (field TITLE, offsets into the title), for the topic
+     * and the topics it rolls up into */
+    o = run(c, "A Falcon", "nothing here", &alert);
     float t = label(o, "leaf")->score;
     assert_true(t > 2.0f * 2.0f && t < 2.0f * 3.0f); /* 2 * (1 + ln 3) */
-    assert_int_equal(label(o, "leaf")->n_evidence, 0);
+    const char *tops[] = {"leaf", "mid", "root"};
+    for (int i = 0; i < 3; i++) {
+        const Wirewatch__V1__Label *l = label(o, tops[i]);
+        assert_int_equal(l->n_evidence, 1);
+        assert_int_equal(l->evidence[0]->field, WIREWATCH__V1__SPAN__FIELD__TITLE);
+        assert_int_equal(l->evidence[0]->start, 2);
+        assert_int_equal(l->evidence[0]->end, 8);
+        assert_string_equal(l->evidence[0]->text, "Falcon");
+        assert_true(l->confidence == 1.0f); /* no calibration in this taxonomy */
+    }
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    /* with a text hit too, the evidence stays in the text */
+    o = run(c, "A Falcon", "a falcon", &alert);
+    assert_int_equal(label(o, "leaf")->n_evidence, 1);
+    assert_int_equal(label(o, "leaf")->evidence[0]->field,
+                     WIREWATCH__V1__SPAN__FIELD__TEXT);
+    assert_int_equal(label(o, "leaf")->evidence[0]->start, 2);
     protobuf_c_message_free_unpacked(&o->base, NULL);
 
     /* per-topic threshold */
@@ -266,11 +358,30 @@ static void test_watchlist_and_routes(void **state) {
     assert_int_equal(alert, 1);
     assert_non_null(
         label(out, "medtop:20000605")); /* the default still works beside it */
+    assert_true(l->confidence == 1.0f); /* an uncalibrated watch-list */
     protobuf_c_message_free_unpacked(&out->base, NULL);
     out = run(c, "", "Nothing of interest.", &alert);
     assert_int_equal(alert, 0);
     protobuf_c_message_free_unpacked(&out->base, NULL);
     ww_classifier_free(c);
+
+    /* a route on confidence: espionage is emitted for the story with a confidence
+     * below 0.99 and above 0.5, so only the lower bar routes it */
+    ww_route conf[] = {{.label = (char *)"medtop:20000605",
+                        .min_confidence = 0.99,
+                        .output = (char *)"alerts"}};
+    ww_classify_opts oc = {.routes = conf, .nroutes = 1};
+    for (int pass = 0; pass < 2; pass++) {
+        conf[0].min_confidence = pass ? 0.5 : 0.99;
+        assert_non_null(c = ww_classifier_new(&oc, err, sizeof err));
+        out = run(c, STORY_TITLE, STORY, &alert);
+        l = label(out, "medtop:20000605");
+        assert_non_null(l);
+        assert_true(l->confidence > 0.5f && l->confidence < 0.99f);
+        assert_int_equal(alert, pass);
+        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classifier_free(c);
+    }
 
     /* a route to a label no taxonomy has is a configuration error */
     ww_route bad[] = {{.label = (char *)"nope", .output = (char *)"alerts"}};

@@ -116,6 +116,29 @@ static void test_structure_errors(void **state) {
         "\"routes\":[{\"label\":\"a\",\"output\":\"pager\"}]}",
         "only \"alerts\"");
     refuse("{\"name\":\"\",\"version\":\"1\",\"topics\":[]}", "empty");
+    /* calibration: only what the classifier computes is accepted */
+#define CAL(x) "{\"name\":\"w\",\"version\":\"1\",\"topics\":[],\"calibration\":" x "}"
+    refuse(CAL("{\"method\":\"isotonic\",\"features\":[\"ln_score\",\"share\"],"
+               "\"groups\":[]}"),
+           "\"platt\"");
+    refuse(CAL("{\"method\":\"platt\",\"features\":[\"score\"],\"groups\":[]}"),
+           "\"features\"");
+    refuse(CAL("{\"method\":\"platt\",\"features\":[\"ln_score\",\"share\"],"
+               "\"groups\":[]}"),
+           "\"groups\"");
+    refuse(CAL("{\"method\":\"platt\",\"features\":[\"ln_score\",\"share\"],"
+               "\"groups\":[{\"languages\":[\"*\"],\"by_depth\":[{\"max_depth\":0,"
+               "\"w\":[1],\"bias\":0}]}]}"),
+           "\"w\"");
+    refuse(CAL("{\"method\":\"platt\",\"features\":[\"ln_score\",\"share\"],"
+               "\"groups\":[{\"languages\":[\"*\"],\"by_depth\":[{\"max_depth\":0,"
+               "\"w\":[1,2],\"bias\":0,\"slope\":1}]}]}"),
+           "unknown key \"slope\"");
+    refuse(
+        "{\"name\":\"w\",\"version\":\"1\",\"topics\":[{\"code\":\"a\",\"name\":\"a\"}],"
+        "\"routes\":[{\"label\":\"a\",\"min_confidence\":1.5}]}",
+        "min_confidence");
+#undef CAL
 }
 
 static void test_limits(void **state) {
@@ -185,6 +208,14 @@ static void test_embedded_iptc(void **state) {
             fail_msg("topic %s (%s) has no rules", tp->code, tp->name);
     }
     assert_int_equal(roots, 17);
+    /* its calibration (tests/bench/calibrate_rules.py): German and every language, a
+     * confidence that grows with the score at every depth */
+    assert_int_equal(t->ncalib, 2);
+    assert_string_equal(t->calib[0].languages[0], "de");
+    assert_string_equal(t->calib[1].languages[0], "*");
+    for (int g = 0; g < t->ncalib; g++)
+        for (int k = 0; k < t->calib[g].nsteps; k++)
+            assert_true(t->calib[g].steps[k].w[0] > 0 && t->calib[g].steps[k].w[1] > 0);
     const char *need[] = {"medtop:20000605", "medtop:20000604", "medtop:20000420",
                           "medtop:20000646"};
     for (int k = 0; k < 4; k++) {

@@ -15,6 +15,10 @@
 #include "wirewatch/message.h"
 #include "wirewatch/stage.h"
 
+/* a number macro as the JSON text of a config default */
+#define DEF_STR_(x) #x
+#define DEF_STR(x) DEF_STR_(x)
+
 static const ww_config_key classify_keys[] = {
     {"classify.taxonomy", WW_CFG_STR, "\"\"",
      "Taxonomy file (docs/taxonomy.md) used instead of the embedded IPTC Media Topics; "
@@ -22,8 +26,9 @@ static const ww_config_key classify_keys[] = {
     {"classify.watchlists", WW_CFG_JSON, "[]",
      "Paths of extra taxonomy files (watch-lists) matched beside the default taxonomy."},
     {"classify.routes", WW_CFG_JSON, "[]",
-     "Routing rules [{\"label\": code, \"min_score\": n, \"output\": \"alerts\"}]: a document "
-     "with that label at or above min_score is also sent to the alerts output."},
+     "Routing rules [{\"label\": code, \"min_score\": n, \"min_confidence\": p, \"output\": "
+     "\"alerts\"}]: a document with that label emitted at or above min_score and "
+     "min_confidence (both optional, default 0) is also sent to the alerts output."},
     {"classify.organizations", WW_CFG_STR, "\"\"",
      "Entity file of organisations (docs/taxonomy.md); empty = the embedded default list."},
     {"classify.persons", WW_CFG_STR, "\"\"",
@@ -31,12 +36,17 @@ static const ww_config_key classify_keys[] = {
     {"classify.model", WW_CFG_STR, "\"\"",
      "Model file (wirewatch or fastText .bin/.ftz); its predictions become labels with "
      "source \"model\". Empty = rules only."},
-    {"classify.model_threshold", WW_CFG_NUM, "0.5",
+    {"classify.model_threshold", WW_CFG_NUM, DEF_STR(WW_CLASSIFY_MODEL_THRESHOLD),
      "Minimum model probability for a model label."},
-    {"classify.max_labels", WW_CFG_INT, "20",
-     "Most rule labels per document, best first."},
-    {"classify.max_evidence", WW_CFG_INT, "8",
-     "Most evidence spans per label and spans per entity (at most 64)."},
+    {"classify.min_confidence", WW_CFG_NUM, DEF_STR(WW_CLASSIFY_MIN_CONFIDENCE),
+     "Rule labels with a lower confidence (calibrated probability of being right, "
+     "docs/benchmarks.md) are not emitted; 0 = every label reaching its topic's "
+     "threshold."},
+    {"classify.max_labels", WW_CFG_INT, DEF_STR(WW_CLASSIFY_MAX_LABELS),
+     "Most rule labels per document and taxonomy: the most confident."},
+    {"classify.max_evidence", WW_CFG_INT, DEF_STR(WW_CLASSIFY_MAX_EVIDENCE),
+     "Most evidence spans per label and spans per entity (at most " DEF_STR(
+         WW_CLASSIFY_MAX_EVIDENCE_CAP) ")."},
     {NULL, 0, NULL, NULL},
 };
 
@@ -87,13 +97,17 @@ static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
                 routes[i].label = (char *)json_string_value(v);
             else if (strcmp(key, "min_score") == 0 && json_is_number(v))
                 routes[i].min_score = json_number_value(v);
+            else if (strcmp(key, "min_confidence") == 0 && json_is_number(v) &&
+                     json_number_value(v) >= 0 && json_number_value(v) <= 1)
+                routes[i].min_confidence = json_number_value(v);
             else if (strcmp(key, "output") == 0 && json_is_string(v) &&
                      strcmp(json_string_value(v), "alerts") == 0)
                 routes[i].output = (char *)json_string_value(v);
             else {
                 ww_seterr(err, errlen, WW_EINVAL,
                           "classify.routes[%zu]: key \"%s\" unknown or invalid (label: "
-                          "string, min_score: number, output: \"alerts\")",
+                          "string, min_score: number, min_confidence: 0..1, output: "
+                          "\"alerts\")",
                           i, key);
                 goto out;
             }
@@ -115,6 +129,10 @@ static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
         .nroutes = nroutes,
         .model = ww_config_str(cfg, "classify.model"),
         .model_threshold = (float)ww_config_num(cfg, "classify.model_threshold"),
+        /* in the opts 0 means the default: the configured 0 is "none" (-1) there */
+        .min_confidence = ww_config_num(cfg, "classify.min_confidence") > 0
+                              ? ww_config_num(cfg, "classify.min_confidence")
+                              : -1.0,
         .max_labels = (int)ww_config_int(cfg, "classify.max_labels"),
         .max_evidence = (int)ww_config_int(cfg, "classify.max_evidence"),
     };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "model_internal.h"
+#include "model_train_features.h"
 #include "wirewatch/error.h"
 
 void ww_train_opts_init(ww_train_opts *o) {
@@ -31,27 +32,6 @@ static uint64_t rng_next(uint64_t *s) {
 }
 
 static size_t rng_below(uint64_t *s, size_t n) { return (size_t)(rng_next(s) % n); }
-
-/* Documents as sparse TF-IDF rows (CSR).  Row i is ptr[i]..ptr[i+1]: its word block
- * first, up to wend[i], then its char n-gram block. */
-typedef struct csr {
-    size_t nrows;
-    size_t *ptr, *wend;
-    uint32_t *col;
-    float *val;
-} csr;
-
-static void csr_free(csr *x) {
-    free(x->ptr);
-    free(x->wend);
-    free(x->col);
-    free(x->val);
-}
-
-static int cmp_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
 
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -109,339 +89,11 @@ static int label_index(char **labels, int nl, const char *name) {
     return -1;
 }
 
-static int cmp_feat(const void *a, const void *b) {
-    uint32_t x = ((const ww__feat *)a)->key, y = ((const ww__feat *)b)->key;
-    return (x > y) - (x < y);
-}
-
-typedef struct gpair {
-    uint32_t key;
-    float s;
-} gpair;
-
-static int cmp_gpair(const void *a, const void *b) {
-    uint32_t x = ((const gpair *)a)->key, y = ((const gpair *)b)->key;
-    return (x > y) - (x < y);
-}
-
-static double sublin(uint32_t n) { return 1.0 + log((double)n); }
-
-/* Growing arrays: *v has *cap elements of size sz; make room for need. */
-static int reserve(void **v, size_t *cap, size_t need, size_t sz) {
-    if (need <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need)
-        c *= 2;
-    void *p = realloc(*v, c * sz);
-    if (!p)
-        return WW_ENOMEM;
-    *v = p;
-    *cap = c;
-    return 0;
-}
-
-/* The distinct words of the training documents (the char n-gram block): key and
- * char n-gram keys (g[goff..goff+glen)). */
-typedef struct wtypes {
-    uint32_t *key, *goff, *glen;
-    size_t n, kcap, ocap, lcap;
-    uint32_t *g;
-    size_t ng, gcap;
-    ww__slot *slots; /* key -> index + 1 */
-    uint32_t mask;
-} wtypes;
-
-static void wtypes_free(wtypes *t) {
-    free(t->key);
-    free(t->goff);
-    free(t->glen);
-    free(t->g);
-    free(t->slots);
-}
-
-/* Index of word key in t, adding it (with its n-grams) when new; -1 on ENOMEM. */
-static int64_t wtype_of(wtypes *t, uint32_t key, const char *norm, size_t len,
-                        const ww__feat_opts *o) {
-    if ((t->n + 1) * 2 > (size_t)t->mask + 1 || !t->slots) {
-        size_t size = t->slots ? ((size_t)t->mask + 1) * 2 : 4096;
-        ww__slot *ns = calloc(size, sizeof *ns);
-        if (!ns)
-            return -1;
-        for (size_t i = 0; i < t->n; i++) {
-            uint32_t h = (t->key[i] * 2654435761u) & (uint32_t)(size - 1);
-            while (ns[h].idx1)
-                h = (h + 1) & (uint32_t)(size - 1);
-            ns[h].key = t->key[i];
-            ns[h].idx1 = (uint32_t)i + 1;
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->mask = (uint32_t)(size - 1);
-    }
-    uint32_t h = (key * 2654435761u) & t->mask;
-    while (t->slots[h].idx1) {
-        if (t->slots[h].key == key)
-            return t->slots[h].idx1 - 1;
-        h = (h + 1) & t->mask;
-    }
-    size_t i = t->n;
-    if (reserve((void **)&t->key, &t->kcap, i + 1, sizeof *t->key) ||
-        reserve((void **)&t->goff, &t->ocap, i + 1, sizeof *t->goff) ||
-        reserve((void **)&t->glen, &t->lcap, i + 1, sizeof *t->glen))
-        return -1;
-    if (reserve((void **)&t->g, &t->gcap, t->ng + WW__CHAR_MAX, sizeof *t->g))
-        return -1;
-    size_t n = ww__char_grams(norm, len, o, t->g + t->ng);
-    if (t->ng + n > UINT32_MAX)
-        return -1;
-    t->key[i] = key;
-    t->goff[i] = (uint32_t)t->ng;
-    t->glen[i] = (uint32_t)n;
-    t->ng += n;
-    t->n++;
-    t->slots[h].key = key;
-    t->slots[h].idx1 = (uint32_t)i + 1;
-    return (int64_t)i;
-}
-
-/* Feature vocabulary (sorted keys, idf) and the TF-IDF rows of every document.
- *
- * Word block: each word and word n-gram, sublinear tf x idf, L2-normalised.
- * Char n-gram block (o->char_minn > 0): a word w occurring c times adds
- * a(c) * psi(w), a(c) = 1 + ln c and psi(w) = the sum of idf(g) e_g over the char
- * n-grams g of "<w>"; the block is divided by sqrt(sum over distinct words of
- * a(c)^2 |psi(w)|^2), its norm if the words' n-gram vectors did not overlap.  Both
- * parts of a document's margin are then sums over its distinct words, so prediction
- * keeps one precomputed row per known word instead of looking up every n-gram
- * (model_predict.c).  On 5-fold CV of the German dev set this matched one joint
- * TF-IDF vector of words and n-grams (0.79 either way) at a fraction of the cost. */
-static int build_features(const ww_train_doc *docs, size_t ndocs, ww__linear *lin, csr *x,
-                          wtypes *wt) {
-    int rc = WW_ENOMEM;
-    const int chars = lin->fo.char_minn > 0;
-    ww__featctx fc = {0};
-    ww__feat *all = NULL; /* every document's distinct word features, one after another */
-    gpair *gall = NULL;   /* every document's distinct char n-grams with their sum of a */
-    ww__feat *dw = NULL;  /* every document's distinct words: (type, count) */
-    size_t nall = 0, capall = 0, ngall = 0, capg = 0, ndw = 0, capdw = 0;
-    size_t *dstart = calloc(ndocs + 1, sizeof *dstart),
-           *gstart = calloc(ndocs + 1, sizeof *gstart);
-    size_t *wstart = calloc(ndocs + 1, sizeof *wstart);
-    uint32_t *df = NULL, *keys = NULL;
-    double *tq = NULL;
-    if (!dstart || !gstart || !wstart)
-        goto out;
-    for (size_t i = 0; i < ndocs; i++) {
-        dstart[i] = nall;
-        gstart[i] = ngall;
-        wstart[i] = ndw;
-        if ((rc = ww__features(&fc, docs[i].text, docs[i].len, &lin->fo)))
-            goto out;
-        rc = WW_ENOMEM;
-        if (reserve((void **)&all, &capall, nall + fc.nout, sizeof *all))
-            goto out;
-        if (fc.nout)
-            memcpy(all + nall, fc.out, fc.nout * sizeof *all);
-        nall += fc.nout;
-        if (!chars)
-            continue;
-        size_t g0 = ngall;
-        if (reserve((void **)&dw, &capdw, ndw + fc.nwout, sizeof *dw))
-            goto out;
-        for (size_t k = 0; k < fc.nwout; k++) {
-            const ww__fword *w = &fc.wout[k];
-            int64_t t = wtype_of(wt, (uint32_t)w->h, ww__tok_norm(&fc.toks, w->tok),
-                                 fc.toks.v[w->tok].norm_len, &lin->fo);
-            if (t < 0)
-                goto out;
-            dw[ndw].key = (uint32_t)t;
-            dw[ndw].n = w->n;
-            ndw++;
-            if (reserve((void **)&gall, &capg, ngall + wt->glen[t], sizeof *gall))
-                goto out;
-            float a = (float)sublin(w->n);
-            for (uint32_t q = 0; q < wt->glen[t]; q++) {
-                gall[ngall].key = wt->g[wt->goff[t] + q];
-                gall[ngall].s = a;
-                ngall++;
-            }
-        }
-        /* merge the document's n-grams: one entry per distinct n-gram */
-        if (ngall > g0)
-            qsort(gall + g0, ngall - g0, sizeof *gall, cmp_gpair);
-        size_t u = g0;
-        for (size_t k = g0; k < ngall; k++) {
-            if (u > g0 && gall[u - 1].key == gall[k].key)
-                gall[u - 1].s += gall[k].s;
-            else
-                gall[u++] = gall[k];
-        }
-        ngall = u;
-    }
-    dstart[ndocs] = nall;
-    gstart[ndocs] = ngall;
-    wstart[ndocs] = ndw;
-    ww__featctx_free(&fc);
-    /* vocabulary: sorted distinct keys of both blocks */
-    keys = malloc((nall + ngall ? nall + ngall : 1) * sizeof *keys);
-    if (!keys)
-        goto out;
-    for (size_t i = 0; i < nall; i++)
-        keys[i] = all[i].key;
-    for (size_t i = 0; i < ngall; i++)
-        keys[nall + i] = gall[i].key;
-    if (nall + ngall)
-        qsort(keys, nall + ngall, sizeof *keys, cmp_u32);
-    size_t nf = 0;
-    for (size_t i = 0; i < nall + ngall; i++)
-        if (nf == 0 || keys[nf - 1] != keys[i])
-            keys[nf++] = keys[i];
-    lin->keys = keys;
-    keys = NULL;
-    lin->nfeat = (uint32_t)nf;
-    if ((rc = ww__linear_index(lin)))
-        goto out;
-    rc = WW_ENOMEM;
-    x->nrows = ndocs;
-    x->ptr = calloc(ndocs + 1, sizeof *x->ptr);
-    x->wend = calloc(ndocs + 1, sizeof *x->wend);
-    x->col = malloc((nall + ngall ? nall + ngall : 1) * sizeof *x->col);
-    x->val = malloc((nall + ngall ? nall + ngall : 1) * sizeof *x->val);
-    df = calloc(nf ? nf : 1, sizeof *df);
-    lin->idf = malloc((nf ? nf : 1) * sizeof *lin->idf);
-    tq = calloc(wt->n ? wt->n : 1, sizeof *tq);
-    if (!x->ptr || !x->wend || !x->col || !x->val || !df || !lin->idf || !tq)
-        goto out;
-    /* feature indices; document frequencies */
-    for (size_t k = 0; k < nall; k++) {
-        all[k].key = (uint32_t)ww__linear_find(lin, all[k].key);
-        df[all[k].key]++;
-    }
-    for (size_t k = 0; k < ngall; k++) {
-        gall[k].key = (uint32_t)ww__linear_find(lin, gall[k].key);
-        df[gall[k].key]++;
-    }
-    for (size_t f = 0; f < nf; f++) /* smooth idf, as scikit-learn's TfidfVectorizer */
-        lin->idf[f] = (float)(log((1.0 + (double)ndocs) / (1.0 + df[f])) + 1.0);
-    lin->idf_unk = (float)(log(1.0 + (double)ndocs) + 1.0);
-    for (size_t t = 0; t < wt->n; t++) {
-        double q = 0;
-        for (uint32_t k = 0; k < wt->glen[t]; k++) {
-            double v = lin->idf[ww__linear_find(lin, wt->g[wt->goff[t] + k])];
-            q += v * v;
-        }
-        tq[t] = q;
-    }
-    size_t nnz = 0;
-    for (size_t i = 0; i < ndocs; i++) {
-        size_t b = dstart[i], e = dstart[i + 1];
-        if (e > b)
-            qsort(all + b, e - b, sizeof *all, cmp_feat);
-        x->ptr[i] = nnz;
-        double n2 = 0;
-        for (size_t k = b; k < e; k++) {
-            double v = sublin(all[k].n) * lin->idf[all[k].key];
-            x->col[nnz] = all[k].key;
-            x->val[nnz++] = (float)v;
-            n2 += v * v;
-        }
-        float inv = n2 > 0 ? (float)(1.0 / sqrt(n2)) : 0.f;
-        for (size_t k = x->ptr[i]; k < nnz; k++)
-            x->val[k] *= inv;
-        x->wend[i] = nnz;
-        double q = 0;
-        for (size_t k = wstart[i]; k < wstart[i + 1]; k++) {
-            double a = sublin(dw[k].n);
-            q += a * a * tq[dw[k].key];
-        }
-        double invq = q > 0 ? 1.0 / sqrt(q) : 0;
-        b = gstart[i];
-        e = gstart[i + 1];
-        if (e > b)
-            qsort(gall + b, e - b, sizeof *gall, cmp_gpair);
-        for (size_t k = b; k < e; k++) {
-            x->col[nnz] = gall[k].key;
-            x->val[nnz++] = (float)(gall[k].s * lin->idf[gall[k].key] * invq);
-        }
-    }
-    x->ptr[ndocs] = nnz;
-    if (chars) {
-        /* every word type's sum of idf^2, for the word table built after training */
-        if (!(lin->wnorm = malloc((wt->n ? wt->n : 1) * sizeof *lin->wnorm)))
-            goto out;
-        for (size_t t = 0; t < wt->n; t++)
-            lin->wnorm[t] = (float)tq[t];
-    }
-    rc = 0;
-out:
-    ww__featctx_free(&fc);
-    free(all);
-    free(gall);
-    free(dw);
-    free(keys);
-    free(dstart);
-    free(gstart);
-    free(wstart);
-    free(df);
-    free(tq);
-    return rc;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* After training: the table of known words, every word of the training documents
- * (an unknown word costs its ~10-40 n-gram look-ups; the table costs 8 + nlabels bytes
- * a word): key, sum of idf^2, and the row sum over its n-grams of idf x w.
- * lin->wnorm holds every word type's sum of idf^2 on entry (from build_features) and
- * the table's, in key order, on return. */
-static int build_word_table(ww__linear *lin, const wtypes *wt, int nl) {
-    size_t nk = wt->n;
-    /* sorted by key (distinct: wtype_of keeps one type per key) */
-    uint64_t *kv = malloc((nk ? nk : 1) * sizeof *kv);
-    uint32_t *wkeys = malloc((nk ? nk : 1) * sizeof *wkeys);
-    float *wnorm = malloc((nk ? nk : 1) * sizeof *wnorm);
-    float *wu = calloc(nk * (size_t)nl + 1, sizeof *wu);
-    if (!kv || !wkeys || !wnorm || !wu) {
-        free(kv);
-        free(wkeys);
-        free(wnorm);
-        free(wu);
-        return WW_ENOMEM;
-    }
-    for (size_t i = 0; i < nk; i++)
-        kv[i] = (uint64_t)wt->key[i] << 32 | i;
-    qsort(kv, nk, sizeof *kv, cmp_u64);
-    for (size_t i = 0; i < nk; i++) {
-        uint32_t t = (uint32_t)kv[i];
-        wkeys[i] = (uint32_t)(kv[i] >> 32);
-        wnorm[i] = lin->wnorm[t];
-        float *row = wu + i * (size_t)nl;
-        for (uint32_t k = 0; k < wt->glen[t]; k++) {
-            int64_t f = ww__linear_find(lin, wt->g[wt->goff[t] + k]);
-            const float *w = lin->w + (size_t)f * (size_t)nl;
-            float v = lin->idf[f];
-            for (int l = 0; l < nl; l++)
-                row[l] += v * w[l];
-        }
-    }
-    free(kv);
-    free(lin->wnorm);
-    lin->wnorm = wnorm;
-    lin->wkeys = wkeys;
-    lin->wu = wu;
-    lin->nwords = (uint32_t)nk;
-    return 0;
-}
-
 /* One binary L2-regularised L2-loss SVM on rows[0..n) by dual coordinate descent
  * with shrinking (liblinear's solve_l2r_l1l2_svc).  w has nfeat+1 entries, the last
  * being the bias (a constant feature 1, regularised like the rest, as LinearSVC).
  * Scratch arrays alpha, qd, idx have n entries. */
-static void svm_dcd(const csr *x, const size_t *rows, size_t n, const signed char *y,
+static void svm_dcd(const ww__csr *x, const size_t *rows, size_t n, const signed char *y,
                     double c, double tol, int max_iter, uint64_t *rng, uint32_t nfeat,
                     double *w, double *alpha, double *qd, size_t *idx) {
     const double diag = 0.5 / c;
@@ -513,7 +165,7 @@ static void svm_dcd(const csr *x, const size_t *rows, size_t n, const signed cha
 }
 
 typedef struct trainer {
-    const csr *x;
+    const ww__csr *x;
     const unsigned char *y; /* ndocs x nl membership */
     int nl;
     uint32_t nfeat;
@@ -543,8 +195,8 @@ static void train_all(trainer *t, const size_t *rows, size_t n, float *W, float 
  * held-out document must look to the fold's model as a new document looks to the
  * final one, or the thresholds tuned here come out too low.  The char n-gram block
  * keeps its norm: prediction counts a word's unknown n-grams in it too. */
-static void margins_of(const csr *x, size_t r, const float *W, const float *bias, int nl,
-                       const unsigned char *known, float *m, float *mc) {
+static void margins_of(const ww__csr *x, size_t r, const float *W, const float *bias,
+                       int nl, const unsigned char *known, float *m, float *mc) {
     double n2 = 0;
     for (int l = 0; l < nl; l++)
         m[l] = mc[l] = 0;
@@ -610,17 +262,16 @@ static float tune_threshold(mpair *p, size_t n) {
 
 static const float SCALES[] = {0.5f, 1, 1.5f, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 25, 30};
 
-/* Fit thresholds (multi-label) and the score scale on out-of-fold margins. */
-static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
+/* Out-of-fold margins: k folds of a shuffled order, each document's margins from the
+ * model trained on the other folds (oof is ndocs x nl). */
+static int oof_margins(trainer *t, size_t ndocs, float *oof) {
     int rc = WW_ENOMEM, nl = t->nl, k = t->o->tune_folds;
     size_t *perm = malloc(ndocs * sizeof *perm), *rows = malloc(ndocs * sizeof *rows);
-    float *oof = malloc(ndocs * (size_t)nl * sizeof *oof);
     float *W = malloc((size_t)t->nfeat * (size_t)nl * sizeof *W);
     float *bias = malloc((size_t)nl * sizeof *bias),
           *mc = malloc((size_t)nl * sizeof *mc);
-    mpair *pairs = malloc(ndocs * sizeof *pairs);
     unsigned char *known = malloc(t->nfeat ? t->nfeat : 1);
-    if (!perm || !rows || !oof || !W || !bias || !mc || !pairs || !known)
+    if (!perm || !rows || !W || !bias || !mc || !known)
         goto out;
     for (size_t i = 0; i < ndocs; i++)
         perm[i] = i;
@@ -642,82 +293,107 @@ static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
         for (size_t i = (size_t)f; i < ndocs; i += (size_t)k)
             margins_of(t->x, perm[i], W, bias, nl, known, oof + perm[i] * (size_t)nl, mc);
     }
-    if (multilabel) {
-        /* First one offset for every label, maximising micro-F1 out of fold; then a
-         * label of its own only where it has MIN_POS_OWN positives out of fold.  Per-label
-         * F1 thresholds for rare labels land in the crowd of negatives just above the
-         * bias and do not carry over to the final model (measured on an 80/20 split of
-         * the Reuters dev slice: micro-F1 0.71 per-label for all, 0.83 this way). */
-        double best = -1;
-        float bt = 0;
-        for (int step = 0; step <= 75; step++) {
-            float d = -1.0f + 0.02f * (float)step;
-            size_t tp = 0, fp = 0, fn = 0;
-            for (size_t i = 0; i < ndocs * (size_t)nl; i++) {
-                int p = oof[i] >= d;
-                tp += p && t->y[i];
-                fp += p && !t->y[i];
-                fn += !p && t->y[i];
-            }
-            double f1 =
-                2.0 * (double)tp / (double)(2 * tp + fp + fn + (tp + fp + fn == 0));
-            if (f1 > best + 1e-12) {
-                best = f1;
-                bt = d;
-            }
+    rc = 0;
+out:
+    free(perm);
+    free(rows);
+    free(W);
+    free(bias);
+    free(mc);
+    free(known);
+    return rc;
+}
+
+/* Multi-label thresholds.  First one offset for every label, maximising micro-F1 out
+ * of fold; then a label of its own only where it has MIN_POS_OWN positives out of
+ * fold.  Per-label F1 thresholds for rare labels land in the crowd of negatives just
+ * above the bias and do not carry over to the final model (measured on an 80/20 split
+ * of the Reuters dev slice: micro-F1 0.71 per-label for all, 0.83 this way). */
+static int tune_thresholds(const trainer *t, size_t ndocs, const float *oof,
+                           ww__linear *lin) {
+    int nl = t->nl;
+    mpair *pairs = malloc(ndocs * sizeof *pairs);
+    if (!pairs)
+        return WW_ENOMEM;
+    double best = -1;
+    float bt = 0;
+    for (int step = 0; step <= 75; step++) {
+        float d = -1.0f + 0.02f * (float)step;
+        size_t tp = 0, fp = 0, fn = 0;
+        for (size_t i = 0; i < ndocs * (size_t)nl; i++) {
+            int p = oof[i] >= d;
+            tp += p && t->y[i];
+            fp += p && !t->y[i];
+            fn += !p && t->y[i];
         }
-        for (int l = 0; l < nl; l++) {
-            size_t np = 0;
-            for (size_t i = 0; i < ndocs; i++) {
-                pairs[i].m = oof[i * (size_t)nl + (size_t)l];
-                pairs[i].pos = t->y[i * (size_t)nl + (size_t)l];
-                np += pairs[i].pos;
-            }
-            lin->thr[l] = np >= MIN_POS_OWN ? tune_threshold(pairs, ndocs) : bt;
+        double f1 = 2.0 * (double)tp / (double)(2 * tp + fp + fn + (tp + fp + fn == 0));
+        if (f1 > best + 1e-12) {
+            best = f1;
+            bt = d;
         }
     }
-    /* score scale: the one with the least log-loss out of fold */
+    for (int l = 0; l < nl; l++) {
+        size_t np = 0;
+        for (size_t i = 0; i < ndocs; i++) {
+            pairs[i].m = oof[i * (size_t)nl + (size_t)l];
+            pairs[i].pos = t->y[i * (size_t)nl + (size_t)l];
+            np += pairs[i].pos;
+        }
+        lin->thr[l] = np >= MIN_POS_OWN ? tune_threshold(pairs, ndocs) : bt;
+    }
+    free(pairs);
+    return 0;
+}
+
+/* Add the out-of-fold log-loss of one document's margins m (truth y) under scale a to
+ * *loss: sigmoids around the thresholds (multi-label) or a softmax (multi-class).
+ * Term by term into *loss, so the sum is the same to the last bit whatever the split. */
+static void add_oof_loss(double *loss, const float *m, const unsigned char *y, int nl,
+                         int multilabel, const float *thr, double a) {
+    if (multilabel) {
+        for (int l = 0; l < nl; l++) {
+            double z = a * (m[l] - thr[l]);
+            /* -log sigmoid(+-z), computed stably */
+            double zz = y[l] ? -z : z;
+            *loss += zz > 0 ? zz + log1p(exp(-zz)) : log1p(exp(zz));
+        }
+        return;
+    }
+    double mx = -HUGE_VAL, sum = 0, mt = 0;
+    for (int l = 0; l < nl; l++)
+        if (m[l] > mx)
+            mx = m[l];
+    for (int l = 0; l < nl; l++) {
+        sum += exp(a * (m[l] - mx));
+        if (y[l])
+            mt = a * (m[l] - mx);
+    }
+    *loss += log(sum) - mt;
+}
+
+/* Fit thresholds (multi-label) and the score scale on out-of-fold margins: the scale
+ * is the one of SCALES with the least log-loss out of fold. */
+static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
+    int rc, nl = t->nl;
+    float *oof = malloc(ndocs * (size_t)nl * sizeof *oof);
+    if (!oof)
+        return WW_ENOMEM;
+    if ((rc = oof_margins(t, ndocs, oof)) ||
+        (multilabel && (rc = tune_thresholds(t, ndocs, oof, lin))))
+        goto out;
     double best = HUGE_VAL;
     for (size_t s = 0; s < sizeof SCALES / sizeof *SCALES; s++) {
         double a = SCALES[s], loss = 0;
-        for (size_t i = 0; i < ndocs; i++) {
-            const float *m = oof + i * (size_t)nl;
-            const unsigned char *y = t->y + i * (size_t)nl;
-            if (multilabel) {
-                for (int l = 0; l < nl; l++) {
-                    double z = a * (m[l] - lin->thr[l]);
-                    /* -log sigmoid(+-z), computed stably */
-                    double zz = y[l] ? -z : z;
-                    loss += zz > 0 ? zz + log1p(exp(-zz)) : log1p(exp(zz));
-                }
-            } else {
-                double mx = -HUGE_VAL, sum = 0, mt = 0;
-                for (int l = 0; l < nl; l++)
-                    if (m[l] > mx)
-                        mx = m[l];
-                for (int l = 0; l < nl; l++) {
-                    sum += exp(a * (m[l] - mx));
-                    if (y[l])
-                        mt = a * (m[l] - mx);
-                }
-                loss += log(sum) - mt;
-            }
-        }
+        for (size_t i = 0; i < ndocs; i++)
+            add_oof_loss(&loss, oof + i * (size_t)nl, t->y + i * (size_t)nl, nl,
+                         multilabel, lin->thr, a);
         if (loss < best) {
             best = loss;
             lin->scale = (float)a;
         }
     }
-    rc = 0;
 out:
-    free(perm);
-    free(rows);
     free(oof);
-    free(W);
-    free(bias);
-    free(mc);
-    free(pairs);
-    free(known);
     return rc;
 }
 
@@ -726,8 +402,8 @@ int ww_model_train_mem(const ww_train_doc *docs, size_t ndocs, const ww_train_op
     int rc = WW_ENOMEM, nl = 0;
     char **labels = NULL;
     ww__linear lin = {0};
-    csr x = {0};
-    wtypes wt = {0};
+    ww__csr x = {0};
+    ww__wtypes wt = {0};
     trainer t = {0};
     unsigned char *y = NULL;
     size_t *rows = NULL;
@@ -768,7 +444,7 @@ int ww_model_train_mem(const ww_train_doc *docs, size_t ndocs, const ww_train_op
             if (!o.multilabel)
                 break; /* multi-class: the first label is the class */
         }
-    if ((rc = build_features(docs, ndocs, &lin, &x, &wt)))
+    if ((rc = ww__train_features(docs, ndocs, &lin, &x, &wt)))
         goto out;
     rc = WW_ENOMEM;
     lin.w = malloc(((size_t)lin.nfeat * (size_t)nl + 1) * sizeof *lin.w);
@@ -796,7 +472,7 @@ int ww_model_train_mem(const ww_train_doc *docs, size_t ndocs, const ww_train_op
     for (size_t i = 0; i < ndocs; i++)
         rows[i] = i;
     train_all(&t, rows, ndocs, lin.w, lin.bias);
-    if (lin.fo.char_minn > 0 && (rc = build_word_table(&lin, &wt, nl)))
+    if (lin.fo.char_minn > 0 && (rc = ww__train_word_table(&lin, &wt, nl)))
         goto out;
     rc = ww__linear_serialize(&lin, labels, nl, o.multilabel, o.version, out, outlen);
     if (rc)
@@ -809,8 +485,8 @@ out:
     free(labels);
     free(y);
     free(rows);
-    csr_free(&x);
-    wtypes_free(&wt);
+    ww__csr_free(&x);
+    ww__wtypes_free(&wt);
     free(t.w);
     free(t.alpha);
     free(t.qd);

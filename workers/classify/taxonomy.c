@@ -108,7 +108,7 @@ static int parse_term(const json_t *j, const char *where, ww_term *t, char *err,
     static const char *const keys[] = {"text", "weight", "case", "lang", NULL};
     t->weight = 1.0f;
     t->case_sensitive = 0;
-    t->lang[0] = 0; /* "": the taxonomy's "language" (classify.c resolves it) */
+    t->lang[0] = 0; /* "": the taxonomy's "language" (classifier_build.c resolves it) */
     t->stem = 0;
     if (json_is_string(j)) {
         json_t *wrap = json_pack("{sO}", "text", (json_t *)j);
@@ -214,7 +214,8 @@ static int parse_topic(const json_t *j, size_t idx, double def_threshold, ww_top
 
 static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err,
                        size_t errlen) {
-    static const char *const keys[] = {"label", "min_score", "output", NULL};
+    static const char *const keys[] = {"label", "min_score", "min_confidence", "output",
+                                       NULL};
     char where[48];
     snprintf(where, sizeof where, "routes[%zu]", idx);
     if (!json_is_object(j))
@@ -232,7 +233,113 @@ static int parse_route(const json_t *j, size_t idx, ww_route *r, char *err,
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: output \"%s\" unknown (only \"alerts\")", where, r->output);
     r->min_score = 0.0;
-    return get_num(j, "min_score", where, 0.0, 1e6, &r->min_score, err, errlen);
+    r->min_confidence = 0.0;
+    if ((rc = get_num(j, "min_score", where, 0.0, 1e6, &r->min_score, err, errlen)))
+        return rc;
+    return get_num(j, "min_confidence", where, 0.0, 1.0, &r->min_confidence, err, errlen);
+}
+
+/* One depth step of a calibration group: {"max_depth", "w": [2 numbers], "bias"}. */
+static int parse_calib_step(const json_t *j, const char *where, ww_calib_step *st,
+                            char *err, size_t errlen) {
+    static const char *const keys[] = {"max_depth", "w", "bias", NULL};
+    json_t *w = json_object_get(j, "w");
+    double md = -1;
+    int rc;
+    if (!json_is_object(j))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: must be an object", where);
+    if ((rc = check_keys(j, keys, where, err, errlen)) ||
+        (rc = get_num(j, "max_depth", where, 0, WW_TAX_MAX_DEPTH * 100, &md, err,
+                      errlen)) ||
+        (rc = get_num(j, "bias", where, -1e3, 1e3, &st->bias, err, errlen)))
+        return rc;
+    if (md < 0 || md != (int)md || !json_is_array(w) ||
+        json_array_size(w) != WW_TAX_CALIB_FEATURES)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: needs an integer \"max_depth\" and \"w\": [%d numbers]",
+                         where, WW_TAX_CALIB_FEATURES);
+    st->max_depth = (int)md;
+    for (int k = 0; k < WW_TAX_CALIB_FEATURES; k++) {
+        json_t *v = json_array_get(w, (size_t)k);
+        if (!json_is_number(v) || !isfinite(json_number_value(v)) ||
+            fabs(json_number_value(v)) > 1e3)
+            return ww_seterr(err, errlen, WW_EINVAL, "%s: \"w\" must be numbers", where);
+        st->w[k] = json_number_value(v);
+    }
+    return 0;
+}
+
+/* One group: {"languages": ["de"] or ["*"], "by_depth": [steps]}. */
+static int parse_calib_group(const json_t *j, const char *where, ww_calib_group *g,
+                             char *err, size_t errlen) {
+    static const char *const keys[] = {"languages", "by_depth", NULL};
+    json_t *langs = json_object_get(j, "languages"),
+           *steps = json_object_get(j, "by_depth");
+    int rc;
+    if (!json_is_object(j))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: must be an object", where);
+    if ((rc = check_keys(j, keys, where, err, errlen)))
+        return rc;
+    if (!json_is_array(langs) || json_array_size(langs) < 1 ||
+        json_array_size(langs) > WW_TAX_CALIB_MAX || !json_is_array(steps) ||
+        json_array_size(steps) < 1 || json_array_size(steps) > WW_TAX_CALIB_MAX)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: needs \"languages\" and \"by_depth\", arrays of 1 to %d",
+                         where, WW_TAX_CALIB_MAX);
+    for (size_t i = 0; i < json_array_size(langs); i++) {
+        const char *l = json_string_value(json_array_get(langs, i));
+        if (!l || !*l || strlen(l) > 3)
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "%s: languages are codes (\"de\") or \"*\"", where);
+        memcpy(g->languages[g->nlanguages++], l, strlen(l) + 1);
+    }
+    for (size_t i = 0; i < json_array_size(steps); i++) {
+        char w2[96];
+        snprintf(w2, sizeof w2, "%s.by_depth[%zu]", where, i);
+        if ((rc = parse_calib_step(json_array_get(steps, i), w2, &g->steps[g->nsteps++],
+                                   err, errlen)))
+            return rc;
+    }
+    return 0;
+}
+
+/* "calibration" (optional): {"method": "platt", "features": [...], "groups": [...],
+ * "fitted_on": "..."}; the features must be the ones the classifier computes. */
+static int parse_calibration(json_t *root, ww_taxonomy *t, char *err, size_t errlen) {
+    static const char *const keys[] = {"method", "features", "groups", "fitted_on", NULL};
+    static const char *const feats[WW_TAX_CALIB_FEATURES] = {"ln_score", "share"};
+    json_t *c = json_object_get(root, "calibration");
+    if (!c)
+        return 0;
+    json_t *m = json_object_get(c, "method"), *f = json_object_get(c, "features"),
+           *g = json_object_get(c, "groups");
+    int rc;
+    if (!json_is_object(c))
+        return ww_seterr(err, errlen, WW_EINVAL, "calibration: must be an object");
+    if ((rc = check_keys(c, keys, "calibration", err, errlen)))
+        return rc;
+    int ok = json_is_string(m) && strcmp(json_string_value(m), "platt") == 0 &&
+             json_is_array(f) && json_array_size(f) == WW_TAX_CALIB_FEATURES;
+    for (size_t i = 0; ok && i < WW_TAX_CALIB_FEATURES; i++)
+        ok = json_is_string(json_array_get(f, i)) &&
+             strcmp(json_string_value(json_array_get(f, i)), feats[i]) == 0;
+    if (!ok)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "calibration: \"method\" must be \"platt\" and \"features\" "
+                         "[\"ln_score\", \"share\"]");
+    if (!json_is_array(g) || json_array_size(g) < 1 ||
+        json_array_size(g) > WW_TAX_CALIB_MAX)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "calibration: \"groups\" must be an array of 1 to %d",
+                         WW_TAX_CALIB_MAX);
+    for (size_t i = 0; i < json_array_size(g); i++) {
+        char where[48];
+        snprintf(where, sizeof where, "calibration.groups[%zu]", i);
+        if ((rc = parse_calib_group(json_array_get(g, i), where, &t->calib[t->ncalib++],
+                                    err, errlen)))
+            return rc;
+    }
+    return 0;
 }
 
 /* Resolve parent codes to indexes, reject cycles, compute depths and the deepest-first
@@ -269,16 +376,114 @@ static int link_topics(ww_taxonomy *t, char **parents, json_t *codes, char *err,
     return 0;
 }
 
-ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t errlen) {
-    static const char *const keys[] = {
-        "name",        "version",      "source",      "license", "attribution",
-        "threshold",   "title_weight", "norm_tokens", "topics",  "routes",
-        "description", "language",     "stem",        NULL};
-    ww_taxonomy *t = NULL, *ret = NULL;
-    json_t *root = NULL, *codes = NULL;
+/* The taxonomy's own keys: names, numbers that apply to every topic, language. */
+static int parse_header(json_t *root, ww_taxonomy *t, char *err, size_t errlen) {
+    json_t *desc = json_object_get(root, "description");
+    if (desc && !json_is_string(desc))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "taxonomy: \"description\" must be a string");
+    int rc;
+    if ((rc = get_str(root, "name", 1, "taxonomy", &t->name, err, errlen)) ||
+        (rc = get_str(root, "version", 1, "taxonomy", &t->version, err, errlen)) ||
+        (rc = get_str(root, "source", 0, "taxonomy", &t->source, err, errlen)) ||
+        (rc = get_str(root, "license", 0, "taxonomy", &t->license, err, errlen)) ||
+        (rc = get_str(root, "attribution", 0, "taxonomy", &t->attribution, err, errlen)))
+        return rc;
+    t->threshold = 1.0;
+    t->title_weight = 2.0;
+    t->norm_tokens = 400.0;
+    if ((rc = get_num(root, "threshold", "taxonomy", 0.0, 1e6, &t->threshold, err,
+                      errlen)) ||
+        (rc = get_num(root, "title_weight", "taxonomy", 0.0, 100.0, &t->title_weight, err,
+                      errlen)) ||
+        (rc = get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err,
+                      errlen)) ||
+        (rc = get_lang(root, "language", "taxonomy", t->language, err, errlen)))
+        return rc;
+    json_t *stem = json_object_get(root, "stem");
+    if (stem && !json_is_boolean(stem))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "taxonomy: \"stem\" must be true or false");
+    t->stem = json_is_true(stem);
+    return 0;
+}
+
+/* "topics": every topic, codes unique, parents linked.  *codes (code -> index) is
+ * left to the caller, who frees it, for the routes. */
+static int parse_topics(json_t *root, ww_taxonomy *t, json_t **codes, char *err,
+                        size_t errlen) {
     char **parents = NULL;
     size_t nparents = 0;
+    int rc = WW_ENOMEM;
+    json_t *topics = json_object_get(root, "topics");
+    if (!json_is_array(topics))
+        return ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"topics\" must be an array");
+    size_t n = json_array_size(topics);
+    if (n > WW_TAX_MAX_TOPICS)
+        return ww_seterr(err, errlen, WW_EINVAL, "taxonomy: more than %d topics",
+                         WW_TAX_MAX_TOPICS);
+    if (!(t->topics = calloc(n ? n : 1, sizeof *t->topics)) ||
+        !(parents = calloc(n ? n : 1, sizeof *parents)) || !(*codes = json_object()))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        t->ntopics = i + 1; /* so free() sees the partly filled topic ... */
+        nparents = i + 1;   /* ... and its parent code */
+        if ((rc = parse_topic(json_array_get(topics, i), i, t->threshold, &t->topics[i],
+                              &parents[i], err, errlen)))
+            goto out;
+        if (json_object_get(*codes, t->topics[i].code)) {
+            rc = ww_seterr(err, errlen, WW_EINVAL, "topic %s: code defined twice",
+                           t->topics[i].code);
+            goto out;
+        }
+        rc = WW_ENOMEM;
+        if (json_object_set_new(*codes, t->topics[i].code, json_integer((json_int_t)i)))
+            goto out;
+    }
+    nparents = n;
+    rc = link_topics(t, parents, *codes, err, errlen);
+out:
+    for (size_t i = 0; i < nparents; i++)
+        free(parents[i]);
+    free(parents);
+    return rc;
+}
+
+/* "routes" (optional): each label must be one of the topics (codes). */
+static int parse_routes(json_t *root, ww_taxonomy *t, json_t *codes, char *err,
+                        size_t errlen) {
+    json_t *routes = json_object_get(root, "routes");
+    if (!routes)
+        return 0;
+    if (!json_is_array(routes) || json_array_size(routes) > WW_TAX_MAX_ROUTES)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "taxonomy: \"routes\" must be an array of at most %d",
+                         WW_TAX_MAX_ROUTES);
+    size_t nr = json_array_size(routes);
+    if (!(t->routes = calloc(nr ? nr : 1, sizeof *t->routes)))
+        return WW_ENOMEM;
+    for (size_t i = 0; i < nr; i++) {
+        t->nroutes = i + 1;
+        int rc = parse_route(json_array_get(routes, i), i, &t->routes[i], err, errlen);
+        if (rc)
+            return rc;
+        if (!json_object_get(codes, t->routes[i].label))
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "routes[%zu]: label \"%s\" not a topic", i,
+                             t->routes[i].label);
+    }
+    return 0;
+}
+
+ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t errlen) {
+    static const char *const keys[] = {
+        "name",        "version",      "source",      "license",     "attribution",
+        "threshold",   "title_weight", "norm_tokens", "topics",      "routes",
+        "description", "language",     "stem",        "calibration", NULL};
+    ww_taxonomy *t = NULL, *ret = NULL;
+    json_t *root = NULL, *codes = NULL;
     json_error_t jerr;
+    int rc;
 
     if (len > WW_TAX_MAX_FILE_BYTES) {
         ww_seterr(err, errlen, WW_ETOOBIG, "taxonomy larger than %u bytes",
@@ -297,100 +502,18 @@ ww_taxonomy *ww_taxonomy_parse(const char *json, size_t len, char *err, size_t e
     }
     if (check_keys(root, keys, "taxonomy", err, errlen))
         goto out;
-    json_t *desc = json_object_get(root, "description");
-    if (desc && !json_is_string(desc)) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"description\" must be a string");
+    rc = WW_ENOMEM;
+    if (!(t = calloc(1, sizeof *t)) || (rc = parse_header(root, t, err, errlen)) ||
+        (rc = parse_topics(root, t, &codes, err, errlen)) ||
+        (rc = parse_routes(root, t, codes, err, errlen)) ||
+        (rc = parse_calibration(root, t, err, errlen))) {
+        if (rc == WW_ENOMEM)
+            ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading taxonomy");
         goto out;
-    }
-    if (!(t = calloc(1, sizeof *t)))
-        goto nomem;
-    if (get_str(root, "name", 1, "taxonomy", &t->name, err, errlen) ||
-        get_str(root, "version", 1, "taxonomy", &t->version, err, errlen) ||
-        get_str(root, "source", 0, "taxonomy", &t->source, err, errlen) ||
-        get_str(root, "license", 0, "taxonomy", &t->license, err, errlen) ||
-        get_str(root, "attribution", 0, "taxonomy", &t->attribution, err, errlen))
-        goto out;
-    t->threshold = 1.0;
-    t->title_weight = 2.0;
-    t->norm_tokens = 400.0;
-    if (get_num(root, "threshold", "taxonomy", 0.0, 1e6, &t->threshold, err, errlen) ||
-        get_num(root, "title_weight", "taxonomy", 0.0, 100.0, &t->title_weight, err,
-                errlen) ||
-        get_num(root, "norm_tokens", "taxonomy", 1.0, 1e9, &t->norm_tokens, err,
-                errlen) ||
-        get_lang(root, "language", "taxonomy", t->language, err, errlen))
-        goto out;
-    json_t *stem = json_object_get(root, "stem");
-    if (stem && !json_is_boolean(stem)) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"stem\" must be true or false");
-        goto out;
-    }
-    t->stem = json_is_true(stem);
-
-    json_t *topics = json_object_get(root, "topics");
-    if (!json_is_array(topics)) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: \"topics\" must be an array");
-        goto out;
-    }
-    size_t n = json_array_size(topics);
-    if (n > WW_TAX_MAX_TOPICS) {
-        ww_seterr(err, errlen, WW_EINVAL, "taxonomy: more than %d topics",
-                  WW_TAX_MAX_TOPICS);
-        goto out;
-    }
-    if (!(t->topics = calloc(n ? n : 1, sizeof *t->topics)) ||
-        !(parents = calloc(n ? n : 1, sizeof *parents)) || !(codes = json_object()))
-        goto nomem;
-    for (size_t i = 0; i < n; i++) {
-        t->ntopics = i + 1; /* so free() sees the partly filled topic ... */
-        nparents = i + 1;   /* ... and its parent code */
-        if (parse_topic(json_array_get(topics, i), i, t->threshold, &t->topics[i],
-                        &parents[i], err, errlen))
-            goto out;
-        if (json_object_get(codes, t->topics[i].code)) {
-            ww_seterr(err, errlen, WW_EINVAL, "topic %s: code defined twice",
-                      t->topics[i].code);
-            goto out;
-        }
-        if (json_object_set_new(codes, t->topics[i].code, json_integer((json_int_t)i)))
-            goto nomem;
-    }
-    nparents = n;
-    if (link_topics(t, parents, codes, err, errlen))
-        goto out;
-
-    json_t *routes = json_object_get(root, "routes");
-    if (routes) {
-        if (!json_is_array(routes) || json_array_size(routes) > WW_TAX_MAX_ROUTES) {
-            ww_seterr(err, errlen, WW_EINVAL,
-                      "taxonomy: \"routes\" must be an array of at most %d",
-                      WW_TAX_MAX_ROUTES);
-            goto out;
-        }
-        size_t nr = json_array_size(routes);
-        if (!(t->routes = calloc(nr ? nr : 1, sizeof *t->routes)))
-            goto nomem;
-        for (size_t i = 0; i < nr; i++) {
-            t->nroutes = i + 1;
-            if (parse_route(json_array_get(routes, i), i, &t->routes[i], err, errlen))
-                goto out;
-            if (!json_object_get(codes, t->routes[i].label)) {
-                ww_seterr(err, errlen, WW_EINVAL, "routes[%zu]: label \"%s\" not a topic",
-                          i, t->routes[i].label);
-                goto out;
-            }
-        }
     }
     ret = t;
     t = NULL;
-    goto out;
-nomem:
-    ww_seterr(err, errlen, WW_ENOMEM, "out of memory loading taxonomy");
 out:
-    if (parents)
-        for (size_t i = 0; i < nparents; i++)
-            free(parents[i]);
-    free(parents);
     json_decref(codes);
     json_decref(root);
     ww_taxonomy_free(t);

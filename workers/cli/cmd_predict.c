@@ -40,28 +40,35 @@ static void predict_usage(FILE *f) {
         "  scores: the N best labels (default 5) with their scores\n");
 }
 
-int ww_cmd_predict(int argc, char **argv) {
+/* What the command line asks for. */
+typedef struct predict_args {
+    const char *model, *path;
+    float threshold;
+    int use_threshold, top;
+} predict_args;
+
+/* The command line into a.  Returns -1 to go on, else the exit status (0 after
+ * --help, 2 on a usage error). */
+static int parse_predict_args(int argc, char **argv, predict_args *a) {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'},
                                          {"threshold", required_argument, 0, 't'},
                                          {"top", required_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *model = NULL;
-    float threshold = -1;
-    int use_threshold = 0, top = 5, c;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'm': model = optarg; break;
+        case 'm': a->model = optarg; break;
         case 't':
             errno = 0;
-            threshold = strtof(optarg, &end);
+            a->threshold = strtof(optarg, &end);
             if (errno || end == optarg || *end) {
                 fprintf(stderr, "predict: bad --threshold %s\n", optarg);
                 return 2;
             }
-            use_threshold = 1;
+            a->use_threshold = 1;
             break;
         case 'k': {
             errno = 0;
@@ -70,35 +77,94 @@ int ww_cmd_predict(int argc, char **argv) {
                 fprintf(stderr, "predict: bad --top %s\n", optarg);
                 return 2;
             }
-            top = (int)v;
+            a->top = (int)v;
             break;
         }
         case 'h': predict_usage(stdout); return 0;
         default: predict_usage(stderr); return 2;
         }
     }
-    if (!model || optind != argc - 1) {
+    if (!a->model || optind != argc - 1) {
         predict_usage(stderr);
         return 2;
     }
-    const char *path = argv[optind];
-    char err[512];
-    ww_model *m = ww_model_load(model, err, sizeof err);
-    if (!m) {
-        fprintf(stderr, "predict: %s\n", err);
-        return 1;
+    a->path = argv[optind];
+    return -1;
+}
+
+/* One document's scores (sc, the best first; *ns of them, at most top) and decided
+ * labels (lab, *n of them).  Returns 0 or a negative WW_E* code. */
+static int decide(ww_model *m, const predict_args *a, const ww__jdoc *d,
+                  ww_prediction *sc, int *ns, ww_prediction *lab, int *n) {
+    int nl = ww_model_nlabels(m), multi = ww_model_multilabel(m);
+    /* The best `top` labels; all of them only when those all pass the decision
+     * threshold (a multi-label document with many labels), since the decision is
+     * read off this list. */
+    int want = a->top < nl ? a->top : nl;
+    float dt = a->use_threshold ? a->threshold : multi ? 0.5f : 2.f;
+    *ns = ww_model_predict(m, d->text, d->len, sc, want, 0.f);
+    if (*ns == want && want < nl && sc[want - 1].score >= dt)
+        *ns = ww_model_predict(m, d->text, d->len, sc, nl, 0.f);
+    if (*ns < 0)
+        return *ns;
+    *n = 0;
+    if (a->use_threshold || multi) {
+        float t = a->use_threshold ? a->threshold : 0.5f;
+        while (*n < *ns && sc[*n].score >= t)
+            (*n)++;
     }
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "predict: %s: %s\n", path, strerror(errno));
-        ww_model_free(m);
-        return 1;
+    if (!a->use_threshold && *n == 0 && *ns > 0)
+        *n = 1; /* multi-class, or no label passed: the best one */
+    memcpy(lab, sc, (size_t)*n * sizeof *lab);
+    if (*ns > a->top)
+        *ns = a->top;
+    return 0;
+}
+
+/* {"id", "labels": the decided ones, "scores": theirs, then the best others}. */
+static void write_prediction(FILE *o, const char *id_json, const ww_prediction *lab,
+                             int n, const ww_prediction *sc, int ns) {
+    fputs("{\"id\":", o);
+    fputs(id_json, o);
+    fputs(",\"labels\":[", o);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputc(',', o);
+        put_json_string(o, lab[i].label);
     }
-    int nl = ww_model_nlabels(m), status = 1, multi = ww_model_multilabel(m);
+    fputs("],\"scores\":{", o);
+    int first = 1;
+    for (int i = 0; i < n; i++) {
+        if (!first)
+            fputc(',', o);
+        first = 0;
+        put_json_string(o, lab[i].label);
+        fprintf(o, ":%.6g", (double)lab[i].score);
+    }
+    for (int i = 0; i < ns; i++) {
+        int dup = 0;
+        for (int k = 0; k < n && !dup; k++)
+            dup = lab[k].label == sc[i].label;
+        if (dup)
+            continue;
+        if (!first)
+            fputc(',', o);
+        first = 0;
+        put_json_string(o, sc[i].label);
+        fprintf(o, ":%.6g", (double)sc[i].score);
+    }
+    fputs("}}\n", o);
+}
+
+/* Every line of f: one output line per document, malformed lines reported and
+ * skipped.  Returns 0 or -1 (reported on stderr). */
+static int predict_lines(ww_model *m, const predict_args *a, FILE *f, size_t *done,
+                         size_t *malformed) {
+    int nl = ww_model_nlabels(m), rc = -1;
     ww_prediction *lab = malloc((size_t)nl * sizeof *lab);
     ww_prediction *sc = malloc((size_t)nl * sizeof *sc);
     char *line = NULL;
-    size_t lcap = 0, lineno = 0, malformed = 0, done = 0;
+    size_t lcap = 0, lineno = 0;
     ssize_t got;
     if (!lab || !sc)
         goto out;
@@ -111,72 +177,53 @@ int ww_cmd_predict(int argc, char **argv) {
         ww__jdoc d;
         char why[256];
         if (ww__jdoc_parse(line, (size_t)got, &d, why, sizeof why)) {
-            fprintf(stderr, "predict: %s:%zu: skipped: %s\n", path, lineno, why);
-            malformed++;
+            fprintf(stderr, "predict: %s:%zu: skipped: %s\n", a->path, lineno, why);
+            (*malformed)++;
             continue;
         }
-        /* The best `top` labels; all of them only when those all pass the decision
-         * threshold (a multi-label document with many labels), since the decision is
-         * read off this list. */
-        int want = top < nl ? top : nl;
-        float dt = use_threshold ? threshold : multi ? 0.5f : 2.f;
-        int ns = ww_model_predict(m, d.text, d.len, sc, want, 0.f);
-        if (ns == want && want < nl && sc[want - 1].score >= dt)
-            ns = ww_model_predict(m, d.text, d.len, sc, nl, 0.f);
-        if (ns < 0) {
-            fprintf(stderr, "predict: %s:%zu: %s\n", path, lineno, ww_strerror(ns));
+        int ns, n, e = decide(m, a, &d, sc, &ns, lab, &n);
+        if (e < 0) {
+            fprintf(stderr, "predict: %s:%zu: %s\n", a->path, lineno, ww_strerror(e));
             ww__jdoc_free(&d);
             goto out;
         }
-        int n = 0;
-        if (use_threshold || multi) {
-            float t = use_threshold ? threshold : 0.5f;
-            while (n < ns && sc[n].score >= t)
-                n++;
-        }
-        if (!use_threshold && n == 0 && ns > 0)
-            n = 1; /* multi-class, or no label passed: the best one */
-        memcpy(lab, sc, (size_t)n * sizeof *lab);
-        if (ns > top)
-            ns = top;
-        fputs("{\"id\":", stdout);
-        fputs(d.id_json, stdout);
-        fputs(",\"labels\":[", stdout);
-        for (int i = 0; i < n; i++) {
-            if (i)
-                fputc(',', stdout);
-            put_json_string(stdout, lab[i].label);
-        }
-        fputs("],\"scores\":{", stdout);
-        /* the decided labels always carry their scores, then the best others */
-        int first = 1;
-        for (int i = 0; i < n; i++) {
-            if (!first)
-                fputc(',', stdout);
-            first = 0;
-            put_json_string(stdout, lab[i].label);
-            printf(":%.6g", (double)lab[i].score);
-        }
-        for (int i = 0; i < ns; i++) {
-            int dup = 0;
-            for (int k = 0; k < n && !dup; k++)
-                dup = lab[k].label == sc[i].label;
-            if (dup)
-                continue;
-            if (!first)
-                fputc(',', stdout);
-            first = 0;
-            put_json_string(stdout, sc[i].label);
-            printf(":%.6g", (double)sc[i].score);
-        }
-        fputs("}}\n", stdout);
-        done++;
+        write_prediction(stdout, d.id_json, lab, n, sc, ns);
+        (*done)++;
         ww__jdoc_free(&d);
     }
     if (ferror(f)) {
-        fprintf(stderr, "predict: %s: read error\n", path);
+        fprintf(stderr, "predict: %s: read error\n", a->path);
         goto out;
     }
+    rc = 0;
+out:
+    free(line);
+    free(lab);
+    free(sc);
+    return rc;
+}
+
+int ww_cmd_predict(int argc, char **argv) {
+    predict_args a = {.threshold = -1, .top = 5};
+    int status = parse_predict_args(argc, argv, &a);
+    if (status >= 0)
+        return status;
+    char err[512];
+    ww_model *m = ww_model_load(a.model, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "predict: %s\n", err);
+        return 1;
+    }
+    FILE *f = strcmp(a.path, "-") == 0 ? stdin : fopen(a.path, "r");
+    if (!f) {
+        fprintf(stderr, "predict: %s: %s\n", a.path, strerror(errno));
+        ww_model_free(m);
+        return 1;
+    }
+    size_t done = 0, malformed = 0;
+    status = 1;
+    if (predict_lines(m, &a, f, &done, &malformed))
+        goto out;
     if (fflush(stdout) != 0) {
         fprintf(stderr, "predict: cannot write output: %s\n", strerror(errno));
         goto out;
@@ -185,9 +232,6 @@ int ww_cmd_predict(int argc, char **argv) {
             done, malformed, ww_model_version(m));
     status = 0;
 out:
-    free(line);
-    free(lab);
-    free(sc);
     if (f != stdin)
         fclose(f);
     ww_model_free(m);

@@ -1,0 +1,273 @@
+/* Output: the classifier's scratch state after scoring -> the Classified message (the
+ * document's fields, rule labels with their evidence spans, model labels).  Reads what
+ * classify_score.c left; changes nothing but the evidence order. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify_internal.h"
+#include "wirewatch/error.h"
+
+Wirewatch__V1__Span *ww__span_bytes(const char *text, uint32_t start, uint32_t end) {
+    Wirewatch__V1__Span *sp = malloc(sizeof *sp);
+    if (!sp)
+        return NULL;
+    wirewatch__v1__span__init(sp);
+    sp->start = start;
+    sp->end = end;
+    sp->field = WIREWATCH__V1__SPAN__FIELD__TEXT;
+    if (!(sp->text = strndup(text + sp->start, sp->end - sp->start))) {
+        free(sp);
+        return NULL;
+    }
+    return sp;
+}
+
+Wirewatch__V1__Span *ww__span_toks(const char *text, const ww__toks *t, size_t first,
+                                   size_t n) {
+    return ww__span_bytes(text, t->v[first].start, t->v[first + n - 1].end);
+}
+
+static Wirewatch__V1__Label *new_label(const char *tax, const char *ver, const char *code,
+                                       const char *name, float score,
+                                       const char *source) {
+    Wirewatch__V1__Label *l = malloc(sizeof *l);
+    if (!l)
+        return NULL;
+    wirewatch__v1__label__init(l);
+    l->taxonomy = strdup(tax);
+    l->taxonomy_version = strdup(ver);
+    l->code = strdup(code);
+    l->name = strdup(name);
+    l->source = strdup(source);
+    l->score = score;
+    if (!l->taxonomy || !l->taxonomy_version || !l->code || !l->name || !l->source) {
+        protobuf_c_message_free_unpacked(&l->base, NULL);
+        return NULL;
+    }
+    return l;
+}
+
+/* Confidence of topic g from its taxonomy's calibration (confidence 1 without one):
+ * the group of the document's language (or "*"), the step of the topic's depth. */
+static double confidence(const ww_classifier *c, uint32_t g, double best_at_depth,
+                         const char *lang) {
+    const ww_taxonomy *tx = c->tax[c->topics[g].tax];
+    const ww_calib_group *grp = NULL;
+    for (int i = 0; i < tx->ncalib && !grp; i++)
+        for (int k = 0; k < tx->calib[i].nlanguages && !grp; k++)
+            if (strcmp(tx->calib[i].languages[k], "*") == 0 ||
+                strcmp(tx->calib[i].languages[k], lang) == 0)
+                grp = &tx->calib[i];
+    if (!grp)
+        return 1.0;
+    int depth = ww__topic_of(c, g)->depth, k = 0;
+    while (k + 1 < grp->nsteps && depth > grp->steps[k].max_depth)
+        k++;
+    const ww_calib_step *st = &grp->steps[k];
+    double score = c->st[g].score;
+    double z = st->w[0] * log(score) + st->w[1] * (score / best_at_depth) + st->bias;
+    return 1.0 / (1.0 + exp(-z));
+}
+
+/* The candidates (topics at or above their threshold) to the front of touched, each
+ * with its confidence; returns their number or WW_ENOMEM.  The rest stay in the list
+ * so ww__classify_reset clears them. */
+static long candidates(ww_classifier *c, const char *lang) {
+    size_t n = 0, nd = WW_TAX_MAX_DEPTH + 1;
+    for (size_t i = 0; i < c->ntouched; i++) {
+        uint32_t g = c->touched[i];
+        if (c->st[g].score > 0 && c->st[g].score >= ww__topic_of(c, g)->threshold) {
+            c->touched[i] = c->touched[n];
+            c->touched[n++] = g;
+        }
+    }
+    /* the best candidate score per taxonomy and depth: the "share" feature */
+    double *best = calloc(c->ntax * nd, sizeof *best);
+    if (!best)
+        return WW_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t g = c->touched[i];
+        double *b = &best[c->topics[g].tax * nd + (size_t)ww__topic_of(c, g)->depth];
+        if (c->st[g].score > *b)
+            *b = c->st[g].score;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t g = c->touched[i];
+        c->st[g].conf = confidence(
+            c, g, best[c->topics[g].tax * nd + (size_t)ww__topic_of(c, g)->depth], lang);
+    }
+    free(best);
+    return (long)n;
+}
+
+/* Most confident first (then higher score, then taxonomy order). */
+static int by_confidence(const void *a, const void *b, void *arg) {
+    const ww_classifier *c = arg;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (c->st[x].conf != c->st[y].conf)
+        return c->st[x].conf > c->st[y].conf ? -1 : 1;
+    if (c->st[x].score != c->st[y].score)
+        return c->st[x].score > c->st[y].score ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static uint32_t top_of(const ww_classifier *c, uint32_t g) {
+    while (c->topics[g].parent >= 0)
+        g = (uint32_t)c->topics[g].parent;
+    return g;
+}
+
+/* Output order: grouped by top-level topic, the best-scored group first; in a group
+ * the most specific (deepest) label first, then the most confident. */
+static int by_branch(const void *a, const void *b, void *arg) {
+    const ww_classifier *c = arg;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint32_t tx = top_of(c, x), ty = top_of(c, y);
+    if (tx != ty) {
+        if (c->st[tx].score != c->st[ty].score)
+            return c->st[tx].score > c->st[ty].score ? -1 : 1;
+        return tx < ty ? -1 : 1;
+    }
+    int dx = ww__topic_of(c, x)->depth, dy = ww__topic_of(c, y)->depth;
+    if (dx != dy)
+        return dx > dy ? -1 : 1;
+    return by_confidence(a, b, arg);
+}
+
+/* Which candidates are emitted: confidence >= min_confidence, at most max_labels per
+ * taxonomy (the most confident; per taxonomy, so a watch-list label is never crowded
+ * out by IPTC).  The chosen ones to the front of touched, in output order; returns
+ * their number or WW_ENOMEM. */
+static long choose(ww_classifier *c, size_t n) {
+    size_t *per = calloc(c->ntax, sizeof *per), k = 0;
+    if (!per)
+        return WW_ENOMEM;
+    qsort_r(c->touched, n, sizeof *c->touched, by_confidence, c);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t g = c->touched[i];
+        if (c->st[g].conf < c->min_confidence ||
+            per[c->topics[g].tax]++ >= (size_t)c->max_labels)
+            continue;
+        c->touched[i] = c->touched[k];
+        c->touched[k++] = g;
+    }
+    free(per);
+    qsort_r(c->touched, k, sizeof *c->touched, by_branch, c);
+    return (long)k;
+}
+
+/* A label's evidence spans in document order: text spans, or (a label found only in
+ * the title) title spans with field TITLE. */
+static int add_evidence(ww_classifier *c, ww__tstate *s, const char *title,
+                        const char *text, Wirewatch__V1__Label *l) {
+    if (!s->nev)
+        return 0;
+    for (int a = 1; a < s->nev; a++)
+        for (int b = a; b > 0 && c->hits[s->ev[b - 1]].first > c->hits[s->ev[b]].first;
+             b--) {
+            uint32_t t = s->ev[b];
+            s->ev[b] = s->ev[b - 1];
+            s->ev[b - 1] = t;
+        }
+    if (!(l->evidence = calloc(s->nev, sizeof *l->evidence)))
+        return WW_ENOMEM;
+    for (int k = 0; k < s->nev; k++) {
+        const ww__hit *h = &c->hits[s->ev[k]];
+        Wirewatch__V1__Span *sp = h->in_title
+                                      ? ww__span_toks(title, &c->title, h->first, h->ntok)
+                                      : ww__span_toks(text, &c->text, h->first, h->ntok);
+        if (!sp)
+            return WW_ENOMEM;
+        if (h->in_title)
+            sp->field = WIREWATCH__V1__SPAN__FIELD__TITLE;
+        l->evidence[l->n_evidence++] = sp;
+    }
+    return 0;
+}
+
+int ww__classify_labels(ww_classifier *c, const char *title, const char *text,
+                        Wirewatch__V1__Classified *out) {
+    long n = candidates(c, out->language ? out->language : "");
+    if (n >= 0)
+        n = choose(c, (size_t)n);
+    if (n < 0)
+        return (int)n;
+    out->labels = calloc((size_t)n + WW__MODEL_MAX_OUT + 1, sizeof *out->labels);
+    if (!out->labels)
+        return WW_ENOMEM;
+    for (long i = 0; i < n; i++) {
+        uint32_t g = c->touched[i];
+        const ww_taxonomy *tx = c->tax[c->topics[g].tax];
+        const ww_topic *tp = ww__topic_of(c, g);
+        Wirewatch__V1__Label *l = new_label(tx->name, tx->version, tp->code, tp->name,
+                                            (float)c->st[g].score, "rules");
+        if (!l)
+            return WW_ENOMEM;
+        l->confidence = (float)c->st[g].conf;
+        out->labels[out->n_labels++] = l;
+        int rc = add_evidence(c, &c->st[g], title, text, l);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int ww__classify_model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
+                              Wirewatch__V1__Classified *out) {
+    if (!c->model)
+        return 0;
+    ww_prediction pred[WW__MODEL_MAX_OUT];
+    /* the model sees what a trained model saw: title, newline, text */
+    size_t tl = strlen(doc->title ? doc->title : ""),
+           xl = strlen(doc->text ? doc->text : "");
+    char *buf = malloc(tl + xl + 2);
+    if (!buf)
+        return WW_ENOMEM;
+    memcpy(buf, doc->title ? doc->title : "", tl);
+    buf[tl] = '\n';
+    memcpy(buf + tl + 1, doc->text ? doc->text : "", xl);
+    buf[tl + 1 + xl] = 0;
+    int n = ww_model_predict(c->model, buf, tl + 1 + xl, pred, WW__MODEL_MAX_OUT,
+                             c->model_threshold);
+    free(buf);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++) {
+        const char *name = pred[i].label;
+        int k = ww_taxonomy_find(c->tax[0], pred[i].label);
+        if (k >= 0)
+            name = c->tax[0]->topics[k].name;
+        Wirewatch__V1__Label *l = new_label("model", ww_model_version(c->model),
+                                            pred[i].label, name, pred[i].score, "model");
+        if (!l)
+            return WW_ENOMEM;
+        /* the model's probability; calibrating it belongs to the model (docs/model.md) */
+        l->confidence = pred[i].score < 0 ? 0.f : pred[i].score > 1 ? 1.f : pred[i].score;
+        out->labels[out->n_labels++] = l;
+    }
+    return 0;
+}
+
+int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
+                          const char *tax_version, const char *model_version) {
+#define CP(dst, src)                                                                     \
+    if (!((dst) = strdup((src) ? (src) : "")))                                           \
+        return WW_ENOMEM;
+    CP(o->id, d->id)
+    CP(o->url, d->url)
+    CP(o->canonical_url, d->canonical_url)
+    CP(o->title, d->title)
+    CP(o->byline, d->byline)
+    CP(o->published, d->published)
+    CP(o->language, d->language)
+    CP(o->site, d->site)
+    CP(o->text, d->text)
+    CP(o->near_duplicate_of, d->near_duplicate_of)
+    CP(o->request_id, d->request_id)
+    CP(o->taxonomy_version, tax_version)
+    CP(o->model_version, model_version)
+#undef CP
+    o->simhash = d->simhash;
+    return 0;
+}

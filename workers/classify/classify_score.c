@@ -1,0 +1,355 @@
+/* Scoring one document: tokenise, match, drop nested terms, score topics, pick
+ * evidence.  The results stay in the classifier's scratch state for
+ * classify_output.c; ww__classify_reset clears them.
+ *
+ * Scoring (docs/taxonomy.md):
+ *   - each matched term adds weight * (1 + ln c), c = text hits + title_weight * title
+ *     hits of that term: a repeated word counts, but less each time;
+ *   - a topic's own score is scaled by min(1, sqrt(norm_tokens / document tokens)), so a
+ *     long article does not collect labels just by being long;
+ *   - any exclusion phrase of a topic vetoes it (score 0, nothing rolled up from it);
+ *   - roll-up: a topic's score is its own plus its children's, so a level-3 hit scores
+ *     its level-2 and level-1 ancestors and top-level topics compete on everything below;
+ *   - a label is emitted when its score reaches the topic's threshold.
+ * The per-document state is kept only for the topics a document touched, so the cost
+ * does not grow with the size of the taxonomies. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify_internal.h"
+#include "wirewatch/error.h"
+
+static void on_match(void *opaque, const ww__posting *p, size_t first, size_t n) {
+    ww_classifier *c = opaque;
+    if (p->kind == WW__P_TITLE) {
+        if (c->in_title || c->no_entities)
+            return;
+        if (c->nthits == c->capthits) {
+            size_t cap = c->capthits ? c->capthits * 2 : 16;
+            ww__title_hit *v = realloc(c->thits, cap * sizeof *v);
+            if (!v) {
+                c->oom = 1;
+                return;
+            }
+            c->thits = v;
+            c->capthits = cap;
+        }
+        c->thits[c->nthits++] =
+            (ww__title_hit){(uint32_t)first, (uint32_t)n, (uint8_t)p->item};
+        return;
+    }
+    if (p->kind == WW__P_ENTITY) {
+        if (c->in_title)
+            return; /* entity spans point into the text only */
+        if (c->nehits == c->capehits) {
+            size_t cap = c->capehits ? c->capehits * 2 : 64;
+            ww__ehit *v = realloc(c->ehits, cap * sizeof *v);
+            if (!v) {
+                c->oom = 1;
+                return;
+            }
+            c->ehits = v;
+            c->capehits = cap;
+        }
+        c->ehits[c->nehits++] = (ww__ehit){p->item, (uint32_t)first, (uint32_t)n};
+        return;
+    }
+    if (c->nhits == c->caphits) {
+        size_t cap = c->caphits ? c->caphits * 2 : 256;
+        ww__hit *v = realloc(c->hits, cap * sizeof *v);
+        if (!v) {
+            c->oom = 1;
+            return;
+        }
+        c->hits = v;
+        c->caphits = cap;
+    }
+    c->hits[c->nhits++] = (ww__hit){.topic = p->item,
+                                    .term = p->term,
+                                    .first = (uint32_t)first,
+                                    .ntok = (uint16_t)n,
+                                    .kind = p->kind,
+                                    .in_title = (uint8_t)c->in_title,
+                                    .weight = p->weight};
+}
+
+/* Within one taxonomy, a term inside a longer matched term does not count on its own:
+ * "artificial intelligence" is not evidence of "intelligence" (espionage), "national
+ * security" is not also "security".  The same span in several topics is kept for each
+ * of them; another taxonomy (a watch-list) sees its own terms whatever the default
+ * matched.  Exclusions are never dropped: they veto whenever their phrase occurs.
+ * Linear: the matcher reports hits by start token, shorter before longer, title first. */
+static void drop_nested(ww_classifier *c) {
+    size_t n = 0, i = 0;
+    int cur_in = -1;
+    while (i < c->nhits) {
+        uint8_t in = c->hits[i].in_title;
+        uint32_t first = c->hits[i].first;
+        if (in != cur_in) { /* token indexes restart in the text */
+            memset(c->cover, 0, c->ntax * sizeof *c->cover);
+            cur_in = in;
+        }
+        memset(c->gmax, 0, c->ntax * sizeof *c->gmax);
+        size_t j = i;
+        for (; j < c->nhits && c->hits[j].in_title == in && c->hits[j].first == first;
+             j++)
+            if (c->hits[j].kind == WW__P_TERM) {
+                uint32_t t = c->topics[c->hits[j].topic].tax;
+                if (c->hits[j].ntok > c->gmax[t])
+                    c->gmax[t] = c->hits[j].ntok;
+            }
+        for (size_t k = i; k < j; k++) {
+            ww__hit h = c->hits[k];
+            uint32_t t = c->topics[h.topic].tax;
+            if (h.kind == WW__P_TERM &&
+                (h.ntok != c->gmax[t] || first + h.ntok <= c->cover[t]))
+                continue;
+            c->hits[n++] = h;
+        }
+        for (uint32_t t = 0; t < c->ntax; t++)
+            if (c->gmax[t] && first + c->gmax[t] > c->cover[t])
+                c->cover[t] = first + c->gmax[t];
+        i = j;
+    }
+    c->nhits = n;
+}
+
+/* Evidence priority: 1 when a should be shown rather than b. */
+static int better(const ww__hit *a, const ww__hit *b) {
+    if ((a->occ == 0) != (b->occ == 0))
+        return a->occ == 0;
+    if (a->weight != b->weight)
+        return a->weight > b->weight;
+    if (a->ntok != b->ntok)
+        return a->ntok > b->ntok;
+    return a->first < b->first;
+}
+
+static void touch(ww_classifier *c, uint32_t g) {
+    if (!c->st[g].touched) {
+        c->st[g].touched = 1;
+        c->touched[c->ntouched++] = g;
+    }
+}
+
+/* Count each (topic, kind, term) in a small hash table sized for this document, and
+ * number each text hit among the earlier text hits of its term (evidence priority). */
+static int count_terms(ww_classifier *c, size_t *capp) {
+    size_t cap = 64;
+    while (cap < c->nhits * 2)
+        cap *= 2;
+    if (cap > c->capaggs) {
+        ww__agg *na = realloc(c->aggs, cap * sizeof *na);
+        if (!na)
+            return WW_ENOMEM;
+        c->aggs = na;
+        c->capaggs = cap;
+    }
+    memset(c->aggs, 0, cap * sizeof *c->aggs);
+    for (size_t i = 0; i < c->nhits; i++) {
+        ww__hit *h = &c->hits[i];
+        uint64_t key = ((uint64_t)h->topic << 33) ^ ((uint64_t)h->term << 1) ^ h->kind;
+        size_t j = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
+        while (c->aggs[j].used &&
+               !(c->aggs[j].topic == h->topic && c->aggs[j].term == h->term &&
+                 c->aggs[j].kind == h->kind))
+            j = (j + 1) & (cap - 1);
+        ww__agg *a = &c->aggs[j];
+        if (!a->used) {
+            a->used = 1;
+            a->topic = h->topic;
+            a->term = h->term;
+            a->kind = h->kind;
+            a->weight = h->weight;
+        }
+        a->cnt += h->in_title ? c->tax[c->topics[h->topic].tax]->title_weight : 1.0;
+        if (!h->in_title) {
+            h->occ = a->ntext;
+            if (a->ntext < UINT16_MAX)
+                a->ntext++;
+        }
+    }
+    *capp = cap;
+    return 0;
+}
+
+/* Each topic's own score from its counted terms (weight x (1 + ln c)), vetoes from
+ * exclusions, ancestors touched for the roll-up, then the length normalisation. */
+static void own_scores(ww_classifier *c, size_t cap) {
+    size_t ntok = c->text.n + c->title.n;
+    for (size_t j = 0; j < cap; j++) {
+        const ww__agg *a = &c->aggs[j];
+        if (!a->used)
+            continue;
+        touch(c, a->topic);
+        ww__tstate *s = &c->st[a->topic];
+        if (a->kind == WW__P_EXCLUDE)
+            s->veto = 1;
+        else if (a->cnt > 0)
+            s->own += a->weight * (a->cnt >= 1.0 ? 1.0 + log(a->cnt) : a->cnt);
+    }
+    size_t n0 = c->ntouched;
+    for (size_t i = 0; i < n0; i++)
+        for (int p = c->topics[c->touched[i]].parent; p >= 0; p = c->topics[p].parent)
+            touch(c, (uint32_t)p);
+    for (size_t i = 0; i < c->ntouched; i++) {
+        uint32_t g = c->touched[i];
+        const ww_taxonomy *tx = c->tax[c->topics[g].tax];
+        double f = ntok > tx->norm_tokens ? sqrt(tx->norm_tokens / (double)ntok) : 1.0;
+        c->st[g].own *= f;
+    }
+}
+
+/* A topic's score is its own plus its children's: deepest topics first (touched sorted
+ * by depth, descending; few entries: insertion sort), each adding into its parent. */
+static void roll_up(ww_classifier *c) {
+    for (size_t i = 1; i < c->ntouched; i++) {
+        uint32_t v = c->touched[i];
+        int d = ww__topic_of(c, v)->depth;
+        size_t k = i;
+        while (k > 0 && ww__topic_of(c, c->touched[k - 1])->depth < d) {
+            c->touched[k] = c->touched[k - 1];
+            k--;
+        }
+        c->touched[k] = v;
+    }
+    for (size_t i = 0; i < c->ntouched; i++) {
+        uint32_t g = c->touched[i];
+        ww__tstate *s = &c->st[g];
+        s->score = s->veto ? 0.0 : s->own + s->child;
+        if (s->score < 0)
+            s->score = 0;
+        int p = c->topics[g].parent;
+        if (p >= 0 && s->score > 0)
+            c->st[p].child += s->score;
+    }
+}
+
+/* Evidence: for the topic and each ancestor, the best max_evidence text hits -- a
+ * term's first occurrence before any repeat, then stronger, then longer, then earlier
+ * -- kept without sorting all hits (classify_output.c puts them in text order).  A
+ * topic with no text hit at all (found only in the title) gets its title hits instead,
+ * so every label has evidence. */
+static void pick_evidence(ww_classifier *c) {
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < c->nhits; i++) {
+            const ww__hit *h = &c->hits[i];
+            if (h->kind != WW__P_TERM || h->in_title != pass || h->weight <= 0)
+                continue;
+            for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
+                ww__tstate *s = &c->st[g];
+                if (pass == 1) {
+                    if (s->nev && !s->ev_title)
+                        continue; /* it has text evidence */
+                    s->ev_title = 1;
+                }
+                int dup = 0, worst = -1;
+                for (int k = 0; k < s->nev && !dup; k++) {
+                    const ww__hit *e = &c->hits[s->ev[k]];
+                    dup = e->first == h->first && e->ntok == h->ntok;
+                    if (worst < 0 || better(&c->hits[s->ev[worst]], e))
+                        worst = k;
+                }
+                if (dup)
+                    continue;
+                if (s->nev < c->max_evidence)
+                    s->ev[s->nev++] = (uint32_t)i;
+                else if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
+                    s->ev[worst] = (uint32_t)i;
+            }
+        }
+}
+
+/* Score every touched topic (see the comment at the top of this file). */
+static int score(ww_classifier *c) {
+    size_t cap;
+    if (count_terms(c, &cap))
+        return WW_ENOMEM;
+    own_scores(c, cap);
+    roll_up(c);
+    pick_evidence(c);
+    return 0;
+}
+
+static void count_cb(void *opaque, const ww__posting *p, size_t first, size_t n) {
+    (void)p;
+    (void)first;
+    (void)n;
+    (*(long *)opaque)++;
+}
+
+long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
+    long hits = 0;
+    ww__toks_clear(&c->text);
+    if (ww__tokenize(text, len, 1, &c->text))
+        return WW_ENOMEM;
+    ww__matcher_scan(c->m, text, &c->text, count_cb, &hits);
+    ww__toks_clear(&c->text);
+    return hits;
+}
+
+static int hit_order(const void *a, const void *b) {
+    const ww__hit *x = a, *y = b;
+    if (x->in_title != y->in_title)
+        return x->in_title ? -1 : 1;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    if (x->ntok != y->ntok)
+        return x->ntok < y->ntok ? -1 : 1;
+    if (x->topic != y->topic)
+        return x->topic < y->topic ? -1 : 1;
+    return x->term < y->term ? -1 : x->term > y->term;
+}
+
+/* Match title and text in the document's language: by tokens, and for a language
+ * matched by stems once more by the tokens' stems.  drop_nested wants the hits in the
+ * one-pass order (title first, by start token, shorter first): two passes are sorted. */
+static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char *title,
+                const char *text) {
+    int lang = ww__lang_of_doc(&c->langs, doc->language);
+    c->in_title = 1;
+    ww__matcher_scan_lang(c->m, title, &c->title, lang, 0, on_match, c);
+    c->in_title = 0;
+    ww__matcher_scan_lang(c->m, text, &c->text, lang, 0, on_match, c);
+    struct sb_stemmer *st = lang > 0 ? c->langs.stem[lang] : NULL;
+    if (!st)
+        return 0;
+    int rc;
+    if ((rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
+        (rc = ww__toks_stem(st, &c->text, &c->text_st)))
+        return rc;
+    c->in_title = 1;
+    ww__matcher_scan_lang(c->m, title, &c->title_st, lang, 1, on_match, c);
+    c->in_title = 0;
+    ww__matcher_scan_lang(c->m, text, &c->text_st, lang, 1, on_match, c);
+    if (c->nhits > 1) /* qsort(NULL, 0) is undefined */
+        qsort(c->hits, c->nhits, sizeof *c->hits, hit_order);
+    return 0;
+}
+
+void ww__classify_reset(ww_classifier *c) {
+    for (size_t i = 0; i < c->ntouched; i++)
+        memset(&c->st[c->touched[i]], 0, sizeof c->st[0]);
+    c->ntouched = 0;
+    c->nhits = c->nehits = c->nthits = 0;
+    c->oom = 0;
+    ww__toks_clear(&c->text);
+    ww__toks_clear(&c->title);
+}
+
+int ww__classify_score(ww_classifier *c, const Wirewatch__V1__Document *doc,
+                       const char *title, const char *text) {
+    int rc;
+    if ((rc = ww__tokenize(title, strlen(title), 1, &c->title)) ||
+        (rc = ww__tokenize(text, strlen(text), 1, &c->text)))
+        return rc;
+    if ((rc = scan(c, doc, title, text)))
+        return rc;
+    if (c->oom)
+        return WW_ENOMEM;
+    drop_nested(c);
+    if (score(c))
+        return WW_ENOMEM;
+    return 0;
+}
