@@ -105,8 +105,13 @@ def run(*args, **kw):
     return subprocess.run([WW, *args], capture_output=True, text=True, timeout=120, **kw)
 
 
+INSPECT_FAILURES = []
+
+
 def inspect(type_name, path, *extra):
     p = run("inspect", "--type", type_name, *extra, "file:" + path)
+    if p.returncode != 0:
+        INSPECT_FAILURES.append(f"{type_name} {path}: exit {p.returncode}: {p.stderr[-300:]}")
     return p, [l for l in p.stdout.split("\n") if l]
 
 
@@ -366,6 +371,7 @@ def main():
         check_awkward(c, tmp)
         check_fed_back(c, tmp, files)
         check_strict_reader(tmp)
+        check(not INSPECT_FAILURES, "every inspect run exits 0", " | ".join(INSPECT_FAILURES))
     return done()
 
 
