@@ -118,8 +118,11 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "deps: all Debian packages present"; fi
 
+# npm (for buf, tests/package.json): the machine's Node.js usually brings it; Debian's
+# npm only where there is none.  tests/run-all.sh runs `npm ci` into tests/node_modules.
 deps-test:
 	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_TEST) $(EXTRA_DEBS)"
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps EXTRA_DEBS="npm"
 
 deps-bench:
 	@$(MAKE) --no-print-directory deps EXTRA_DEBS="$(DEB_TEST) $(DEB_BENCH)"

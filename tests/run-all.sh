@@ -8,6 +8,7 @@
 #   kafka        tests/integration/kafka_*     against a real broker started here
 #   sanitizers   unit, fuzz replay, integration and kafka tests again, built with
 #                SANITIZER=address,undefined  (skip with WW_SKIP_SAN=1)
+#   schema       tests/schema/buf_check.sh: buf lint + buf breaking against proto/released
 #   image        with WW_IMAGE_TEST=1 (.ci/run): make image, then tests/image/run.sh
 #
 # Logs: build/test-logs/<name>.log; a failing test's tail is printed.
@@ -68,6 +69,16 @@ setup_venv() {
     fi
 }
 
+# npm test tools (buf) go to tests/node_modules, pinned by tests/package-lock.json
+setup_node() {
+    [ -f tests/package-lock.json ] || return 0
+    if [ ! -f tests/node_modules/.ok ] || [ tests/package-lock.json -nt tests/node_modules/.ok ]; then
+        note "setting up tests/node_modules (npm ci --prefix tests)"
+        (cd tests && npm ci --no-audit --no-fund --loglevel=error) && touch tests/node_modules/.ok \
+            || note "WARNING: npm ci failed; the schema check will fail"
+    fi
+}
+
 run_suite() {  # run_suite BUILD_DIR BINARY LABEL
     local build=$1 bin=$2 label=$3 t name corpus
     export WW="$ROOT/$bin"
@@ -90,11 +101,15 @@ run_suite() {  # run_suite BUILD_DIR BINARY LABEL
 }
 
 setup_venv
+setup_node
 
 # House style: clang-format with .clang-format over every C/C++ file git knows
 if command -v clang-format >/dev/null; then
     run_one "format-check" make --no-print-directory format-check
 fi
+
+# The wire contract: buf lint, buf breaking against proto/released, and that it bites
+run_one "schema/buf_check.sh" tests/schema/buf_check.sh
 
 # Kafka tests: a real single-node broker (deploy/dev/kafka.sh), started before the
 # suites (unit tests of the Kafka endpoint use it too) and stopped on any exit.

@@ -14,7 +14,11 @@
 
 #include "wirewatch/v1/wirewatch.pb-c.h"
 
-#define WW_SCHEMA_VERSION 1u
+/* The schema version that travels beside every message (Kafka header
+ * `ww-schema-version`, Envelope.schema_version): the highest value of the .proto's
+ * SchemaVersion enum, so bumping it is an edit of the .proto alone. */
+unsigned ww_schema_version(void);
+#define WW_SCHEMA_VERSION ww_schema_version()
 
 /* Microseconds since the Unix epoch (CLOCK_REALTIME), and monotonic. */
 int64_t ww_now_us(void);
@@ -38,14 +42,29 @@ char *ww_strdup0(const char *s);
 const ProtobufCMessageDescriptor *ww_msg_type(const char *name);
 
 /* JSON mirror of any wirewatch.v1 message, by reflection over the protobuf-c
- * descriptor: snake_case field names, int64 as numbers, bytes as base64, maps as
- * objects, enums as names; default-valued scalars are omitted unless with_defaults.
- * Returns a new reference or NULL on ENOMEM. */
+ * descriptor: protobuf's canonical proto3 JSON mapping with the .proto's field names
+ * (docs/messages.md, "JSON mirror"): 64-bit integers as decimal strings, bytes as
+ * base64, maps as objects, enums as names, float fields as the shortest decimal that
+ * reads back to the same float, NaN/Infinity as strings; default values are omitted
+ * (all printed with with_defaults) except the fields the .proto marks "JSON: printed
+ * even when 0".  Returns a new reference or NULL on ENOMEM. */
 json_t *ww_msg_to_json(const ProtobufCMessage *msg, int with_defaults);
 
-/* Build a message of type `type` from JSON (the mirror above; unknown keys are an
- * error naming the key).  Caller frees with protobuf_c_message_free_unpacked(m, NULL).
- * NULL with err when the JSON does not fit the type. */
+/* The mirror as one line of JSON text (ww_json_text, no newline), malloc'd; NULL on
+ * ENOMEM.  What `.jsonl` endpoints write. */
+char *ww_msg_to_json_text(const ProtobufCMessage *msg, size_t *len);
+
+/* The one key under which `wirewatch inspect --meta` adds where a message came from
+ * (Kafka key, topic, partition, offset).  ww_msg_from_json ignores it at the top
+ * level, so whatever inspect prints reads back as input. */
+#define WW_JSON_META_KEY "@meta"
+
+/* Build a message of type `type` from JSON: the mirror above, and what proto3 JSON
+ * parsers accept besides (integers as numbers or strings, floats as strings, enum
+ * numbers, URL-safe base64).  Strict: an unknown key (but WW_JSON_META_KEY at the
+ * top), a wrong type or an out-of-range number is an error naming the field.  Caller
+ * frees with protobuf_c_message_free_unpacked(m, NULL).  NULL with err when the JSON
+ * does not fit the type. */
 ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type,
                                    const json_t *j, char *err, size_t errlen);
 

@@ -1,6 +1,6 @@
 /* Fuzz target: protobuf frame decoding of every wirewatch.v1 message type, the size
- * check before it, and the JSON mirror both ways on whatever decodes.  The first byte
- * picks the type. */
+ * check before it, and the JSON mirror both ways on whatever decodes (its text must
+ * read back).  The first byte picks the type. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -30,6 +30,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             protobuf_c_message_free_unpacked(back, NULL);
         json_decref(j);
     }
+    /* whatever the mirror prints reads back (inspect's output is input) */
+    char *text = ww_msg_to_json_text(m, NULL);
+    json_t *tj = text ? json_loads(text, 0, NULL) : NULL;
+    if (text && !tj)
+        abort();
+    ProtobufCMessage *back = tj ? ww_msg_from_json(t, tj, err, sizeof err) : NULL;
+    if (tj && !back)
+        abort();
+    if (back)
+        protobuf_c_message_free_unpacked(back, NULL);
+    json_decref(tj);
+    free(text);
     size_t len;
     uint8_t *packed = ww_msg_pack(m, &len);
     free(packed);

@@ -161,7 +161,7 @@ def main():
             want = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
             check(pg7["payload_digest"] == want, "payload digest is sha1 base32 of the body")
             with open(files[0], "rb") as f:
-                f.seek(pg7["warc_offset"])
+                f.seek(int(pg7["warc_offset"]))  # int64: a decimal string in JSON
                 rec = gzip.GzipFile(fileobj=f).read()
             check(rec.startswith(b"WARC/1.1\r\nWARC-Type: response") and body in rec and
                   b"\r\nContent-Encoding" not in rec, "warc_offset points at the page's record")

@@ -70,21 +70,23 @@ collect() {
     local topic=$1 out=$2; shift 2
     local sets=() s
     for s in "$@"; do sets+=(--set "$s"); done
-    "$WW" inspect --idle-exit 600 "${sets[@]}" "kafka://$B/$topic" >"$out" 2>"$out.log" &
+    "$WW" inspect --meta --idle-exit 600 "${sets[@]}" "kafka://$B/$topic" >"$out" 2>"$out.log" &
     COLLECT_PID=$!; PIDS+=($COLLECT_PID)
 }
 
-# urls_in FILE: the "url" of every Kafka record in FILE (JSON lines of `inspect`), one
-# per line.  A record the collector itself read twice (its group was rebalanced, e.g.
-# across a broker restart, and it never commits) has the same partition and offset
-# and is counted once: only records the pipeline wrote twice are duplicates.
+# urls_in FILE: the "url" of every Kafka record in FILE (JSON lines of `inspect
+# --meta`), one per line.  A record the collector itself read twice (its group was
+# rebalanced, e.g. across a broker restart, and it never commits) has the same
+# partition and offset and is counted once: only records the pipeline wrote twice are
+# duplicates.
 urls_in() { python3 -c 'import json,sys
 seen = set()
 for l in open(sys.argv[1]):
     l = l.strip()
     if not l: continue
     d = json.loads(l)
-    rec = (d.get("_partition"), d.get("_offset"))
+    m = d.get("@meta", {})
+    rec = (m.get("partition"), m.get("offset"))
     if rec[1] is not None and rec in seen: continue
     seen.add(rec)
     print(d.get("url", ""))' "$1"; }

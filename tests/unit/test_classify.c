@@ -124,7 +124,7 @@ static void check_order(const Wirewatch__V1__Classified *o) {
                     o->labels[i]->confidence <= 1.0f);
         assert_true(o->labels[i]->n_evidence > 0);
         assert_int_equal(o->labels[i]->evidence[0]->field,
-                         WIREWATCH__V1__SPAN__FIELD__TEXT);
+                         WIREWATCH__V1__SPAN__FIELD__FIELD_TEXT);
     }
     ww_taxonomy_free(t);
 }
@@ -270,7 +270,7 @@ static void test_rollup_and_scoring(void **state) {
     for (int i = 0; i < 3; i++) {
         const Wirewatch__V1__Label *l = label(o, tops[i]);
         assert_int_equal(l->n_evidence, 1);
-        assert_int_equal(l->evidence[0]->field, WIREWATCH__V1__SPAN__FIELD__TITLE);
+        assert_int_equal(l->evidence[0]->field, WIREWATCH__V1__SPAN__FIELD__FIELD_TITLE);
         assert_int_equal(l->evidence[0]->start, 2);
         assert_int_equal(l->evidence[0]->end, 8);
         assert_string_equal(l->evidence[0]->text, "Falcon");
@@ -281,7 +281,7 @@ static void test_rollup_and_scoring(void **state) {
     o = run(c, "A Falcon", "a falcon", &alert);
     assert_int_equal(label(o, "leaf")->n_evidence, 1);
     assert_int_equal(label(o, "leaf")->evidence[0]->field,
-                     WIREWATCH__V1__SPAN__FIELD__TEXT);
+                     WIREWATCH__V1__SPAN__FIELD__FIELD_TEXT);
     assert_int_equal(label(o, "leaf")->evidence[0]->start, 2);
     protobuf_c_message_free_unpacked(&o->base, NULL);
 

@@ -15,7 +15,7 @@ Wirewatch__V1__Span *ww__span_bytes(const char *text, uint32_t start, uint32_t e
     wirewatch__v1__span__init(sp);
     sp->start = start;
     sp->end = end;
-    sp->field = WIREWATCH__V1__SPAN__FIELD__TEXT;
+    sp->field = WIREWATCH__V1__SPAN__FIELD__FIELD_TEXT;
     if (!(sp->text = strndup(text + sp->start, sp->end - sp->start))) {
         free(sp);
         return NULL;
@@ -180,7 +180,7 @@ static int add_evidence(ww_classifier *c, ww__tstate *s, const char *title,
         if (!sp)
             return WW_ENOMEM;
         if (h->in_title)
-            sp->field = WIREWATCH__V1__SPAN__FIELD__TITLE;
+            sp->field = WIREWATCH__V1__SPAN__FIELD__FIELD_TITLE;
         l->evidence[l->n_evidence++] = sp;
     }
     return 0;

@@ -324,13 +324,102 @@ static int lit(const char *p, const char *e, const char *w) {
 #define MAX_LABELS 64
 #define MAX_OTHER 16
 
-enum { K_ABSENT, K_NULL, K_STRING, K_INT, K_ARRAY };
+enum { K_ABSENT, K_NULL, K_STRING, K_INT, K_ARRAY, K_BOOL };
 
-int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
-    const char *p = line, *e = line + len;
-    span key, id = {0}, title = {0}, text = {0}, lab[MAX_LABELS], other[MAX_OTHER];
-    int kid = K_ABSENT, ktitle = K_ABSENT, ktext = K_ABSENT, klabels = K_ABSENT;
-    int nlab = 0, nother = 0;
+/* What the scanner found in one line: the four fields the caller reads (kind and
+ * raw value), the labels, and the other keys (only to reject duplicates). */
+typedef struct scan {
+    span id, title, text, lab[MAX_LABELS], other[MAX_OTHER];
+    int kid, ktitle, ktext, klabels;
+    int nlab, nother;
+} scan;
+
+/* The slot a key fills: *kind (and *val, except for "labels"), or NULL kind for any
+ * other key, remembered in other[].  -1 for a duplicate key or too many keys. */
+static int key_slot(scan *s, const span *key, int **kind, span **val) {
+    *kind = NULL, *val = NULL;
+    if (key->n == 2 && memcmp(key->p, "id", 2) == 0)
+        *kind = &s->kid, *val = &s->id;
+    else if (key->n == 5 && memcmp(key->p, "title", 5) == 0)
+        *kind = &s->ktitle, *val = &s->title;
+    else if (key->n == 4 && memcmp(key->p, "text", 4) == 0)
+        *kind = &s->ktext, *val = &s->text;
+    else if (key->n == 6 && memcmp(key->p, "labels", 6) == 0)
+        *kind = &s->klabels;
+    if (*kind)
+        return **kind == K_ABSENT ? 0 : -1; /* duplicate key */
+    if (s->nother == MAX_OTHER)
+        return -1;
+    for (int i = 0; i < s->nother; i++)
+        if (s->other[i].n == key->n && memcmp(s->other[i].p, key->p, key->n) == 0)
+            return -1;
+    s->other[s->nother++] = *key;
+    return 0;
+}
+
+/* The labels array at p ('['): strings only.  Returns the byte after ']' or NULL. */
+static const char *scan_labels(scan *s, const char *p, const char *e) {
+    p = ws(p + 1, e);
+    if (p < e && *p == ']')
+        return p + 1;
+    for (;;) {
+        if (p >= e || *p != '"' || s->nlab == MAX_LABELS ||
+            !(p = str(p, e, &s->lab[s->nlab])))
+            return NULL;
+        s->nlab++;
+        p = ws(p, e);
+        if (p < e && *p == ',') {
+            p = ws(p + 1, e);
+            continue;
+        }
+        return p < e && *p == ']' ? p + 1 : NULL;
+    }
+}
+
+/* One value at p: sets *k (K_*) and v; returns the byte after it or NULL.  Objects,
+ * arrays other than "labels" and non-integer numbers are left to jansson. */
+static const char *scan_value(scan *s, const char *p, const char *e, int labels, int *k,
+                              span *v) {
+    if (*p == '"') {
+        *k = K_STRING;
+        return str(p, e, v);
+    }
+    if (*p == '-' || is_digit(*p)) {
+        int integer = 0;
+        const char *q = num(p, e, &integer);
+        if (!q || !integer)
+            return NULL; /* jansson's float and overflow rules are its own */
+        v->p = p, v->n = (size_t)(q - p), v->esc = 0;
+        *k = K_INT;
+        return q;
+    }
+    if (lit(p, e, "null")) {
+        *k = K_NULL;
+        return p + 4;
+    }
+    if (lit(p, e, "true") || lit(p, e, "false")) {
+        *k = K_BOOL;
+        return p + (*p == 't' ? 4 : 5);
+    }
+    if (*p == '[' && labels) {
+        *k = K_ARRAY;
+        return scan_labels(s, p, e);
+    }
+    return NULL;
+}
+
+/* What the caller accepts: id string/integer, title/text string/null, labels
+ * array/null; anything else is an error message for jansson to word. */
+static int kind_ok(const scan *s, const int *kind, int k) {
+    if (kind == &s->kid)
+        return k == K_STRING || k == K_INT;
+    if (kind == &s->ktitle || kind == &s->ktext)
+        return k == K_STRING || k == K_NULL;
+    return k == K_ARRAY || k == K_NULL; /* labels */
+}
+
+/* The whole line: one object of key/value pairs and nothing after it. */
+static int scan_object(scan *s, const char *p, const char *e) {
     p = ws(p, e);
     if (p >= e || *p != '{')
         return -1;
@@ -338,88 +427,21 @@ int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
     if (p < e && *p == '}')
         return -1; /* {}: no title or text, an error jansson words */
     for (;;) {
+        span key, v = {0};
+        int *kind, k;
+        span *val;
         if (p >= e || *p != '"' || !(p = str(p, e, &key)) || key.esc)
             return -1;
         p = ws(p, e);
         if (p >= e || *p != ':')
             return -1;
         p = ws(p + 1, e);
-        if (p >= e)
+        if (p >= e || key_slot(s, &key, &kind, &val))
             return -1;
-        int *kind = NULL;
-        span *val = NULL;
-        if (key.n == 2 && memcmp(key.p, "id", 2) == 0)
-            kind = &kid, val = &id;
-        else if (key.n == 5 && memcmp(key.p, "title", 5) == 0)
-            kind = &ktitle, val = &title;
-        else if (key.n == 4 && memcmp(key.p, "text", 4) == 0)
-            kind = &ktext, val = &text;
-        else if (key.n == 6 && memcmp(key.p, "labels", 6) == 0)
-            kind = &klabels;
-        if (kind && *kind != K_ABSENT)
-            return -1; /* duplicate key */
-        if (!kind) {
-            if (nother == MAX_OTHER)
-                return -1;
-            for (int i = 0; i < nother; i++)
-                if (other[i].n == key.n && memcmp(other[i].p, key.p, key.n) == 0)
-                    return -1;
-            other[nother++] = key;
-        }
-        span v;
-        int integer = 0, k;
-        if (*p == '"') {
-            if (!(p = str(p, e, &v)))
-                return -1;
-            k = K_STRING;
-        } else if (*p == '-' || is_digit(*p)) {
-            const char *q = num(p, e, &integer);
-            if (!q)
-                return -1;
-            if (!integer)
-                return -1; /* jansson's float and overflow rules are its own */
-            v.p = p;
-            v.n = (size_t)(q - p);
-            v.esc = 0;
-            p = q;
-            k = K_INT;
-        } else if (lit(p, e, "null")) {
-            p += 4;
-            k = K_NULL;
-        } else if (lit(p, e, "true") || lit(p, e, "false")) {
-            p += *p == 't' ? 4 : 5;
-            k = -1;
-        } else if (*p == '[' && kind == &klabels) {
-            p = ws(p + 1, e);
-            if (p < e && *p == ']') {
-                p++;
-            } else {
-                for (;;) {
-                    if (p >= e || *p != '"' || nlab == MAX_LABELS ||
-                        !(p = str(p, e, &lab[nlab])))
-                        return -1;
-                    nlab++;
-                    p = ws(p, e);
-                    if (p < e && *p == ',') {
-                        p = ws(p + 1, e);
-                        continue;
-                    }
-                    if (p >= e || *p != ']')
-                        return -1;
-                    p++;
-                    break;
-                }
-            }
-            k = K_ARRAY;
-        } else {
-            return -1; /* objects, other arrays: jansson */
-        }
+        if (!(p = scan_value(s, p, e, kind == &s->klabels, &k, &v)))
+            return -1;
         if (kind) {
-            /* what the caller accepts: id string/integer, title/text string/null,
-             * labels array/null; anything else is an error message for jansson */
-            if ((kind == &kid && k != K_STRING && k != K_INT) ||
-                ((kind == &ktitle || kind == &ktext) && k != K_STRING && k != K_NULL) ||
-                (kind == &klabels && k != K_ARRAY && k != K_NULL))
+            if (!kind_ok(s, kind, k))
                 return -1;
             *kind = k;
             if (val)
@@ -432,66 +454,86 @@ int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
         }
         if (p >= e || *p != '}')
             return -1;
-        p = ws(p + 1, e);
-        if (p != e)
-            return -1; /* trailing bytes */
-        break;
+        return ws(p + 1, e) == e ? 0 : -1; /* trailing bytes */
     }
-    if (ktitle != K_STRING && ktext != K_STRING)
-        return -1;
-    /* the pieces */
-    memset(d, 0, sizeof *d);
-    size_t tn = ktitle == K_STRING ? title.n : 0, xn = ktext == K_STRING ? text.n : 0;
-    if (!(d->text = malloc(tn + xn + 2)))
-        goto nomem;
-    size_t tl = tn ? unescape(&title, d->text) : 0;
-    d->len = tl;
-    if (tl && xn)
-        d->text[d->len++] = '\n';
-    d->len += xn ? unescape(&text, d->text + d->len) : 0; /* xn > 0: not empty */
-    d->text[d->len] = 0;
-    if (kid == K_ABSENT) {
+}
+
+/* d->id_json as jansson would print the id. */
+static int id_json(const scan *s, ww__jdoc *d) {
+    if (s->kid == K_ABSENT) {
         d->id_json = strdup("null");
-    } else if (kid == K_INT) {
-        d->id_json = malloc(id.n + 1); /* jansson prints the integer back as parsed, */
-        if (d->id_json) {              /* but "-0" as "0" */
-            int neg0 = id.n == 2 && id.p[0] == '-' && id.p[1] == '0';
-            memcpy(d->id_json, id.p + neg0, id.n - (size_t)neg0);
-            d->id_json[id.n - (size_t)neg0] = 0;
+    } else if (s->kid == K_INT) {
+        const span *id = &s->id;
+        d->id_json = malloc(id->n + 1); /* jansson prints the integer back as parsed, */
+        if (d->id_json) {               /* but "-0" as "0" */
+            int neg0 = id->n == 2 && id->p[0] == '-' && id->p[1] == '0';
+            memcpy(d->id_json, id->p + neg0, id->n - (size_t)neg0);
+            d->id_json[id->n - (size_t)neg0] = 0;
         }
     } else { /* a string: re-encoded exactly as jansson does */
-        char *raw = malloc(id.n + 1);
-        json_t *js = raw ? json_stringn(raw, unescape(&id, raw)) : NULL;
+        char *raw = malloc(s->id.n + 1);
+        json_t *js = raw ? json_stringn(raw, unescape(&s->id, raw)) : NULL;
         d->id_json = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
         json_decref(js);
         free(raw);
     }
-    if (!d->id_json || !(d->labels = calloc(nlab ? (size_t)nlab : 1, sizeof *d->labels)))
-        goto nomem;
-    for (int i = 0; i < nlab; i++) {
-        char *l = malloc(lab[i].n + 1);
+    return d->id_json ? 0 : -1;
+}
+
+/* d->labels from the scanned strings, without duplicates; an empty label is an
+ * error (-1) that jansson's path words. */
+static int labels(const scan *s, ww__jdoc *d) {
+    if (!(d->labels = calloc(s->nlab ? (size_t)s->nlab : 1, sizeof *d->labels)))
+        return -1;
+    for (int i = 0; i < s->nlab; i++) {
+        char *l = malloc(s->lab[i].n + 1);
         if (!l)
-            goto nomem;
-        size_t n = unescape(&lab[i], l);
+            return -1;
+        size_t n = unescape(&s->lab[i], l);
         l[n] = 0;
         int dup = n == 0;
         for (int k = 0; k < d->nlabels && !dup; k++)
             dup = strcmp(d->labels[k], l) == 0;
-        if (n == 0) { /* an empty label is an error: jansson's path words it */
+        if (n == 0 || dup) {
             free(l);
-            ww__jdoc_free(d);
-            return -1;
-        }
-        if (dup) {
-            free(l);
+            if (n == 0)
+                return -1;
             continue;
         }
         d->labels[d->nlabels++] = l;
     }
     return 0;
-nomem:
+}
+
+/* The pieces: title "\n" text, the id as JSON, the labels. */
+static int pieces(const scan *s, ww__jdoc *d) {
+    memset(d, 0, sizeof *d);
+    size_t tn = s->ktitle == K_STRING ? s->title.n : 0;
+    size_t xn = s->ktext == K_STRING ? s->text.n : 0;
+    if (!(d->text = malloc(tn + xn + 2)))
+        goto fail;
+    size_t tl = tn ? unescape(&s->title, d->text) : 0;
+    d->len = tl;
+    if (tl && xn)
+        d->text[d->len++] = '\n';
+    d->len += xn ? unescape(&s->text, d->text + d->len) : 0; /* xn > 0: not empty */
+    d->text[d->len] = 0;
+    if (id_json(s, d) || labels(s, d))
+        goto fail;
+    return 0;
+fail:
     ww__jdoc_free(d);
     return -1;
+}
+
+int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
+    scan s = {
+        .kid = K_ABSENT, .ktitle = K_ABSENT, .ktext = K_ABSENT, .klabels = K_ABSENT};
+    if (scan_object(&s, line, line + len))
+        return -1;
+    if (s.ktitle != K_STRING && s.ktext != K_STRING)
+        return -1;
+    return pieces(&s, d);
 }
 
 int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen) {

@@ -292,12 +292,11 @@ static int file_send_msg(ww_endpoint *ep, const char *key, const ProtobufCMessag
     file_ep *f = ep->impl;
     int rc;
     if (f->fmt == FMT_JSON) {
-        json_t *j = ww_msg_to_json(msg, 0);
-        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
+        size_t n;
+        char *s = ww_msg_to_json_text(msg, &n);
         if (!s)
             return WW_ENOMEM;
-        rc = write_all(f, s, strlen(s));
+        rc = write_all(f, s, n);
         if (!rc)
             rc = write_all(f, "\n", 1);
         free(s);
