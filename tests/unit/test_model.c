@@ -370,18 +370,17 @@ static void test_multilingual_char_ngrams(void **state) {
     /* A known word's stored row gives the margins that composing it from its
      * n-grams (the path of an unknown word) gives, up to the 8-bit rounding. */
     ww__linear *lin = m->lin;
-    ww__slot *keep = lin->wslots, empty[16];
-    uint32_t keepmask = lin->wmask;
+    ww__index keep = lin->widx;
+    ww__slot empty[17]; /* 16 home slots (shift 28) and the empty one ending a probe */
     memset(empty, 0, sizeof empty);
     for (size_t i = 0; i < n; i++) {
         float a[2], b[2];
         const char *t = ML_TRAIN[i][1];
         assert_int_equal(ww__linear_margins(lin, 2, t, strlen(t), a), 0);
-        lin->wslots = empty;
-        lin->wmask = 15;
+        lin->widx.slots = empty;
+        lin->widx.shift = 28;
         assert_int_equal(ww__linear_margins(lin, 2, t, strlen(t), b), 0);
-        lin->wslots = keep;
-        lin->wmask = keepmask;
+        lin->widx = keep;
         assert_float_equal(a[0], b[0], 0.02);
         assert_float_equal(a[1], b[1], 0.02);
     }

@@ -61,6 +61,7 @@ void ww__featctx_free(ww__featctx *c) {
     free(c->gbuf);
     free(c->runs);
     free(c->wix);
+    free(c->lab);
     memset(c, 0, sizeof *c);
 }
 
