@@ -62,6 +62,7 @@ void ww__featctx_free(ww__featctx *c) {
     free(c->runs);
     free(c->wix);
     free(c->lab);
+    free(c->tw);
     memset(c, 0, sizeof *c);
 }
 
@@ -139,23 +140,70 @@ static int words_grow(ww__featctx *c) {
     return 0;
 }
 
-static inline int add_word(ww__featctx *c, uint64_t wh, uint32_t tok) {
-    wh |= wh == 0;
-    uint32_t mask = c->wcap - 1, h = (uint32_t)(wh >> 32) & mask;
+/* The index in c->wout of the word whose tokenizer hash is th (its first token tok),
+ * added with count 0 when new; -1 on ENOMEM.  The table maps the tokenizer's 64-bit
+ * hash of the normal form to the word, so a word's own FNV hash is computed once per
+ * distinct word (hash_words) rather than once per occurrence. */
+static inline int64_t word_of(ww__featctx *c, uint64_t th, uint32_t tok) {
+    th |= th == 0;
+    uint32_t mask = c->wcap - 1, h = (uint32_t)(th >> 32) & mask;
     while (c->words[h].h) {
-        if (c->words[h].h == wh) {
-            c->words[h].n++;
-            return 0;
-        }
+        if (c->words[h].h == th)
+            return c->words[h].tok;
         h = (h + 1) & mask;
     }
-    c->words[h].h = wh;
-    c->words[h].tok = tok;
-    c->words[h].n = 1;
+    uint32_t k = (uint32_t)c->nwords;
+    c->words[h].h = th;
+    c->words[h].tok = k;
+    c->wout[k].h = 0;
+    c->wout[k].tok = tok;
+    c->wout[k].n = 0;
     c->wused[c->nwords++] = h;
-    if (c->nwords * 2 >= c->wcap)
-        return words_grow(c);
-    return 0;
+    if (c->nwords * 2 >= c->wcap && words_grow(c))
+        return -1;
+    return k;
+}
+
+/* wout[k].h = FNV-1a of word k's normal form, k < nw.  FNV-1a is a chain of dependent
+ * multiplies, 4 cycles a byte, and a loop per word mispredicts its exit at every
+ * word's end; four words at a time run four chains side by side, the bytes past a
+ * word's end leaving its hash as it is (conditional moves, no branch). */
+static void hash_words(ww__featctx *c, size_t nw) {
+    ww__fword *w = c->wout;
+    size_t k = 0;
+    for (; k + 4 <= nw; k += 4) {
+        const unsigned char *s0 = (const unsigned char *)ww__tok_norm(&c->toks, w[k].tok),
+                            *s1 = (const unsigned char *)ww__tok_norm(&c->toks,
+                                                                      w[k + 1].tok),
+                            *s2 = (const unsigned char *)ww__tok_norm(&c->toks,
+                                                                      w[k + 2].tok),
+                            *s3 = (const unsigned char *)ww__tok_norm(&c->toks,
+                                                                      w[k + 3].tok);
+        size_t n0 = c->toks.v[w[k].tok].norm_len, n1 = c->toks.v[w[k + 1].tok].norm_len,
+               n2 = c->toks.v[w[k + 2].tok].norm_len,
+               n3 = c->toks.v[w[k + 3].tok].norm_len;
+        size_t m = n0 > n1 ? n0 : n1;
+        m = m > n2 ? m : n2;
+        m = m > n3 ? m : n3;
+        uint64_t h0 = FNV64_OFF, h1 = FNV64_OFF, h2 = FNV64_OFF, h3 = FNV64_OFF;
+        for (size_t j = 0; j < m; j++) {
+            uint64_t x0 = (h0 ^ s0[j < n0 ? j : 0]) * FNV64_PRIME;
+            uint64_t x1 = (h1 ^ s1[j < n1 ? j : 0]) * FNV64_PRIME;
+            uint64_t x2 = (h2 ^ s2[j < n2 ? j : 0]) * FNV64_PRIME;
+            uint64_t x3 = (h3 ^ s3[j < n3 ? j : 0]) * FNV64_PRIME;
+            h0 = j < n0 ? x0 : h0;
+            h1 = j < n1 ? x1 : h1;
+            h2 = j < n2 ? x2 : h2;
+            h3 = j < n3 ? x3 : h3;
+        }
+        w[k].h = h0;
+        w[k + 1].h = h1;
+        w[k + 2].h = h2;
+        w[k + 3].h = h3;
+    }
+    for (; k < nw; k++)
+        w[k].h = fnv(FNV64_OFF, (const unsigned char *)ww__tok_norm(&c->toks, w[k].tok),
+                     c->toks.v[w[k].tok].norm_len);
 }
 
 size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
@@ -195,56 +243,85 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
     return n;
 }
 
-int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o) {
-    int rc;
+/* Room for n tokens' worth of per-token and per-word scratch.  0 or WW_ENOMEM. */
+static int scratch_reserve(ww__featctx *c, size_t n) {
+    if (c->twcap < n) {
+        uint32_t *tw = realloc(c->tw, n * sizeof *tw);
+        if (!tw)
+            return WW_ENOMEM;
+        c->tw = tw;
+        c->twcap = n;
+    }
+    if (c->wocap < n) {
+        ww__fword *v = realloc(c->wout, n * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        c->wout = v;
+        c->wocap = n;
+    }
+    return 0;
+}
+
+#define NOT_A_WORD UINT32_MAX
+
+/* Word n-grams in token order, from each word's FNV hash (wout[tw[i]].h). */
+static int add_ngrams(ww__featctx *c, const ww__feat_opts *o) {
     uint64_t prev[2] = {0, 0};
-    int nprev = 0;
-    c->nout = 0;
-    c->nwout = 0;
-    ww__toks_clear(&c->toks);
-    if ((rc = ww__tokenize(text, len, 1, &c->toks)))
-        return rc;
-    if (!c->tabcap && (rc = tab_grow(c)))
-        return rc;
-    if (!c->wcap && (rc = words_grow(c)))
-        return rc;
+    int nprev = 0, rc;
     for (size_t i = 0; i < c->toks.n; i++) {
-        const unsigned char *s = (const unsigned char *)ww__tok_norm(&c->toks, i);
-        size_t n = c->toks.v[i].norm_len;
-        if (n == 0 || (n == 1 && s[0] < 0x80))
+        if (c->tw[i] == NOT_A_WORD)
             continue;
-        uint64_t h = fnv(FNV64_OFF, s, n);
-        if ((rc = add_word(c, h, (uint32_t)i)))
-            goto out;
+        uint64_t h = c->wout[c->tw[i]].h;
         if (o->word_ngrams >= 2 && nprev >= 1 &&
             (rc = add(c, mix(prev[0] * 0x9E3779B97F4A7C15ull + h + 2), 1)))
-            goto out;
+            return rc;
         if (o->word_ngrams >= 3 && nprev >= 2 &&
             (rc = add(
                  c,
                  mix((prev[1] * 0x9E3779B97F4A7C15ull + prev[0]) * 0xC2B2AE3D27D4EB4Full +
                      h + 5),
                  1)))
-            goto out;
+            return rc;
         prev[1] = prev[0];
         prev[0] = h;
         if (nprev < 2)
             nprev++;
     }
-    if (c->wocap < c->nwords) {
-        ww__fword *v = realloc(c->wout, c->wcap / 2 * sizeof *v);
-        if (!v) {
+    return 0;
+}
+
+int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o) {
+    int rc;
+    c->nout = 0;
+    c->nwout = 0;
+    ww__toks_clear(&c->toks);
+    if ((rc = ww__tokenize(text, len, 1, &c->toks)))
+        return rc;
+    if ((!c->tabcap && (rc = tab_grow(c))) || (!c->wcap && (rc = words_grow(c))) ||
+        (rc = scratch_reserve(c, c->toks.n)))
+        return rc;
+    /* the distinct words, and each token's word */
+    for (size_t i = 0; i < c->toks.n; i++) {
+        const unsigned char *s = (const unsigned char *)ww__tok_norm(&c->toks, i);
+        size_t n = c->toks.v[i].norm_len;
+        c->tw[i] = NOT_A_WORD;
+        if (n == 0 || (n == 1 && s[0] < 0x80))
+            continue;
+        int64_t k = word_of(c, c->toks.v[i].hash, (uint32_t)i);
+        if (k < 0) {
             rc = WW_ENOMEM;
             goto out;
         }
-        c->wout = v;
-        c->wocap = c->wcap / 2;
+        c->wout[k].n++;
+        c->tw[i] = (uint32_t)k;
     }
+    hash_words(c, c->nwords);
+    if ((rc = add_ngrams(c, o)))
+        goto out;
     for (size_t k = 0; k < c->nwords; k++) {
-        const ww__fword *w = &c->words[c->wused[k]];
-        c->wout[k] = *w;
-        c->wout[k].h = ww__word_key(w->h);
-        if ((rc = add(c, (uint32_t)c->wout[k].h, w->n)))
+        ww__fword *w = &c->wout[k];
+        w->h = ww__word_key(w->h | (w->h == 0));
+        if ((rc = add(c, (uint32_t)w->h, w->n)))
             goto out;
     }
     c->nwout = c->nwords;

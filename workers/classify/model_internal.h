@@ -37,8 +37,10 @@ typedef struct ww__featctx {
     uint32_t tabcap;
     uint32_t *used; /* slots of tab in use, in order of first insertion */
     size_t nused;
-    ww__fword *words;
+    ww__fword *words; /* tokenizer hash -> index in wout (.tok) */
     uint32_t wcap;
+    uint32_t *tw; /* per token: its index in wout, or UINT32_MAX (not a word) */
+    size_t twcap;
     uint32_t *wused;
     size_t nwords;
     ww__feat *out; /* the result: distinct keys with their counts */
