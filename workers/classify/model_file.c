@@ -98,6 +98,90 @@ void ww__linear_free(ww__linear *lin) {
     memset(lin, 0, sizeof *lin);
 }
 
+/* CRC-32 (zlib's) of a model image: the whole file is checked at every load, and
+ * zlib's table-driven crc32 took 2.5 ms of the Reuters model's (7.8 MB) 4 ms load.
+ * Carry-less multiplication folds 64 bytes a step, ~4x faster (Intel, "Fast CRC
+ * Computation for Generic Polynomials Using PCLMULQDQ Instruction", 2009; code and
+ * constants as in Chromium's zlib, crc32_simd.c, zlib licence); zlib does the last
+ * < 16 bytes, and all of it on CPUs without PCLMUL.  Same value as crc32_z. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+__attribute__((target("pclmul,sse4.1"))) static uint32_t
+crc_fold(const uint8_t *buf, size_t len, uint32_t crc) {
+    const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4),
+                  k3k4 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0),
+                  k5k0 = _mm_set_epi64x(0, 0x0163cd6124),
+                  poly = _mm_set_epi64x(0x01f7011641, 0x01db710641);
+    __m128i x0, x1, x2, x3, x4, x5, x6, x7, x8;
+    x1 = _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x00));
+    x2 = _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x10));
+    x3 = _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x20));
+    x4 = _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x30));
+    x1 = _mm_xor_si128(x1, _mm_cvtsi32_si128((int)crc));
+    x0 = k1k2;
+    buf += 64;
+    len -= 64;
+    for (; len >= 64; buf += 64, len -= 64) { /* four lanes of 16 bytes */
+        x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+        x6 = _mm_clmulepi64_si128(x2, x0, 0x00);
+        x7 = _mm_clmulepi64_si128(x3, x0, 0x00);
+        x8 = _mm_clmulepi64_si128(x4, x0, 0x00);
+        x1 = _mm_clmulepi64_si128(x1, x0, 0x11);
+        x2 = _mm_clmulepi64_si128(x2, x0, 0x11);
+        x3 = _mm_clmulepi64_si128(x3, x0, 0x11);
+        x4 = _mm_clmulepi64_si128(x4, x0, 0x11);
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, x5),
+                           _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x00)));
+        x2 = _mm_xor_si128(_mm_xor_si128(x2, x6),
+                           _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x10)));
+        x3 = _mm_xor_si128(_mm_xor_si128(x3, x7),
+                           _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x20)));
+        x4 = _mm_xor_si128(_mm_xor_si128(x4, x8),
+                           _mm_loadu_si128((const __m128i *)(const void *)(buf + 0x30)));
+    }
+    x0 = k3k4; /* the four lanes into one */
+    x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+    x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, x0, 0x11), x2), x5);
+    x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+    x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, x0, 0x11), x3), x5);
+    x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+    x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, x0, 0x11), x4), x5);
+    for (; len >= 16; buf += 16, len -= 16) {
+        x2 = _mm_loadu_si128((const __m128i *)(const void *)buf);
+        x5 = _mm_clmulepi64_si128(x1, x0, 0x00);
+        x1 = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x1, x0, 0x11), x2), x5);
+    }
+    /* 128 bits to 64, then Barrett's reduction to 32 */
+    x2 = _mm_clmulepi64_si128(x1, x0, 0x10);
+    x3 = _mm_setr_epi32(~0, 0, ~0, 0);
+    x1 = _mm_xor_si128(_mm_srli_si128(x1, 8), x2);
+    x0 = k5k0;
+    x2 = _mm_srli_si128(x1, 4);
+    x1 = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x1, x3), x0, 0x00), x2);
+    x0 = poly;
+    x2 = _mm_clmulepi64_si128(_mm_and_si128(x1, x3), x0, 0x10);
+    x2 = _mm_clmulepi64_si128(_mm_and_si128(x2, x3), x0, 0x00);
+    x1 = _mm_xor_si128(x1, x2);
+    return (uint32_t)_mm_extract_epi32(x1, 1);
+}
+#endif
+
+/* zlib's crc32 of buf[0..len). */
+static uint32_t image_crc(const uint8_t *buf, size_t len) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (len >= 64 && __builtin_cpu_supports("pclmul") &&
+        __builtin_cpu_supports("sse4.1")) {
+        size_t n = len & ~(size_t)15;
+        crc = ~crc_fold(buf, n, ~(uint32_t)crc);
+        buf += n;
+        len -= n;
+    }
+#endif
+    return (uint32_t)crc32_z(crc, buf, len);
+}
+
 /* ---- writing ---- */
 
 typedef struct wbuf {
@@ -215,7 +299,7 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
         goto out;
     uint32_t total = (uint32_t)(b.n + 4);
     memcpy(b.p + 12, &total, 4);
-    put_u32(&b, (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), b.p, b.n));
+    put_u32(&b, image_crc(b.p, b.n));
     rc = WW_ENOMEM;
     if (b.oom)
         goto out;
@@ -334,7 +418,7 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
                          "model file truncated or padded: header says %u bytes, have %zu",
                          total, len);
     memcpy(&crc, data + len - 4, 4);
-    if ((uint32_t)crc32_z(crc32(0L, Z_NULL, 0), data, len - 4) != crc)
+    if (image_crc(data, len - 4) != crc)
         return ww_seterr(err, errlen, WW_EMALFORMED,
                          "model file checksum mismatch (corrupt)");
     r.n = len - 4;
