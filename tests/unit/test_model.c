@@ -187,7 +187,7 @@ static void test_train_multiclass(void **state) {
     assert_int_equal(ww_model_multilabel(m), 0);
     assert_string_equal(ww_model_label(m, 0), "money"); /* labels sorted */
     assert_null(ww_model_label(m, 3));
-    assert_true(strncmp(ww_model_version(m), "wwlinear-2-", 11) == 0);
+    assert_true(strncmp(ww_model_version(m), "wwlinear-3-", 11) == 0);
     double acc = accuracy(m, &te);
     assert_true(acc >= 0.95);
     /* scores: softmax, best first, sum to 1 */
@@ -457,19 +457,27 @@ static void test_corrupt_files(void **state) {
         assert_null(ww_model_load_mem(b, len, err, sizeof err));
         assert_true(strstr(err, "checksum") || strstr(err, "truncated"));
     }
-    /* a newer format version is named as such; format 1 (features of an older
-     * wirewatch) asks for the model to be trained again */
+    /* a newer format version is named as such; formats 1 (features of an older
+     * wirewatch) and 2 (no calibration) ask for the model to be trained again */
     memcpy(b, good, len);
     uint32_t v = WW__MODEL_FORMAT + 1;
     memcpy(b + 8, &v, 4);
     fix_crc(b, len);
     assert_null(ww_model_load_mem(b, len, err, sizeof err));
-    assert_non_null(strstr(err, "format 3 is not supported"));
+    assert_non_null(strstr(err, "format 4 is not supported"));
     v = 1;
     memcpy(b + 8, &v, 4);
     fix_crc(b, len);
     assert_null(ww_model_load_mem(b, len, err, sizeof err));
     assert_non_null(strstr(err, "format 1 was written by an older wirewatch"));
+    assert_non_null(strstr(err, "wirewatch train"));
+    /* format 2 (no confidence calibration) likewise */
+    v = 2;
+    memcpy(b + 8, &v, 4);
+    fix_crc(b, len);
+    assert_null(ww_model_load_mem(b, len, err, sizeof err));
+    assert_non_null(strstr(err, "format 2 was written by an older wirewatch"));
+    assert_non_null(strstr(err, "confidence"));
     assert_non_null(strstr(err, "wirewatch train"));
     /* consistent checksum but sizes that lie: nlabels huge */
     memcpy(b, good, len);

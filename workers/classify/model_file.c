@@ -1,9 +1,10 @@
 /* The wirewatch model file, and loading any model (ours or fastText's) by magic.
  *
  * Layout, little-endian, every size checked on load against the bytes present:
- *   magic "WWMODEL\x1a" | u32 format (2) | u32 file length | u32 flags (1 = multi-label)
+ *   magic "WWMODEL\x1a" | u32 format (3) | u32 file length | u32 flags (1 = multi-label)
  *   u32 word_ngrams | u32 char_minn | u32 char_maxn | u32 nlabels | u32 nfeat
  *   u32 nwords | f32 score scale | f32 idf of an unknown char n-gram
+ *   f32 cal_a | f32 cal_b (confidence = 1 / (1 + exp(cal_a logit(score) + cal_b)))
  *   str version | nlabels x str label                         (str = u32 length + bytes)
  *   zero bytes up to a multiple of 4 | f32 thr[nlabels] | f32 bias[nlabels]
  *   u32 keys[nfeat] (strictly increasing) | u32 wkeys[nwords] (strictly increasing)
@@ -13,7 +14,8 @@
  *   u32 crc32 (zlib) of everything before it
  * nwords is 0 without char n-grams; with them, each word record holds the word's
  * composed char n-gram row (model_train.c).
- * Format 1 (before features came from the matcher's tokenizer) is refused by name.
+ * Formats 1 (before features came from the matcher's tokenizer) and 2 (before the
+ * confidence calibration) are refused by name.
  * Weights are stored as 8-bit integers with one scale per feature row: a prediction
  * reads one row per feature of the document at random places in the table, so the
  * table's size is the cost (fp32 rows made the Reuters model 28 MB and prediction
@@ -21,7 +23,7 @@
  * A row sits in one record with its idf and scale, so a look-up touches one cache
  * line of the records (three separate arrays cost three misses).
  * The arrays are used in place (the padding keeps them aligned), so loading is one
- * read, a CRC, a finiteness scan and the index build. */
+ * read, a CRC, a finiteness scan and the index build (one sequential pass). */
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -42,7 +44,7 @@
 
 #define MAX_LABELS (1u << 20)
 #define MAX_STR 65536u
-#define HDR_LEN 52u
+#define HDR_LEN 60u
 
 /* The index of n strictly increasing keys (model_internal.h): 2n to 4n home slots
  * and a tail for the keys pushed past the last one, ending in an empty slot. */
@@ -285,6 +287,8 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
     put_u32(&b, lin->nwords);
     put(&b, &lin->scale, 4);
     put(&b, &lin->idf_unk, 4);
+    put(&b, &lin->cal_a, 4);
+    put(&b, &lin->cal_b, 4);
     put_str(&b, version);
     for (int l = 0; l < nlabels; l++)
         put_str(&b, labels[l]);
@@ -389,26 +393,30 @@ static size_t records_check(const uint8_t *base, size_t n, size_t recsz) {
     return n;
 }
 
-int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
-                     size_t errlen) {
-    rbuf r = {data, len, 8};
-    uint32_t fmt, total, flags, ng, minn, maxn, nl, nf, nw, crc;
-    ww__linear *lin = NULL;
+/* Why a file of an older format is refused: what it lacks, and what to do. */
+static const char *const OLD_FORMAT[] = {
+    NULL,
+    "model file format 1 was written by an older wirewatch, whose features differ "
+    "from this one's (words now come from the rule matcher's tokenizer): train the "
+    "model again with `wirewatch train`",
+    "model file format 2 was written by an older wirewatch and has no confidence "
+    "calibration (format 3 stores it; every label now carries a confidence): train "
+    "the model again with `wirewatch train`"};
+
+/* The frame of a wirewatch model image: format, length and checksum.  0 or an error
+ * with its message. */
+static int check_frame(const uint8_t *data, size_t len, char *err, size_t errlen) {
+    uint32_t fmt, total, crc;
     if (len >= 12) {
         memcpy(&fmt, data + 8, 4);
-        if (fmt == 1)
-            return ww_seterr(
-                err, errlen, WW_EUNSUPPORTED,
-                "model file format 1 was written by an older wirewatch, whose "
-                "features differ from this one's (words now come from the "
-                "rule matcher's tokenizer): train the model again with "
-                "`wirewatch train`");
+        if (fmt >= 1 && fmt < WW__MODEL_FORMAT)
+            return ww_seterr(err, errlen, WW_EUNSUPPORTED, "%s", OLD_FORMAT[fmt]);
     }
     if (len < HDR_LEN + 8)
         return ww_seterr(err, errlen, WW_EMALFORMED, "model file truncated (%zu bytes)",
                          len);
-    get_u32(&r, &fmt);
-    get_u32(&r, &total);
+    memcpy(&fmt, data + 8, 4);
+    memcpy(&total, data + 12, 4);
     if (fmt != WW__MODEL_FORMAT)
         return ww_seterr(err, errlen, WW_EUNSUPPORTED,
                          "model file format %u is not supported (this build reads %u)",
@@ -421,20 +429,41 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     if (image_crc(data, len - 4) != crc)
         return ww_seterr(err, errlen, WW_EMALFORMED,
                          "model file checksum mismatch (corrupt)");
-    r.n = len - 4;
-    get_u32(&r, &flags);
-    get_u32(&r, &ng);
-    get_u32(&r, &minn);
-    get_u32(&r, &maxn);
-    get_u32(&r, &nl);
-    get_u32(&r, &nf);
-    get_u32(&r, &nw);
+    return 0;
+}
+
+/* A strictly increasing u32 array of n in place at r; NULL (and r unmoved) when short
+ * or out of order. */
+static const uint32_t *get_keys(rbuf *r, uint32_t n) {
+    if ((uint64_t)n * 4 > r->n - r->off)
+        return NULL;
+    const uint32_t *k = (const uint32_t *)(const void *)(r->p + r->off);
+    for (uint32_t i = 1; i < n; i++)
+        if (k[i] <= k[i - 1])
+            return NULL;
+    r->off += (size_t)n * 4;
+    return k;
+}
+
+/* The header's counts and options into m and a new m->lin; 0, WW_EMALFORMED (out of
+ * range) or WW_ENOMEM. */
+static int parse_header(ww_model *m, rbuf *r, uint32_t *nl) {
+    /* the frame was checked to hold them all (zeros only quiet the compiler) */
+    uint32_t flags = 0, ng = 0, minn = 0, maxn = 0, nf = 0, nw = 0;
+    *nl = 0;
+    get_u32(r, &flags);
+    get_u32(r, &ng);
+    get_u32(r, &minn);
+    get_u32(r, &maxn);
+    get_u32(r, nl);
+    get_u32(r, &nf);
+    get_u32(r, &nw);
     if (flags > 1 || ng < 1 || ng > 3 || minn > 16 || maxn > 16 ||
-        (minn && maxn < minn) || nl < 1 || nl > MAX_LABELS || (nw && !minn))
-        return ww_seterr(err, errlen, WW_EMALFORMED, "model file header out of range");
-    lin = calloc(1, sizeof *lin);
+        (minn && maxn < minn) || *nl < 1 || *nl > MAX_LABELS || (nw && !minn))
+        return WW_EMALFORMED;
+    ww__linear *lin = calloc(1, sizeof *lin);
     if (!lin)
-        return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
+        return WW_ENOMEM;
     lin->borrowed = 1;
     m->lin = lin;
     m->kind = WW__MODEL_LINEAR;
@@ -444,11 +473,26 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     lin->fo.char_maxn = (int)maxn;
     lin->nfeat = nf;
     lin->nwords = nw;
-    if (get(&r, &lin->scale, 4) || !isfinite(lin->scale) || get(&r, &lin->idf_unk, 4) ||
-        !isfinite(lin->idf_unk) || lin->idf_unk < 0 || !(m->version = get_str(&r)))
+    float *f[4] = {&lin->scale, &lin->idf_unk, &lin->cal_a, &lin->cal_b};
+    for (int i = 0; i < 4; i++)
+        if (get(r, f[i], 4) || !isfinite(*f[i]))
+            return WW_EMALFORMED;
+    return lin->idf_unk < 0 ? WW_EMALFORMED : 0;
+}
+
+int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
+                     size_t errlen) {
+    rbuf r = {data, len - 4, 16};
+    uint32_t nl;
+    int rc = check_frame(data, len, err, errlen);
+    if (rc)
+        return rc;
+    if ((rc = parse_header(m, &r, &nl)) == WW_ENOMEM)
+        goto nomem;
+    if (rc || !(m->version = get_str(&r)))
         goto bad;
-    m->labels = calloc(nl, sizeof *m->labels);
-    if (!m->labels)
+    ww__linear *lin = m->lin;
+    if (!(m->labels = calloc(nl, sizeof *m->labels)))
         goto nomem;
     m->nlabels = (int)nl;
     for (uint32_t l = 0; l < nl; l++)
@@ -457,29 +501,19 @@ int ww__linear_parse(ww_model *m, const uint8_t *data, size_t len, char *err,
     for (; r.off % 4; r.off++)
         if (r.off >= r.n || r.p[r.off] != 0)
             goto bad;
-    if (!(lin->thr = get_floats(&r, nl)) || !(lin->bias = get_floats(&r, nl)))
+    if (!(lin->thr = get_floats(&r, nl)) || !(lin->bias = get_floats(&r, nl)) ||
+        !(lin->keys = (uint32_t *)get_keys(&r, lin->nfeat)) ||
+        !(lin->wkeys = (uint32_t *)get_keys(&r, lin->nwords)))
         goto bad;
-    if ((uint64_t)nf * 4 > r.n - r.off)
-        goto bad;
-    lin->keys = (uint32_t *)(void *)(r.p + r.off);
-    r.off += (size_t)nf * 4;
-    for (uint32_t i = 1; i < nf; i++)
-        if (lin->keys[i] <= lin->keys[i - 1])
-            goto bad;
-    if ((uint64_t)nw * 4 > r.n - r.off)
-        goto bad;
-    lin->wkeys = nw ? (uint32_t *)(void *)(r.p + r.off) : NULL;
-    r.off += (size_t)nw * 4;
-    for (uint32_t i = 1; i < nw; i++)
-        if (lin->wkeys[i] <= lin->wkeys[i - 1])
-            goto bad;
+    if (!lin->nwords)
+        lin->wkeys = NULL;
     lin->recsz = ww__rec_size((int)nl);
-    if ((uint64_t)(nf + (uint64_t)nw) * lin->recsz != r.n - r.off)
+    if ((uint64_t)(lin->nfeat + (uint64_t)lin->nwords) * lin->recsz != r.n - r.off)
         goto bad;
     lin->rec = r.p + r.off;
-    lin->wrec = r.p + r.off + (size_t)nf * lin->recsz;
-    size_t badrec = records_check(lin->rec, (size_t)nf + nw, lin->recsz);
-    r.off += badrec * lin->recsz;
+    lin->wrec = r.p + r.off + (size_t)lin->nfeat * lin->recsz;
+    r.off += records_check(lin->rec, (size_t)lin->nfeat + lin->nwords, lin->recsz) *
+             lin->recsz;
     if (r.off != r.n)
         goto bad;
     if (ww__linear_index(lin))

@@ -117,11 +117,12 @@ static inline int64_t ww__index_find(const ww__index *x, uint32_t key) {
 typedef struct ww__linear {
     ww__feat_opts fo;
     uint32_t nfeat;
-    uint32_t *keys; /* strictly increasing feature keys */
-    float *bias;    /* nlabels */
-    float *thr;     /* nlabels: margin thresholds (multi-label) */
-    float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
-    ww__index fidx; /* of keys */
+    uint32_t *keys;     /* strictly increasing feature keys */
+    float *bias;        /* nlabels */
+    float *thr;         /* nlabels: margin thresholds (multi-label) */
+    float scale;        /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
+    float cal_a, cal_b; /* confidence = 1 / (1 + exp(cal_a * logit(score) + cal_b)) */
+    ww__index fidx;     /* of keys */
     /* char n-gram block */
     float idf_unk; /* idf of an n-gram the model does not know */
     uint32_t nwords;
@@ -177,6 +178,19 @@ static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key) {
 int ww__linear_index(ww__linear *lin);
 void ww__linear_free(ww__linear *lin);
 
+/* Scores of the labels from their margins mg[0..nl), in place: multi-label
+ * sigmoid(scale * (m - thr)), multi-class softmax(scale * m) (model_predict.c). */
+void ww__linear_scores(const ww__linear *lin, int nl, int multilabel, float *mg);
+
+/* Calibrated confidence of a label with this score (model_calibrate.c). */
+float ww__confidence(const ww__linear *lin, float score);
+
+/* Fit lin->cal_a / cal_b on out-of-fold margins oof (ndocs x nl) against gold
+ * (ndocs x nl, nonzero = the document has the label), scored with lin's scale and
+ * thresholds.  0 or WW_ENOMEM. */
+int ww__calibrate(ww__linear *lin, const float *oof, const unsigned char *gold,
+                  size_t ndocs, int nl, int multilabel);
+
 /* Raw margins (nlabels floats) of the linear model for text.  0 or WW_ENOMEM. */
 int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
                        float *margins);
@@ -202,8 +216,9 @@ int ww__fasttext_predict(const ww_model *m, const char *text, size_t len,
                          ww_prediction *out, int max_out, float threshold);
 
 #define WW__MODEL_MAGIC "WWMODEL\x1a"
-/* Format 2: features from ww__tokenize's tokens (format 1 had its own word splitter;
- * its models would read different features, so they are refused by name). */
-#define WW__MODEL_FORMAT 2u
+/* Format 3: the confidence calibration in the header.  Format 2 (features from
+ * ww__tokenize's tokens, no calibration) and format 1 (its own word splitter) are
+ * refused by name, with the advice to train again. */
+#define WW__MODEL_FORMAT 3u
 
 #endif

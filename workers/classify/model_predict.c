@@ -302,6 +302,25 @@ static int cmp_pred_desc(const void *a, const void *b) {
     return strcmp(((const ww_prediction *)a)->label, ((const ww_prediction *)b)->label);
 }
 
+void ww__linear_scores(const ww__linear *lin, int nl, int multilabel, float *mg) {
+    if (multilabel) {
+        for (int l = 0; l < nl; l++)
+            mg[l] = 1.f / (1.f + expf(-lin->scale * (mg[l] - lin->thr[l])));
+        return;
+    }
+    float mx = mg[0];
+    double z = 0;
+    for (int l = 1; l < nl; l++)
+        if (mg[l] > mx)
+            mx = mg[l];
+    for (int l = 0; l < nl; l++) {
+        mg[l] = expf(lin->scale * (mg[l] - mx));
+        z += mg[l];
+    }
+    for (int l = 0; l < nl; l++)
+        mg[l] = (float)(mg[l] / z);
+}
+
 static int linear_predict(const ww_model *m, const char *text, size_t len,
                           ww_prediction *out, int max_out, float threshold) {
     int nl = m->nlabels, rc, n = 0;
@@ -318,26 +337,12 @@ static int linear_predict(const ww_model *m, const char *text, size_t len,
     }
     if ((rc = ww__linear_margins(lin, nl, text, len, mg)))
         goto out;
-    if (m->multilabel) {
-        for (int l = 0; l < nl; l++)
-            mg[l] = 1.f / (1.f + expf(-lin->scale * (mg[l] - lin->thr[l])));
-    } else {
-        float mx = mg[0];
-        double z = 0;
-        for (int l = 1; l < nl; l++)
-            if (mg[l] > mx)
-                mx = mg[l];
-        for (int l = 0; l < nl; l++) {
-            mg[l] = expf(lin->scale * (mg[l] - mx));
-            z += mg[l];
-        }
-        for (int l = 0; l < nl; l++)
-            mg[l] = (float)(mg[l] / z);
-    }
+    ww__linear_scores(lin, nl, m->multilabel, mg);
     for (int l = 0; l < nl; l++)
         if (mg[l] >= threshold) {
             all[n].label = m->labels[l];
             all[n].score = mg[l];
+            all[n].confidence = 0; /* set below for those given out */
             n++;
         }
     if (n <= max_out) {
@@ -358,6 +363,8 @@ static int linear_predict(const ww_model *m, const char *text, size_t len,
         }
         rc = k;
     }
+    for (int i = 0; i < rc; i++) /* for the labels given out only: an exp each */
+        out[i].confidence = ww__confidence(lin, out[i].score);
 out:
     if (mg != stack_m)
         free(mg);
@@ -374,8 +381,12 @@ int ww_model_predict(const ww_model *m, const char *text, size_t len, ww_predict
         text = "";
     if (max_out == 0)
         return 0;
-    if (m->kind == WW__MODEL_FASTTEXT)
-        return ww__fasttext_predict(m, text, len, out, max_out, threshold);
+    if (m->kind == WW__MODEL_FASTTEXT) {
+        int n = ww__fasttext_predict(m, text, len, out, max_out, threshold);
+        for (int i = 0; i < n; i++) /* no calibration: its own probability */
+            out[i].confidence = out[i].score;
+        return n;
+    }
     return linear_predict(m, text, len, out, max_out, threshold);
 }
 

@@ -120,6 +120,30 @@ static void put_score(FILE *o, float score) {
     fwrite(buf, 1, 1 + (size_t)fmt_g6(buf + 1, (double)score), o);
 }
 
+/* "key":{label:value,...}: the decided labels lab[0..n), then the best others of
+ * sc[0..ns); value = the score, or the confidence when conf. */
+static void put_map(FILE *o, const char *key, const ww_prediction *lab, int n,
+                    const ww_prediction *sc, int ns, int conf) {
+    int first = 1;
+    fputc('"', o);
+    fputs(key, o);
+    fputs("\":{", o);
+    for (int i = 0; i < n + ns; i++) {
+        const ww_prediction *p = i < n ? &lab[i] : &sc[i - n];
+        int dup = 0;
+        for (int k = 0; k < n && !dup && i >= n; k++)
+            dup = lab[k].label == p->label;
+        if (dup)
+            continue;
+        if (!first)
+            fputc(',', o);
+        first = 0;
+        put_json_string(o, p->label);
+        put_score(o, conf ? p->confidence : p->score);
+    }
+    fputc('}', o);
+}
+
 static void predict_usage(FILE *f) {
     fprintf(
         f,
@@ -127,7 +151,8 @@ static void predict_usage(FILE *f) {
         "  MODEL: a wirewatch model (wirewatch train) or a fastText .bin/.ftz\n"
         "  labels: the model's decision (multi-label: tuned thresholds; multi-class:\n"
         "          the best label), or with --threshold every label scoring >= T\n"
-        "  scores: the N best labels (default 5) with their scores\n");
+        "  scores: the N best labels (default 5) with their scores\n"
+        "  confidence: the same labels with their calibrated confidence\n");
 }
 
 int ww_cmd_predict(int argc, char **argv) {
@@ -237,29 +262,11 @@ int ww_cmd_predict(int argc, char **argv) {
                 fputc(',', stdout);
             put_json_string(stdout, lab[i].label);
         }
-        fputs("],\"scores\":{", stdout);
-        /* the decided labels always carry their scores, then the best others */
-        int first = 1;
-        for (int i = 0; i < n; i++) {
-            if (!first)
-                fputc(',', stdout);
-            first = 0;
-            put_json_string(stdout, lab[i].label);
-            put_score(stdout, lab[i].score);
-        }
-        for (int i = 0; i < ns; i++) {
-            int dup = 0;
-            for (int k = 0; k < n && !dup; k++)
-                dup = lab[k].label == sc[i].label;
-            if (dup)
-                continue;
-            if (!first)
-                fputc(',', stdout);
-            first = 0;
-            put_json_string(stdout, sc[i].label);
-            put_score(stdout, sc[i].score);
-        }
-        fputs("}}\n", stdout);
+        fputs("],", stdout);
+        put_map(stdout, "scores", lab, n, sc, ns, 0);
+        fputc(',', stdout);
+        put_map(stdout, "confidence", lab, n, sc, ns, 1);
+        fputs("}\n", stdout);
         done++;
         ww__jdoc_free(&d);
     }
