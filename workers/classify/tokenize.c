@@ -355,23 +355,50 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     return 0;
 }
 
-/* ASCII letters and digits: the word characters below 0x80 (is_word). */
-static const uint8_t ASCII_WORD[128] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-    ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
-    ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1,
-    ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1,
-    ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
-    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
-    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1};
+/* The ASCII word characters (is_word below 0x80: letters and digits) as their
+ * normal form, case-folded (FOLDED) or not (ASIS); 0 for every other byte, those
+ * from 0x80 on included.  One look-up a byte tells a word byte and gives what to
+ * copy. */
+#define DIGITS(x)                                                                        \
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4', ['5'] = '5',        \
+    ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9'
+#define LOWER(c) [c] = c
+#define UPPER_AS(c, to) [c] = to
+static const uint8_t FOLDED[256] = {
+    DIGITS(0),          LOWER('a'),         LOWER('b'),         LOWER('c'),
+    LOWER('d'),         LOWER('e'),         LOWER('f'),         LOWER('g'),
+    LOWER('h'),         LOWER('i'),         LOWER('j'),         LOWER('k'),
+    LOWER('l'),         LOWER('m'),         LOWER('n'),         LOWER('o'),
+    LOWER('p'),         LOWER('q'),         LOWER('r'),         LOWER('s'),
+    LOWER('t'),         LOWER('u'),         LOWER('v'),         LOWER('w'),
+    LOWER('x'),         LOWER('y'),         LOWER('z'),         UPPER_AS('A', 'a'),
+    UPPER_AS('B', 'b'), UPPER_AS('C', 'c'), UPPER_AS('D', 'd'), UPPER_AS('E', 'e'),
+    UPPER_AS('F', 'f'), UPPER_AS('G', 'g'), UPPER_AS('H', 'h'), UPPER_AS('I', 'i'),
+    UPPER_AS('J', 'j'), UPPER_AS('K', 'k'), UPPER_AS('L', 'l'), UPPER_AS('M', 'm'),
+    UPPER_AS('N', 'n'), UPPER_AS('O', 'o'), UPPER_AS('P', 'p'), UPPER_AS('Q', 'q'),
+    UPPER_AS('R', 'r'), UPPER_AS('S', 's'), UPPER_AS('T', 't'), UPPER_AS('U', 'u'),
+    UPPER_AS('V', 'v'), UPPER_AS('W', 'w'), UPPER_AS('X', 'x'), UPPER_AS('Y', 'y'),
+    UPPER_AS('Z', 'z')};
+static const uint8_t ASIS[256] = {
+    DIGITS(0),  LOWER('a'), LOWER('b'), LOWER('c'), LOWER('d'), LOWER('e'), LOWER('f'),
+    LOWER('g'), LOWER('h'), LOWER('i'), LOWER('j'), LOWER('k'), LOWER('l'), LOWER('m'),
+    LOWER('n'), LOWER('o'), LOWER('p'), LOWER('q'), LOWER('r'), LOWER('s'), LOWER('t'),
+    LOWER('u'), LOWER('v'), LOWER('w'), LOWER('x'), LOWER('y'), LOWER('z'), LOWER('A'),
+    LOWER('B'), LOWER('C'), LOWER('D'), LOWER('E'), LOWER('F'), LOWER('G'), LOWER('H'),
+    LOWER('I'), LOWER('J'), LOWER('K'), LOWER('L'), LOWER('M'), LOWER('N'), LOWER('O'),
+    LOWER('P'), LOWER('Q'), LOWER('R'), LOWER('S'), LOWER('T'), LOWER('U'), LOWER('V'),
+    LOWER('W'), LOWER('X'), LOWER('Y'), LOWER('Z')};
+#undef DIGITS
+#undef LOWER
+#undef UPPER_AS
 
-/* A token of ASCII letters and digits s[start..end): case-folded while copied and
- * hashed in the same pass (what push + normalise + ww__hash_bytes give it). */
-static int push_ascii(ww__toks *t, const uint8_t *s, size_t start, size_t end,
-                      int casefold) {
-    size_t n = end - start;
+/* The ASCII word starting at s[i] (a word byte), scanned, copied in its normal form
+ * (tab: FOLDED or ASIS) and hashed in one pass.  Pushed as a token when it ends at an
+ * ASCII byte or the text's end; *end = where the run of ASCII word bytes stops.
+ * Returns 1 when pushed, 0 when the word goes on in non-ASCII (the caller's general
+ * path takes it from *end; the copy is dropped), or WW_ENOMEM. */
+static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
+                      const uint8_t *tab, size_t *end) {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 256;
         ww__tok *v = realloc(t->v, cap * sizeof *v);
@@ -380,29 +407,31 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t start, size_t end,
         t->v = v;
         t->cap = cap;
     }
-    if (norm_reserve(t, n))
+    if (norm_reserve(t, len - i)) /* rarely grows: ample for the rest of the text */
         return WW_ENOMEM;
-    ww__tok *k = &t->v[t->n++];
-    k->start = (uint32_t)start;
-    k->end = (uint32_t)end;
-    k->norm_off = (uint32_t)t->norm_len;
-    k->norm_len = (uint32_t)n;
     char *d = t->norm + t->norm_len;
     uint64_t h = 0xcbf29ce484222325ull; /* ww__hash_bytes, fused with the copy */
-    uint8_t up = casefold ? 32 : 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = s[start + i];
-        c = (uint8_t)(c + ((c >= 'A' && c <= 'Z') ? up : 0));
-        d[i] = (char)c;
-        h ^= c;
-        h *= 0x100000001b3ull;
+    size_t j = i;
+    uint8_t c;
+    while (j < len && (c = tab[s[j]]) != 0) {
+        d[j - i] = (char)c;
+        h = (h ^ c) * 0x100000001b3ull;
+        j++;
     }
+    *end = j;
+    if (j < len && s[j] >= 0x80)
+        return 0;
+    ww__tok *k = &t->v[t->n++];
+    k->start = (uint32_t)i;
+    k->end = (uint32_t)j;
+    k->norm_off = (uint32_t)t->norm_len;
+    k->norm_len = (uint32_t)(j - i);
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     k->hash = h ^ (h >> 32);
-    t->norm_len += n;
+    t->norm_len += j - i;
     t->norm[t->norm_len++] = 0;
-    return 0;
+    return 1;
 }
 
 int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
@@ -411,6 +440,7 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
         len = UINT32_MAX;
     size_t i = 0, start = 0;
     int in = 0, ascii = 1, fold = 0, dict = 0;
+    const uint8_t *tab = casefold ? FOLDED : ASIS;
     while (i < len) {
         /* Fast path, outside a token: ASCII separators are skipped and a run of ASCII
          * letters and digits that ends at an ASCII byte (or the text's end) is a whole
@@ -418,17 +448,15 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
          * bytes of most text take this path, a table look-up each instead of a code
          * point decoded and classified (half of the tokenizer's time). */
         if (!in && s[i] < 0x80) {
-            if (!ASCII_WORD[s[i]]) {
+            if (!tab[s[i]]) {
                 i++;
                 continue;
             }
-            size_t j = i + 1;
-            while (j < len && s[j] < 0x80 && ASCII_WORD[s[j]])
-                j++;
-            if (j == len || s[j] < 0x80) {
-                int rc = push_ascii(out, s, i, j, casefold);
-                if (rc)
-                    return rc;
+            size_t j;
+            int rc = push_ascii(out, s, i, len, tab, &j);
+            if (rc < 0)
+                return rc;
+            if (rc) {
                 i = j;
                 continue;
             }
