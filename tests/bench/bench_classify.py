@@ -80,6 +80,48 @@ def ft_to_pred(ids, lines, multi, path):
             out.write(json.dumps({"id": i, "labels": labels, "scores": dict(pairs)}) + "\n")
 
 
+def conf_pairs_decided(gold_docs, pred_path):
+    """(confidence, right) for the labels a prediction line decides ("labels")."""
+    gold = {str(d["id"]): set(d["labels"]) for d in gold_docs}
+    out = []
+    for line in open(pred_path, encoding="utf-8"):
+        p = json.loads(line)
+        g = gold.get(str(p["id"]), set())
+        out.extend((float(p["confidence"][l]), l in g) for l in p["labels"])
+    return out
+
+
+def conf_pairs(gold_docs, pred_path, key):
+    """(confidence, right) for every label a prediction line shows: key "confidence"
+    (wirewatch: calibrated) or "scores" (fastText: its probabilities)."""
+    gold = {str(d["id"]): set(d["labels"]) for d in gold_docs}
+    out = []
+    for line in open(pred_path, encoding="utf-8"):
+        p = json.loads(line)
+        g = gold.get(str(p["id"]), set())
+        out.extend((float(c), l in g) for l, c in (p.get(key) or {}).items())
+    return out
+
+
+BINS = 10
+
+
+def reliability(pairs):
+    """Expected calibration error over BINS equal-width bins (weighted by count) and
+    the table: (low, high, n, mean confidence, fraction right) per non-empty bin."""
+    rows, ece = [], 0.0
+    for b in range(BINS):
+        lo, hi = b / BINS, (b + 1) / BINS
+        sel = [(c, y) for c, y in pairs if lo <= c < hi or (b == BINS - 1 and c == 1.0)]
+        if not sel:
+            continue
+        mc = sum(c for c, _ in sel) / len(sel)
+        acc = sum(1 for _, y in sel if y) / len(sel)
+        ece += len(sel) / len(pairs) * abs(mc - acc)
+        rows.append((lo, hi, len(sel), mc, acc))
+    return ece, rows
+
+
 # wirewatch's option set with char n-grams (docs/model.md): the one for Chinese,
 # Japanese and compounding languages such as German, run on every set beside the
 # defaults.
@@ -108,7 +150,8 @@ def main():
         docs = [json.loads(l) for l in open(os.path.join(bench, rel), encoding="utf-8") if l.strip()]
         svcs = [SVC_NAME[a] for a in analyzers]
         systems = ["wirewatch", "wirewatch-char", "fasttext"] + svcs
-        res = {s: {"m": [], "train": [], "dps": []} for s in systems}
+        res = {s: {"m": [], "train": [], "dps": [], "conf": [], "conf_dec": []}
+               for s in systems}
         for k in range(K):
             d = os.path.join(work, "%s-fold%d" % (name, k))
             os.makedirs(d, exist_ok=True)
@@ -138,6 +181,8 @@ def main():
                 with open(os.devnull, "w") as o:
                     r["dps"].append(nrep / sh_time([ww, "predict", "--model", P(m), P("test-rep.jsonl")], stdout=o))
                 r["m"].append(score(scorer, P("test.jsonl"), P(sysname + ".pred")))
+                r["conf"] += conf_pairs(te, P(sysname + ".pred"), "confidence")
+                r["conf_dec"] += conf_pairs_decided(te, P(sysname + ".pred"))
             # fastText
             r = res["fasttext"]
             cmd = ["fasttext", "supervised", "-input", P("train.txt"), "-output", P("ft"),
@@ -151,6 +196,7 @@ def main():
             with open(os.devnull, "w") as o:
                 r["dps"].append(nrep / sh_time(["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"], stdout=o))
             r["m"].append(score(scorer, P("test.jsonl"), P("ft.pred")))
+            r["conf"] += conf_pairs(te, P("ft.pred"), "scores")
             # TF-IDF + LinearSVC, one run per analyzer
             for a in analyzers:
                 r = res[SVC_NAME[a]]
@@ -171,6 +217,21 @@ def main():
             print("  %-14s %8.4f %8.4f %8.4f %10.3f %12.0f" % (
                 s, mean([m["acc"] for m in r["m"]]), mean([m["microF1"] for m in r["m"]]),
                 mean([m["macroF1"] for m in r["m"]]), mean(r["train"]), mean(r["dps"])))
+        # calibration on the held-out folds: every label a prediction line shows
+        # (the best 5 and the decided ones), and the decided labels alone
+        for w, what in (("wirewatch", "conf"), ("wirewatch", "conf_dec"),
+                        ("wirewatch-char", "conf"), ("wirewatch-char", "conf_dec"),
+                        ("fasttext", "conf")):
+            pairs = res[w][what]
+            if not pairs:
+                continue
+            ece, rows = reliability(pairs)
+            print("  %s %s: ECE %.4f over %d labels (%s)" % (
+                w, "confidence" if w != "fasttext" else "probability", ece, len(pairs),
+                "decided labels" if what == "conf_dec" else "every label shown"))
+            for lo, hi, n, mc, acc in rows:
+                print("    [%.1f, %.1f%s %6d  confidence %.3f  right %.3f" % (
+                    lo, hi, "]" if hi == 1.0 else ")", n, mc, acc))
         key = "microF1"
         f = res["fasttext"]
         for w in ("wirewatch", "wirewatch-char"):

@@ -191,6 +191,22 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
     memcpy(w + wl, s, len);
     wl += len;
     w[wl++] = '>';
+    unsigned char high = 0;
+    for (size_t i = 0; i < len; i++)
+        high |= s[i];
+    if (high < 0x80) { /* ASCII: a code point is a byte (most unknown words) */
+        for (size_t i = 0; i < wl; i++) {
+            uint64_t h = FNV64_OFF ^ 0x3c3c3c3cull;
+            for (size_t k = 1; k <= (size_t)o->char_maxn && i + k <= wl; k++) {
+                h = (h ^ w[i + k - 1]) * FNV64_PRIME;
+                if (k < (size_t)o->char_minn || (k == 1 && (i == 0 || i == wl - 1)))
+                    continue;
+                uint32_t key = mix(h ^ 3);
+                out[n++] = key | (key == 0);
+            }
+        }
+        return n;
+    }
     for (size_t i = 0; i < wl; i++)
         if ((w[i] & 0xC0) != 0x80)
             starts[ncp++] = (uint16_t)i;
