@@ -244,6 +244,28 @@ static void test_train_multilabel(void **state) {
     double f1 = 2.0 * (double)tp / (double)(2 * tp + fp + fn);
     print_message("multi-label synthetic micro-F1 %.3f\n", f1);
     assert_true(f1 >= 0.85);
+    /* the best k alone (scored without the labels that cannot be among them) are the
+     * first k of the full list, scores and order; confidence in [0, 1], in the
+     * order of the scores */
+    int nl = ww_model_nlabels(m);
+    assert_true(nl > 2 && nl <= 16);
+    for (size_t i = 0; i < te.n; i++) {
+        ww_prediction all[16], few[16];
+        assert_int_equal(
+            ww_model_predict(m, te.docs[i].text, te.docs[i].len, all, nl, 0.f), nl);
+        for (int k = 1; k < nl; k++) {
+            assert_int_equal(
+                ww_model_predict(m, te.docs[i].text, te.docs[i].len, few, k, 0.f), k);
+            for (int j = 0; j < k; j++) {
+                assert_string_equal(few[j].label, all[j].label);
+                assert_true(few[j].score == all[j].score);
+            }
+        }
+        for (int j = 0; j < nl; j++) {
+            assert_true(all[j].confidence >= 0 && all[j].confidence <= 1);
+            assert_true(j == 0 || all[j].confidence <= all[j - 1].confidence);
+        }
+    }
     ww_model_free(m);
     free(buf);
     free_corpus(&tr);
