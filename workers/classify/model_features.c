@@ -164,14 +164,12 @@ static inline int64_t word_of(ww__featctx *c, uint64_t th, uint32_t tok) {
     return k;
 }
 
-/* wout[k].h = FNV-1a of word k's normal form, k < nw: once per distinct word, in a
- * loop of its own, whose chains of multiplies the processor overlaps (four words
- * interleaved by hand measured no faster). */
+/* wout[k].h = FNV-1a of word k's normal form, k < nw: the tokenizer made it
+ * (ww__toks.seed2), in the same pass as its own hash. */
 static void hash_words(ww__featctx *c, size_t nw) {
     ww__fword *w = c->wout;
     for (size_t k = 0; k < nw; k++)
-        w[k].h = fnv(FNV64_OFF, (const unsigned char *)ww__tok_norm(&c->toks, w[k].tok),
-                     c->toks.v[w[k].tok].norm_len);
+        w[k].h = c->toks.v[w[k].tok].hash2;
 }
 
 size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
@@ -279,6 +277,7 @@ int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_op
     c->nout = 0;
     c->nwout = 0;
     ww__toks_clear(&c->toks);
+    c->toks.seed2 = FNV64_OFF; /* the tokenizer hashes words the model's way too */
     if ((rc = ww__tokenize(text, len, 1, &c->toks)))
         return rc;
     if ((!c->tabcap && (rc = tab_grow(c))) || (!c->wcap && (rc = words_grow(c))) ||

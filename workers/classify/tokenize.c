@@ -97,6 +97,15 @@ static int dict_script(utf8proc_int32_t cp) {
            (cp >= 0x1780 && cp <= 0x17FF);     /* Khmer */
 }
 
+/* FNV-1a of s[0..n) from offset basis h (hash2). */
+static uint64_t fnv_from(uint64_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
 uint64_t ww__hash_bytes(const char *s, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a finaliser for the low bits */
     for (size_t i = 0; i < n; i++) {
@@ -275,6 +284,7 @@ static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int 
     if (rc)
         return rc;
     k->hash = ww__hash_bytes(t->norm + k->norm_off, k->norm_len);
+    k->hash2 = t->seed2 ? fnv_from(t->seed2, t->norm + k->norm_off, k->norm_len) : 0;
     t->n++;
     return 0;
 }
@@ -410,12 +420,13 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
     if (norm_reserve(t, len - i)) /* rarely grows: ample for the rest of the text */
         return WW_ENOMEM;
     char *d = t->norm + t->norm_len;
-    uint64_t h = 0xcbf29ce484222325ull; /* ww__hash_bytes, fused with the copy */
+    uint64_t h = 0xcbf29ce484222325ull, h2 = t->seed2; /* fused with the copy */
     size_t j = i;
     uint8_t c;
     while (j < len && (c = tab[s[j]]) != 0) {
         d[j - i] = (char)c;
         h = (h ^ c) * 0x100000001b3ull;
+        h2 = (h2 ^ c) * 0x100000001b3ull;
         j++;
     }
     *end = j;
@@ -429,6 +440,7 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     k->hash = h ^ (h >> 32);
+    k->hash2 = t->seed2 ? h2 : 0;
     t->norm_len += j - i;
     t->norm[t->norm_len++] = 0;
     return 1;
@@ -533,6 +545,7 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
         out->norm_len += n;
         out->norm[out->norm_len++] = 0;
         o->hash = ww__hash_bytes(out->norm + o->norm_off, n);
+        o->hash2 = out->seed2 ? fnv_from(out->seed2, out->norm + o->norm_off, n) : 0;
     }
     return 0;
 }
