@@ -4,7 +4,7 @@
  *   magic "WWMODEL\x1a" | u32 format (3) | u32 file length | u32 flags (1 = multi-label)
  *   u32 word_ngrams | u32 char_minn | u32 char_maxn | u32 nlabels | u32 nfeat
  *   u32 nwords | f32 score scale | f32 idf of an unknown char n-gram
- *   f32 cal_a | f32 cal_b (confidence = 1 / (1 + exp(cal_a logit(score) + cal_b)))
+ *   f32 cal_a | f32 cal_b | f32 cal_c | f32 cal_d (confidence, model_calibrate.c)
  *   str version | nlabels x str label                         (str = u32 length + bytes)
  *   zero bytes up to a multiple of 4 | f32 thr[nlabels] | f32 bias[nlabels]
  *   u32 keys[nfeat] (strictly increasing) | u32 wkeys[nwords] (strictly increasing)
@@ -44,7 +44,7 @@
 
 #define MAX_LABELS (1u << 20)
 #define MAX_STR 65536u
-#define HDR_LEN 60u
+#define HDR_LEN 68u
 
 /* The index of n strictly increasing keys (model_internal.h): 2n to 4n home slots
  * and a tail for the keys pushed past the last one, ending in an empty slot. */
@@ -289,6 +289,8 @@ int ww__linear_serialize(const ww__linear *lin, char *const *labels, int nlabels
     put(&b, &lin->idf_unk, 4);
     put(&b, &lin->cal_a, 4);
     put(&b, &lin->cal_b, 4);
+    put(&b, &lin->cal_c, 4);
+    put(&b, &lin->cal_d, 4);
     put_str(&b, version);
     for (int l = 0; l < nlabels; l++)
         put_str(&b, labels[l]);
@@ -473,8 +475,9 @@ static int parse_header(ww_model *m, rbuf *r, uint32_t *nl) {
     lin->fo.char_maxn = (int)maxn;
     lin->nfeat = nf;
     lin->nwords = nw;
-    float *f[4] = {&lin->scale, &lin->idf_unk, &lin->cal_a, &lin->cal_b};
-    for (int i = 0; i < 4; i++)
+    float *f[6] = {&lin->scale, &lin->idf_unk, &lin->cal_a,
+                   &lin->cal_b, &lin->cal_c,   &lin->cal_d};
+    for (int i = 0; i < 6; i++)
         if (get(r, f[i], 4) || !isfinite(*f[i]))
             return WW_EMALFORMED;
     return lin->idf_unk < 0 ? WW_EMALFORMED : 0;

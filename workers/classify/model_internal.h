@@ -117,12 +117,14 @@ static inline int64_t ww__index_find(const ww__index *x, uint32_t key) {
 typedef struct ww__linear {
     ww__feat_opts fo;
     uint32_t nfeat;
-    uint32_t *keys;     /* strictly increasing feature keys */
-    float *bias;        /* nlabels */
-    float *thr;         /* nlabels: margin thresholds (multi-label) */
-    float scale;        /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
-    float cal_a, cal_b; /* confidence = 1 / (1 + exp(cal_a * logit(score) + cal_b)) */
-    ww__index fidx;     /* of keys */
+    uint32_t *keys; /* strictly increasing feature keys */
+    float *bias;    /* nlabels */
+    float *thr;     /* nlabels: margin thresholds (multi-label) */
+    float scale;    /* score = sigmoid(scale*(m-thr)) or softmax(scale*m) */
+    /* confidence = 1 / (1 + exp(A * logit(score) + B)): (A, B) = (cal_a, cal_b) for a
+     * document's best label, (cal_c, cal_d) for the others (model_calibrate.c) */
+    float cal_a, cal_b, cal_c, cal_d;
+    ww__index fidx; /* of keys */
     /* char n-gram block */
     float idf_unk; /* idf of an n-gram the model does not know */
     uint32_t nwords;
@@ -182,10 +184,11 @@ void ww__linear_free(ww__linear *lin);
  * sigmoid(scale * (m - thr)), multi-class softmax(scale * m) (model_predict.c). */
 void ww__linear_scores(const ww__linear *lin, int nl, int multilabel, float *mg);
 
-/* Calibrated confidence of a label with this score (model_calibrate.c). */
-float ww__confidence(const ww__linear *lin, float score);
+/* Calibrated confidence of a label with this score; best: it is the document's best
+ * label (model_calibrate.c). */
+float ww__confidence(const ww__linear *lin, float score, int best);
 
-/* Fit lin->cal_a / cal_b on out-of-fold margins oof (ndocs x nl) against gold
+/* Fit lin->cal_a .. cal_d on out-of-fold margins oof (ndocs x nl) against gold
  * (ndocs x nl, nonzero = the document has the label), scored with lin's scale and
  * thresholds.  0 or WW_ENOMEM. */
 int ww__calibrate(ww__linear *lin, const float *oof, const unsigned char *gold,

@@ -408,8 +408,13 @@ static int linear_predict(const ww_model *m, const char *text, size_t len,
         }
         rc = k;
     }
-    for (int i = 0; i < rc; i++) /* for the labels given out only: an exp each */
-        out[i].confidence = ww__confidence(lin, out[i].score);
+    /* for the labels given out only, an exp each; out[0] is the document's best (the
+     * best label passes any threshold another does); never above a better label's */
+    for (int i = 0; i < rc; i++) {
+        out[i].confidence = ww__confidence(lin, out[i].score, i == 0);
+        if (i > 0 && out[i].confidence > out[i - 1].confidence)
+            out[i].confidence = out[i - 1].confidence;
+    }
 out:
     if (mg != stack_m)
         free(mg);
