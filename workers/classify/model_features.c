@@ -68,8 +68,10 @@ void ww__featctx_free(ww__featctx *c) {
 
 /* ---- document-local key -> count table (open addressing, key 0 = empty) ---- */
 
+/* A table twice the size in use (never needed when tabs_fit sized it for the
+ * document; kept so a table can never fill). */
 static int tab_grow(ww__featctx *c) {
-    uint32_t cap = c->tabcap ? c->tabcap * 2 : 1024;
+    uint32_t cap = (c->tabmask + 1) * 2;
     ww__feat *t = calloc(cap, sizeof *t);
     uint32_t *u = realloc(c->used, (size_t)(cap / 2) * sizeof *u);
     if (!t || !u) {
@@ -92,12 +94,13 @@ static int tab_grow(ww__featctx *c) {
     free(c->tab);
     c->tab = t;
     c->tabcap = cap;
+    c->tabmask = cap - 1;
     return 0;
 }
 
 static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
     key |= key == 0; /* 0 marks an empty slot */
-    uint32_t mask = c->tabcap - 1, h = (key * 2654435761u) & mask;
+    uint32_t mask = c->tabmask, h = (key * 2654435761u) & mask;
     while (c->tab[h].key) {
         if (c->tab[h].key == key) {
             c->tab[h].n += n;
@@ -108,7 +111,7 @@ static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
     c->tab[h].key = key;
     c->tab[h].n = n;
     c->used[c->nused++] = h;
-    if (c->nused * 2 >= c->tabcap)
+    if (c->nused * 2 >= (size_t)c->tabmask + 1)
         return tab_grow(c);
     return 0;
 }
@@ -116,7 +119,7 @@ static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
 /* ---- distinct words of the document (64-bit hash -> first token, count) ---- */
 
 static int words_grow(ww__featctx *c) {
-    uint32_t cap = c->wcap ? c->wcap * 2 : 512;
+    uint32_t cap = (c->wmask + 1) * 2;
     ww__fword *t = calloc(cap, sizeof *t);
     uint32_t *u = realloc(c->wused, (size_t)(cap / 2) * sizeof *u);
     if (!t || !u) {
@@ -137,6 +140,52 @@ static int words_grow(ww__featctx *c) {
     free(c->words);
     c->words = t;
     c->wcap = cap;
+    c->wmask = cap - 1;
+    return 0;
+}
+
+/* Size both tables for a document of n tokens, at most load 1/2 (words: n distinct,
+ * features: word_ngrams per token), out of the memory kept from earlier documents.
+ * A table sized for the longest document so far spread a short one's probes over
+ * 100 KB or more; sized for this one they stay in the first-level cache.  The
+ * tables are empty between documents, so a smaller mask over the same memory is a
+ * table as good as new. */
+static int tabs_fit(ww__featctx *c, size_t n, int ngrams) {
+    uint32_t need = 1024, wneed = 512;
+    if (n > (1u << 26))
+        return WW_ENOMEM;
+    while (need < 2 * (uint64_t)ngrams * n + 2)
+        need *= 2;
+    while (wneed < 2 * (uint64_t)n + 2)
+        wneed *= 2;
+    if (c->tabcap < need) {
+        ww__feat *t = calloc(need, sizeof *t);
+        uint32_t *u = realloc(c->used, (size_t)(need / 2) * sizeof *u);
+        if (u)
+            c->used = u;
+        if (!t || !u) {
+            free(t);
+            return WW_ENOMEM;
+        }
+        free(c->tab);
+        c->tab = t;
+        c->tabcap = need;
+    }
+    if (c->wcap < wneed) {
+        ww__fword *t = calloc(wneed, sizeof *t);
+        uint32_t *u = realloc(c->wused, (size_t)(wneed / 2) * sizeof *u);
+        if (u)
+            c->wused = u;
+        if (!t || !u) {
+            free(t);
+            return WW_ENOMEM;
+        }
+        free(c->words);
+        c->words = t;
+        c->wcap = wneed;
+    }
+    c->tabmask = need - 1;
+    c->wmask = wneed - 1;
     return 0;
 }
 
@@ -146,7 +195,7 @@ static int words_grow(ww__featctx *c) {
  * distinct word (hash_words) rather than once per occurrence. */
 static inline int64_t word_of(ww__featctx *c, uint64_t th, uint32_t tok) {
     th |= th == 0;
-    uint32_t mask = c->wcap - 1, h = (uint32_t)(th >> 32) & mask;
+    uint32_t mask = c->wmask, h = (uint32_t)(th >> 32) & mask;
     while (c->words[h].h) {
         if (c->words[h].h == th)
             return c->words[h].tok;
@@ -159,7 +208,7 @@ static inline int64_t word_of(ww__featctx *c, uint64_t th, uint32_t tok) {
     c->wout[k].tok = tok;
     c->wout[k].n = 0;
     c->wused[c->nwords++] = h;
-    if (c->nwords * 2 >= c->wcap && words_grow(c))
+    if (c->nwords * 2 >= (size_t)c->wmask + 1 && words_grow(c))
         return -1;
     return k;
 }
@@ -280,7 +329,7 @@ int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_op
     c->toks.seed2 = FNV64_OFF; /* the tokenizer hashes words the model's way too */
     if ((rc = ww__tokenize(text, len, 1, &c->toks)))
         return rc;
-    if ((!c->tabcap && (rc = tab_grow(c))) || (!c->wcap && (rc = words_grow(c))) ||
+    if ((rc = tabs_fit(c, c->toks.n, o->word_ngrams)) ||
         (rc = scratch_reserve(c, c->toks.n)))
         return rc;
     /* the distinct words, and each token's word */

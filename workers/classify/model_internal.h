@@ -33,12 +33,12 @@ typedef struct ww__fword {
  * thread: zero-initialise, free with ww__featctx_free. */
 typedef struct ww__featctx {
     ww__toks toks;
-    ww__feat *tab; /* key -> count, open addressing */
-    uint32_t tabcap;
-    uint32_t *used; /* slots of tab in use, in order of first insertion */
+    ww__feat *tab;            /* key -> count, open addressing */
+    uint32_t tabcap, tabmask; /* allocated slots; this document's mask (tabs_fit) */
+    uint32_t *used;           /* slots of tab in use, in order of first insertion */
     size_t nused;
     ww__fword *words; /* tokenizer hash -> index in wout (.tok) */
-    uint32_t wcap;
+    uint32_t wcap, wmask;
     uint32_t *tw; /* per token: its index in wout, or UINT32_MAX (not a word) */
     size_t twcap;
     uint32_t *wused;
