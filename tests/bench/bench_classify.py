@@ -37,6 +37,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,9 @@ def main():
                 r["train"].append(float(t["train_s"]))
                 r["dps"].append(len(te) / float(t["predict_s"]))
                 r["m"].append(score(scorer, P("test.jsonl"), P("svc.pred")))
+            # the fold's files are done with: the machine's disk is shared (fastText
+            # alone writes a .bin and a .vec of 5-30 MB per fold)
+            shutil.rmtree(d, ignore_errors=True)
             key = "microF1" if multi else "acc"
             print("  %s fold %d: %s" % (name, k, "  ".join(
                 "%s %s=%.4f" % (s, key, res[s]["m"][-1][key]) for s in systems)), flush=True)
