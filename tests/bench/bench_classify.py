@@ -25,7 +25,9 @@ included — on an idle machine the wall time of these single-threaded commands:
            ova for Reuters; the same folds), LinearSVC fit inside Python (vectoriser
            included);
   predict: the test fold repeated until ~3000 docs, through `wirewatch predict` (JSON
-           lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in);
+           lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in),
+           each SPEED_RUNS times in turn (wirewatch, wirewatch-char, fastText, ...),
+           the median run of each;
            LinearSVC: transform + decision_function inside Python on the single fold
            (CPU time of the Python process, time.process_time).
 fastText input: "__label__X ... " + title and text lower-cased, punctuation split off,
@@ -44,6 +46,7 @@ import tempfile
 import time
 
 K = 5
+SPEED_RUNS = 5
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -179,8 +182,6 @@ def main():
                 r["train"].append(sh_time([ww, "train", "--data", P("train.jsonl"), "--model", P(m)] + opts))
                 with open(P(sysname + ".pred"), "w") as o:
                     sh_time([ww, "predict", "--model", P(m), P("test.jsonl")], stdout=o)
-                with open(os.devnull, "w") as o:
-                    r["dps"].append(nrep / sh_time([ww, "predict", "--model", P(m), P("test-rep.jsonl")], stdout=o))
                 r["m"].append(score(scorer, P("test.jsonl"), P(sysname + ".pred")))
                 r["conf"] += conf_pairs(te, P(sysname + ".pred"), "confidence")
                 r["conf_dec"] += conf_pairs_decided(te, P(sysname + ".pred"))
@@ -194,9 +195,23 @@ def main():
             out = subprocess.run(["fasttext", "predict-prob", P("ft.bin"), P("test.txt"), "5"],
                                  check=True, capture_output=True, text=True).stdout.splitlines()
             ft_to_pred([x["id"] for x in te], out, multi, P("ft.pred"))
-            with open(os.devnull, "w") as o:
-                r["dps"].append(nrep / sh_time(["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"], stdout=o))
             r["m"].append(score(scorer, P("test.jsonl"), P("ft.pred")))
+            # predict speed: the three commands in turn, SPEED_RUNS rounds, the median
+            # of each (one run of a ~50 ms command moves by +-20% on a shared machine)
+            cmds = {"wirewatch": [ww, "predict", "--model", P("m.wwm"), P("test-rep.jsonl")],
+                    "wirewatch-char": [ww, "predict", "--model", P("mc.wwm"), P("test-rep.jsonl")],
+                    "fasttext": ["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"]}
+            runs = {sname: [] for sname in cmds}
+            with open(os.devnull, "w") as o:
+                for _ in range(SPEED_RUNS):
+                    for sname, c in cmds.items():
+                        runs[sname].append(sh_time(c, stdout=o))
+            for sname in cmds:
+                res[sname]["dps"].append(nrep / sorted(runs[sname])[SPEED_RUNS // 2])
+            print("  %s fold %d predict docs/s: %s" % (name, k, "  ".join(
+                "%s %.0f (%.2fx fasttext)" % (sname, res[sname]["dps"][-1],
+                                              res[sname]["dps"][-1] / res["fasttext"]["dps"][-1])
+                for sname in cmds)), flush=True)
             r["conf"] += conf_pairs(te, P("ft.pred"), "scores")
             # TF-IDF + LinearSVC, one run per analyzer
             for a in analyzers:
