@@ -708,7 +708,8 @@ static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
             lin->scale = (float)a;
         }
     }
-    rc = 0;
+    /* confidence: Platt scaling on the same out-of-fold scores (model_calibrate.c) */
+    rc = ww__calibrate(lin, oof, t->y, ndocs, nl, multilabel);
 out:
     free(perm);
     free(rows);
