@@ -982,6 +982,7 @@ static int model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
                                             pred[i].label, name, pred[i].score, "model");
         if (!l)
             return WW_ENOMEM;
+        l->confidence = pred[i].confidence; /* calibrated by the model (docs/model.md) */
         out->labels[out->n_labels++] = l;
     }
     return 0;
