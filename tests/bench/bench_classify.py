@@ -91,7 +91,8 @@ def conf_pairs_decided(gold_docs, pred_path):
     for line in open(pred_path, encoding="utf-8"):
         p = json.loads(line)
         g = gold.get(str(p["id"]), set())
-        out.extend((float(p["confidence"][l]), l in g) for l in p["labels"])
+        conf = p.get("confidence") or {}  # (a wirewatch before confidence: none)
+        out.extend((float(conf[l]), l in g) for l in p["labels"] if l in conf)
     return out
 
 
