@@ -35,7 +35,7 @@ DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
 DEB_RUN    := ca-certificates
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
               maven default-jre-headless nginx-light curl jq openssl fasttext prometheus chromium \
-              python3-yaml clang-format
+              python3-yaml clang-format universal-ctags
 DEB_BENCH  := wrk python3-readability python3-sklearn time
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libutf8proc \
