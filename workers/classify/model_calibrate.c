@@ -24,19 +24,6 @@
 
 #define CAL_TOP 5 /* labels of a document fitted: the best 5, as predict prints */
 
-/* logit of a score, scores clamped to [1e-7, 1 - 1e-7] (a float score saturates at 0
- * and 1 long before its margin stops growing) */
-static double logit_of(float score) {
-    double s = score < 1e-7f ? 1e-7 : score > 1 - 1e-7f ? 1 - 1e-7 : (double)score;
-    return log(s / (1 - s));
-}
-
-float ww__confidence(const ww__linear *lin, float score, int best) {
-    double z = best ? (double)lin->cal_a * logit_of(score) + (double)lin->cal_b
-                    : (double)lin->cal_c * logit_of(score) + (double)lin->cal_d;
-    return (float)(z >= 0 ? exp(-z) / (1 + exp(-z)) : 1 / (1 + exp(z)));
-}
-
 /* Platt's objective: the cross-entropy of targets t against 1/(1+exp(A x + B)). */
 static double platt_loss(const double *x, const double *t, size_t n, double A, double B) {
     double f = 0;
@@ -121,7 +108,7 @@ static void fit_ranks(const ww__linear *lin, const float *oof, const unsigned ch
         ww__linear_scores(lin, nl, multilabel, s);
         int m = top_k(s, nl, k, top);
         for (int j = r0; j < r1 && j < m; j++) {
-            x[n] = logit_of(s[top[j]]);
+            x[n] = ww__logit(s[top[j]]);
             y[n] = gold[i * (size_t)nl + (size_t)top[j]] != 0;
             npos += y[n];
             n++;

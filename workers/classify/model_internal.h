@@ -2,6 +2,7 @@
 #ifndef WW_CLASSIFY_MODEL_INTERNAL_H
 #define WW_CLASSIFY_MODEL_INTERNAL_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -184,9 +185,21 @@ void ww__linear_free(ww__linear *lin);
  * sigmoid(scale * (m - thr)), multi-class softmax(scale * m) (model_predict.c). */
 void ww__linear_scores(const ww__linear *lin, int nl, int multilabel, float *mg);
 
+/* logit of a score, scores clamped to [1e-7, 1 - 1e-7] (a float score saturates at 0
+ * and 1 long before its margin stops growing) */
+static inline double ww__logit(float score) {
+    double s = score < 1e-7f ? 1e-7 : score > 1 - 1e-7f ? 1 - 1e-7 : (double)score;
+    return log(s / (1 - s));
+}
+
 /* Calibrated confidence of a label with this score; best: it is the document's best
- * label (model_calibrate.c). */
-float ww__confidence(const ww__linear *lin, float score, int best);
+ * label (the maps are fitted in model_calibrate.c; here so that prediction does not
+ * call into the file that calls it). */
+static inline float ww__confidence(const ww__linear *lin, float score, int best) {
+    double z = best ? (double)lin->cal_a * ww__logit(score) + (double)lin->cal_b
+                    : (double)lin->cal_c * ww__logit(score) + (double)lin->cal_d;
+    return (float)(z >= 0 ? exp(-z) / (1 + exp(-z)) : 1 / (1 + exp(z)));
+}
 
 /* Fit lin->cal_a .. cal_d on out-of-fold margins oof (ndocs x nl) against gold
  * (ndocs x nl, nonzero = the document has the label), scored with lin's scale and

@@ -708,8 +708,7 @@ static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
             lin->scale = (float)a;
         }
     }
-    /* confidence: Platt scaling on the same out-of-fold scores (model_calibrate.c) */
-    rc = ww__calibrate(lin, oof, t->y, ndocs, nl, multilabel);
+    rc = ww__calibrate(lin, oof, t->y, ndocs, nl, multilabel); /* confidence */
 out:
     free(perm);
     free(rows);
