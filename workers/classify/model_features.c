@@ -62,6 +62,8 @@ void ww__featctx_free(ww__featctx *c) {
     free(c->runs);
     free(c->wix);
     free(c->lab);
+    free(c->pmg);
+    free(c->pall);
     free(c->tw);
     memset(c, 0, sizeof *c);
 }

@@ -55,6 +55,9 @@ typedef struct ww__featctx {
     size_t rcap;    /* of runs and wix */
     float *lab;     /* per label (rounded up to 4): margins, and the char block's sum */
     size_t labcap;
+    float *pmg;          /* prediction's margins and ...              */
+    ww_prediction *pall; /* ... candidates, for models of > 256 labels */
+    size_t pcap;
 } ww__featctx;
 
 /* The word features of text (see model_features.c): c->out[0..c->nout) gets every

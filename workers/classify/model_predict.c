@@ -241,12 +241,20 @@ static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg,
 #define FC_KEEP_SLOTS (1u << 16) /* bigger tables are freed after the document */
 #define FC_KEEP_BYTES (1u << 20)
 
-int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
-                       float *margins) {
+/* Give the thread's scratch back after an unusually large document (or an error, or
+ * when it was the caller's own). */
+static void fc_trim(ww__featctx *fc, const ww__featctx *own, int rc) {
+    if (fc == own || rc || fc->tabcap > FC_KEEP_SLOTS || fc->wcap > FC_KEEP_SLOTS ||
+        fc->toks.norm_cap > FC_KEEP_BYTES || fc->toks.cap > FC_KEEP_SLOTS ||
+        fc->gcap > FC_KEEP_SLOTS || fc->labcap > FC_KEEP_SLOTS ||
+        fc->pcap > FC_KEEP_SLOTS)
+        ww__featctx_free(fc); /* fc itself stays this thread's, empty */
+}
+
+/* ww__linear_margins with the scratch fc, which it leaves as it is. */
+static int margins_in(const ww__linear *lin, int nlabels, const char *text, size_t len,
+                      float *margins, ww__featctx *fc) {
     int rc = WW_ENOMEM, n4 = (nlabels + 3) & ~3;
-    ww__featctx own = {0}, *fc = fc_get();
-    if (!fc)
-        fc = &own;
     if (fc->labcap < 2 * (size_t)n4) {
         float *lab = realloc(fc->lab, 2 * (size_t)n4 * sizeof *lab);
         if (!lab)
@@ -288,10 +296,16 @@ int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, siz
     if (!rc)
         memcpy(margins, mg, (size_t)nlabels * sizeof *margins);
 out:
-    if (fc == &own || rc || fc->tabcap > FC_KEEP_SLOTS || fc->wcap > FC_KEEP_SLOTS ||
-        fc->toks.norm_cap > FC_KEEP_BYTES || fc->toks.cap > FC_KEEP_SLOTS ||
-        fc->gcap > FC_KEEP_SLOTS || fc->labcap > FC_KEEP_SLOTS)
-        ww__featctx_free(fc); /* fc itself stays this thread's, empty */
+    return rc;
+}
+
+int ww__linear_margins(const ww__linear *lin, int nlabels, const char *text, size_t len,
+                       float *margins) {
+    ww__featctx own = {0}, *fc = fc_get();
+    if (!fc)
+        fc = &own;
+    int rc = margins_in(lin, nlabels, text, len, margins, fc);
+    fc_trim(fc, &own, rc);
     return rc;
 }
 
@@ -375,19 +389,28 @@ static int candidates(const ww_model *m, float *mg, int max_out, float threshold
 
 static int linear_predict(const ww_model *m, const char *text, size_t len,
                           ww_prediction *out, int max_out, float threshold) {
-    int nl = m->nlabels, rc, n = 0;
+    int nl = m->nlabels, rc = WW_ENOMEM, n = 0;
     const ww__linear *lin = m->lin;
     float stack_m[256], *mg = stack_m;
     ww_prediction stack_p[256], *all = stack_p;
-    if (nl > 256) {
-        mg = malloc((size_t)nl * sizeof *mg);
-        all = malloc((size_t)nl * sizeof *all);
-        if (!mg || !all) {
-            rc = WW_ENOMEM;
-            goto out;
+    ww__featctx own = {0}, *fc = fc_get();
+    if (!fc)
+        fc = &own;
+    if (nl > 256) { /* the thread's, kept from one document to the next */
+        if (fc->pcap < (size_t)nl) {
+            float *p = realloc(fc->pmg, (size_t)nl * sizeof *p);
+            if (p)
+                fc->pmg = p;
+            ww_prediction *q = p ? realloc(fc->pall, (size_t)nl * sizeof *q) : NULL;
+            if (!q)
+                goto out;
+            fc->pall = q;
+            fc->pcap = (size_t)nl;
         }
+        mg = fc->pmg;
+        all = fc->pall;
     }
-    if ((rc = ww__linear_margins(lin, nl, text, len, mg)))
+    if ((rc = margins_in(lin, nl, text, len, mg, fc)))
         goto out;
     n = candidates(m, mg, max_out, threshold, all);
     if (n <= max_out) {
@@ -416,10 +439,7 @@ static int linear_predict(const ww_model *m, const char *text, size_t len,
             out[i].confidence = out[i - 1].confidence;
     }
 out:
-    if (mg != stack_m)
-        free(mg);
-    if (all != stack_p)
-        free(all);
+    fc_trim(fc, &own, rc < 0 ? rc : 0);
     return rc;
 }
 
