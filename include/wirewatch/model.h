@@ -15,6 +15,9 @@ typedef struct ww_model ww_model;
 typedef struct ww_prediction {
     const char *label; /* owned by the model */
     float score;       /* 0..1 (fastText: its printed probability, p + 1e-5) */
+    float confidence;  /* 0..1: of labels given confidence p, about a fraction p are
+                          right (wirewatch models: calibrated at training time, see
+                          docs/model.md; fastText: its probability, uncalibrated) */
 } ww_prediction;
 
 /* Load a wirewatch model file or a fastText .bin/.ftz file, detected by magic.

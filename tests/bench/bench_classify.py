@@ -25,7 +25,9 @@ included — on an idle machine the wall time of these single-threaded commands:
            ova for Reuters; the same folds), LinearSVC fit inside Python (vectoriser
            included);
   predict: the test fold repeated until ~3000 docs, through `wirewatch predict` (JSON
-           lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in);
+           lines in and out) and `fasttext predict-prob MODEL FILE 5` (plain text in),
+           each SPEED_RUNS times in turn (wirewatch, wirewatch-char, fastText, ...),
+           the median run of each;
            LinearSVC: transform + decision_function inside Python on the single fold
            (CPU time of the Python process, time.process_time).
 fastText input: "__label__X ... " + title and text lower-cased, punctuation split off,
@@ -37,12 +39,14 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
 K = 5
+SPEED_RUNS = 5
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -80,6 +84,49 @@ def ft_to_pred(ids, lines, multi, path):
             out.write(json.dumps({"id": i, "labels": labels, "scores": dict(pairs)}) + "\n")
 
 
+def conf_pairs_decided(gold_docs, pred_path):
+    """(confidence, right) for the labels a prediction line decides ("labels")."""
+    gold = {str(d["id"]): set(d["labels"]) for d in gold_docs}
+    out = []
+    for line in open(pred_path, encoding="utf-8"):
+        p = json.loads(line)
+        g = gold.get(str(p["id"]), set())
+        conf = p.get("confidence") or {}  # (a wirewatch before confidence: none)
+        out.extend((float(conf[l]), l in g) for l in p["labels"] if l in conf)
+    return out
+
+
+def conf_pairs(gold_docs, pred_path, key):
+    """(confidence, right) for every label a prediction line shows: key "confidence"
+    (wirewatch: calibrated) or "scores" (fastText: its probabilities)."""
+    gold = {str(d["id"]): set(d["labels"]) for d in gold_docs}
+    out = []
+    for line in open(pred_path, encoding="utf-8"):
+        p = json.loads(line)
+        g = gold.get(str(p["id"]), set())
+        out.extend((float(c), l in g) for l, c in (p.get(key) or {}).items())
+    return out
+
+
+BINS = 10
+
+
+def reliability(pairs):
+    """Expected calibration error over BINS equal-width bins (weighted by count) and
+    the table: (low, high, n, mean confidence, fraction right) per non-empty bin."""
+    rows, ece = [], 0.0
+    for b in range(BINS):
+        lo, hi = b / BINS, (b + 1) / BINS
+        sel = [(c, y) for c, y in pairs if lo <= c < hi or (b == BINS - 1 and c == 1.0)]
+        if not sel:
+            continue
+        mc = sum(c for c, _ in sel) / len(sel)
+        acc = sum(1 for _, y in sel if y) / len(sel)
+        ece += len(sel) / len(pairs) * abs(mc - acc)
+        rows.append((lo, hi, len(sel), mc, acc))
+    return ece, rows
+
+
 # wirewatch's option set with char n-grams (docs/model.md): the one for Chinese,
 # Japanese and compounding languages such as German, run on every set beside the
 # defaults.
@@ -108,7 +155,8 @@ def main():
         docs = [json.loads(l) for l in open(os.path.join(bench, rel), encoding="utf-8") if l.strip()]
         svcs = [SVC_NAME[a] for a in analyzers]
         systems = ["wirewatch", "wirewatch-char", "fasttext"] + svcs
-        res = {s: {"m": [], "train": [], "dps": []} for s in systems}
+        res = {s: {"m": [], "train": [], "dps": [], "conf": [], "conf_dec": []}
+               for s in systems}
         for k in range(K):
             d = os.path.join(work, "%s-fold%d" % (name, k))
             os.makedirs(d, exist_ok=True)
@@ -135,9 +183,9 @@ def main():
                 r["train"].append(sh_time([ww, "train", "--data", P("train.jsonl"), "--model", P(m)] + opts))
                 with open(P(sysname + ".pred"), "w") as o:
                     sh_time([ww, "predict", "--model", P(m), P("test.jsonl")], stdout=o)
-                with open(os.devnull, "w") as o:
-                    r["dps"].append(nrep / sh_time([ww, "predict", "--model", P(m), P("test-rep.jsonl")], stdout=o))
                 r["m"].append(score(scorer, P("test.jsonl"), P(sysname + ".pred")))
+                r["conf"] += conf_pairs(te, P(sysname + ".pred"), "confidence")
+                r["conf_dec"] += conf_pairs_decided(te, P(sysname + ".pred"))
             # fastText
             r = res["fasttext"]
             cmd = ["fasttext", "supervised", "-input", P("train.txt"), "-output", P("ft"),
@@ -148,9 +196,24 @@ def main():
             out = subprocess.run(["fasttext", "predict-prob", P("ft.bin"), P("test.txt"), "5"],
                                  check=True, capture_output=True, text=True).stdout.splitlines()
             ft_to_pred([x["id"] for x in te], out, multi, P("ft.pred"))
-            with open(os.devnull, "w") as o:
-                r["dps"].append(nrep / sh_time(["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"], stdout=o))
             r["m"].append(score(scorer, P("test.jsonl"), P("ft.pred")))
+            # predict speed: the three commands in turn, SPEED_RUNS rounds, the median
+            # of each (one run of a ~50 ms command moves by +-20% on a shared machine)
+            cmds = {"wirewatch": [ww, "predict", "--model", P("m.wwm"), P("test-rep.jsonl")],
+                    "wirewatch-char": [ww, "predict", "--model", P("mc.wwm"), P("test-rep.jsonl")],
+                    "fasttext": ["fasttext", "predict-prob", P("ft.bin"), P("test-rep.txt"), "5"]}
+            runs = {sname: [] for sname in cmds}
+            with open(os.devnull, "w") as o:
+                for _ in range(SPEED_RUNS):
+                    for sname, c in cmds.items():
+                        runs[sname].append(sh_time(c, stdout=o))
+            for sname in cmds:
+                res[sname]["dps"].append(nrep / sorted(runs[sname])[SPEED_RUNS // 2])
+            print("  %s fold %d predict docs/s: %s" % (name, k, "  ".join(
+                "%s %.0f (%.2fx fasttext)" % (sname, res[sname]["dps"][-1],
+                                              res[sname]["dps"][-1] / res["fasttext"]["dps"][-1])
+                for sname in cmds)), flush=True)
+            r["conf"] += conf_pairs(te, P("ft.pred"), "scores")
             # TF-IDF + LinearSVC, one run per analyzer
             for a in analyzers:
                 r = res[SVC_NAME[a]]
@@ -160,6 +223,9 @@ def main():
                 r["train"].append(float(t["train_s"]))
                 r["dps"].append(len(te) / float(t["predict_s"]))
                 r["m"].append(score(scorer, P("test.jsonl"), P("svc.pred")))
+            # the fold's files are done with: the machine's disk is shared (fastText
+            # alone writes a .bin and a .vec of 5-30 MB per fold)
+            shutil.rmtree(d, ignore_errors=True)
             key = "microF1" if multi else "acc"
             print("  %s fold %d: %s" % (name, k, "  ".join(
                 "%s %s=%.4f" % (s, key, res[s]["m"][-1][key]) for s in systems)), flush=True)
@@ -171,6 +237,21 @@ def main():
             print("  %-14s %8.4f %8.4f %8.4f %10.3f %12.0f" % (
                 s, mean([m["acc"] for m in r["m"]]), mean([m["microF1"] for m in r["m"]]),
                 mean([m["macroF1"] for m in r["m"]]), mean(r["train"]), mean(r["dps"])))
+        # calibration on the held-out folds: every label a prediction line shows
+        # (the best 5 and the decided ones), and the decided labels alone
+        for w, what in (("wirewatch", "conf"), ("wirewatch", "conf_dec"),
+                        ("wirewatch-char", "conf"), ("wirewatch-char", "conf_dec"),
+                        ("fasttext", "conf")):
+            pairs = res[w][what]
+            if not pairs:
+                continue
+            ece, rows = reliability(pairs)
+            print("  %s %s: ECE %.4f over %d labels (%s)" % (
+                w, "confidence" if w != "fasttext" else "probability", ece, len(pairs),
+                "decided labels" if what == "conf_dec" else "every label shown"))
+            for lo, hi, n, mc, acc in rows:
+                print("    [%.1f, %.1f%s %6d  confidence %.3f  right %.3f" % (
+                    lo, hi, "]" if hi == 1.0 else ")", n, mc, acc))
         key = "microF1"
         f = res["fasttext"]
         for w in ("wirewatch", "wirewatch-char"):

@@ -93,10 +93,11 @@ docs = {d["id"]: d for d in map(json.loads, open(sys.argv[1]))}
 d2 = docs["d2"]
 m = [l for l in d2["labels"] if l.get("source") == "model"]
 ok = (m and m[0]["code"] == "medtop:15000000" and m[0]["name"] == "sport"
-      and d2.get("model_version") and any(l.get("source") == "rules" for l in d2["labels"]))
+      and d2.get("model_version") and any(l.get("source") == "rules" for l in d2["labels"])
+      and all(0 < l.get("confidence", 0) <= 1 for l in m))
 sys.exit(0 if ok else 1)
 PY
-ok $? "model labels (source model, IPTC name, model_version) beside rule labels"
+ok $? "model labels (source model, IPTC name, model_version, confidence) beside rule labels"
 
 # a broken watch-list is refused, naming the file
 echo '{"name": "w", "version": "1", "topics": [], "colour": 1}' >"$tmp/bad.json"

@@ -52,7 +52,7 @@ check "same data and seed give the same model bytes" "cmp -s '$T/m1' '$T/m2'"
 check "predict exits 0" "[ \$? -eq 0 ]"
 check "predict reports malformed line 7" "grep -q 'test.jsonl:7: skipped' '$T/pred.err'"
 check "predict writes one line per valid document" "[ \$(wc -l < '$T/pred.jsonl') -eq 100 ]"
-python3 - "$T" <<'PY' && ok "predict output has id/labels/scores and accuracy >= 0.9" || notok "predict output has id/labels/scores and accuracy >= 0.9"
+python3 - "$T" <<'PY' && ok "predict output has id/labels/scores/confidence and accuracy >= 0.9" || notok "predict output has id/labels/scores/confidence and accuracy >= 0.9"
 import json, sys
 gold = {}
 for l in open(sys.argv[1] + "/test.jsonl"):
@@ -61,8 +61,13 @@ for l in open(sys.argv[1] + "/test.jsonl"):
 ok = 0
 for l in open(sys.argv[1] + "/pred.jsonl"):
     p = json.loads(l)
-    assert set(p) == {"id", "labels", "scores"}, p
+    assert set(p) == {"id", "labels", "scores", "confidence"}, p
     assert len(p["labels"]) == 1 and p["labels"][0] in p["scores"]
+    # every label shown has a confidence in [0, 1], ordered as the scores
+    assert list(p["confidence"]) == list(p["scores"]), p
+    assert all(0 <= c <= 1 for c in p["confidence"].values()), p
+    top = sorted(p["scores"], key=p["scores"].get, reverse=True)
+    assert all(p["confidence"][a] >= p["confidence"][b] for a, b in zip(top, top[1:])), p
     ok += p["labels"] == gold[p["id"]]
 print("# accuracy %.3f" % (ok / len(gold)))
 sys.exit(0 if ok / len(gold) >= 0.9 else 1)

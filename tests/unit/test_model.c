@@ -187,7 +187,7 @@ static void test_train_multiclass(void **state) {
     assert_int_equal(ww_model_multilabel(m), 0);
     assert_string_equal(ww_model_label(m, 0), "money"); /* labels sorted */
     assert_null(ww_model_label(m, 3));
-    assert_true(strncmp(ww_model_version(m), "wwlinear-2-", 11) == 0);
+    assert_true(strncmp(ww_model_version(m), "wwlinear-3-", 11) == 0);
     double acc = accuracy(m, &te);
     assert_true(acc >= 0.95);
     /* scores: softmax, best first, sum to 1 */
@@ -244,6 +244,28 @@ static void test_train_multilabel(void **state) {
     double f1 = 2.0 * (double)tp / (double)(2 * tp + fp + fn);
     print_message("multi-label synthetic micro-F1 %.3f\n", f1);
     assert_true(f1 >= 0.85);
+    /* the best k alone (scored without the labels that cannot be among them) are the
+     * first k of the full list, scores and order; confidence in [0, 1], in the
+     * order of the scores */
+    int nl = ww_model_nlabels(m);
+    assert_true(nl > 2 && nl <= 16);
+    for (size_t i = 0; i < te.n; i++) {
+        ww_prediction all[16], few[16];
+        assert_int_equal(
+            ww_model_predict(m, te.docs[i].text, te.docs[i].len, all, nl, 0.f), nl);
+        for (int k = 1; k < nl; k++) {
+            assert_int_equal(
+                ww_model_predict(m, te.docs[i].text, te.docs[i].len, few, k, 0.f), k);
+            for (int j = 0; j < k; j++) {
+                assert_string_equal(few[j].label, all[j].label);
+                assert_true(few[j].score == all[j].score);
+            }
+        }
+        for (int j = 0; j < nl; j++) {
+            assert_true(all[j].confidence >= 0 && all[j].confidence <= 1);
+            assert_true(j == 0 || all[j].confidence <= all[j - 1].confidence);
+        }
+    }
     ww_model_free(m);
     free(buf);
     free_corpus(&tr);
@@ -370,18 +392,17 @@ static void test_multilingual_char_ngrams(void **state) {
     /* A known word's stored row gives the margins that composing it from its
      * n-grams (the path of an unknown word) gives, up to the 8-bit rounding. */
     ww__linear *lin = m->lin;
-    ww__slot *keep = lin->wslots, empty[16];
-    uint32_t keepmask = lin->wmask;
+    ww__index keep = lin->widx;
+    ww__slot empty[17]; /* 16 home slots (shift 28) and the empty one ending a probe */
     memset(empty, 0, sizeof empty);
     for (size_t i = 0; i < n; i++) {
         float a[2], b[2];
         const char *t = ML_TRAIN[i][1];
         assert_int_equal(ww__linear_margins(lin, 2, t, strlen(t), a), 0);
-        lin->wslots = empty;
-        lin->wmask = 15;
+        lin->widx.slots = empty;
+        lin->widx.shift = 28;
         assert_int_equal(ww__linear_margins(lin, 2, t, strlen(t), b), 0);
-        lin->wslots = keep;
-        lin->wmask = keepmask;
+        lin->widx = keep;
         assert_float_equal(a[0], b[0], 0.02);
         assert_float_equal(a[1], b[1], 0.02);
     }
@@ -458,19 +479,27 @@ static void test_corrupt_files(void **state) {
         assert_null(ww_model_load_mem(b, len, err, sizeof err));
         assert_true(strstr(err, "checksum") || strstr(err, "truncated"));
     }
-    /* a newer format version is named as such; format 1 (features of an older
-     * wirewatch) asks for the model to be trained again */
+    /* a newer format version is named as such; formats 1 (features of an older
+     * wirewatch) and 2 (no calibration) ask for the model to be trained again */
     memcpy(b, good, len);
     uint32_t v = WW__MODEL_FORMAT + 1;
     memcpy(b + 8, &v, 4);
     fix_crc(b, len);
     assert_null(ww_model_load_mem(b, len, err, sizeof err));
-    assert_non_null(strstr(err, "format 3 is not supported"));
+    assert_non_null(strstr(err, "format 4 is not supported"));
     v = 1;
     memcpy(b + 8, &v, 4);
     fix_crc(b, len);
     assert_null(ww_model_load_mem(b, len, err, sizeof err));
     assert_non_null(strstr(err, "format 1 was written by an older wirewatch"));
+    assert_non_null(strstr(err, "wirewatch train"));
+    /* format 2 (no confidence calibration) likewise */
+    v = 2;
+    memcpy(b + 8, &v, 4);
+    fix_crc(b, len);
+    assert_null(ww_model_load_mem(b, len, err, sizeof err));
+    assert_non_null(strstr(err, "format 2 was written by an older wirewatch"));
+    assert_non_null(strstr(err, "confidence"));
     assert_non_null(strstr(err, "wirewatch train"));
     /* consistent checksum but sizes that lie: nlabels huge */
     memcpy(b, good, len);

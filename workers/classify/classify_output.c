@@ -243,7 +243,7 @@ int ww__classify_model_labels(ww_classifier *c, const Wirewatch__V1__Document *d
         if (!l)
             return WW_ENOMEM;
         /* the model's probability; calibrating it belongs to the model (docs/model.md) */
-        l->confidence = pred[i].score < 0 ? 0.f : pred[i].score > 1 ? 1.f : pred[i].score;
+        l->confidence = pred[i].confidence; /* calibrated by the model (docs/model.md) */
         out->labels[out->n_labels++] = l;
     }
     return 0;

@@ -61,13 +61,19 @@ void ww__featctx_free(ww__featctx *c) {
     free(c->gbuf);
     free(c->runs);
     free(c->wix);
+    free(c->lab);
+    free(c->pmg);
+    free(c->pall);
+    free(c->tw);
     memset(c, 0, sizeof *c);
 }
 
 /* ---- document-local key -> count table (open addressing, key 0 = empty) ---- */
 
+/* A table twice the size in use (never needed when tabs_fit sized it for the
+ * document; kept so a table can never fill). */
 static int tab_grow(ww__featctx *c) {
-    uint32_t cap = c->tabcap ? c->tabcap * 2 : 1024;
+    uint32_t cap = (c->tabmask + 1) * 2;
     ww__feat *t = calloc(cap, sizeof *t);
     uint32_t *u = realloc(c->used, (size_t)(cap / 2) * sizeof *u);
     if (!t || !u) {
@@ -90,12 +96,13 @@ static int tab_grow(ww__featctx *c) {
     free(c->tab);
     c->tab = t;
     c->tabcap = cap;
+    c->tabmask = cap - 1;
     return 0;
 }
 
 static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
     key |= key == 0; /* 0 marks an empty slot */
-    uint32_t mask = c->tabcap - 1, h = (key * 2654435761u) & mask;
+    uint32_t mask = c->tabmask, h = (key * 2654435761u) & mask;
     while (c->tab[h].key) {
         if (c->tab[h].key == key) {
             c->tab[h].n += n;
@@ -106,7 +113,7 @@ static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
     c->tab[h].key = key;
     c->tab[h].n = n;
     c->used[c->nused++] = h;
-    if (c->nused * 2 >= c->tabcap)
+    if (c->nused * 2 >= (size_t)c->tabmask + 1)
         return tab_grow(c);
     return 0;
 }
@@ -114,7 +121,7 @@ static inline int add(ww__featctx *c, uint32_t key, uint32_t n) {
 /* ---- distinct words of the document (64-bit hash -> first token, count) ---- */
 
 static int words_grow(ww__featctx *c) {
-    uint32_t cap = c->wcap ? c->wcap * 2 : 512;
+    uint32_t cap = (c->wmask + 1) * 2;
     ww__fword *t = calloc(cap, sizeof *t);
     uint32_t *u = realloc(c->wused, (size_t)(cap / 2) * sizeof *u);
     if (!t || !u) {
@@ -135,26 +142,85 @@ static int words_grow(ww__featctx *c) {
     free(c->words);
     c->words = t;
     c->wcap = cap;
+    c->wmask = cap - 1;
     return 0;
 }
 
-static inline int add_word(ww__featctx *c, uint64_t wh, uint32_t tok) {
-    wh |= wh == 0;
-    uint32_t mask = c->wcap - 1, h = (uint32_t)(wh >> 32) & mask;
-    while (c->words[h].h) {
-        if (c->words[h].h == wh) {
-            c->words[h].n++;
-            return 0;
+/* Size both tables for a document of n tokens, at most load 1/2 (words: n distinct,
+ * features: word_ngrams per token), out of the memory kept from earlier documents.
+ * A table sized for the longest document so far spread a short one's probes over
+ * 100 KB or more; sized for this one they stay in the first-level cache.  The
+ * tables are empty between documents, so a smaller mask over the same memory is a
+ * table as good as new. */
+static int tabs_fit(ww__featctx *c, size_t n, int ngrams) {
+    uint32_t need = 1024, wneed = 512;
+    if (n > (1u << 26))
+        return WW_ENOMEM;
+    while (need < 2 * (uint64_t)ngrams * n + 2)
+        need *= 2;
+    while (wneed < 2 * (uint64_t)n + 2)
+        wneed *= 2;
+    if (c->tabcap < need) {
+        ww__feat *t = calloc(need, sizeof *t);
+        uint32_t *u = realloc(c->used, (size_t)(need / 2) * sizeof *u);
+        if (u)
+            c->used = u;
+        if (!t || !u) {
+            free(t);
+            return WW_ENOMEM;
         }
+        free(c->tab);
+        c->tab = t;
+        c->tabcap = need;
+    }
+    if (c->wcap < wneed) {
+        ww__fword *t = calloc(wneed, sizeof *t);
+        uint32_t *u = realloc(c->wused, (size_t)(wneed / 2) * sizeof *u);
+        if (u)
+            c->wused = u;
+        if (!t || !u) {
+            free(t);
+            return WW_ENOMEM;
+        }
+        free(c->words);
+        c->words = t;
+        c->wcap = wneed;
+    }
+    c->tabmask = need - 1;
+    c->wmask = wneed - 1;
+    return 0;
+}
+
+/* The index in c->wout of the word whose tokenizer hash is th (its first token tok),
+ * added with count 0 when new; -1 on ENOMEM.  The table maps the tokenizer's 64-bit
+ * hash of the normal form to the word, so a word's own FNV hash is computed once per
+ * distinct word (hash_words) rather than once per occurrence. */
+static inline int64_t word_of(ww__featctx *c, uint64_t th, uint32_t tok) {
+    th |= th == 0;
+    uint32_t mask = c->wmask, h = (uint32_t)(th >> 32) & mask;
+    while (c->words[h].h) {
+        if (c->words[h].h == th)
+            return c->words[h].tok;
         h = (h + 1) & mask;
     }
-    c->words[h].h = wh;
-    c->words[h].tok = tok;
-    c->words[h].n = 1;
+    uint32_t k = (uint32_t)c->nwords;
+    c->words[h].h = th;
+    c->words[h].tok = k;
+    c->wout[k].h = 0;
+    c->wout[k].tok = tok;
+    c->wout[k].n = 0;
     c->wused[c->nwords++] = h;
-    if (c->nwords * 2 >= c->wcap)
-        return words_grow(c);
-    return 0;
+    if (c->nwords * 2 >= (size_t)c->wmask + 1 && words_grow(c))
+        return -1;
+    return k;
+}
+
+/* wout[k].h = FNV-1a of word k's normal form, k < nw: the tokenizer made it
+ * (ww__toks.seed2), in the same pass as its own hash. */
+static void hash_words(ww__featctx *c, size_t nw) {
+    ww__fword *w = c->wout;
+    for (size_t k = 0; k < nw; k++)
+        w[k].h = c->toks.v[w[k].tok].hash2;
 }
 
 size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
@@ -174,6 +240,22 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
     memcpy(w + wl, s, len);
     wl += len;
     w[wl++] = '>';
+    unsigned char high = 0;
+    for (size_t i = 0; i < len; i++)
+        high |= s[i];
+    if (high < 0x80) { /* ASCII: a code point is a byte (most unknown words) */
+        for (size_t i = 0; i < wl; i++) {
+            uint64_t h = FNV64_OFF ^ 0x3c3c3c3cull;
+            for (size_t k = 1; k <= (size_t)o->char_maxn && i + k <= wl; k++) {
+                h = (h ^ w[i + k - 1]) * FNV64_PRIME;
+                if (k < (size_t)o->char_minn || (k == 1 && (i == 0 || i == wl - 1)))
+                    continue;
+                uint32_t key = mix(h ^ 3);
+                out[n++] = key | (key == 0);
+            }
+        }
+        return n;
+    }
     for (size_t i = 0; i < wl; i++)
         if ((w[i] & 0xC0) != 0x80)
             starts[ncp++] = (uint16_t)i;
@@ -194,56 +276,86 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
     return n;
 }
 
-int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o) {
-    int rc;
+/* Room for n tokens' worth of per-token and per-word scratch.  0 or WW_ENOMEM. */
+static int scratch_reserve(ww__featctx *c, size_t n) {
+    if (c->twcap < n) {
+        uint32_t *tw = realloc(c->tw, n * sizeof *tw);
+        if (!tw)
+            return WW_ENOMEM;
+        c->tw = tw;
+        c->twcap = n;
+    }
+    if (c->wocap < n) {
+        ww__fword *v = realloc(c->wout, n * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        c->wout = v;
+        c->wocap = n;
+    }
+    return 0;
+}
+
+#define NOT_A_WORD UINT32_MAX
+
+/* Word n-grams in token order, from each word's FNV hash (wout[tw[i]].h). */
+static int add_ngrams(ww__featctx *c, const ww__feat_opts *o) {
     uint64_t prev[2] = {0, 0};
-    int nprev = 0;
-    c->nout = 0;
-    c->nwout = 0;
-    ww__toks_clear(&c->toks);
-    if ((rc = ww__tokenize(text, len, 1, &c->toks)))
-        return rc;
-    if (!c->tabcap && (rc = tab_grow(c)))
-        return rc;
-    if (!c->wcap && (rc = words_grow(c)))
-        return rc;
+    int nprev = 0, rc;
     for (size_t i = 0; i < c->toks.n; i++) {
-        const unsigned char *s = (const unsigned char *)ww__tok_norm(&c->toks, i);
-        size_t n = c->toks.v[i].norm_len;
-        if (n == 0 || (n == 1 && s[0] < 0x80))
+        if (c->tw[i] == NOT_A_WORD)
             continue;
-        uint64_t h = fnv(FNV64_OFF, s, n);
-        if ((rc = add_word(c, h, (uint32_t)i)))
-            goto out;
+        uint64_t h = c->wout[c->tw[i]].h;
         if (o->word_ngrams >= 2 && nprev >= 1 &&
             (rc = add(c, mix(prev[0] * 0x9E3779B97F4A7C15ull + h + 2), 1)))
-            goto out;
+            return rc;
         if (o->word_ngrams >= 3 && nprev >= 2 &&
             (rc = add(
                  c,
                  mix((prev[1] * 0x9E3779B97F4A7C15ull + prev[0]) * 0xC2B2AE3D27D4EB4Full +
                      h + 5),
                  1)))
-            goto out;
+            return rc;
         prev[1] = prev[0];
         prev[0] = h;
         if (nprev < 2)
             nprev++;
     }
-    if (c->wocap < c->nwords) {
-        ww__fword *v = realloc(c->wout, c->wcap / 2 * sizeof *v);
-        if (!v) {
+    return 0;
+}
+
+int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_opts *o) {
+    int rc;
+    c->nout = 0;
+    c->nwout = 0;
+    ww__toks_clear(&c->toks);
+    c->toks.seed2 = FNV64_OFF; /* the tokenizer hashes words the model's way too */
+    if ((rc = ww__tokenize(text, len, 1, &c->toks)))
+        return rc;
+    if ((rc = tabs_fit(c, c->toks.n, o->word_ngrams)) ||
+        (rc = scratch_reserve(c, c->toks.n)))
+        return rc;
+    /* the distinct words, and each token's word */
+    for (size_t i = 0; i < c->toks.n; i++) {
+        const unsigned char *s = (const unsigned char *)ww__tok_norm(&c->toks, i);
+        size_t n = c->toks.v[i].norm_len;
+        c->tw[i] = NOT_A_WORD;
+        if (n == 0 || (n == 1 && s[0] < 0x80))
+            continue;
+        int64_t k = word_of(c, c->toks.v[i].hash, (uint32_t)i);
+        if (k < 0) {
             rc = WW_ENOMEM;
             goto out;
         }
-        c->wout = v;
-        c->wocap = c->wcap / 2;
+        c->wout[k].n++;
+        c->tw[i] = (uint32_t)k;
     }
+    hash_words(c, c->nwords);
+    if ((rc = add_ngrams(c, o)))
+        goto out;
     for (size_t k = 0; k < c->nwords; k++) {
-        const ww__fword *w = &c->words[c->wused[k]];
-        c->wout[k] = *w;
-        c->wout[k].h = ww__word_key(w->h);
-        if ((rc = add(c, (uint32_t)c->wout[k].h, w->n)))
+        ww__fword *w = &c->wout[k];
+        w->h = ww__word_key(w->h | (w->h == 0));
+        if ((rc = add(c, (uint32_t)w->h, w->n)))
             goto out;
     }
     c->nwout = c->nwords;

@@ -392,6 +392,7 @@ static int tune(trainer *t, size_t ndocs, int multilabel, ww__linear *lin) {
             lin->scale = (float)a;
         }
     }
+    rc = ww__calibrate(lin, oof, t->y, ndocs, nl, multilabel); /* confidence */
 out:
     free(oof);
     return rc;

@@ -24,11 +24,17 @@ typedef struct ww__tok {
     uint32_t start, end;         /* byte span in the original text, end exclusive */
     uint32_t norm_off, norm_len; /* normal form in ww__toks.norm */
     uint64_t hash;               /* ww__hash_bytes of the normal form */
+    uint64_t hash2; /* FNV-1a of the normal form from offset ww__toks.seed2, if set */
 } ww__tok;
 
 typedef struct ww__toks {
     ww__tok *v;
     size_t n, cap;
+    /* Nonzero: every token also gets hash2, an FNV-1a of its normal form from this
+     * offset basis (the linear model's feature hash, model_features.c).  Computed in
+     * the same pass as hash, where the chain of multiplies of one hides behind the
+     * other's: hashed again afterwards, it was a tenth of a model prediction. */
+    uint64_t seed2;
     char *norm; /* all normal forms, each followed by a NUL */
     size_t norm_len, norm_cap;
     void *seg;        /* ICU word break iterator, opened on the first CJK/Thai run */
