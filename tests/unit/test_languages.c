@@ -158,6 +158,11 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"\"]}}}",
         "{\"language\":\"de\",\"countries\":{\"CN\":\"China\"}}",
         "{\"language\":\"de\",\"stem\":\"yes\"}",
+        "{\"language\":\"de\",\"compounds\":true}",
+        "{\"language\":\"de\",\"compounds\":{\"heads\":1}}",
+        "{\"language\":\"de\",\"compounds\":{\"min_letters\":2}}",
+        "{\"language\":\"de\",\"compounds\":{\"except\":[1]}}",
+        "{\"language\":\"de\",\"compounds\":{\"tails\":true}}",
         NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;
@@ -172,6 +177,70 @@ static void test_pack_errors(void **st) {
     assert_non_null(p);
     assert_string_equal(ww__pack_lang(p), "de");
     ww__pack_free(p);
+}
+
+/* Taxonomy of two topics for compound tests: terms in German, matched by stems. */
+#define COMPOUND_TAX(a, b)                                                                 \
+    "{\"name\":\"t\",\"version\":\"1\",\"language\":\"de\",\"stem\":true,"                 \
+    "\"threshold\":3,\"topics\":[{\"code\":\"a\",\"name\":\"a\",\"terms\":[{\"text\":\"" a \
+    "\",\"weight\":6}]},{\"code\":\"b\",\"name\":\"b\",\"terms\":[{\"text\":\"" b          \
+    "\",\"weight\":6}]}]}"
+
+static void test_compound_parts(void **st) {
+    (void)st;
+    char b[256];
+    /* "*Debatte": the head of a compound, "Haushalt*": its modifier; a part counts half
+     * its term's weight (6 -> 3, the threshold); evidence is the whole word (labels()
+     * checks every span against the text) */
+    const char *tax = COMPOUND_TAX("*Debatte", "Haushalt*");
+    assert_string_equal(labels(tax, "de", "Die Haushaltsdebatte.", b, sizeof b), "a,b");
+    assert_string_equal(labels(tax, "de", "Die Haushaltsdebatten.", b, sizeof b), "a,b");
+    /* a short head needs a known modifier before it: Schluss is none */
+    assert_string_equal(labels(tax, "de", "Die Schlussdebatte.", b, sizeof b), "");
+    /* a word that matches on its own is not split; unknown language: no stem pass */
+    assert_string_equal(labels(tax, "de", "Die Debatte.", b, sizeof b), "a");
+    assert_string_equal(labels(tax, "", "Die Haushaltsdebatte.", b, sizeof b), "");
+    /* a head of 7 code points or more counts alone */
+    tax = COMPOUND_TAX("*Ministerium", "Sport*");
+    assert_string_equal(labels(tax, "de", "Das Verkehrsministerium.", b, sizeof b), "a");
+    assert_string_equal(labels(tax, "de", "Das Sportministerium.", b, sizeof b), "a,b");
+    /* parts of five letters at least: Bei|spiel is not a game, and Bürger (stem
+     * "burg") is not in Hamburg */
+    tax = COMPOUND_TAX("*Spiel*", "*Bürger*");
+    assert_string_equal(labels(tax, "de", "Zum Beispiel.", b, sizeof b), "");
+    assert_string_equal(labels(tax, "de", "In Hamburg, Spielburg.", b, sizeof b), "");
+    assert_string_equal(labels(tax, "de", "Die Kartenspiele.", b, sizeof b), "");
+    assert_string_equal(labels(tax, "de", "Die Spielregeln.", b, sizeof b), "");
+    /* unmarked terms are matched as whole words only */
+    tax = COMPOUND_TAX("Debatte", "Haushalt");
+    assert_string_equal(labels(tax, "de", "Die Haushaltsdebatte.", b, sizeof b), "");
+}
+
+/* The pack's "compounds" setting marks its one-word terms as heads and modifiers. */
+static void test_pack_compounds(void **st) {
+    (void)st;
+    char err[256];
+    const char *tx = "{\"name\":\"t\",\"version\":\"1\",\"topics\":[{\"code\":"
+                     "\"medtop:1\",\"name\":\"x\",\"terms\":[]}]}";
+    const char *pk = "{\"language\":\"de\",\"compounds\":{\"heads\":true,\"modifiers\":"
+                     "true,\"min_letters\":5,\"except\":[\"Spiel\"]},\"topics\":{"
+                     "\"medtop:1\":{\"3\":[\"Debatte\",\"Spiel\",\"Wahl\",\"Erste Liga\","
+                     "\"=Gericht\",\"*Stadion\"],\"exclude\":[\"Kunststoff\"]}}}";
+    ww_taxonomy *t = ww_taxonomy_parse(tx, strlen(tx), err, sizeof err);
+    assert_non_null(t);
+    ww__pack *p = ww__pack_parse(pk, strlen(pk), "pack", err, sizeof err);
+    assert_non_null(p);
+    size_t skipped = 0;
+    assert_int_equal(ww__pack_add_topics(p, t, &skipped, err, sizeof err), 0);
+    const ww_topic *tp = &t->topics[0];
+    const char *want[] = {"*Debatte*",  "Spiel",   "Wahl",
+                          "Erste Liga", "Gericht", "*Stadion"};
+    assert_int_equal(tp->nterms, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(tp->terms[i].text, want[i]);
+    assert_string_equal(tp->exclude[0].text, "Kunststoff"); /* exclusions never */
+    ww__pack_free(p);
+    ww_taxonomy_free(t);
 }
 
 static int collect(void *arg, uint32_t s, uint32_t e) {
@@ -225,6 +294,8 @@ int main(void) {
         cmocka_unit_test(test_stems),
         cmocka_unit_test(test_pack_errors),
         cmocka_unit_test(test_titled_names),
+        cmocka_unit_test(test_compound_parts),
+        cmocka_unit_test(test_pack_compounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
