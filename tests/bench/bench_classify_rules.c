@@ -5,6 +5,7 @@
  *       ww_classify_document with the default taxonomy, then with 100 and 10,000
  *       synthetic rules (one-word and two-word phrases drawn from the corpus itself,
  *       so they hit often), each in the same run
+ *   bench_classify_rules speed-iptc DEV.jsonl [REPEAT]   the default taxonomy only
  *   bench_classify_rules bbc DEV.jsonl                top-1 accuracy of the default
  *       rules on BBC News (business 04000000, entertainment 01000000, politics
  *       11000000, sport 15000000, tech 13000000), with a confusion table
@@ -201,6 +202,17 @@ static void report(const char *what, ww_classifier *cl, const corpus *c, int rep
            "classify %6.1f MB/s (%5.2f labels/doc)\n",
            what, ww_classifier_phrases(cl), *scan_mbs, hits, full,
            (double)nl / repeat / c->n);
+}
+
+/* speed-iptc: the default rules only (to compare two builds' English figures) */
+static int speed_iptc(const corpus *c, int repeat) {
+    ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
+    if (!cl)
+        return 1;
+    double m;
+    report("default IPTC rules", cl, c, repeat, &m);
+    ww_classifier_free(cl);
+    return 0;
 }
 
 static int speed(const corpus *c, int repeat) {
@@ -504,7 +516,7 @@ int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(
             stderr,
-            "usage: %s speed|bbc|bbc-misses|gnad|gnad-misses|gnad-why|show|json FILE.jsonl [REPEAT]\n",
+            "usage: %s speed|speed-iptc|bbc|bbc-misses|gnad|gnad-misses|gnad-why|show|json FILE.jsonl [REPEAT]\n",
             argv[0]);
         return 2;
     }
@@ -512,7 +524,9 @@ int main(int argc, char **argv) {
     if (load(argv[2], &c))
         return 1;
     if (strcmp(argv[1], "speed") == 0)
-        return speed(&c, argc > 3 ? atoi(argv[3]) : 3);
+        return speed(&c, argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3);
+    if (strcmp(argv[1], "speed-iptc") == 0)
+        return speed_iptc(&c, argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3);
     if (strcmp(argv[1], "bbc") == 0)
         return bbc(&c, 0);
     if (strcmp(argv[1], "bbc-misses") == 0)
