@@ -122,8 +122,10 @@ static void test_english_tokens_unchanged(void **st) {
 static char *labels(const char *tax, const char *lang, const char *text, char *buf,
                     size_t len) {
     char err[256];
-    ww_classify_opts o = {
-        .taxonomy_json = tax, .taxonomy_json_len = strlen(tax), .no_entities = 1};
+    ww_classify_opts o = {/* tax NULL: the default taxonomy and the language packs */
+                          .taxonomy_json = tax,
+                          .taxonomy_json_len = tax ? strlen(tax) : 0,
+                          .no_entities = 1};
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     if (!c)
         fail_msg("classifier: %s", err);
@@ -257,6 +259,26 @@ static void test_compound_parts(void **st) {
     assert_string_equal(labels(tax, "de", "Die Haushaltsdebatte.", b, sizeof b), "");
 }
 
+/* The embedded German pack: the economy topics IPTC files trade and the economic
+ * institutions under; creditors are not believers. */
+static void test_german_pack(void **st) {
+    (void)st;
+    char b[1024];
+    labels(NULL, "de",
+           "Der Internationale Währungsfonds und die Weltbank warnen vor einem "
+           "Handelsstreit.",
+           b, sizeof b);
+    assert_true(strncmp(b, "medtop:04000000", 15) == 0);
+    assert_non_null(strstr(b, "medtop:20000372"));
+    assert_non_null(strstr(b, "medtop:20000376"));
+    /* creditors are not believers (gläubig, stemmed, met Gläubiger: glaubig) */
+    labels(NULL, "de",
+           "Die Gläubiger verzichten. Den Gläubigern bleibt wenig, die Gläubiger "
+           "klagen.",
+           b, sizeof b);
+    assert_null(strstr(b, "medtop:12000000"));
+}
+
 /* The pack's "compounds" setting marks its one-word terms as heads and modifiers. */
 static void test_pack_compounds(void **st) {
     (void)st;
@@ -338,6 +360,7 @@ int main(void) {
         cmocka_unit_test(test_titled_names),
         cmocka_unit_test(test_compound_parts),
         cmocka_unit_test(test_pack_compounds),
+        cmocka_unit_test(test_german_pack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
