@@ -5,6 +5,7 @@
  *       ww_classify_document with the default taxonomy, then with 100 and 10,000
  *       synthetic rules (one-word and two-word phrases drawn from the corpus itself,
  *       so they hit often), each in the same run
+ *   bench_classify_rules speed-iptc DEV.jsonl [REPEAT]   the default taxonomy only
  *   bench_classify_rules bbc DEV.jsonl                top-1 accuracy of the default
  *       rules on BBC News (business 04000000, entertainment 01000000, politics
  *       11000000, sport 15000000, tech 13000000), with a confusion table
@@ -12,8 +13,10 @@
  *       rules on German news (10kGNAD; language "de"): Wirtschaft 04000000, Sport
  *       15000000, Inland 11000000, Kultur and Etat 01000000, Wissenschaft and Web
  *       13000000; International and Panorama have no single IPTC top level and are
- *       left out.  Per-class figures and a confusion table; gnad-misses lists misses
+ *       left out.  Per-class figures and a confusion table; gnad-misses lists misses,
+ *       gnad-why each miss's top-level labels with scores and evidence
  *   bench_classify_rules show FILE.jsonl             labels and entities per line
+ *       (Document.language $BENCH_LANG when set)
  *   bench_classify_rules json FILE.jsonl             the same as JSON lines shaped like
  *       the Classified JSON mirror (for tests/integration/seed_check.py without the CLI)
  *
@@ -204,6 +207,17 @@ static void report(const char *what, ww_classifier *cl, const corpus *c, int rep
            (double)nl / repeat / c->n);
 }
 
+/* speed-iptc: the default rules only (to compare two builds' English figures) */
+static int speed_iptc(const corpus *c, int repeat) {
+    ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
+    if (!cl)
+        return 1;
+    double m;
+    report("default IPTC rules", cl, c, repeat, &m);
+    ww_classifier_free(cl);
+    return 0;
+}
+
 static int speed(const corpus *c, int repeat) {
     printf(
         "corpus: %zu documents, %.2f MB (title+text), repeated %d times, best of 3, thread CPU time; "
@@ -327,6 +341,19 @@ static const char *top_level(const Wirewatch__V1__Classified *out) {
     return NULL;
 }
 
+/* gnad-why: every top-level label of a miss with its score and evidence */
+static void why(const Wirewatch__V1__Classified *out) {
+    for (size_t k = 0; k < out->n_labels; k++) {
+        const Wirewatch__V1__Label *l = out->labels[k];
+        if (strlen(l->code) != 15 || strncmp(l->code + 9, "000000", 6) != 0)
+            continue;
+        printf("    %6.2f %s:", l->score, l->code + 7);
+        for (size_t e = 0; e < l->n_evidence; e++)
+            printf(" \"%s\"", l->evidence[e]->text);
+        printf("\n");
+    }
+}
+
 static int gnad(const corpus *c, int verbose) {
     ww_classifier *cl = make((const char *)ww__data_iptc, ww__data_iptc_len);
     if (!cl)
@@ -370,6 +397,8 @@ static int gnad(const corpus *c, int verbose) {
         if (verbose && !hit)
             printf("MISS %s [%s] -> %s: %s\n", gnadmap[g].gnad, gnadmap[g].code,
                    top ? top : "none", c->title[i]);
+        if (verbose > 1 && !hit)
+            why(out);
         protobuf_c_message_free_unpacked(&out->base, NULL);
     }
     size_t all = 0, good = 0;
@@ -413,6 +442,7 @@ static int show(const corpus *c) {
         Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
         d.title = c->title[i];
         d.text = c->text[i];
+        d.language = getenv("BENCH_LANG"); /* unset: matched in every language */
         Wirewatch__V1__Classified *out;
         int alert;
         if (ww_classify_document(cl, &d, &out, &alert) != 0)
@@ -489,7 +519,7 @@ int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(
             stderr,
-            "usage: %s speed|bbc|bbc-misses|gnad|gnad-misses|show|json FILE.jsonl [REPEAT]\n",
+            "usage: %s speed|speed-iptc|bbc|bbc-misses|gnad|gnad-misses|gnad-why|show|json FILE.jsonl [REPEAT]\n",
             argv[0]);
         return 2;
     }
@@ -497,7 +527,9 @@ int main(int argc, char **argv) {
     if (load(argv[2], &c))
         return 1;
     if (strcmp(argv[1], "speed") == 0)
-        return speed(&c, argc > 3 ? atoi(argv[3]) : 3);
+        return speed(&c, argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3);
+    if (strcmp(argv[1], "speed-iptc") == 0)
+        return speed_iptc(&c, argc > 3 ? (int)strtol(argv[3], NULL, 10) : 3);
     if (strcmp(argv[1], "bbc") == 0)
         return bbc(&c, 0);
     if (strcmp(argv[1], "bbc-misses") == 0)
@@ -506,6 +538,8 @@ int main(int argc, char **argv) {
         return gnad(&c, 0);
     if (strcmp(argv[1], "gnad-misses") == 0)
         return gnad(&c, 1);
+    if (strcmp(argv[1], "gnad-why") == 0)
+        return gnad(&c, 2);
     if (strcmp(argv[1], "show") == 0)
         return show(&c);
     if (strcmp(argv[1], "json") == 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <libstemmer.h>
 
 #include "../../workers/classify/lang_pack.h"
 #include "../../workers/classify/persons.h"
@@ -70,6 +71,46 @@ static void test_arabic_normalisation(void **st) {
                         norms("الي مستشفي", b, sizeof b));
 }
 
+/* The Snowball stems of text's tokens, joined by '|'. */
+static char *stems(const char *lang, const char *text, char *buf, size_t len) {
+    struct sb_stemmer *st = sb_stemmer_new(lang, "UTF_8");
+    assert_non_null(st);
+    ww__toks t = {0}, s = {0};
+    assert_int_equal(ww__tokenize(text, strlen(text), 1, &t), 0);
+    assert_int_equal(ww__toks_stem(st, &t, &s), 0);
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < s.n; i++)
+        o +=
+            (size_t)snprintf(buf + o, len - o, "%s%s", i ? "|" : "", ww__tok_norm(&s, i));
+    ww__toks_free(&t);
+    ww__toks_free(&s);
+    sb_stemmer_delete(st);
+    return buf;
+}
+
+static void test_arabic_stems(void **st) {
+    (void)st;
+    char a[256], b[256];
+    /* the teh marbuta is given back to the stemmer, which strips it (folded to heh it
+     * was left on definite nouns: الحكومه, not حكوم); a spelling with heh still meets */
+    assert_string_equal(stems("arabic", "الحكومة حكومة", a, sizeof a),
+                        stems("arabic", "حكوم حكوم", b, sizeof b));
+    assert_string_equal(stems("arabic", "الحكومة", a, sizeof a),
+                        stems("arabic", "حكومه", b, sizeof b));
+    /* the article and the clitics before it go first: والحكومة, فالحكومة, للحكومة and
+     * الوزير stem like their bare words (Snowball alone stops after one prefix) */
+    assert_string_equal(
+        stems("arabic", "والحكومة فالحكومة للحكومة بالحكومة وبالحكومة", a, sizeof a),
+        stems("arabic", "حكومة حكومة حكومة حكومة حكومة", b, sizeof b));
+    assert_string_equal(stems("arabic", "الوزير والوزير الوزراء والوزراء", a, sizeof a),
+                        stems("arabic", "وزير وزير وزراء وزراء", b, sizeof b));
+    assert_string_equal(stems("arabic", "والصين", a, sizeof a),
+                        stems("arabic", "الصين", b, sizeof b));
+    /* a heh that was written as heh stays: وجه ("face") is not وجة */
+    assert_string_equal(stems("arabic", "وجه", a, sizeof a), "وجه");
+}
+
 static void test_english_tokens_unchanged(void **st) {
     (void)st;
     char a[256];
@@ -81,8 +122,10 @@ static void test_english_tokens_unchanged(void **st) {
 static char *labels(const char *tax, const char *lang, const char *text, char *buf,
                     size_t len) {
     char err[256];
-    ww_classify_opts o = {
-        .taxonomy_json = tax, .taxonomy_json_len = strlen(tax), .no_entities = 1};
+    ww_classify_opts o = {/* tax NULL: the default taxonomy and the language packs */
+                          .taxonomy_json = tax,
+                          .taxonomy_json_len = tax ? strlen(tax) : 0,
+                          .no_entities = 1};
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     if (!c)
         fail_msg("classifier: %s", err);
@@ -158,6 +201,11 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"\"]}}}",
         "{\"language\":\"de\",\"countries\":{\"CN\":\"China\"}}",
         "{\"language\":\"de\",\"stem\":\"yes\"}",
+        "{\"language\":\"de\",\"compounds\":true}",
+        "{\"language\":\"de\",\"compounds\":{\"heads\":1}}",
+        "{\"language\":\"de\",\"compounds\":{\"min_letters\":2}}",
+        "{\"language\":\"de\",\"compounds\":{\"except\":[1]}}",
+        "{\"language\":\"de\",\"compounds\":{\"tails\":true}}",
         NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;
@@ -172,6 +220,90 @@ static void test_pack_errors(void **st) {
     assert_non_null(p);
     assert_string_equal(ww__pack_lang(p), "de");
     ww__pack_free(p);
+}
+
+/* Taxonomy of two topics for compound tests: terms in German, matched by stems. */
+#define COMPOUND_TAX(a, b)                                                                 \
+    "{\"name\":\"t\",\"version\":\"1\",\"language\":\"de\",\"stem\":true,"                 \
+    "\"threshold\":3,\"topics\":[{\"code\":\"a\",\"name\":\"a\",\"terms\":[{\"text\":\"" a \
+    "\",\"weight\":6}]},{\"code\":\"b\",\"name\":\"b\",\"terms\":[{\"text\":\"" b          \
+    "\",\"weight\":6}]}]}"
+
+static void test_compound_parts(void **st) {
+    (void)st;
+    char b[256];
+    /* "*Debatte": the head of a compound, "Haushalt*": its modifier; a part counts half
+     * its term's weight (6 -> 3, the threshold); evidence is the whole word (labels()
+     * checks every span against the text) */
+    const char *tax = COMPOUND_TAX("*Debatte", "Haushalt*");
+    assert_string_equal(labels(tax, "de", "Die Haushaltsdebatte.", b, sizeof b), "a,b");
+    assert_string_equal(labels(tax, "de", "Die Haushaltsdebatten.", b, sizeof b), "a,b");
+    /* a short head needs a known modifier before it: Schluss is none */
+    assert_string_equal(labels(tax, "de", "Die Schlussdebatte.", b, sizeof b), "");
+    /* a word that matches on its own is not split; unknown language: no stem pass */
+    assert_string_equal(labels(tax, "de", "Die Debatte.", b, sizeof b), "a");
+    assert_string_equal(labels(tax, "", "Die Haushaltsdebatte.", b, sizeof b), "");
+    /* a head of 7 code points or more counts alone */
+    tax = COMPOUND_TAX("*Ministerium", "Sport*");
+    assert_string_equal(labels(tax, "de", "Das Verkehrsministerium.", b, sizeof b), "a");
+    assert_string_equal(labels(tax, "de", "Das Sportministerium.", b, sizeof b), "a,b");
+    /* parts of five letters at least: Bei|spiel is not a game, and Bürger (stem
+     * "burg") is not in Hamburg */
+    tax = COMPOUND_TAX("*Spiel*", "*Bürger*");
+    assert_string_equal(labels(tax, "de", "Zum Beispiel.", b, sizeof b), "");
+    assert_string_equal(labels(tax, "de", "In Hamburg, Spielburg.", b, sizeof b), "");
+    assert_string_equal(labels(tax, "de", "Die Kartenspiele.", b, sizeof b), "");
+    assert_string_equal(labels(tax, "de", "Die Spielregeln.", b, sizeof b), "");
+    /* unmarked terms are matched as whole words only */
+    tax = COMPOUND_TAX("Debatte", "Haushalt");
+    assert_string_equal(labels(tax, "de", "Die Haushaltsdebatte.", b, sizeof b), "");
+}
+
+/* The embedded German pack: the economy topics IPTC files trade and the economic
+ * institutions under; creditors are not believers. */
+static void test_german_pack(void **st) {
+    (void)st;
+    char b[1024];
+    labels(NULL, "de",
+           "Der Internationale Währungsfonds und die Weltbank warnen vor einem "
+           "Handelsstreit.",
+           b, sizeof b);
+    assert_true(strncmp(b, "medtop:04000000", 15) == 0);
+    assert_non_null(strstr(b, "medtop:20000372"));
+    assert_non_null(strstr(b, "medtop:20000376"));
+    /* creditors are not believers (gläubig, stemmed, met Gläubiger: glaubig) */
+    labels(NULL, "de",
+           "Die Gläubiger verzichten. Den Gläubigern bleibt wenig, die Gläubiger "
+           "klagen.",
+           b, sizeof b);
+    assert_null(strstr(b, "medtop:12000000"));
+}
+
+/* The pack's "compounds" setting marks its one-word terms as heads and modifiers. */
+static void test_pack_compounds(void **st) {
+    (void)st;
+    char err[256];
+    const char *tx = "{\"name\":\"t\",\"version\":\"1\",\"topics\":[{\"code\":"
+                     "\"medtop:1\",\"name\":\"x\",\"terms\":[]}]}";
+    const char *pk = "{\"language\":\"de\",\"compounds\":{\"heads\":true,\"modifiers\":"
+                     "true,\"min_letters\":5,\"except\":[\"Spiel\"]},\"topics\":{"
+                     "\"medtop:1\":{\"3\":[\"Debatte\",\"Spiel\",\"Wahl\",\"Erste Liga\","
+                     "\"=Gericht\",\"*Stadion\"],\"exclude\":[\"Kunststoff\"]}}}";
+    ww_taxonomy *t = ww_taxonomy_parse(tx, strlen(tx), err, sizeof err);
+    assert_non_null(t);
+    ww__pack *p = ww__pack_parse(pk, strlen(pk), "pack", err, sizeof err);
+    assert_non_null(p);
+    size_t skipped = 0;
+    assert_int_equal(ww__pack_add_topics(p, t, &skipped, err, sizeof err), 0);
+    const ww_topic *tp = &t->topics[0];
+    const char *want[] = {"*Debatte*",  "Spiel",   "Wahl",
+                          "Erste Liga", "Gericht", "*Stadion"};
+    assert_int_equal(tp->nterms, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(tp->terms[i].text, want[i]);
+    assert_string_equal(tp->exclude[0].text, "Kunststoff"); /* exclusions never */
+    ww__pack_free(p);
+    ww_taxonomy_free(t);
 }
 
 static int collect(void *arg, uint32_t s, uint32_t e) {
@@ -220,11 +352,15 @@ int main(void) {
         cmocka_unit_test(test_cjk_segmentation),
         cmocka_unit_test(test_traditional_folds_to_simplified),
         cmocka_unit_test(test_arabic_normalisation),
+        cmocka_unit_test(test_arabic_stems),
         cmocka_unit_test(test_english_tokens_unchanged),
         cmocka_unit_test(test_language_picks_the_rules),
         cmocka_unit_test(test_stems),
         cmocka_unit_test(test_pack_errors),
         cmocka_unit_test(test_titled_names),
+        cmocka_unit_test(test_compound_parts),
+        cmocka_unit_test(test_pack_compounds),
+        cmocka_unit_test(test_german_pack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,10 @@ struct ww__pack {
     char lang[8];
     int stem;
     char what[128];
+    /* "compounds": which sides of a compound word every one-word stemmed term of at
+     * least min_letters matches as, unless the term is in "except" */
+    int heads, modifiers, min_letters;
+    json_t *except; /* borrowed from root */
 };
 
 const char *ww__pack_lang(const ww__pack *p) { return p->lang; }
@@ -124,11 +128,49 @@ static int check_name_map(json_t *root, const char *key, const char *what, char 
     return 0;
 }
 
+/* "compounds": {"heads": true, "modifiers": true, "min_letters": 5, "except": [...]}
+ * (docs/taxonomy.md, "Compounds"). */
+static int parse_compounds(ww__pack *p, char *err, size_t errlen) {
+    static const char *const keys[] = {"heads", "modifiers", "min_letters", "except",
+                                       NULL};
+    json_t *c = json_object_get(p->root, "compounds");
+    if (!c)
+        return 0;
+    char where[160];
+    snprintf(where, sizeof where, "%s: compounds", p->what);
+    if (!json_is_object(c))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: must be an object", where);
+    if (known_keys(c, keys, where, err, errlen))
+        return WW_EINVAL;
+    json_t *h = json_object_get(c, "heads"), *m = json_object_get(c, "modifiers"),
+           *n = json_object_get(c, "min_letters"), *x = json_object_get(c, "except");
+    if ((h && !json_is_boolean(h)) || (m && !json_is_boolean(m)))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: \"heads\" and \"modifiers\" must be true or false", where);
+    if (n &&
+        (!json_is_integer(n) || json_integer_value(n) < 4 || json_integer_value(n) > 32))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: \"min_letters\" must be an integer in [4, 32]", where);
+    if (x && !json_is_array(x))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"except\" must be an array",
+                         where);
+    size_t i;
+    json_t *t;
+    json_array_foreach(x, i, t) if (!json_is_string(t)) return ww_seterr(
+        err, errlen, WW_EINVAL, "%s: except[%zu] must be a string", where, i);
+    p->heads = json_is_true(h);
+    p->modifiers = json_is_true(m);
+    p->min_letters = n ? (int)json_integer_value(n) : 5;
+    p->except = x;
+    return 0;
+}
+
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
-    static const char *const keys[] = {
-        "language",      "description",   "stem",   "topics",  "countries",
-        "organizations", "person_titles", "source", "license", NULL};
+    static const char *const keys[] = {"language",      "description", "stem",
+                                       "topics",        "countries",   "organizations",
+                                       "person_titles", "source",      "license",
+                                       "compounds",     NULL};
     json_error_t je;
     ww__pack *p = calloc(1, sizeof *p);
     if (!p) {
@@ -208,6 +250,8 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
             }
         }
     }
+    if (parse_compounds(p, err, errlen))
+        goto bad;
     if (check_name_map(p->root, "countries", what, err, errlen) ||
         check_name_map(p->root, "organizations", what, err, errlen) ||
         check_name_map(p->root, "person_titles", what, err, errlen))
@@ -218,9 +262,42 @@ bad:
     return NULL;
 }
 
+/* The term as the matcher gets it: "*Term*" when the pack's "compounds" setting makes
+ * it a head and a modifier of compounds (one stemmed word of at least min_letters,
+ * not in "except", not already marked), else as written.  Malloc'd. */
+static char *compound_marks(const ww__pack *p, const char *text) {
+    size_t len = strlen(text), letters = 0;
+    int marked = text[0] == '*' || text[len - 1] == '*'; /* the author chose */
+    int head = p->heads && p->stem && !marked, mod = p->modifiers && p->stem && !marked;
+    if (head || mod) {
+        for (size_t i = 0; i < len && (head || mod); i++) {
+            utf8proc_int32_t cp;
+            utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + i,
+                                                  (utf8proc_ssize_t)(len - i), &cp);
+            if (k <= 0 || !(utf8proc_category(cp) >= UTF8PROC_CATEGORY_LU &&
+                            utf8proc_category(cp) <= UTF8PROC_CATEGORY_LO)) {
+                head = mod = 0; /* not one word of letters */
+                break;
+            }
+            letters++;
+            i += (size_t)k - 1;
+        }
+        if (letters < (size_t)p->min_letters)
+            head = mod = 0;
+        size_t i;
+        json_t *x;
+        json_array_foreach(p->except, i, x) if (strcmp(json_string_value(x), text) == 0)
+            head = mod = 0;
+    }
+    char *s = malloc(len + 3);
+    if (s)
+        snprintf(s, len + 3, "%s%s%s", head ? "*" : "", text, mod ? "*" : "");
+    return s;
+}
+
 /* Append one term to v / n. */
 static int push_term(ww_term **v, size_t *n, const char *text, float weight,
-                     const ww__pack *p) {
+                     const ww__pack *p, int exclude) {
     ww_term *nv = realloc(*v, (*n + 1) * sizeof *nv);
     if (!nv)
         return WW_ENOMEM;
@@ -228,7 +305,7 @@ static int push_term(ww_term **v, size_t *n, const char *text, float weight,
     ww_term *t = &nv[*n];
     memset(t, 0, sizeof *t);
     int exact = text[0] == '=';
-    if (!(t->text = strdup(text + exact)))
+    if (!(t->text = exact || exclude ? strdup(text + exact) : compound_marks(p, text)))
         return WW_ENOMEM;
     t->weight = weight;
     t->case_sensitive = exact;
@@ -262,10 +339,10 @@ int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, ch
             size_t i;
             json_t *t;
             json_array_foreach(terms, i, t) {
-                int rc =
-                    ex ? push_term(&tp->exclude, &tp->nexclude, json_string_value(t), w,
-                                   p)
-                       : push_term(&tp->terms, &tp->nterms, json_string_value(t), w, p);
+                int rc = ex ? push_term(&tp->exclude, &tp->nexclude, json_string_value(t),
+                                        w, p, 1)
+                            : push_term(&tp->terms, &tp->nterms, json_string_value(t), w,
+                                        p, 0);
                 if (rc)
                     return ww_seterr(err, errlen, rc, "%s: out of memory", p->what);
             }

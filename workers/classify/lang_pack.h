@@ -54,8 +54,9 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
                          size_t errlen);
 const char *ww__pack_lang(const ww__pack *p);
 /* Append the pack's topic terms to tax's topics of the same codes (tagged with the
- * pack's language, stemmed when it has a stemmer); codes tax lacks are counted in
- * *skipped.  Returns 0 or WW_E* with err. */
+ * pack's language, stemmed when it has a stemmer; with the pack's "compounds" setting a
+ * one-word term is written "*Term*" for the matcher, matcher.h); codes tax lacks are
+ * counted in *skipped.  Returns 0 or WW_E* with err. */
 int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, char *err,
                         size_t errlen);
 /* Add CLDR country names in the pack's language (ICU), the pack's country and

@@ -1,6 +1,7 @@
 /* Token n-gram matcher: see matcher.h for why a hash of token sequences. */
 #include "matcher.h"
 
+#include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -26,6 +27,29 @@ typedef struct slot {
     uint32_t idx1; /* entry index + 1; 0 = empty */
 } slot;
 
+/* A stem that also matches as the head (last part) or the modifier (first part) of a
+ * compound word of its language. */
+enum { PART_HEAD = 0, PART_MOD = 1 };
+typedef struct part {
+    uint64_t hash; /* of key, seeded by side */
+    char *key;     /* the stem */
+    uint32_t keylen;
+    uint8_t side; /* PART_HEAD or PART_MOD */
+    ww__posting *post;
+    uint32_t npost, cappost;
+} part;
+
+/* A part is at least this many code points: shorter stems start or end too many
+ * unrelated words (Bürger stems to "burg": Hamburg, Salzburg; Berge to "berg").  A head
+ * of PART_LONG_CPS or more needs no known modifier before it. */
+#define PART_MIN_CPS 5
+#define PART_LONG_CPS 7
+/* Words longer than this (bytes) are not searched for parts: URLs, not compounds. */
+#define PART_MAX_WORD 64
+/* A part of a compound counts this much of its term's weight: the compound can mean
+ * more, or something else, than its part (Kunststoff is not art). */
+#define PART_WEIGHT 0.5f
+
 struct ww__matcher {
     slot *slots;
     size_t mask, used, phrases;
@@ -36,6 +60,14 @@ struct ww__matcher {
     uint64_t *filter;
     size_t fbits, unigrams;
     int maxtok;
+    /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
+     * that matched nothing on its own, in their own table (see scan_parts). */
+    part *parts;
+    size_t nparts, capparts;
+    uint32_t *pslots; /* part index + 1; 0 = empty */
+    size_t pmask;
+    uint32_t partlangs[256];         /* parts per language index */
+    struct sb_stemmer *stemmer[256]; /* each language's, from add_stemmed (not owned) */
 };
 
 ww__matcher *ww__matcher_new(void) {
@@ -68,6 +100,14 @@ void ww__matcher_free(ww__matcher *m) {
     free(m->ents);
     free(m->slots);
     free(m->filter);
+    for (size_t i = 0; i < m->nparts; i++) {
+        for (uint32_t k = 0; k < m->parts[i].npost; k++)
+            free(m->parts[i].post[k].cased);
+        free(m->parts[i].post);
+        free(m->parts[i].key);
+    }
+    free(m->parts);
+    free(m->pslots);
     free(m);
 }
 
@@ -179,6 +219,111 @@ static char *join(const ww__toks *t, size_t n, size_t *len) {
     return s;
 }
 
+/* ---- parts of compounds ---- */
+
+static uint64_t part_hash(const char *key, size_t n, int side) {
+    return fix(ww__hash_bytes(key, n) ^
+               (side == PART_MOD ? 0x6a09e667f3bcc909ull : 0x3c6ef372fe94f82bull));
+}
+
+static const part *part_find(const ww__matcher *m, const char *key, size_t n, int side) {
+    if (!m->pslots)
+        return NULL;
+    uint64_t h = part_hash(key, n, side);
+    for (size_t j = h & m->pmask; m->pslots[j]; j = (j + 1) & m->pmask) {
+        const part *pt = &m->parts[m->pslots[j] - 1];
+        if (pt->hash == h && pt->side == side && pt->keylen == n &&
+            memcmp(pt->key, key, n) == 0)
+            return pt;
+    }
+    return NULL;
+}
+
+static int part_grow(ww__matcher *m) {
+    size_t ncap = m->pslots ? (m->pmask + 1) * 2 : 1024;
+    uint32_t *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return WW_ENOMEM;
+    for (size_t i = 0; i < m->nparts; i++) {
+        size_t j = m->parts[i].hash & (ncap - 1);
+        while (ns[j])
+            j = (j + 1) & (ncap - 1);
+        ns[j] = (uint32_t)i + 1;
+    }
+    free(m->pslots);
+    m->pslots = ns;
+    m->pmask = ncap - 1;
+    return 0;
+}
+
+/* Add posting q under the stem key as a part on side. */
+static int part_add(ww__matcher *m, const char *key, size_t n, int side,
+                    const ww__posting *q) {
+    part *pt = (part *)part_find(m, key, n, side);
+    if (!pt) {
+        if ((!m->pslots || (m->nparts + 1) * 2 > m->pmask + 1) && part_grow(m))
+            return WW_ENOMEM;
+        if (m->nparts == m->capparts) {
+            size_t cap = m->capparts ? m->capparts * 2 : 256;
+            part *np = realloc(m->parts, cap * sizeof *np);
+            if (!np)
+                return WW_ENOMEM;
+            m->parts = np;
+            m->capparts = cap;
+        }
+        pt = &m->parts[m->nparts];
+        memset(pt, 0, sizeof *pt);
+        if (!(pt->key = malloc(n + 1)))
+            return WW_ENOMEM;
+        memcpy(pt->key, key, n);
+        pt->key[n] = 0;
+        pt->keylen = (uint32_t)n;
+        pt->side = (uint8_t)side;
+        pt->hash = part_hash(key, n, side);
+        size_t j = pt->hash & m->pmask;
+        while (m->pslots[j])
+            j = (j + 1) & m->pmask;
+        m->pslots[j] = (uint32_t)++m->nparts;
+    }
+    if (pt->npost == pt->cappost) {
+        uint32_t cap = pt->cappost ? pt->cappost * 2 : 2;
+        ww__posting *np = realloc(pt->post, cap * sizeof *np);
+        if (!np)
+            return WW_ENOMEM;
+        pt->post = np;
+        pt->cappost = cap;
+    }
+    pt->post[pt->npost] = *q;
+    pt->post[pt->npost].cased = NULL;
+    pt->post[pt->npost].case_sensitive = 0;
+    pt->npost++;
+    m->partlangs[q->lang]++;
+    return 0;
+}
+
+static size_t count_cps(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The parts a term written "*Term", "Term*" or "*Term*" asks for (one stemmed word of
+ * at least PART_MIN_CPS code points, a topic term): its stem as head and/or modifier. */
+static int add_parts(ww__matcher *m, const char *phrase, size_t len, const ww__toks *stem,
+                     const ww__posting *q) {
+    int head = len > 1 && phrase[0] == '*', mod = len > 1 && phrase[len - 1] == '*';
+    if ((!head && !mod) || stem->n != 1 || q->kind != WW__P_TERM ||
+        count_cps(ww__tok_norm(stem, 0), stem->v[0].norm_len) < PART_MIN_CPS)
+        return 0;
+    int rc = 0;
+    if (head)
+        rc = part_add(m, ww__tok_norm(stem, 0), stem->v[0].norm_len, PART_HEAD, q);
+    if (!rc && mod)
+        rc = part_add(m, ww__tok_norm(stem, 0), stem->v[0].norm_len, PART_MOD, q);
+    return rc;
+}
+
 int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
                     const ww__posting *p) {
     return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
@@ -244,7 +389,9 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
     e->post[e->npost++] = q;
     if ((int)folded.n > m->maxtok)
         m->maxtok = (int)folded.n;
-    rc = 0;
+    if (st)
+        m->stemmer[q.lang] = st;
+    rc = st ? add_parts(m, phrase, len, &folded, &q) : 0;
 out:
     free(key);
     free(fkey);
@@ -338,45 +485,121 @@ void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *to
     ww__matcher_scan_lang(m, text, toks, -1, 0, cb, opaque);
 }
 
-void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
-                           int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
-    for (size_t i = 0; i < toks->n; i++) {
-        uint64_t h = 0;
-        for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
-            h = ww__hash_next(h, toks->v[i + n - 1].hash);
-            uint64_t fh = fix(h);
-            if (n == 1) {
-                size_t b = fbit(m, fh);
-                if (!(m->filter[b / 64] & (1ull << (b % 64))))
-                    break;
-            }
-            size_t j = fh & m->mask;
-            uint32_t tag = (uint32_t)(fh >> 32);
-            const entry *e = NULL;
-            while (m->slots[j].idx1) {
-                if (m->slots[j].tag == tag) {
-                    const entry *c = &m->ents[m->slots[j].idx1 - 1];
-                    if (c->hash == fh && c->ntok == n && key_equals(c, toks, i, n)) {
-                        e = c;
-                        break;
-                    }
-                }
-                j = (j + 1) & m->mask;
-            }
-            if (!e)
-                break;
-            for (uint32_t k = 0; k < e->npost; k++) {
-                const ww__posting *p = &e->post[k];
-                if (!accept(p, doclang, stem_pass))
-                    continue;
-                if (p->case_sensitive &&
-                    !(p->stem ? initial_upper(text, &toks->v[i])
-                              : cased_equals(p->cased, text, toks, i, n)))
-                    continue;
-                cb(opaque, p, i, n);
-            }
-            if (!e->extends)
+/* Report the phrases that start at token i; 1 when one of one token was reported. */
+static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks, size_t i,
+                   int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
+    uint64_t h = 0;
+    int single = 0;
+    for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
+        h = ww__hash_next(h, toks->v[i + n - 1].hash);
+        uint64_t fh = fix(h);
+        if (n == 1) {
+            size_t b = fbit(m, fh);
+            if (!(m->filter[b / 64] & (1ull << (b % 64))))
                 break;
         }
+        size_t j = fh & m->mask;
+        uint32_t tag = (uint32_t)(fh >> 32);
+        const entry *e = NULL;
+        while (m->slots[j].idx1) {
+            if (m->slots[j].tag == tag) {
+                const entry *c = &m->ents[m->slots[j].idx1 - 1];
+                if (c->hash == fh && c->ntok == n && key_equals(c, toks, i, n)) {
+                    e = c;
+                    break;
+                }
+            }
+            j = (j + 1) & m->mask;
+        }
+        if (!e)
+            break;
+        for (uint32_t k = 0; k < e->npost; k++) {
+            const ww__posting *p = &e->post[k];
+            if (!accept(p, doclang, stem_pass))
+                continue;
+            if (p->case_sensitive &&
+                !(p->stem ? initial_upper(text, &toks->v[i])
+                          : cased_equals(p->cased, text, toks, i, n)))
+                continue;
+            single |= n == 1;
+            cb(opaque, p, i, n);
+        }
+        if (!e->extends)
+            break;
     }
+    return single;
+}
+
+static void report_part(const part *pt, int doclang, size_t i, ww__match_cb *cb,
+                        void *opaque) {
+    for (uint32_t k = 0; k < pt->npost; k++) {
+        if (!accept(&pt->post[k], doclang, 1))
+            continue;
+        ww__posting q = pt->post[k];
+        q.weight *= PART_WEIGHT;
+        cb(opaque, &q, i, 1);
+    }
+}
+
+/* The modifier that s[0..n) (the start of a compound's stem: the modifier as written,
+ * umlauts folded, then maybe a linking element) is, or NULL: the stem of the word with
+ * or without a linking element, looked up among the modifiers.  "regierungs" is
+ * Regierung (stem "regier") + s. */
+static const part *modifier_of(const ww__matcher *m, const char *s, size_t n, int lang) {
+    static const char *const link[] = {"", "s", "es", "n", "en", "e", "er", "ens"};
+    struct sb_stemmer *st = m->stemmer[lang];
+    for (size_t k = 0; k < sizeof link / sizeof link[0]; k++) {
+        size_t l = strlen(link[k]);
+        if (n < l + PART_MIN_CPS || memcmp(s + n - l, link[k], l) != 0)
+            continue;
+        const part *pt = part_find(m, s, n - l, PART_MOD);
+        if (!pt && st) {
+            const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)s, (int)(n - l));
+            if (r)
+                pt = part_find(m, (const char *)r, (size_t)sb_stemmer_length(st),
+                               PART_MOD);
+        }
+        if (pt)
+            return pt;
+    }
+    return NULL;
+}
+
+/* Token i (a stem) matched nothing on its own: split it into a known head that ends it
+ * (the longest that works) and what comes before.  A head of PART_LONG_CPS code points
+ * or more counts alone ("Jahrhundert|hochwass"); a shorter one only when the rest is a
+ * known modifier too ("Haushalt|s|debatt") -- short stems end many unrelated words
+ * (gemeinsam, Vergleich, Hamburg).  Both parts then count.  A few hash lookups per
+ * unmatched long word, and a stem of the rest when a head fits, whatever the number of
+ * rules. */
+static void scan_parts(const ww__matcher *m, const ww__toks *toks, size_t i, int doclang,
+                       ww__match_cb *cb, void *opaque) {
+    const char *s = ww__tok_norm(toks, i);
+    size_t n = toks->v[i].norm_len, ncp = 0;
+    uint8_t at[PART_MAX_WORD + 1]; /* byte offset of each code point */
+    if (n > PART_MAX_WORD || n < PART_MIN_CPS * 2)
+        return;
+    for (size_t k = 0; k < n; k++)
+        if (((unsigned char)s[k] & 0xC0) != 0x80)
+            at[ncp++] = (uint8_t)k;
+    for (size_t c = PART_MIN_CPS; c + PART_MIN_CPS <= ncp; c++) {
+        const part *head = part_find(m, s + at[c], n - at[c], PART_HEAD);
+        if (!head)
+            continue;
+        const part *mod = modifier_of(m, s, at[c], doclang);
+        if (!mod && ncp - c < PART_LONG_CPS)
+            continue;
+        report_part(head, doclang, i, cb, opaque);
+        if (mod)
+            report_part(mod, doclang, i, cb, opaque);
+        return;
+    }
+}
+
+void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
+                           int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
+    int parts = stem_pass && doclang > 0 && doclang < 256 && m->partlangs[doclang];
+    for (size_t i = 0; i < toks->n; i++)
+        if (!scan_at(m, text, toks, i, doclang, stem_pass, cb, opaque) && parts)
+            scan_parts(m, toks, i, doclang, cb, opaque);
 }

@@ -7,6 +7,13 @@
  * the number of phrases: the cost measured in MEASURED.md to grow with rule count
  * (Hyperscan with many hitting literals) does not arise.
  *
+ * Parts of compounds: a stemmed one-word term written "*Term" (or "Term*", or both;
+ * language packs mark theirs with "compounds", docs/taxonomy.md) also matches as the
+ * head (last part) or modifier (first part) of a longer word of its language that
+ * matched nothing on its own: "*Debatte" finds "Haushaltsdebatte".  The stem pass looks
+ * such a word up by its suffixes (and the stem of what precedes a head), a few lookups
+ * per unmatched word whatever the number of rules; a part counts half its weight.
+ *
  * A phrase can carry several postings (the same word in two topics, or a topic term
  * and a country alias).  A case-sensitive posting matches only when the original text,
  * NFKC-normalised but not case-folded, equals the phrase's own NFKC form token by
@@ -45,7 +52,9 @@ void ww__matcher_free(ww__matcher *m);
  * posting on a phrase that has no case (Han, Arabic) is stored as case-insensitive. */
 int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p);
 /* The same keyed by the phrase's Snowball stems (p->stem must be 1): a case-sensitive
- * stemmed posting asks only that the text's first matched letter be upper-case. */
+ * stemmed posting asks only that the text's first matched letter be upper-case.  A
+ * topic term of one word marked "*" at its start or end is also a compound part (see
+ * above); st is kept (not owned) to stem what comes before a head in the stem pass. */
 struct sb_stemmer;
 int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
                             const ww__posting *p, struct sb_stemmer *st);
@@ -63,7 +72,8 @@ void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *to
 /* The same for a document in language doclang (index, -1 = unknown): the raw pass
  * (stem_pass 0, toks from ww__tokenize) reports postings of every language (0), of
  * doclang, or of any language when doclang is -1; the stem pass (toks stemmed with
- * doclang's stemmer) reports doclang's stemmed postings only. */
+ * doclang's stemmer) reports doclang's stemmed postings only, and its compound parts
+ * (posting copies at half weight, span = the whole word). */
 void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
                            int doclang, int stem_pass, ww__match_cb *cb, void *opaque);
 

@@ -54,8 +54,9 @@ static int needs_fold(utf8proc_int32_t cp) {
 }
 
 /* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional, Arabic
- * variants unified, tatweel and harakat dropped.  Returns the new length. */
-static size_t fold_scripts(uint8_t *s, size_t n) {
+ * variants unified, tatweel and harakat dropped; *tm set when a teh marbuta was
+ * folded.  Returns the new length. */
+static size_t fold_scripts(uint8_t *s, size_t n, int *tm) {
     pthread_once(&t2s_once, t2s_build);
     size_t i = 0, o = 0;
     while (i < n) {
@@ -72,8 +73,11 @@ static size_t fold_scripts(uint8_t *s, size_t n) {
         case 0x0625:
         case 0x0671: cp = 0x0627; break; /* alef */
         case 0x0649: cp = 0x064A; break; /* alef maqsura -> yeh */
-        case 0x0629: cp = 0x0647; break; /* teh marbuta -> heh */
-        case 0x0640: continue;           /* tatweel */
+        case 0x0629:                     /* teh marbuta -> heh */
+            cp = 0x0647;
+            *tm = 1;
+            break;
+        case 0x0640: continue; /* tatweel */
         default:
             if ((cp >= 0x064B && cp <= 0x065F) || cp == 0x0670)
                 continue; /* harakat, superscript alef */
@@ -217,7 +221,7 @@ static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
 
 /* Append the normal form of s[0..n) to t->norm; set *off / *outlen. */
 static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int casefold,
-                     int fold, uint32_t *off, uint32_t *outlen) {
+                     int fold, uint32_t *off, uint32_t *outlen, int *tm) {
     if (ascii) {
         if (norm_reserve(t, n))
             return WW_ENOMEM;
@@ -249,10 +253,10 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     utf8proc_ssize_t r = utf8proc_map(s, (utf8proc_ssize_t)n, &m, opt);
     if (r < 0) { /* cannot happen for text utf8proc_iterate accepted; keep raw bytes */
         free(m);
-        return normalise(t, s, n, 1, 0, 0, off, outlen);
+        return normalise(t, s, n, 1, 0, 0, off, outlen, tm);
     }
     if (fold)
-        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r);
+        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r, tm);
     if (norm_reserve(t, (size_t)r)) {
         free(m);
         return WW_ENOMEM;
@@ -279,10 +283,22 @@ static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int 
     ww__tok *k = &t->v[t->n];
     k->start = (uint32_t)start;
     k->end = (uint32_t)end;
+    int tm = 0;
     int rc = normalise(t, text + start, end - start, ascii, casefold, fold, &k->norm_off,
-                       &k->norm_len);
+                       &k->norm_len, &tm);
     if (rc)
         return rc;
+    if (tm) {
+        if (t->ntm == t->captm) {
+            size_t cap = t->captm ? t->captm * 2 : 64;
+            uint32_t *v = realloc(t->tm, cap * sizeof *v);
+            if (!v)
+                return WW_ENOMEM;
+            t->tm = v;
+            t->captm = cap;
+        }
+        t->tm[t->ntm++] = (uint32_t)t->n;
+    }
     k->hash = ww__hash_bytes(t->norm + k->norm_off, k->norm_len);
     k->hash2 = t->seed2 ? fnv_from(t->seed2, t->norm + k->norm_off, k->norm_len) : 0;
     t->n++;
@@ -517,12 +533,65 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     return 0;
 }
 
+/* ---- Arabic before and after the stemmer ---- */
+
+#define AR_HEH "\xd9\x87"
+#define AR_TEH_MARBUTA "\xd8\xa9"
+#define AR_WORD_MAX 128
+
+static int arabic_letter(const char *s) { /* U+0620..U+064A, 2 bytes */
+    const uint8_t *u = (const uint8_t *)s;
+    return (u[0] == 0xD8 && u[1] >= 0xA0) || (u[0] == 0xD9 && u[1] <= 0x8A);
+}
+
+/* The word the Arabic stemmer should see for normal form s[0..n), in buf (room for
+ * AR_WORD_MAX bytes); its length, or 0 when s is not an Arabic word.  The teh marbuta
+ * folding took from the word's end comes back (tm), and the article with any clitic
+ * before it goes while three letters remain: Snowball removes ال but then stops, so
+ * الوزير met وزير's stem only by luck and والحكومة not at all. */
+static size_t arabic_stem_input(const char *s, size_t n, int tm, char *buf) {
+    static const char *const article[] = {
+        "\xd9\x88\xd8\xa8\xd8\xa7\xd9\x84", /* وبال */
+        "\xd9\x88\xd9\x84\xd9\x84",         /* ولل */
+        "\xd9\x88\xd8\xa7\xd9\x84",         /* وال */
+        "\xd9\x81\xd8\xa7\xd9\x84",         /* فال */
+        "\xd8\xa8\xd8\xa7\xd9\x84",         /* بال */
+        "\xd9\x83\xd8\xa7\xd9\x84",         /* كال */
+        "\xd9\x84\xd9\x84",                 /* لل */
+        "\xd8\xa7\xd9\x84",                 /* ال */
+    };
+    if (n < 2 || n > AR_WORD_MAX || !arabic_letter(s))
+        return 0;
+    memcpy(buf, s, n);
+    if (tm && memcmp(buf + n - 2, AR_HEH, 2) == 0)
+        memcpy(buf + n - 2, AR_TEH_MARBUTA, 2);
+    for (size_t k = 0; k < sizeof article / sizeof article[0]; k++) {
+        size_t l = strlen(article[k]);
+        if (n >= l + 6 && memcmp(buf, article[k], l) == 0) { /* 3 letters of 2 bytes */
+            memmove(buf, buf + l, n - l);
+            n -= l;
+            break;
+        }
+    }
+    return n;
+}
+
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
+    size_t tmk = 0; /* next entry of in->tm */
+    char ar[AR_WORD_MAX];
     for (size_t i = 0; i < in->n; i++) {
         const ww__tok *k = &in->v[i];
-        const sb_symbol *r =
-            sb_stemmer_stem(st, (const sb_symbol *)ww__tok_norm(in, i), (int)k->norm_len);
+        const char *w = ww__tok_norm(in, i);
+        size_t wl = k->norm_len;
+        int tm = tmk < in->ntm && in->tm[tmk] == i;
+        tmk += tm;
+        size_t al = (unsigned char)w[0] >= 0xD8 ? arabic_stem_input(w, wl, tm, ar) : 0;
+        if (al) {
+            w = ar;
+            wl = al;
+        }
+        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wl);
         int rl = r ? sb_stemmer_length(st) : 0;
         const char *src = r ? (const char *)r : ww__tok_norm(in, i);
         size_t n = r ? (size_t)rl : k->norm_len;
@@ -541,7 +610,11 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
         o->end = k->end;
         o->norm_off = (uint32_t)out->norm_len;
         o->norm_len = (uint32_t)n;
-        memcpy(out->norm + out->norm_len, src, n);
+        char *d = out->norm + out->norm_len;
+        memcpy(d, src, n);
+        for (size_t b = 0; al && b + 1 < n; b++) /* the stem folded like the text */
+            if (memcmp(d + b, AR_TEH_MARBUTA, 2) == 0)
+                memcpy(d + b, AR_HEH, 2);
         out->norm_len += n;
         out->norm[out->norm_len++] = 0;
         o->hash = ww__hash_bytes(out->norm + o->norm_off, n);
@@ -553,6 +626,7 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
 void ww__toks_clear(ww__toks *t) {
     t->n = 0;
     t->norm_len = 0;
+    t->ntm = 0;
 }
 
 void ww__toks_free(ww__toks *t) {
@@ -562,6 +636,7 @@ void ww__toks_free(ww__toks *t) {
     free(t->norm);
     free(t->u16);
     free(t->u16off);
+    free(t->tm);
     if (t->seg)
         ubrk_close(t->seg);
     memset(t, 0, sizeof *t);

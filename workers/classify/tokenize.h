@@ -41,6 +41,10 @@ typedef struct ww__toks {
     uint16_t *u16;    /* scratch for ICU: the run in UTF-16 ... */
     uint32_t *u16off; /* ... and each UTF-16 unit's byte offset in the run */
     size_t u16cap;
+    /* Tokens (indexes, ascending) whose final heh was a teh marbuta before folding:
+     * ww__toks_stem gives the stemmer the ة back (it strips ة, not always ه). */
+    uint32_t *tm;
+    size_t ntm, captm;
 } ww__toks;
 
 /* Append the tokens of text to out (out->n is not reset: call ww__toks_clear).
@@ -52,7 +56,9 @@ int ww__utf8_valid(const char *s, size_t len);
 void ww__toks_free(ww__toks *t);
 
 /* out = in with every normal form replaced by its Snowball stem (spans unchanged);
- * out is cleared first.  st is a struct sb_stemmer (libstemmer), used by one thread. */
+ * out is cleared first.  st is a struct sb_stemmer (libstemmer), used by one thread.
+ * An Arabic word is stemmed with its teh marbuta restored and its article (with a
+ * clitic before it) removed first, and its stem folded again (ة as ه). */
 struct sb_stemmer;
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out);
 
