@@ -149,6 +149,22 @@ typedef struct ww_parser_opts {
     ww_extract_opts extract; /* comments (parse.comments) */
 } ww_parser_opts;
 
+/* The defaults, written once: ww_parser_opts_default fills them in, and the parse
+ * stage's configuration table (parse_stage.c, hence docs/config.md and
+ * --print-config) shows them as its defaults, so `wirewatch extract` and the
+ * worker cannot drift apart.  Plain decimal literals, because the table needs them
+ * as text too. */
+#define WW_PARSE_DEFAULT_MAX_INPUT_BYTES 8388608 /* 8 MiB */
+#define WW_PARSE_DEFAULT_MAX_NODES 500000
+#define WW_PARSE_DEFAULT_MAX_DEPTH 512
+#define WW_PARSE_DEFAULT_MAX_TIME_MS 2000
+#define WW_PARSE_DEFAULT_MAX_LINKS 200
+#define WW_PARSE_DEFAULT_NEAR_DUP_DISTANCE 3
+#define WW_PARSE_DEFAULT_NEAR_DUP_WINDOW 4096
+/* Not an option of the parser: the stage dead-letters shorter texts. */
+#define WW_PARSE_DEFAULT_MIN_TEXT_CHARS 1
+/* langid defaults: WW_LANGID_MIN_CONFIDENCE, WW_LANGID_SHORT_TEXT_BYTES (langid.h). */
+
 void ww_parser_opts_default(ww_parser_opts *o);
 
 typedef struct ww_parser ww_parser;

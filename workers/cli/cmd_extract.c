@@ -19,6 +19,10 @@
 
 int ww_cmd_extract(int argc, char **argv);
 
+/* Bytes read from one file: more than the parser looks at, so that it makes the cut
+ * itself and reports limit_input_bytes. */
+#define EXTRACT_MAX_FILE_BYTES (8 * (size_t)WW_PARSE_DEFAULT_MAX_INPUT_BYTES)
+
 static int read_file(const char *path, uint8_t **out, size_t *len, size_t max, char *err,
                      size_t errlen) {
     gzFile gz = gzopen(path, "rb"); /* reads plain files too */
@@ -153,7 +157,7 @@ static int one(ww_parser *p, const char *path, const char *url_opt) {
     }
     uint8_t *body = NULL;
     size_t len = 0;
-    int rc = read_file(path, &body, &len, (size_t)64 << 20, err, sizeof err);
+    int rc = read_file(path, &body, &len, EXTRACT_MAX_FILE_BYTES, err, sizeof err);
     if (rc < 0) {
         json_t *o = json_object();
         json_object_set_new(o, "file", json_string(path));
@@ -229,10 +233,10 @@ int ww_cmd_extract(int argc, char **argv) {
         return 2;
     }
     char err[256];
-    ww_parser_opts po;
-    ww_parser_opts_default(&po);
-    po.extract.comments = comments;
-    ww_parser *p = ww_parser_new(&po, err, sizeof err);
+    ww_parser_opts o;
+    ww_parser_opts_default(&o); /* the parse stage's defaults (parse.h) */
+    o.extract.comments = comments;
+    ww_parser *p = ww_parser_new(&o, err, sizeof err);
     if (!p) {
         fprintf(stderr, "extract: %s\n", err);
         return 1;

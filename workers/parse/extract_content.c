@@ -15,11 +15,13 @@
  *   - the article's own <h1> is left out of the text: it is the title.
  * Every pass is a linear scan of the node array (children follow parents), no
  * recursion, so a deep or huge page cannot blow the stack. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "class_words.h"
+#include "html_text.h"
 #include "parse_internal.h"
+#include "url_resolve.h"
 #include "wirewatch/error.h"
 
 enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8, NF_EMBED = 16 };
@@ -40,103 +42,12 @@ typedef struct ctx {
     int relaxed;
 } ctx;
 
-/* Readability's lists, plus words common on today's sites; "hidden" became "is-hidden"
- * because utility-CSS pages put "overflow-hidden" on article wrappers. */
-static const char *const negative[] = {
-    "-ad-",     "is-hidden",  "banner",     "combx",     "comment", "com-",
-    "contact",  "foot",       "gdpr",       "masthead",  "media",   "meta",
-    "outbrain", "promo",      "related",    "scroll",    "share",   "shoutbox",
-    "sidebar",  "skyscraper", "sponsor",    "shopping",  "tags",    "tool",
-    "widget",   "taboola",    "social",     "cookie",    "consent", "newsletter",
-    "subscri",  "byline",     "breadcrumb", "recommend", "popular", NULL};
-static const char *const positive[] = {"article", "body",  "content", "entry", "hentry",
-                                       "h-entry", "main",  "page",    "post",  "text",
-                                       "blog",    "story", NULL};
-/* Boilerplate: removed before scoring unless a "maybe content" word is present too. */
-static const char *const unlikely[] = {
-    "-ad-",       "ai2html",    "banner",          "breadcrumb",    "combx",
-    "comment",    "community",  "cover-wrap",      "disqus",        "extra",
-    "footer",     "gdpr",       "header",          "legends",       "menu",
-    "related",    "remark",     "replies",         "rss",           "shoutbox",
-    "sidebar",    "skyscraper", "social",          "sponsor",       "supplemental",
-    "ad-break",   "agegate",    "pagination",      "pager",         "popup",
-    "yom-remote", "share",      "cookie",          "consent",       "newsletter",
-    "subscribe",  "outbrain",   "taboola",         "recommend",     "most-read",
-    "mostread",   "trending",   "promo",           "signup",        "login",
-    "skip-link",  "skiplink",   "modal",           "byline",        "author-bio",
-    "print-only", "sr-only",    "visually-hidden", "screen-reader", "caption",
-    "credit",     "gallery",    "carousel",        "slideshow",     "timestamp",
-    "dateline",   NULL};
-static const char *const maybe[] = {"article", "body",   "column", "content",
-                                    "main",    "shadow", "story",  NULL};
-
-/* Class/id words are matched once per element with a first-byte bucket table
- * (strcasestr per word per call was a third of the run time). */
-enum { W_NEG = 1, W_POS = 2, W_UNLIKELY = 4, W_MAYBE = 8 };
-
-typedef struct word {
-    const char *w;
-    uint8_t len, bit;
-} word;
-
-static word *buckets[256];
-static uint8_t nbucket[256];
-static word words_storage[256];
-static pthread_once_t words_once = PTHREAD_ONCE_INIT;
-
-static void add_words(const char *const *list, uint8_t bit, size_t *nw) {
-    for (const char *const *p = list; *p; p++)
-        words_storage[(*nw)++] = (word){*p, (uint8_t)strlen(*p), bit};
-}
-
-static void build_words(void) {
-    size_t nw = 0;
-    add_words(negative, W_NEG, &nw);
-    add_words(positive, W_POS, &nw);
-    add_words(unlikely, W_UNLIKELY, &nw);
-    add_words(maybe, W_MAYBE, &nw);
-    /* bucket by first byte: sort by first byte, then point into the storage */
-    for (size_t a = 1; a < nw; a++)
-        for (size_t b = a; b > 0 && (unsigned char)words_storage[b - 1].w[0] >
-                                        (unsigned char)words_storage[b].w[0];
-             b--) {
-            word tmp = words_storage[b];
-            words_storage[b] = words_storage[b - 1];
-            words_storage[b - 1] = tmp;
-        }
-    for (size_t k = 0; k < nw; k++) {
-        unsigned char f = (unsigned char)words_storage[k].w[0];
-        if (!nbucket[f])
-            buckets[f] = &words_storage[k];
-        nbucket[f]++;
-    }
-}
-
-static unsigned match_words(const char *s) {
-    char buf[512];
-    size_t n = 0;
-    unsigned bits = 0;
-    if (!s)
-        return 0;
-    for (; s[n] && n < sizeof buf - 1; n++)
-        buf[n] = (char)((s[n] >= 'A' && s[n] <= 'Z') ? s[n] | 0x20 : s[n]);
-    buf[n] = 0;
-    for (size_t k = 0; k < n; k++) {
-        unsigned char f = (unsigned char)buf[k];
-        const word *w = buckets[f];
-        for (uint8_t j = 0; j < nbucket[f]; j++)
-            if (k + w[j].len <= n && memcmp(buf + k, w[j].w, w[j].len) == 0)
-                bits |= w[j].bit;
-    }
-    return bits;
-}
-
 /* Bits of class (low nibble) and id (high nibble) of element i, cached. */
 static unsigned word_bits(const ctx *c, uint32_t i) {
     if (c->wb[i] & 0x8000u)
         return c->wb[i] & 0xFF;
-    unsigned b = match_words(ww__hattr_id(c->t, i, A_CLASS)) |
-                 match_words(ww__hattr_id(c->t, i, A_ID)) << 4;
+    unsigned b = ww__class_words(ww__hattr_id(c->t, i, A_CLASS)) |
+                 ww__class_words(ww__hattr_id(c->t, i, A_ID)) << 4;
     c->wb[i] = (uint16_t)(0x8000u | b);
     return b;
 }
@@ -188,19 +99,6 @@ static int unlikely_candidate(const ctx *c, uint32_t i) {
     return (b & W_UNLIKELY) && !(b & W_MAYBE);
 }
 
-static inline int is_space_at(const unsigned char *s, size_t k, size_t n, size_t *w) {
-    unsigned char c = s[k];
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
-        *w = 1;
-        return 1;
-    }
-    if (c == 0xC2 && k + 1 < n && s[k + 1] == 0xA0) { /* no-break space */
-        *w = 2;
-        return 1;
-    }
-    return 0;
-}
-
 /* Characters of a text node for scoring and its commas. */
 static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas) {
     const unsigned char *u = (const unsigned char *)s;
@@ -208,7 +106,7 @@ static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas)
     int sp = 1;
     for (size_t k = 0; k < n;) {
         size_t w;
-        if (is_space_at(u, k, n, &w)) {
+        if (ww__is_space_at(u, k, n, &w)) {
             if (!sp)
                 l++;
             sp = 1;
@@ -227,15 +125,14 @@ static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas)
     *commas = c;
 }
 
-/* Junk marks and bottom-up statistics. */
-static void compute(ctx *c) {
+/* Top-down: junk and link flags from tags, hidden and ARIA attributes; elements
+ * whose class/id (or <header> tag) says boilerplate are only marked in classjunk —
+ * whether they go is decided with their size (apply_class_junk). */
+static void mark_junk(ctx *c, uint8_t *classjunk) {
     const ww__htree *t = c->t;
-    size_t n = c->n;
-    memset(c->fl, 0, n);
-    /* top-down: junk and link flags; class-based junk is decided below with sizes. */
-    uint8_t *classjunk = c->hasblock; /* reused as scratch before it is computed */
-    memset(classjunk, 0, n);
-    for (size_t i = 1; i < n; i++) {
+    memset(c->fl, 0, c->n);
+    memset(classjunk, 0, c->n);
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         uint8_t pf = c->fl[nd->parent];
         uint8_t f = pf & (NF_JUNK | NF_LINK);
@@ -254,9 +151,14 @@ static void compute(ctx *c) {
         }
         c->fl[i] = f;
     }
-    /* raw text sizes (tag junk only) to protect page-wide containers */
-    memset(c->tlen, 0, n * sizeof *c->tlen);
-    for (size_t i = n; i-- > 1;) {
+}
+
+/* Bottom-up: text sizes without tag junk into c->tlen, to protect page-wide
+ * containers from their class names. */
+static void raw_text_sizes(ctx *c) {
+    const ww__htree *t = c->t;
+    memset(c->tlen, 0, c->n * sizeof *c->tlen);
+    for (size_t i = c->n; i-- > 1;) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[i] & NF_JUNK)
             continue;
@@ -267,10 +169,13 @@ static void compute(ctx *c) {
         }
         c->tlen[nd->parent] += c->tlen[i];
     }
-    uint32_t total = c->tlen[0];
-    /* An embedded post (a tweet or Instagram blockquote) is quoted material of the
-     * story: it and the few wrappers around it escape class rules ("social-embed"). */
-    for (size_t i = 1; i < n; i++) {
+}
+
+/* An embedded post (a tweet or Instagram blockquote) is quoted material of the
+ * story: it and the few wrappers around it escape class rules ("social-embed"). */
+static void protect_embeds(ctx *c, uint8_t *classjunk) {
+    const ww__htree *t = c->t;
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         if (nd->tag != T_BLOCKQUOTE || (c->fl[i] & NF_JUNK))
             continue;
@@ -284,15 +189,27 @@ static void compute(ctx *c) {
             c->fl[a] |= NF_EMBED;
         }
     }
-    for (size_t i = 1; i < n; i++) {
+}
+
+/* Top-down: junk spreads to descendants; class junk goes unless it holds half of
+ * the page's text or more. */
+static void apply_class_junk(ctx *c, const uint8_t *classjunk) {
+    const ww__htree *t = c->t;
+    uint32_t total = c->tlen[0];
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[nd->parent] & NF_JUNK)
             c->fl[i] |= NF_JUNK;
         else if (classjunk[i] && (uint64_t)c->tlen[i] * 2 < total)
             c->fl[i] |= NF_JUNK;
     }
-    /* bottom-up statistics without junk */
-    size_t z = n * sizeof(uint32_t);
+}
+
+/* Bottom-up statistics without junk: text, link text, commas, paragraphs, images,
+ * list items, inputs, embeds, heading text, block children. */
+static void subtree_stats(ctx *c) {
+    const ww__htree *t = c->t;
+    size_t n = c->n, z = n * sizeof(uint32_t);
     memset(c->tlen, 0, z);
     memset(c->llen, 0, z);
     memset(c->dlen, 0, z);
@@ -347,16 +264,31 @@ static void compute(ctx *c) {
         c->nembed[par] += c->nembed[i];
         c->hlen[par] += c->hlen[i];
     }
-    /* direct text: text nodes add to their nearest block ancestor (found top-down in
-     * one pass, so deep inline nesting costs nothing extra) */
+}
+
+/* Direct text: text nodes add to their nearest block ancestor (found top-down in
+ * one pass, so deep inline nesting costs nothing extra). */
+static void direct_text(ctx *c) {
+    const ww__htree *t = c->t;
     c->blk[0] = 0;
-    for (size_t i = 1; i < n; i++) {
+    for (size_t i = 1; i < c->n; i++) {
         const ww__hnode *nd = &t->nodes[i];
         c->blk[i] =
             (ww__tag_flags[nd->tag] & TF_BLOCK) ? (uint32_t)i : c->blk[nd->parent];
         if (nd->tag == T_TEXT && !(c->fl[i] & NF_JUNK))
             c->dlen[c->blk[nd->parent]] += c->tlen[i];
     }
+}
+
+/* Junk marks and bottom-up statistics, pass by pass. */
+static void compute(ctx *c) {
+    uint8_t *classjunk = c->hasblock; /* scratch until subtree_stats fills hasblock */
+    mark_junk(c, classjunk);
+    raw_text_sizes(c);
+    protect_embeds(c, classjunk);
+    apply_class_junk(c, classjunk);
+    subtree_stats(c);
+    direct_text(c);
 }
 
 static float tag_prior(uint16_t tag) {
@@ -592,44 +524,11 @@ static int drop_block(const ctx *c, uint32_t i) {
 /* ---- text output ---- */
 
 typedef struct out {
-    ww_sb *sb;
-    int brk;   /* pending break: 0 none, 1 "\n", 2 "\n\n" */
-    int space; /* pending space */
+    ww__text_out w;
     ww_article *a;
     const char *base;
     size_t max_links;
 } out;
-
-static void brk(out *o, int level) {
-    if (level > o->brk)
-        o->brk = level;
-}
-
-static void put_text(out *o, const char *s, size_t n) {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t k = 0;
-    while (k < n) {
-        size_t w;
-        if (is_space_at(u, k, n, &w)) {
-            o->space = 1;
-            k += w;
-            continue;
-        }
-        size_t e = k;
-        while (e < n && !is_space_at(u, e, n, &w))
-            e++;
-        if (o->sb->len) {
-            if (o->brk)
-                ww_sb_put(o->sb, "\n\n", (size_t)o->brk);
-            else if (o->space)
-                ww_sb_put(o->sb, " ", 1);
-        }
-        o->brk = 0;
-        o->space = 0;
-        ww_sb_put(o->sb, s + k, e - k);
-        k = e;
-    }
-}
 
 static void add_link(out *o, const ww__htree *t, uint32_t i) {
     if (!o->a)
@@ -669,17 +568,6 @@ static void add_link(out *o, const ww__htree *t, uint32_t i) {
     o->a->nlinks++;
 }
 
-static int break_level(uint16_t tag) {
-    switch (tag) {
-    case T_LI:
-    case T_TR:
-    case T_DT:
-    case T_DD:
-    case T_OPTION: return 1;
-    default: return (ww__tag_flags[tag] & TF_BLOCK) ? 2 : 0;
-    }
-}
-
 /* Enter node i while writing the article; returns 1 to descend. */
 static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
     const ww__htree *t = c->t;
@@ -687,11 +575,11 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
     if (c->fl[i] & NF_JUNK)
         return 0;
     if (nd->tag == T_TEXT) {
-        put_text(o, t->pool + nd->str, nd->len);
+        ww__text_put(&o->w, t->pool + nd->str, nd->len);
         return 0;
     }
     if (nd->tag == T_BR) {
-        brk(o, 1);
+        ww__text_break(&o->w, 1);
         return 0;
     }
     if (nd->tag == T_H1 && !c->relaxed)
@@ -708,15 +596,15 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
         return 0;
     if (nd->tag == T_A && o->a)
         add_link(o, t, i);
-    brk(o, break_level(nd->tag));
+    ww__text_break(&o->w, ww__break_level(nd->tag));
     return 1;
 }
 
 static void leave(const ctx *c, out *o, uint32_t i) {
     uint16_t tag = c->t->nodes[i].tag;
     if (tag == T_TD || tag == T_TH)
-        o->space = 1;
-    brk(o, break_level(tag));
+        o->w.space = 1;
+    ww__text_break(&o->w, ww__break_level(tag));
 }
 
 static void emit(const ctx *c, out *o, uint32_t root) {
@@ -748,7 +636,7 @@ static void emit(const ctx *c, out *o, uint32_t root) {
 static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_links) {
     compute(c);
     uint32_t top = score_all(c);
-    out o = {.sb = sb, .a = a, .base = base, .max_links = max_links};
+    out o = {.w = {.sb = sb}, .a = a, .base = base, .max_links = max_links};
     if (!top) {
         /* No paragraph scored: all visible text of the page. */
         emit(c, &o, 0);
@@ -759,7 +647,7 @@ static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_li
     for (uint32_t s = c->t->nodes[par].first; s; s = c->t->nodes[s].next)
         if (c->fl[s] & NF_KEEP) {
             emit(c, &o, s);
-            brk(&o, 2);
+            ww__text_break(&o.w, 2);
         }
     return sb->oom ? WW_ENOMEM : 0;
 }
@@ -784,7 +672,7 @@ int ww__extract_content(const ww__htree *t, const char *base_url,
     c.hasblock = calloc(n, 1);
     c.score = calloc(n, sizeof *c.score);
     c.wb = calloc(n, sizeof *c.wb);
-    pthread_once(&words_once, build_words);
+    ww__class_words_init();
     uint32_t *arr = calloc(n * 11, sizeof *arr);
     if (!c.fl || !c.hasblock || !c.score || !c.wb || !arr)
         goto out;
@@ -826,37 +714,4 @@ out:
     free(c.wb);
     free(arr);
     return rc;
-}
-
-char *ww__node_text(const ww__htree *t, uint32_t root) {
-    ww_sb sb = {0};
-    out o = {.sb = &sb};
-    uint32_t i = root;
-    for (;;) {
-        const ww__hnode *nd = &t->nodes[i];
-        int down =
-            nd->tag != T_TEXT &&
-            !(i != root && (ww__tag_flags[nd->tag] & TF_JUNK) && nd->tag != T_TITLE);
-        if (nd->tag == T_TEXT)
-            put_text(&o, t->pool + nd->str, nd->len);
-        else if (down)
-            brk(&o, break_level(nd->tag) ? 1 : 0);
-        if (down && nd->first) {
-            i = nd->first;
-            continue;
-        }
-        for (;;) {
-            if (i == root)
-                return ww_sb_take(&sb, NULL);
-            if (t->nodes[i].tag != T_TEXT && break_level(t->nodes[i].tag))
-                brk(&o, 1);
-            if (t->nodes[i].next) {
-                i = t->nodes[i].next;
-                break;
-            }
-            i = t->nodes[i].parent;
-            if (i == root)
-                return ww_sb_take(&sb, NULL);
-        }
-    }
 }

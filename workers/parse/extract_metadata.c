@@ -9,13 +9,14 @@
  * JSON-LD is read with jansson: top-level arrays and @graph are searched for an
  * object whose @type is an article kind. */
 #include <jansson.h>
-#include <libxml/uri.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "html_text.h"
 #include "parse_internal.h"
+#include "url_resolve.h"
 #include "wirewatch/error.h"
 
 enum { S_LD = 0, S_META, S_ITEMPROP, S_TAG, S_WEAK, S__N };
@@ -68,21 +69,6 @@ static void squeeze(char *s) {
         *w++ = *r;
     }
     *w = 0;
-}
-
-char *ww__resolve_url(const char *base, const char *href) {
-    if (!href)
-        return NULL;
-    while (*href == ' ' || *href == '\n' || *href == '\t' || *href == '\r')
-        href++;
-    if (!*href)
-        return NULL;
-    xmlChar *u = xmlBuildURI((const xmlChar *)href, (const xmlChar *)(base ? base : ""));
-    if (!u)
-        return NULL;
-    char *r = strdup((const char *)u);
-    xmlFree(u);
-    return r;
 }
 
 static int is_article_type(const char *t) {
@@ -302,6 +288,140 @@ static void strip_by(char *s) {
     squeeze(s);
 }
 
+/* Metadata an element's tag carries: <html lang>, <title>, the first <h1>, <meta>,
+ * <link rel=canonical>, JSON-LD <script>, <time datetime>. */
+static void from_tag(meta *m, const ww__htree *t, uint32_t i, const char *base) {
+    const ww__hnode *nd = &t->nodes[i];
+    switch (nd->tag) {
+    case T_HTML: set(&m->lang, S_TAG, ww__hattr_id(t, i, A_LANG)); break;
+    case T_TITLE:
+        if (!m->title_tag && nd->first)
+            m->title_tag = ww__node_text(t, i);
+        break;
+    case T_H1:
+        if (!m->h1)
+            m->h1 = ww__node_text(t, i);
+        break;
+    case T_META: {
+        const char *content = ww__hattr_id(t, i, A_CONTENT);
+        meta_tag(m, ww__hattr_id(t, i, A_PROPERTY), content, base);
+        meta_tag(m, ww__hattr_id(t, i, A_NAME), content, base);
+        const char *he = ww__hattr_id(t, i, A_HTTP_EQUIV);
+        if (he && !strcasecmp(he, "content-language"))
+            set(&m->lang, S_WEAK, content);
+        break;
+    }
+    case T_LINK: {
+        const char *rel = ww__hattr_id(t, i, A_REL);
+        if (rel && !strcasecmp(rel, "canonical")) {
+            char *r = ww__resolve_url(base, ww__hattr_id(t, i, A_HREF));
+            set(&m->canonical, S_LD, r); /* the strongest canonical source */
+            free(r);
+        }
+        break;
+    }
+    case T_SCRIPT:
+        if (nd->first && t->nodes[nd->first].tag == T_TEXT)
+            json_ld(m, ww__htext(t, nd->first), t->nodes[nd->first].len, base);
+        break;
+    case T_TIME: {
+        const char *dt = ww__hattr_id(t, i, A_DATETIME);
+        if (ww__hattr_id(t, i, A_PUBDATE) ||
+            (ww__hattr_id(t, i, A_ITEMPROP) &&
+             strstr(ww__hattr_id(t, i, A_ITEMPROP), "datePublished")))
+            set(&m->published, S_TAG, dt);
+        else
+            set(&m->published, S_WEAK, dt);
+        break;
+    }
+    default: break;
+    }
+}
+
+/* Metadata any element's attributes carry: itemprop datePublished / author,
+ * rel=author and byline-like classes.  *byline_tries bounds the subtree walks. */
+static void from_attrs(meta *m, const ww__htree *t, uint32_t i, int *byline_tries) {
+    const char *ip = ww__hattr_id(t, i, A_ITEMPROP);
+    if (ip) {
+        if (strstr(ip, "datePublished")) {
+            const char *v = ww__hattr_id(t, i, A_CONTENT);
+            if (!v)
+                v = ww__hattr_id(t, i, A_DATETIME);
+            set(&m->published, S_ITEMPROP, v);
+        } else if (strstr(ip, "author") && !m->byline.v[S_ITEMPROP] &&
+                   (*byline_tries)-- > 0) {
+            const char *v = ww__hattr_id(t, i, A_CONTENT);
+            char *tx = v ? strdup(v) : ww__node_text(t, i);
+            if (tx && strlen(tx) < 120)
+                set(&m->byline, S_ITEMPROP, tx);
+            free(tx);
+        }
+    }
+    const char *rel = ww__hattr_id(t, i, A_REL);
+    const char *cl = ww__hattr_id(t, i, A_CLASS);
+    if ((rel && !strcasecmp(rel, "author")) || (cl && strcasestr(cl, "byline")) ||
+        (cl && strcasestr(cl, "author-name"))) {
+        if (!m->byline.v[S_TAG] && (*byline_tries)-- > 0) {
+            char *tx = ww__node_text(t, i);
+            if (tx && *tx && strlen(tx) < 120)
+                set(&m->byline, S_TAG, tx);
+            free(tx);
+        }
+    }
+}
+
+/* The title: the best candidate, else the first <h1>, else <title> with the site's
+ * name cut off (an <h1> has none). */
+static char *choose_title(meta *m, const char *site, const char *base) {
+    int from_h1 = 0;
+    char *title = best(&m->title);
+    if (!title && m->h1 && *m->h1) {
+        title = m->h1;
+        m->h1 = NULL;
+        from_h1 = 1;
+    }
+    if (!title && m->title_tag) {
+        title = m->title_tag;
+        m->title_tag = NULL;
+    }
+    squeeze(title);
+    if (title && !from_h1)
+        strip_site(title, site, base);
+    return title;
+}
+
+/* The strongest candidate of each field into a, cleaned up. */
+static void choose(meta *m, const char *base, ww_article *a) {
+    a->site = best(&m->site);
+    squeeze(a->site);
+    a->canonical_url = best(&m->canonical);
+    a->description = best(&m->description);
+    squeeze(a->description);
+    a->byline = best(&m->byline);
+    strip_by(a->byline);
+    a->lang_hint = best(&m->lang);
+    char *pub = best(&m->published);
+    if (pub) {
+        char buf[32];
+        if (ww_date_to_rfc3339(pub, buf, sizeof buf) == 0)
+            a->published = strdup(buf);
+        free(pub);
+    }
+    a->title = choose_title(m, a->site, base);
+}
+
+static void meta_free(meta *m) {
+    cands_free(&m->title);
+    cands_free(&m->byline);
+    cands_free(&m->published);
+    cands_free(&m->canonical);
+    cands_free(&m->site);
+    cands_free(&m->description);
+    cands_free(&m->lang);
+    free(m->h1);
+    free(m->title_tag);
+}
+
 int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
     meta m;
     memset(&m, 0, sizeof m);
@@ -310,119 +430,12 @@ int ww__extract_metadata(const ww__htree *t, const char *base, ww_article *a) {
     int byline_tries = 16;
     for (size_t i = 1; i < t->nnodes; i++) {
         const ww__hnode *nd = &t->nodes[i];
-        switch (nd->tag) {
-        case T_HTML: set(&m.lang, S_TAG, ww__hattr_id(t, (uint32_t)i, A_LANG)); break;
-        case T_TITLE:
-            if (!m.title_tag && nd->first)
-                m.title_tag = ww__node_text(t, (uint32_t)i);
-            break;
-        case T_H1:
-            if (!m.h1)
-                m.h1 = ww__node_text(t, (uint32_t)i);
-            break;
-        case T_META: {
-            const char *content = ww__hattr_id(t, (uint32_t)i, A_CONTENT);
-            meta_tag(&m, ww__hattr_id(t, (uint32_t)i, A_PROPERTY), content, base);
-            meta_tag(&m, ww__hattr_id(t, (uint32_t)i, A_NAME), content, base);
-            const char *he = ww__hattr_id(t, (uint32_t)i, A_HTTP_EQUIV);
-            if (he && !strcasecmp(he, "content-language"))
-                set(&m.lang, S_WEAK, content);
-            break;
-        }
-        case T_LINK: {
-            const char *rel = ww__hattr_id(t, (uint32_t)i, A_REL);
-            if (rel && !strcasecmp(rel, "canonical")) {
-                char *r = ww__resolve_url(base, ww__hattr_id(t, (uint32_t)i, A_HREF));
-                set(&m.canonical, S_LD, r); /* the strongest canonical source */
-                free(r);
-            }
-            break;
-        }
-        case T_SCRIPT:
-            if (nd->first && t->nodes[nd->first].tag == T_TEXT)
-                json_ld(&m, ww__htext(t, nd->first), t->nodes[nd->first].len, base);
-            break;
-        case T_TIME: {
-            const char *dt = ww__hattr_id(t, (uint32_t)i, A_DATETIME);
-            if (ww__hattr_id(t, (uint32_t)i, A_PUBDATE) ||
-                (ww__hattr_id(t, (uint32_t)i, A_ITEMPROP) &&
-                 strstr(ww__hattr_id(t, (uint32_t)i, A_ITEMPROP), "datePublished")))
-                set(&m.published, S_TAG, dt);
-            else
-                set(&m.published, S_WEAK, dt);
-            break;
-        }
-        default: break;
-        }
+        from_tag(&m, t, (uint32_t)i, base);
         if (nd->tag == T_TEXT || nd->len == 0)
             continue;
-        const char *ip = ww__hattr_id(t, (uint32_t)i, A_ITEMPROP);
-        if (ip) {
-            if (strstr(ip, "datePublished")) {
-                const char *v = ww__hattr_id(t, (uint32_t)i, A_CONTENT);
-                if (!v)
-                    v = ww__hattr_id(t, (uint32_t)i, A_DATETIME);
-                set(&m.published, S_ITEMPROP, v);
-            } else if (strstr(ip, "author") && !m.byline.v[S_ITEMPROP] &&
-                       byline_tries-- > 0) {
-                const char *v = ww__hattr_id(t, (uint32_t)i, A_CONTENT);
-                char *tx = v ? strdup(v) : ww__node_text(t, (uint32_t)i);
-                if (tx && strlen(tx) < 120)
-                    set(&m.byline, S_ITEMPROP, tx);
-                free(tx);
-            }
-        }
-        const char *rel = ww__hattr_id(t, (uint32_t)i, A_REL);
-        const char *cl = ww__hattr_id(t, (uint32_t)i, A_CLASS);
-        if ((rel && !strcasecmp(rel, "author")) || (cl && strcasestr(cl, "byline")) ||
-            (cl && strcasestr(cl, "author-name"))) {
-            if (!m.byline.v[S_TAG] && byline_tries-- > 0) {
-                char *tx = ww__node_text(t, (uint32_t)i);
-                if (tx && *tx && strlen(tx) < 120)
-                    set(&m.byline, S_TAG, tx);
-                free(tx);
-            }
-        }
+        from_attrs(&m, t, (uint32_t)i, &byline_tries);
     }
-    int rc = 0;
-    a->site = best(&m.site);
-    squeeze(a->site);
-    a->canonical_url = best(&m.canonical);
-    a->description = best(&m.description);
-    squeeze(a->description);
-    a->byline = best(&m.byline);
-    strip_by(a->byline);
-    a->lang_hint = best(&m.lang);
-    char *pub = best(&m.published);
-    if (pub) {
-        char buf[32];
-        if (ww_date_to_rfc3339(pub, buf, sizeof buf) == 0)
-            a->published = strdup(buf);
-        free(pub);
-    }
-    int from_h1 = 0;
-    char *title = best(&m.title);
-    if (!title && m.h1 && *m.h1) {
-        title = m.h1;
-        m.h1 = NULL;
-        from_h1 = 1;
-    }
-    if (!title && m.title_tag) {
-        title = m.title_tag;
-        m.title_tag = NULL;
-    }
-    squeeze(title);
-    if (title && !from_h1)
-        strip_site(title, a->site, base);
-    a->title = title;
-    cands_free(&m.title);
-    cands_free(&m.byline);
-    cands_free(&m.published);
-    cands_free(&m.canonical);
-    cands_free(&m.site);
-    cands_free(&m.description);
-    cands_free(&m.lang);
-    free(m.h1);
-    free(m.title_tag);
-    return rc;
+    choose(&m, base, a);
+    meta_free(&m);
+    return 0;
 }

@@ -15,17 +15,16 @@
  * dd/dt, td/th/tr, headings and options, with element scopes so a stray end tag
  * cannot close a table from inside a cell.  No adoption agency, no foster parenting:
  * misnested inline tags only shift text between inline elements, which the extractor
- * does not care about.  Named character references come from libxml2's table
- * (htmlEntityLookup), numeric ones follow the standard (C1 remapped, invalid -> FFFD).
+ * does not care about.  Character references are decoded by html_charref.c.
  */
 #include "html_tree.h"
 
-#include <libxml/HTMLparser.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "html_charref.h"
 #include "wirewatch/error.h"
 
 const uint16_t ww__tag_flags[T__COUNT] = {
@@ -160,53 +159,6 @@ static void pool_utf8(ww__htree *t, unsigned long cp) {
     pool_put(t, b, n);
 }
 
-/* Numeric references 0x80..0x9F name windows-1252 characters (HTML standard). */
-static const uint16_t c1_map[32] = {
-    0x20AC, 0x81,   0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,   0x017D, 0x8F,
-    0x90,   0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,   0x017E, 0x0178};
-
-/* The references that make up nearly all of real pages, without libxml2's linear
- * table search (htmlEntityLookup walks 253 entries). */
-static unsigned long common_entity(const char *n, size_t k) {
-    switch (k) {
-    case 2:
-        if (!memcmp(n, "lt", 2))
-            return '<';
-        if (!memcmp(n, "gt", 2))
-            return '>';
-        break;
-    case 3:
-        if (!memcmp(n, "amp", 3))
-            return '&';
-        break;
-    case 4:
-        if (!memcmp(n, "quot", 4))
-            return '"';
-        if (!memcmp(n, "nbsp", 4))
-            return 0xA0;
-        if (!memcmp(n, "apos", 4))
-            return '\'';
-        break;
-    case 5:
-        if (!memcmp(n, "rsquo", 5))
-            return 0x2019;
-        if (!memcmp(n, "lsquo", 5))
-            return 0x2018;
-        if (!memcmp(n, "rdquo", 5))
-            return 0x201D;
-        if (!memcmp(n, "ldquo", 5))
-            return 0x201C;
-        if (!memcmp(n, "mdash", 5))
-            return 0x2014;
-        if (!memcmp(n, "ndash", 5))
-            return 0x2013;
-        break;
-    }
-    return 0;
-}
-
 /* Decode s[0..n) (text or attribute value) with character references into the pool. */
 static void pool_decode(ww__htree *t, const char *s, size_t n, int in_attr) {
     const char *end = s + n;
@@ -217,69 +169,15 @@ static void pool_decode(ww__htree *t, const char *s, size_t n, int in_attr) {
             return;
         }
         pool_put(t, s, (size_t)(amp - s));
-        s = amp;
-        const char *q = s + 1;
-        if (q < end && *q == '#') {
-            q++;
-            int hex = 0;
-            if (q < end && (*q == 'x' || *q == 'X')) {
-                hex = 1;
-                q++;
-            }
-            unsigned long cp = 0;
-            int nd = 0;
-            while (q < end) {
-                unsigned char c = (unsigned char)*q;
-                int v;
-                if (c >= '0' && c <= '9')
-                    v = c - '0';
-                else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-                    v = (c | 0x20) - 'a' + 10;
-                else
-                    break;
-                if (cp < 0x110000)
-                    cp = cp * (hex ? 16 : 10) + (unsigned long)v;
-                nd++;
-                q++;
-            }
-            if (nd == 0) {
-                pool_put(t, "&", 1);
-                s++;
-                continue;
-            }
-            if (q < end && *q == ';')
-                q++;
-            if (cp >= 0x80 && cp <= 0x9F)
-                cp = c1_map[cp - 0x80];
-            if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                cp = 0xFFFD;
+        const char *next;
+        unsigned long cp = ww__html_charref(amp, end, in_attr, &next);
+        if (cp) {
             pool_utf8(t, cp);
-            s = q;
-            continue;
-        }
-        char name[33];
-        size_t k = 0;
-        while (q < end && k < 32 &&
-               (is_alpha((unsigned char)*q) || (*q >= '0' && *q <= '9')))
-            name[k++] = *q++;
-        name[k] = 0;
-        int semi = q < end && *q == ';';
-        /* In attributes "&foo=" without ';' is literal (query strings in href). */
-        unsigned long cp = 0;
-        if (k && !(in_attr && !semi)) {
-            cp = common_entity(name, k);
-            if (!cp) {
-                const htmlEntityDesc *e = htmlEntityLookup((const xmlChar *)name);
-                cp = e ? e->value : 0;
-            }
-        }
-        if (!cp) {
+            s = next;
+        } else { /* not a reference: the '&' is literal */
             pool_put(t, "&", 1);
-            s++;
-            continue;
+            s = amp + 1;
         }
-        pool_utf8(t, cp);
-        s = q + semi;
     }
 }
 
@@ -551,17 +449,153 @@ static void start_tag_rules(parser *p, uint16_t tag) {
     }
 }
 
-/* At s = "<x...": a start tag. */
-static void start_tag(parser *p) {
-    const char *s = p->s + 1, *end = p->end;
-    char name[64];
+/* Lower-case tag name at *sp (up to white space, '/' or '>') into name, cut to 63
+ * bytes; returns its length and moves *sp past it. */
+static size_t read_tag_name(const char **sp, const char *end, char name[64]) {
+    const char *s = *sp;
     size_t k = 0;
     while (s < end && !is_ws((unsigned char)*s) && *s != '/' && *s != '>') {
-        if (k < sizeof name - 1)
+        if (k < 63)
             name[k++] = (char)lower((unsigned char)*s);
         s++;
     }
     name[k] = 0;
+    *sp = s;
+    return k;
+}
+
+/* One attribute at s: lower-case name into an (length *ak), value span [*v, *ve)
+ * (*v NULL when it has none).  Returns s past it. */
+static const char *read_attr(const char *s, const char *end, char an[32], size_t *ak,
+                             const char **v, const char **ve) {
+    size_t k = 0;
+    const char *a0 = s;
+    while (s < end && !is_ws((unsigned char)*s) && *s != '>' && *s != '/' &&
+           (*s != '=' || s == a0)) {
+        if (k < 31)
+            an[k++] = (char)lower((unsigned char)*s);
+        s++;
+    }
+    an[k] = 0;
+    *ak = k;
+    while (s < end && is_ws((unsigned char)*s))
+        s++;
+    *v = *ve = NULL;
+    if (s < end && *s == '=') {
+        s++;
+        while (s < end && is_ws((unsigned char)*s))
+            s++;
+        if (s < end && (*s == '"' || *s == '\'')) {
+            char qc = *s++;
+            *v = s;
+            const char *qe = memchr(s, qc, (size_t)(end - s));
+            *ve = qe ? qe : end;
+            s = qe ? qe + 1 : end;
+        } else {
+            *v = s;
+            while (s < end && !is_ws((unsigned char)*s) && *s != '>')
+                s++;
+            *ve = s;
+        }
+    }
+    return s;
+}
+
+/* Store attribute an (kept as A_* id aid) with value [v, ve) on element node.
+ * Returns 0, or -1 out of memory (parsing stops). */
+static int store_attr(parser *p, uint32_t node, uint32_t aid, const char *an, size_t ak,
+                      const char *v, const char *ve) {
+    ww__htree *t = p->t;
+    if (t->nattrs == t->capattrs) {
+        size_t cap = t->capattrs ? t->capattrs * 2 : 256;
+        ww__hattr *na = realloc(t->attrs, cap * sizeof *na);
+        if (!na) {
+            t->oom = 1;
+            p->stop = 1;
+            return -1;
+        }
+        t->attrs = na;
+        t->capattrs = cap;
+    }
+    ww__hattr *a = &t->attrs[t->nattrs];
+    a->name = (uint32_t)t->poollen;
+    a->id = aid;
+    pool_put(t, an, ak + 1);
+    a->val = (uint32_t)t->poollen;
+    if (v)
+        pool_decode(t, v, (size_t)(ve - v), 1);
+    a->val_len = (uint32_t)(t->poollen - a->val);
+    pool_put(t, "", 1);
+    if (t->oom) {
+        p->stop = 1;
+        return -1;
+    }
+    t->nattrs++;
+    t->nodes[node].len++;
+    return 0;
+}
+
+/* The attributes of a start tag from *sp through its '>' (node 0: read, not kept).
+ * Returns 1 with *sp past the '>' and *selfclose for "/>"; 0 when the input ran out
+ * (p->s is set to its end) or memory did (p->stop is set). */
+static int read_attributes(parser *p, uint32_t node, const char **sp, int *selfclose) {
+    const char *s = *sp, *end = p->end;
+    *selfclose = 0;
+    for (;;) {
+        while (s < end && (is_ws((unsigned char)*s) || *s == '/')) {
+            *selfclose = *s == '/';
+            s++;
+        }
+        if (s >= end) {
+            p->s = end;
+            return 0;
+        }
+        if (*s == '>') {
+            *sp = s + 1;
+            return 1;
+        }
+        *selfclose = 0;
+        char an[32];
+        size_t ak;
+        const char *v, *ve;
+        s = read_attr(s, end, an, &ak, &v, &ve);
+        uint32_t aid = node && p->t->nodes[node].len < 64 ? keep_attr(an) : 0;
+        if (aid && store_attr(p, node, aid, an, ak, v, ve) < 0)
+            return 0;
+    }
+}
+
+/* Content of raw-text element node (script, style, title, textarea ...) at p->s:
+ * text of title/textarea/plaintext and of JSON-LD scripts is kept, the rest skipped;
+ * p->s moves past the end tag </name> (name of length k). */
+static void raw_text(parser *p, uint32_t node, uint16_t tag, const char *name, size_t k) {
+    const char *s = p->s, *end = p->end;
+    const char *ce = tag == T_PLAINTEXT ? NULL : find_end_tag(s, end, name, k);
+    const char *ctend = ce ? ce : end;
+    int keep = tag == T_TITLE || tag == T_TEXTAREA || tag == T_PLAINTEXT;
+    if (tag == T_SCRIPT) {
+        const char *ty = ww__hattr_get(p->t, node, "type");
+        keep = ty && strstr(ty, "ld+json") != NULL;
+    }
+    push(p, node);
+    size_t d0 = p->depth;
+    if (keep)
+        add_text(p, s, (size_t)(ctend - s), tag != T_SCRIPT);
+    if (p->depth == d0 && p->depth && current(p) == node)
+        pop_to(p, (long)p->depth - 1);
+    if (ce) {
+        const char *gt = memchr(ce, '>', (size_t)(end - ce));
+        p->s = gt ? gt + 1 : end;
+    } else {
+        p->s = end;
+    }
+}
+
+/* At s = "<x...": a start tag. */
+static void start_tag(parser *p) {
+    const char *s = p->s + 1;
+    char name[64];
+    size_t k = read_tag_name(&s, p->end, name);
     uint16_t tag = (uint16_t)tag_lookup(name);
     uint16_t fl = ww__tag_flags[tag];
     int pseudo = tag == T_HTML || tag == T_HEAD || tag == T_BODY;
@@ -573,121 +607,22 @@ static void start_tag(parser *p) {
         if (tag == T_OTHER)
             p->t->nodes[node].name_hash = name_hash(name);
     }
-    int selfclose = 0;
-    /* attributes */
-    for (;;) {
-        while (s < end && (is_ws((unsigned char)*s) || *s == '/')) {
-            selfclose = *s == '/';
-            s++;
-        }
-        if (s >= end) {
-            p->s = end;
-            return;
-        }
-        if (*s == '>') {
-            s++;
-            break;
-        }
-        selfclose = 0;
-        char an[32];
-        size_t ak = 0;
-        const char *a0 = s;
-        while (s < end && !is_ws((unsigned char)*s) && *s != '>' && *s != '/' &&
-               (*s != '=' || s == a0)) {
-            if (ak < sizeof an - 1)
-                an[ak++] = (char)lower((unsigned char)*s);
-            s++;
-        }
-        an[ak] = 0;
-        while (s < end && is_ws((unsigned char)*s))
-            s++;
-        const char *v = NULL, *ve = NULL;
-        if (s < end && *s == '=') {
-            s++;
-            while (s < end && is_ws((unsigned char)*s))
-                s++;
-            if (s < end && (*s == '"' || *s == '\'')) {
-                char qc = *s++;
-                v = s;
-                const char *qe = memchr(s, qc, (size_t)(end - s));
-                ve = qe ? qe : end;
-                s = qe ? qe + 1 : end;
-            } else {
-                v = s;
-                while (s < end && !is_ws((unsigned char)*s) && *s != '>')
-                    s++;
-                ve = s;
-            }
-        }
-        uint32_t aid = node && p->t->nodes[node].len < 64 ? keep_attr(an) : 0;
-        if (aid) {
-            ww__htree *t = p->t;
-            if (t->nattrs == t->capattrs) {
-                size_t cap = t->capattrs ? t->capattrs * 2 : 256;
-                ww__hattr *na = realloc(t->attrs, cap * sizeof *na);
-                if (!na) {
-                    t->oom = 1;
-                    p->stop = 1;
-                    return;
-                }
-                t->attrs = na;
-                t->capattrs = cap;
-            }
-            ww__hattr *a = &t->attrs[t->nattrs];
-            a->name = (uint32_t)t->poollen;
-            a->id = aid;
-            pool_put(t, an, ak + 1);
-            a->val = (uint32_t)t->poollen;
-            if (v)
-                pool_decode(t, v, (size_t)(ve - v), 1);
-            a->val_len = (uint32_t)(t->poollen - a->val);
-            pool_put(t, "", 1);
-            if (t->oom) {
-                p->stop = 1;
-                return;
-            }
-            t->nattrs++;
-            t->nodes[node].len++;
-        }
-    }
+    int selfclose;
+    if (!read_attributes(p, node, &s, &selfclose))
+        return;
     p->s = s;
     if (!node || pseudo || (fl & TF_VOID) || (selfclose && tag == T_OTHER))
         return;
-    if (fl & TF_RAW) {
-        const char *ce = tag == T_PLAINTEXT ? NULL : find_end_tag(s, end, name, k);
-        const char *ctend = ce ? ce : end;
-        int keep = tag == T_TITLE || tag == T_TEXTAREA || tag == T_PLAINTEXT;
-        if (tag == T_SCRIPT) {
-            const char *ty = ww__hattr_get(p->t, node, "type");
-            keep = ty && strstr(ty, "ld+json") != NULL;
-        }
+    if (fl & TF_RAW)
+        raw_text(p, node, tag, name, k);
+    else
         push(p, node);
-        size_t d0 = p->depth;
-        if (keep)
-            add_text(p, s, (size_t)(ctend - s), tag != T_SCRIPT);
-        if (p->depth == d0 && p->depth && current(p) == node)
-            pop_to(p, (long)p->depth - 1);
-        if (ce) {
-            const char *gt = memchr(ce, '>', (size_t)(end - ce));
-            p->s = gt ? gt + 1 : end;
-        } else {
-            p->s = end;
-        }
-        return;
-    }
-    push(p, node);
 }
 
 static void end_tag(parser *p) {
     const char *s = p->s + 2, *end = p->end;
     char name[64];
-    size_t k = 0;
-    while (s < end && !is_ws((unsigned char)*s) && *s != '/' && *s != '>') {
-        if (k < sizeof name - 1)
-            name[k++] = (char)lower((unsigned char)*s);
-        s++;
-    }
-    name[k] = 0;
+    read_tag_name(&s, end, name);
     const char *gt = memchr(s, '>', (size_t)(end - s));
     p->s = gt ? gt + 1 : end;
     uint16_t tag = (uint16_t)tag_lookup(name);

@@ -1,7 +1,8 @@
 // Language identification through CLD2 (Debian libcld2-dev), behind a C function.
 // CLD2 wants valid UTF-8, which ww_to_utf8 guarantees for everything the stage sees.
 // What to do with the answer (thresholds, the page's declared language) is C, in
-// language.c; this file only asks CLD2 and normalises its codes.
+// language.c; this file only asks CLD2 and normalises its codes (language.c's
+// ww_lang_normalize), so the dependency runs one way.
 #include <stdio.h> // before CLD2: its header uses FILE without including it
 
 #include <cld2/public/compact_lang_det.h>
@@ -73,4 +74,14 @@ extern "C" void ww_langid_detect(const char *text, size_t len, ww_langid_result 
         memcpy(r->code2, codes[1], sizeof r->code2);
         r->share2 = shares[1];
     }
+}
+
+extern "C" void ww_langid(const char *text, size_t len, char *code, size_t codelen,
+                          float *confidence) {
+    ww_langid_result r;
+    ww_langid_detect(text, len, &r);
+    if (codelen)
+        snprintf(code, codelen, "%s", r.code);
+    if (confidence)
+        *confidence = r.confidence;
 }

@@ -47,16 +47,6 @@ int ww_lang_normalize(const char *tag, char *out, size_t outlen) {
     return 0;
 }
 
-void ww_langid(const char *text, size_t len, char *code, size_t codelen,
-               float *confidence) {
-    ww_langid_result r;
-    ww_langid_detect(text, len, &r);
-    if (codelen)
-        snprintf(code, codelen, "%s", r.code);
-    if (confidence)
-        *confidence = r.confidence;
-}
-
 /* Confidence of a declared language that the text did not establish on its own:
  * a page's markup is right more often than not, but CMS templates often declare
  * their default language on every page. */

@@ -17,17 +17,8 @@ int ww__extract_content(const ww__htree *t, const char *base_url,
 /* Metadata (title, byline, dates, canonical, site, description, language hint). */
 int ww__extract_metadata(const ww__htree *t, const char *base_url, ww_article *a);
 
-/* Text of the subtree at i, whitespace collapsed, malloc'd ("" when none). */
-char *ww__node_text(const ww__htree *t, uint32_t i);
-
-/* Resolve href against base (libxml2 xmlBuildURI); malloc'd, NULL when unusable. */
-char *ww__resolve_url(const char *base, const char *href);
-
 /* ww_text_clean with glued-sentence splitting optional (HTML output has its
  * boundaries from the markup already). */
 char *ww__text_clean(const char *text, size_t len, size_t *outlen, int split_glued);
-
-/* Case-insensitive substring test on ASCII. */
-int ww__icontains(const char *hay, const char *needle);
 
 #endif

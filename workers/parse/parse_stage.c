@@ -12,33 +12,38 @@
 #include "wirewatch/parse.h"
 #include "wirewatch/stage.h"
 
+/* A default from parse.h as the table's JSON text (TEXT(512) is "512"). */
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+
 static const ww_config_key parse_keys[] = {
-    {"parse.max_input_bytes", WW_CFG_INT, "8388608",
+    {"parse.max_input_bytes", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_MAX_INPUT_BYTES),
      "Page body bytes parsed; the rest is cut (counted as limit_input_bytes)."},
-    {"parse.max_nodes", WW_CFG_INT, "500000",
+    {"parse.max_nodes", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_MAX_NODES),
      "HTML nodes built per page; parsing stops there and the Document is partial "
      "(counted as limit_nodes)."},
-    {"parse.max_depth", WW_CFG_INT, "512",
+    {"parse.max_depth", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_MAX_DEPTH),
      "HTML nesting depth; deeper elements are flattened into their ancestor (counted as "
      "limit_depth)."},
-    {"parse.max_time_ms", WW_CFG_INT, "2000",
+    {"parse.max_time_ms", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_MAX_TIME_MS),
      "Wall time for building one page's tree; parsing stops there and the Document is "
      "partial (counted as limit_time)."},
-    {"parse.max_links", WW_CFG_INT, "200", "Outgoing links kept per Document."},
-    {"parse.near_dup_distance", WW_CFG_INT, "3",
+    {"parse.max_links", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_MAX_LINKS),
+     "Outgoing links kept per Document."},
+    {"parse.near_dup_distance", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_NEAR_DUP_DISTANCE),
      "SimHash Hamming distance within which a Document is marked near_duplicate_of a "
      "recent one; -1 turns the check off."},
-    {"parse.near_dup_window", WW_CFG_INT, "4096",
+    {"parse.near_dup_window", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_NEAR_DUP_WINDOW),
      "Recent Documents remembered for the near-duplicate check (per worker)."},
-    {"parse.min_text_chars", WW_CFG_INT, "1",
+    {"parse.min_text_chars", WW_CFG_INT, TEXT(WW_PARSE_DEFAULT_MIN_TEXT_CHARS),
      "Pages whose extracted text is shorter go to the dead-letter output (reason "
      "unsupported) instead of becoming Documents; 0 keeps everything."},
-    {"parse.langid_min_confidence", WW_CFG_NUM, "0.5",
+    {"parse.langid_min_confidence", WW_CFG_NUM, TEXT(WW_LANGID_MIN_CONFIDENCE),
      "Document.language is the text's language (CLD2) only when its confidence (its "
      "share of the text, halved when CLD2 calls it unreliable, scaled down under 50 "
      "letter bytes) reaches this; below it the page's declared language (<html lang>, "
      "Content-Language) is used, else \"und\". 0 believes every guess."},
-    {"parse.langid_short_text_bytes", WW_CFG_INT, "100",
+    {"parse.langid_short_text_bytes", WW_CFG_INT, TEXT(WW_LANGID_SHORT_TEXT_BYTES),
      "A text with fewer letter bytes than this is short: the page's declared language, "
      "when there is one, wins over the text's; a longer text with a confident "
      "language overrides the declaration."},
@@ -53,7 +58,7 @@ typedef struct parse_ctx {
 static void *parse_create(const ww_config *cfg, char *err, size_t errlen) {
     ww_parser_opts o;
     ww_parser_opts_default(&o);
-    long long min_text = 1;
+    long long min_text = WW_PARSE_DEFAULT_MIN_TEXT_CHARS;
     if (cfg) {
         long long v[6] = {ww_config_int(cfg, "parse.max_input_bytes"),
                           ww_config_int(cfg, "parse.max_nodes"),

@@ -1,13 +1,9 @@
-/* SimHash fingerprints and document ids.
+/* SimHash fingerprints.
  *
  * SimHash (Charikar): every word 3-shingle (lower-cased ASCII, other bytes as they
  * are) is hashed to 64 bits; bit k of the fingerprint is the majority vote of bit k
  * over all shingles.  Near-identical texts differ in a few bits; the stage compares
- * Hamming distances against a ring of recent fingerprints.
- * Ids are FNV-1a 128 (offset basis and prime from the FNV specification). */
-#include <stdio.h>
-#include <string.h>
-
+ * Hamming distances against a ring of recent fingerprints. */
 #include "wirewatch/parse.h"
 
 static uint64_t mix64(uint64_t x) { /* splitmix64 finaliser */
@@ -68,17 +64,3 @@ uint64_t ww_simhash(const char *text, size_t len) {
 }
 
 int ww_hamming64(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
-
-void ww_doc_id(const char *url, const char *text, size_t text_len, char out[33]) {
-    unsigned __int128 h =
-        ((unsigned __int128)0x6c62272e07bb0142ULL << 64) | 0x62b821756295c58dULL;
-    const unsigned __int128 prime = ((unsigned __int128)1 << 88) + 0x13b;
-    const unsigned char *u = (const unsigned char *)(url ? url : "");
-    for (; *u; u++)
-        h = (h ^ *u) * prime;
-    h = (h ^ '\n') * prime;
-    for (size_t k = 0; k < text_len; k++)
-        h = (h ^ (unsigned char)text[k]) * prime;
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)(h >> 64),
-             (unsigned long long)(uint64_t)h);
-}

@@ -1,21 +1,11 @@
-/* ww_extract_html / ww_extract_plain: tree + metadata + content + clean-up. */
+/* ww_extract_html / ww_extract_plain: a page's text and metadata as a ww_article
+ * (HTML: tree + metadata + main content + clean-up; plain text: clean-up + title). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "parse_internal.h"
 #include "wirewatch/error.h"
-
-const char *ww_limit_name(unsigned bit) {
-    switch (bit) {
-    case WW_LIMIT_BYTES: return "limit_input_bytes";
-    case WW_LIMIT_NODES: return "limit_nodes";
-    case WW_LIMIT_DEPTH: return "limit_depth";
-    case WW_LIMIT_TIME: return "limit_time";
-    case WW_LIMIT_LINKS: return "limit_links";
-    default: return NULL;
-    }
-}
 
 void ww_article_clear(ww_article *a) {
     if (!a)
@@ -115,8 +105,4 @@ int ww_extract_plain(const char *text, size_t len, ww_article *out) {
     out->text_len = n;
     byline_from_text(out);
     return 0;
-}
-
-int ww__icontains(const char *hay, const char *needle) {
-    return hay && strcasestr(hay, needle) != NULL;
 }
