@@ -143,9 +143,9 @@ void ww_doc_id(const char *url, const char *text, size_t text_len, char out[33])
 
 typedef struct ww_parser_opts {
     ww_parse_limits limits;
-    int near_dup_distance;  /* Hamming distance for near_duplicate_of; <0 disables */
-    size_t near_dup_window; /* recent documents remembered */
-    ww_langid_opts langid;  /* when the text's language is believed (langid.h) */
+    int near_dup_distance;   /* Hamming distance for near_duplicate_of; <0 disables */
+    size_t near_dup_window;  /* recent documents remembered */
+    ww_langid_opts langid;   /* when the text's language is believed (langid.h) */
     ww_extract_opts extract; /* comments (parse.comments) */
 } ww_parser_opts;
 

@@ -5,20 +5,13 @@
 
 #include <stdint.h>
 
-#include "html_tree.h"
+#include "extract_ctx.h"
 
-/* The heading that names the page's own article: the first <h1>, else <h2>, outside
- * junk (junk[i] != 0) whose text is the page's title, or that links to the page's URL
- * or canonical URL.  title, url, canonical may be NULL.  0 when none. */
-uint32_t ww__title_anchor(const ww__htree *t, const uint8_t *junk, const char *title,
-                          const char *url, const char *canonical);
-
-/* The article unit of the anchor heading on a page of several articles: the lowest
- * ancestor of anchor with article text of its own (tlen minus heading text hlen at
- * least 200) that has a twin — another element of the same tag and class (any other
- * <article> for <article>), neither inside the other, that has a heading and text —
- * within its grandparent.  0 when the page shows no such repetition (one article). */
-uint32_t ww__anchor_unit(const ww__htree *t, uint32_t anchor, const uint32_t *tlen,
-                         const uint32_t *hlen);
+/* The candidate to extract instead of top when the page shows several articles and
+ * top is not inside the page's own: the best-scoring candidate inside the article unit
+ * of the heading that names the page (its text is c->title, or it links to base or
+ * c->canonical).  Sets c->single when that is the unit itself (its siblings are the
+ * other articles).  Returns top when the page has one article or names none. */
+uint32_t ww__own_article(ww__xctx *c, uint32_t top, const char *base);
 
 #endif

@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "extract_comments.h"
+#include "html_text.h"
 #include "parse_internal.h"
 #include "text_invisible.h"
 #include "wirewatch/error.h"
@@ -73,14 +74,6 @@ int ww__comment_region(const ww__htree *t, uint32_t i) {
            has_part(ww__hattr_id(t, i, A_ID), region_words);
 }
 
-/* One past the last node of i's subtree (children follow their parent). */
-static uint32_t subtree_end(const ww__htree *t, uint32_t i) {
-    for (uint32_t x = i; x; x = t->nodes[x].parent)
-        if (t->nodes[x].next)
-            return t->nodes[x].next;
-    return (uint32_t)t->nnodes;
-}
-
 /* Elements whose content is never a comment's: scripts, forms (the reply form),
  * buttons, hidden ones. */
 static int skipped(const ww__htree *t, uint32_t i) {
@@ -122,7 +115,7 @@ static unsigned role(const ww__htree *t, uint32_t i) {
  * subtree counts as holding one after a bounded look (it is no single author name or
  * comment text), so nested author-classed elements cannot make this quadratic. */
 static int holds(const ww__htree *t, uint32_t i, unsigned r) {
-    uint32_t end = subtree_end(t, i);
+    uint32_t end = ww__subtree_end(t, i);
     if (end - i > 4096)
         return 1;
     for (uint32_t k = i + 1; k < end; k++)
@@ -266,7 +259,7 @@ static void read_region(reader *r, uint32_t from, uint32_t end) {
             continue;
         }
         if (skipped(t, i)) {
-            i = subtree_end(t, i);
+            i = ww__subtree_end(t, i);
             continue;
         }
         unsigned ro = role(t, i);
@@ -282,12 +275,12 @@ static void read_region(reader *r, uint32_t from, uint32_t end) {
                 start_comment(r, name);
             else
                 free(name);
-            i = subtree_end(t, i);
+            i = ww__subtree_end(t, i);
             continue;
         }
         if (ro == R_DATE && cur(r) && !r->cur_has_date && !r->cur_text_set) {
             set_date(r, i);
-            i = subtree_end(t, i);
+            i = ww__subtree_end(t, i);
             continue;
         }
         if (cur(r) && !r->cur_text_set &&
@@ -295,7 +288,7 @@ static void read_region(reader *r, uint32_t from, uint32_t end) {
              (!explicit_text && nd->tag == T_P))) {
             add_text(r, i);
             r->cur_text_set = explicit_text;
-            i = subtree_end(t, i);
+            i = ww__subtree_end(t, i);
             continue;
         }
         i++;
@@ -306,11 +299,11 @@ int ww__extract_comments(const ww__htree *t, ww_article *a) {
     reader r = {.t = t, .a = a};
     for (uint32_t i = 1; i < t->nnodes && !r.oom;) {
         if (t->nodes[i].tag != T_TEXT && skipped(t, i)) {
-            i = subtree_end(t, i);
+            i = ww__subtree_end(t, i);
             continue;
         }
         if (ww__comment_region(t, i)) {
-            uint32_t end = subtree_end(t, i);
+            uint32_t end = ww__subtree_end(t, i);
             read_region(&r, i, end);
             i = end;
             continue;

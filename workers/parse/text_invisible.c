@@ -71,8 +71,11 @@ static int emoji_part(uint32_t c) {
            c == 0x2696;
 }
 
-/* Length of the invisible character to drop at s[k], 0 to keep what is there. */
-static size_t drop_len(const unsigned char *s, size_t k, size_t n) {
+/* Length of the invisible character to drop at s[k], 0 to keep what is there.  The
+ * character before it (for ZWNJ/ZWJ) is the one that ends at s[prev_end]: the text is
+ * compacted in place, and what precedes k in the output is not always what precedes it
+ * in the input. */
+static size_t drop_len(const unsigned char *s, size_t k, size_t n, size_t prev_end) {
     unsigned char c = s[k];
     if (c == 0xC2)
         return k + 1 < n && s[k + 1] == 0xAD ? 2 : 0; /* U+00AD */
@@ -90,7 +93,7 @@ static size_t drop_len(const unsigned char *s, size_t k, size_t n) {
         return 0;
     /* ZWNJ / ZWJ: kept between letters of a script that needs them, ZWJ in emoji */
     size_t w;
-    uint32_t prev = cp_before(s, k);
+    uint32_t prev = cp_before(s, prev_end);
     uint32_t next = k + 3 < n ? cp_at(s, k + 3, n, &w) : 0;
     if (joining_script(prev) || joining_script(next))
         return 0;
@@ -99,25 +102,43 @@ static size_t drop_len(const unsigned char *s, size_t k, size_t n) {
     return 3;
 }
 
+/* Index of the next byte at or after r that can start an invisible character
+ * (0xC2, 0xE2, 0xEF), n when none: eight ASCII bytes at a time, since most text is
+ * mostly ASCII. */
+static size_t next_lead(const unsigned char *s, size_t r, size_t n) {
+    for (;;) {
+        while (r + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + r, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            r += 8;
+        }
+        if (r >= n)
+            return n;
+        if (s[r] == 0xC2 || s[r] == 0xE2 || s[r] == 0xEF)
+            return r;
+        r++;
+    }
+}
+
 size_t ww__strip_invisible(char *str, size_t n) {
     unsigned char *s = (unsigned char *)str;
-    size_t r = 0;
-    /* fast path: nothing to do in most texts; the lead bytes are rare outside them */
-    while (r < n &&
-           !((s[r] == 0xC2 || s[r] == 0xE2 || s[r] == 0xEF) && drop_len(s, r, n)))
-        r++;
-    if (r == n)
-        return n;
-    size_t w = r;
-    while (r < n) {
-        size_t d = (s[r] == 0xC2 || s[r] == 0xE2 || s[r] == 0xEF) ? drop_len(s, r, n) : 0;
-        if (d) {
-            r += d;
-            continue;
-        }
-        s[w++] = s[r++];
+    size_t r = 0, w = 0;
+    for (;;) {
+        size_t k = next_lead(s, r, n), d = 0;
+        /* before k: the input from r (whole characters, untouched), else the output */
+        while (k < n && !(d = drop_len(s, k, n, k > r ? k : w)))
+            k = next_lead(s, k + 1, n);
+        if (w != r) /* keep s[r..k) */
+            memmove(s + w, s + r, k - r);
+        w += k - r;
+        if (k >= n)
+            break;
+        r = k + d;
     }
-    s[w] = 0;
+    if (w != n)
+        s[w] = 0;
     return w;
 }
 
