@@ -45,6 +45,13 @@ typedef struct ww_link {
     char *text;
 } ww_link;
 
+/* A reader comment (parse.comments); strings malloc'd, NULL when the page shows none. */
+typedef struct ww_comment {
+    char *author;
+    char *published; /* RFC 3339 UTC */
+    char *text;      /* paragraphs separated by "\n\n" */
+} ww_comment;
+
 /* Result of the lower-level extraction; every string malloc'd (NULL when unknown). */
 typedef struct ww_article {
     char *title;
@@ -58,6 +65,8 @@ typedef struct ww_article {
     size_t text_len;
     ww_link *links;
     size_t nlinks;
+    ww_comment *comments; /* only when asked for (ww_extract_opts.comments) */
+    size_t ncomments;
     unsigned limits_hit;
 } ww_article;
 
@@ -67,6 +76,16 @@ void ww_article_clear(ww_article *a);
  * relative links.  Returns 0 (out filled, caller clears it) or WW_ENOMEM. */
 int ww_extract_html(const char *html, size_t len, const char *base_url,
                     const ww_parse_limits *lim, ww_article *out);
+
+/* What extraction produces beyond the article (all off when zeroed). */
+typedef struct ww_extract_opts {
+    int comments; /* reader comments into ww_article.comments (parse.comments) */
+} ww_extract_opts;
+
+/* ww_extract_html with options (opts may be NULL: none). */
+int ww_extract_html_opts(const char *html, size_t len, const char *base_url,
+                         const ww_parse_limits *lim, const ww_extract_opts *opts,
+                         ww_article *out);
 
 /* Plain-text input: noise clean-up; the first non-noise line is the title. */
 int ww_extract_plain(const char *text, size_t len, ww_article *out);
@@ -124,9 +143,10 @@ void ww_doc_id(const char *url, const char *text, size_t text_len, char out[33])
 
 typedef struct ww_parser_opts {
     ww_parse_limits limits;
-    int near_dup_distance;  /* Hamming distance for near_duplicate_of; <0 disables */
-    size_t near_dup_window; /* recent documents remembered */
-    ww_langid_opts langid;  /* when the text's language is believed (langid.h) */
+    int near_dup_distance;   /* Hamming distance for near_duplicate_of; <0 disables */
+    size_t near_dup_window;  /* recent documents remembered */
+    ww_langid_opts langid;   /* when the text's language is believed (langid.h) */
+    ww_extract_opts extract; /* comments (parse.comments) */
 } ww_parser_opts;
 
 /* The defaults, written once: ww_parser_opts_default fills them in, and the parse

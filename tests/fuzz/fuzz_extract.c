@@ -1,5 +1,6 @@
 /* Fuzz target: bytes -> the parse stage's extraction (charset, tokenizer/tree,
- * metadata incl. JSON-LD, content scoring, clean-up, simhash, language).
+ * metadata incl. JSON-LD, content scoring, clean-up, reader comments, simhash,
+ * language).
  * The first byte picks the content type so both HTML and plain-text paths run; the
  * rest is the page body.  Small limits so the node/depth/link limits are hit too. */
 #include <stdint.h>
@@ -19,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         o.limits.max_depth = 64;
         o.limits.max_links = 8;
         o.near_dup_window = 16;
+        o.extract.comments = 1; /* reader comments are parsed too (parse.comments) */
         p = ww_parser_new(&o, NULL, 0);
         if (!p)
             abort();

@@ -107,6 +107,17 @@ static json_t *doc_json(const char *file, const Wirewatch__V1__Document *d,
         json_array_append_new(links, l);
     }
     json_object_set_new(o, "links", links);
+    if (d->n_comments) {
+        json_t *cs = json_array();
+        for (size_t k = 0; k < d->n_comments; k++) {
+            json_t *c = json_object();
+            jset_str(c, "author", d->comments[k]->author);
+            jset_str(c, "published", d->comments[k]->published);
+            jset_str(c, "text", d->comments[k]->text);
+            json_array_append_new(cs, c);
+        }
+        json_object_set_new(o, "comments", cs);
+    }
     if (limits) {
         json_t *lh = json_array();
         for (unsigned b = 1; b; b <<= 1)
@@ -179,22 +190,27 @@ static int one(ww_parser *p, const char *path, const char *url_opt) {
 
 static void usage(FILE *f) {
     fputs(
-        "usage: wirewatch extract [--url URL] FILE...   (FILE may be .gz; - reads names "
-        "from stdin)\n"
+        "usage: wirewatch extract [--url URL] [--comments] FILE...   (FILE may be .gz; - "
+        "reads names from stdin)\n"
         "  one JSON line per file: file, url, id, title, byline, published, language,\n"
-        "  site, canonical_url, description, text, links, simhash, near_duplicate_of\n",
+        "  site, canonical_url, description, text, links, simhash, near_duplicate_of;\n"
+        "  --comments adds reader comments (author, published, text) as parse.comments "
+        "does\n",
         f);
 }
 
 int ww_cmd_extract(int argc, char **argv) {
     const char *url = NULL;
-    int first = 1, status = 0;
+    int first = 1, status = 0, comments = 0;
     while (first < argc && argv[first][0] == '-' && argv[first][1]) {
         if (!strcmp(argv[first], "--url") && first + 1 < argc) {
             url = argv[first + 1];
             first += 2;
         } else if (!strncmp(argv[first], "--url=", 6)) {
             url = argv[first] + 6;
+            first++;
+        } else if (!strcmp(argv[first], "--comments")) {
+            comments = 1;
             first++;
         } else if (!strcmp(argv[first], "-h") || !strcmp(argv[first], "--help")) {
             usage(stdout);
@@ -215,6 +231,7 @@ int ww_cmd_extract(int argc, char **argv) {
     char err[256];
     ww_parser_opts o;
     ww_parser_opts_default(&o); /* the parse stage's defaults (parse.h) */
+    o.extract.comments = comments;
     ww_parser *p = ww_parser_new(&o, err, sizeof err);
     if (!p) {
         fprintf(stderr, "extract: %s\n", err);

@@ -32,7 +32,7 @@ static const char *const unlikely[] = {
     "skip-link",  "skiplink",   "modal",           "byline",        "author-bio",
     "print-only", "sr-only",    "visually-hidden", "screen-reader", "caption",
     "credit",     "gallery",    "carousel",        "slideshow",     "timestamp",
-    "dateline",   NULL};
+    "dateline",   "kommentar",  "comentario",      "komentar",      NULL};
 static const char *const maybe[] = {"article", "body",   "column", "content",
                                     "main",    "shadow", "story",  NULL};
 

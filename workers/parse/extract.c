@@ -1,10 +1,13 @@
 /* ww_extract_html / ww_extract_plain: a page's text and metadata as a ww_article
- * (HTML: tree + metadata + main content + clean-up; plain text: clean-up + title). */
+ * (HTML: tree + metadata + main content + clean-up, reader comments when asked for;
+ * plain text: clean-up + title). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "extract_comments.h"
 #include "parse_internal.h"
+#include "text_invisible.h"
 #include "wirewatch/error.h"
 
 void ww_article_clear(ww_article *a) {
@@ -23,6 +26,12 @@ void ww_article_clear(ww_article *a) {
         free(a->links[k].text);
     }
     free(a->links);
+    for (size_t k = 0; k < a->ncomments; k++) {
+        free(a->comments[k].author);
+        free(a->comments[k].published);
+        free(a->comments[k].text);
+    }
+    free(a->comments);
     memset(a, 0, sizeof *a);
 }
 
@@ -52,8 +61,25 @@ static void byline_from_text(ww_article *a) {
     }
 }
 
+/* Invisible characters (soft hyphens, zero-width spaces, BOMs ...) out of every field a
+ * reader sees (text_invisible.c). */
+static void strip_fields(ww_article *a) {
+    ww__strip_invisible_str(a->title);
+    ww__strip_invisible_str(a->byline);
+    ww__strip_invisible_str(a->site);
+    ww__strip_invisible_str(a->description);
+    if (a->text)
+        a->text_len = ww__strip_invisible(a->text, a->text_len);
+}
+
 int ww_extract_html(const char *html, size_t len, const char *base_url,
                     const ww_parse_limits *lim, ww_article *out) {
+    return ww_extract_html_opts(html, len, base_url, lim, NULL, out);
+}
+
+int ww_extract_html_opts(const char *html, size_t len, const char *base_url,
+                         const ww_parse_limits *lim, const ww_extract_opts *opts,
+                         ww_article *out) {
     ww__htree t;
     ww_sb sb = {0};
     memset(out, 0, sizeof *out);
@@ -64,6 +90,8 @@ int ww_extract_html(const char *html, size_t len, const char *base_url,
     rc = ww__extract_metadata(&t, base_url, out);
     if (rc == 0)
         rc = ww__extract_content(&t, base_url, lim, &sb, out);
+    if (rc == 0 && opts && opts->comments)
+        rc = ww__extract_comments(&t, out);
     ww__htree_free(&t);
     if (rc < 0)
         goto fail;
@@ -75,6 +103,7 @@ int ww_extract_html(const char *html, size_t len, const char *base_url,
         goto fail;
     }
     out->text_len = n;
+    strip_fields(out);
     byline_from_text(out);
     return 0;
 fail:
@@ -103,6 +132,7 @@ int ww_extract_plain(const char *text, size_t len, ww_article *out) {
     }
     out->text = clean;
     out->text_len = n;
+    strip_fields(out);
     byline_from_text(out);
     return 0;
 }

@@ -12,35 +12,30 @@
  *     container holding most of the page's text is never removed for its class name
  *     (a page-wide "has-sidebar" class must not kill the article);
  *   - a relaxed second pass (no class rules) when the first yields almost nothing;
- *   - the article's own <h1> is left out of the text: it is the title.
+ *   - the article's own <h1> is left out of the text: it is the title;
+ *   - for the web as it is (issue 14, docs/extraction.md): the page's own article
+ *     among several (extract_anchor.c), prose over menus (text with no sentence end
+ *     scores little) and over consent notices, standfirsts, split bodies and credit
+ *     lines outside the top candidate (extract_parts.c, extract_boilerplate.c),
+ *     furniture inside it and link-only lines that are content (extract_boilerplate.c).
  * Every pass is a linear scan of the node array (children follow parents), no
  * recursion, so a deep or huge page cannot blow the stack. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "class_words.h"
+#include "extract_anchor.h"
+#include "extract_boilerplate.h"
+#include "extract_comments.h"
+#include "extract_ctx.h"
+#include "extract_parts.h"
 #include "html_text.h"
+#include "text_stats.h"
 #include "parse_internal.h"
 #include "url_resolve.h"
 #include "wirewatch/error.h"
 
-enum { NF_JUNK = 1, NF_CAND = 2, NF_KEEP = 4, NF_LINK = 8, NF_EMBED = 16 };
-
-typedef struct ctx {
-    const ww__htree *t;
-    size_t n;
-    uint8_t *fl;
-    uint32_t *tlen;   /* visible text "characters" (non-space bytes + 1 per space run) */
-    uint32_t *llen;   /* of which inside links */
-    uint32_t *dlen;   /* text whose nearest block ancestor is this node */
-    uint32_t *commas; /* commas in the subtree */
-    uint32_t *np, *nimg, *nli, *ninput, *nembed, *hlen;
-    uint32_t *blk;     /* nearest block ancestor-or-self */
-    uint8_t *hasblock; /* has a block element child */
-    uint16_t *wb;      /* cached class/id word bits (0x8000 = computed) */
-    float *score;
-    int relaxed;
-} ctx;
+typedef ww__xctx ctx;
 
 /* Bits of class (low nibble) and id (high nibble) of element i, cached. */
 static unsigned word_bits(const ctx *c, uint32_t i) {
@@ -99,30 +94,11 @@ static int unlikely_candidate(const ctx *c, uint32_t i) {
     return (b & W_UNLIKELY) && !(b & W_MAYBE);
 }
 
-/* Characters of a text node for scoring and its commas. */
-static void text_stats(const char *s, size_t n, uint32_t *len, uint32_t *commas) {
-    const unsigned char *u = (const unsigned char *)s;
-    uint32_t l = 0, c = 0;
-    int sp = 1;
-    for (size_t k = 0; k < n;) {
-        size_t w;
-        if (ww__is_space_at(u, k, n, &w)) {
-            if (!sp)
-                l++;
-            sp = 1;
-            k += w;
-            continue;
-        }
-        sp = 0;
-        if (u[k] == ',')
-            c++;
-        else if (u[k] == 0xEF && k + 2 < n && u[k + 1] == 0xBC && u[k + 2] == 0x8C)
-            c++; /* fullwidth comma */
-        l++;
-        k++;
-    }
-    *len = l;
-    *commas = c;
+/* schema.org microdata itemprop="comment": a reader comment whatever its class (the
+ * class words of comment regions are in class_words.c). */
+static int comment_item(const ww__htree *t, uint32_t i) {
+    const char *ip = ww__hattr_id(t, i, A_ITEMPROP);
+    return ip && strcasestr(ip, "comment") != NULL;
 }
 
 /* Top-down: junk and link flags from tags, hidden and ARIA attributes; elements
@@ -146,7 +122,8 @@ static void mark_junk(ctx *c, uint8_t *classjunk) {
             /* <header> (masthead, or the article's headline/byline block) is decided
              * like a class: never when it holds most of the page's text */
             if (!(f & NF_JUNK) && !c->relaxed && nd->tag != T_A &&
-                (nd->tag == T_HEADER || unlikely_candidate(c, (uint32_t)i)))
+                (nd->tag == T_HEADER || unlikely_candidate(c, (uint32_t)i) ||
+                 comment_item(t, (uint32_t)i)))
                 classjunk[i] = 1;
         }
         c->fl[i] = f;
@@ -160,13 +137,12 @@ static void raw_text_sizes(ctx *c) {
     memset(c->tlen, 0, c->n * sizeof *c->tlen);
     for (size_t i = c->n; i-- > 1;) {
         const ww__hnode *nd = &t->nodes[i];
+        if (nd->tag == T_H1 || (c->fl[i] & NF_H1))
+            c->fl[nd->parent] |= NF_H1;
         if (c->fl[i] & NF_JUNK)
             continue;
-        if (nd->tag == T_TEXT) {
-            uint32_t l, cm;
-            text_stats(t->pool + nd->str, nd->len, &l, &cm);
-            c->tlen[i] = l;
-        }
+        if (nd->tag == T_TEXT)
+            c->tlen[i] = ww__text_chars(t->pool + nd->str, nd->len);
         c->tlen[nd->parent] += c->tlen[i];
     }
 }
@@ -192,7 +168,10 @@ static void protect_embeds(ctx *c, uint8_t *classjunk) {
 }
 
 /* Top-down: junk spreads to descendants; class junk goes unless it holds half of
- * the page's text or more. */
+ * the page's text or more, or opens with a credit line ("Additional reporting by",
+ * often classed "credit").  A comment region goes whatever its size
+ * (fifty comments under a short post are still no article) unless it holds an <h1>
+ * (then it is a page wrapper with an unlucky class). */
 static void apply_class_junk(ctx *c, const uint8_t *classjunk) {
     const ww__htree *t = c->t;
     uint32_t total = c->tlen[0];
@@ -200,13 +179,17 @@ static void apply_class_junk(ctx *c, const uint8_t *classjunk) {
         const ww__hnode *nd = &t->nodes[i];
         if (c->fl[nd->parent] & NF_JUNK)
             c->fl[i] |= NF_JUNK;
-        else if (classjunk[i] && (uint64_t)c->tlen[i] * 2 < total)
-            c->fl[i] |= NF_JUNK;
+        else if (classjunk[i] &&
+                 ((uint64_t)c->tlen[i] * 2 < total
+                      ? !ww__credit_block(&c->view, (uint32_t)i)
+                      : !(c->fl[i] & NF_H1) && ww__comment_region(t, (uint32_t)i)))
+            c->fl[i] |= NF_JUNK | NF_CJUNK;
     }
 }
 
-/* Bottom-up statistics without junk: text, link text, commas, paragraphs, images,
- * list items, inputs, embeds, heading text, block children. */
+/* Bottom-up statistics without junk: text, link text, commas, sentence ends,
+ * paragraphs, images, list items, inputs, embeds, heading text, block children; form
+ * controls (NF_CONTROL) even in junk. */
 static void subtree_stats(ctx *c) {
     const ww__htree *t = c->t;
     size_t n = c->n, z = n * sizeof(uint32_t);
@@ -214,6 +197,7 @@ static void subtree_stats(ctx *c) {
     memset(c->llen, 0, z);
     memset(c->dlen, 0, z);
     memset(c->commas, 0, z);
+    memset(c->ends, 0, z);
     memset(c->np, 0, z);
     memset(c->nimg, 0, z);
     memset(c->nli, 0, z);
@@ -225,6 +209,11 @@ static void subtree_stats(ctx *c) {
         const ww__hnode *nd = &t->nodes[i];
         uint32_t par = nd->parent;
         uint16_t tag = nd->tag;
+        if (tag == T_INPUT || tag == T_BUTTON || tag == T_SELECT || tag == T_TEXTAREA ||
+            (c->fl[i] & NF_CONTROL)) {
+            c->fl[i] |= NF_CONTROL;
+            c->fl[par] |= NF_CONTROL;
+        }
         if (tag == T_INPUT || tag == T_IFRAME || tag == T_EMBED || tag == T_OBJECT) {
             /* counted even though junk: forms and embeds are evidence of non-text */
             if (tag == T_INPUT)
@@ -235,10 +224,11 @@ static void subtree_stats(ctx *c) {
             continue;
         }
         if (tag == T_TEXT) {
-            uint32_t l, cm;
-            text_stats(t->pool + nd->str, nd->len, &l, &cm);
+            uint32_t l, cm, en;
+            ww__text_stats(t->pool + nd->str, nd->len, &l, &cm, &en);
             c->tlen[i] = l;
             c->commas[i] = cm;
+            c->ends[i] = en;
             if (c->fl[i] & NF_LINK)
                 c->llen[i] = l;
         } else {
@@ -257,6 +247,7 @@ static void subtree_stats(ctx *c) {
         c->tlen[par] += c->tlen[i];
         c->llen[par] += c->llen[i];
         c->commas[par] += c->commas[i];
+        c->ends[par] += c->ends[i];
         c->np[par] += c->np[i];
         c->nimg[par] += c->nimg[i];
         c->nli[par] += c->nli[i];
@@ -325,21 +316,24 @@ static void make_cand(ctx *c, uint32_t i) {
     c->score[i] = tag_prior(c->t->nodes[i].tag) + (c->relaxed ? 0 : class_weight(c, i));
 }
 
-static float link_density(const ctx *c, uint32_t i) {
-    return c->tlen[i] ? (float)c->llen[i] / (float)c->tlen[i] : 0.0f;
-}
+static float link_density(const ctx *c, uint32_t i) { return ww__link_density(c, i); }
 
-/* One paragraph of len characters scores container a and its ancestors. */
-static void add_paragraph(ctx *c, uint32_t a, uint32_t len, uint32_t commas) {
+/* One paragraph of len characters scores container a and its ancestors.  Text with no
+ * sentence end that is not long is a label or a menu item ("Köln: Stadtrat, Verkehr,
+ * Polizei"), not prose: its commas list names, so it scores little. */
+static void add_paragraph(ctx *c, uint32_t a, uint32_t len, uint32_t commas,
+                          uint32_t ends) {
     float s = 1.0f + (float)commas + (float)(len / 100 > 3 ? 3 : len / 100);
+    if (ends == 0 && len < 150)
+        s = 0.25f;
     for (int level = 0; a && level < 5; level++, a = c->t->nodes[a].parent) {
         make_cand(c, a);
         c->score[a] += level == 0 ? s : level == 1 ? s / 2 : s / (float)(level * 3);
     }
 }
 
-/* Score candidates; returns the top candidate (0 = none). */
-static uint32_t score_all(ctx *c) {
+/* Paragraphs score their containers. */
+static void score_paragraphs(ctx *c) {
     const ww__htree *t = c->t;
     for (size_t i = 1; i < c->n; i++)
         c->score[i] = 0;
@@ -351,21 +345,27 @@ static uint32_t score_all(ctx *c) {
         if (!(f & TF_BLOCK) || c->dlen[i] < 25)
             continue;
         if ((f & TF_PARA) || !c->hasblock[i]) {
-            /* a paragraph: its text scores its parent */
-            add_paragraph(c, nd->parent, c->dlen[i], c->commas[i]);
+            /* a paragraph: its text scores its parent, unless it is a consent notice
+             * in a small box with a form control (a cookie banner, a newsletter box;
+             * not an article about privacy with a button somewhere in its body) */
+            uint32_t par = nd->parent;
+            if ((c->fl[par] & NF_CONTROL) && c->tlen[par] < 1500 &&
+                ww__consent_paragraph(&c->view, (uint32_t)i))
+                continue;
+            add_paragraph(c, par, c->dlen[i], c->commas[i], c->ends[i]);
             continue;
         }
         /* A container with text of its own ("<div>text<br><br>text<div>..."): every
          * run of inline content between <br>s and blocks is a paragraph of it, as
          * Readability's div-to-p and br-to-p conversions would make. */
-        uint32_t run = 0, commas = 0;
+        uint32_t run = 0, commas = 0, ends = 0;
         for (uint32_t ch = nd->first;; ch = t->nodes[ch].next) {
             const ww__hnode *cn = ch ? &t->nodes[ch] : NULL;
             int boundary = !cn || cn->tag == T_BR || (ww__tag_flags[cn->tag] & TF_BLOCK);
             if (boundary) {
                 if (run >= 25)
-                    add_paragraph(c, (uint32_t)i, run, commas);
-                run = commas = 0;
+                    add_paragraph(c, (uint32_t)i, run, commas, ends);
+                run = commas = ends = 0;
                 if (!cn)
                     break;
                 continue;
@@ -374,8 +374,15 @@ static uint32_t score_all(ctx *c) {
                 continue;
             run += c->tlen[ch];
             commas += c->commas[ch];
+            ends += c->ends[ch];
         }
     }
+}
+
+/* Score candidates; returns the top candidate (0 = none). */
+static uint32_t score_all(ctx *c) {
+    const ww__htree *t = c->t;
+    score_paragraphs(c);
     uint32_t top = 0;
     float best = 0;
     for (size_t i = 1; i < c->n; i++) {
@@ -452,9 +459,13 @@ static void pick(ctx *c, uint32_t top) {
     float thr = ts * 0.2f > 10 ? ts * 0.2f : 10;
     const char *tclass = ww__hattr_id(t, top, A_CLASS);
     for (uint32_t s = t->nodes[par].first; s; s = t->nodes[s].next) {
-        if (c->fl[s] & NF_JUNK)
+        if ((c->fl[s] & NF_JUNK) || (c->single && s != top))
             continue;
         int keep = s == top;
+        /* "Additional reporting by", the rest of a body split in two */
+        if (!keep && !c->relaxed && t->nodes[s].tag != T_TEXT &&
+            (ww__credit_block(&c->view, s) || ww__split_body(c, s, tclass)))
+            keep = 1;
         if (!keep && t->nodes[s].tag != T_TEXT) {
             float bonus = 0;
             const char *sc = ww__hattr_id(t, s, A_CLASS);
@@ -486,7 +497,7 @@ static int drop_block(const ctx *c, uint32_t i) {
           tag == T_OL || tag == T_FORM || tag == T_FIELDSET || tag == T_ASIDE ||
           tag == T_HEADER || tag == T_FIGURE))
         return 0;
-    if (c->relaxed || (c->fl[i] & NF_EMBED))
+    if (c->relaxed || (c->fl[i] & NF_EMBED) || ww__credit_block(&c->view, i))
         return 0;
     int w = class_weight(c, i);
     float sc = (c->fl[i] & NF_CAND) ? c->score[i] : 0;
@@ -512,7 +523,7 @@ static int drop_block(const ctx *c, uint32_t i) {
         return 1;
     if (!list && w < 25 && ld > 0.2f && len < 500)
         return 1;
-    if (list && ld > 0.5f)
+    if (list && ld > 0.5f && !ww__link_list_is_content(&c->view, i))
         return 1;
     if (w >= 25 && ld > 0.5f)
         return 1;
@@ -590,9 +601,13 @@ static int enter(const ctx *c, out *o, uint32_t i, uint32_t root) {
         return 0;
     if ((ww__tag_flags[nd->tag] & TF_HEADING) && !c->relaxed && class_weight(c, i) < 0)
         return 0;
-    /* A short paragraph that is all link is a teaser for another story. */
+    if (i != root && (ww__tag_flags[nd->tag] & TF_BLOCK) &&
+        ww__furniture_block(&c->view, i, c->tlen[root]))
+        return 0;
+    /* A short paragraph that is all link is a teaser for another story, unless the
+     * link leaves the site or writes an e-mail (the subject of a post, a contact). */
     if (nd->tag == T_P && i != root && !c->relaxed && c->tlen[i] < 200 &&
-        c->llen[i] * 10 >= c->tlen[i] * 8)
+        c->llen[i] * 10 >= c->tlen[i] * 8 && !ww__link_block_is_content(&c->view, i))
         return 0;
     if (nd->tag == T_A && o->a)
         add_link(o, t, i);
@@ -634,6 +649,7 @@ static void emit(const ctx *c, out *o, uint32_t root) {
 }
 
 static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_links) {
+    c->single = 0;
     compute(c);
     uint32_t top = score_all(c);
     out o = {.w = {.sb = sb}, .a = a, .base = base, .max_links = max_links};
@@ -642,7 +658,10 @@ static int run(ctx *c, ww_sb *sb, ww_article *a, const char *base, size_t max_li
         emit(c, &o, 0);
         return sb->oom ? WW_ENOMEM : 0;
     }
+    top = ww__own_article(c, top, base);
     pick(c, top);
+    if (!c->relaxed)
+        ww__emit_lead(c, &o.w, top);
     uint32_t par = c->t->nodes[top].parent;
     for (uint32_t s = c->t->nodes[par].first; s; s = c->t->nodes[s].next)
         if (c->fl[s] & NF_KEEP) {
@@ -667,13 +686,13 @@ int ww__extract_content(const ww__htree *t, const char *base_url,
     int rc = WW_ENOMEM;
     size_t n = t->nnodes;
     size_t max_links = lim && lim->max_links ? lim->max_links : (size_t)-1;
-    ctx c = {.t = t, .n = n};
+    ctx c = {.t = t, .n = n, .title = a->title, .canonical = a->canonical_url};
     c.fl = calloc(n, 1);
     c.hasblock = calloc(n, 1);
     c.score = calloc(n, sizeof *c.score);
     c.wb = calloc(n, sizeof *c.wb);
     ww__class_words_init();
-    uint32_t *arr = calloc(n * 11, sizeof *arr);
+    uint32_t *arr = calloc(n * 12, sizeof *arr);
     if (!c.fl || !c.hasblock || !c.score || !c.wb || !arr)
         goto out;
     c.tlen = arr;
@@ -687,6 +706,13 @@ int ww__extract_content(const ww__htree *t, const char *base_url,
     c.nembed = arr + 8 * n;
     c.hlen = arr + 9 * n;
     c.blk = arr + 10 * n;
+    c.ends = arr + 11 * n;
+    c.view = (ww__block_view){.t = t,
+                              .fl = c.fl,
+                              .junk_bit = NF_JUNK,
+                              .tlen = c.tlen,
+                              .llen = c.llen,
+                              .base_url = base_url};
     rc = run(&c, outb, a, base_url, max_links);
     if (rc == 0 && outb->len < 250 && c.tlen[0] > 2 * outb->len + 250) {
         /* Almost nothing kept though the page has text: class rules were probably

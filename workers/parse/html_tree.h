@@ -106,6 +106,14 @@ static inline const char *ww__hattr_id(const ww__htree *t, uint32_t i, uint32_t 
     return NULL;
 }
 
+/* One past the last node of i's subtree (children follow their parent in the array). */
+static inline uint32_t ww__subtree_end(const ww__htree *t, uint32_t i) {
+    for (uint32_t x = i; x; x = t->nodes[x].parent)
+        if (t->nodes[x].next)
+            return t->nodes[x].next;
+    return (uint32_t)t->nnodes;
+}
+
 static inline const char *ww__htext(const ww__htree *t, uint32_t i) {
     return t->pool + t->nodes[i].str;
 }

@@ -153,8 +153,9 @@ static int page_article(const ww_parser *p, const Wirewatch__V1__Page *page,
     /* the body is cut already; transcoding may have grown it (GBK -> UTF-8) */
     ww_parse_limits lim = p->o.limits;
     lim.max_input_bytes = 0;
-    int rc = kind == K_PLAIN ? ww_extract_plain(utf8, ulen, a)
-                             : ww_extract_html(utf8, ulen, url, &lim, a);
+    int rc = kind == K_PLAIN
+                 ? ww_extract_plain(utf8, ulen, a)
+                 : ww_extract_html_opts(utf8, ulen, url, &lim, &p->o.extract, a);
     free(utf8);
     if (rc < 0)
         return ww_seterr(err, errlen, rc, "extraction failed: %s", ww_strerror(rc));
@@ -234,6 +235,26 @@ static int doc_links(Wirewatch__V1__Document *d, ww_article *a) {
     return 0;
 }
 
+/* The reader comments (parse.comments), moved into the document.  0 or WW_ENOMEM. */
+static int doc_comments(Wirewatch__V1__Document *d, ww_article *a) {
+    if (!a->ncomments)
+        return 0;
+    d->comments = calloc(a->ncomments, sizeof *d->comments);
+    if (!d->comments)
+        return WW_ENOMEM;
+    for (size_t k = 0; k < a->ncomments; k++) {
+        Wirewatch__V1__Comment *c = malloc(sizeof *c);
+        if (!c)
+            return WW_ENOMEM;
+        wirewatch__v1__comment__init(c);
+        d->comments[d->n_comments++] = c;
+        take_str(&c->author, &a->comments[k].author);
+        take_str(&c->published, &a->comments[k].published);
+        take_str(&c->text, &a->comments[k].text);
+    }
+    return 0;
+}
+
 /* Near duplicates: the closest recent fingerprint within the distance, then this
  * document joins the ring.  Empty texts are not fingerprinted (they would all match
  * each other).  0 or WW_ENOMEM. */
@@ -281,7 +302,8 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
         goto oom;
     wirewatch__v1__document__init(d);
     if (doc_fields(d, page, url, &a) < 0 || doc_language(p, d, page, &a) < 0 ||
-        doc_text(d, &a, id) < 0 || doc_links(d, &a) < 0 || near_duplicate(p, d, id) < 0)
+        doc_text(d, &a, id) < 0 || doc_links(d, &a) < 0 || doc_comments(d, &a) < 0 ||
+        near_duplicate(p, d, id) < 0)
         goto oom;
     *out = d;
     d = NULL;

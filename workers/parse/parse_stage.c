@@ -47,6 +47,9 @@ static const ww_config_key parse_keys[] = {
      "A text with fewer letter bytes than this is short: the page's declared language, "
      "when there is one, wins over the text's; a longer text with a confident "
      "language overrides the declaration."},
+    {"parse.comments", WW_CFG_BOOL, "false",
+     "Reader comments under the article go into Document.comments (author, published, "
+     "text), never into Document.text; false: no comments at all."},
     {NULL, 0, NULL, NULL},
 };
 
@@ -89,6 +92,7 @@ static void *parse_create(const ww_config *cfg, char *err, size_t errlen) {
         }
         o.langid.min_confidence = (float)mc;
         o.langid.short_text_bytes = (size_t)sb;
+        o.extract.comments = ww_config_bool(cfg, "parse.comments");
     }
     parse_ctx *c = calloc(1, sizeof *c);
     if (!c) {
