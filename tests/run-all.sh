@@ -111,6 +111,12 @@ fi
 # The wire contract: buf lint, buf breaking against proto/released, and that it bites
 run_one "schema/buf_check.sh" tests/schema/buf_check.sh
 
+# Code shape (docs/architecture.md): no file over 800 lines, no function over 100, no
+# two files that call each other
+if command -v ctags-universal >/dev/null; then
+    run_one "code-shape" python3 tests/tools/code_shape.py
+fi
+
 # Kafka tests: a real single-node broker (deploy/dev/kafka.sh), started before the
 # suites (unit tests of the Kafka endpoint use it too) and stopped on any exit.
 KAFKA_UP=0

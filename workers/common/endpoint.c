@@ -282,18 +282,6 @@ void ww_endpoint_set_deadline(ww_endpoint *ep, int64_t deadline_us) {
         ep->deadline_us = deadline_us;
 }
 
-long long ww__ep_cfg_int(const ww_config *cfg, const char *key) {
-    return cfg ? ww_config_int(cfg, key)
-               : ww_config_default_int(ww_runtime_config_keys, key);
-}
-
-int ww__ep_budget_ms(const ww_endpoint *ep, int dflt) {
-    if (!ep->deadline_us)
-        return dflt;
-    int64_t left = (ep->deadline_us - ww_mono_us()) / 1000;
-    return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
-}
-
 void ww_endpoint_close(ww_endpoint *ep) {
     if (!ep)
         return;
