@@ -78,9 +78,12 @@ def under(code, root, parent):
     return False
 
 
-def spans_ok(spans, tb):
-    """'' when every span is a valid byte range of tb holding its text, else why not."""
+def spans_ok(spans, tb, titleb=b""):
+    """'' when every span is a valid byte range of tb (of titleb for a span with
+    "field": "FIELD_TITLE", a title-only label's evidence) holding its text, else why not."""
+    text_b = tb
     for s in spans or []:
+        tb = titleb if s.get("field") == "FIELD_TITLE" else text_b
         a, b = s.get("start", 0), s.get("end", 0)
         if not (0 <= a < b <= len(tb)):
             return f"span {a}..{b} outside the text ({len(tb)} bytes)"
@@ -225,7 +228,7 @@ def check_stories(parent, top):
                 continue
             tb = d.get("text", "").encode("utf-8")
             for lab in d.get("labels", []):
-                why = spans_ok(lab.get("evidence"), tb)
+                why = spans_ok(lab.get("evidence"), tb, d.get("title", "").encode("utf-8"))
                 if why:
                     bad_span.append(f"{sid} {lab.get('code')}: {why}")
                 for ev in lab.get("evidence") or []:
@@ -281,7 +284,8 @@ def check_seed(lang, d, parent):
     results = []
 
     def with_evidence(lab):
-        return bool(lab.get("evidence")) and not spans_ok(lab.get("evidence"), tb)
+        return bool(lab.get("evidence")) and not spans_ok(lab.get("evidence"), tb,
+                                                         d.get("title", "").encode("utf-8"))
 
     sec = [l for l in labels if l.get("code") in ("medtop:20000605", "medtop:20000604")]
     results.append(check(bool(sec) and any(with_evidence(l) for l in sec),
