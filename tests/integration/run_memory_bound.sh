@@ -42,6 +42,13 @@ base=$(peak_kb "$T/one.jsonl" "$T/pages/p00000.html")
 check "a one-page run works (peak ${base:-?} KB)" [ -n "$base" ]
 bounded=$(peak_kb "$T/all.jsonl" "@$T/pages/list.txt")
 check "all $N pages classified" [ "$(wc -l < "$T/all.jsonl")" = "$N" ]
+# Under AddressSanitizer, RSS measures the allocator's quarantine and shadow memory,
+# not the queues (seen in CI: one page 840 MB, 2,000 pages +68 MB, unbounded *less*):
+# the sanitizer build checks only that every page comes through.
+case $WW in *-san)
+    echo "ok - # SKIP peak-RSS budget: not meaningful under the sanitizers"
+    finish ;;
+esac
 grow=$(( (${bounded:-0} - ${base:-0}) / 1024 ))
 echo "# peak RSS: one page ${base} KB, $N pages ${bounded} KB (+${grow} MB; budget +${QUEUE_MB} MB)"
 check "$N pages peak within the one-page peak + ${QUEUE_MB} MB" [ "$grow" -le "$QUEUE_MB" ]
