@@ -19,7 +19,6 @@ bash "$T/cmd.sh" > "$T/got.json" 2>"$T/err.log"
 check "the example command runs" [ -s "$T/got.json" ]
 jq -S . "$T/want.json" > "$T/want.norm" 2>/dev/null
 jq -S . "$T/got.json" > "$T/got.norm" 2>/dev/null
-if ! check "it prints what the README shows" cmp -s "$T/want.norm" "$T/got.norm"; then
-    diff "$T/want.norm" "$T/got.norm" | head -20 | sed 's/^/# /'
-fi
+check "it prints what the README shows" cmp -s "$T/want.norm" "$T/got.norm"
+diff "$T/want.norm" "$T/got.norm" | head -20 | sed 's/^/# /'
 finish
