@@ -37,7 +37,8 @@ static const char *const maybe[] = {"article", "body",   "column", "content",
                                     "main",    "shadow", "story",  NULL};
 
 /* Class/id words are matched once per element with a first-byte bucket table
- * (strcasestr per word per call was a third of the run time). */
+ * (strcasestr per word per call was a third of the run time); the second byte is
+ * compared inline before memcmp, which turns away most candidates without a call. */
 typedef struct word {
     const char *w;
     uint8_t len, bit;
@@ -89,7 +90,8 @@ unsigned ww__class_words(const char *s) {
         unsigned char f = (unsigned char)buf[k];
         const word *w = buckets[f];
         for (uint8_t j = 0; j < nbucket[f]; j++)
-            if (k + w[j].len <= n && memcmp(buf + k, w[j].w, w[j].len) == 0)
+            if (k + w[j].len <= n && buf[k + 1] == w[j].w[1] &&
+                memcmp(buf + k, w[j].w, w[j].len) == 0)
                 bits |= w[j].bit;
     }
     return bits;

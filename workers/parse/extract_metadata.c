@@ -172,6 +172,14 @@ static void ld_walk(meta *m, json_t *j, const char *base, int depth) {
 
 static void json_ld(meta *m, const char *s, size_t n, const char *base) {
     json_error_t e;
+    /* Every script comes here, JSON-LD or not; jansson only accepts an object or an
+     * array after JSON white space, so the rest (most scripts) is turned away without
+     * starting a decoder. */
+    size_t k = 0;
+    while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r'))
+        k++;
+    if (k == n || (s[k] != '{' && s[k] != '['))
+        return;
     json_t *j = json_loadb(s, n, JSON_DISABLE_EOF_CHECK, &e);
     if (!j)
         return; /* broken JSON-LD is common; other sources still apply */
@@ -338,6 +346,22 @@ static void from_tag(meta *m, const ww__htree *t, uint32_t i, const char *base) 
     }
 }
 
+/* Whether lower-case ASCII word w occurs in s, ignoring ASCII case (strcasestr
+ * prepares a two-way search on every call: too costly once per class attribute). */
+static int has_nocase(const char *s, const char *w) {
+    size_t wn = strlen(w);
+    for (; *s; s++) {
+        if ((*s | 0x20) != w[0])
+            continue;
+        size_t j = 1;
+        while (j < wn && s[j] && (s[j] >= 'A' && s[j] <= 'Z' ? s[j] | 0x20 : s[j]) == w[j])
+            j++;
+        if (j == wn)
+            return 1;
+    }
+    return 0;
+}
+
 /* Metadata any element's attributes carry: itemprop datePublished / author,
  * rel=author and byline-like classes.  *byline_tries bounds the subtree walks. */
 static void from_attrs(meta *m, const ww__htree *t, uint32_t i, int *byline_tries) {
@@ -359,8 +383,8 @@ static void from_attrs(meta *m, const ww__htree *t, uint32_t i, int *byline_trie
     }
     const char *rel = ww__hattr_id(t, i, A_REL);
     const char *cl = ww__hattr_id(t, i, A_CLASS);
-    if ((rel && !strcasecmp(rel, "author")) || (cl && strcasestr(cl, "byline")) ||
-        (cl && strcasestr(cl, "author-name"))) {
+    if ((rel && !strcasecmp(rel, "author")) || (cl && has_nocase(cl, "byline")) ||
+        (cl && has_nocase(cl, "author-name"))) {
         if (!m->byline.v[S_TAG] && (*byline_tries)-- > 0) {
             char *tx = ww__node_text(t, i);
             if (tx && *tx && strlen(tx) < 120)
