@@ -354,7 +354,8 @@ static int has_nocase(const char *s, const char *w) {
         if ((*s | 0x20) != w[0])
             continue;
         size_t j = 1;
-        while (j < wn && s[j] && (s[j] >= 'A' && s[j] <= 'Z' ? s[j] | 0x20 : s[j]) == w[j])
+        while (j < wn && s[j] &&
+               (s[j] >= 'A' && s[j] <= 'Z' ? s[j] | 0x20 : s[j]) == w[j])
             j++;
         if (j == wn)
             return 1;
