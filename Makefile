@@ -30,7 +30,7 @@ WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
 DEB_BUILD  := build-essential pkg-config protobuf-c-compiler protobuf-compiler \
               libprotobuf-c-dev libzmq3-dev libjansson-dev librdkafka-dev \
               libcurl4-openssl-dev libssl-dev libxml2-dev libutf8proc-dev \
-              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libbrotli-dev iso-codes \
+              libuchardet-dev libcld2-dev libmicrohttpd-dev zlib1g-dev libdeflate-dev libbrotli-dev iso-codes \
               libicu-dev libstemmer-dev
 DEB_RUN    := ca-certificates
 DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
@@ -39,7 +39,7 @@ DEB_TEST   := libcmocka-dev kcat clang libclang-rt-14-dev python3 python3-venv \
 DEB_BENCH  := wrk python3-readability python3-sklearn time
 
 PKGS       := libzmq libprotobuf-c jansson rdkafka libcurl libcrypto libxml-2.0 libutf8proc \
-              uchardet libmicrohttpd zlib libbrotlidec icu-uc icu-i18n
+              uchardet libmicrohttpd zlib libdeflate libbrotlidec icu-uc icu-i18n
 WARN       := -Wall -Wextra -Wformat=2 -Werror -Wno-unused-parameter
 OPT        ?= -O2 -g
 SANFLAGS   := $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
