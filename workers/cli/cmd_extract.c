@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "extract_json.h"
 #include "wirewatch/error.h"
 #include "wirewatch/parse.h"
 #include "wirewatch/strutil.h"
@@ -166,63 +167,6 @@ out:
     return 0;
 }
 
-static void jset_str(json_t *o, const char *k, const char *v) {
-    if (v && *v)
-        json_object_set_new(o, k, json_string(v));
-}
-
-static json_t *doc_json(const char *file, const Wirewatch__V1__Document *d,
-                        unsigned limits) {
-    json_t *o = json_object();
-    json_object_set_new(o, "file", json_string(file));
-    json_object_set_new(o, "url", json_string(d->url));
-    json_object_set_new(o, "id", json_string(d->id));
-    json_object_set_new(o, "title", json_string(d->title));
-    json_object_set_new(o, "text", json_string(d->text));
-    jset_str(o, "byline", d->byline);
-    jset_str(o, "published", d->published);
-    jset_str(o, "language", d->language);
-    if (d->language && *d->language)
-        json_object_set_new(
-            o, "language_confidence",
-            json_real((double)(int)(d->language_confidence * 1000) / 1000));
-    jset_str(o, "site", d->site);
-    jset_str(o, "canonical_url", d->canonical_url);
-    jset_str(o, "description", d->description);
-    char sh[17];
-    snprintf(sh, sizeof sh, "%016llx", (unsigned long long)d->simhash);
-    json_object_set_new(o, "simhash", json_string(sh));
-    jset_str(o, "near_duplicate_of", d->near_duplicate_of);
-    json_object_set_new(o, "extractor_version", json_string(d->extractor_version));
-    json_t *links = json_array();
-    for (size_t k = 0; k < d->n_links; k++) {
-        json_t *l = json_object();
-        json_object_set_new(l, "url", json_string(d->links[k]->url));
-        json_object_set_new(l, "text", json_string(d->links[k]->text));
-        json_array_append_new(links, l);
-    }
-    json_object_set_new(o, "links", links);
-    if (d->n_comments) {
-        json_t *cs = json_array();
-        for (size_t k = 0; k < d->n_comments; k++) {
-            json_t *c = json_object();
-            jset_str(c, "author", d->comments[k]->author);
-            jset_str(c, "published", d->comments[k]->published);
-            jset_str(c, "text", d->comments[k]->text);
-            json_array_append_new(cs, c);
-        }
-        json_object_set_new(o, "comments", cs);
-    }
-    if (limits) {
-        json_t *lh = json_array();
-        for (unsigned b = 1; b; b <<= 1)
-            if ((limits & b) && ww_limit_name(b))
-                json_array_append_new(lh, json_string(ww_limit_name(b)));
-        json_object_set_new(o, "limits_hit", lh);
-    }
-    return o;
-}
-
 static void print_json(json_t *o) {
     char *s = json_dumps(o, JSON_COMPACT);
     if (s) {
@@ -234,8 +178,8 @@ static void print_json(json_t *o) {
 }
 
 /* One file: returns 0, or WW_EIO when it cannot be read (a JSON error line is printed
- * either way). */
-static int one(ww_parser *p, const char *path, const char *url_opt) {
+ * either way).  line: the caller's buffer for the output line, reused file to file. */
+static int one(ww_parser *p, const char *path, const char *url_opt, ww_sb *line) {
     char err[256] = "";
     char url[PATH_MAX + 16];
     if (url_opt) {
@@ -276,7 +220,11 @@ static int one(ww_parser *p, const char *path, const char *url_opt) {
         json_object_set_new(o, "error", json_string(err));
         print_json(o);
     } else {
-        print_json(doc_json(path, d, limits));
+        line->len = 0;
+        if (ww__extract_json(line, path, d, limits) == 0) {
+            fwrite(line->s, 1, line->len, stdout);
+            fputc('\n', stdout);
+        }
         protobuf_c_message_free_unpacked(&d->base, NULL);
     }
     free(body);
@@ -337,21 +285,23 @@ int ww_cmd_extract(int argc, char **argv) {
         fprintf(stderr, "extract: %s\n", err);
         return 1;
     }
+    ww_sb out = {0};
     if (argc - first == 1 && !strcmp(argv[first], "-")) {
         char line[PATH_MAX];
         while (fgets(line, sizeof line, stdin)) {
             line[strcspn(line, "\r\n")] = 0;
-            if (line[0] && one(p, line, url) < 0)
+            if (line[0] && one(p, line, url, &out) < 0)
                 status = 1;
             fflush(stdout);
         }
     } else {
         for (int k = first; k < argc; k++) {
-            if (one(p, argv[k], url) < 0)
+            if (one(p, argv[k], url, &out) < 0)
                 status = 1;
         }
     }
     fflush(stdout);
+    ww_sb_free(&out);
     ww_parser_free(p);
     return status;
 }
