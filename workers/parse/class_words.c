@@ -38,7 +38,8 @@ static const char *const maybe[] = {"article", "body",   "column", "content",
 
 /* Class/id words are matched once per element with a first-byte bucket table
  * (strcasestr per word per call was a third of the run time); the second byte is
- * compared inline before memcmp, which turns away most candidates without a call. */
+ * looked up in a bit set first and compared inline before memcmp, which turns away
+ * most positions and candidates without a call. */
 typedef struct word {
     const char *w;
     uint8_t len, bit;
@@ -46,6 +47,9 @@ typedef struct word {
 
 static word *buckets[256];
 static uint8_t nbucket[256];
+/* second[f]: the set of second bytes of the words starting with byte f (256 bits), so
+ * that most positions are turned away without looking at the bucket */
+static uint64_t second[256][4];
 static word words_storage[256];
 static pthread_once_t words_once = PTHREAD_ONCE_INIT;
 
@@ -71,9 +75,11 @@ static void build_words(void) {
         }
     for (size_t k = 0; k < nw; k++) {
         unsigned char f = (unsigned char)words_storage[k].w[0];
+        unsigned char c1 = (unsigned char)words_storage[k].w[1];
         if (!nbucket[f])
             buckets[f] = &words_storage[k];
         nbucket[f]++;
+        second[f][c1 >> 6] |= 1ULL << (c1 & 63);
     }
 }
 
@@ -87,7 +93,9 @@ unsigned ww__class_words(const char *s) {
         buf[n] = (char)((s[n] >= 'A' && s[n] <= 'Z') ? s[n] | 0x20 : s[n]);
     buf[n] = 0;
     for (size_t k = 0; k < n; k++) {
-        unsigned char f = (unsigned char)buf[k];
+        unsigned char f = (unsigned char)buf[k], c1 = (unsigned char)buf[k + 1];
+        if (!(second[f][c1 >> 6] >> (c1 & 63) & 1))
+            continue;
         const word *w = buckets[f];
         for (uint8_t j = 0; j < nbucket[f]; j++)
             if (k + w[j].len <= n && buf[k + 1] == w[j].w[1] &&

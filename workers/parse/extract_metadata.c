@@ -346,18 +346,24 @@ static void from_tag(meta *m, const ww__htree *t, uint32_t i, const char *base) 
     }
 }
 
-/* Whether lower-case ASCII word w occurs in s, ignoring ASCII case (strcasestr
- * prepares a two-way search on every call: too costly once per class attribute). */
-static int has_nocase(const char *s, const char *w) {
-    size_t wn = strlen(w);
+/* Whether lower-case ASCII word w (n bytes) is at s, ignoring ASCII case. */
+static int at_nocase(const char *s, const char *w, size_t n) {
+    for (size_t j = 0; j < n; j++) {
+        char c = s[j] >= 'A' && s[j] <= 'Z' ? (char)(s[j] | 0x20) : s[j];
+        if (c != w[j]) /* also stops at the NUL */
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether class list s names a byline: "byline" or "author-name" in it, ignoring
+ * ASCII case — one pass for both (strcasestr prepared a two-way search on every call,
+ * once per class attribute of the page). */
+static int byline_class(const char *s) {
     for (; *s; s++) {
-        if ((*s | 0x20) != w[0])
-            continue;
-        size_t j = 1;
-        while (j < wn && s[j] &&
-               (s[j] >= 'A' && s[j] <= 'Z' ? s[j] | 0x20 : s[j]) == w[j])
-            j++;
-        if (j == wn)
+        char c = (char)(*s | 0x20);
+        if ((c == 'b' && at_nocase(s, "byline", 6)) ||
+            (c == 'a' && at_nocase(s, "author-name", 11)))
             return 1;
     }
     return 0;
@@ -384,8 +390,7 @@ static void from_attrs(meta *m, const ww__htree *t, uint32_t i, int *byline_trie
     }
     const char *rel = ww__hattr_id(t, i, A_REL);
     const char *cl = ww__hattr_id(t, i, A_CLASS);
-    if ((rel && !strcasecmp(rel, "author")) || (cl && has_nocase(cl, "byline")) ||
-        (cl && has_nocase(cl, "author-name"))) {
+    if ((rel && !strcasecmp(rel, "author")) || (cl && byline_class(cl))) {
         if (!m->byline.v[S_TAG] && (*byline_tries)-- > 0) {
             char *tx = ww__node_text(t, i);
             if (tx && *tx && strlen(tx) < 120)
