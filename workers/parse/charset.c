@@ -228,7 +228,33 @@ static int put(char **o, size_t *olen, size_t *ocap, const char *s, size_t n) {
 
 static const char fffd[] = "\xEF\xBF\xBD";
 
-/* UTF-8 to UTF-8 with invalid sequences replaced. */
+/* Length of the valid UTF-8 sequence at s[k] (lead byte >= 0x80; no overlong forms,
+ * surrogates or code points past U+10FFFF, nothing cut by n), 0 when invalid. */
+static size_t utf8_seq(const uint8_t *s, size_t k, size_t n) {
+    uint8_t c = s[k];
+    size_t need;
+    uint32_t min, cp;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 1, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        need = 2, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        need = 3, min = 0x10000;
+    else
+        return 0;
+    cp = (uint32_t)(c & (0x3F >> need));
+    for (size_t j = 1; j <= need; j++) {
+        if (k + j >= n || (s[k + j] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k + j] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return need + 1;
+}
+
+/* UTF-8 to UTF-8 with invalid sequences replaced.  Valid bytes are copied in runs
+ * that end only at an invalid byte (one memcpy for a valid page, ASCII or not). */
 static char *fix_utf8(const uint8_t *s, size_t n, size_t *outlen, size_t *replaced) {
     size_t cap = n + 16, len = 0;
     char *o = malloc(cap);
@@ -236,51 +262,31 @@ static char *fix_utf8(const uint8_t *s, size_t n, size_t *outlen, size_t *replac
         return NULL;
     size_t k = 0;
     while (k < n) {
-        size_t run = k;
-        while (run + 8 <= n) { /* ASCII runs 8 bytes at a time */
-            uint64_t w;
-            memcpy(&w, s + run, 8);
-            if (w & 0x8080808080808080ULL)
+        size_t run = k, sl = 0;
+        for (;;) {
+            while (run + 8 <= n) { /* ASCII 8 bytes at a time */
+                uint64_t w;
+                memcpy(&w, s + run, 8);
+                if (w & 0x8080808080808080ULL)
+                    break;
+                run += 8;
+            }
+            while (run < n && s[run] < 0x80)
+                run++;
+            if (run >= n || !(sl = utf8_seq(s, run, n)))
                 break;
-            run += 8;
+            run += sl;
         }
-        while (run < n && s[run] < 0x80)
-            run++;
         if (run > k && put(&o, &len, &cap, (const char *)s + k, run - k) < 0)
             goto oom;
         k = run;
         if (k >= n)
             break;
-        uint8_t c = s[k];
-        size_t need = 0;
-        uint32_t min = 0;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1, min = 0x80;
-        else if (c >= 0xE0 && c <= 0xEF)
-            need = 2, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4)
-            need = 3, min = 0x10000;
-        int ok = need > 0;
-        uint32_t cp = need ? (uint32_t)(c & (0x3F >> need)) : 0;
-        for (size_t j = 1; ok && j <= need; j++) {
-            if (k + j >= n || (s[k + j] & 0xC0) != 0x80)
-                ok = 0;
-            else
-                cp = (cp << 6) | (s[k + j] & 0x3F);
-        }
-        if (ok && (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)))
-            ok = 0;
-        if (ok) {
-            if (put(&o, &len, &cap, (const char *)s + k, need + 1) < 0)
-                goto oom;
-            k += need + 1;
-        } else {
-            if (put(&o, &len, &cap, fffd, 3) < 0)
-                goto oom;
-            if (replaced)
-                (*replaced)++;
-            k++;
-        }
+        if (put(&o, &len, &cap, fffd, 3) < 0)
+            goto oom;
+        if (replaced)
+            (*replaced)++;
+        k++;
     }
     o[len] = 0;
     *outlen = len;
