@@ -180,6 +180,13 @@ static void json_ld(meta *m, const char *s, size_t n, const char *base) {
         k++;
     if (k == n || (s[k] != '{' && s[k] != '['))
         return;
+    /* Only an object whose @type names an article kind is used (is_article_type: each
+     * kind contains "Article", "Posting" or "Report"); decoded text has those bytes
+     * in the raw text too unless \u escapes spell them, so a script with neither is
+     * not decoded (Organization, WebSite, BreadcrumbList ... are most of them). */
+    if (!memmem(s, n, "Article", 7) && !memmem(s, n, "Posting", 7) &&
+        !memmem(s, n, "Report", 6) && !memmem(s, n, "\\u", 2))
+        return;
     json_t *j = json_loadb(s, n, JSON_DISABLE_EOF_CHECK, &e);
     if (!j)
         return; /* broken JSON-LD is common; other sources still apply */
