@@ -82,6 +82,11 @@ static inline unsigned char lower(unsigned char c) {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 }
 
+/* Bytes that end a tag or attribute name: white space, '/' and '>' (NAME_END), and
+ * '=' too for attribute names (ATTR_END); one table load per byte of a name. */
+enum { NAME_END = 1, ATTR_END = 2 };
+static uint8_t name_end[256];
+
 /* Tag names -> ids through a small open-addressing table built once (a binary
  * search cost 7 strcmp per tag). */
 #define TAGTAB_SLOTS 512
@@ -90,7 +95,22 @@ static pthread_once_t tag_once = PTHREAD_ONCE_INIT;
 
 static uint32_t name_hash(const char *s);
 
+/* Kept attribute names by first byte: indices into keep_attrs + 1, 0-terminated. */
+static uint8_t keep_first[256][4];
+
 static void build_tag_slots(void) {
+    for (unsigned c = 0; c < 256; c++) {
+        if (is_ws((unsigned char)c) || c == '/' || c == '>')
+            name_end[c] = NAME_END | ATTR_END;
+        else if (c == '=')
+            name_end[c] = ATTR_END;
+    }
+    for (uint8_t k = 0; keep_attrs[k]; k++) {
+        uint8_t *slot = keep_first[(unsigned char)keep_attrs[k][0]];
+        while (*slot)
+            slot++;
+        *slot = (uint8_t)(k + 1);
+    }
     for (size_t k = 0; k < sizeof tagtab / sizeof tagtab[0]; k++) {
         uint32_t h = name_hash(tagtab[k].name) & (TAGTAB_SLOTS - 1);
         while (tag_slots[h])
@@ -389,15 +409,12 @@ static uint32_t name_hash(const char *s) {
 
 /* A_* id of a kept attribute name, 0 for the others. */
 static uint32_t keep_attr(const char *name) {
-    /* every kept name starts with one of these letters: a cheap reject first */
-    if (!name[0] || !strchr("acdhilnprst", name[0]))
-        return 0;
-    /* first two bytes inline: a strcmp call per kept name was a tenth of the tree's
-     * cost on pages full of data-* attributes */
-    for (uint32_t k = 0; keep_attrs[k]; k++)
-        if (keep_attrs[k][0] == name[0] && keep_attrs[k][1] == name[1] &&
-            strcmp(keep_attrs[k], name) == 0)
-            return k + 1;
+    /* only the (at most 3) names with the same first byte; the second byte inline:
+     * a strcmp per kept name was a tenth of the tree's cost on pages full of data-*
+     * attributes */
+    for (const uint8_t *k = keep_first[(unsigned char)name[0]]; *k; k++)
+        if (keep_attrs[*k - 1][1] == name[1] && strcmp(keep_attrs[*k - 1], name) == 0)
+            return *k;
     return 0;
 }
 
@@ -458,7 +475,7 @@ static void start_tag_rules(parser *p, uint16_t tag) {
 static size_t read_tag_name(const char **sp, const char *end, char name[64]) {
     const char *s = *sp;
     size_t k = 0;
-    while (s < end && !is_ws((unsigned char)*s) && *s != '/' && *s != '>') {
+    while (s < end && !(name_end[(unsigned char)*s] & NAME_END)) {
         if (k < 63)
             name[k++] = (char)lower((unsigned char)*s);
         s++;
@@ -474,8 +491,7 @@ static const char *read_attr(const char *s, const char *end, char an[32], size_t
                              const char **v, const char **ve) {
     size_t k = 0;
     const char *a0 = s;
-    while (s < end && !is_ws((unsigned char)*s) && *s != '>' && *s != '/' &&
-           (*s != '=' || s == a0)) {
+    while (s < end && !(name_end[(unsigned char)*s] & (s == a0 ? NAME_END : ATTR_END))) {
         if (k < 31)
             an[k++] = (char)lower((unsigned char)*s);
         s++;
