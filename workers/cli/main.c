@@ -13,7 +13,7 @@ static const struct {
     const char *name;
     int (*fn)(int, char **);
     const char *help;
-    int net; /* needs the transport libraries (net_libs.c) */
+    int lazy; /* needs the libraries pipeline_libs.c loads */
 } commands[] = {
     {"run", ww_cmd_run,
      "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process", 1},
@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
-            if (commands[i].net && ww_cli_load_net_libs())
+            if (commands[i].lazy && ww_cli_load_pipeline_libs())
                 return 1;
             return commands[i].fn(argc - 1, argv + 1);
         }
