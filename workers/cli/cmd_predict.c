@@ -359,7 +359,7 @@ int ww_cmd_predict(int argc, char **argv) {
     if (status >= 0)
         return status;
     char err[512];
-    ww_model *m = ww_model_load(a.model, err, sizeof err);
+    ww_model *m = ww_model_load_mapped(a.model, err, sizeof err);
     if (!m) {
         fprintf(stderr, "predict: %s\n", err);
         return 1;
