@@ -146,9 +146,40 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# bin/wirewatch does not load the libraries only the pipeline commands use at start-up:
+# with their dependencies 40 of its 57 shared objects, half of every process start
+# (docs/benchmarks.md, "Start-up").  It links a copy of the library archive in which the
+# references to their symbols are weak, and not the libraries themselves (no DT_NEEDED);
+# the commands that use them dlopen them first (workers/cli/pipeline_libs.c, sonames
+# from here), and the lazily bound PLT slots then find them.  Only symbols these
+# libraries define are weakened: anything else missing still fails the link.  Sanitizer
+# builds link them as before.
+LAZY_PKGS   := libzmq rdkafka libcurl libmicrohttpd libcrypto uchardet libbrotlidec
+LAZY_L      := $(shell pkg-config --libs-only-l $(LAZY_PKGS) 2>/dev/null) -lcld2
+LAZY_SOS    := $(foreach l,$(patsubst -l%,%,$(LAZY_L)),$(shell $(CC) -print-file-name=lib$(l).so))
+LAZY_SONAMES := $(foreach f,$(LAZY_SOS),$(shell readelf -d $(f) 2>/dev/null | \
+                   sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p'))
+WW_LAZY     := $(if $(SANITIZER),,$(if $(word 8,$(LAZY_SONAMES)),1))
+comma       := ,
+$(BUILD)/obj/workers/cli/pipeline_libs.o: CPPFLAGS += \
+    -DWW_LAZY_LIBS='$(subst $(eval) ,$(comma),$(patsubst %,"%",$(LAZY_SONAMES)))'
+
+$(BUILD)/libwirewatch-lazy.a: $(LIB)
+	nm -D --defined-only $(LAZY_SOS) | awk 'NF == 3 {sub(/@.*/, "", $$3); print $$3}' | \
+	    sort -u > $@.defined
+	nm --undefined-only $< | awk '$$1 == "U" {print $$2}' | sort -u | \
+	    comm -12 - $@.defined > $@.weak
+	objcopy --weaken-symbols=$@.weak $< $@
+
+ifeq ($(WW_LAZY),1)
+$(WW): $(BUILD)/obj/workers/cli/main.o $(BUILD)/libwirewatch-lazy.a
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(filter-out $(LAZY_L),$(LDLIBS))
+else
 $(WW): $(BUILD)/obj/workers/cli/main.o $(LIB)
 	@mkdir -p $(BIN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(GEN_H)
 	@mkdir -p $(dir $@)

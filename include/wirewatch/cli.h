@@ -11,6 +11,11 @@ int ww_cmd_extract(int argc, char **argv); /* workers/cli/cmd_extract.c */
 int ww_cmd_train(int argc, char **argv);   /* workers/cli/cmd_train.c */
 int ww_cmd_predict(int argc, char **argv); /* workers/cli/cmd_predict.c */
 
+/* dlopen the libraries only the pipeline commands use (curl, ZeroMQ, librdkafka, ...),
+ * which bin/wirewatch does not load at start-up; 0, or -1 after a message on stderr.
+ * workers/cli/pipeline_libs.c */
+int ww_cli_load_pipeline_libs(void);
+
 /* Shared by the subcommands (workers/cli/cli_common.c). */
 #include "wirewatch/config.h"
 #include "wirewatch/stage.h"

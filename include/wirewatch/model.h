@@ -25,6 +25,13 @@ typedef struct ww_prediction {
  * truncated, fails its checksum or holds inconsistent sizes.  Free with ww_model_free. */
 ww_model *ww_model_load(const char *path, char *err, size_t errlen);
 
+/* Same, with the file mapped (read-only, private) rather than read into memory of the
+ * process's own: no copy and no zeroed pages to fill, for a command that loads a model
+ * once and exits (`wirewatch predict`).  The file must then not be truncated or
+ * rewritten in place while the model is in use (replaced by rename, as `wirewatch
+ * train` does, is fine): a long-running worker uses ww_model_load. */
+ww_model *ww_model_load_mapped(const char *path, char *err, size_t errlen);
+
 /* Same from bytes in memory (copied as needed; data may be freed after the call). */
 ww_model *ww_model_load_mem(const void *data, size_t len, char *err, size_t errlen);
 

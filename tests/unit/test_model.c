@@ -461,6 +461,52 @@ static void test_file_roundtrip(void **state) {
     free_corpus(&tr);
 }
 
+/* ww_model_load_mapped (the file mapped, not read): the same model as ww_model_load,
+ * and the same refusals of a corrupt, an empty and a missing file. */
+static void write_file(const char *path, const uint8_t *b, size_t len) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_file_mapped(void **state) {
+    (void)state;
+    char dir[] = "/tmp/ww-model-test-XXXXXX", path[256], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/m.wwm", dir);
+    size_t len;
+    uint8_t *good = small_model(&len);
+    write_file(path, good, len);
+    ww_model *a = ww_model_load(path, err, sizeof err),
+             *b = ww_model_load_mapped(path, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    const char *text = "goal striker penalty minister election";
+    ww_prediction pa[8], pb[8];
+    int na = ww_model_predict(a, text, strlen(text), pa, 8, 0.f);
+    assert_true(na > 0);
+    assert_int_equal(ww_model_predict(b, text, strlen(text), pb, 8, 0.f), na);
+    for (int i = 0; i < na; i++) {
+        assert_string_equal(pa[i].label, pb[i].label);
+        assert_memory_equal(&pa[i].score, &pb[i].score, sizeof pa[i].score);
+        assert_memory_equal(&pa[i].confidence, &pb[i].confidence, sizeof pa[i].score);
+    }
+    ww_model_free(a);
+    ww_model_free(b);
+    good[len / 2] ^= 0x10; /* the checksum catches it */
+    write_file(path, good, len);
+    assert_null(ww_model_load_mapped(path, err, sizeof err));
+    assert_non_null(strstr(err, "checksum"));
+    write_file(path, good, 0); /* empty: not mappable, read and refused */
+    assert_null(ww_model_load_mapped(path, err, sizeof err));
+    assert_int_equal(unlink(path), 0);
+    assert_null(ww_model_load_mapped(path, err, sizeof err));
+    assert_non_null(strstr(err, "No such file"));
+    assert_int_equal(rmdir(dir), 0);
+    free(good);
+}
+
 static void test_corrupt_files(void **state) {
     (void)state;
     size_t len;
@@ -525,6 +571,7 @@ int main(void) {
         cmocka_unit_test(test_bad_training_input),
         cmocka_unit_test(test_multilingual_char_ngrams),
         cmocka_unit_test(test_file_roundtrip),
+        cmocka_unit_test(test_file_mapped),
         cmocka_unit_test(test_corrupt_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

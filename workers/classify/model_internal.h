@@ -96,6 +96,7 @@ typedef struct ww__slot {
 typedef struct ww__index {
     ww__slot *slots; /* (1 << bits) + tail; idx1 = 0: empty */
     uint32_t shift;  /* 32 - bits */
+    size_t map;      /* bytes mapped for slots (model_file.c), 0 = malloc'd */
 } ww__index;
 
 static inline uint32_t ww__index_home(const ww__index *x, uint32_t key) {

@@ -13,19 +13,20 @@ static const struct {
     const char *name;
     int (*fn)(int, char **);
     const char *help;
+    int lazy; /* needs the libraries pipeline_libs.c loads */
 } commands[] = {
     {"run", ww_cmd_run,
-     "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process"},
-    {"fetch", ww_cmd_worker, "fetch --in EP --out EP    the fetch stage as a worker"},
-    {"parse", ww_cmd_worker, "parse --in EP --out EP    the parse stage as a worker"},
+     "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process", 1},
+    {"fetch", ww_cmd_worker, "fetch --in EP --out EP    the fetch stage as a worker", 1},
+    {"parse", ww_cmd_worker, "parse --in EP --out EP    the parse stage as a worker", 1},
     {"classify", ww_cmd_worker,
-     "classify --in EP --out EP the classify stage as a worker"},
+     "classify --in EP --out EP the classify stage as a worker", 1},
     {"extract", ww_cmd_extract,
-     "extract [--url URL] FILE... article text of HTML/text files"},
-    {"train", ww_cmd_train, "train --data TRAIN.jsonl --model OUT"},
-    {"predict", ww_cmd_predict, "predict --model MODEL FILE.jsonl"},
+     "extract [--url URL] FILE... article text of HTML/text files", 1},
+    {"train", ww_cmd_train, "train --data TRAIN.jsonl --model OUT", 0},
+    {"predict", ww_cmd_predict, "predict --model MODEL FILE.jsonl", 0},
     {"inspect", ww_cmd_inspect,
-     "inspect [--idle-exit S] ENDPOINT   decode messages to JSON"},
+     "inspect [--idle-exit S] ENDPOINT   decode messages to JSON", 1},
 };
 
 static void usage(FILE *f) {
@@ -51,8 +52,11 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            if (commands[i].lazy && ww_cli_load_pipeline_libs())
+                return 1;
             return commands[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "wirewatch: unknown command \"%s\"\n\n", argv[1]);
     usage(stderr);
     return 2;
