@@ -13,20 +13,23 @@ static const struct {
     const char *name;
     int (*fn)(int, char **);
     const char *help;
-    int lazy; /* needs the libraries pipeline_libs.c loads */
+    /* 1: runs without the libraries pipeline_libs.c loads late (and must never call
+     * them: their weak references would be null).  0, the safe default for a new
+     * command: they are loaded before it runs. */
+    int light;
 } commands[] = {
     {"run", ww_cmd_run,
-     "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process", 1},
-    {"fetch", ww_cmd_worker, "fetch --in EP --out EP    the fetch stage as a worker", 1},
-    {"parse", ww_cmd_worker, "parse --in EP --out EP    the parse stage as a worker", 1},
+     "run [OPTIONS] INPUT...    fetch -> parse -> classify in one process", 0},
+    {"fetch", ww_cmd_worker, "fetch --in EP --out EP    the fetch stage as a worker", 0},
+    {"parse", ww_cmd_worker, "parse --in EP --out EP    the parse stage as a worker", 0},
     {"classify", ww_cmd_worker,
-     "classify --in EP --out EP the classify stage as a worker", 1},
+     "classify --in EP --out EP the classify stage as a worker", 0},
     {"extract", ww_cmd_extract,
-     "extract [--url URL] FILE... article text of HTML/text files", 1},
-    {"train", ww_cmd_train, "train --data TRAIN.jsonl --model OUT", 0},
-    {"predict", ww_cmd_predict, "predict --model MODEL FILE.jsonl", 0},
+     "extract [--url URL] FILE... article text of HTML/text files", 0},
+    {"train", ww_cmd_train, "train --data TRAIN.jsonl --model OUT", 1},
+    {"predict", ww_cmd_predict, "predict --model MODEL FILE.jsonl", 1},
     {"inspect", ww_cmd_inspect,
-     "inspect [--idle-exit S] ENDPOINT   decode messages to JSON", 1},
+     "inspect [--idle-exit S] ENDPOINT   decode messages to JSON", 0},
 };
 
 static void usage(FILE *f) {
@@ -53,7 +56,7 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(argv[1], commands[i].name) == 0) {
-            if (commands[i].lazy && ww_cli_load_pipeline_libs())
+            if (!commands[i].light && ww_cli_load_pipeline_libs())
                 return 1;
             return commands[i].fn(argc - 1, argv + 1);
         }
