@@ -302,6 +302,24 @@ static int load_model(ww_classifier *c, const ww_classify_opts *o, char *err,
     return 0;
 }
 
+/* Once compiled, a topic's terms live on as matcher phrases and postings (a posting
+ * names its topic and term index); their texts, 131k small strings with the pack
+ * terms, are never read again.  The topics keep code, name, threshold and parent. */
+static void drop_terms(ww_classifier *c) {
+    for (size_t t = 0; t < c->ntax; t++)
+        for (size_t i = 0; i < c->tax[t]->ntopics; i++) {
+            ww_topic *tp = &c->tax[t]->topics[i];
+            for (size_t k = 0; k < tp->nterms; k++)
+                free(tp->terms[k].text);
+            for (size_t k = 0; k < tp->nexclude; k++)
+                free(tp->exclude[k].text);
+            free(tp->terms);
+            free(tp->exclude);
+            tp->terms = tp->exclude = NULL;
+            tp->nterms = tp->nexclude = 0;
+        }
+}
+
 /* The steps in order; the first error stops and names its file. */
 static int build_steps(ww_classifier *c, const ww_classify_opts *o, char *err,
                        size_t errlen) {
@@ -311,9 +329,11 @@ static int build_steps(ww_classifier *c, const ww_classify_opts *o, char *err,
         (rc = load_watchlists(c, o, err, errlen)) || (rc = compile(c, err, errlen)) ||
         (rc = add_opt_routes(c, o, err, errlen)))
         return rc;
+    drop_terms(c);
     c->no_entities = o->no_entities;
     if (!o->no_entities && (rc = add_entities(c, o, err, errlen)))
         return rc;
+    ww__matcher_compact(c->m);
     return load_model(c, o, err, errlen);
 }
 
