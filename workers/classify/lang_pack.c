@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/uloc.h>
-#include <unicode/ustring.h>
 #include <utf8proc.h>
 
 #include "wirewatch/error.h"
@@ -407,7 +405,18 @@ static int short_stem(struct sb_stemmer *st, const char *name) {
     return shrt;
 }
 
-/* CLDR's name of every ISO 3166 country in the gazetteer, in language lang (ICU). */
+/* CLDR's name of region code cc in language lang: ICU's, looked up at build time
+ * (tools/icu_tables.c); NULL when ICU has none. */
+static const char *cldr_name(const char *lang, const char *cc) {
+    if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' || cc[2])
+        return NULL;
+    for (size_t l = 0; l < ww__cldr_nlangs; l++)
+        if (strcmp(ww__cldr_langs[l], lang) == 0)
+            return ww__cldr_country[l][(cc[0] - 'A') * 26 + (cc[1] - 'A')];
+    return NULL;
+}
+
+/* CLDR's name of every ISO 3166 country in the gazetteer, in language lang. */
 static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g,
                               ww__matcher *m, char *err, size_t errlen) {
     size_t n = g->n; /* the loop adds no entity, only phrases */
@@ -415,21 +424,9 @@ static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gaz
         const char *id = g->v[i].id;
         if (strncmp(id, "iso3166:", 8) != 0 || strlen(id + 8) != 2)
             continue;
-        char loc[8];
-        snprintf(loc, sizeof loc, "und_%s", id + 8);
-        UChar name[128];
-        UErrorCode st = U_ZERO_ERROR;
-        int32_t ul = uloc_getDisplayCountry(loc, p->lang, name, 128, &st);
-        if (U_FAILURE(st) || st == U_USING_DEFAULT_WARNING || ul <= 0)
+        const char *u8 = cldr_name(p->lang, id + 8);
+        if (!u8)
             continue;
-        char u8[512];
-        int32_t bl = 0;
-        st = U_ZERO_ERROR;
-        u_strToUTF8(u8, sizeof u8, &bl, name, ul, &st);
-        if (U_FAILURE(st) || bl <= 0 || bl >= (int32_t)sizeof u8 ||
-            strcmp(u8, id + 8) == 0)
-            continue;
-        u8[bl] = 0;
         /* "Congo (Brazzaville)", "Korea, Republik": list entries, not how news writes */
         if (strpbrk(u8, "(,"))
             continue;
