@@ -160,6 +160,12 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
     return 0;
 }
 
+/* Hand the pages of what a step freed (a pack's JSON tree is ~5 MB) back to the
+ * kernel before the next step allocates: the matcher's arrays grow in fresh mmap'd
+ * pages meanwhile, so without this the freed heap stays resident beside them and the
+ * start-up peak was 13 MB above the steady state (docs/benchmarks.md).  A few ms. */
+static void trim_between_steps(void) { malloc_trim(0); }
+
 /* The default taxonomy: the caller's JSON (tests), classify.taxonomy, or the embedded
  * IPTC Media Topics.  It is always taxonomy 0: the language packs and the model's
  * label names refer to it. */
@@ -179,6 +185,7 @@ static int load_default_taxonomy(ww_classifier *c, const ww_classify_opts *o, ch
     int rc = add_taxonomy(c, t, err, errlen);
     if (rc)
         ww_taxonomy_free(t);
+    trim_between_steps();
     return rc;
 }
 
@@ -209,6 +216,7 @@ static int add_pack_topics(ww_classifier *c, char *err, size_t errlen) {
             return WW_EINVAL;
         int rc = ww__pack_add_topics(p, c->tax[0], &skipped, err, errlen);
         ww__pack_free(p);
+        trim_between_steps();
         if (rc)
             return rc;
     }
@@ -286,6 +294,7 @@ static int add_entities(ww_classifier *c, const ww_classify_opts *o, char *err,
             return WW_EINVAL;
         rc = ww__pack_add_entities(p, &c->langs, &c->gaz, c->m, err, errlen);
         ww__pack_free(p);
+        trim_between_steps();
         if (rc)
             return rc;
     }
@@ -330,6 +339,7 @@ static int build_steps(ww_classifier *c, const ww_classify_opts *o, char *err,
         (rc = add_opt_routes(c, o, err, errlen)))
         return rc;
     drop_terms(c);
+    trim_between_steps();
     c->no_entities = o->no_entities;
     if (!o->no_entities && (rc = add_entities(c, o, err, errlen)))
         return rc;
