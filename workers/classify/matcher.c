@@ -280,32 +280,39 @@ static void *shrink(void *p, size_t n, size_t size, size_t *cap) {
     return np;
 }
 
-void ww__matcher_compact(ww__matcher *m) {
-    size_t live = 0;
+/* Close the holes of the posting array in place: runs move down in the order they lie
+ * in the array, found through a map of where each run starts (4 bytes a slot, freed
+ * at once; copying the live runs to a new array instead made the copy the start-up
+ * peak).  Without memory for the map the array stays as it is. */
+static void pack_postings(ww__matcher *m) {
+    uint32_t *at = calloc(m->npost ? m->npost : 1, sizeof *at); /* owner + 1 */
+    if (!at)
+        return;
     for (size_t i = 0; i < m->nents; i++)
-        live += m->ents[i].npost;
+        if (m->ents[i].npost)
+            at[m->ents[i].post] = (uint32_t)i + 1;
     for (size_t i = 0; i < m->nparts; i++)
-        live += m->parts[i].npost;
-    ww__posting *np = malloc((live ? live : 1) * sizeof *np);
-    if (np) { /* runs in entry order, then the parts', without holes or spare room */
-        size_t o = 0;
-        for (size_t i = 0; i < m->nents; i++) {
-            entry *e = &m->ents[i];
-            memcpy(np + o, m->post + e->post, e->npost * sizeof *np);
-            e->post = (uint32_t)o;
-            o += e->npost;
-        }
-        for (size_t i = 0; i < m->nparts; i++) {
-            part *pt = &m->parts[i];
-            memcpy(np + o, m->post + pt->post, pt->npost * sizeof *np);
-            pt->post = (uint32_t)o;
-            o += pt->npost;
-        }
-        free(m->post);
-        m->post = np;
-        m->npost = m->cappost = live;
-        m->packed = 1;
+        if (m->parts[i].npost)
+            at[m->parts[i].post] = (uint32_t)(m->nents + i) + 1;
+    size_t o = 0;
+    for (size_t pos = 0; pos < m->npost; pos++) {
+        if (!at[pos])
+            continue;
+        size_t w = at[pos] - 1;
+        uint32_t *post = w < m->nents ? &m->ents[w].post : &m->parts[w - m->nents].post;
+        uint32_t n = w < m->nents ? m->ents[w].npost : m->parts[w - m->nents].npost;
+        memmove(m->post + o, m->post + pos, n * sizeof *m->post);
+        *post = (uint32_t)o;
+        o += n;
     }
+    free(at);
+    m->npost = o;
+    m->post = shrink(m->post, o, sizeof *m->post, &m->cappost);
+    m->packed = 1;
+}
+
+void ww__matcher_compact(ww__matcher *m) {
+    pack_postings(m);
     m->ents = shrink(m->ents, m->nents, sizeof *m->ents, &m->capents);
     m->chars = shrink(m->chars, m->nchars, 1, &m->capchars);
     m->parts = shrink(m->parts, m->nparts, sizeof *m->parts, &m->capparts);

@@ -64,9 +64,10 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
 size_t ww__matcher_phrases(const ww__matcher *m);
 
 /* Give back what building left over (room reserved for more postings, keys and
- * entries): call once the last phrase is added.  Phrases may still be added after,
- * at the cost of a copy of the postings of the phrase they join.  Never fails: when the
- * copy cannot be made the matcher stays as it was. */
+ * entries, holes left by posting lists that grew): call once the last phrase is added.
+ * Phrases may still be added after, at the cost of a copy of the postings of the
+ * phrase they join.  Never fails: without memory for its map of the posting lists
+ * (4 bytes a posting) it leaves them as they are. */
 void ww__matcher_compact(ww__matcher *m);
 
 /* Bytes the matcher holds (its arrays and tables), for docs/benchmarks.md. */
