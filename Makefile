@@ -85,6 +85,18 @@ $(BUILD)/gen/classify_packs.c: $(LANG_PACKS) workers/classify/tools/embed_packs.
 	workers/classify/tools/embed_packs.sh $@ $(LANG_PACKS)
 $(BUILD)/gen/classify_packs.o: $(BUILD)/gen/classify_packs.c
 	$(CC) $(CPPFLAGS) -Iworkers/classify $(CFLAGS) -c -o $@ $<
+# Tables the classifier once asked ICU for at start-up (Traditional->Simplified Han;
+# CLDR country names in the packs' languages), asked of the build machine's ICU here:
+# ICU's transliterator and locale data cost every worker 7 MB of RSS (docs/benchmarks.md).
+LIB_OBJ    += $(BUILD)/gen/classify_icu.o
+$(BUILD)/tools/icu_tables: workers/classify/tools/icu_tables.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 $(OPT) $(WARN) -o $@ $< $(shell pkg-config --libs icu-uc icu-i18n)
+$(BUILD)/gen/classify_icu.c: $(BUILD)/tools/icu_tables $(LANG_PACKS)
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/icu_tables $@ $(basename $(notdir $(LANG_PACKS)))
+$(BUILD)/gen/classify_icu.o: $(BUILD)/gen/classify_icu.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 # Rebuild the project's IPTC file from the IPTC release + hand-written rules.
 IPTC_JSON  ?= ../shared/taxonomy/iptc-mediatopic-2023-10-24.json
 BENCH_DATA ?= ../shared/bench/classify-dev

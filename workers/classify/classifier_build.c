@@ -84,6 +84,70 @@ static int add_route(ww_classifier *c, const ww_route *r) {
     return 0;
 }
 
+/* Hand the pages of what a step freed (a pack's JSON tree is ~5 MB) back to the
+ * kernel before the next step allocates: the matcher's arrays grow in fresh mmap'd
+ * pages meanwhile, so without this the freed heap stays resident beside them and the
+ * start-up peak was 13 MB above the steady state (docs/benchmarks.md).  A few ms. */
+static void trim_between_steps(void) { malloc_trim(0); }
+
+/* Free a compiled topic's terms: they live on as matcher phrases and postings (a
+ * posting names its topic and term index) and their texts, 131k small strings with the
+ * language packs, are never read again.  Freed topic by topic as compile goes, they
+ * make room for the matcher's growth: the start-up peak was the texts and the whole
+ * matcher at once.  The topic keeps code, name, threshold and parent. */
+static void drop_topic_terms(ww_topic *tp) {
+    for (size_t k = 0; k < tp->nterms; k++)
+        free(tp->terms[k].text);
+    for (size_t k = 0; k < tp->nexclude; k++)
+        free(tp->exclude[k].text);
+    free(tp->terms);
+    free(tp->exclude);
+    tp->terms = tp->exclude = NULL;
+    tp->nterms = tp->nexclude = 0;
+}
+
+/* Topic i of taxonomy t (global index g): its terms and exclusions into the matcher. */
+static int compile_topic(ww_classifier *c, size_t t, size_t i, size_t g, char *err,
+                         size_t errlen) {
+    const ww_taxonomy *tx = c->tax[t];
+    const ww_topic *tp = &tx->topics[i];
+    for (int pass = 0; pass < 2; pass++) {
+        const ww_term *v = pass ? tp->exclude : tp->terms;
+        size_t n = pass ? tp->nexclude : tp->nterms;
+        for (size_t k = 0; k < n; k++) {
+            /* a term's language: its own, else its taxonomy's, else every one */
+            int li = ww__lang_index(&c->langs, v[k].lang[0] ? v[k].lang : tx->language);
+            if (li < 0)
+                return ww_seterr(err, errlen, WW_EINVAL, "more than %d languages",
+                                 WW__MAX_LANGS - 1);
+            int stems = (v[k].stem || tx->stem) && !v[k].case_sensitive &&
+                        ww__lang_use_stems(&c->langs, li);
+            ww__posting p = {.kind = pass ? WW__P_EXCLUDE : WW__P_TERM,
+                             .case_sensitive = (uint8_t)v[k].case_sensitive,
+                             .owner = (uint32_t)t,
+                             .item = (uint32_t)g,
+                             .term = (uint32_t)k,
+                             .weight = v[k].weight,
+                             .lang = (uint8_t)li,
+                             .twin = (uint8_t)stems};
+            int rc = ww__matcher_add(c->m, v[k].text, strlen(v[k].text), &p);
+            if (!rc && stems) {
+                p.twin = 0;
+                rc = ww__matcher_add_stemmed(c->m, v[k].text, strlen(v[k].text), &p,
+                                             c->langs.stem[li]);
+            }
+            if (rc == WW_EINVAL)
+                return ww_seterr(err, errlen, WW_EINVAL,
+                                 "taxonomy %s topic %s: term \"%s\" has no word or "
+                                 "more than %d words",
+                                 tx->name, tp->code, v[k].text, WW_TAX_MAX_PHRASE_TOKENS);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 /* Compile every taxonomy's terms into the matcher and index topics globally. */
 static int compile(ww_classifier *c, char *err, size_t errlen) {
     size_t total = 0;
@@ -99,49 +163,19 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
         return WW_ENOMEM;
     size_t g = 0;
     for (size_t t = 0; t < c->ntax; t++) {
-        const ww_taxonomy *tx = c->tax[t];
+        ww_taxonomy *tx = c->tax[t];
         c->base[t] = (uint32_t)g;
         for (size_t i = 0; i < tx->ntopics; i++, g++) {
             const ww_topic *tp = &tx->topics[i];
             c->topics[g].tax = (uint32_t)t;
             c->topics[g].local = (uint32_t)i;
             c->topics[g].parent = tp->parent < 0 ? -1 : (int)c->base[t] + tp->parent;
-            for (int pass = 0; pass < 2; pass++) {
-                const ww_term *v = pass ? tp->exclude : tp->terms;
-                size_t n = pass ? tp->nexclude : tp->nterms;
-                for (size_t k = 0; k < n; k++) {
-                    /* a term's language: its own, else its taxonomy's, else every one */
-                    int li = ww__lang_index(&c->langs,
-                                            v[k].lang[0] ? v[k].lang : tx->language);
-                    if (li < 0)
-                        return ww_seterr(err, errlen, WW_EINVAL, "more than %d languages",
-                                         WW__MAX_LANGS - 1);
-                    int stems = (v[k].stem || tx->stem) && !v[k].case_sensitive &&
-                                ww__lang_use_stems(&c->langs, li);
-                    ww__posting p = {.kind = pass ? WW__P_EXCLUDE : WW__P_TERM,
-                                     .case_sensitive = (uint8_t)v[k].case_sensitive,
-                                     .owner = (uint32_t)t,
-                                     .item = (uint32_t)g,
-                                     .term = (uint32_t)k,
-                                     .weight = v[k].weight,
-                                     .lang = (uint8_t)li,
-                                     .twin = (uint8_t)stems};
-                    int rc = ww__matcher_add(c->m, v[k].text, strlen(v[k].text), &p);
-                    if (!rc && stems) {
-                        p.twin = 0;
-                        rc = ww__matcher_add_stemmed(c->m, v[k].text, strlen(v[k].text),
-                                                     &p, c->langs.stem[li]);
-                    }
-                    if (rc == WW_EINVAL)
-                        return ww_seterr(
-                            err, errlen, WW_EINVAL,
-                            "taxonomy %s topic %s: term \"%s\" has no word or "
-                            "more than %d words",
-                            tx->name, tp->code, v[k].text, WW_TAX_MAX_PHRASE_TOKENS);
-                    if (rc)
-                        return rc;
-                }
-            }
+            int rc = compile_topic(c, t, i, g, err, errlen);
+            if (rc)
+                return rc;
+            drop_topic_terms(&tx->topics[i]);
+            if (g % 256 == 255)
+                trim_between_steps(); /* the dropped texts' pages, as we go */
         }
         for (size_t r = 0; r < tx->nroutes; r++)
             if (add_route(c, &tx->routes[r]))
@@ -179,6 +213,7 @@ static int load_default_taxonomy(ww_classifier *c, const ww_classify_opts *o, ch
     int rc = add_taxonomy(c, t, err, errlen);
     if (rc)
         ww_taxonomy_free(t);
+    trim_between_steps();
     return rc;
 }
 
@@ -209,6 +244,7 @@ static int add_pack_topics(ww_classifier *c, char *err, size_t errlen) {
             return WW_EINVAL;
         int rc = ww__pack_add_topics(p, c->tax[0], &skipped, err, errlen);
         ww__pack_free(p);
+        trim_between_steps();
         if (rc)
             return rc;
     }
@@ -286,6 +322,7 @@ static int add_entities(ww_classifier *c, const ww_classify_opts *o, char *err,
             return WW_EINVAL;
         rc = ww__pack_add_entities(p, &c->langs, &c->gaz, c->m, err, errlen);
         ww__pack_free(p);
+        trim_between_steps();
         if (rc)
             return rc;
     }
@@ -311,9 +348,11 @@ static int build_steps(ww_classifier *c, const ww_classify_opts *o, char *err,
         (rc = load_watchlists(c, o, err, errlen)) || (rc = compile(c, err, errlen)) ||
         (rc = add_opt_routes(c, o, err, errlen)))
         return rc;
+    trim_between_steps();
     c->no_entities = o->no_entities;
     if (!o->no_entities && (rc = add_entities(c, o, err, errlen)))
         return rc;
+    ww__matcher_compact(c->m);
     return load_model(c, o, err, errlen);
 }
 

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicode/uloc.h>
-#include <unicode/ustring.h>
 #include <utf8proc.h>
 
 #include "wirewatch/error.h"
@@ -295,14 +293,20 @@ static char *compound_marks(const ww__pack *p, const char *text) {
     return s;
 }
 
-/* Append one term to v / n. */
-static int push_term(ww_term **v, size_t *n, const char *text, float weight,
-                     const ww__pack *p, int exclude) {
-    ww_term *nv = realloc(*v, (*n + 1) * sizeof *nv);
+/* Room for `add` more terms in v / n: one realloc per list of a pack, not per term
+ * (131k reallocs left the heap fragmented at the start-up peak). */
+static int reserve_terms(ww_term **v, size_t n, size_t add) {
+    ww_term *nv = realloc(*v, (n + add ? n + add : 1) * sizeof *nv);
     if (!nv)
         return WW_ENOMEM;
     *v = nv;
-    ww_term *t = &nv[*n];
+    return 0;
+}
+
+/* Append one term to v / n (reserve_terms made room). */
+static int push_term(ww_term **v, size_t *n, const char *text, float weight,
+                     const ww__pack *p, int exclude) {
+    ww_term *t = &(*v)[*n];
     memset(t, 0, sizeof *t);
     int exact = text[0] == '=';
     if (!(t->text = exact || exclude ? strdup(text + exact) : compound_marks(p, text)))
@@ -336,6 +340,9 @@ int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, ch
                 return ww_seterr(err, errlen, WW_EINVAL,
                                  "%s: topic %s: more than %d terms", p->what, code,
                                  WW_TAX_MAX_TERMS);
+            if (reserve_terms(ex ? &tp->exclude : &tp->terms,
+                              ex ? tp->nexclude : tp->nterms, json_array_size(terms)))
+                return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", p->what);
             size_t i;
             json_t *t;
             json_array_foreach(terms, i, t) {
@@ -407,7 +414,18 @@ static int short_stem(struct sb_stemmer *st, const char *name) {
     return shrt;
 }
 
-/* CLDR's name of every ISO 3166 country in the gazetteer, in language lang (ICU). */
+/* CLDR's name of region code cc in language lang: ICU's, looked up at build time
+ * (tools/icu_tables.c); NULL when ICU has none. */
+static const char *cldr_name(const char *lang, const char *cc) {
+    if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' || cc[2])
+        return NULL;
+    for (size_t l = 0; l < ww__cldr_nlangs; l++)
+        if (strcmp(ww__cldr_langs[l], lang) == 0)
+            return ww__cldr_country[l][(cc[0] - 'A') * 26 + (cc[1] - 'A')];
+    return NULL;
+}
+
+/* CLDR's name of every ISO 3166 country in the gazetteer, in language lang. */
 static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g,
                               ww__matcher *m, char *err, size_t errlen) {
     size_t n = g->n; /* the loop adds no entity, only phrases */
@@ -415,21 +433,9 @@ static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gaz
         const char *id = g->v[i].id;
         if (strncmp(id, "iso3166:", 8) != 0 || strlen(id + 8) != 2)
             continue;
-        char loc[8];
-        snprintf(loc, sizeof loc, "und_%s", id + 8);
-        UChar name[128];
-        UErrorCode st = U_ZERO_ERROR;
-        int32_t ul = uloc_getDisplayCountry(loc, p->lang, name, 128, &st);
-        if (U_FAILURE(st) || st == U_USING_DEFAULT_WARNING || ul <= 0)
+        const char *u8 = cldr_name(p->lang, id + 8);
+        if (!u8)
             continue;
-        char u8[512];
-        int32_t bl = 0;
-        st = U_ZERO_ERROR;
-        u_strToUTF8(u8, sizeof u8, &bl, name, ul, &st);
-        if (U_FAILURE(st) || bl <= 0 || bl >= (int32_t)sizeof u8 ||
-            strcmp(u8, id + 8) == 0)
-            continue;
-        u8[bl] = 0;
         /* "Congo (Brazzaville)", "Korea, Republik": list entries, not how news writes */
         if (strpbrk(u8, "(,"))
             continue;

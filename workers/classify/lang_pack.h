@@ -47,6 +47,12 @@ typedef struct ww__pack_data {
 extern const ww__pack_data ww__data_packs[];
 extern const size_t ww__data_npacks;
 
+/* CLDR's country names in the packs' languages, generated at build time from ICU
+ * (tools/icu_tables.c): [language][(c0 - 'A') * 26 + c1 - 'A'], NULL = no name. */
+extern const size_t ww__cldr_nlangs;
+extern const char ww__cldr_langs[][4];
+extern const char *const ww__cldr_country[][26 * 26];
+
 typedef struct ww__pack ww__pack;
 
 /* Parse and check a pack; what names it in errors.  NULL with err on error. */
@@ -59,7 +65,7 @@ const char *ww__pack_lang(const ww__pack *p);
  * counted in *skipped.  Returns 0 or WW_E* with err. */
 int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, char *err,
                         size_t errlen);
-/* Add CLDR country names in the pack's language (ICU), the pack's country and
+/* Add CLDR country names in the pack's language (ww__cldr_country), the pack's country and
  * organisation names to the gazetteer (ids it lacks are skipped), and its person
  * titles to the matcher. */
 int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,

@@ -9,14 +9,20 @@
 #include "wirewatch/error.h"
 #include "wirewatch/taxonomy.h"
 
+/* Storage (docs/benchmarks.md, "Classifier memory"): 131k phrases and their prefixes
+ * live in a few large arrays, not in one malloc per key and per posting list.  Keys
+ * and case-sensitive forms are strings in one arena (m->chars), postings are runs in
+ * one array (m->post), and the entries and parts refer to both by 32-bit offsets:
+ * 24 bytes an entry instead of 48 plus two allocations, and no pointer left for the
+ * allocator to keep pages of. */
 typedef struct entry {
     uint64_t hash;
-    char *key; /* normal forms joined by ' ' */
-    uint32_t keylen;
+    uint32_t key;    /* offset in chars: normal forms joined by ' ', NUL-ended */
+    uint32_t post;   /* first posting in post */
+    uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
+    uint16_t keylen; /* bytes */
     uint8_t ntok;
     uint8_t extends; /* some longer phrase starts with this one */
-    ww__posting *post;
-    uint32_t npost, cappost;
 } entry;
 
 /* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
@@ -31,12 +37,12 @@ typedef struct slot {
  * compound word of its language. */
 enum { PART_HEAD = 0, PART_MOD = 1 };
 typedef struct part {
-    uint64_t hash; /* of key, seeded by side */
-    char *key;     /* the stem */
-    uint32_t keylen;
+    uint64_t hash;  /* of key, seeded by side */
+    uint32_t key;   /* offset in chars: the stem */
+    uint32_t post;  /* first posting in post */
+    uint32_t npost; /* postings */
+    uint16_t keylen;
     uint8_t side; /* PART_HEAD or PART_MOD */
-    ww__posting *post;
-    uint32_t npost, cappost;
 } part;
 
 /* A part is at least this many code points: shorter stems start or end too many
@@ -60,6 +66,16 @@ struct ww__matcher {
     uint64_t *filter;
     size_t fbits, unigrams;
     int maxtok;
+    /* Every key, stem and case-sensitive form, NUL-ended, by offset. */
+    char *chars;
+    size_t nchars, capchars;
+    /* Every posting list as a run of post: while building, a run of n postings has
+     * room for run_room(n) (the next power of two), so appending to it is amortised
+     * O(1); a run that outgrows its room moves to the end and leaves a hole, which
+     * ww__matcher_compact closes.  After compact, runs have no spare room (packed). */
+    ww__posting *post;
+    size_t npost, cappost;
+    int packed;
     /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
      * that matched nothing on its own, in their own table (see scan_parts). */
     part *parts;
@@ -90,22 +106,11 @@ ww__matcher *ww__matcher_new(void) {
 void ww__matcher_free(ww__matcher *m) {
     if (!m)
         return;
-    for (size_t i = 0; i < m->nents; i++) {
-        entry *e = &m->ents[i];
-        for (uint32_t k = 0; k < e->npost; k++)
-            free(e->post[k].cased);
-        free(e->post);
-        free(e->key);
-    }
     free(m->ents);
     free(m->slots);
     free(m->filter);
-    for (size_t i = 0; i < m->nparts; i++) {
-        for (uint32_t k = 0; k < m->parts[i].npost; k++)
-            free(m->parts[i].post[k].cased);
-        free(m->parts[i].post);
-        free(m->parts[i].key);
-    }
+    free(m->chars);
+    free(m->post);
     free(m->parts);
     free(m->pslots);
     free(m);
@@ -113,11 +118,77 @@ void ww__matcher_free(ww__matcher *m) {
 
 size_t ww__matcher_phrases(const ww__matcher *m) { return m->phrases; }
 
+size_t ww__matcher_bytes(const ww__matcher *m) {
+    return sizeof *m + (m->mask + 1) * sizeof *m->slots + m->capents * sizeof *m->ents +
+           m->fbits / 8 + m->capchars + m->cappost * sizeof *m->post +
+           m->capparts * sizeof *m->parts +
+           (m->pslots ? (m->pmask + 1) * sizeof *m->pslots : 0);
+}
+
 static uint64_t fix(uint64_t h) { return h ? h : 1; }
 
 static size_t fbit(const ww__matcher *m, uint64_t h) {
     return (size_t)(h >> 40) &
            (m->fbits - 1); /* high bits: the table uses the low ones */
+}
+
+/* Copy s[0..n) and a NUL into the arena; its offset in *off.  WW_ENOMEM when the
+ * arena cannot grow or would pass 4 GiB (offsets are 32-bit). */
+static int chars_add(ww__matcher *m, const char *s, size_t n, uint32_t *off) {
+    if (m->nchars + n + 1 > m->capchars) {
+        size_t cap = m->capchars ? m->capchars : 1 << 16;
+        while (cap < m->nchars + n + 1)
+            cap *= 2;
+        char *nc = cap <= UINT32_MAX ? realloc(m->chars, cap) : NULL;
+        if (!nc)
+            return WW_ENOMEM;
+        m->chars = nc;
+        m->capchars = cap;
+    }
+    memcpy(m->chars + m->nchars, s, n);
+    m->chars[m->nchars + n] = 0;
+    *off = (uint32_t)m->nchars;
+    m->nchars += n + 1;
+    return 0;
+}
+
+/* Room of a run of n postings while building: n rounded up to a power of two. */
+static uint32_t run_room(const ww__matcher *m, uint32_t n) {
+    if (m->packed || n < 2)
+        return n;
+    uint32_t r = 1;
+    while (r < n)
+        r <<= 1;
+    return r;
+}
+
+/* Append q to the run (*post, *npost) of the posting array. */
+static int run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
+                    const ww__posting *q) {
+    uint32_t n = *npost;
+    if (n == UINT32_MAX)
+        return WW_ENOMEM;
+    if (n == 0 || n == run_room(m, n)) { /* full: a new run at the end, twice the room */
+        size_t room = n ? (size_t)n * 2 : 1;
+        if (m->npost + room > m->cappost) {
+            size_t cap = m->cappost ? m->cappost : 4096;
+            while (cap < m->npost + room)
+                cap *= 2;
+            ww__posting *np =
+                cap <= UINT32_MAX ? realloc(m->post, cap * sizeof *np) : NULL;
+            if (!np)
+                return WW_ENOMEM;
+            m->post = np;
+            m->cappost = cap;
+        }
+        if (n)
+            memcpy(m->post + m->npost, m->post + *post, n * sizeof *m->post);
+        *post = (uint32_t)m->npost;
+        m->npost += room;
+    }
+    m->post[*post + n] = *q;
+    *npost = n + 1;
+    return 0;
 }
 
 static int grow(ww__matcher *m) {
@@ -160,17 +231,19 @@ static int filter_add(ww__matcher *m, uint64_t h) {
     return 0;
 }
 
-/* Find or insert the entry for key; NULL on ENOMEM. */
+/* Find or insert the entry for key; NULL on ENOMEM (or a key longer than 64 KiB, which
+ * no phrase of at most WW_TAX_MAX_TEXT bytes normalises to). */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
                      int ntok) {
     if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
         return NULL;
-    if (m->nents >= UINT32_MAX - 1)
+    if (m->nents >= UINT32_MAX - 1 || keylen > UINT16_MAX)
         return NULL;
     size_t j = h & m->mask;
     while (m->slots[j].idx1) {
         entry *e = &m->ents[m->slots[j].idx1 - 1];
-        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+        if (e->hash == h && e->keylen == keylen &&
+            memcmp(m->chars + e->key, key, keylen) == 0)
             return e;
         j = (j + 1) & m->mask;
     }
@@ -184,11 +257,9 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     }
     entry *e = &m->ents[m->nents];
     memset(e, 0, sizeof *e);
-    if (!(e->key = malloc(keylen + 1)))
+    if (chars_add(m, key, keylen, &e->key))
         return NULL;
-    memcpy(e->key, key, keylen);
-    e->key[keylen] = 0;
-    e->keylen = (uint32_t)keylen;
+    e->keylen = (uint16_t)keylen;
     e->ntok = (uint8_t)ntok;
     e->hash = h;
     m->slots[j].tag = (uint32_t)(h >> 32);
@@ -197,6 +268,54 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     if (ntok == 1 && filter_add(m, h))
         return NULL;
     return e;
+}
+
+/* Shrink an array to its length (realloc to a smaller size may move it; failing to
+ * shrink is no error: the larger block stays). */
+static void *shrink(void *p, size_t n, size_t size, size_t *cap) {
+    void *np = realloc(p, (n ? n : 1) * size);
+    if (!np)
+        return p;
+    *cap = n;
+    return np;
+}
+
+/* Close the holes of the posting array in place: runs move down in the order they lie
+ * in the array, found through a map of where each run starts (4 bytes a slot, freed
+ * at once; copying the live runs to a new array instead made the copy the start-up
+ * peak).  Without memory for the map the array stays as it is. */
+static void pack_postings(ww__matcher *m) {
+    uint32_t *at = calloc(m->npost ? m->npost : 1, sizeof *at); /* owner + 1 */
+    if (!at)
+        return;
+    for (size_t i = 0; i < m->nents; i++)
+        if (m->ents[i].npost)
+            at[m->ents[i].post] = (uint32_t)i + 1;
+    for (size_t i = 0; i < m->nparts; i++)
+        if (m->parts[i].npost)
+            at[m->parts[i].post] = (uint32_t)(m->nents + i) + 1;
+    size_t o = 0;
+    for (size_t pos = 0; pos < m->npost; pos++) {
+        if (!at[pos])
+            continue;
+        size_t w = at[pos] - 1;
+        uint32_t *post = w < m->nents ? &m->ents[w].post : &m->parts[w - m->nents].post;
+        uint32_t n = w < m->nents ? m->ents[w].npost : m->parts[w - m->nents].npost;
+        memmove(m->post + o, m->post + pos, n * sizeof *m->post);
+        *post = (uint32_t)o;
+        o += n;
+    }
+    free(at);
+    m->npost = o;
+    m->post = shrink(m->post, o, sizeof *m->post, &m->cappost);
+    m->packed = 1;
+}
+
+void ww__matcher_compact(ww__matcher *m) {
+    pack_postings(m);
+    m->ents = shrink(m->ents, m->nents, sizeof *m->ents, &m->capents);
+    m->chars = shrink(m->chars, m->nchars, 1, &m->capchars);
+    m->parts = shrink(m->parts, m->nparts, sizeof *m->parts, &m->capparts);
 }
 
 /* Tokens joined by ' ' into a malloc'd string. */
@@ -233,7 +352,7 @@ static const part *part_find(const ww__matcher *m, const char *key, size_t n, in
     for (size_t j = h & m->pmask; m->pslots[j]; j = (j + 1) & m->pmask) {
         const part *pt = &m->parts[m->pslots[j] - 1];
         if (pt->hash == h && pt->side == side && pt->keylen == n &&
-            memcmp(pt->key, key, n) == 0)
+            memcmp(m->chars + pt->key, key, n) == 0)
             return pt;
     }
     return NULL;
@@ -261,6 +380,8 @@ static int part_add(ww__matcher *m, const char *key, size_t n, int side,
                     const ww__posting *q) {
     part *pt = (part *)part_find(m, key, n, side);
     if (!pt) {
+        if (n > UINT16_MAX)
+            return WW_ENOMEM;
         if ((!m->pslots || (m->nparts + 1) * 2 > m->pmask + 1) && part_grow(m))
             return WW_ENOMEM;
         if (m->nparts == m->capparts) {
@@ -273,11 +394,9 @@ static int part_add(ww__matcher *m, const char *key, size_t n, int side,
         }
         pt = &m->parts[m->nparts];
         memset(pt, 0, sizeof *pt);
-        if (!(pt->key = malloc(n + 1)))
+        if (chars_add(m, key, n, &pt->key))
             return WW_ENOMEM;
-        memcpy(pt->key, key, n);
-        pt->key[n] = 0;
-        pt->keylen = (uint32_t)n;
+        pt->keylen = (uint16_t)n;
         pt->side = (uint8_t)side;
         pt->hash = part_hash(key, n, side);
         size_t j = pt->hash & m->pmask;
@@ -285,18 +404,11 @@ static int part_add(ww__matcher *m, const char *key, size_t n, int side,
             j = (j + 1) & m->pmask;
         m->pslots[j] = (uint32_t)++m->nparts;
     }
-    if (pt->npost == pt->cappost) {
-        uint32_t cap = pt->cappost ? pt->cappost * 2 : 2;
-        ww__posting *np = realloc(pt->post, cap * sizeof *np);
-        if (!np)
-            return WW_ENOMEM;
-        pt->post = np;
-        pt->cappost = cap;
-    }
-    pt->post[pt->npost] = *q;
-    pt->post[pt->npost].cased = NULL;
-    pt->post[pt->npost].case_sensitive = 0;
-    pt->npost++;
+    ww__posting c = *q;
+    c.cased = 0;
+    c.case_sensitive = 0;
+    if (run_push(m, &pt->post, &pt->npost, &c))
+        return WW_ENOMEM;
     m->partlangs[q->lang]++;
     return 0;
 }
@@ -332,7 +444,7 @@ int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
 int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
                             const ww__posting *p, struct sb_stemmer *st) {
     ww__toks folded = {0}, cased = {0}, raw = {0};
-    char *key = NULL, *fkey = NULL;
+    char *key = NULL, *fkey = NULL, *cs = NULL;
     int rc = WW_ENOMEM;
     if ((rc = ww__tokenize(phrase, len, 1, st ? &raw : &folded)))
         goto out;
@@ -356,37 +468,30 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
         if (n < folded.n)
             e->extends = 1;
     }
-    if (e->npost == e->cappost) {
-        uint32_t cap = e->cappost ? e->cappost * 2 : 2;
-        ww__posting *np = realloc(e->post, cap * sizeof *np);
-        if (!np)
-            goto out;
-        e->post = np;
-        e->cappost = cap;
-    }
     ww__posting q = *p;
-    q.cased = NULL;
+    q.cased = 0;
     q.stem = st != NULL;
     if (q.case_sensitive) {
         size_t cl, fl;
         if ((rc = ww__tokenize(phrase, len, 0, &cased)))
             goto out;
         rc = WW_ENOMEM;
-        if (!(q.cased = join(&cased, cased.n, &cl)) ||
+        if (!(cs = join(&cased, cased.n, &cl)) ||
             !(fkey = join(st ? &raw : &folded, st ? raw.n : folded.n, &fl)))
             goto out;
-        if (cl == fl && memcmp(q.cased, fkey, cl) == 0) { /* nothing has case */
-            free(q.cased);
-            q.cased = NULL;
+        if (cl == fl && memcmp(cs, fkey, cl) == 0) /* nothing has case */
             q.case_sensitive = 0;
-        } else if (st) { /* stems: only the initial capital is checked */
-            free(q.cased);
-            q.cased = NULL;
+        else if (!st) { /* (stems: only the initial capital is checked, no form kept) */
+            uint32_t off;
+            if (chars_add(m, cs, cl, &off))
+                goto out;
+            q.cased = off + 1;
         }
     }
-    if (e->npost == 0)
-        m->phrases++;
-    e->post[e->npost++] = q;
+    uint32_t had = e->npost;
+    if (run_push(m, &e->post, &e->npost, &q))
+        goto out;
+    m->phrases += had == 0;
     if ((int)folded.n > m->maxtok)
         m->maxtok = (int)folded.n;
     if (st)
@@ -395,14 +500,16 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
 out:
     free(key);
     free(fkey);
+    free(cs);
     ww__toks_free(&folded);
     ww__toks_free(&cased);
     ww__toks_free(&raw);
     return rc;
 }
 
-static int key_equals(const entry *e, const ww__toks *t, size_t first, size_t n) {
-    const char *k = e->key;
+static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
+                      size_t first, size_t n) {
+    const char *k = m->chars + e->key;
     size_t left = e->keylen;
     for (size_t i = 0; i < n; i++) {
         const ww__tok *tk = &t->v[first + i];
@@ -504,7 +611,7 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         while (m->slots[j].idx1) {
             if (m->slots[j].tag == tag) {
                 const entry *c = &m->ents[m->slots[j].idx1 - 1];
-                if (c->hash == fh && c->ntok == n && key_equals(c, toks, i, n)) {
+                if (c->hash == fh && c->ntok == n && key_equals(m, c, toks, i, n)) {
                     e = c;
                     break;
                 }
@@ -514,12 +621,12 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         if (!e)
             break;
         for (uint32_t k = 0; k < e->npost; k++) {
-            const ww__posting *p = &e->post[k];
+            const ww__posting *p = &m->post[e->post + k];
             if (!accept(p, doclang, stem_pass))
                 continue;
             if (p->case_sensitive &&
                 !(p->stem ? initial_upper(text, &toks->v[i])
-                          : cased_equals(p->cased, text, toks, i, n)))
+                          : cased_equals(m->chars + p->cased - 1, text, toks, i, n)))
                 continue;
             single |= n == 1;
             cb(opaque, p, i, n);
@@ -530,12 +637,13 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
     return single;
 }
 
-static void report_part(const part *pt, int doclang, size_t i, ww__match_cb *cb,
-                        void *opaque) {
+static void report_part(const ww__matcher *m, const part *pt, int doclang, size_t i,
+                        ww__match_cb *cb, void *opaque) {
     for (uint32_t k = 0; k < pt->npost; k++) {
-        if (!accept(&pt->post[k], doclang, 1))
+        const ww__posting *p = &m->post[pt->post + k];
+        if (!accept(p, doclang, 1))
             continue;
-        ww__posting q = pt->post[k];
+        ww__posting q = *p;
         q.weight *= PART_WEIGHT;
         cb(opaque, &q, i, 1);
     }
@@ -589,9 +697,9 @@ static void scan_parts(const ww__matcher *m, const ww__toks *toks, size_t i, int
         const part *mod = modifier_of(m, s, at[c], doclang);
         if (!mod && ncp - c < PART_LONG_CPS)
             continue;
-        report_part(head, doclang, i, cb, opaque);
+        report_part(m, head, doclang, i, cb, opaque);
         if (mod)
-            report_part(mod, doclang, i, cb, opaque);
+            report_part(m, mod, doclang, i, cb, opaque);
         return;
     }
 }

@@ -28,18 +28,20 @@
 
 enum { WW__P_TERM = 0, WW__P_EXCLUDE = 1, WW__P_ENTITY = 2, WW__P_TITLE = 3 };
 
+/* 28 bytes, no pointer: the matcher keeps every posting in one array (matcher.c). */
 typedef struct ww__posting {
     uint8_t kind; /* WW__P_* */
     uint8_t case_sensitive;
+    uint8_t lang;   /* language index (lang_pack.h); 0 = every language */
+    uint8_t stem;   /* 1: keyed by Snowball stems, found by the stem pass only */
+    uint8_t twin;   /* 1: raw copy of a stemmed phrase, for documents whose
+                       language is not known (the stem pass does not run) */
     uint32_t owner; /* taxonomy index (terms), unused for entities */
     uint32_t item;  /* topic index or entity index */
     uint32_t term;  /* term index within the topic (for repeat damping) */
     float weight;
-    char *cased;  /* NFKC tokens joined by ' ' (case-sensitive only) */
-    uint8_t lang; /* language index (lang_pack.h); 0 = every language */
-    uint8_t stem; /* 1: keyed by Snowball stems, found by the stem pass only */
-    uint8_t twin; /* 1: raw copy of a stemmed phrase, for documents whose
-                               language is not known (the stem pass does not run) */
+    uint32_t cased; /* case-sensitive only: 1 + offset of the NFKC tokens joined by ' '
+                       in the matcher's strings (set by the matcher); 0 = none */
 } ww__posting;
 
 typedef struct ww__matcher ww__matcher;
@@ -60,6 +62,16 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
                             const ww__posting *p, struct sb_stemmer *st);
 
 size_t ww__matcher_phrases(const ww__matcher *m);
+
+/* Give back what building left over (room reserved for more postings, keys and
+ * entries, holes left by posting lists that grew): call once the last phrase is added.
+ * Phrases may still be added after, at the cost of a copy of the postings of the
+ * phrase they join.  Never fails: without memory for its map of the posting lists
+ * (4 bytes a posting) it leaves them as they are. */
+void ww__matcher_compact(ww__matcher *m);
+
+/* Bytes the matcher holds (its arrays and tables), for docs/benchmarks.md. */
+size_t ww__matcher_bytes(const ww__matcher *m);
 
 /* Called for every posting of every phrase found at tokens [first, first + n). */
 typedef void ww__match_cb(void *opaque, const ww__posting *p, size_t first, size_t n);

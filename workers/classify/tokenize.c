@@ -7,45 +7,26 @@
 #include <string.h>
 #include <unicode/ubrk.h>
 #include <unicode/ustring.h>
-#include <unicode/utrans.h>
 #include <utf8proc.h>
 
 #include "wirewatch/error.h"
 
 /* ---- script folding: Traditional -> Simplified Chinese, Arabic spelling variants ---- */
 
-/* ICU's Traditional-Simplified transliterator, run once per code point of the CJK
- * blocks at first use and kept as a table: a per-token transliterator call would cost
- * microseconds and a shared transliterator is not safe across threads.  The table maps
- * a code point to its Simplified form where that is one code point (phrase-level rules
- * of the transliterator are few and are not applied). */
+/* ICU's Traditional-Simplified transliterator run on each code point of the CJK
+ * blocks, at build time (tools/icu_tables.c): opening it here cost every worker ~5 MB
+ * of RSS that ICU keeps (docs/benchmarks.md).  The table maps a code point to its
+ * Simplified form where that is one code point (phrase-level rules of the
+ * transliterator are few and are not applied). */
 #define HAN_LO 0x3400
 #define HAN_HI 0x9FFF
-static uint16_t *t2s; /* t2s[cp - HAN_LO] = simplified cp (BMP), 0 = same */
+extern const int ww__han_t2s_ok;
+extern const uint16_t ww__han_t2s[HAN_HI - HAN_LO + 1];
+static const uint16_t *t2s; /* t2s[cp - HAN_LO] = simplified cp (BMP), 0 = same */
 static pthread_once_t t2s_once = PTHREAD_ONCE_INIT;
 
-static void t2s_build(void) {
-    UErrorCode st = U_ZERO_ERROR;
-    static const UChar id[] = {'T', 'r', 'a', 'd', 'i', 't', 'i', 'o', 'n', 'a', 'l', '-',
-                               'S', 'i', 'm', 'p', 'l', 'i', 'f', 'i', 'e', 'd', 0};
-    UTransliterator *tr = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &st);
-    uint16_t *tab = calloc(HAN_HI - HAN_LO + 1, sizeof *tab);
-    if (U_FAILURE(st) || !tab) { /* no table: Traditional text simply stays as it is */
-        free(tab);
-        if (tr)
-            utrans_close(tr);
-        return;
-    }
-    for (UChar32 cp = HAN_LO; cp <= HAN_HI; cp++) {
-        UChar buf[8] = {(UChar)cp};
-        int32_t len = 1, limit = 1;
-        UErrorCode e = U_ZERO_ERROR;
-        utrans_transUChars(tr, buf, &len, 8, 0, &limit, &e);
-        if (U_SUCCESS(e) && len == 1 && buf[0] != cp && buf[0] >= 0x2E80)
-            tab[cp - HAN_LO] = buf[0];
-    }
-    utrans_close(tr);
-    t2s = tab;
+static void t2s_build(void) { /* no table: Traditional text simply stays as it is */
+    t2s = ww__han_t2s_ok ? ww__han_t2s : NULL;
 }
 
 /* Code points whose normal form folding changes (after NFKC and case folding). */

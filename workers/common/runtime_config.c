@@ -18,8 +18,12 @@ const ww_config_key ww_runtime_config_keys[] = {
      "(all together, whatever the broker does).  What is not done by then is logged, "
      "its inputs stay unacknowledged (consumed again), and the worker exits 0; a "
      "watchdog ends the process 1 s later whatever it is waiting for."},
-    {"zmq.hwm", WW_CFG_INT, "1000",
-     "ZeroMQ high-water mark (messages) of every socket; a full output pauses input."},
+    {"zmq.hwm", WW_CFG_INT, "64",
+     "ZeroMQ high-water mark (messages) of every socket; a full output pauses input.  "
+     "Across processes (tcp, ipc) it is all that bounds what a hop queues, on each "
+     "side, and a page can weigh hundreds of kilobytes: at 1,000 a parse worker fed "
+     "120 KB pages held 148 MB, at 64 it holds 27 MB at the same speed "
+     "(docs/benchmarks.md, \"Memory\")."},
     {"zmq.hwm_bytes", WW_CFG_INT, "4194304",
      "Bytes an inproc ZeroMQ hop (embedded mode's stages, taps) holds: queued and not "
      "yet finished by the receiver.  A send past it waits, like a full high-water "
