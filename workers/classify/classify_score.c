@@ -316,7 +316,8 @@ static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char
     if (!st)
         return 0;
     int rc;
-    if ((rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
+    if ((rc = ww__toks_memo_on(&c->title_st)) || (rc = ww__toks_memo_on(&c->text_st)) ||
+        (rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
         (rc = ww__toks_stem(st, &c->text, &c->text_st)))
         return rc;
     c->in_title = 1;

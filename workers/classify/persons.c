@@ -41,10 +41,19 @@ static const char *const not_names[] = {
     "July",       "August",    "September", "October",   "November", "December",
     NULL};
 
+static int ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+
+/* Called for every token of every document: the first byte is compared before the
+ * length is measured (strlen over both lists per token was two thirds of the
+ * classification time of English news).  strncasecmp folds ASCII only, as here. */
 static int in_list(const char *const *list, const char *s, size_t n, int fold) {
-    for (const char *const *w = list; *w; w++)
-        if (strlen(*w) == n && (fold ? strncasecmp(*w, s, n) : strncmp(*w, s, n)) == 0)
+    int c0 = fold ? ascii_lower((unsigned char)s[0]) : (unsigned char)s[0];
+    for (const char *const *w = list; *w; w++) {
+        int w0 = fold ? ascii_lower((unsigned char)**w) : (unsigned char)**w;
+        if (w0 == c0 && strlen(*w) == n &&
+            (fold ? strncasecmp(*w, s, n) : strncmp(*w, s, n)) == 0)
             return 1;
+    }
     return 0;
 }
 

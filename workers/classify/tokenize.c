@@ -576,49 +576,112 @@ static size_t arabic_stem_input(const char *s, size_t n, int tm, char *buf) {
     return n;
 }
 
+/* Append a token to out for in's token k with normal form src[0..n): the stem. */
+static int push_stem(ww__toks *out, const ww__tok *k, const char *src, size_t n,
+                     int arabic, uint64_t hash) {
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        ww__tok *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    if (norm_reserve(out, n))
+        return WW_ENOMEM;
+    ww__tok *o = &out->v[out->n++];
+    o->start = k->start;
+    o->end = k->end;
+    o->norm_off = (uint32_t)out->norm_len;
+    o->norm_len = (uint32_t)n;
+    char *d = out->norm + out->norm_len;
+    memcpy(d, src, n);
+    for (size_t b = 0; arabic && b + 1 < n; b++) /* the stem folded like the text */
+        if (memcmp(d + b, AR_TEH_MARBUTA, 2) == 0)
+            memcpy(d + b, AR_HEH, 2);
+    out->norm_len += n;
+    out->norm[out->norm_len++] = 0;
+    o->hash = hash ? hash : ww__hash_bytes(d, n);
+    o->hash2 = out->seed2 ? fnv_from(out->seed2, d, n) : 0;
+    return 0;
+}
+
+/* Stem of in's token i (tm: its heh was a teh marbuta) appended to out. */
+static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int tm,
+                      ww__toks *out) {
+    char ar[AR_WORD_MAX];
+    const ww__tok *k = &in->v[i];
+    const char *w = ww__tok_norm(in, i);
+    size_t wl = k->norm_len;
+    size_t al = (unsigned char)w[0] >= 0xD8 ? arabic_stem_input(w, wl, tm, ar) : 0;
+    if (al) {
+        w = ar;
+        wl = al;
+    }
+    const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wl);
+    const char *src = r ? (const char *)r : ww__tok_norm(in, i);
+    size_t n = r ? (size_t)sb_stemmer_length(st) : k->norm_len;
+    return push_stem(out, k, src, n, al != 0, 0);
+}
+
+/* ---- stems already computed ---- */
+
+/* A word and its stem (both at most MEMO_MAX bytes) under one stemmer.  Direct-mapped
+ * by the word's hash: a collision replaces, the key is compared in full, so a hit is
+ * exactly what the stemmer would return.  Stemming was half of classifying German,
+ * Russian or Arabic text, and most of a document's words are repeats. */
+#define MEMO_SLOTS 1024
+#define MEMO_MAX 40
+typedef struct memo_slot {
+    const struct sb_stemmer *st; /* NULL: empty */
+    uint64_t shash;              /* ww__hash_bytes of the stem */
+    uint8_t wl, sl, tm;
+    char w[MEMO_MAX], s[MEMO_MAX];
+} memo_slot;
+struct ww__stem_memo {
+    memo_slot v[MEMO_SLOTS];
+};
+
+int ww__toks_memo_on(ww__toks *out) {
+    if (!out->memo && !(out->memo = calloc(1, sizeof *out->memo)))
+        return WW_ENOMEM;
+    return 0;
+}
+
+/* The memo's slot for in's token i, or NULL when its word is too long to keep. */
+static memo_slot *memo_slot_of(const ww__toks *out, const ww__tok *k, int tm) {
+    if (!out->memo || k->norm_len > MEMO_MAX)
+        return NULL;
+    return &out->memo->v[(k->hash ^ (uint64_t)tm) & (MEMO_SLOTS - 1)];
+}
+
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
     size_t tmk = 0; /* next entry of in->tm */
-    char ar[AR_WORD_MAX];
     for (size_t i = 0; i < in->n; i++) {
         const ww__tok *k = &in->v[i];
         const char *w = ww__tok_norm(in, i);
-        size_t wl = k->norm_len;
         int tm = tmk < in->ntm && in->tm[tmk] == i;
         tmk += tm;
-        size_t al = (unsigned char)w[0] >= 0xD8 ? arabic_stem_input(w, wl, tm, ar) : 0;
-        if (al) {
-            w = ar;
-            wl = al;
-        }
-        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wl);
-        int rl = r ? sb_stemmer_length(st) : 0;
-        const char *src = r ? (const char *)r : ww__tok_norm(in, i);
-        size_t n = r ? (size_t)rl : k->norm_len;
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? out->cap * 2 : 256;
-            ww__tok *v = realloc(out->v, cap * sizeof *v);
-            if (!v)
+        memo_slot *ms = memo_slot_of(out, k, tm);
+        if (ms && ms->st == st && ms->tm == tm && ms->wl == k->norm_len &&
+            memcmp(ms->w, w, k->norm_len) == 0) {
+            if (push_stem(out, k, ms->s, ms->sl, 0, ms->shash))
                 return WW_ENOMEM;
-            out->v = v;
-            out->cap = cap;
+            continue;
         }
-        if (norm_reserve(out, n))
+        if (stem_token(st, in, i, tm, out))
             return WW_ENOMEM;
-        ww__tok *o = &out->v[out->n++];
-        o->start = k->start;
-        o->end = k->end;
-        o->norm_off = (uint32_t)out->norm_len;
-        o->norm_len = (uint32_t)n;
-        char *d = out->norm + out->norm_len;
-        memcpy(d, src, n);
-        for (size_t b = 0; al && b + 1 < n; b++) /* the stem folded like the text */
-            if (memcmp(d + b, AR_TEH_MARBUTA, 2) == 0)
-                memcpy(d + b, AR_HEH, 2);
-        out->norm_len += n;
-        out->norm[out->norm_len++] = 0;
-        o->hash = ww__hash_bytes(out->norm + o->norm_off, n);
-        o->hash2 = out->seed2 ? fnv_from(out->seed2, out->norm + o->norm_off, n) : 0;
+        const ww__tok *o = &out->v[out->n - 1];
+        if (ms && o->norm_len <= MEMO_MAX) {
+            ms->st = st;
+            ms->shash = o->hash;
+            ms->wl = (uint8_t)k->norm_len;
+            ms->sl = (uint8_t)o->norm_len;
+            ms->tm = (uint8_t)tm;
+            memcpy(ms->w, w, k->norm_len);
+            memcpy(ms->s, ww__tok_norm(out, out->n - 1), o->norm_len);
+        }
     }
     return 0;
 }
@@ -637,6 +700,7 @@ void ww__toks_free(ww__toks *t) {
     free(t->u16);
     free(t->u16off);
     free(t->tm);
+    free(t->memo);
     if (t->seg)
         ubrk_close(t->seg);
     memset(t, 0, sizeof *t);
