@@ -158,46 +158,76 @@ static int norm_reserve(ww__toks *t, size_t add) {
 /* ---- normal forms one code point at a time ---- */
 
 /* NFKC (+ case folding) of every code point below FOLD_END that is not a mark: Latin,
- * Greek, Cyrillic, Armenian.  A token of these and ASCII is normalised from the table
- * one code point at a time rather than by utf8proc_map (a malloc, decomposition into
- * UTF-32, canonical ordering, composition, re-encoding, a free: two thirds of the time
- * of tokenizing German text, where every umlaut sends a word there).  The result is
- * the same: what NFKC does across two code points is reorder or compose combining
- * marks and conjoining jamo, and a token of table entries has neither — marks are not
- * in the table and send the token to utf8proc_map (tests/unit/test_matcher.c checks
- * every entry and random tokens against it). */
-#define FOLD_END 0x590
+ * Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, N'Ko (every 2-byte
+ * sequence).  A token of these and ASCII is normalised from the table one code point
+ * at a time rather than by utf8proc_map (a malloc, decomposition into UTF-32,
+ * canonical ordering, composition, re-encoding, a free: two thirds of the time of
+ * tokenizing German text, where every umlaut sends a word there; a fifth of
+ * classifying Arabic).  The result is the same: what NFKC does across two code points
+ * is reorder or compose combining marks and conjoining jamo, and a token of table
+ * entries has neither -- marks are not in the table and send the token to
+ * utf8proc_map (tests/unit/test_matcher.c checks every entry and random tokens
+ * against it).  The same holds for the code points from CJK_LO to CJK_HI (kana, CJK
+ * punctuation and symbols, Han) that NFKC and case folding leave as they are, kept
+ * as a bit set: Chinese and Japanese text is mostly those. */
+#define FOLD_END 0x800
+#define CJK_LO 0x3000
+#define CJK_HI 0xA000 /* exclusive */
 typedef struct cpfold {
     uint8_t len; /* 0 = not in the table */
     uint8_t b[7];
 } cpfold;
-static cpfold cp_tab[2][FOLD_END]; /* [casefold][code point] */
+static cpfold cp_tab[2][FOLD_END];                /* [casefold][code point] */
+static uint64_t cjk_same[(CJK_HI - CJK_LO) / 64]; /* bit set: NFKC(cp) = cp, no mark */
 static pthread_once_t cp_once = PTHREAD_ONCE_INIT;
 
-static void cp_build(void) {
-    for (int cf = 0; cf < 2; cf++)
-        for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
-            utf8proc_category_t c = utf8proc_category(cp);
-            if (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC ||
-                c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CN)
-                continue;
-            utf8proc_uint8_t in[4], *m = NULL;
-            utf8proc_ssize_t n = utf8proc_encode_char(cp, in);
-            utf8proc_ssize_t r =
-                utf8proc_map(in, n, &m,
-                             UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-                                 (cf ? UTF8PROC_CASEFOLD : 0));
-            if (r > 0 && r <= 7) {
-                cp_tab[cf][cp].len = (uint8_t)r;
-                memcpy(cp_tab[cf][cp].b, m, (size_t)r);
-            }
-            free(m);
-        }
+static int is_mark_or_unassigned(utf8proc_int32_t cp) {
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC ||
+           c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CN;
 }
 
-/* The normal form of s[0..n) from the table into d (room for 4n bytes: no entry is
+/* cp's normal form (casefold or not) into out (room for 8 bytes); its length, or 0
+ * when it is longer than 7 bytes or utf8proc fails. */
+static size_t cp_normal(utf8proc_int32_t cp, int cf, uint8_t *out) {
+    utf8proc_uint8_t in[4], *m = NULL;
+    utf8proc_ssize_t n = utf8proc_encode_char(cp, in);
+    utf8proc_ssize_t r =
+        utf8proc_map(in, n, &m,
+                     UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                         (cf ? UTF8PROC_CASEFOLD : 0));
+    size_t len = r > 0 && r <= 7 ? (size_t)r : 0;
+    if (len)
+        memcpy(out, m, len);
+    free(m);
+    return len;
+}
+
+static void cp_build(void) {
+    uint8_t b[8], enc[4];
+    for (int cf = 0; cf < 2; cf++)
+        for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
+            if (is_mark_or_unassigned(cp))
+                continue;
+            size_t len = cp_normal(cp, cf, b);
+            cp_tab[cf][cp].len = (uint8_t)len;
+            memcpy(cp_tab[cf][cp].b, b, len);
+        }
+    for (utf8proc_int32_t cp = CJK_LO; cp < CJK_HI; cp++) {
+        if (is_mark_or_unassigned(cp))
+            continue;
+        utf8proc_ssize_t n = utf8proc_encode_char(cp, enc);
+        int same = 1;
+        for (int cf = 0; cf < 2 && same; cf++)
+            same = cp_normal(cp, cf, b) == (size_t)n && memcmp(b, enc, (size_t)n) == 0;
+        if (same)
+            cjk_same[(cp - CJK_LO) / 64] |= 1ull << ((cp - CJK_LO) % 64);
+    }
+}
+
+/* The normal form of s[0..n) from the tables into d (room for 4n bytes: no entry is
  * longer than 4x its code point's bytes); its length, or -1 when a code point is not
- * in the table. */
+ * in them. */
 static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
     const cpfold *tab = cp_tab[casefold != 0];
     size_t o = 0;
@@ -207,8 +237,21 @@ static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
             d[o++] = (char)((casefold && c >= 'A' && c <= 'Z') ? c + 32 : c);
             continue;
         }
+        if ((c & 0xF0) == 0xE0) { /* 3 bytes: only the CJK bit set */
+            if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+                return -1;
+            unsigned cp = (unsigned)(c & 0x0F) << 12 | (unsigned)(s[i + 1] & 0x3F) << 6 |
+                          (s[i + 2] & 0x3F);
+            if (cp < CJK_LO || cp >= CJK_HI ||
+                !(cjk_same[(cp - CJK_LO) / 64] >> ((cp - CJK_LO) % 64) & 1))
+                return -1;
+            memcpy(d + o, s + i, 3);
+            o += 3;
+            i += 2;
+            continue;
+        }
         if ((c & 0xE0) != 0xC0 || i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
-            return -1; /* 3- and 4-byte sequences are above FOLD_END */
+            return -1; /* 4-byte sequences are not in the tables */
         unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
         if (cp >= FOLD_END || !tab[cp].len)
             return -1;
@@ -234,18 +277,18 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
         t->norm[t->norm_len++] = 0;
         return 0;
     }
-    if (!fold) {
-        pthread_once(&cp_once, cp_build);
-        if (norm_reserve(t, 4 * n))
-            return WW_ENOMEM;
-        long r = from_table(s, n, casefold, t->norm + t->norm_len);
-        if (r >= 0) {
-            *off = (uint32_t)t->norm_len;
-            *outlen = (uint32_t)r;
-            t->norm_len += (size_t)r;
-            t->norm[t->norm_len++] = 0;
-            return 0;
-        }
+    pthread_once(&cp_once, cp_build);
+    if (norm_reserve(t, 4 * n))
+        return WW_ENOMEM;
+    long tl = from_table(s, n, casefold, t->norm + t->norm_len);
+    if (tl >= 0) { /* then the script folding, as on utf8proc_map's result below */
+        if (fold)
+            tl = (long)fold_scripts((uint8_t *)t->norm + t->norm_len, (size_t)tl, tm);
+        *off = (uint32_t)t->norm_len;
+        *outlen = (uint32_t)tl;
+        t->norm_len += (size_t)tl;
+        t->norm[t->norm_len++] = 0;
+        return 0;
     }
     utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
                             (casefold ? UTF8PROC_CASEFOLD : 0);
