@@ -673,7 +673,7 @@ static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int t
  * by the word's hash: a collision replaces, the key is compared in full, so a hit is
  * exactly what the stemmer would return.  Stemming was half of classifying German,
  * Russian or Arabic text, and most of a document's words are repeats. */
-#define MEMO_SLOTS 1024
+#define MEMO_SLOTS 4096
 #define MEMO_MAX 40
 typedef struct memo_slot {
     const struct sb_stemmer *st; /* NULL: empty */
