@@ -596,44 +596,10 @@ static void scan_parts(const ww__matcher *m, const ww__toks *toks, size_t i, int
     }
 }
 
-/* The one-token key of token i, or 0 when the filter says no phrase starts with it. */
-static uint64_t unigram(const ww__matcher *m, const ww__toks *toks, size_t i) {
-    uint64_t fh = fix(ww__hash_next(0, toks->v[i].hash));
-    size_t b = fbit(m, fh);
-    return (m->filter[b / 64] & (1ull << (b % 64))) ? fh : 0;
-}
-
-/* The table is far larger than the caches (a miss on its slot, then on the entry, then
- * on the key, for most tokens: the scan waited for memory most of its time), so the
- * lookups of the tokens ahead are started early: the slot PF_SLOT tokens ahead, the
- * entry the slot names PF_ENTRY ahead, its key PF_KEY ahead.  Hints only: what is
- * found does not change. */
-#define PF_SLOT 12
-#define PF_ENTRY 8
-#define PF_KEY 4
-
-static void prefetch_ahead(const ww__matcher *m, const ww__toks *toks, size_t i) {
-    uint64_t fh;
-    if (i + PF_SLOT < toks->n && (fh = unigram(m, toks, i + PF_SLOT)))
-        __builtin_prefetch(&m->slots[fh & m->mask]);
-    if (i + PF_ENTRY < toks->n && (fh = unigram(m, toks, i + PF_ENTRY))) {
-        const slot *sl = &m->slots[fh & m->mask];
-        if (sl->idx1 && sl->tag == (uint32_t)(fh >> 32))
-            __builtin_prefetch(&m->ents[sl->idx1 - 1]);
-    }
-    if (i + PF_KEY < toks->n && (fh = unigram(m, toks, i + PF_KEY))) {
-        const slot *sl = &m->slots[fh & m->mask];
-        if (sl->idx1 && sl->tag == (uint32_t)(fh >> 32))
-            __builtin_prefetch(m->ents[sl->idx1 - 1].key);
-    }
-}
-
 void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
                            int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
     int parts = stem_pass && doclang > 0 && doclang < 256 && m->partlangs[doclang];
-    for (size_t i = 0; i < toks->n; i++) {
-        prefetch_ahead(m, toks, i);
+    for (size_t i = 0; i < toks->n; i++)
         if (!scan_at(m, text, toks, i, doclang, stem_pass, cb, opaque) && parts)
             scan_parts(m, toks, i, doclang, cb, opaque);
-    }
 }
