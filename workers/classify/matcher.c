@@ -59,6 +59,12 @@ struct ww__matcher {
      * one bit test in a table small enough to stay in cache. */
     uint64_t *filter;
     size_t fbits, unigrams;
+    /* The same per language (the posting's, 0 = every language) over the first words
+     * of phrases only, LANG_FBITS bits each, made on first use: a document in a known
+     * language looks its words up only when some phrase of its language, or of every
+     * language, starts with them (English news used to look up every word that starts
+     * a phrase of any of nine languages: "la", "die", "de"). */
+    uint64_t *langfilter[256];
     int maxtok;
     /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
      * that matched nothing on its own, in their own table (see scan_parts). */
@@ -108,6 +114,8 @@ void ww__matcher_free(ww__matcher *m) {
     }
     free(m->parts);
     free(m->pslots);
+    for (int l = 0; l < 256; l++)
+        free(m->langfilter[l]);
     free(m);
 }
 
@@ -118,6 +126,28 @@ static uint64_t fix(uint64_t h) { return h ? h : 1; }
 static size_t fbit(const ww__matcher *m, uint64_t h) {
     return (size_t)(h >> 40) &
            (m->fbits - 1); /* high bits: the table uses the low ones */
+}
+
+#define LANG_FBITS (1u << 18)
+
+static size_t lbit(uint64_t h) { return (size_t)(h >> 40) & (LANG_FBITS - 1); }
+
+/* Mark the first-word key h (fixed) as starting a phrase of language lang. */
+static int langfilter_add(ww__matcher *m, int lang, uint64_t h) {
+    if (!m->langfilter[lang] &&
+        !(m->langfilter[lang] = calloc(LANG_FBITS / 64, sizeof *m->langfilter[lang])))
+        return WW_ENOMEM;
+    m->langfilter[lang][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
+    return 0;
+}
+
+/* Can a phrase that starts with the word of key h (fixed) be reported to a document
+ * of language doclang (>= 0)?  No when neither doclang's filter nor that of every
+ * language has it. */
+static int lang_may_start(const ww__matcher *m, int doclang, uint64_t h) {
+    size_t b = lbit(h);
+    const uint64_t *f0 = m->langfilter[0], *fl = m->langfilter[doclang];
+    return (f0 && (f0[b / 64] >> (b % 64) & 1)) || (fl && (fl[b / 64] >> (b % 64) & 1));
 }
 
 static int grow(ww__matcher *m) {
@@ -345,6 +375,8 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
     rc = WW_ENOMEM;
     uint64_t h = 0;
     entry *e = NULL;
+    if (langfilter_add(m, p->lang, fix(ww__hash_next(0, folded.v[0].hash))))
+        goto out;
     for (size_t n = 1; n <= folded.n; n++) {
         size_t keylen;
         h = ww__hash_next(h, folded.v[n - 1].hash);
@@ -495,7 +527,8 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         uint64_t fh = fix(h);
         if (n == 1) {
             size_t b = fbit(m, fh);
-            if (!(m->filter[b / 64] & (1ull << (b % 64))))
+            if (!(m->filter[b / 64] & (1ull << (b % 64))) ||
+                (doclang >= 0 && !lang_may_start(m, doclang, fh)))
                 break;
         }
         size_t j = fh & m->mask;
