@@ -289,6 +289,24 @@ long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
     return hits;
 }
 
+long ww_classifier_scan_doc(ww_classifier *c, const char *language, const char *text,
+                            size_t len) {
+    long hits = 0;
+    int lang = ww__lang_of_doc(&c->langs, language);
+    struct sb_stemmer *st = lang > 0 ? c->langs.stem[lang] : NULL;
+    ww__toks_clear(&c->text);
+    if (ww__tokenize(text, len, 1, &c->text))
+        return WW_ENOMEM;
+    ww__matcher_scan_lang(c->m, text, &c->text, lang, 0, count_cb, &hits);
+    if (st) {
+        if (ww__toks_memo_on(&c->text_st) || ww__toks_stem(st, &c->text, &c->text_st))
+            return WW_ENOMEM;
+        ww__matcher_scan_lang(c->m, text, &c->text_st, lang, 1, count_cb, &hits);
+    }
+    ww__toks_clear(&c->text);
+    return hits;
+}
+
 static int hit_order(const void *a, const void *b) {
     const ww__hit *x = a, *y = b;
     if (x->in_title != y->in_title)
