@@ -65,6 +65,11 @@ struct ww__matcher {
      * language, starts with them (English news used to look up every word that starts
      * a phrase of any of nine languages: "la", "die", "de"). */
     uint64_t *langfilter[256];
+    /* The same as filter over keys of two or more words: a phrase's next word is
+     * looked up in the table (a cache miss) only when some key of that length may
+     * continue it. */
+    uint64_t *nfilter;
+    size_t nfbits, ngrams;
     int maxtok;
     /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
      * that matched nothing on its own, in their own table (see scan_parts). */
@@ -116,6 +121,7 @@ void ww__matcher_free(ww__matcher *m) {
     free(m->pslots);
     for (int l = 0; l < 256; l++)
         free(m->langfilter[l]);
+    free(m->nfilter);
     free(m);
 }
 
@@ -190,6 +196,31 @@ static int filter_add(ww__matcher *m, uint64_t h) {
     return 0;
 }
 
+static size_t nbit(const ww__matcher *m, uint64_t h) {
+    return (size_t)(h >> 40) & (m->nfbits - 1);
+}
+
+/* Keep nfilter at >= 16 bits per key of two or more words, as filter. */
+static int nfilter_add(ww__matcher *m, uint64_t h) {
+    if (++m->ngrams * 16 > m->nfbits) {
+        size_t nb = m->nfbits ? m->nfbits * 2 : (size_t)1 << 16;
+        uint64_t *nf = calloc(nb / 64, sizeof *nf);
+        if (!nf)
+            return WW_ENOMEM;
+        free(m->nfilter);
+        m->nfilter = nf;
+        m->nfbits = nb;
+        for (size_t i = 0; i < m->nents; i++)
+            if (m->ents[i].ntok > 1) {
+                size_t b = nbit(m, m->ents[i].hash);
+                m->nfilter[b / 64] |= 1ull << (b % 64);
+            }
+    }
+    size_t b = nbit(m, h);
+    m->nfilter[b / 64] |= 1ull << (b % 64);
+    return 0;
+}
+
 /* Find or insert the entry for key; NULL on ENOMEM. */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
                      int ntok) {
@@ -225,6 +256,8 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     m->slots[j].idx1 = (uint32_t)++m->nents;
     m->used++;
     if (ntok == 1 && filter_add(m, h))
+        return NULL;
+    if (ntok > 1 && nfilter_add(m, h))
         return NULL;
     return e;
 }
@@ -529,6 +562,10 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
             size_t b = fbit(m, fh);
             if (!(m->filter[b / 64] & (1ull << (b % 64))) ||
                 (doclang >= 0 && !lang_may_start(m, doclang, fh)))
+                break;
+        } else {
+            size_t b = nbit(m, fh);
+            if (!(m->nfilter[b / 64] & (1ull << (b % 64))))
                 break;
         }
         size_t j = fh & m->mask;
