@@ -61,6 +61,11 @@ size_t ww_classifier_phrases(const ww_classifier *c);
 /* Benchmarks: tokenise text and run the matcher only (no scoring, no output); returns
  * the number of phrase matches, or WW_ENOMEM. */
 long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len);
+/* The same as for a document in language (a Document.language): its phrases and the
+ * language-independent ones, and for a language matched by stems the stem pass too,
+ * which is what classifying such a document matches. */
+long ww_classifier_scan_doc(ww_classifier *c, const char *language, const char *text,
+                            size_t len);
 
 /* Classify doc.  *out is a malloc'd Classified (free with
  * protobuf_c_message_free_unpacked(out, NULL)) holding a flat copy of the document's

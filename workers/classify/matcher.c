@@ -65,6 +65,17 @@ struct ww__matcher {
      * one bit test in a table small enough to stay in cache. */
     uint64_t *filter;
     size_t fbits, unigrams;
+    /* The same per language (the posting's, 0 = every language) over the first words
+     * of phrases only, LANG_FBITS bits each, made on first use: a document in a known
+     * language looks its words up only when some phrase of its language, or of every
+     * language, starts with them (English news used to look up every word that starts
+     * a phrase of any of nine languages: "la", "die", "de"). */
+    uint64_t *langfilter[256];
+    /* The same as filter over keys of two or more words: a phrase's next word is
+     * looked up in the table (a cache miss) only when some key of that length may
+     * continue it. */
+    uint64_t *nfilter;
+    size_t nfbits, ngrams;
     int maxtok;
     /* Every key, stem and case-sensitive form, NUL-ended, by offset. */
     char *chars;
@@ -113,6 +124,9 @@ void ww__matcher_free(ww__matcher *m) {
     free(m->post);
     free(m->parts);
     free(m->pslots);
+    for (int l = 0; l < 256; l++)
+        free(m->langfilter[l]);
+    free(m->nfilter);
     free(m);
 }
 
@@ -191,6 +205,28 @@ static int run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
     return 0;
 }
 
+#define LANG_FBITS (1u << 18)
+
+static size_t lbit(uint64_t h) { return (size_t)(h >> 40) & (LANG_FBITS - 1); }
+
+/* Mark the first-word key h (fixed) as starting a phrase of language lang. */
+static int langfilter_add(ww__matcher *m, int lang, uint64_t h) {
+    if (!m->langfilter[lang] &&
+        !(m->langfilter[lang] = calloc(LANG_FBITS / 64, sizeof *m->langfilter[lang])))
+        return WW_ENOMEM;
+    m->langfilter[lang][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
+    return 0;
+}
+
+/* Can a phrase that starts with the word of key h (fixed) be reported to a document
+ * of language doclang (>= 0)?  No when neither doclang's filter nor that of every
+ * language has it. */
+static int lang_may_start(const ww__matcher *m, int doclang, uint64_t h) {
+    size_t b = lbit(h);
+    const uint64_t *f0 = m->langfilter[0], *fl = m->langfilter[doclang];
+    return (f0 && (f0[b / 64] >> (b % 64) & 1)) || (fl && (fl[b / 64] >> (b % 64) & 1));
+}
+
 static int grow(ww__matcher *m) {
     size_t ncap = (m->mask + 1) * 2;
     slot *ns = calloc(ncap, sizeof *ns);
@@ -231,6 +267,31 @@ static int filter_add(ww__matcher *m, uint64_t h) {
     return 0;
 }
 
+static size_t nbit(const ww__matcher *m, uint64_t h) {
+    return (size_t)(h >> 40) & (m->nfbits - 1);
+}
+
+/* Keep nfilter at >= 16 bits per key of two or more words, as filter. */
+static int nfilter_add(ww__matcher *m, uint64_t h) {
+    if (++m->ngrams * 16 > m->nfbits) {
+        size_t nb = m->nfbits ? m->nfbits * 2 : (size_t)1 << 16;
+        uint64_t *nf = calloc(nb / 64, sizeof *nf);
+        if (!nf)
+            return WW_ENOMEM;
+        free(m->nfilter);
+        m->nfilter = nf;
+        m->nfbits = nb;
+        for (size_t i = 0; i < m->nents; i++)
+            if (m->ents[i].ntok > 1) {
+                size_t b = nbit(m, m->ents[i].hash);
+                m->nfilter[b / 64] |= 1ull << (b % 64);
+            }
+    }
+    size_t b = nbit(m, h);
+    m->nfilter[b / 64] |= 1ull << (b % 64);
+    return 0;
+}
+
 /* Find or insert the entry for key; NULL on ENOMEM (or a key longer than 64 KiB, which
  * no phrase of at most WW_TAX_MAX_TEXT bytes normalises to). */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
@@ -266,6 +327,8 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     m->slots[j].idx1 = (uint32_t)++m->nents;
     m->used++;
     if (ntok == 1 && filter_add(m, h))
+        return NULL;
+    if (ntok > 1 && nfilter_add(m, h))
         return NULL;
     return e;
 }
@@ -457,6 +520,8 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
     rc = WW_ENOMEM;
     uint64_t h = 0;
     entry *e = NULL;
+    if (langfilter_add(m, p->lang, fix(ww__hash_next(0, folded.v[0].hash))))
+        goto out;
     for (size_t n = 1; n <= folded.n; n++) {
         size_t keylen;
         h = ww__hash_next(h, folded.v[n - 1].hash);
@@ -602,7 +667,12 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         uint64_t fh = fix(h);
         if (n == 1) {
             size_t b = fbit(m, fh);
-            if (!(m->filter[b / 64] & (1ull << (b % 64))))
+            if (!(m->filter[b / 64] & (1ull << (b % 64))) ||
+                (doclang >= 0 && !lang_may_start(m, doclang, fh)))
+                break;
+        } else {
+            size_t b = nbit(m, fh);
+            if (!(m->nfilter[b / 64] & (1ull << (b % 64))))
                 break;
         }
         size_t j = fh & m->mask;

@@ -139,46 +139,76 @@ static int norm_reserve(ww__toks *t, size_t add) {
 /* ---- normal forms one code point at a time ---- */
 
 /* NFKC (+ case folding) of every code point below FOLD_END that is not a mark: Latin,
- * Greek, Cyrillic, Armenian.  A token of these and ASCII is normalised from the table
- * one code point at a time rather than by utf8proc_map (a malloc, decomposition into
- * UTF-32, canonical ordering, composition, re-encoding, a free: two thirds of the time
- * of tokenizing German text, where every umlaut sends a word there).  The result is
- * the same: what NFKC does across two code points is reorder or compose combining
- * marks and conjoining jamo, and a token of table entries has neither — marks are not
- * in the table and send the token to utf8proc_map (tests/unit/test_matcher.c checks
- * every entry and random tokens against it). */
-#define FOLD_END 0x590
+ * Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, N'Ko (every 2-byte
+ * sequence).  A token of these and ASCII is normalised from the table one code point
+ * at a time rather than by utf8proc_map (a malloc, decomposition into UTF-32,
+ * canonical ordering, composition, re-encoding, a free: two thirds of the time of
+ * tokenizing German text, where every umlaut sends a word there; a fifth of
+ * classifying Arabic).  The result is the same: what NFKC does across two code points
+ * is reorder or compose combining marks and conjoining jamo, and a token of table
+ * entries has neither -- marks are not in the table and send the token to
+ * utf8proc_map (tests/unit/test_matcher.c checks every entry and random tokens
+ * against it).  The same holds for the code points from CJK_LO to CJK_HI (kana, CJK
+ * punctuation and symbols, Han) that NFKC and case folding leave as they are, kept
+ * as a bit set: Chinese and Japanese text is mostly those. */
+#define FOLD_END 0x800
+#define CJK_LO 0x3000
+#define CJK_HI 0xA000 /* exclusive */
 typedef struct cpfold {
     uint8_t len; /* 0 = not in the table */
     uint8_t b[7];
 } cpfold;
-static cpfold cp_tab[2][FOLD_END]; /* [casefold][code point] */
+static cpfold cp_tab[2][FOLD_END];                /* [casefold][code point] */
+static uint64_t cjk_same[(CJK_HI - CJK_LO) / 64]; /* bit set: NFKC(cp) = cp, no mark */
 static pthread_once_t cp_once = PTHREAD_ONCE_INIT;
 
-static void cp_build(void) {
-    for (int cf = 0; cf < 2; cf++)
-        for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
-            utf8proc_category_t c = utf8proc_category(cp);
-            if (c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC ||
-                c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CN)
-                continue;
-            utf8proc_uint8_t in[4], *m = NULL;
-            utf8proc_ssize_t n = utf8proc_encode_char(cp, in);
-            utf8proc_ssize_t r =
-                utf8proc_map(in, n, &m,
-                             UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
-                                 (cf ? UTF8PROC_CASEFOLD : 0));
-            if (r > 0 && r <= 7) {
-                cp_tab[cf][cp].len = (uint8_t)r;
-                memcpy(cp_tab[cf][cp].b, m, (size_t)r);
-            }
-            free(m);
-        }
+static int is_mark_or_unassigned(utf8proc_int32_t cp) {
+    utf8proc_category_t c = utf8proc_category(cp);
+    return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC ||
+           c == UTF8PROC_CATEGORY_ME || c == UTF8PROC_CATEGORY_CN;
 }
 
-/* The normal form of s[0..n) from the table into d (room for 4n bytes: no entry is
+/* cp's normal form (casefold or not) into out (room for 8 bytes); its length, or 0
+ * when it is longer than 7 bytes or utf8proc fails. */
+static size_t cp_normal(utf8proc_int32_t cp, int cf, uint8_t *out) {
+    utf8proc_uint8_t in[4], *m = NULL;
+    utf8proc_ssize_t n = utf8proc_encode_char(cp, in);
+    utf8proc_ssize_t r =
+        utf8proc_map(in, n, &m,
+                     UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
+                         (cf ? UTF8PROC_CASEFOLD : 0));
+    size_t len = r > 0 && r <= 7 ? (size_t)r : 0;
+    if (len)
+        memcpy(out, m, len);
+    free(m);
+    return len;
+}
+
+static void cp_build(void) {
+    uint8_t b[8], enc[4];
+    for (int cf = 0; cf < 2; cf++)
+        for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
+            if (is_mark_or_unassigned(cp))
+                continue;
+            size_t len = cp_normal(cp, cf, b);
+            cp_tab[cf][cp].len = (uint8_t)len;
+            memcpy(cp_tab[cf][cp].b, b, len);
+        }
+    for (utf8proc_int32_t cp = CJK_LO; cp < CJK_HI; cp++) {
+        if (is_mark_or_unassigned(cp))
+            continue;
+        utf8proc_ssize_t n = utf8proc_encode_char(cp, enc);
+        int same = 1;
+        for (int cf = 0; cf < 2 && same; cf++)
+            same = cp_normal(cp, cf, b) == (size_t)n && memcmp(b, enc, (size_t)n) == 0;
+        if (same)
+            cjk_same[(cp - CJK_LO) / 64] |= 1ull << ((cp - CJK_LO) % 64);
+    }
+}
+
+/* The normal form of s[0..n) from the tables into d (room for 4n bytes: no entry is
  * longer than 4x its code point's bytes); its length, or -1 when a code point is not
- * in the table. */
+ * in them. */
 static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
     const cpfold *tab = cp_tab[casefold != 0];
     size_t o = 0;
@@ -188,8 +218,21 @@ static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
             d[o++] = (char)((casefold && c >= 'A' && c <= 'Z') ? c + 32 : c);
             continue;
         }
+        if ((c & 0xF0) == 0xE0) { /* 3 bytes: only the CJK bit set */
+            if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+                return -1;
+            unsigned cp = (unsigned)(c & 0x0F) << 12 | (unsigned)(s[i + 1] & 0x3F) << 6 |
+                          (s[i + 2] & 0x3F);
+            if (cp < CJK_LO || cp >= CJK_HI ||
+                !(cjk_same[(cp - CJK_LO) / 64] >> ((cp - CJK_LO) % 64) & 1))
+                return -1;
+            memcpy(d + o, s + i, 3);
+            o += 3;
+            i += 2;
+            continue;
+        }
         if ((c & 0xE0) != 0xC0 || i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
-            return -1; /* 3- and 4-byte sequences are above FOLD_END */
+            return -1; /* 4-byte sequences are not in the tables */
         unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
         if (cp >= FOLD_END || !tab[cp].len)
             return -1;
@@ -215,18 +258,18 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
         t->norm[t->norm_len++] = 0;
         return 0;
     }
-    if (!fold) {
-        pthread_once(&cp_once, cp_build);
-        if (norm_reserve(t, 4 * n))
-            return WW_ENOMEM;
-        long r = from_table(s, n, casefold, t->norm + t->norm_len);
-        if (r >= 0) {
-            *off = (uint32_t)t->norm_len;
-            *outlen = (uint32_t)r;
-            t->norm_len += (size_t)r;
-            t->norm[t->norm_len++] = 0;
-            return 0;
-        }
+    pthread_once(&cp_once, cp_build);
+    if (norm_reserve(t, 4 * n))
+        return WW_ENOMEM;
+    long tl = from_table(s, n, casefold, t->norm + t->norm_len);
+    if (tl >= 0) { /* then the script folding, as on utf8proc_map's result below */
+        if (fold)
+            tl = (long)fold_scripts((uint8_t *)t->norm + t->norm_len, (size_t)tl, tm);
+        *off = (uint32_t)t->norm_len;
+        *outlen = (uint32_t)tl;
+        t->norm_len += (size_t)tl;
+        t->norm[t->norm_len++] = 0;
+        return 0;
     }
     utf8proc_option_t opt = UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE |
                             (casefold ? UTF8PROC_CASEFOLD : 0);
@@ -557,49 +600,112 @@ static size_t arabic_stem_input(const char *s, size_t n, int tm, char *buf) {
     return n;
 }
 
+/* Append a token to out for in's token k with normal form src[0..n): the stem. */
+static int push_stem(ww__toks *out, const ww__tok *k, const char *src, size_t n,
+                     int arabic, uint64_t hash) {
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        ww__tok *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    if (norm_reserve(out, n))
+        return WW_ENOMEM;
+    ww__tok *o = &out->v[out->n++];
+    o->start = k->start;
+    o->end = k->end;
+    o->norm_off = (uint32_t)out->norm_len;
+    o->norm_len = (uint32_t)n;
+    char *d = out->norm + out->norm_len;
+    memcpy(d, src, n);
+    for (size_t b = 0; arabic && b + 1 < n; b++) /* the stem folded like the text */
+        if (memcmp(d + b, AR_TEH_MARBUTA, 2) == 0)
+            memcpy(d + b, AR_HEH, 2);
+    out->norm_len += n;
+    out->norm[out->norm_len++] = 0;
+    o->hash = hash ? hash : ww__hash_bytes(d, n);
+    o->hash2 = out->seed2 ? fnv_from(out->seed2, d, n) : 0;
+    return 0;
+}
+
+/* Stem of in's token i (tm: its heh was a teh marbuta) appended to out. */
+static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int tm,
+                      ww__toks *out) {
+    char ar[AR_WORD_MAX];
+    const ww__tok *k = &in->v[i];
+    const char *w = ww__tok_norm(in, i);
+    size_t wl = k->norm_len;
+    size_t al = (unsigned char)w[0] >= 0xD8 ? arabic_stem_input(w, wl, tm, ar) : 0;
+    if (al) {
+        w = ar;
+        wl = al;
+    }
+    const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wl);
+    const char *src = r ? (const char *)r : ww__tok_norm(in, i);
+    size_t n = r ? (size_t)sb_stemmer_length(st) : k->norm_len;
+    return push_stem(out, k, src, n, al != 0, 0);
+}
+
+/* ---- stems already computed ---- */
+
+/* A word and its stem (both at most MEMO_MAX bytes) under one stemmer.  Direct-mapped
+ * by the word's hash: a collision replaces, the key is compared in full, so a hit is
+ * exactly what the stemmer would return.  Stemming was half of classifying German,
+ * Russian or Arabic text, and most of a document's words are repeats. */
+#define MEMO_SLOTS 4096
+#define MEMO_MAX 40
+typedef struct memo_slot {
+    const struct sb_stemmer *st; /* NULL: empty */
+    uint64_t shash;              /* ww__hash_bytes of the stem */
+    uint8_t wl, sl, tm;
+    char w[MEMO_MAX], s[MEMO_MAX];
+} memo_slot;
+struct ww__stem_memo {
+    memo_slot v[MEMO_SLOTS];
+};
+
+int ww__toks_memo_on(ww__toks *out) {
+    if (!out->memo && !(out->memo = calloc(1, sizeof *out->memo)))
+        return WW_ENOMEM;
+    return 0;
+}
+
+/* The memo's slot for in's token i, or NULL when its word is too long to keep. */
+static memo_slot *memo_slot_of(const ww__toks *out, const ww__tok *k, int tm) {
+    if (!out->memo || k->norm_len > MEMO_MAX)
+        return NULL;
+    return &out->memo->v[(k->hash ^ (uint64_t)tm) & (MEMO_SLOTS - 1)];
+}
+
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
     size_t tmk = 0; /* next entry of in->tm */
-    char ar[AR_WORD_MAX];
     for (size_t i = 0; i < in->n; i++) {
         const ww__tok *k = &in->v[i];
         const char *w = ww__tok_norm(in, i);
-        size_t wl = k->norm_len;
         int tm = tmk < in->ntm && in->tm[tmk] == i;
         tmk += tm;
-        size_t al = (unsigned char)w[0] >= 0xD8 ? arabic_stem_input(w, wl, tm, ar) : 0;
-        if (al) {
-            w = ar;
-            wl = al;
-        }
-        const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wl);
-        int rl = r ? sb_stemmer_length(st) : 0;
-        const char *src = r ? (const char *)r : ww__tok_norm(in, i);
-        size_t n = r ? (size_t)rl : k->norm_len;
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? out->cap * 2 : 256;
-            ww__tok *v = realloc(out->v, cap * sizeof *v);
-            if (!v)
+        memo_slot *ms = memo_slot_of(out, k, tm);
+        if (ms && ms->st == st && ms->tm == tm && ms->wl == k->norm_len &&
+            memcmp(ms->w, w, k->norm_len) == 0) {
+            if (push_stem(out, k, ms->s, ms->sl, 0, ms->shash))
                 return WW_ENOMEM;
-            out->v = v;
-            out->cap = cap;
+            continue;
         }
-        if (norm_reserve(out, n))
+        if (stem_token(st, in, i, tm, out))
             return WW_ENOMEM;
-        ww__tok *o = &out->v[out->n++];
-        o->start = k->start;
-        o->end = k->end;
-        o->norm_off = (uint32_t)out->norm_len;
-        o->norm_len = (uint32_t)n;
-        char *d = out->norm + out->norm_len;
-        memcpy(d, src, n);
-        for (size_t b = 0; al && b + 1 < n; b++) /* the stem folded like the text */
-            if (memcmp(d + b, AR_TEH_MARBUTA, 2) == 0)
-                memcpy(d + b, AR_HEH, 2);
-        out->norm_len += n;
-        out->norm[out->norm_len++] = 0;
-        o->hash = ww__hash_bytes(out->norm + o->norm_off, n);
-        o->hash2 = out->seed2 ? fnv_from(out->seed2, out->norm + o->norm_off, n) : 0;
+        const ww__tok *o = &out->v[out->n - 1];
+        if (ms && o->norm_len <= MEMO_MAX) {
+            ms->st = st;
+            ms->shash = o->hash;
+            ms->wl = (uint8_t)k->norm_len;
+            ms->sl = (uint8_t)o->norm_len;
+            ms->tm = (uint8_t)tm;
+            memcpy(ms->w, w, k->norm_len);
+            memcpy(ms->s, ww__tok_norm(out, out->n - 1), o->norm_len);
+        }
     }
     return 0;
 }
@@ -618,6 +724,7 @@ void ww__toks_free(ww__toks *t) {
     free(t->u16);
     free(t->u16off);
     free(t->tm);
+    free(t->memo);
     if (t->seg)
         ubrk_close(t->seg);
     memset(t, 0, sizeof *t);
