@@ -53,10 +53,10 @@ static int needs_fold(utf8proc_int32_t cp) {
     return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);
 }
 
-/* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional, Arabic
- * variants unified, tatweel and harakat dropped; *tm set when a teh marbuta was
- * folded.  Returns the new length. */
-static size_t fold_scripts(uint8_t *s, size_t n, int *tm) {
+/* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional (unless
+ * keep_han), Arabic variants unified, tatweel and harakat dropped; *tm set when a teh
+ * marbuta was folded.  Returns the new length. */
+static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
     pthread_once(&t2s_once, t2s_build);
     size_t i = 0, o = 0;
     while (i < n) {
@@ -81,7 +81,7 @@ static size_t fold_scripts(uint8_t *s, size_t n, int *tm) {
         default:
             if ((cp >= 0x064B && cp <= 0x065F) || cp == 0x0670)
                 continue; /* harakat, superscript alef */
-            if (t2s && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+            if (t2s && !keep_han && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
                 cp = t2s[cp - HAN_LO];
         }
         /* the folded form is never longer: same block, or a CJK code point of 3 bytes */
@@ -256,7 +256,7 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
         return normalise(t, s, n, 1, 0, 0, off, outlen, tm);
     }
     if (fold)
-        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r, tm);
+        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r, t->keep_han, tm);
     if (norm_reserve(t, (size_t)r)) {
         free(m);
         return WW_ENOMEM;
@@ -354,7 +354,8 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
             t->u16off[un] = (uint32_t)(i - start);
             t->u16[un++] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
             cp = 0xDC00 + ((cp - 0x10000) & 0x3FF);
-        } else if (cp >= HAN_LO && cp <= HAN_HI && t2s && t2s[cp - HAN_LO])
+        } else if (cp >= HAN_LO && cp <= HAN_HI && t2s && !t->keep_han &&
+                   t2s[cp - HAN_LO])
             cp = t2s[cp - HAN_LO]; /* ICU's dictionary knows Simplified compounds best:
                                       国家安全 is one word, 國家安全 three */
         t->u16off[un] = (uint32_t)(i - start);
