@@ -338,9 +338,17 @@ void ww__classify_reset(ww_classifier *c) {
     ww__toks_clear(&c->title);
 }
 
+/* Japanese keeps its kanji as written (tokenize.h, keep_han): folded to Simplified
+ * Chinese they are segmented as Chinese (連立 -> 连 立) and 後 "after" meets 后 "empress". */
+static int keeps_han(const char *language) {
+    return language && language[0] == 'j' && language[1] == 'a' &&
+           (language[2] == 0 || language[2] == '-' || language[2] == '_');
+}
+
 int ww__classify_score(ww_classifier *c, const Wirewatch__V1__Document *doc,
                        const char *title, const char *text) {
     int rc;
+    c->title.keep_han = c->text.keep_han = keeps_han(doc->language);
     if ((rc = ww__tokenize(title, strlen(title), 1, &c->title)) ||
         (rc = ww__tokenize(text, strlen(text), 1, &c->text)))
         return rc;
