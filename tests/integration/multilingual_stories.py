@@ -20,7 +20,8 @@ Checks, per language:
   * seed.txt, where present (zh, zh-hant, ru, ar: the seed article's story retold),
     is labelled espionage and intelligence (medtop:20000605) or national security
     (medtop:20000604) and a topic under environment (medtop:06000000), each with
-    evidence, and names China (an entity id ending in "CN").
+    evidence, names China (an entity id ending in "CN") and the minister (a person
+    entity found after his title: 陈一新, Чэнь Исинь, تشن يي شين).
 Then a per-language summary table (TAP comments), and one watch-list check: the phrase
 数据安全 in a watch-list finds its phrase in running Chinese text, with its span.  That
 check needs ICU word segmentation of Chinese in the classifier (main's commit
@@ -46,6 +47,8 @@ STORIES = os.path.join(ROOT, "tests/fixtures/stories")
 TAXONOMY = os.path.join(ROOT, "workers/classify/data/iptc-mediatopic.json")
 RULES = os.path.join(ROOT, "workers/classify/data/rules")
 IPTC = "iptc-mediatopic"
+# the seed story's Minister of State Security, as each retelling writes him
+SEED_PERSON = {"zh": "陈一新", "zh-hant": "陳一新", "ru": "Чэнь Исинь", "ar": "تشن يي شين"}
 
 # directory -> language codes the parse stage may report for it
 ACCEPT_LANG = {"zh-hant": {"zh", "zh-Hant"}}
@@ -299,6 +302,14 @@ def check_seed(lang, d, parent):
     results.append(check(any(e.endswith("CN") for e in ents),
                          f"{lang}/seed.txt: entity China (id ending in CN)",
                          "entities: " + ", ".join(ents)))
+    # the minister is named after his title (persons.c; Arabic: persons_arabic.c)
+    want = SEED_PERSON.get(lang)
+    if want:
+        persons = [e.get("name", "") for e in d.get("entities", [])
+                   if e.get("type") == "person"]
+        results.append(check(want in persons,
+                             f"{lang}/seed.txt: person {want} named after the title",
+                             "persons: " + ", ".join(persons)))
     return "ok" if all(results) else "FAIL"
 
 
