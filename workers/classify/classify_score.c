@@ -10,6 +10,10 @@
  *   - any exclusion phrase of a topic vetoes it (score 0, nothing rolled up from it);
  *   - roll-up: a topic's score is its own plus its children's, so a level-3 hit scores
  *     its level-2 and level-1 ancestors and top-level topics compete on everything below;
+ *     a top-level topic adds the root of the sum of its children's squares (Euclidean
+ *     norm), not their sum: one strong branch counts fully, many weak ones less than
+ *     their sum, so a topic with many branches (politics: 55) does not win a story by
+ *     the number of branches a few generic words brush (minister, ministry, law);
  *   - a label is emitted when its score reaches the topic's threshold.
  * The per-document state is kept only for the topics a document touched, so the cost
  * does not grow with the size of the taxonomies. */
@@ -217,12 +221,14 @@ static void roll_up(ww_classifier *c) {
     for (size_t i = 0; i < c->ntouched; i++) {
         uint32_t g = c->touched[i];
         ww__tstate *s = &c->st[g];
-        s->score = s->veto ? 0.0 : s->own + s->child;
+        int top = ww__topic_of(c, g)->depth == 0;
+        s->score = s->veto ? 0.0 : s->own + (top ? sqrt(s->child) : s->child);
         if (s->score < 0)
             s->score = 0;
         int p = c->topics[g].parent;
         if (p >= 0 && s->score > 0)
-            c->st[p].child += s->score;
+            c->st[p].child +=
+                ww__topic_of(c, (uint32_t)p)->depth == 0 ? s->score * s->score : s->score;
     }
 }
 
