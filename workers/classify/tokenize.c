@@ -48,6 +48,21 @@ static void t2s_build(void) {
     t2s = tab;
 }
 
+int ww__han_folds(const char *s, size_t n) {
+    pthread_once(&t2s_once, t2s_build);
+    const uint8_t *u = (const uint8_t *)s;
+    for (size_t i = 0; t2s && i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0)
+            return 0;
+        if (cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+            return 1;
+        i += (size_t)k;
+    }
+    return 0;
+}
+
 /* Code points whose normal form folding changes (after NFKC and case folding). */
 static int needs_fold(utf8proc_int32_t cp) {
     return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);

@@ -57,6 +57,9 @@ typedef struct ww__toks {
  * Text longer than 4 GiB is cut there.  Returns 0 or WW_ENOMEM. */
 int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out);
 void ww__toks_clear(ww__toks *t);
+/* 1 when s[0..n) (valid UTF-8) has a Han character that Traditional -> Simplified
+ * folding changes, i.e. when keep_han can change its tokens. */
+int ww__han_folds(const char *s, size_t n);
 /* 1 when s[0..len) is valid UTF-8 (proto3 strings must be), else 0. */
 int ww__utf8_valid(const char *s, size_t len);
 void ww__toks_free(ww__toks *t);
