@@ -404,13 +404,11 @@ out:
     return rc;
 }
 
-/* Does phrase's key change when Han is kept as written?  Only a phrase with a character
- * of the CJK blocks (UTF-8 lead bytes E3-E9) can; its two keys are compared. */
+/* Does phrase's key change when Han is kept as written?  Only a phrase with a Han
+ * character that folding changes can (ww__han_folds: not a Simplified Chinese one);
+ * its two keys are compared. */
 static int han_key_differs(const char *phrase, size_t len) {
-    size_t i = 0;
-    while (i < len && !((uint8_t)phrase[i] >= 0xE3 && (uint8_t)phrase[i] <= 0xE9))
-        i++;
-    if (i == len)
+    if (!ww__han_folds(phrase, len))
         return 0;
     ww__toks a = {0}, b = {.keep_han = 1};
     int differs = -1;
