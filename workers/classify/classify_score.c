@@ -288,6 +288,8 @@ static void count_cb(void *opaque, const ww__posting *p, size_t first, size_t n)
 long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
     long hits = 0;
     ww__toks_clear(&c->text);
+    c->text.keep_han =
+        0; /* no language: folded, as the last document may not have been */
     if (ww__tokenize(text, len, 1, &c->text))
         return WW_ENOMEM;
     ww__matcher_scan(c->m, text, &c->text, count_cb, &hits);
