@@ -20,9 +20,12 @@ Checks, per language:
   * seed.txt, where present (zh, zh-hant, ru, ar: the seed article's story retold),
     is labelled espionage and intelligence (medtop:20000605) or national security
     (medtop:20000604) and a topic under environment (medtop:06000000), each with
-    evidence, and names China (an entity id ending in "CN").
-Then a per-language summary table (TAP comments), and one watch-list check: the phrase
-数据安全 in a watch-list finds its phrase in running Chinese text, with its span.  That
+    evidence, names China (an entity id ending in "CN") and the minister (a person
+    entity found after his title: 陈一新, Чэнь Исинь, تشن يي شين).
+Then a per-language summary table (TAP comments), and watch-list checks: the phrase
+数据安全 in a watch-list finds its phrase in running Chinese text, with its span, and
+沖縄県 and 連立政権 (kanji that Simplified Chinese writes otherwise) find theirs in
+running Japanese text.  That
 check needs ICU word segmentation of Chinese in the classifier (main's commit
 "classify: per-language rules"); before it, it fails.
 Exit status 0 when all pass.  Standard library only.
@@ -46,6 +49,8 @@ STORIES = os.path.join(ROOT, "tests/fixtures/stories")
 TAXONOMY = os.path.join(ROOT, "workers/classify/data/iptc-mediatopic.json")
 RULES = os.path.join(ROOT, "workers/classify/data/rules")
 IPTC = "iptc-mediatopic"
+# the seed story's Minister of State Security, as each retelling writes him
+SEED_PERSON = {"zh": "陈一新", "zh-hant": "陳一新", "ru": "Чэнь Исинь", "ar": "تشن يي شين"}
 
 # directory -> language codes the parse stage may report for it
 ACCEPT_LANG = {"zh-hant": {"zh", "zh-Hant"}}
@@ -299,6 +304,14 @@ def check_seed(lang, d, parent):
     results.append(check(any(e.endswith("CN") for e in ents),
                          f"{lang}/seed.txt: entity China (id ending in CN)",
                          "entities: " + ", ".join(ents)))
+    # the minister is named after his title (persons.c; Arabic: persons_arabic.c)
+    want = SEED_PERSON.get(lang)
+    if want:
+        persons = [e.get("name", "") for e in d.get("entities", [])
+                   if e.get("type") == "person"]
+        results.append(check(want in persons,
+                             f"{lang}/seed.txt: person {want} named after the title",
+                             "persons: " + ", ".join(persons)))
     return "ok" if all(results) else "FAIL"
 
 
@@ -332,11 +345,44 @@ def check_watchlist_zh():
               "[needs ICU segmentation]", why or json.dumps(ev, ensure_ascii=False))
 
 
+def check_watchlist_ja():
+    # Japanese documents keep their kanji (Han is not folded to Simplified Chinese for
+    # them): a watch-list phrase in kanji that folding changes (沖 -> 冲, 連 -> 连, 権 -> 权)
+    # must still meet running Japanese text, segmented the same way.
+    with tempfile.TemporaryDirectory(prefix="ww-ml.") as tmp:
+        wl = os.path.join(tmp, "watch-ja.json")
+        terms = {"w:okinawa": "沖縄県", "w:coalition": "連立政権"}
+        with open(wl, "w", encoding="utf-8") as f:
+            json.dump({"name": "watch-ja", "version": "1", "threshold": 1,
+                       "topics": [{"code": c, "name": t, "terms": [t]}
+                                  for c, t in terms.items()]}, f, ensure_ascii=False)
+        doc = os.path.join(tmp, "ja-watch.txt")
+        with open(doc, "w", encoding="utf-8") as f:
+            f.write("連立協議が本格化\n\n沖縄県の知事は13日、与党が連立政権の枠組みについて"
+                    "野党と協議を始めたことについて、記者会見で懸念を示した。県内の基地問題への"
+                    "影響が避けられないとの見方を示し、政府に丁寧な説明を求めた。\n")
+        rc, docs = run_ww(["--set", "classify.watchlists=" + json.dumps([wl]), doc],
+                          "with a Japanese watch-list")
+        d = docs[-1] if docs else {}
+        check(d.get("language") == "ja", "Japanese watch-list story is read as ja",
+              "language: " + str(d.get("language")))
+        tb = d.get("text", "").encode("utf-8")
+        for code, term in terms.items():
+            lab = next((l for l in d.get("labels", []) if l.get("code") == code), None)
+            ev = (lab or {}).get("evidence") or []
+            why = spans_ok(ev, tb) if ev else "no evidence"
+            check(rc == 0 and lab is not None and not why and
+                  any(e.get("text") == term for e in ev),
+                  f"watch-list phrase {term} finds its span in running Japanese text",
+                  why or "labels: " + ", ".join(l.get("code", "") for l in d.get("labels", [])))
+
+
 def main():
     parent, top = load_taxonomy()
     check(len(top) == 17, f"17 top-level IPTC topics in the taxonomy (found {len(top)})")
     check_stories(parent, top)
     check_watchlist_zh()
+    check_watchlist_ja()
     return done()
 
 

@@ -293,6 +293,34 @@ static void test_rollup_and_scoring(void **state) {
     ww_classifier_free(c);
 }
 
+/* A top-level topic adds the Euclidean norm of its children's scores; a deeper topic
+ * their sum (classify_score.c, roll_up). */
+static void test_top_level_norm(void **state) {
+    (void)state;
+    static const char *tax =
+        "{\"name\":\"n\",\"version\":\"1\",\"threshold\":1.0,\"topics\":["
+        "{\"code\":\"r\",\"name\":\"R\"},"
+        "{\"code\":\"a\",\"name\":\"A\",\"parent\":\"r\",\"terms\":[{\"text\":\"owl\",\"weight\":3}]},"
+        "{\"code\":\"b\",\"name\":\"B\",\"parent\":\"r\",\"terms\":[{\"text\":\"wren\",\"weight\":4}]},"
+        "{\"code\":\"m\",\"name\":\"M\",\"parent\":\"r\"},"
+        "{\"code\":\"x\",\"name\":\"X\",\"parent\":\"m\",\"terms\":[{\"text\":\"lark\",\"weight\":3}]},"
+        "{\"code\":\"y\",\"name\":\"Y\",\"parent\":\"m\",\"terms\":[{\"text\":\"kite\",\"weight\":4}]}]}";
+    char err[256];
+    ww_classify_opts opt = {.taxonomy_json = tax, .taxonomy_json_len = strlen(tax)};
+    ww_classifier *c = ww_classifier_new(&opt, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    int alert = 0;
+    Wirewatch__V1__Classified *o = run(c, "", "An owl and a wren.", &alert);
+    assert_float_equal(label(o, "r")->score, 5.0, 1e-5); /* sqrt(3^2 + 4^2), not 7 */
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    o = run(c, "", "A lark and a kite.", &alert);
+    assert_float_equal(label(o, "m")->score, 7.0, 1e-5); /* below the top: the sum */
+    assert_float_equal(label(o, "r")->score, 7.0, 1e-5); /* one branch counts fully */
+    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classifier_free(c);
+}
+
 static void test_exclusion_and_case(void **state) {
     (void)state;
     ww_classifier *c = custom();
@@ -441,6 +469,7 @@ int main(void) {
         cmocka_unit_test(test_seed_like_story),
         cmocka_unit_test(test_unrelated_story),
         cmocka_unit_test(test_rollup_and_scoring),
+        cmocka_unit_test(test_top_level_norm),
         cmocka_unit_test(test_exclusion_and_case),
         cmocka_unit_test(test_long_document_normalised),
         cmocka_unit_test(test_watchlist_and_routes),

@@ -10,6 +10,10 @@
  *   - any exclusion phrase of a topic vetoes it (score 0, nothing rolled up from it);
  *   - roll-up: a topic's score is its own plus its children's, so a level-3 hit scores
  *     its level-2 and level-1 ancestors and top-level topics compete on everything below;
+ *     a top-level topic adds the root of the sum of its children's squares (Euclidean
+ *     norm), not their sum: one strong branch counts fully, many weak ones less than
+ *     their sum, so a topic with many branches (politics: 55) does not win a story by
+ *     the number of branches a few generic words brush (minister, ministry, law);
  *   - a label is emitted when its score reaches the topic's threshold.
  * The per-document state is kept only for the topics a document touched, so the cost
  * does not grow with the size of the taxonomies. */
@@ -217,12 +221,14 @@ static void roll_up(ww_classifier *c) {
     for (size_t i = 0; i < c->ntouched; i++) {
         uint32_t g = c->touched[i];
         ww__tstate *s = &c->st[g];
-        s->score = s->veto ? 0.0 : s->own + s->child;
+        int top = ww__topic_of(c, g)->depth == 0;
+        s->score = s->veto ? 0.0 : s->own + (top ? sqrt(s->child) : s->child);
         if (s->score < 0)
             s->score = 0;
         int p = c->topics[g].parent;
         if (p >= 0 && s->score > 0)
-            c->st[p].child += s->score;
+            c->st[p].child +=
+                ww__topic_of(c, (uint32_t)p)->depth == 0 ? s->score * s->score : s->score;
     }
 }
 
@@ -282,6 +288,8 @@ static void count_cb(void *opaque, const ww__posting *p, size_t first, size_t n)
 long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
     long hits = 0;
     ww__toks_clear(&c->text);
+    c->text.keep_han =
+        0; /* no language: folded, as the last document may not have been */
     if (ww__tokenize(text, len, 1, &c->text))
         return WW_ENOMEM;
     ww__matcher_scan(c->m, text, &c->text, count_cb, &hits);
@@ -392,9 +400,17 @@ void ww__classify_reset(ww_classifier *c) {
     ww__toks_clear(&c->title);
 }
 
+/* Japanese keeps its kanji as written (tokenize.h, keep_han): folded to Simplified
+ * Chinese they are segmented as Chinese (連立 -> 连 立) and 後 "after" meets 后 "empress". */
+static int keeps_han(const char *language) {
+    return language && language[0] == 'j' && language[1] == 'a' &&
+           (language[2] == 0 || language[2] == '-' || language[2] == '_');
+}
+
 int ww__classify_score(ww_classifier *c, const Wirewatch__V1__Document *doc,
                        const char *title, const char *text) {
     int rc;
+    c->title.keep_han = c->text.keep_han = keeps_han(doc->language);
     if ((rc = ww__tokenize(title, strlen(title), 1, &c->title)) ||
         (rc = ww__tokenize(text, strlen(text), 1, &c->text)))
         return rc;

@@ -504,9 +504,12 @@ int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
     return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
 }
 
-int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
-                            const ww__posting *p, struct sb_stemmer *st) {
-    ww__toks folded = {0}, cased = {0}, raw = {0};
+/* Add phrase keyed by its tokens as ww__tokenize gives them, Han folded to Simplified
+ * or kept as written (keep_han: the key of a Japanese document's tokens). */
+static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p,
+                     struct sb_stemmer *st, int keep_han) {
+    ww__toks folded = {.keep_han = keep_han}, cased = {.keep_han = keep_han},
+             raw = {.keep_han = keep_han};
     char *key = NULL, *fkey = NULL, *cs = NULL;
     int rc = WW_ENOMEM;
     if ((rc = ww__tokenize(phrase, len, 1, st ? &raw : &folded)))
@@ -570,6 +573,44 @@ out:
     ww__toks_free(&cased);
     ww__toks_free(&raw);
     return rc;
+}
+
+/* Does phrase's key change when Han is kept as written?  Only a phrase with a Han
+ * character that folding changes can (ww__han_folds: not a Simplified Chinese one);
+ * its two keys are compared. */
+static int han_key_differs(const char *phrase, size_t len) {
+    if (!ww__han_folds(phrase, len))
+        return 0;
+    ww__toks a = {0}, b = {.keep_han = 1};
+    int differs = -1;
+    if (ww__tokenize(phrase, len, 1, &a) == 0 && ww__tokenize(phrase, len, 1, &b) == 0) {
+        size_t la, lb;
+        char *ka = join(&a, a.n, &la), *kb = join(&b, b.n, &lb);
+        if (ka && kb)
+            differs = la != lb || memcmp(ka, kb, la) != 0;
+        free(ka);
+        free(kb);
+    }
+    ww__toks_free(&a);
+    ww__toks_free(&b);
+    return differs;
+}
+
+/* Every phrase is keyed by its tokens with Han folded Traditional -> Simplified, as
+ * Chinese (and every other) document's tokens are.  A Japanese document keeps its kanji
+ * as written (classify_score.c sets keep_han): a phrase whose key then differs (連立:
+ * 连立 folded) gets that key too, with the same posting, so a Japanese rule, a
+ * watch-list term or a name meets Japanese text written and segmented alike.  A
+ * document has one form, so it meets one of the two keys. */
+int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
+                            const ww__posting *p, struct sb_stemmer *st) {
+    int rc = add_keyed(m, phrase, len, p, st, 0);
+    if (rc || st) /* no stemmer segments Han */
+        return rc;
+    int d = han_key_differs(phrase, len);
+    if (d < 0)
+        return WW_ENOMEM;
+    return d ? add_keyed(m, phrase, len, p, NULL, 1) : 0;
 }
 
 static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "persons.h"
+#include "persons_arabic.h"
 
 #include <utf8proc.h>
 #include "wirewatch/error.h"
@@ -212,6 +213,8 @@ static int name_before_title(const char *text, const ww__toks *toks,
         }
         return n >= 2 ? cb(arg, nt->start, (uint32_t)end) : 0;
     }
+    if (ww__arabic_letter(cp)) /* no capitals: persons_arabic.c */
+        return ww__arabic_name(text, toks, h->first, h->ntok, cb, arg);
     if (!(nt->start == last->end + 1 && text[last->end] == ' '))
         return 0;
     size_t e = j;

@@ -29,15 +29,30 @@ static void t2s_build(void) { /* no table: Traditional text simply stays as it i
     t2s = ww__han_t2s_ok ? ww__han_t2s : NULL;
 }
 
+int ww__han_folds(const char *s, size_t n) {
+    pthread_once(&t2s_once, t2s_build);
+    const uint8_t *u = (const uint8_t *)s;
+    for (size_t i = 0; t2s && i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0)
+            return 0;
+        if (cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+            return 1;
+        i += (size_t)k;
+    }
+    return 0;
+}
+
 /* Code points whose normal form folding changes (after NFKC and case folding). */
 static int needs_fold(utf8proc_int32_t cp) {
     return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);
 }
 
-/* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional, Arabic
- * variants unified, tatweel and harakat dropped; *tm set when a teh marbuta was
- * folded.  Returns the new length. */
-static size_t fold_scripts(uint8_t *s, size_t n, int *tm) {
+/* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional (unless
+ * keep_han), Arabic variants unified, tatweel and harakat dropped; *tm set when a teh
+ * marbuta was folded.  Returns the new length. */
+static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
     pthread_once(&t2s_once, t2s_build);
     size_t i = 0, o = 0;
     while (i < n) {
@@ -62,7 +77,7 @@ static size_t fold_scripts(uint8_t *s, size_t n, int *tm) {
         default:
             if ((cp >= 0x064B && cp <= 0x065F) || cp == 0x0670)
                 continue; /* harakat, superscript alef */
-            if (t2s && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+            if (t2s && !keep_han && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
                 cp = t2s[cp - HAN_LO];
         }
         /* the folded form is never longer: same block, or a CJK code point of 3 bytes */
@@ -264,7 +279,8 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     long tl = from_table(s, n, casefold, t->norm + t->norm_len);
     if (tl >= 0) { /* then the script folding, as on utf8proc_map's result below */
         if (fold)
-            tl = (long)fold_scripts((uint8_t *)t->norm + t->norm_len, (size_t)tl, tm);
+            tl = (long)fold_scripts((uint8_t *)t->norm + t->norm_len, (size_t)tl,
+                                    t->keep_han, tm);
         *off = (uint32_t)t->norm_len;
         *outlen = (uint32_t)tl;
         t->norm_len += (size_t)tl;
@@ -280,7 +296,7 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
         return normalise(t, s, n, 1, 0, 0, off, outlen, tm);
     }
     if (fold)
-        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r, tm);
+        r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r, t->keep_han, tm);
     if (norm_reserve(t, (size_t)r)) {
         free(m);
         return WW_ENOMEM;
@@ -378,7 +394,8 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
             t->u16off[un] = (uint32_t)(i - start);
             t->u16[un++] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
             cp = 0xDC00 + ((cp - 0x10000) & 0x3FF);
-        } else if (cp >= HAN_LO && cp <= HAN_HI && t2s && t2s[cp - HAN_LO])
+        } else if (cp >= HAN_LO && cp <= HAN_HI && t2s && !t->keep_han &&
+                   t2s[cp - HAN_LO])
             cp = t2s[cp - HAN_LO]; /* ICU's dictionary knows Simplified compounds best:
                                       国家安全 is one word, 國家安全 three */
         t->u16off[un] = (uint32_t)(i - start);

@@ -10,7 +10,8 @@
  *
  * Each token keeps its byte span in the ORIGINAL text (evidence points there) and its
  * normal form: NFKC, case-folded when asked, Traditional Chinese folded to Simplified
- * (ICU's Traditional-Simplified transliterator, per character), and Arabic with alef
+ * (ICU's Traditional-Simplified transliterator, per character; not with keep_han,
+ * for Japanese), and Arabic with alef
  * forms unified, alef maqsura as yeh, teh marbuta as heh, tatweel and harakat removed,
  * so spelling variants meet.  ASCII tokens take a fast path; others go through
  * utf8proc.  Invalid UTF-8 bytes separate tokens and are otherwise ignored. */
@@ -35,6 +36,11 @@ typedef struct ww__toks {
      * the same pass as hash, where the chain of multiplies of one hides behind the
      * other's: hashed again afterwards, it was a tenth of a model prediction. */
     uint64_t seed2;
+    /* Nonzero: Han characters are not folded Traditional -> Simplified (Japanese, set
+     * by the caller: its kanji are not Traditional Chinese — 後 "after" is not 后
+     * "empress", 沖 not 冲 — and ICU's dictionary knows Japanese words in their own
+     * characters).  Kept by ww__toks_clear. */
+    int keep_han;
     char *norm; /* all normal forms, each followed by a NUL */
     size_t norm_len, norm_cap;
     void *seg;        /* ICU word break iterator, opened on the first CJK/Thai run */
@@ -53,6 +59,9 @@ typedef struct ww__toks {
  * Text longer than 4 GiB is cut there.  Returns 0 or WW_ENOMEM. */
 int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out);
 void ww__toks_clear(ww__toks *t);
+/* 1 when s[0..n) (valid UTF-8) has a Han character that Traditional -> Simplified
+ * folding changes, i.e. when keep_han can change its tokens. */
+int ww__han_folds(const char *s, size_t n);
 /* 1 when s[0..len) is valid UTF-8 (proto3 strings must be), else 0. */
 int ww__utf8_valid(const char *s, size_t len);
 void ww__toks_free(ww__toks *t);

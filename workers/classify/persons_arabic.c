@@ -1,0 +1,174 @@
+/* Arabic person names after a title (persons.c finds the titles' other languages).
+ *
+ * Arabic has no capitals, so the words around a name decide: the title must be one
+ * (its head noun a title word, written with the article or in a construct: الوزير,
+ * وزير الخارجية — the pack's titles are matched by stems, which also meet الباب "the
+ * door" for البابا "the Pope" and مدربة "trained" for مدرب "coach"), and the name is
+ * one to three words up to one that cannot be part of a name.  Words are compared in
+ * the tokens' normal forms (alef unified, teh marbuta as heh, alef maqsura as yeh). */
+#include <string.h>
+
+#include "persons_arabic.h"
+
+#include <utf8proc.h>
+
+/* Head nouns of titles (without the article). */
+static const char *const heads[] = {
+    "رئيس",   "رئيسه",    "وزير",      "وزيره",  "متحدث",   "متحدثه",  "ناطق",  "ناطقه",
+    "سفير",   "سفيره",    "مبعوث",     "مبعوثه", "مندوب",   "مندوبه",  "امين",  "امينه",
+    "مدير",   "مديره",    "ملك",       "ملكه",   "امير",    "اميره",   "شيخ",   "شيخه",
+    "سلطان",  "عاهل",     "ولي",       "مستشار", "مستشاره", "نائب",    "نائبه", "سيناتور",
+    "حاكم",   "محافظ",    "عمده",      "قاضي",   "قاضيه",   "مدعي",    "محامي", "محاميه",
+    "جنرال",  "مشير",     "لواء",      "عميد",   "عقيد",    "ادميرال", "قائد",  "دكتور",
+    "دكتوره", "بروفيسور", "بروفيسوره", "استاذ",  "استاذه",  "سيد",     "سيده",  "بابا",
+    "مفتي",   "بطريرك",   "كاردينال",  "مطران",  "حاخام",   "مرشد",    "مدرب",  "لاعب",
+    "لاعبه",  "نجم",      "نجمه",      "فنان",   "فنانه",   "مخرج",    "مخرجه", "ممثل",
+    "ممثله",  "مطرب",     "مطربه",     "كاتب",   "كاتبه",   "شاعر",    "شاعره", "روائي",
+    "صحفي",   "صحفيه",    "مراسل",     "مراسله", "ناشط",    "ناشطه",   "باحث",  "باحثه",
+    NULL};
+
+/* Titles after which one word is a name (الرئيس ماكرون); after the others it takes
+ * two (a minister, a judge or a coach is followed by many things that are not names). */
+static const char *const single[] = {
+    "رئيس", "رئيسه", "ملك",  "ملكه",  "امير",   "اميره", "شيخ",    "شيخه",    "سلطان",
+    "بابا", "سيد",   "سيده", "دكتور", "دكتوره", "عاهل",  "مستشار", "مستشاره", NULL};
+
+/* Words that end a name or are none: prepositions, conjunctions, pronouns, numbers,
+ * quantifiers, reporting verbs, days. */
+static const char *const stops[] = {
+    "في",     "من",    "الي",   "علي",   "عن",      "مع",       "ان",       "لا",
+    "ما",     "لم",    "لن",    "هذا",   "هذه",     "ذلك",      "تلك",      "التي",
+    "الذي",   "الذين", "كان",   "كانت",  "يكون",    "قد",       "لقد",      "يوم",
+    "اليوم",  "امس",   "غدا",   "خلال",  "بعد",     "قبل",      "منذ",      "حتي",
+    "عند",    "او",    "ثم",    "بين",   "حول",     "ضد",       "لدي",      "عبر",
+    "نحو",    "وفق",   "انه",   "انها",  "قال",     "قالت",     "وقال",     "وقالت",
+    "يقول",   "تقول",  "اعلن",  "اعلنت", "واعلن",   "اكد",      "اكدت",     "واكد",
+    "اضاف",   "اضافت", "واضاف", "اوضح",  "اوضحت",   "اشار",     "اشارت",    "صرح",
+    "صرحت",   "دعا",   "دعت",   "زار",   "زارت",    "التقي",    "التقت",    "يزور",
+    "تزور",   "وصل",   "وصلت",  "الاحد", "الاثنين", "الثلاثاء", "الاربعاء", "الخميس",
+    "الجمعه", "السبت", "صباح",  "مساء",  "كما",     "وهو",      "وهي",      "هو",
+    "هي",     "نفسه",  "نفسها", "ايضا",  "كذلك",    "بدوره",    "بدورها",   "شخصيا",
+    "واحد",   "اثنان", "ثلاثه", "اربعه", "خمسه",    "سته",      "سبعه",     "ثمانيه",
+    "تسعه",   "عشره",  "احد",   "احدي",  "بعض",     "كل",       "جميع",     "عدد",
+    "بان",    "لان",   "فان",   "وان",   "بانه",    "بانها",    "لانه",     "الا",
+    NULL};
+
+/* Nouns that continue a title in a construct (وزير خارجية إيران, رئيس مجلس النواب):
+ * the name, if any, comes later; none is taken. */
+static const char *const roles[] = {
+    "خارجيه", "دفاع",  "داخليه", "ماليه",  "وزراء", "حكومه", "جمهوريه", "مجلس",
+    "وزاره",  "دوله",  "هيئه",   "لجنه",   "بلديه", "اركان", "شركه",    "منظمه",
+    "حزب",    "جامعه", "محكمه",  "اداره",  "بنك",   "مصرف",  "صندوق",   "مكتب",
+    "وكاله",  "جهاز",  "سفاره",  "برلمان", "نادي",  "منتخب", NULL};
+
+#define AL "ال"
+#define LL "لل"
+
+static int in(const char *const *list, const char *w) {
+    for (const char *const *x = list; *x; x++)
+        if (strcmp(*x, w) == 0)
+            return 1;
+    return 0;
+}
+
+static int starts(const char *w, const char *p) { return strncmp(w, p, strlen(p)) == 0; }
+
+static int ends(const char *w, const char *s) {
+    size_t n = strlen(w), k = strlen(s);
+    return n >= k && memcmp(w + n - k, s, k) == 0;
+}
+
+int ww__arabic_letter(int32_t cp) {
+    return (cp >= 0x0620 && cp <= 0x064A) || (cp >= 0x066E && cp <= 0x06D3);
+}
+
+/* The head list entry w is, without its article (*art set) or one-letter clitic
+ * (و ف ب ل: ووزير, لرئيس); NULL if none. */
+static const char *head_of(const char *w, int *art) {
+    static const char *const arts[] = {"وال", "فال", "بال", "كال", LL, AL, NULL};
+    *art = 0;
+    if (in(heads, w))
+        return w;
+    for (const char *const *a = arts; *a; a++)
+        if (starts(w, *a) && in(heads, w + strlen(*a))) {
+            *art = 1;
+            return w + strlen(*a);
+        }
+    static const char *const clitics[] = {"و", "ف", "ب", "ل", NULL};
+    for (const char *const *c = clitics; *c; c++)
+        if (starts(w, *c) && in(heads, w + strlen(*c)))
+            return w + strlen(*c);
+    return NULL;
+}
+
+/* Is tokens [first, first + ntok) a title, and may one word after it be a name? */
+static int title_ok(const ww__toks *toks, uint32_t first, uint32_t ntok, int *one) {
+    for (uint32_t i = first; i < first + ntok; i++) {
+        int art;
+        const char *h = head_of(ww__tok_norm(toks, i), &art);
+        if (h && (art || i + 1 < first + ntok)) { /* الوزير, or وزير الخارجية */
+            *one = in(single, h);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Token i: Arabic letters only (two or more), one space after token i - 1. */
+static int word_after(const char *text, const ww__toks *toks, size_t i) {
+    const ww__tok *a = &toks->v[i - 1], *t = &toks->v[i];
+    if (t->start != a->end + 1 || text[a->end] != ' ')
+        return 0;
+    size_t n = 0;
+    for (size_t b = t->start; b < t->end; n++) {
+        int32_t cp = -1;
+        utf8proc_ssize_t k = utf8proc_iterate((const uint8_t *)text + b,
+                                              (utf8proc_ssize_t)(t->end - b), &cp);
+        if (k <= 0 || !ww__arabic_letter(cp))
+            return 0;
+        b += (size_t)k;
+    }
+    return n >= 2;
+}
+
+/* Can token i be a word of a name?  Not a stop word, not a word with a preposition and
+ * the article (للنقابة, بالتعاون), not one ending in a pronoun (رضاه "his
+ * satisfaction", منهم; "الله" ends names: نصر الله). */
+static int name_word(const char *text, const ww__toks *toks, size_t i) {
+    const char *w = ww__tok_norm(toks, i);
+    const ww__tok *t = &toks->v[i];
+    if (in(stops, w) || starts(w, LL) || starts(w, "وال") || starts(w, "بال") ||
+        starts(w, "فال") || starts(w, "كال") || ends(w, "هم") || ends(w, "ها"))
+        return 0;
+    /* a final heh written as heh (not a folded teh marbuta: فاطمة, حمزة) */
+    static const char heh[] = "ه";
+    size_t n = t->end - t->start;
+    return !(n > 4 && memcmp(text + t->end - 2, heh, 2) == 0 && !ends(w, "الله"));
+}
+
+int ww__arabic_name(const char *text, const ww__toks *toks, uint32_t first, uint32_t ntok,
+                    ww__person_span_cb *cb, void *arg) {
+    int one;
+    if (!title_ok(toks, first, ntok, &one))
+        return 0;
+    /* definite words right after the title qualify it (الصينية, السعودي الأمير):
+     * up to two are passed over; a name never starts with one */
+    size_t j = first + ntok, q = 0;
+    for (;; j++, q++) {
+        if (j >= toks->n || !word_after(text, toks, j))
+            return 0;
+        if (!starts(ww__tok_norm(toks, j), AL))
+            break;
+        if (q == 2)
+            return 0;
+    }
+    if (!name_word(text, toks, j) || in(roles, ww__tok_norm(toks, j)))
+        return 0;
+    size_t e = j + 1; /* after the first word a definite one is a family name: الأسد */
+    while (e < toks->n && e - j < 3 && word_after(text, toks, e) &&
+           name_word(text, toks, e))
+        e++;
+    if (e - j == 1 && !one)
+        return 0;
+    return cb(arg, toks->v[j].start, toks->v[e - 1].end);
+}
