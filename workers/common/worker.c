@@ -173,7 +173,7 @@ static void reload_if_asked(worker *w) {
  * inputs hold worker.max_open_bytes.  Returns 1 when the worker may take an input this
  * turn. */
 static int apply_backpressure(worker *w) {
-    int cap = w->pool            ? ww__pool_capacity(w->pool)
+    int cap = w->pool           ? ww__pool_capacity(w->pool)
               : w->st->capacity ? w->st->capacity(w->ctx)
                                 : 1;
     int bytes_ok =
