@@ -80,6 +80,11 @@ void ww_job_count(ww_job *job, const char *counter, long long delta);
  *            near-duplicate ring) lives here.
  *   discard  frees a result that will never be finished (a stop forced by the
  *            deadline).
+ *   reload   (ww_stage_ops) runs on the worker's thread once the threads have
+ *            processed every input taken so far and before they take the next: it
+ *            falls between two inputs in input order, as with one thread.  A thread's
+ *            own state made from the old one (classify's per-thread classifier) is
+ *            let go at that thread's next input.
  *   thread_new / thread_free: one processing thread's own state, passed to process
  *            (NULL hooks = none).  With worker.threads = 1 there are no threads: the
  *            worker calls submit, which is process (with ts NULL) then finish. */

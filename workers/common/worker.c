@@ -158,6 +158,8 @@ static void reload_if_asked(worker *w) {
         return;
     char rerr[256] = "";
     int rrc = 0;
+    if (w->st->reload && w->pool)
+        ww__pool_quiesce(w->pool); /* the swap falls between two inputs, as with one */
     if (w->st->reload) {
         rrc = w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr);
         if (rrc == 0)

@@ -102,5 +102,6 @@ void ww__pool_free(ww__pool *p);
 int ww__pool_capacity(const ww__pool *p);
 void ww__pool_put(ww__pool *p, void *item, int process);
 int ww__pool_take(ww__pool *p, int wait_ms, void **item, void **result, int *processed);
+void ww__pool_quiesce(ww__pool *p);
 
 #endif

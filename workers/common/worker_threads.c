@@ -27,6 +27,7 @@
 #define RING_PER_THREAD 8
 
 enum { SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
+enum { WAIT_HEAD = 1, WAIT_IDLE }; /* ww__pool_take, ww__pool_quiesce */
 
 typedef struct slot {
     void *item; /* the job */
@@ -51,8 +52,9 @@ struct ww__pool {
     slot *ring;
     size_t cap;
     size_t head, next, tail; /* counters; slot of counter i is ring[i % cap] */
+    int running;             /* items being processed */
     int stop;
-    int worker_waiting;
+    int worker_waiting; /* WAIT_HEAD or WAIT_IDLE: the worker sleeps on ready */
     int nthreads;
     pool_thread *threads;
 };
@@ -71,6 +73,7 @@ static void *pool_thread_main(void *arg) {
         if (!s->processed)
             continue; /* only keeps its place in the order */
         s->state = SLOT_RUNNING;
+        p->running++;
         void *item = s->item;
         pthread_mutex_unlock(&p->mu);
         /* the slot is not reused before the worker took its result: head <= i */
@@ -78,7 +81,9 @@ static void *pool_thread_main(void *arg) {
         pthread_mutex_lock(&p->mu);
         s->result = result;
         s->state = SLOT_DONE;
-        if (p->worker_waiting && i == p->head)
+        p->running--;
+        if ((p->worker_waiting == WAIT_HEAD && i == p->head) ||
+            (p->worker_waiting == WAIT_IDLE && p->next == p->tail && !p->running))
             pthread_cond_signal(&p->ready);
     }
     pthread_mutex_unlock(&p->mu);
@@ -172,6 +177,8 @@ void ww__pool_put(ww__pool *p, void *item, int process) {
     s->result = NULL;
     s->processed = process;
     s->state = process ? SLOT_QUEUED : SLOT_DONE;
+    if (!process && p->next == p->tail)
+        p->next++; /* every earlier item is taken: no thread comes by to step over it */
     p->tail++;
     if (process)
         pthread_cond_signal(&p->work);
@@ -197,7 +204,7 @@ int ww__pool_take(ww__pool *p, int wait_ms, void **item, void **result, int *pro
     if (wait_ms > 0 && p->head < p->tail &&
         p->ring[p->head % p->cap].state != SLOT_DONE) {
         struct timespec until = abs_after_ms(wait_ms);
-        p->worker_waiting = 1;
+        p->worker_waiting = WAIT_HEAD;
         while (p->ring[p->head % p->cap].state != SLOT_DONE)
             if (pthread_cond_timedwait(&p->ready, &p->mu, &until) == ETIMEDOUT)
                 break;
@@ -214,4 +221,16 @@ int ww__pool_take(ww__pool *p, int wait_ms, void **item, void **result, int *pro
     }
     pthread_mutex_unlock(&p->mu);
     return got;
+}
+
+/* Wait until the threads have processed everything put so far (a reload: inputs
+ * before it are processed with the old state, inputs after it with the new, in input
+ * order as with one thread).  Results stay in the ring for ww__pool_take. */
+void ww__pool_quiesce(ww__pool *p) {
+    pthread_mutex_lock(&p->mu);
+    p->worker_waiting = WAIT_IDLE;
+    while (p->next != p->tail || p->running)
+        pthread_cond_wait(&p->ready, &p->mu);
+    p->worker_waiting = 0;
+    pthread_mutex_unlock(&p->mu);
 }
