@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "wirewatch/error.h"
@@ -123,8 +124,7 @@ ww__pool *ww__pool_new(const ww_stage_parallel *par, void *ctx, int nthreads, ch
         int rc = pthread_create(&t->tid, NULL, pool_thread_main, t);
         if (rc) {
             ww_seterr(err, errlen, WW_ENOMEM,
-                      "worker.threads: cannot start thread %d: %s", k + 1,
-                      ww_strerror(WW_ENOMEM));
+                      "worker.threads: cannot start thread %d: %s", k + 1, strerror(rc));
             ww__pool_free(p);
             return NULL;
         }
