@@ -173,20 +173,24 @@ static void reload_if_asked(worker *w) {
 
 /* Backpressure: stop fetching input while outputs or the stage are full, or the open
  * inputs hold worker.max_open_bytes.  Returns 1 when the worker may take an input this
- * turn. */
+ * turn.  A full ring of worker.threads is not a pause, only a turn without reading: it
+ * empties again within one input's processing, and pausing a Kafka input drops what
+ * the consumer has fetched (it is fetched again on resume). */
 static int apply_backpressure(worker *w) {
     int cap = w->pool           ? ww__pool_capacity(w->pool)
               : w->st->capacity ? w->st->capacity(w->ctx)
                                 : 1;
     int bytes_ok =
         w->max_open_bytes <= 0 || w->open_jobs == 0 || w->open_bytes < w->max_open_bytes;
-    int can_take = !w->input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
+    int stage_full = w->in_stage >= cap;
+    int can_take = !w->input_ended && !w->stopping && !w->fatal &&
                    w->open_jobs < w->max_open && bytes_ok;
-    if (can_take != !w->paused) {
-        ww_endpoint_pause(w->in, !can_take);
-        w->paused = !can_take;
+    int pause = !can_take || (stage_full && !w->pool);
+    if (pause != w->paused) {
+        ww_endpoint_pause(w->in, pause);
+        w->paused = pause;
     }
-    return can_take;
+    return can_take && !stage_full;
 }
 
 /* A batch is due: take no input until it is committed (not a pause: that would drop
