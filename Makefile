@@ -18,9 +18,12 @@ CXX        := clang++
 SANITIZER  := fuzzer-no-link,address,undefined
 BUILD      := build-fuzz
 endif
-BUILD      ?= build$(if $(SANITIZER),-san)
+# ThreadSanitizer (SANITIZER=thread, by hand: docs/benchmarks.md, "worker.threads")
+# cannot share objects with ASan: its own build directory and binary.
+SAN_TAG    := $(if $(SANITIZER),$(if $(findstring thread,$(SANITIZER)),-tsan,-san))
+BUILD      ?= build$(SAN_TAG)
 BIN        := bin
-WW         := $(BIN)/wirewatch$(if $(SANITIZER),-san)
+WW         := $(BIN)/wirewatch$(SAN_TAG)
 
 # Debian 12 packages, by what needs them.  `make deps` installs whatever of DEB_BUILD
 # and DEB_RUN is missing (apt-get, as root or through sudo): all `make build` and `make
@@ -276,7 +279,7 @@ format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
 clean:
-	rm -rf build build-san build-fuzz bin
+	rm -rf build build-san build-tsan build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
 .SECONDARY: $(GEN_C) $(GEN_H)

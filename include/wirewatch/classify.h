@@ -51,6 +51,13 @@ typedef struct ww_classifier ww_classifier;
 ww_classifier *ww_classifier_new(const ww_classify_opts *opts, char *err, size_t errlen);
 void ww_classifier_free(ww_classifier *c);
 
+/* A classifier for one more thread (worker.threads): it shares c's taxonomies,
+ * matcher, gazetteer, routes and model, and has its own per-document scratch and
+ * stemmers (classifier_thread.c).  c must outlive it.  NULL with err. */
+ww_classifier *ww_classifier_for_thread(const ww_classifier *c, char *err, size_t errlen);
+/* Frees what ww_classifier_for_thread made, never what it shares. */
+void ww_classifier_thread_free(ww_classifier *t);
+
 /* "iptc-mediatopic:2023-10-24" (+ ",watch-list:version" for each watch-list). */
 const char *ww_classifier_taxonomy_version(const ww_classifier *c);
 /* Model version, "" without a model. */

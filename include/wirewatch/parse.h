@@ -182,4 +182,14 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
                   Wirewatch__V1__Document **out, unsigned *limits_hit, char *err,
                   size_t errlen);
 
+/* ww_parse_page in its two steps, for worker.threads: ww_parse_page_text only reads p,
+ * so several threads may run it on one parser at once; ww_parser_near_duplicate is
+ * the parser's ordered state (the ring of recent SimHashes: sets near_duplicate_of,
+ * then d joins the ring), called on one thread in input order for each Document made.
+ * The latter returns 0 or WW_ENOMEM. */
+int ww_parse_page_text(ww_parser *p, const Wirewatch__V1__Page *page,
+                       Wirewatch__V1__Document **out, unsigned *limits_hit, char *err,
+                       size_t errlen);
+int ww_parser_near_duplicate(ww_parser *p, Wirewatch__V1__Document *d);
+
 #endif

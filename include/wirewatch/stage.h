@@ -67,6 +67,35 @@ void ww_job_done(ww_job *job);
  * name is copied, any lifetime is fine. */
 void ww_job_count(ww_job *job, const char *counter, long long delta);
 
+/* A stage whose work on one input depends on no other input (parse, classify) splits
+ * its submit in two, so that worker.threads threads can do that work while the
+ * worker's own thread keeps the endpoints, intake, outputs and commits
+ * (worker_threads.c):
+ *   process  on any of the threads, several at once: decode and compute.  It may read
+ *            the job (ww_job_data, ww_job_key, ww_job_trace_id, ww_job_input_trusted)
+ *            and nothing else of the runtime: no emit, count, outcome or done.  It
+ *            returns its result (NULL is a result too).
+ *   finish   on the worker's thread, once per job, in input order: emits, dead letters,
+ *            counts, ww_job_done; owns and frees the result.  Ordered state (parse's
+ *            near-duplicate ring) lives here.
+ *   discard  frees a result that will never be finished (a stop forced by the
+ *            deadline).
+ *   reload   (ww_stage_ops) runs on the worker's thread once the threads have
+ *            processed every input taken so far and before they take the next: it
+ *            falls between two inputs in input order, as with one thread.  A thread's
+ *            own state made from the old one (classify's per-thread classifier) is
+ *            let go at that thread's next input.
+ *   thread_new / thread_free: one processing thread's own state, passed to process
+ *            (NULL hooks = none).  With worker.threads = 1 there are no threads: the
+ *            worker calls submit, which is process (with ts NULL) then finish. */
+typedef struct ww_stage_parallel {
+    void *(*thread_new)(void *ctx, char *err, size_t errlen);
+    void (*thread_free)(void *ctx, void *ts);
+    void *(*process)(void *ctx, void *ts, ww_job *job);
+    void (*finish)(void *ctx, ww_job *job, void *result);
+    void (*discard)(void *ctx, void *result);
+} ww_stage_parallel;
+
 typedef struct ww_stage_ops {
     const char *name; /* "fetch", "parse", "classify" */
     const ProtobufCMessageDescriptor *in_type;
@@ -100,6 +129,11 @@ typedef struct ww_stage_ops {
      * called once the worker is stopping or its input has ended.  NULL = none. */
     void (*timer)(void *ctx, ww_job *job);
     int timer_ms;
+
+    /* Work that worker.threads threads may share (see above); NULL = the stage runs on
+     * the worker's thread whatever worker.threads says (fetch: I/O-bound, with its own
+     * concurrency). */
+    const ww_stage_parallel *parallel;
 } ww_stage_ops;
 
 /* The three stages, defined in workers/<stage>/<stage>_stage.c. */

@@ -15,6 +15,9 @@
 
 struct ww_metrics; /* metrics.h */
 
+/* worker.threads: 1..this. */
+#define WW_WORKER_MAX_THREADS 64
+
 /* Keys of the runtime itself ("worker.*", "zmq.*", "log.*"), NULL-key-terminated. */
 extern const ww_config_key ww_runtime_config_keys[];
 

@@ -13,7 +13,8 @@ put_taxonomy() { cat >"$T/tax.tmp" && mv "$T/tax.tmp" "$T/tax.json"; }
 
 taxonomy v1 | put_taxonomy
 P=$(free_port)
-start_classify "$P" --set "classify.taxonomy=$T/tax.json" ||
+start_classify "$P" --set "classify.taxonomy=$T/tax.json" \
+    --set "worker.threads=${WW_TEST_THREADS:-1}" ||
     { echo "not ok - classify starts with the taxonomy"; cat "$T/worker.log"; exit 1; }
 
 feed 20 0

@@ -50,10 +50,34 @@ static const ww_config_key classify_keys[] = {
     {NULL, 0, NULL, NULL},
 };
 
-typedef struct ctx {
-    pthread_mutex_t lock; /* held while classifying and while swapping */
+/* A built classifier and the processing threads still using it: a reload swaps in a
+ * new one, and the old one is freed when the last thread has let go of it. */
+typedef struct gen {
     ww_classifier *cl;
+    int refs; /* guarded by ctx.lock */
+} gen;
+
+typedef struct ctx {
+    pthread_mutex_t lock; /* guards cur and the refs; held for a pointer swap only */
+    gen *cur;
 } ctx;
+
+/* A processing thread's own (worker.threads): its classifier, made from g's
+ * (ww_classifier_for_thread: shared tables, its own scratch), holding a ref on g. */
+typedef struct tstate {
+    gen *g;
+    ww_classifier *cl;
+} tstate;
+
+/* What process hands to finish: the document and its Classified, or the dead
+ * letter's code and detail. */
+typedef struct result {
+    Wirewatch__V1__Document *doc;
+    Wirewatch__V1__Classified *out;
+    int alert;
+    int code;           /* 0, or the WW_E* of the dead letter */
+    const char *detail; /* a literal */
+} result;
 
 /* Build a classifier from the configuration.  NULL with err. */
 static ww_classifier *build(const ww_config *cfg, char *err, size_t errlen) {
@@ -143,20 +167,38 @@ out:
     return cl;
 }
 
+static void gen_release(ctx *c, gen *g) {
+    if (!g)
+        return;
+    pthread_mutex_lock(&c->lock);
+    int last = --g->refs == 0;
+    pthread_mutex_unlock(&c->lock);
+    if (last) {
+        ww_classifier_free(g->cl);
+        free(g);
+    }
+}
+
 static void *classify_create(const ww_config *cfg, char *err, size_t errlen) {
     ctx *c = calloc(1, sizeof *c);
-    if (!c) {
+    gen *g = calloc(1, sizeof *g);
+    if (!c || !g) {
+        free(c);
+        free(g);
         ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
         return NULL;
     }
-    if (!(c->cl = build(cfg, err, errlen))) {
+    if (!(g->cl = build(cfg, err, errlen))) {
         free(c);
+        free(g);
         return NULL;
     }
+    g->refs = 1; /* the context's */
+    c->cur = g;
     pthread_mutex_init(&c->lock, NULL);
     WW_INFO("classify", "taxonomies %s, %zu phrases, model \"%s\"",
-            ww_classifier_taxonomy_version(c->cl), ww_classifier_phrases(c->cl),
-            ww_classifier_model_version(c->cl));
+            ww_classifier_taxonomy_version(g->cl), ww_classifier_phrases(g->cl),
+            ww_classifier_model_version(g->cl));
     return c;
 }
 
@@ -164,77 +206,165 @@ static void classify_destroy(void *p) {
     ctx *c = p;
     if (!c)
         return;
-    ww_classifier_free(c->cl);
+    gen_release(c, c->cur); /* the threads have let go already (worker_threads.c) */
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
+/* Runs on the worker's thread while processing threads may be classifying: they keep
+ * the classifier they hold until their next document, which gets the new one. */
 static int classify_reload(void *p, const ww_config *cfg, char *err, size_t errlen) {
     ctx *c = p;
-    ww_classifier *fresh = build(cfg, err, errlen); /* the old one serves meanwhile */
+    gen *fresh = calloc(1, sizeof *fresh);
     if (!fresh)
+        return ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
+    if (!(fresh->cl = build(cfg, err, errlen))) { /* the old one serves meanwhile */
+        free(fresh);
         return WW_EINVAL;
+    }
+    fresh->refs = 1;
     pthread_mutex_lock(&c->lock);
-    ww_classifier *old = c->cl;
-    c->cl = fresh;
+    gen *old = c->cur;
+    c->cur = fresh;
     pthread_mutex_unlock(&c->lock);
-    ww_classifier_free(old);
-    WW_INFO("classify", "reloaded: taxonomies %s", ww_classifier_taxonomy_version(fresh));
+    gen_release(c, old);
+    WW_INFO("classify", "reloaded: taxonomies %s",
+            ww_classifier_taxonomy_version(fresh->cl));
     return 0;
 }
 
-static void classify_submit(void *p, ww_job *job) {
+/* The thread's classifier, made anew from the current one after a reload.  NULL
+ * when out of memory. */
+static ww_classifier *thread_classifier(ctx *c, tstate *t) {
+    pthread_mutex_lock(&c->lock);
+    gen *g = c->cur;
+    if (g != t->g)
+        g->refs++;
+    pthread_mutex_unlock(&c->lock);
+    if (g == t->g)
+        return t->cl;
+    char err[128];
+    ww_classifier *cl = ww_classifier_for_thread(g->cl, err, sizeof err);
+    if (!cl) {
+        gen_release(c, g);
+        return NULL;
+    }
+    ww_classifier_thread_free(t->cl);
+    gen_release(c, t->g);
+    t->g = g;
+    t->cl = cl;
+    return cl;
+}
+
+static void *classify_thread_new(void *p, char *err, size_t errlen) {
+    tstate *t = calloc(1, sizeof *t);
+    if (!t || !thread_classifier(p, t)) {
+        free(t);
+        ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory (thread classifier)");
+        return NULL;
+    }
+    return t;
+}
+
+static void classify_thread_free(void *p, void *ts) {
+    tstate *t = ts;
+    ww_classifier_thread_free(t->cl);
+    gen_release(p, t->g);
+    free(t);
+}
+
+static void result_free(void *p, void *res) {
+    result *r = res;
+    if (!r)
+        return;
+    if (r->out)
+        protobuf_c_message_free_unpacked(&r->out->base, NULL);
+    if (r->doc)
+        wirewatch__v1__document__free_unpacked(r->doc, NULL);
+    free(r);
+}
+
+static result *fail(result *r, int code, const char *detail) {
+    r->code = code;
+    r->detail = detail;
+    return r;
+}
+
+/* Decode, classify, stamp the trace: a pure function of the input and the classifier,
+ * on any thread (ts NULL: the worker's own, worker.threads = 1).  NULL when out of
+ * memory. */
+static void *classify_process(void *p, void *ts, ww_job *job) {
     ctx *c = p;
     size_t len;
     const uint8_t *data = ww_job_data(job, &len);
-    Wirewatch__V1__Classified *out = NULL;
-    int alert = 0, rc;
-    Wirewatch__V1__Document *doc = wirewatch__v1__document__unpack(NULL, len, data);
-    if (!doc) {
-        ww_job_dead_letter(job, WW_EMALFORMED, "input is not a wirewatch.v1.Document");
-        goto out;
-    }
+    result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    if (!(r->doc = wirewatch__v1__document__unpack(NULL, len, data)))
+        return fail(r, WW_EMALFORMED, "input is not a wirewatch.v1.Document");
+    Wirewatch__V1__Document *doc = r->doc;
     if (!ww__utf8_valid(doc->text, strlen(doc->text)) ||
-        !ww__utf8_valid(doc->title, strlen(doc->title))) {
-        ww_job_dead_letter(job, WW_EMALFORMED,
-                           "document text or title is not valid UTF-8");
-        goto out;
+        !ww__utf8_valid(doc->title, strlen(doc->title)))
+        return fail(r, WW_EMALFORMED, "document text or title is not valid UTF-8");
+    ww_classifier *cl;
+    if (ts) {
+        cl = thread_classifier(c, ts);
+    } else { /* reloads run on this same thread: cl stays while it is used */
+        pthread_mutex_lock(&c->lock);
+        cl = c->cur->cl;
+        pthread_mutex_unlock(&c->lock);
     }
-    pthread_mutex_lock(&c->lock);
-    rc = ww_classify_document(c->cl, doc, &out, &alert);
-    pthread_mutex_unlock(&c->lock);
-    if (rc) {
-        ww_job_dead_letter(job, rc, "classification failed");
-        goto out;
-    }
-    if (!(out->trace = ww_trace_copy(doc->trace)) && doc->trace) {
-        ww_job_dead_letter(job, WW_ENOMEM, "out of memory copying the trace");
-        goto out;
-    }
-    if (ww_trace_stamp(&out->trace, "classify")) {
-        ww_job_dead_letter(job, WW_ENOMEM, "out of memory stamping the trace");
-        goto out;
-    }
-    const char *key = doc->id[0] ? doc->id : NULL;
-    if ((rc = ww_job_emit(job, WW_OUT_MAIN, key, &out->base))) {
-        WW_WARN("classify", "document %s: emit failed: %s", doc->id, ww_strerror(rc));
-        goto out;
-    }
-    ww_job_count(job, "labels", (long long)out->n_labels);
-    ww_job_count(job, "entities", (long long)out->n_entities);
-    if (alert) {
-        ww_job_count(job, "alerts", 1);
-        if ((rc = ww_job_emit(job, WW_OUT_ALERTS, key, &out->base)))
-            WW_WARN("classify", "document %s: alert emit failed: %s", doc->id,
-                    ww_strerror(rc));
+    if (!cl)
+        return fail(r, WW_ENOMEM, "out of memory (thread classifier)");
+    int rc = ww_classify_document(cl, doc, &r->out, &r->alert);
+    if (rc)
+        return fail(r, rc, "classification failed");
+    if (!(r->out->trace = ww_trace_copy(doc->trace)) && doc->trace)
+        return fail(r, WW_ENOMEM, "out of memory copying the trace");
+    if (ww_trace_stamp(&r->out->trace, "classify"))
+        return fail(r, WW_ENOMEM, "out of memory stamping the trace");
+    return r;
+}
+
+/* On the worker's thread, in input order: the outputs, counters, dead letter. */
+static void classify_finish(void *p, ww_job *job, void *res) {
+    result *r = res;
+    int rc;
+    if (!r) {
+        ww_job_dead_letter(job, WW_ENOMEM, "out of memory");
+    } else if (r->code) {
+        ww_job_dead_letter(job, r->code, r->detail);
+    } else {
+        const char *id = r->doc->id, *key = id[0] ? id : NULL;
+        if ((rc = ww_job_emit(job, WW_OUT_MAIN, key, &r->out->base))) {
+            WW_WARN("classify", "document %s: emit failed: %s", id, ww_strerror(rc));
+            goto out;
+        }
+        ww_job_count(job, "labels", (long long)r->out->n_labels);
+        ww_job_count(job, "entities", (long long)r->out->n_entities);
+        if (r->alert) {
+            ww_job_count(job, "alerts", 1);
+            if ((rc = ww_job_emit(job, WW_OUT_ALERTS, key, &r->out->base)))
+                WW_WARN("classify", "document %s: alert emit failed: %s", id,
+                        ww_strerror(rc));
+        }
     }
 out:
-    if (out)
-        protobuf_c_message_free_unpacked(&out->base, NULL);
-    if (doc)
-        wirewatch__v1__document__free_unpacked(doc, NULL);
+    result_free(p, r);
     ww_job_done(job);
 }
+
+static void classify_submit(void *p, ww_job *job) {
+    classify_finish(p, job, classify_process(p, NULL, job));
+}
+
+static const ww_stage_parallel classify_parallel = {
+    .thread_new = classify_thread_new,
+    .thread_free = classify_thread_free,
+    .process = classify_process,
+    .finish = classify_finish,
+    .discard = result_free,
+};
 
 const ww_stage_ops ww_classify_stage = {
     .name = "classify",
@@ -247,4 +377,5 @@ const ww_stage_ops ww_classify_stage = {
     .poll = NULL,
     .capacity = NULL,
     .reload = classify_reload,
+    .parallel = &classify_parallel,
 };

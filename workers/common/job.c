@@ -3,7 +3,9 @@
  * a status event emitted for it, and acknowledged only once it is done AND every
  * output it produced was delivered.  The stage API of wirewatch/stage.h (ww_job_*).
  * Single-threaded per worker: delivery callbacks run from ww_endpoint_poll/send on
- * this thread, so job counters need no locks. */
+ * this thread, so job counters need no locks; with worker.threads only a stage's
+ * process runs elsewhere, and it only reads its job (on_worker_thread). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,20 @@
 #include "wirewatch/message.h"
 #include "wirewatch/metrics.h"
 #include "worker_internal.h"
+
+/* Everything that changes a job or the worker runs on the worker's thread; with
+ * worker.threads a stage's process runs elsewhere and may only read its job
+ * (stage.h).  A stage that breaks that would race the worker's state silently: it
+ * stops here, loudly, instead. */
+static void on_worker_thread(const ww_job *job, const char *fn) {
+    if (!pthread_equal(pthread_self(), job->w->thread)) {
+        WW_ERROR(job->w->st->name,
+                 "%s called off the worker's thread (a stage's process may only read "
+                 "its job: stage.h)",
+                 fn);
+        abort();
+    }
+}
 
 const uint8_t *ww_job_data(const ww_job *job, size_t *len) {
     *len = job->msg.len;
@@ -253,12 +269,14 @@ static void emit_status(ww_job *job) {
 }
 
 void ww_job_set_outcome(ww_job *job, ww_job_outcome outcome, const char *detail) {
+    on_worker_thread(job, "ww_job_set_outcome");
     job->outcome = outcome;
     if (detail && !job->dead)
         snprintf(job->detail, sizeof job->detail, "%s", detail);
 }
 
 int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage *msg) {
+    on_worker_thread(job, "ww_job_emit");
     if (out < 0 || out >= WW_OUT__COUNT)
         return WW_EINVAL;
     if (out == WW_OUT_STATUS)
@@ -272,6 +290,7 @@ int ww_job_emit(ww_job *job, ww_out out, const char *key, const ProtobufCMessage
 }
 
 void ww_job_done(ww_job *job) {
+    on_worker_thread(job, "ww_job_done");
     worker *w = job->w;
     emit_status(job); /* an output of the input: acknowledged only once delivered */
     job->done = 1;
@@ -283,12 +302,14 @@ void ww_job_done(ww_job *job) {
 /* Stage counters live in the metrics (which copy the name); without metrics (tests,
  * embedded mode) there is nobody to read them. */
 void ww_job_count(ww_job *job, const char *counter, long long delta) {
+    on_worker_thread(job, "ww_job_count");
     worker *w = job->w;
     if (w->o->metrics)
         ww_metrics_count(w->o->metrics, counter, delta);
 }
 
 int ww_job_dead_letter(ww_job *job, int code, const char *detail) {
+    on_worker_thread(job, "ww_job_dead_letter");
     worker *w = job->w;
     w->stats->dead_lettered++;
     job->dead = 1;
@@ -342,13 +363,13 @@ static void settle_trace(ww_job *job) {
         ww_metrics_count(w->o->metrics, "trace_ids_assigned", 1);
 }
 
-void ww__job_intake(worker *w, ww_in_msg *m) {
+ww_job *ww__job_intake(worker *w, ww_in_msg *m) {
     ww_job *job = calloc(1, sizeof *job);
     if (!job) {
         /* cannot even track it: leave it unacknowledged and stop */
         w->fatal = 1;
         snprintf(w->fatal_err, sizeof w->fatal_err, "out of memory");
-        return;
+        return NULL;
     }
     job->w = w;
     job->msg = *m;
@@ -362,12 +383,12 @@ void ww__job_intake(worker *w, ww_in_msg *m) {
     w->open_bytes += (long long)m->len;
     w->in_stage++;
     atomic_store(&w->stats->in_flight, w->open_jobs);
-    if (m->decode_error) {
-        ww_job_dead_letter(job, m->decode_error, m->error_detail);
-        ww_job_done(job);
-        return;
-    }
-    w->st->submit(w->ctx, job);
+    return job;
+}
+
+void ww__job_reject(ww_job *job) {
+    ww_job_dead_letter(job, job->msg.decode_error, job->msg.error_detail);
+    ww_job_done(job);
 }
 
 /* The stage's own periodic work (stage.h: timer). */

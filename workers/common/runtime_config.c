@@ -13,6 +13,12 @@ const ww_config_key ww_runtime_config_keys[] = {
      "Bytes of input in flight (in the stage or awaiting output delivery) before the "
      "worker stops reading input, beside worker.max_open_jobs: pages weigh hundreds of "
      "kilobytes.  One input is always taken when none is open.  0 = no byte bound."},
+    {"worker.threads", WW_CFG_INT, "1",
+     "Threads that process inputs (parse, classify; 1..64): each input is processed on "
+     "one of them, outputs leave in input order and the worker's own thread keeps the "
+     "endpoints, acknowledgements and commits, so ordering per key and partition and "
+     "the delivery guarantees are those of one thread (docs/architecture.md).  Fetch "
+     "ignores it.  1 = no extra thread."},
     {"worker.shutdown_timeout_ms", WW_CFG_INT, "30000",
      "On SIGTERM: the time to finish in-flight work, flush outputs, commit and close "
      "(all together, whatever the broker does).  What is not done by then is logged, "

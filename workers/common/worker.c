@@ -100,6 +100,27 @@ static void poll_outputs(worker *w, int timeout_ms) {
 
 /* ---- the loop, one named step per phase (libuv's uv_run is the model) ---------- */
 
+/* worker.threads > 1: the threads that run the stage's process (worker_threads.c).
+ * A stage without ww_stage_parallel (fetch) runs on the worker's thread. */
+static int start_threads(worker *w, char *err, size_t errlen) {
+    long long n = ww_config_int(w->o->cfg, "worker.threads");
+    if (n < 1 || n > WW_WORKER_MAX_THREADS)
+        return ww_seterr(err, errlen, WW_EINVAL, "worker.threads must be within 1..%d",
+                         WW_WORKER_MAX_THREADS);
+    if (n == 1)
+        return 0;
+    if (!w->st->parallel) {
+        WW_INFO(w->st->name, "worker.threads %lld: not used by this stage (one thread)",
+                n);
+        return 0;
+    }
+    w->pool = ww__pool_new(w->st->parallel, w->ctx, (int)n, err, errlen);
+    if (!w->pool)
+        return WW_EINVAL;
+    WW_INFO(w->st->name, "%lld processing threads", n);
+    return 0;
+}
+
 /* Create the stage, open the endpoints, tie the input to the output's batches.
  * Returns 0 or WW_E* with err. */
 static int worker_start(worker *w, char *err, size_t errlen) {
@@ -120,6 +141,8 @@ static int worker_start(worker *w, char *err, size_t errlen) {
     w->batch_last = ww_mono_us();
     WW_INFO(w->st->name, "worker started: in %s, out %s", o->in_uri,
             o->out_uri[WW_OUT_MAIN] ? o->out_uri[WW_OUT_MAIN] : "(none)");
+    if ((rc = start_threads(w, err, errlen)))
+        return rc;
     w->max_open = ww_config_int(o->cfg, "worker.max_open_jobs");
     w->max_open_bytes = ww_config_int(o->cfg, "worker.max_open_bytes");
     if (o->metrics)
@@ -135,6 +158,8 @@ static void reload_if_asked(worker *w) {
         return;
     char rerr[256] = "";
     int rrc = 0;
+    if (w->st->reload && w->pool)
+        ww__pool_quiesce(w->pool); /* the swap falls between two inputs, as with one */
     if (w->st->reload) {
         rrc = w->st->reload(w->ctx, o->cfg, rerr, sizeof rerr);
         if (rrc == 0)
@@ -148,18 +173,24 @@ static void reload_if_asked(worker *w) {
 
 /* Backpressure: stop fetching input while outputs or the stage are full, or the open
  * inputs hold worker.max_open_bytes.  Returns 1 when the worker may take an input this
- * turn. */
+ * turn.  A full ring of worker.threads is not a pause, only a turn without reading: it
+ * empties again within one input's processing, and pausing a Kafka input drops what
+ * the consumer has fetched (it is fetched again on resume). */
 static int apply_backpressure(worker *w) {
-    int cap = w->st->capacity ? w->st->capacity(w->ctx) : 1;
+    int cap = w->pool           ? ww__pool_capacity(w->pool)
+              : w->st->capacity ? w->st->capacity(w->ctx)
+                                : 1;
     int bytes_ok =
         w->max_open_bytes <= 0 || w->open_jobs == 0 || w->open_bytes < w->max_open_bytes;
-    int can_take = !w->input_ended && !w->stopping && !w->fatal && w->in_stage < cap &&
+    int stage_full = w->in_stage >= cap;
+    int can_take = !w->input_ended && !w->stopping && !w->fatal &&
                    w->open_jobs < w->max_open && bytes_ok;
-    if (can_take != !w->paused) {
-        ww_endpoint_pause(w->in, !can_take);
-        w->paused = !can_take;
+    int pause = !can_take || (stage_full && !w->pool);
+    if (pause != w->paused) {
+        ww_endpoint_pause(w->in, pause);
+        w->paused = pause;
     }
-    return can_take;
+    return can_take && !stage_full;
 }
 
 /* A batch is due: take no input until it is committed (not a pause: that would drop
@@ -169,6 +200,32 @@ static int batch_is_due(const worker *w) {
            (w->batch_retry || ww_mono_us() - w->batch_last >= w->batch_every);
 }
 
+/* A new job to the stage: to its submit, or with worker.threads to the threads in
+ * arrival order — an undecodable input too, so that its dead letter keeps its place. */
+static void hand_to_stage(worker *w, ww_job *job) {
+    int bad = job->msg.decode_error != 0;
+    if (w->pool)
+        ww__pool_put(w->pool, job, !bad);
+    else if (bad)
+        ww__job_reject(job);
+    else
+        w->st->submit(w->ctx, job);
+}
+
+/* With worker.threads: finish, in arrival order, the jobs whose processing is done;
+ * with nothing done yet, wait up to wait_ms for the oldest. */
+static void finish_processed(worker *w, int wait_ms) {
+    void *job, *result;
+    int processed;
+    while (ww__pool_take(w->pool, wait_ms, &job, &result, &processed)) {
+        wait_ms = 0;
+        if (processed)
+            w->st->parallel->finish(w->ctx, job, result);
+        else
+            ww__job_reject(job);
+    }
+}
+
 /* Read at most one input and hand it to the stage.  Returns 1 when there was none
  * to read (the input is idle). */
 static int read_input(worker *w) {
@@ -176,7 +233,9 @@ static int read_input(worker *w) {
     int t = (w->in_stage > 0 || w->open_jobs > 0) ? 0 : 50;
     int r = ww_endpoint_recv(w->in, &m, t);
     if (r == 1) {
-        ww__job_intake(w, &m);
+        ww_job *job = ww__job_intake(w, &m);
+        if (job)
+            hand_to_stage(w, job);
     } else if (r == 0) {
         return 1;
     } else if (r == WW_EEOF) {
@@ -197,7 +256,9 @@ static int read_input(worker *w) {
 /* Serve the stage (fetch transfers) and the outputs' delivery reports; with nothing
  * to read, wait in their poll for busy_wait ms instead of spinning. */
 static void serve_stage_and_outputs(worker *w, int busy_wait) {
-    if (w->st->poll && w->in_stage > 0)
+    if (w->pool && w->in_stage > 0)
+        finish_processed(w, busy_wait);
+    else if (w->st->poll && w->in_stage > 0)
         w->st->poll(w->ctx, busy_wait);
     else if (busy_wait)
         poll_outputs(w, busy_wait);
@@ -335,6 +396,8 @@ static void commit_last_batch(worker *w) {
  * again).  They are freed only after the endpoints are closed (close_all): until an
  * output is closed its delivery reports may still name them.  Returns how many. */
 static long long abandon_open_jobs(worker *w) {
+    ww__pool_free(w->pool); /* the threads use the stage: stopped before it goes */
+    w->pool = NULL;
     if (w->ctx)
         w->st->destroy(w->ctx);
     w->ctx = NULL;
@@ -398,6 +461,7 @@ int ww_worker_run(const ww_worker_opts *o, ww_worker_stats *stats, char *err,
     w->o = o;
     w->st = o->stage;
     w->stats = stats ? stats : &w->own_stats;
+    w->thread = pthread_self();
     int rc = worker_start(w, err, errlen);
     int started = rc == 0;
     if (started) {

@@ -3,10 +3,13 @@
 #ifndef WW_WORKER_INTERNAL_H
 #define WW_WORKER_INTERNAL_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "wirewatch/endpoint.h"
 #include "wirewatch/worker.h"
+
+typedef struct ww__pool ww__pool; /* worker_threads.c */
 
 typedef struct worker {
     const ww_worker_opts *o;
@@ -42,6 +45,9 @@ typedef struct worker {
     int64_t batch_last;     /* when the last batch ended */
     int batch_retry;        /* 1 = a commit timed out, resume it; 2 = ... and warned */
     int64_t batch_retry_since;
+    /* worker.threads > 1 and a stage with ww_stage_parallel: the processing threads */
+    ww__pool *pool;
+    pthread_t thread; /* the worker's own: the only one that may finish jobs */
 } worker;
 
 struct ww_job {
@@ -67,9 +73,12 @@ struct ww_job {
 
 /* ---- job.c -------------------------------------------------------------------- */
 
-/* Take one received input: a job with its trace id settled, handed to the stage (or
- * dead-lettered at once when the transport could not decode it). */
-void ww__job_intake(worker *w, ww_in_msg *m);
+/* Take one received input: a job with its trace id settled, counted in flight, for
+ * the worker to hand to the stage.  NULL when out of memory (the worker is fatal). */
+ww_job *ww__job_intake(worker *w, ww_in_msg *m);
+
+/* An input the transport could not decode (msg.decode_error): dead-lettered, done. */
+void ww__job_reject(ww_job *job);
 
 /* The stage's own periodic work (stage.h: timer), when *next is due. */
 void ww__job_timer(worker *w, int64_t *next);
@@ -84,5 +93,15 @@ void ww__worker_set_deadlines(worker *w, int64_t deadline);
  * by the loop, and by an emit waiting on a full output, whichever sees the stop
  * first. */
 void ww__worker_begin_stop(worker *w);
+
+/* ---- worker_threads.c: worker.threads ------------------------------------------ */
+
+ww__pool *ww__pool_new(const ww_stage_parallel *par, void *ctx, int nthreads, char *err,
+                       size_t errlen);
+void ww__pool_free(ww__pool *p);
+int ww__pool_capacity(const ww__pool *p);
+void ww__pool_put(ww__pool *p, void *item, int process);
+int ww__pool_take(ww__pool *p, int wait_ms, void **item, void **result, int *processed);
+void ww__pool_quiesce(ww__pool *p);
 
 #endif

@@ -1,5 +1,6 @@
 /* ww_parse_page: Page -> Document, with the parser's state (limits, the ring of
  * recent SimHashes for near-duplicates). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -258,7 +259,7 @@ static int doc_comments(Wirewatch__V1__Document *d, ww_article *a) {
 /* Near duplicates: the closest recent fingerprint within the distance, then this
  * document joins the ring.  Empty texts are not fingerprinted (they would all match
  * each other).  0 or WW_ENOMEM. */
-static int near_duplicate(ww_parser *p, Wirewatch__V1__Document *d, const char id[33]) {
+int ww_parser_near_duplicate(ww_parser *p, Wirewatch__V1__Document *d) {
     if (!p->ring_hash || p->o.near_dup_distance < 0 || !d->text || !*d->text)
         return 0;
     int bestd = p->o.near_dup_distance + 1;
@@ -274,16 +275,16 @@ static int near_duplicate(ww_parser *p, Wirewatch__V1__Document *d, const char i
         set_str(&d->near_duplicate_of, p->ring_id[besti]) < 0)
         return WW_ENOMEM;
     p->ring_hash[p->ring_pos] = d->simhash;
-    memcpy(p->ring_id[p->ring_pos], id, 33);
+    snprintf(p->ring_id[p->ring_pos], sizeof p->ring_id[0], "%s", d->id);
     p->ring_pos = (p->ring_pos + 1) % p->o.near_dup_window;
     if (p->ring_n < p->o.near_dup_window)
         p->ring_n++;
     return 0;
 }
 
-int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
-                  Wirewatch__V1__Document **out, unsigned *limits_hit, char *err,
-                  size_t errlen) {
+int ww_parse_page_text(ww_parser *p, const Wirewatch__V1__Page *page,
+                       Wirewatch__V1__Document **out, unsigned *limits_hit, char *err,
+                       size_t errlen) {
     ww_article a;
     memset(&a, 0, sizeof a);
     Wirewatch__V1__Document *d = NULL;
@@ -302,8 +303,7 @@ int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
         goto oom;
     wirewatch__v1__document__init(d);
     if (doc_fields(d, page, url, &a) < 0 || doc_language(p, d, page, &a) < 0 ||
-        doc_text(d, &a, id) < 0 || doc_links(d, &a) < 0 || doc_comments(d, &a) < 0 ||
-        near_duplicate(p, d, id) < 0)
+        doc_text(d, &a, id) < 0 || doc_links(d, &a) < 0 || doc_comments(d, &a) < 0)
         goto oom;
     *out = d;
     d = NULL;
@@ -317,4 +317,15 @@ out:
         *limits_hit = limits;
     ww_article_clear(&a);
     return rc;
+}
+
+int ww_parse_page(ww_parser *p, const Wirewatch__V1__Page *page,
+                  Wirewatch__V1__Document **out, unsigned *limits_hit, char *err,
+                  size_t errlen) {
+    int rc = ww_parse_page_text(p, page, out, limits_hit, err, errlen);
+    if (rc < 0 || ww_parser_near_duplicate(p, *out) == 0)
+        return rc;
+    protobuf_c_message_free_unpacked(&(*out)->base, NULL);
+    *out = NULL;
+    return ww_seterr(err, errlen, WW_ENOMEM, "out of memory");
 }

@@ -116,70 +116,131 @@ static void parse_destroy(void *ctx) {
     free(c);
 }
 
-static void parse_submit(void *ctx, ww_job *job) {
-    parse_ctx *c = ctx;
-    size_t len;
-    const uint8_t *data = ww_job_data(job, &len);
+/* What process hands to finish. */
+typedef struct result {
+    int malformed; /* the input is not a Page */
+    int rc;        /* ww_parse_page_text's */
+    unsigned limits;
+    int trace_nomem; /* the trace could not be copied or stamped */
+    Wirewatch__V1__Document *d;
     char err[256];
-    Wirewatch__V1__Document *d = NULL;
-    Wirewatch__V1__Page *page = wirewatch__v1__page__unpack(NULL, len, data);
-    if (!page) {
-        ww_job_count(job, "malformed_page", 1);
-        ww_job_dead_letter(job, WW_EMALFORMED, "input is not a wirewatch.v1.Page");
-        goto done;
-    }
-    unsigned limits = 0;
-    int rc = ww_parse_page(c->p, page, &d, &limits, err, sizeof err);
-    for (unsigned b = 1; b; b <<= 1)
-        if ((limits & b) && ww_limit_name(b))
-            ww_job_count(job, ww_limit_name(b), 1);
-    if (rc < 0) {
-        if (rc == WW_ENOMEM) {
-            /* not the page's fault, but nothing better to do than keep it */
-            ww_job_count(job, "nomem", 1);
-        }
-        ww_job_count(job, "undecodable_page", 1);
-        ww_job_dead_letter(job, rc, err);
-        goto done;
-    }
-    size_t tl = d->text ? strlen(d->text) : 0;
-    if (c->min_text > 0 && tl < (size_t)c->min_text) {
-        snprintf(err, sizeof err,
-                 "no article text (%zu chars < parse.min_text_chars %lld): %s", tl,
-                 c->min_text, d->url);
-        ww_job_count(job, "no_text", 1);
-        ww_job_dead_letter(job, WW_EUNSUPPORTED, err);
-        goto done;
-    }
-    if (d->near_duplicate_of && *d->near_duplicate_of) {
-        ww_job_count(job, "near_duplicate", 1);
-        ww_job_set_outcome(job, WW_JOB_DUPLICATE, d->near_duplicate_of);
-    }
+} result;
+
+static void result_free(void *ctx, void *res) {
+    result *r = res;
+    if (!r)
+        return;
+    if (r->d)
+        protobuf_c_message_free_unpacked(&r->d->base, NULL);
+    free(r);
+}
+
+/* The Document's trace: the Page's, stamped, with the input's trace id when the Page
+ * carried none in its body (it still has one in its envelope/headers).  0 or -1. */
+static int stamp_trace(Wirewatch__V1__Document *d, const Wirewatch__V1__Page *page,
+                       ww_job *job) {
     d->trace = ww_trace_copy(page->trace);
-    if ((page->trace && !d->trace) || ww_trace_stamp(&d->trace, "parse") < 0) {
-        ww_job_count(job, "nomem", 1);
-        ww_job_dead_letter(job, WW_ENOMEM, "out of memory stamping the trace");
-        goto done;
-    }
-    /* a Page without a trace id in its body still has one in its envelope/headers */
+    if ((page->trace && !d->trace) || ww_trace_stamp(&d->trace, "parse") < 0)
+        return -1;
     const char *tid = ww_job_trace_id(job);
     if (tid && *tid && (!d->trace->trace_id || !*d->trace->trace_id)) {
         char *copy = strdup(tid);
         if (copy)
             d->trace->trace_id = copy;
     }
-    rc = ww_job_emit(job, WW_OUT_MAIN, d->id, &d->base);
-    if (rc < 0)
-        WW_WARN("parse", "emitting document %s failed: %s", d->id, ww_strerror(rc));
-    else
-        ww_job_count(job, "documents", 1);
-done:
-    if (d)
-        protobuf_c_message_free_unpacked(&d->base, NULL);
-    if (page)
-        wirewatch__v1__page__free_unpacked(page, NULL);
+    return 0;
+}
+
+/* Decode and parse (no near-duplicate check: that is ordered, in finish): on any
+ * thread.  NULL when out of memory. */
+static void *parse_process(void *ctx, void *ts, ww_job *job) {
+    parse_ctx *c = ctx;
+    size_t len;
+    const uint8_t *data = ww_job_data(job, &len);
+    result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    Wirewatch__V1__Page *page = wirewatch__v1__page__unpack(NULL, len, data);
+    if (!page) {
+        r->malformed = 1;
+        return r;
+    }
+    r->rc = ww_parse_page_text(c->p, page, &r->d, &r->limits, r->err, sizeof r->err);
+    if (r->rc >= 0 && stamp_trace(r->d, page, job) < 0)
+        r->trace_nomem = 1;
+    wirewatch__v1__page__free_unpacked(page, NULL);
+    return r;
+}
+
+/* The parse outcome to outputs, counters and dead letters, on the worker's thread in
+ * input order (the near-duplicate ring sees Documents in that order).  0 when the
+ * Document is to be emitted. */
+static int judge(parse_ctx *c, ww_job *job, result *r) {
+    if (r->malformed) {
+        ww_job_count(job, "malformed_page", 1);
+        ww_job_dead_letter(job, WW_EMALFORMED, "input is not a wirewatch.v1.Page");
+        return -1;
+    }
+    for (unsigned b = 1; b; b <<= 1)
+        if ((r->limits & b) && ww_limit_name(b))
+            ww_job_count(job, ww_limit_name(b), 1);
+    if (r->rc >= 0 && ww_parser_near_duplicate(c->p, r->d) < 0)
+        r->rc = ww_seterr(r->err, sizeof r->err, WW_ENOMEM, "out of memory");
+    if (r->rc < 0) {
+        if (r->rc == WW_ENOMEM) /* not the page's fault, but nothing better to do */
+            ww_job_count(job, "nomem", 1);
+        ww_job_count(job, "undecodable_page", 1);
+        ww_job_dead_letter(job, r->rc, r->err);
+        return -1;
+    }
+    Wirewatch__V1__Document *d = r->d;
+    size_t tl = d->text ? strlen(d->text) : 0;
+    if (c->min_text > 0 && tl < (size_t)c->min_text) {
+        snprintf(r->err, sizeof r->err,
+                 "no article text (%zu chars < parse.min_text_chars %lld): %s", tl,
+                 c->min_text, d->url);
+        ww_job_count(job, "no_text", 1);
+        ww_job_dead_letter(job, WW_EUNSUPPORTED, r->err);
+        return -1;
+    }
+    if (d->near_duplicate_of && *d->near_duplicate_of) {
+        ww_job_count(job, "near_duplicate", 1);
+        ww_job_set_outcome(job, WW_JOB_DUPLICATE, d->near_duplicate_of);
+    }
+    if (r->trace_nomem) {
+        ww_job_count(job, "nomem", 1);
+        ww_job_dead_letter(job, WW_ENOMEM, "out of memory stamping the trace");
+        return -1;
+    }
+    return 0;
+}
+
+static void parse_finish(void *ctx, ww_job *job, void *res) {
+    result *r = res;
+    if (!r) {
+        ww_job_count(job, "nomem", 1);
+        ww_job_dead_letter(job, WW_ENOMEM, "out of memory");
+    } else if (judge(ctx, job, r) == 0) {
+        int rc = ww_job_emit(job, WW_OUT_MAIN, r->d->id, &r->d->base);
+        if (rc < 0)
+            WW_WARN("parse", "emitting document %s failed: %s", r->d->id,
+                    ww_strerror(rc));
+        else
+            ww_job_count(job, "documents", 1);
+    }
+    result_free(ctx, r);
     ww_job_done(job);
 }
+
+static void parse_submit(void *ctx, ww_job *job) {
+    parse_finish(ctx, job, parse_process(ctx, NULL, job));
+}
+
+static const ww_stage_parallel parse_parallel = {
+    .process = parse_process,
+    .finish = parse_finish,
+    .discard = result_free,
+};
 
 const ww_stage_ops ww_parse_stage = {
     .name = "parse",
@@ -189,4 +250,5 @@ const ww_stage_ops ww_parse_stage = {
     .create = parse_create,
     .destroy = parse_destroy,
     .submit = parse_submit,
+    .parallel = &parse_parallel,
 };

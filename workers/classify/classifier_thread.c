@@ -1,0 +1,77 @@
+/* One classifier per processing thread (worker.threads) without one copy of the
+ * taxonomies per thread: a thread's classifier shares everything built
+ * (classifier_build.c: taxonomies, matcher, gazetteer, routes, model — read-only once
+ * built) and owns only what a document writes: the per-document scratch state and
+ * the Snowball stemmers (a stemmer keeps its state between calls).
+ *
+ * The shared parts are copied field by field, never the whole struct: a scratch field
+ * added to ww_classifier later starts empty here (grown on first use, or a crash in
+ * the threaded tests) instead of being shared by every thread unnoticed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+
+#include "classify_internal.h"
+#include "wirewatch/error.h"
+
+ww_classifier *ww_classifier_for_thread(const ww_classifier *c, char *err,
+                                        size_t errlen) {
+    ww_classifier *t = calloc(1, sizeof *t);
+    if (!t)
+        goto oom;
+    /* shared, read-only */
+    t->tax = c->tax;
+    t->ntax = c->ntax;
+    t->base = c->base;
+    t->topics = c->topics;
+    t->ntopics = c->ntopics;
+    t->routes = c->routes;
+    t->nroutes = c->nroutes;
+    t->m = c->m;
+    t->gaz = c->gaz;
+    t->tax_version = c->tax_version;
+    t->model = c->model;
+    t->model_threshold = c->model_threshold;
+    t->min_confidence = c->min_confidence;
+    t->max_labels = c->max_labels;
+    t->max_evidence = c->max_evidence;
+    t->no_entities = c->no_entities;
+    /* the thread's own: languages with their own stemmers, scratch sized as build's */
+    t->langs.n = c->langs.n;
+    memcpy(t->langs.code, c->langs.code, sizeof t->langs.code);
+    for (int i = 0; i < c->langs.n; i++)
+        if (c->langs.stem[i] &&
+            !(t->langs.stem[i] = sb_stemmer_new(c->langs.code[i], "UTF_8")))
+            goto oom;
+    if (!(t->st = calloc(c->ntopics + 1, sizeof *t->st)) ||
+        !(t->touched = calloc(c->ntopics + 1, sizeof *t->touched)) ||
+        !(t->cover = calloc(c->ntax + 1, sizeof *t->cover)) ||
+        !(t->gmax = calloc(c->ntax + 1, sizeof *t->gmax)))
+        goto oom;
+    return t;
+oom:
+    ww_classifier_thread_free(t);
+    ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory (thread classifier)");
+    return NULL;
+}
+
+/* The thread's own parts (those ww_classifier_free frees beside the shared ones). */
+void ww_classifier_thread_free(ww_classifier *t) {
+    if (!t)
+        return;
+    ww__toks_free(&t->text);
+    ww__toks_free(&t->title);
+    ww__toks_free(&t->text_st);
+    ww__toks_free(&t->title_st);
+    free(t->thits);
+    ww__langs_free(&t->langs);
+    free(t->hits);
+    free(t->aggs);
+    free(t->cover);
+    free(t->gmax);
+    free(t->ehits);
+    free(t->st);
+    free(t->touched);
+    free(t);
+}
