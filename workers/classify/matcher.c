@@ -22,7 +22,7 @@ typedef struct entry {
     uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
     uint16_t keylen; /* bytes */
     uint8_t ntok;
-    uint8_t extends; /* some longer phrase starts with this one */
+    uint8_t extends; /* next_bit of each token that some longer phrase continues with */
 } entry;
 
 /* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
@@ -140,6 +140,10 @@ size_t ww__matcher_bytes(const ww__matcher *m) {
 }
 
 static uint64_t fix(uint64_t h) { return h ? h : 1; }
+/* One of 8 bits per token hash: an entry's extends holds those of the words its longer
+ * phrases continue with, so a scan stops before the next word's filter and table probes
+ * (cache misses) unless its bit is there: most prefixes have one or two continuations. */
+static uint8_t next_bit(uint64_t tokhash) { return (uint8_t)(1u << (tokhash >> 61)); }
 
 static size_t fbit(const ww__matcher *m, uint64_t h) {
     return (size_t)(h >> 40) &
@@ -534,7 +538,7 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
         if (!(e = upsert(m, fix(h), key, keylen, (int)n)))
             goto out;
         if (n < folded.n)
-            e->extends = 1;
+            e->extends |= next_bit(folded.v[n].hash);
     }
     ww__posting q = *p;
     q.cased = 0;
@@ -708,8 +712,9 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         uint64_t fh = fix(h);
         if (n == 1) {
             size_t b = fbit(m, fh);
-            if (!(m->filter[b / 64] & (1ull << (b % 64))) ||
-                (doclang >= 0 && !lang_may_start(m, doclang, fh)))
+            /* the language filters first: they are smaller, so more often cached */
+            if ((doclang >= 0 && !lang_may_start(m, doclang, fh)) ||
+                !(m->filter[b / 64] & (1ull << (b % 64))))
                 break;
         } else {
             size_t b = nbit(m, fh);
@@ -742,7 +747,7 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
             single |= n == 1;
             cb(opaque, p, i, n);
         }
-        if (!e->extends)
+        if (i + n >= toks->n || !(e->extends & next_bit(toks->v[i + n].hash)))
             break;
     }
     return single;
