@@ -251,17 +251,20 @@ static void pick_evidence(ww_classifier *c) {
                     s->ev_title = 1;
                 }
                 int dup = 0, worst = -1;
-                for (int k = 0; k < s->nev && !dup; k++) {
-                    const ww__hit *e = &c->hits[s->ev[k]];
-                    dup = e->first == h->first && e->ntok == h->ntok;
-                    if (worst < 0 || better(&c->hits[s->ev[worst]], e))
-                        worst = k;
-                }
+                for (int k = 0; k < s->nev && !dup; k++)
+                    dup = c->hits[s->ev[k]].first == h->first &&
+                          c->hits[s->ev[k]].ntok == h->ntok;
                 if (dup)
                     continue;
-                if (s->nev < c->max_evidence)
+                if (s->nev < c->max_evidence) {
                     s->ev[s->nev++] = (uint32_t)i;
-                else if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
+                    continue;
+                }
+                /* full: the worst is looked for only now (most topics never fill) */
+                for (int k = 0; k < s->nev; k++)
+                    if (worst < 0 || better(&c->hits[s->ev[worst]], &c->hits[s->ev[k]]))
+                        worst = k;
+                if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
                     s->ev[worst] = (uint32_t)i;
             }
         }
