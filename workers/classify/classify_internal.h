@@ -62,6 +62,7 @@ typedef struct ww__tstate {
     double conf;                 /* calibrated confidence (candidates only) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits */
     uint16_t nev;
+    uint8_t worst; /* the worst of ev once nev reaches max_evidence (pick_evidence) */
     uint8_t touched, veto;
     uint8_t ev_title; /* the evidence is title hits: the text had none */
 } ww__tstate;
