@@ -37,7 +37,8 @@ int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
         goto out;
     if (!c->no_entities && (rc = ww__classify_persons(c, text, out)))
         goto out;
-    if ((rc = ww__classify_model_labels(c, doc, out)))
+    if ((rc = ww__classify_model_labels(c, doc, out)) ||
+        (rc = ww__classify_copy_text(doc, out)))
         goto out;
     *alert = routed(c, out);
 out:

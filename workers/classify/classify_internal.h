@@ -62,6 +62,7 @@ typedef struct ww__tstate {
     double conf;                 /* calibrated confidence (candidates only) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits */
     uint16_t nev;
+    uint8_t worst; /* the worst of ev once nev reaches max_evidence (pick_evidence) */
     uint8_t touched, veto;
     uint8_t ev_title; /* the evidence is title hits: the text had none */
 } ww__tstate;
@@ -127,9 +128,13 @@ void ww__classify_reset(ww_classifier *c);
 
 /* ---- classify_output.c ---- */
 
-/* The document's fields (not its trace) and the version strings into o. */
+/* The document's fields (not its trace, nor its text: copy_text) and the version
+ * strings into o. */
 int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
                           const char *tax_version, const char *model_version);
+/* The document's text into o: the last allocation of a classification (see there). */
+int ww__classify_copy_text(const Wirewatch__V1__Document *d,
+                           Wirewatch__V1__Classified *o);
 /* Rule labels with confidence >= min_confidence, at most max_labels per taxonomy,
  * grouped by top-level topic (best group first), the most specific first in a group,
  * each with its evidence in document order.  Allocates out->labels with room for the

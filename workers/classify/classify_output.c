@@ -265,12 +265,23 @@ int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Class
     CP(o->published, d->published)
     CP(o->language, d->language)
     CP(o->site, d->site)
-    CP(o->text, d->text)
     CP(o->near_duplicate_of, d->near_duplicate_of)
     CP(o->request_id, d->request_id)
     CP(o->taxonomy_version, tax_version)
     CP(o->model_version, model_version)
 #undef CP
     o->simhash = d->simhash;
+    return 0;
+}
+
+/* Copied last: a text is a large block, and glibc's malloc first merges every small
+ * free chunk (malloc_consolidate) when one is asked for.  Right after the previous
+ * Classified was freed, that was a hundred labels' and spans' chunks, each merged and
+ * then split again for this document's spans (a tenth of classify's instructions);
+ * once the labels and spans are made, they have taken those chunks back. */
+int ww__classify_copy_text(const Wirewatch__V1__Document *d,
+                           Wirewatch__V1__Classified *o) {
+    if (d->text && d->text[0] && !(o->text = strdup(d->text)))
+        return WW_ENOMEM;
     return 0;
 }

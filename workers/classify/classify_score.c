@@ -130,6 +130,15 @@ static int better(const ww__hit *a, const ww__hit *b) {
     return a->first < b->first;
 }
 
+/* The index in s->ev of the first span every other one is at least as good as. */
+static uint8_t worst_evidence(const ww_classifier *c, const ww__tstate *s) {
+    int worst = 0;
+    for (int k = 1; k < s->nev; k++)
+        if (better(&c->hits[s->ev[worst]], &c->hits[s->ev[k]]))
+            worst = k;
+    return (uint8_t)worst;
+}
+
 static void touch(ww_classifier *c, uint32_t g) {
     if (!c->st[g].touched) {
         c->st[g].touched = 1;
@@ -250,19 +259,22 @@ static void pick_evidence(ww_classifier *c) {
                         continue; /* it has text evidence */
                     s->ev_title = 1;
                 }
-                int dup = 0, worst = -1;
-                for (int k = 0; k < s->nev && !dup; k++) {
-                    const ww__hit *e = &c->hits[s->ev[k]];
-                    dup = e->first == h->first && e->ntok == h->ntok;
-                    if (worst < 0 || better(&c->hits[s->ev[worst]], e))
-                        worst = k;
-                }
+                int dup = 0;
+                for (int k = 0; k < s->nev && !dup; k++)
+                    dup = c->hits[s->ev[k]].first == h->first &&
+                          c->hits[s->ev[k]].ntok == h->ntok;
                 if (dup)
                     continue;
-                if (s->nev < c->max_evidence)
+                /* the worst kept span is found again only when the full list changes:
+                 * most later hits are repeats and lose to it */
+                if (s->nev < c->max_evidence) {
                     s->ev[s->nev++] = (uint32_t)i;
-                else if (worst >= 0 && better(h, &c->hits[s->ev[worst]]))
-                    s->ev[worst] = (uint32_t)i;
+                    if (s->nev == c->max_evidence)
+                        s->worst = worst_evidence(c, s);
+                } else if (s->nev && better(h, &c->hits[s->ev[s->worst]])) {
+                    s->ev[s->worst] = (uint32_t)i;
+                    s->worst = worst_evidence(c, s);
+                }
             }
         }
 }

@@ -1,15 +1,100 @@
-/* Token n-gram matcher: see matcher.h for why a hash of token sequences.  This file
- * scans text with it; matcher_build.c builds it, matcher_internal.h is their storage. */
+/* Token n-gram matcher: see matcher.h for why a hash of token sequences. */
 #include "matcher.h"
 
 #include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "wirewatch/error.h"
 #include "wirewatch/taxonomy.h"
-#include "matcher_internal.h"
+
+/* Storage (docs/benchmarks.md, "Classifier memory"): 131k phrases and their prefixes
+ * live in a few large arrays, not in one malloc per key and per posting list.  Keys
+ * and case-sensitive forms are strings in one arena (m->chars), postings are runs in
+ * one array (m->post), and the entries and parts refer to both by 32-bit offsets:
+ * 24 bytes an entry instead of 48 plus two allocations, and no pointer left for the
+ * allocator to keep pages of. */
+typedef struct entry {
+    uint64_t hash;
+    uint32_t key;    /* offset in chars: normal forms joined by ' ', NUL-ended */
+    uint32_t post;   /* first posting in post */
+    uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
+    uint16_t keylen; /* bytes */
+    uint8_t ntok;
+    uint8_t extends; /* next_bit of each token that some longer phrase continues with */
+} entry;
+
+/* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
+ * so a probe touches one cache line and the table stays small as phrases grow; the
+ * entry (full hash, key) is read only when the tag matches. */
+typedef struct slot {
+    uint32_t tag;  /* high half of the hash */
+    uint32_t idx1; /* entry index + 1; 0 = empty */
+} slot;
+
+/* A stem that also matches as the head (last part) or the modifier (first part) of a
+ * compound word of its language. */
+enum { PART_HEAD = 0, PART_MOD = 1 };
+typedef struct part {
+    uint64_t hash;  /* of key, seeded by side */
+    uint32_t key;   /* offset in chars: the stem */
+    uint32_t post;  /* first posting in post */
+    uint32_t npost; /* postings */
+    uint16_t keylen;
+    uint8_t side; /* PART_HEAD or PART_MOD */
+} part;
+
+/* A part is at least this many code points: shorter stems start or end too many
+ * unrelated words (Bürger stems to "burg": Hamburg, Salzburg; Berge to "berg").  A head
+ * of PART_LONG_CPS or more needs no known modifier before it. */
+#define PART_MIN_CPS 5
+#define PART_LONG_CPS 7
+/* Words longer than this (bytes) are not searched for parts: URLs, not compounds. */
+#define PART_MAX_WORD 64
+/* A part of a compound counts this much of its term's weight: the compound can mean
+ * more, or something else, than its part (Kunststoff is not art). */
+#define PART_WEIGHT 0.5f
+
+struct ww__matcher {
+    slot *slots;
+    size_t mask, used, phrases;
+    entry *ents;
+    size_t nents, capents;
+    /* Bit filter over one-word keys: a word that starts no phrase is rejected after
+     * one bit test in a table small enough to stay in cache. */
+    uint64_t *filter;
+    size_t fbits, unigrams;
+    /* The same per language (the posting's, 0 = every language) over the first words
+     * of phrases only, LANG_FBITS bits each, made on first use: a document in a known
+     * language looks its words up only when some phrase of its language, or of every
+     * language, starts with them (English news used to look up every word that starts
+     * a phrase of any of nine languages: "la", "die", "de"). */
+    uint64_t *langfilter[256];
+    /* The same as filter over keys of two or more words: a phrase's next word is
+     * looked up in the table (a cache miss) only when some key of that length may
+     * continue it. */
+    uint64_t *nfilter;
+    size_t nfbits, ngrams;
+    int maxtok;
+    /* Every key, stem and case-sensitive form, NUL-ended, by offset. */
+    char *chars;
+    size_t nchars, capchars;
+    /* Every posting list as a run of post: while building, a run of n postings has
+     * room for run_room(n) (the next power of two), so appending to it is amortised
+     * O(1); a run that outgrows its room moves to the end and leaves a hole, which
+     * ww__matcher_compact closes.  After compact, runs have no spare room (packed). */
+    ww__posting *post;
+    size_t npost, cappost;
+    int packed;
+    /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
+     * that matched nothing on its own, in their own table (see scan_parts). */
+    part *parts;
+    size_t nparts, capparts;
+    uint32_t *pslots; /* part index + 1; 0 = empty */
+    size_t pmask;
+    uint32_t partlangs[256];         /* parts per language index */
+    struct sb_stemmer *stemmer[256]; /* each language's, from add_stemmed (not owned) */
+};
 
 ww__matcher *ww__matcher_new(void) {
     ww__matcher *m = calloc(1, sizeof *m);
@@ -53,6 +138,484 @@ size_t ww__matcher_bytes(const ww__matcher *m) {
            (m->pslots ? (m->pmask + 1) * sizeof *m->pslots : 0);
 }
 
+static uint64_t fix(uint64_t h) { return h ? h : 1; }
+/* One of 8 bits per token hash: an entry's extends holds those of the words its longer
+ * phrases continue with, so a scan stops before the next word's filter and table probes
+ * (cache misses) unless its bit is there: most prefixes have one or two continuations. */
+static uint8_t next_bit(uint64_t tokhash) { return (uint8_t)(1u << (tokhash >> 61)); }
+
+static size_t fbit(const ww__matcher *m, uint64_t h) {
+    return (size_t)(h >> 40) &
+           (m->fbits - 1); /* high bits: the table uses the low ones */
+}
+
+/* Copy s[0..n) and a NUL into the arena; its offset in *off.  WW_ENOMEM when the
+ * arena cannot grow or would pass 4 GiB (offsets are 32-bit). */
+static int chars_add(ww__matcher *m, const char *s, size_t n, uint32_t *off) {
+    if (m->nchars + n + 1 > m->capchars) {
+        size_t cap = m->capchars ? m->capchars : 1 << 16;
+        while (cap < m->nchars + n + 1)
+            cap *= 2;
+        char *nc = cap <= UINT32_MAX ? realloc(m->chars, cap) : NULL;
+        if (!nc)
+            return WW_ENOMEM;
+        m->chars = nc;
+        m->capchars = cap;
+    }
+    memcpy(m->chars + m->nchars, s, n);
+    m->chars[m->nchars + n] = 0;
+    *off = (uint32_t)m->nchars;
+    m->nchars += n + 1;
+    return 0;
+}
+
+/* Room of a run of n postings while building: n rounded up to a power of two. */
+static uint32_t run_room(const ww__matcher *m, uint32_t n) {
+    if (m->packed || n < 2)
+        return n;
+    uint32_t r = 1;
+    while (r < n)
+        r <<= 1;
+    return r;
+}
+
+/* Append q to the run (*post, *npost) of the posting array. */
+static int run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
+                    const ww__posting *q) {
+    uint32_t n = *npost;
+    if (n == UINT32_MAX)
+        return WW_ENOMEM;
+    if (n == 0 || n == run_room(m, n)) { /* full: a new run at the end, twice the room */
+        size_t room = n ? (size_t)n * 2 : 1;
+        if (m->npost + room > m->cappost) {
+            size_t cap = m->cappost ? m->cappost : 4096;
+            while (cap < m->npost + room)
+                cap *= 2;
+            ww__posting *np =
+                cap <= UINT32_MAX ? realloc(m->post, cap * sizeof *np) : NULL;
+            if (!np)
+                return WW_ENOMEM;
+            m->post = np;
+            m->cappost = cap;
+        }
+        if (n)
+            memcpy(m->post + m->npost, m->post + *post, n * sizeof *m->post);
+        *post = (uint32_t)m->npost;
+        m->npost += room;
+    }
+    m->post[*post + n] = *q;
+    *npost = n + 1;
+    return 0;
+}
+
+#define LANG_FBITS (1u << 18)
+
+static size_t lbit(uint64_t h) { return (size_t)(h >> 40) & (LANG_FBITS - 1); }
+
+/* Mark the first-word key h (fixed) as starting a phrase of language lang. */
+static int langfilter_add(ww__matcher *m, int lang, uint64_t h) {
+    if (!m->langfilter[lang] &&
+        !(m->langfilter[lang] = calloc(LANG_FBITS / 64, sizeof *m->langfilter[lang])))
+        return WW_ENOMEM;
+    m->langfilter[lang][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
+    return 0;
+}
+
+/* Can a phrase that starts with the word of key h (fixed) be reported to a document
+ * of language doclang (>= 0)?  No when neither doclang's filter nor that of every
+ * language has it. */
+static int lang_may_start(const ww__matcher *m, int doclang, uint64_t h) {
+    size_t b = lbit(h);
+    const uint64_t *f0 = m->langfilter[0], *fl = m->langfilter[doclang];
+    return (f0 && (f0[b / 64] >> (b % 64) & 1)) || (fl && (fl[b / 64] >> (b % 64) & 1));
+}
+
+static int grow(ww__matcher *m) {
+    size_t ncap = (m->mask + 1) * 2;
+    slot *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return WW_ENOMEM;
+    for (size_t i = 0; i <= m->mask; i++) {
+        if (!m->slots[i].idx1)
+            continue;
+        size_t j = m->ents[m->slots[i].idx1 - 1].hash & (ncap - 1);
+        while (ns[j].idx1)
+            j = (j + 1) & (ncap - 1);
+        ns[j] = m->slots[i];
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->mask = ncap - 1;
+    return 0;
+}
+
+/* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
+static int filter_add(ww__matcher *m, uint64_t h) {
+    if (++m->unigrams * 16 > m->fbits) {
+        size_t nb = m->fbits * 2;
+        uint64_t *nf = calloc(nb / 64, sizeof *nf);
+        if (!nf)
+            return WW_ENOMEM;
+        free(m->filter);
+        m->filter = nf;
+        m->fbits = nb;
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok == 1) {
+                size_t b = fbit(m, m->ents[m->slots[i].idx1 - 1].hash);
+                m->filter[b / 64] |= 1ull << (b % 64);
+            }
+    }
+    size_t b = fbit(m, h);
+    m->filter[b / 64] |= 1ull << (b % 64);
+    return 0;
+}
+
+static size_t nbit(const ww__matcher *m, uint64_t h) {
+    return (size_t)(h >> 40) & (m->nfbits - 1);
+}
+
+/* Keep nfilter at >= 16 bits per key of two or more words, as filter. */
+static int nfilter_add(ww__matcher *m, uint64_t h) {
+    if (++m->ngrams * 16 > m->nfbits) {
+        size_t nb = m->nfbits ? m->nfbits * 2 : (size_t)1 << 16;
+        uint64_t *nf = calloc(nb / 64, sizeof *nf);
+        if (!nf)
+            return WW_ENOMEM;
+        free(m->nfilter);
+        m->nfilter = nf;
+        m->nfbits = nb;
+        for (size_t i = 0; i < m->nents; i++)
+            if (m->ents[i].ntok > 1) {
+                size_t b = nbit(m, m->ents[i].hash);
+                m->nfilter[b / 64] |= 1ull << (b % 64);
+            }
+    }
+    size_t b = nbit(m, h);
+    m->nfilter[b / 64] |= 1ull << (b % 64);
+    return 0;
+}
+
+/* Find or insert the entry for key; NULL on ENOMEM (or a key longer than 64 KiB, which
+ * no phrase of at most WW_TAX_MAX_TEXT bytes normalises to). */
+static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
+                     int ntok) {
+    if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
+        return NULL;
+    if (m->nents >= UINT32_MAX - 1 || keylen > UINT16_MAX)
+        return NULL;
+    size_t j = h & m->mask;
+    while (m->slots[j].idx1) {
+        entry *e = &m->ents[m->slots[j].idx1 - 1];
+        if (e->hash == h && e->keylen == keylen &&
+            memcmp(m->chars + e->key, key, keylen) == 0)
+            return e;
+        j = (j + 1) & m->mask;
+    }
+    if (m->nents == m->capents) {
+        size_t cap = m->capents ? m->capents * 2 : 1024;
+        entry *ne = realloc(m->ents, cap * sizeof *ne);
+        if (!ne)
+            return NULL;
+        m->ents = ne;
+        m->capents = cap;
+    }
+    entry *e = &m->ents[m->nents];
+    memset(e, 0, sizeof *e);
+    if (chars_add(m, key, keylen, &e->key))
+        return NULL;
+    e->keylen = (uint16_t)keylen;
+    e->ntok = (uint8_t)ntok;
+    e->hash = h;
+    m->slots[j].tag = (uint32_t)(h >> 32);
+    m->slots[j].idx1 = (uint32_t)++m->nents;
+    m->used++;
+    if (ntok == 1 && filter_add(m, h))
+        return NULL;
+    if (ntok > 1 && nfilter_add(m, h))
+        return NULL;
+    return e;
+}
+
+/* Shrink an array to its length (realloc to a smaller size may move it; failing to
+ * shrink is no error: the larger block stays). */
+static void *shrink(void *p, size_t n, size_t size, size_t *cap) {
+    void *np = realloc(p, (n ? n : 1) * size);
+    if (!np)
+        return p;
+    *cap = n;
+    return np;
+}
+
+/* Close the holes of the posting array in place: runs move down in the order they lie
+ * in the array, found through a map of where each run starts (4 bytes a slot, freed
+ * at once; copying the live runs to a new array instead made the copy the start-up
+ * peak).  Without memory for the map the array stays as it is. */
+static void pack_postings(ww__matcher *m) {
+    uint32_t *at = calloc(m->npost ? m->npost : 1, sizeof *at); /* owner + 1 */
+    if (!at)
+        return;
+    for (size_t i = 0; i < m->nents; i++)
+        if (m->ents[i].npost)
+            at[m->ents[i].post] = (uint32_t)i + 1;
+    for (size_t i = 0; i < m->nparts; i++)
+        if (m->parts[i].npost)
+            at[m->parts[i].post] = (uint32_t)(m->nents + i) + 1;
+    size_t o = 0;
+    for (size_t pos = 0; pos < m->npost; pos++) {
+        if (!at[pos])
+            continue;
+        size_t w = at[pos] - 1;
+        uint32_t *post = w < m->nents ? &m->ents[w].post : &m->parts[w - m->nents].post;
+        uint32_t n = w < m->nents ? m->ents[w].npost : m->parts[w - m->nents].npost;
+        memmove(m->post + o, m->post + pos, n * sizeof *m->post);
+        *post = (uint32_t)o;
+        o += n;
+    }
+    free(at);
+    m->npost = o;
+    m->post = shrink(m->post, o, sizeof *m->post, &m->cappost);
+    m->packed = 1;
+}
+
+void ww__matcher_compact(ww__matcher *m) {
+    pack_postings(m);
+    m->ents = shrink(m->ents, m->nents, sizeof *m->ents, &m->capents);
+    m->chars = shrink(m->chars, m->nchars, 1, &m->capchars);
+    m->parts = shrink(m->parts, m->nparts, sizeof *m->parts, &m->capparts);
+}
+
+/* Tokens joined by ' ' into a malloc'd string. */
+static char *join(const ww__toks *t, size_t n, size_t *len) {
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += t->v[i].norm_len + 1;
+    char *s = malloc(total ? total : 1);
+    if (!s)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            s[o++] = ' ';
+        memcpy(s + o, ww__tok_norm(t, i), t->v[i].norm_len);
+        o += t->v[i].norm_len;
+    }
+    s[o] = 0;
+    *len = o;
+    return s;
+}
+
+/* ---- parts of compounds ---- */
+
+static uint64_t part_hash(const char *key, size_t n, int side) {
+    return fix(ww__hash_bytes(key, n) ^
+               (side == PART_MOD ? 0x6a09e667f3bcc909ull : 0x3c6ef372fe94f82bull));
+}
+
+static const part *part_find(const ww__matcher *m, const char *key, size_t n, int side) {
+    if (!m->pslots)
+        return NULL;
+    uint64_t h = part_hash(key, n, side);
+    for (size_t j = h & m->pmask; m->pslots[j]; j = (j + 1) & m->pmask) {
+        const part *pt = &m->parts[m->pslots[j] - 1];
+        if (pt->hash == h && pt->side == side && pt->keylen == n &&
+            memcmp(m->chars + pt->key, key, n) == 0)
+            return pt;
+    }
+    return NULL;
+}
+
+static int part_grow(ww__matcher *m) {
+    size_t ncap = m->pslots ? (m->pmask + 1) * 2 : 1024;
+    uint32_t *ns = calloc(ncap, sizeof *ns);
+    if (!ns)
+        return WW_ENOMEM;
+    for (size_t i = 0; i < m->nparts; i++) {
+        size_t j = m->parts[i].hash & (ncap - 1);
+        while (ns[j])
+            j = (j + 1) & (ncap - 1);
+        ns[j] = (uint32_t)i + 1;
+    }
+    free(m->pslots);
+    m->pslots = ns;
+    m->pmask = ncap - 1;
+    return 0;
+}
+
+/* Add posting q under the stem key as a part on side. */
+static int part_add(ww__matcher *m, const char *key, size_t n, int side,
+                    const ww__posting *q) {
+    part *pt = (part *)part_find(m, key, n, side);
+    if (!pt) {
+        if (n > UINT16_MAX)
+            return WW_ENOMEM;
+        if ((!m->pslots || (m->nparts + 1) * 2 > m->pmask + 1) && part_grow(m))
+            return WW_ENOMEM;
+        if (m->nparts == m->capparts) {
+            size_t cap = m->capparts ? m->capparts * 2 : 256;
+            part *np = realloc(m->parts, cap * sizeof *np);
+            if (!np)
+                return WW_ENOMEM;
+            m->parts = np;
+            m->capparts = cap;
+        }
+        pt = &m->parts[m->nparts];
+        memset(pt, 0, sizeof *pt);
+        if (chars_add(m, key, n, &pt->key))
+            return WW_ENOMEM;
+        pt->keylen = (uint16_t)n;
+        pt->side = (uint8_t)side;
+        pt->hash = part_hash(key, n, side);
+        size_t j = pt->hash & m->pmask;
+        while (m->pslots[j])
+            j = (j + 1) & m->pmask;
+        m->pslots[j] = (uint32_t)++m->nparts;
+    }
+    ww__posting c = *q;
+    c.cased = 0;
+    c.case_sensitive = 0;
+    if (run_push(m, &pt->post, &pt->npost, &c))
+        return WW_ENOMEM;
+    m->partlangs[q->lang]++;
+    return 0;
+}
+
+static size_t count_cps(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
+/* The parts a term written "*Term", "Term*" or "*Term*" asks for (one stemmed word of
+ * at least PART_MIN_CPS code points, a topic term): its stem as head and/or modifier. */
+static int add_parts(ww__matcher *m, const char *phrase, size_t len, const ww__toks *stem,
+                     const ww__posting *q) {
+    int head = len > 1 && phrase[0] == '*', mod = len > 1 && phrase[len - 1] == '*';
+    if ((!head && !mod) || stem->n != 1 || q->kind != WW__P_TERM ||
+        count_cps(ww__tok_norm(stem, 0), stem->v[0].norm_len) < PART_MIN_CPS)
+        return 0;
+    int rc = 0;
+    if (head)
+        rc = part_add(m, ww__tok_norm(stem, 0), stem->v[0].norm_len, PART_HEAD, q);
+    if (!rc && mod)
+        rc = part_add(m, ww__tok_norm(stem, 0), stem->v[0].norm_len, PART_MOD, q);
+    return rc;
+}
+
+int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
+                    const ww__posting *p) {
+    return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
+}
+
+/* Add phrase keyed by its tokens as ww__tokenize gives them, Han folded to Simplified
+ * or kept as written (keep_han: the key of a Japanese document's tokens). */
+static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p,
+                     struct sb_stemmer *st, int keep_han) {
+    ww__toks folded = {.keep_han = keep_han}, cased = {.keep_han = keep_han},
+             raw = {.keep_han = keep_han};
+    char *key = NULL, *fkey = NULL, *cs = NULL;
+    int rc = WW_ENOMEM;
+    if ((rc = ww__tokenize(phrase, len, 1, st ? &raw : &folded)))
+        goto out;
+    if (st && (rc = ww__toks_stem(st, &raw, &folded)))
+        goto out;
+    if (folded.n == 0 || folded.n > WW_TAX_MAX_PHRASE_TOKENS) {
+        rc = WW_EINVAL;
+        goto out;
+    }
+    rc = WW_ENOMEM;
+    uint64_t h = 0;
+    entry *e = NULL;
+    if (langfilter_add(m, p->lang, fix(ww__hash_next(0, folded.v[0].hash))))
+        goto out;
+    for (size_t n = 1; n <= folded.n; n++) {
+        size_t keylen;
+        h = ww__hash_next(h, folded.v[n - 1].hash);
+        free(key);
+        if (!(key = join(&folded, n, &keylen)))
+            goto out;
+        if (!(e = upsert(m, fix(h), key, keylen, (int)n)))
+            goto out;
+        if (n < folded.n)
+            e->extends |= next_bit(folded.v[n].hash);
+    }
+    ww__posting q = *p;
+    q.cased = 0;
+    q.stem = st != NULL;
+    if (q.case_sensitive) {
+        size_t cl, fl;
+        if ((rc = ww__tokenize(phrase, len, 0, &cased)))
+            goto out;
+        rc = WW_ENOMEM;
+        if (!(cs = join(&cased, cased.n, &cl)) ||
+            !(fkey = join(st ? &raw : &folded, st ? raw.n : folded.n, &fl)))
+            goto out;
+        if (cl == fl && memcmp(cs, fkey, cl) == 0) /* nothing has case */
+            q.case_sensitive = 0;
+        else if (!st) { /* (stems: only the initial capital is checked, no form kept) */
+            uint32_t off;
+            if (chars_add(m, cs, cl, &off))
+                goto out;
+            q.cased = off + 1;
+        }
+    }
+    uint32_t had = e->npost;
+    if (run_push(m, &e->post, &e->npost, &q))
+        goto out;
+    m->phrases += had == 0;
+    if ((int)folded.n > m->maxtok)
+        m->maxtok = (int)folded.n;
+    if (st)
+        m->stemmer[q.lang] = st;
+    rc = st ? add_parts(m, phrase, len, &folded, &q) : 0;
+out:
+    free(key);
+    free(fkey);
+    free(cs);
+    ww__toks_free(&folded);
+    ww__toks_free(&cased);
+    ww__toks_free(&raw);
+    return rc;
+}
+
+/* Does phrase's key change when Han is kept as written?  Only a phrase with a Han
+ * character that folding changes can (ww__han_folds: not a Simplified Chinese one);
+ * its two keys are compared. */
+static int han_key_differs(const char *phrase, size_t len) {
+    if (!ww__han_folds(phrase, len))
+        return 0;
+    ww__toks a = {0}, b = {.keep_han = 1};
+    int differs = -1;
+    if (ww__tokenize(phrase, len, 1, &a) == 0 && ww__tokenize(phrase, len, 1, &b) == 0) {
+        size_t la, lb;
+        char *ka = join(&a, a.n, &la), *kb = join(&b, b.n, &lb);
+        if (ka && kb)
+            differs = la != lb || memcmp(ka, kb, la) != 0;
+        free(ka);
+        free(kb);
+    }
+    ww__toks_free(&a);
+    ww__toks_free(&b);
+    return differs;
+}
+
+/* Every phrase is keyed by its tokens with Han folded Traditional -> Simplified, as
+ * Chinese (and every other) document's tokens are.  A Japanese document keeps its kanji
+ * as written (classify_score.c sets keep_han): a phrase whose key then differs (連立:
+ * 连立 folded) gets that key too, with the same posting, so a Japanese rule, a
+ * watch-list term or a name meets Japanese text written and segmented alike.  A
+ * document has one form, so it meets one of the two keys. */
+int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
+                            const ww__posting *p, struct sb_stemmer *st) {
+    int rc = add_keyed(m, phrase, len, p, st, 0);
+    if (rc || st) /* no stemmer segments Han */
+        return rc;
+    int d = han_key_differs(phrase, len);
+    if (d < 0)
+        return WW_ENOMEM;
+    return d ? add_keyed(m, phrase, len, p, NULL, 1) : 0;
+}
+
 static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
                       size_t first, size_t n) {
     const char *k = m->chars + e->key;
@@ -71,56 +634,6 @@ static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
         left -= tk->norm_len;
     }
     return left == 0;
-}
-
-/* Does the original text of tokens [first, first+n), NFKC without case folding, equal
- * cased (segments joined by ' ')?  Rare (only case-sensitive postings), so utf8proc_map
- * allocating per non-ASCII token is fine here. */
-static int cased_equals(const char *cased, const char *text, const ww__toks *t,
-                        size_t first, size_t n) {
-    const char *k = cased;
-    for (size_t i = 0; i < n; i++) {
-        const ww__tok *tk = &t->v[first + i];
-        const uint8_t *s = (const uint8_t *)text + tk->start;
-        size_t sl = tk->end - tk->start;
-        int ascii = 1;
-        for (size_t j = 0; j < sl; j++)
-            if (s[j] >= 0x80) {
-                ascii = 0;
-                break;
-            }
-        if (i) {
-            if (*k != ' ')
-                return 0;
-            k++;
-        }
-        size_t kl = strcspn(k, " ");
-        if (ascii) {
-            if (kl != sl || memcmp(k, s, sl) != 0)
-                return 0;
-        } else {
-            utf8proc_uint8_t *mapped = NULL;
-            utf8proc_ssize_t r =
-                utf8proc_map(s, (utf8proc_ssize_t)sl, &mapped,
-                             UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE);
-            int eq = r >= 0 && (size_t)r == kl && memcmp(k, mapped, kl) == 0;
-            free(mapped);
-            if (!eq)
-                return 0;
-        }
-        k += kl;
-    }
-    return *k == 0;
-}
-
-/* Does token t of text start with an upper-case (or caseless) letter? */
-static int initial_upper(const char *text, const ww__tok *t) {
-    utf8proc_int32_t cp;
-    if (utf8proc_iterate((const uint8_t *)text + t->start,
-                         (utf8proc_ssize_t)(t->end - t->start), &cp) <= 0)
-        return 0;
-    utf8proc_category_t c = utf8proc_category(cp);
-    return c != UTF8PROC_CATEGORY_LL;
 }
 
 static int accept(const ww__posting *p, int doclang, int stem_pass) {
@@ -148,8 +661,9 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         uint64_t fh = fix(h);
         if (n == 1) {
             size_t b = fbit(m, fh);
-            if (!(m->filter[b / 64] & (1ull << (b % 64))) ||
-                (doclang >= 0 && !lang_may_start(m, doclang, fh)))
+            /* the language filters first: they are smaller, so more often cached */
+            if ((doclang >= 0 && !lang_may_start(m, doclang, fh)) ||
+                !(m->filter[b / 64] & (1ull << (b % 64))))
                 break;
         } else {
             size_t b = nbit(m, fh);
@@ -176,13 +690,13 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
             if (!accept(p, doclang, stem_pass))
                 continue;
             if (p->case_sensitive &&
-                !(p->stem ? initial_upper(text, &toks->v[i])
-                          : cased_equals(m->chars + p->cased - 1, text, toks, i, n)))
+                !(p->stem ? ww__initial_upper(text, &toks->v[i])
+                          : ww__cased_equals(m->chars + p->cased - 1, text, toks, i, n)))
                 continue;
             single |= n == 1;
             cb(opaque, p, i, n);
         }
-        if (!e->extends)
+        if (i + n >= toks->n || !(e->extends & next_bit(toks->v[i + n].hash)))
             break;
     }
     return single;

@@ -89,4 +89,11 @@ void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *to
 void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
                            int doclang, int stem_pass, ww__match_cb *cb, void *opaque);
 
+/* matcher_case.c: does the original text of tokens [first, first+n), NFKC without
+ * case folding, equal cased (segments joined by ' ')?  Does token t of text start with
+ * an upper-case (or caseless) letter? */
+int ww__cased_equals(const char *cased, const char *text, const ww__toks *t, size_t first,
+                     size_t n);
+int ww__initial_upper(const char *text, const ww__tok *t);
+
 #endif
