@@ -61,6 +61,9 @@ for s in "$@"; do
     run=$(date +%s%N)
     sets=()
     for kv in $s; do sets+=(--set "$kv"); done
+    # topics made before the reader starts (kcat -C stops on an unknown topic)
+    for t in kmem-docs-$run kmem-classified-$run; do kcat -L -b "$B" -t "$t" >/dev/null 2>&1; done
+    sleep 1
     start=$(date +%s.%N)
     "$WW" parse --in "kafka://$B/$PAGES?group=kmem-parse-$run" --out "kafka://$B/kmem-docs-$run" \
         ${sets[@]+"${sets[@]}"} 2>"$D/parse.log" & pp=$!
