@@ -175,38 +175,6 @@ static void hdr_copy(rd_kafka_headers_t *h, const char *name, char *dst, size_t 
     dst[vlen] = 0;
 }
 
-/* librdkafka 2.0.2 stops fetching once the consumer queue holds
- * queued.max.messages.kbytes and looks again only when its broker thread wakes: on a
- * reply, on a request to send, else a second later.  A prefetch smaller than a second
- * of input would leave the worker idle; so once the queue has drained below half its
- * bound, hand the partition leader's broker thread a request (a watermark query; not
- * waited for: its enqueueing is the wake-up), at most every WAKE_US. */
-#define WAKE_US 10000
-static void fetch_wake(kcons *c) {
-    if (!c->wake_below)
-        return;
-    int64_t now = ww_mono_us();
-    if (now - c->last_wake_us < WAKE_US)
-        return;
-    rd_kafka_queue_t *q = rd_kafka_queue_get_consumer(c->rk);
-    size_t queued = q ? rd_kafka_queue_length(q) * c->avg_len : 0;
-    if (q)
-        rd_kafka_queue_destroy(q);
-    if (queued >= c->wake_below)
-        return;
-    c->last_wake_us = now;
-    rd_kafka_topic_partition_list_t *a = NULL;
-    if (rd_kafka_assignment(c->rk, &a) || !a)
-        return;
-    if (a->cnt) {
-        const rd_kafka_topic_partition_t *p =
-            &a->elems[c->wake_next++ % (unsigned)a->cnt];
-        int64_t lo, hi;
-        rd_kafka_query_watermark_offsets(c->rk, p->topic, p->partition, &lo, &hi, 1);
-    }
-    rd_kafka_topic_partition_list_destroy(a);
-}
-
 /* Poll once; returns a data message, or NULL (nothing, or an event that was
  * handled).  *rc gets WW_ETRANSPORT on a fatal consumer error. */
 static rd_kafka_message_t *cons_poll(ww_endpoint *ep, int timeout_ms, int *rc) {
@@ -247,12 +215,10 @@ int ww__kafka_recv(ww_endpoint *ep, ww_in_msg *msg, int timeout_ms) {
             rd_kafka_message_destroy(m); /* cannot happen: paused = no fetch */
         return rc;
     } else {
-        fetch_wake(c);
         m = cons_poll(ep, timeout_ms, &rc);
     }
     if (!m)
         return rc;
-    c->avg_len = c->avg_len ? (c->avg_len * 15 + m->len) / 16 : m->len;
     size_t klen = m->key ? m->key_len : 0;
     kmsg *km = malloc(sizeof *km + klen + 1);
     if (!km) {
@@ -513,11 +479,6 @@ int ww__kafka_open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err,
     }
     conf = NULL;
     rd_kafka_poll_set_consumer(c->rk); /* errors and logs come through consumer_poll */
-    char qk[32];
-    size_t qklen = sizeof qk;
-    if (rd_kafka_conf_get(rd_kafka_conf(c->rk), "queued.max.messages.kbytes", qk,
-                          &qklen) == RD_KAFKA_CONF_OK)
-        c->wake_below = (size_t)strtoull(qk, NULL, 10) * 1024 / 2;
     sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, ep->uri.topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t se = rd_kafka_subscribe(c->rk, sub);

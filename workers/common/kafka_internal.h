@@ -92,13 +92,6 @@ typedef struct kcons {
     int shutdown_ms; /* close without a deadline: worker.shutdown_timeout_ms */
     int closing;     /* in ww__kafka_cons_close: the worker has made its last commit */
     long long n_abandoned;
-    /* fetch wake-up (kafka_consumer.c, fetch_wake): the queued bytes under which the
-     * broker thread is woken (0 = never), the running mean message size, the last
-     * wake and the partition to ask next */
-    size_t wake_below;
-    size_t avg_len;
-    int64_t last_wake_us;
-    unsigned wake_next;
     struct ww_metrics *_Atomic metrics; /* consumer lag goes here (set after open) */
     struct kcons *next_left;            /* left_open */
 } kcons;
