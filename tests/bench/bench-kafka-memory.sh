@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# tests/bench/bench-kafka-memory.sh BROKER [SETTINGS ...]: memory and speed of parse and
+# classify over Kafka against the consumer's prefetch bound.  Issue 17: each worker
+# <= 50 MB at steady state at unchanged throughput.
+#
+# Once per broker: KMEM_PAGES (2000) generated pages of ~120 KB (the generator of
+# tests/integration/run_memory_bound.sh) fetched into topic kmem-pages-N (a backlog).
+# Then for each SETTINGS string (a space-separated list of KEY=VALUE, "" = defaults):
+# parse (fresh group) reads the whole backlog into a new documents topic, classify
+# (fresh group) reads those; time from the workers' start to the last Classified read
+# back; peak RSS = each worker's VmHWM, CPU = its user+system time, both read from /proc
+# just before SIGTERM.  One line per setting.  Not a timed test; prints figures.
+#
+#   B=$(deploy/dev/kafka.sh start /tmp/k-bench)
+#   tests/bench/bench-kafka-memory.sh "$B" "" "kafka.queued.max.messages.kbytes=16384"
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+B=$1
+shift
+N=${KMEM_PAGES:-2000}
+WW=${WW:-bin/wirewatch}
+D=${KMEM_DIR:-/tmp/ww-kmem}
+PAGES=kmem-pages-$N
+
+if [ ! -f "$D/pages-$N.done-$B" ]; then
+    mkdir -p "$D/pages-$N"
+    python3 - "$N" "$D/pages-$N" <<'PY'
+import os, random, sys
+n, d = int(sys.argv[1]), sys.argv[2]
+rnd = random.Random(17)
+words = ["harbour", "council", "budget", "minister", "river", "storm", "market", "school",
+         "rail", "energy", "court", "festival", "hospital", "bridge", "election", "farm"]
+with open(os.path.join(d, "urls.txt"), "w") as lst:
+    for i in range(n):
+        paras = "".join("<p>" + " ".join(rnd.choice(words) for _ in range(120)) +
+                        f" Report {i}.</p>" for _ in range(24))
+        script = "<script>var cfg = '" + "x" * 100000 + "';</script>"
+        nav = "<nav>" + "".join(f"<a href='/s/{k}'>Section {k}</a>" for k in range(40)) + "</nav>"
+        path = os.path.join(d, f"p{i:05d}.html")
+        with open(path, "w") as f:
+            f.write(f"<html><head><title>Report {i}</title>{script}</head><body>{nav}"
+                    f"<article><h1>Report {i}</h1>{paras}</article></body></html>\n")
+        lst.write(f"file://{path}\n")
+PY
+    "$WW" fetch --in "file:$D/pages-$N/urls.txt" --out "kafka://$B/$PAGES" \
+        --set fetch.allow_file=true 2>"$D/fetch.log"
+    touch "$D/pages-$N.done-$B"
+fi
+
+# vm_cpu PID: "VmHWM_MB cpu_s" of a running process
+vm_cpu() {
+    local hwm ticks
+    hwm=$(awk '/^VmHWM/{print $2}' "/proc/$1/status")
+    ticks=$(awk '{print $14 + $15}' "/proc/$1/stat")
+    echo "$((hwm / 1024)).$(((hwm % 1024) * 10 / 1024)) $(echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc)"
+}
+
+echo "# broker $B, $N pages of ~120 KB in $PAGES, $(nproc) cores; $(date -u +%FT%TZ)"
+echo "# settings | seconds | docs/s | parse peak MB, cpu s | classify peak MB, cpu s"
+for s in "$@"; do
+    run=$(date +%s%N)
+    sets=()
+    for kv in $s; do sets+=(--set "$kv"); done
+    # topics made before the reader starts (kcat -C stops on an unknown topic)
+    for t in kmem-docs-$run kmem-classified-$run; do kcat -L -b "$B" -t "$t" >/dev/null 2>&1; done
+    sleep 1
+    start=$(date +%s.%N)
+    "$WW" parse --in "kafka://$B/$PAGES?group=kmem-parse-$run" --out "kafka://$B/kmem-docs-$run" \
+        ${sets[@]+"${sets[@]}"} 2>"$D/parse.log" & pp=$!
+    "$WW" classify --in "kafka://$B/kmem-docs-$run?group=kmem-classify-$run" \
+        --out "kafka://$B/kmem-classified-$run" ${sets[@]+"${sets[@]}"} 2>"$D/classify.log" & cp_=$!
+    got=$(timeout 600 kcat -C -b "$B" -t "kmem-classified-$run" -o beginning -c "$N" -q \
+        -f '%k\n' 2>/dev/null | grep -c . || true)
+    end=$(date +%s.%N)
+    p=$(vm_cpu "$pp")
+    c=$(vm_cpu "$cp_")
+    kill -TERM "$pp" "$cp_"
+    wait "$pp" "$cp_" 2>/dev/null || true
+    secs=$(echo "$end - $start" | bc -l)
+    if [ "$got" != "$N" ]; then
+        echo "${s:-defaults} | only $got of $N classified"
+        continue
+    fi
+    printf '%s | %.1f | %.0f | %s | %s\n' "${s:-defaults}" "$secs" \
+        "$(echo "$N / $secs" | bc -l)" "${p/ /, }" "${c/ /, }"
+done
