@@ -151,6 +151,19 @@ static int norm_reserve(ww__toks *t, size_t add) {
     return 0;
 }
 
+/* Room for one more token in t->v (push and push_ascii).  0 or WW_ENOMEM. */
+static int tok_reserve(ww__toks *t) {
+    if (t->n < t->cap)
+        return 0;
+    size_t cap = t->cap ? t->cap * 2 : 256;
+    ww__tok *v = realloc(t->v, cap * sizeof *v);
+    if (!v)
+        return WW_ENOMEM;
+    t->v = v;
+    t->cap = cap;
+    return 0;
+}
+
 /* ---- normal forms one code point at a time ---- */
 
 /* NFKC (+ case folding) of every code point below FOLD_END that is not a mark: Latin,
@@ -312,14 +325,8 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
 
 static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int ascii,
                 int casefold, int fold) {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        ww__tok *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return WW_ENOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    if (tok_reserve(t))
+        return WW_ENOMEM;
     ww__tok *k = &t->v[t->n];
     k->start = (uint32_t)start;
     k->end = (uint32_t)end;
@@ -466,14 +473,8 @@ static const uint8_t ASIS[256] = {
  * path takes it from *end; the copy is dropped), or WW_ENOMEM. */
 static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
                       const uint8_t *tab, size_t *end) {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 256;
-        ww__tok *v = realloc(t->v, cap * sizeof *v);
-        if (!v)
-            return WW_ENOMEM;
-        t->v = v;
-        t->cap = cap;
-    }
+    if (tok_reserve(t))
+        return WW_ENOMEM;
     if (norm_reserve(t, len - i)) /* rarely grows: ample for the rest of the text */
         return WW_ENOMEM;
     char *d = t->norm + t->norm_len;
