@@ -3,8 +3,8 @@
 # classify over Kafka against the consumer's prefetch bound.  Issue 17: each worker
 # <= 50 MB at steady state at unchanged throughput.
 #
-# Once per broker: KMEM_PAGES (2000) generated pages of ~120 KB (the generator of
-# tests/integration/run_memory_bound.sh) fetched into topic kmem-pages-N (a backlog).
+# Once per broker: KMEM_PAGES (2000) generated pages of ~120 KB (tests/tools/gen_heavy_pages.py, as
+# tests/integration/run_memory_bound.sh uses) fetched into topic kmem-pages-N (a backlog).
 # Then for each SETTINGS string (a space-separated list of KEY=VALUE, "" = defaults):
 # parse (fresh group) reads the whole backlog into a new documents topic, classify
 # (fresh group) reads those; time from the workers' start to the last Classified read
@@ -24,24 +24,7 @@ PAGES=kmem-pages-$N
 
 if [ ! -f "$D/pages-$N.done-$B" ]; then
     mkdir -p "$D/pages-$N"
-    python3 - "$N" "$D/pages-$N" <<'PY'
-import os, random, sys
-n, d = int(sys.argv[1]), sys.argv[2]
-rnd = random.Random(17)
-words = ["harbour", "council", "budget", "minister", "river", "storm", "market", "school",
-         "rail", "energy", "court", "festival", "hospital", "bridge", "election", "farm"]
-with open(os.path.join(d, "urls.txt"), "w") as lst:
-    for i in range(n):
-        paras = "".join("<p>" + " ".join(rnd.choice(words) for _ in range(120)) +
-                        f" Report {i}.</p>" for _ in range(24))
-        script = "<script>var cfg = '" + "x" * 100000 + "';</script>"
-        nav = "<nav>" + "".join(f"<a href='/s/{k}'>Section {k}</a>" for k in range(40)) + "</nav>"
-        path = os.path.join(d, f"p{i:05d}.html")
-        with open(path, "w") as f:
-            f.write(f"<html><head><title>Report {i}</title>{script}</head><body>{nav}"
-                    f"<article><h1>Report {i}</h1>{paras}</article></body></html>\n")
-        lst.write(f"file://{path}\n")
-PY
+    python3 tests/tools/gen_heavy_pages.py "$N" "$D/pages-$N" urls.txt file://
     "$WW" fetch --in "file:$D/pages-$N/urls.txt" --out "kafka://$B/$PAGES" \
         --set fetch.allow_file=true 2>"$D/fetch.log"
     touch "$D/pages-$N.done-$B"

@@ -13,27 +13,7 @@ N=${RUN_MEM_PAGES:-2000}
 QUEUE_MB=${RUN_MEM_QUEUE_MB:-16}
 GOAL_MB=${RUN_MEM_GOAL_MB:-64}
 
-python3 - "$N" "$T/pages" <<'PY'
-import os, random, sys
-n, d = int(sys.argv[1]), sys.argv[2]
-os.makedirs(d)
-rnd = random.Random(17)
-words = ["harbour", "council", "budget", "minister", "river", "storm", "market", "school",
-         "rail", "energy", "court", "festival", "hospital", "bridge", "election", "farm"]
-with open(os.path.join(d, "list.txt"), "w") as lst:
-    for i in range(n):
-        # ~20 KB of article text, ~100 KB of what pages carry around it (scripts,
-        # navigation): the extractor drops the rest, but the queues carry it all
-        paras = "".join("<p>" + " ".join(rnd.choice(words) for _ in range(120)) +
-                        f" Report {i}.</p>" for _ in range(24))
-        script = "<script>var cfg = '" + "x" * 100000 + "';</script>"
-        nav = "<nav>" + "".join(f"<a href='/s/{k}'>Section {k}</a>" for k in range(40)) + "</nav>"
-        path = os.path.join(d, f"p{i:05d}.html")
-        with open(path, "w") as f:
-            f.write(f"<html><head><title>Report {i}</title>{script}</head><body>{nav}"
-                    f"<article><h1>Report {i}</h1>{paras}</article></body></html>\n")
-        lst.write(path + "\n")
-PY
+python3 tests/tools/gen_heavy_pages.py "$N" "$T/pages" list.txt
 
 peak_kb() {  # peak_kb OUT_FILE ARGS...: run wirewatch run, print its peak RSS in KB
     local out=$1; shift
