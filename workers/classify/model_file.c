@@ -46,26 +46,32 @@
 #define MAX_STR 65536u
 #define HDR_LEN 68u
 
-/* Zeroed memory for n slots: a big table (>= 1 MB) in its own mapping rounded to 2 MB
- * and offered for transparent huge pages, as the model image was (image_alloc below):
- * every look-up lands at a random slot, and the 2-4 MB index of the Reuters and
- * 10kGNAD models took 512-1,024 page faults to fill in 4 KB pages.  *map as there. */
-static ww__slot *slots_alloc(size_t n, size_t *map) {
-    size_t len = n * sizeof(ww__slot), huge = (size_t)2 << 20;
+/* A big block (>= 1 MB) in its own zeroed mapping rounded to 2 MB and offered to the
+ * kernel for transparent huge pages: prediction reads model weights and index slots
+ * at random places, one per feature of a document; with 4 KB pages nearly every
+ * look-up in a multi-megabyte model also missed the TLB, and filling it took one page
+ * fault per 4 KB.  NULL when len is smaller or the mapping fails (the caller then
+ * allocates from the heap); *map = the mapped size, 0 then. */
+#define HUGE_PAGE (2u << 20)
+static void *huge_alloc(size_t len, size_t *map) {
     *map = 0;
-    if (len >= huge / 2) {
-        size_t m = (len + huge - 1) & ~(huge - 1);
-        void *p =
-            mmap(NULL, m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED) {
+    if (len < HUGE_PAGE / 2)
+        return NULL;
+    size_t n = (len + HUGE_PAGE - 1) & ~(size_t)(HUGE_PAGE - 1);
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
 #ifdef MADV_HUGEPAGE
-            madvise(p, m, MADV_HUGEPAGE); /* a hint: without it, 4 KB pages */
+    madvise(p, n, MADV_HUGEPAGE); /* a hint: without it, 4 KB pages */
 #endif
-            *map = m;
-            return p;
-        }
-    }
-    return calloc(n, sizeof(ww__slot));
+    *map = n;
+    return p;
+}
+
+/* Zeroed memory for n index slots (huge_alloc, else the heap).  *map as there. */
+static ww__slot *slots_alloc(size_t n, size_t *map) {
+    ww__slot *p = huge_alloc(n * sizeof(ww__slot), map);
+    return p ? p : calloc(n, sizeof(ww__slot));
 }
 
 static void slots_free(ww__index *x) {
@@ -563,27 +569,10 @@ nomem:
 
 /* ---- any model ---- */
 
-/* Memory for a file image of len bytes: a big one (>= 1 MB) in its own mapping rounded
- * to 2 MB and offered to the kernel for transparent huge pages.  Prediction reads the
- * weights at random places, one record per feature of a document; with 4 KB pages
- * nearly every look-up in a multi-megabyte model also missed the TLB, and loading took
- * one page fault per 4 KB.  *map = the mapped size, 0 when malloc'd. */
-#define IMAGE_HUGE (2u << 20)
+/* Memory for a file image of len bytes (huge_alloc, else the heap).  *map as there. */
 static uint8_t *image_alloc(size_t len, size_t *map) {
-    *map = 0;
-    if (len >= IMAGE_HUGE / 2) {
-        size_t n = (len + IMAGE_HUGE - 1) & ~(size_t)(IMAGE_HUGE - 1);
-        void *p =
-            mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p != MAP_FAILED) {
-#ifdef MADV_HUGEPAGE
-            madvise(p, n, MADV_HUGEPAGE); /* a hint: without it, 4 KB pages */
-#endif
-            *map = n;
-            return p;
-        }
-    }
-    return malloc(len ? len : 1); /* malloc'd: aligned for the float arrays */
+    uint8_t *p = huge_alloc(len, map);
+    return p ? p : malloc(len ? len : 1); /* malloc'd: aligned for the float arrays */
 }
 
 static void image_free(uint8_t *p, size_t map) {
