@@ -11,6 +11,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "wirewatch/v1/wirewatch.pb-c.h"
 
@@ -23,6 +24,9 @@ unsigned ww_schema_version(void);
 /* Microseconds since the Unix epoch (CLOCK_REALTIME), and monotonic. */
 int64_t ww_now_us(void);
 int64_t ww_mono_us(void);
+/* The time ms milliseconds from now on clock (CLOCK_REALTIME, CLOCK_MONOTONIC): the
+ * deadline pthread_cond_timedwait takes, on the clock its condition variable uses. */
+struct timespec ww_timespec_after_ms(clockid_t clock, int ms);
 
 /* Set (*trace)->stamps[stage] = now (replacing an earlier stamp of that stage),
  * allocating *trace and the entry with malloc.  Returns 0 or WW_ENOMEM. */

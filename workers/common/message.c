@@ -25,6 +25,18 @@ int64_t ww_mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+struct timespec ww_timespec_after_ms(clockid_t clock, int ms) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 char *ww_strdup0(const char *s) { return strdup(s ? s : ""); }
 
 /* A fork moves this generation, so what a process caches about itself (its pid, its

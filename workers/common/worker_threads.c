@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "wirewatch/error.h"
+#include "wirewatch/message.h"
 #include "worker_internal.h"
 
 #define RING_PER_THREAD 8
@@ -185,25 +186,13 @@ void ww__pool_put(ww__pool *p, void *item, int process) {
     pthread_mutex_unlock(&p->mu);
 }
 
-static struct timespec abs_after_ms(int ms) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 /* The oldest item, once it is done: 1 with *item, *result and *processed, 0 when the
  * oldest is not done within wait_ms (or there is none). */
 int ww__pool_take(ww__pool *p, int wait_ms, void **item, void **result, int *processed) {
     pthread_mutex_lock(&p->mu);
     if (wait_ms > 0 && p->head < p->tail &&
         p->ring[p->head % p->cap].state != SLOT_DONE) {
-        struct timespec until = abs_after_ms(wait_ms);
+        struct timespec until = ww_timespec_after_ms(CLOCK_REALTIME, wait_ms);
         p->worker_waiting = WAIT_HEAD;
         while (p->ring[p->head % p->cap].state != SLOT_DONE)
             if (pthread_cond_timedwait(&p->ready, &p->mu, &until) == ETIMEDOUT)

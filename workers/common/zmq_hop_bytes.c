@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "wirewatch/message.h"
+
 struct ww__hop {
     char *addr;
     int refs;
@@ -82,14 +84,7 @@ void ww__hop_release(ww__hop *h, size_t n) {
 }
 
 void ww__hop_wait(ww__hop *h, size_t n, size_t limit, int timeout_ms) {
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = ww_timespec_after_ms(CLOCK_MONOTONIC, timeout_ms);
     pthread_mutex_lock(&hops_lock);
     while (!fits(h, n, limit))
         if (pthread_cond_timedwait(&h->room, &hops_lock, &until) == ETIMEDOUT)
