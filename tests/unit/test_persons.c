@@ -78,6 +78,20 @@ static void test_particles(void **st) {
     assert_int_equal(a.n, 2);
     assert_string_equal(a.found[0], "Anne Hidalgo");
     assert_string_equal(a.found[1], "Jan");
+    /* German nouns are capitalised: von, zu, das only after a given name, der and den
+     * only after van, von or de */
+    run("President Richard von Weizsäcker und Mayor Jens Weidmann von "
+        "Anfang an, Minister Thomas de Maizière, Minister Peter Müller der Zeitung.",
+        &a);
+    assert_int_equal(a.n, 4);
+    assert_string_equal(a.found[0], "Richard von Weizsäcker");
+    assert_string_equal(a.found[1], "Jens Weidmann");
+    assert_string_equal(a.found[2], "Thomas de Maizière");
+    assert_string_equal(a.found[3], "Peter Müller");
+    run("President Alexander Van der Bellen und Minister Hans Sport zu Sturm Graz.", &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.found[0], "Alexander Van der Bellen");
+    assert_string_equal(a.found[1], "Hans Sport");
 }
 
 /* ---- Arabic: a name after a title found by the matcher (here: by its tokens) ---- */
@@ -160,6 +174,15 @@ static void test_han_names(void **st) {
     assert_string_equal(a.found[0], "陈一新");
 }
 
+static void test_han_not_names(void **st) {
+    acc a;
+    /* a verb right after a bare title is no name */
+    titled("交通部长呼吁劳资双方尽快回到谈判桌。", "交通部长", &a);
+    assert_int_equal(a.n, 0);
+    titled("若无法达成协议，国王可能要求重新举行大选。", "国王", &a);
+    assert_int_equal(a.n, 0);
+}
+
 static void test_particles_titled(void **st) {
     acc a;
     titled("Le président Lula da Silva a reçu le ministre Luis de Guindos.", "président",
@@ -221,6 +244,6 @@ int main(void) {
         cmocka_unit_test(test_titles),           cmocka_unit_test(test_not_names),
         cmocka_unit_test(test_particles),        cmocka_unit_test(test_han_names),
         cmocka_unit_test(test_particles_titled), cmocka_unit_test(test_arabic_names),
-        cmocka_unit_test(test_arabic_not_names)};
+        cmocka_unit_test(test_arabic_not_names), cmocka_unit_test(test_han_not_names)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,16 +113,33 @@ static int adjacent(const char *text, const ww__tok *a, const ww__tok *b) {
 }
 
 /* Lower-case particles of family names ("Lula da Silva", "Ursula von der Leyen",
- * "Mohammed bin Salman", "Bashar al-Assad"): part of a name only between two of its
- * capitalised words, one or two in a row. */
-static int particle(const char *text, const ww__tok *t) {
-    static const char *const particles[] = {
-        "da", "de", "do",  "dos",  "das", "del", "della", "delle", "dei", "degli",
-        "di", "du", "des", "van",  "von", "der", "den",   "ter",   "ten", "la",
-        "le", "zu", "bin", "bint", "ibn", "al",  "el",    NULL};
-    size_t n = t->end - t->start;
-    return n >= 2 && n <= 5 && text[t->start] >= 'a' && text[t->start] <= 'z' &&
-           in_list(particles, text + t->start, n, 0);
+ * "Mohammed bin Salman", "Bashar al-Assad"), part of a name only between two of its
+ * capitalised words.  German capitalises every noun, so its prepositions and articles
+ * ("Weidmann von Anfang", "Becker der Zeitung", "Sport zu Sturm") are particles only
+ * where they are in names: von and das right after a given name (the name's first
+ * word), der, den, la, le, los and las only after van, von or de ("Van der Bellen");
+ * zu ("zu Guttenberg") never. */
+static const char *const particles[] = {
+    "da",    "de",  "do",  "dos", "di",  "du",   "del", "della", "delle", "dei",
+    "degli", "van", "ter", "ten", "bin", "bint", "ibn", "al",    "el",    NULL};
+static const char *const particles_first[] = {"von", "das", NULL};
+static const char *const particles_second[] = {"der", "den", "la", "le",
+                                               "los", "las", NULL};
+
+/* 1 when token t is a particle that may follow the token prev: the name's last word
+ * (first = 1; words = the name's words so far) or the particle before t. */
+static int particle(const char *text, const ww__tok *t, const ww__tok *prev, int first,
+                    size_t words) {
+    const char *s = text + t->start, *p = text + prev->start;
+    size_t n = t->end - t->start, pn = prev->end - prev->start;
+    if (n < 2 || n > 5 || s[0] < 'a' || s[0] > 'z')
+        return 0;
+    if (in_list(particles_second, s, n, 0))
+        return (pn == 3 &&
+                (strncasecmp(p, "van", 3) == 0 || strncasecmp(p, "von", 3) == 0)) ||
+               (pn == 2 && strncasecmp(p, "de", 2) == 0);
+    return first && (in_list(particles, s, n, 0) ||
+                     (words == 1 && in_list(particles_first, s, n, 0)));
 }
 
 /* The end (token index) of the name whose first word is token j: up to three words
@@ -136,7 +153,8 @@ static size_t name_run(const char *text, const ww__toks *toks, size_t j,
         e++;
         words++;
         size_t p = e;
-        while (p < toks->n && p - e < 2 && particle(text, &toks->v[p]) &&
+        while (p < toks->n && p - e < 2 &&
+               particle(text, &toks->v[p], &toks->v[p - 1], p == e, words) &&
                adjacent(text, &toks->v[p - 1], &toks->v[p]))
             p++;
         if (p > e && p < toks->n && adjacent(text, &toks->v[p - 1], &toks->v[p]) &&

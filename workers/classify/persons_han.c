@@ -36,6 +36,13 @@ static const char after_words[] =
     "特别多次多位达成加强加入利用比如比较因此因为夫人希望本人"
     "本周本月本年马上克服登上得到得知得以保持保护保证保障保留";
 
+/* Words often written right after a bare title, where a name would be (部长呼吁 "the
+ * minister called on", 国王可能 "the king may"): no name starts with them. */
+static const char verb_words[] =
+    "呼吁可能发表认为透露承认否认警告希望要求签署会见出席访问"
+    "回应坦言介绍称赞批评主持率领随后当天今天昨天日前此前本人"
+    "已经正在曾经一行应邀重申敦促呼应表态";
+
 /* Words often written right before a name that end in a transliteration character
  * (感谢 "thanks"): that character does not belong to the name. */
 static const char before_words[] = "感谢答谢致谢多谢";
@@ -46,8 +53,9 @@ static const char before_words[] = "感谢答谢致谢多谢";
 #define TRANSLIT_MAX 16 /* characters of one transliterated name, dots included */
 
 static uint64_t translit_bits[(HAN_LAST - HAN_BASE + 64) / 64];
-static int32_t after_pairs[MAX_PAIRS][2], before_pairs[MAX_PAIRS][2];
-static size_t nafter, nbefore;
+static int32_t after_pairs[MAX_PAIRS][2], before_pairs[MAX_PAIRS][2],
+    verb_pairs[MAX_PAIRS][2];
+static size_t nafter, nbefore, nverb;
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 int32_t ww__cp_at(const char *text, size_t len, size_t i, size_t *k) {
@@ -83,6 +91,7 @@ static void tables_build(void) {
     }
     nafter = pairs_build(after_words, after_pairs);
     nbefore = pairs_build(before_words, before_pairs);
+    nverb = pairs_build(verb_words, verb_pairs);
 }
 
 static int translit(int32_t cp) {
@@ -164,6 +173,9 @@ size_t ww__han_name_from(const char *text, size_t len, size_t start) {
     size_t k;
     int32_t cp = ww__cp_at(text, len, start, &k);
     if (!ww__is_han(cp) || han_stop(cp))
+        return 0;
+    size_t k2, j = start + k;
+    if (j < len && is_pair(verb_pairs, nverb, cp, ww__cp_at(text, len, j, &k2)))
         return 0;
     size_t end = translit_from(text, len, start);
     if (end)
