@@ -41,7 +41,7 @@ static const char after_words[] =
 static const char verb_words[] =
     "呼吁可能发表认为透露承认否认警告希望要求签署会见出席访问"
     "回应坦言介绍称赞批评主持率领随后当天今天昨天日前此前本人"
-    "已经正在曾经一行应邀重申敦促呼应表态";
+    "已经正在曾经一行应邀重申敦促呼应表态出席抵达举行致电接受回答";
 
 /* Words often written right before a name that end in a transliteration character
  * (感谢 "thanks"): that character does not belong to the name. */
@@ -49,7 +49,7 @@ static const char before_words[] = "感谢答谢致谢多谢";
 
 #define HAN_BASE 0x4E00
 #define HAN_LAST 0x9FFF
-#define MAX_PAIRS 48
+#define MAX_PAIRS 64
 #define TRANSLIT_MAX 16 /* characters of one transliterated name, dots included */
 
 static uint64_t translit_bits[(HAN_LAST - HAN_BASE + 64) / 64];
@@ -129,12 +129,12 @@ static int is_pair(int32_t (*pairs)[2], size_t n, int32_t a, int32_t b) {
     return 0;
 }
 
-/* The character at byte i begins one of after_words. */
+/* The character at byte i begins one of after_words or verb_words. */
 static int word_starts(const char *text, size_t len, size_t i) {
     size_t k, k2;
     int32_t a = ww__cp_at(text, len, i, &k);
     int32_t b = i + k < len ? ww__cp_at(text, len, i + k, &k2) : -1;
-    return is_pair(after_pairs, nafter, a, b);
+    return is_pair(after_pairs, nafter, a, b) || is_pair(verb_pairs, nverb, a, b);
 }
 
 /* The end of a foreign name starting at start, or 0: three or more transliteration
