@@ -155,6 +155,9 @@ static void test_han_names(void **st) {
     titled("俄罗斯总统普京特别强调", "总统", &a);
     assert_int_equal(a.n, 1);
     assert_string_equal(a.found[0], "普京");
+    titled("美国总统拜登政府宣布", "总统", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "拜登");
     titled("印度总理莫迪出席会议", "总理", &a);
     assert_int_equal(a.n, 1);
     assert_string_equal(a.found[0], "莫迪");

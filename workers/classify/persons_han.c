@@ -29,12 +29,14 @@ static const char translit_chars[] =
     "维伟温文沃乌伍西希锡夏肖谢辛欣休修许薛逊雅亚娅扬耶叶伊依因尤于约泽扎詹哲珍朱祖卓"
     "兹佐茨朔宏连娃芙琪黛汀翰治撒蕊各得易保侯";
 
-/* Words often written right after a name whose first character is also a
- * transliteration character (特别 "especially", 多次 "repeatedly", 夫人 "wife"): that
- * character does not belong to the name. */
+/* Words often written right after a name (特别 "especially", 多次 "repeatedly", 夫人
+ * "wife", 政府 "administration"): their first character does not belong to the name,
+ * whether it is a transliteration character or the third of a two-character name
+ * (拜登政府 is 拜登's). */
 static const char after_words[] =
     "特别多次多位达成加强加入利用比如比较因此因为夫人希望本人"
-    "本周本月本年马上克服登上得到得知得以保持保护保证保障保留";
+    "本周本月本年马上克服登上得到得知得以保持保护保证保障保留"
+    "政府先生女士夫妇团队阵营竞选家族时代任内上台当选就任";
 
 /* Words often written right after a bare title, where a name would be (部长呼吁 "the
  * minister called on", 国王可能 "the king may"): no name starts with them. */
