@@ -2,8 +2,9 @@
  * Minister Chen Yixin said", "President Lula", "Dr Jane Goodall").
  *
  * News names most people with their role the first time they appear, so a title word
- * followed by one to three capitalised words catches most of them with few false
- * positives; a gazetteer (classify.persons) still adds people named without a title.
+ * followed by one to three capitalised words (and the lower-case particles between
+ * them: "Lula da Silva") catches most of them with few false positives; a gazetteer
+ * (classify.persons) still adds people named without a title.
  * Names are in the original text's case; spans point into Document.text. */
 #include <ctype.h>
 #include <pthread.h>
