@@ -48,6 +48,15 @@ static void test_titles(void **st) {
     assert_string_equal(a.found[3], "Jane Goodall");
 }
 
+static void test_title_after_title(void **st) {
+    acc a;
+    /* the name follows the last of several titles */
+    run("Foreign Minister Prince Saud Al-Faisal met Chief Justice Dr Amina Bello.", &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.found[0], "Saud Al-Faisal");
+    assert_string_equal(a.found[1], "Amina Bello");
+}
+
 static void test_not_names(void **st) {
     acc a;
     /* a title followed by a role, a weekday, lower-case words or one bare word */
@@ -250,6 +259,7 @@ int main(void) {
         cmocka_unit_test(test_titles),           cmocka_unit_test(test_not_names),
         cmocka_unit_test(test_particles),        cmocka_unit_test(test_han_names),
         cmocka_unit_test(test_particles_titled), cmocka_unit_test(test_arabic_names),
-        cmocka_unit_test(test_arabic_not_names), cmocka_unit_test(test_han_not_names)};
+        cmocka_unit_test(test_arabic_not_names), cmocka_unit_test(test_han_not_names),
+        cmocka_unit_test(test_title_after_title)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

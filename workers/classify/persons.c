@@ -181,6 +181,12 @@ int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
             !(toks->v[j].start == t->end + 2 && text[t->end] == '.' &&
               text[t->end + 1] == ' '))
             continue;
+        /* a title after the title ("Foreign Minister Prince Saud al-Faisal"): the name
+         * is after the last one, found when the loop reaches it */
+        const ww__tok *n0 = &toks->v[j];
+        if (maybe_in(titles_seen, text + n0->start, n0->end - n0->start) &&
+            in_list(titles, text + n0->start, n0->end - n0->start, 1))
+            continue;
         size_t k = name_run(text, toks, j, name_word);
         if (k == j)
             continue;
