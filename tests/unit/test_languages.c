@@ -284,6 +284,33 @@ static void test_german_pack(void **st) {
     assert_null(strstr(b, "medtop:12000000"));
 }
 
+/* Non-governmental organisation (medtop:20000646) in the forms news writes it, in the
+ * default rules and the packs: each sentence alone reaches the topic's threshold. */
+static void test_ngo_forms(void **st) {
+    (void)st;
+    static const char *const cases[][2] = {
+        {"en", "Non-government organisations said the law would silence them."},
+        {"en", "Nongovernmental organizations condemned the decision."},
+        {"en", "Aid groups said convoys were blocked at the border."},
+        {"en", "Humanitarian organisations warned of famine."},
+        {"zh", "多个人权组织对此表示谴责。"},
+        {"zh", "一家环保组织发布报告。"},
+        {"ru", "Гуманитарная организация доставила помощь."},
+        {"de", "Eine Menschenrechtsorganisation kritisierte das Urteil."},
+        {"de", "Der Umweltverband reichte Klage ein."},
+        {"es", "Las organizaciones ecologistas denunciaron el vertido."},
+        {"fr", "Une organisation humanitaire a dénoncé la situation."},
+        {"pt", "Organizações ambientalistas pedem punição."},
+        {"ja", "環境団体が声明を発表した。"},
+    };
+    char b[4096];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        labels(NULL, cases[i][0], cases[i][1], b, sizeof b);
+        if (!strstr(b, "medtop:20000646"))
+            fail_msg("%s: no NGO label for \"%s\" (%s)", cases[i][0], cases[i][1], b);
+    }
+}
+
 /* The pack's "compounds" setting marks its one-word terms as heads and modifiers. */
 static void test_pack_compounds(void **st) {
     (void)st;
@@ -366,6 +393,7 @@ int main(void) {
         cmocka_unit_test(test_compound_parts),
         cmocka_unit_test(test_pack_compounds),
         cmocka_unit_test(test_german_pack),
+        cmocka_unit_test(test_ngo_forms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,15 @@ static void test_titles(void **st) {
     assert_string_equal(a.found[3], "Jane Goodall");
 }
 
+static void test_title_after_title(void **st) {
+    acc a;
+    /* the name follows the last of several titles */
+    run("Foreign Minister Prince Saud Al-Faisal met Chief Justice Dr Amina Bello.", &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.found[0], "Saud Al-Faisal");
+    assert_string_equal(a.found[1], "Amina Bello");
+}
+
 static void test_not_names(void **st) {
     acc a;
     /* a title followed by a role, a weekday, lower-case words or one bare word */
@@ -58,6 +67,40 @@ static void test_not_names(void **st) {
     run("Łukasz is here. Mayor Łukasz Nowak spoke.", &a);
     assert_int_equal(a.n, 1);
     assert_string_equal(a.found[0], "Łukasz Nowak");
+}
+
+static void test_particles(void **st) {
+    acc a;
+    /* lower-case particles between the capitalised parts of a name */
+    run("President Luiz Inácio Lula da Silva met Commission President Ursula von der "
+        "Leyen, Crown Prince Mohammed bin Salman and President Bashar al-Assad.",
+        &a);
+    assert_int_equal(a.n, 4);
+    assert_string_equal(a.found[0], "Luiz Inácio Lula da Silva");
+    assert_string_equal(a.found[1], "Ursula von der Leyen");
+    assert_string_equal(a.found[2], "Mohammed bin Salman");
+    assert_string_equal(a.found[3], "Bashar al-Assad");
+    /* never at the end of a name, never alone, never three in a row */
+    run("Mayor Anne Hidalgo de la ville spoke. President de Gaulle and Dr Jan de van "
+        "der Berg came.",
+        &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.found[0], "Anne Hidalgo");
+    assert_string_equal(a.found[1], "Jan");
+    /* German nouns are capitalised: von, zu, das only after a given name, der and den
+     * only after van, von or de */
+    run("President Richard von Weizsäcker und Mayor Jens Weidmann von "
+        "Anfang an, Minister Thomas de Maizière, Minister Peter Müller der Zeitung.",
+        &a);
+    assert_int_equal(a.n, 4);
+    assert_string_equal(a.found[0], "Richard von Weizsäcker");
+    assert_string_equal(a.found[1], "Jens Weidmann");
+    assert_string_equal(a.found[2], "Thomas de Maizière");
+    assert_string_equal(a.found[3], "Peter Müller");
+    run("President Alexander Van der Bellen und Minister Hans Sport zu Sturm Graz.", &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.found[0], "Alexander Van der Bellen");
+    assert_string_equal(a.found[1], "Hans Sport");
 }
 
 /* ---- Arabic: a name after a title found by the matcher (here: by its tokens) ---- */
@@ -71,7 +114,7 @@ static int collect_span(void *arg, uint32_t s, uint32_t e) {
 
 /* The names after every occurrence of title (one or more words, as the matcher would
  * report it: a token range) in text. */
-static void titled(const char *text, const char *title, acc *a) {
+static void titled_at(const char *text, const char *title, int after, acc *a) {
     ww__toks t = {0}, tt = {0};
     memset(a, 0, sizeof *a);
     a->text = text;
@@ -84,11 +127,87 @@ static void titled(const char *text, const char *title, acc *a) {
         while (k < tt.n && strcmp(ww__tok_norm(&t, i + k), ww__tok_norm(&tt, k)) == 0)
             k++;
         if (k == tt.n)
-            h[n++] = (ww__title_hit){(uint32_t)i, (uint32_t)tt.n, 0};
+            h[n++] = (ww__title_hit){(uint32_t)i, (uint32_t)tt.n, (uint8_t)after};
     }
     assert_int_equal(ww__find_persons_titled(text, &t, h, n, collect_span, a), 0);
     ww__toks_free(&t);
     ww__toks_free(&tt);
+}
+
+static void titled(const char *text, const char *title, acc *a) {
+    titled_at(text, title, 0, a);
+}
+
+static void test_han_names(void **st) {
+    acc a;
+    /* transliterated foreign names are taken whole, parts joined by a middle dot */
+    titled("联合国秘书长古特雷斯表示，各方应保持克制。", "秘书长", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "古特雷斯");
+    titled("法国总统马克龙在巴黎会见了乌克兰总统泽连斯基。", "总统", &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.found[0], "马克龙");
+    assert_string_equal(a.found[1], "泽连斯基");
+    titled("以色列总理内塔尼亚胡周日说", "总理", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "内塔尼亚胡");
+    titled("以色列总理本雅明·内塔尼亚胡周日说", "总理", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "本雅明·内塔尼亚胡");
+    titled("美国国务卿安东尼·布林肯说", "国务卿", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "安东尼·布林肯");
+    titled("烏克蘭總統澤倫斯基週日表示", "總統", &a); /* Traditional */
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "澤倫斯基");
+    /* a word after the name that starts with a transliteration character */
+    titled("俄罗斯总统普京特别强调", "总统", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "普京");
+    titled("美国总统拜登政府宣布", "总统", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "拜登");
+    titled("印度总理莫迪出席会议", "总理", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "莫迪");
+    /* Chinese names as before: two or three characters */
+    titled("国家安全部部长陈一新上月撰文表示", "部长", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "陈一新");
+    titled("外交部发言人毛宁表示", "发言人", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "毛宁");
+    titled("发言人林达光指出", "发言人", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "林达光");
+    /* a title after the name */
+    titled_at("他感谢古特雷斯秘书长的支持", "秘书长", 1, &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "古特雷斯");
+    titled_at("昨天会见了陈一新部长", "部长", 1, &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "陈一新");
+}
+
+static void test_han_not_names(void **st) {
+    acc a;
+    /* a verb right after a bare title is no name */
+    titled("交通部长呼吁劳资双方尽快回到谈判桌。", "交通部长", &a);
+    assert_int_equal(a.n, 0);
+    titled("若无法达成协议，国王可能要求重新举行大选。", "国王", &a);
+    assert_int_equal(a.n, 0);
+}
+
+static void test_particles_titled(void **st) {
+    acc a;
+    titled("Le président Lula da Silva a reçu le ministre Luis de Guindos.", "président",
+           &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "Lula da Silva");
+    titled("El ministro Luis de Guindos dijo que la ministra Calviño de Madrid",
+           "ministro", &a);
+    assert_int_equal(a.n, 1);
+    assert_string_equal(a.found[0], "Luis de Guindos");
 }
 
 static void test_arabic_names(void **st) {
@@ -137,7 +256,10 @@ static void test_arabic_not_names(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_titles), cmocka_unit_test(test_not_names),
-        cmocka_unit_test(test_arabic_names), cmocka_unit_test(test_arabic_not_names)};
+        cmocka_unit_test(test_titles),           cmocka_unit_test(test_not_names),
+        cmocka_unit_test(test_particles),        cmocka_unit_test(test_han_names),
+        cmocka_unit_test(test_particles_titled), cmocka_unit_test(test_arabic_names),
+        cmocka_unit_test(test_arabic_not_names), cmocka_unit_test(test_han_not_names),
+        cmocka_unit_test(test_title_after_title)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

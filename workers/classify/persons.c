@@ -2,8 +2,9 @@
  * Minister Chen Yixin said", "President Lula", "Dr Jane Goodall").
  *
  * News names most people with their role the first time they appear, so a title word
- * followed by one to three capitalised words catches most of them with few false
- * positives; a gazetteer (classify.persons) still adds people named without a title.
+ * followed by one to three capitalised words (and the lower-case particles between
+ * them: "Lula da Silva") catches most of them with few false positives; a gazetteer
+ * (classify.persons) still adds people named without a title.
  * Names are in the original text's case; spans point into Document.text. */
 #include <ctype.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 
 #include "persons.h"
 #include "persons_arabic.h"
+#include "persons_han.h"
 
 #include <utf8proc.h>
 #include "wirewatch/error.h"
@@ -111,6 +113,60 @@ static int adjacent(const char *text, const ww__tok *a, const ww__tok *b) {
     return b->start == a->end + 1 && (text[a->end] == ' ' || text[a->end] == '-');
 }
 
+/* Lower-case particles of family names ("Lula da Silva", "Ursula von der Leyen",
+ * "Mohammed bin Salman", "Bashar al-Assad"), part of a name only between two of its
+ * capitalised words.  German capitalises every noun, so its prepositions and articles
+ * ("Weidmann von Anfang", "Becker der Zeitung", "Sport zu Sturm") are particles only
+ * where they are in names: von and das right after a given name (the name's first
+ * word), der, den, la, le, los and las only after van, von or de ("Van der Bellen");
+ * zu ("zu Guttenberg") never. */
+static const char *const particles[] = {
+    "da",    "de",  "do",  "dos", "di",  "du",   "del", "della", "delle", "dei",
+    "degli", "van", "ter", "ten", "bin", "bint", "ibn", "al",    "el",    NULL};
+static const char *const particles_first[] = {"von", "das", NULL};
+static const char *const particles_second[] = {"der", "den", "la", "le",
+                                               "los", "las", NULL};
+
+/* 1 when token t is a particle that may follow the token prev: the name's last word
+ * (first = 1; words = the name's words so far) or the particle before t. */
+static int particle(const char *text, const ww__tok *t, const ww__tok *prev, int first,
+                    size_t words) {
+    const char *s = text + t->start, *p = text + prev->start;
+    size_t n = t->end - t->start, pn = prev->end - prev->start;
+    if (n < 2 || n > 5 || s[0] < 'a' || s[0] > 'z')
+        return 0;
+    if (in_list(particles_second, s, n, 0))
+        return (pn == 3 &&
+                (strncasecmp(p, "van", 3) == 0 || strncasecmp(p, "von", 3) == 0)) ||
+               (pn == 2 && strncasecmp(p, "de", 2) == 0);
+    return first && (in_list(particles, s, n, 0) ||
+                     (words == 1 && in_list(particles_first, s, n, 0)));
+}
+
+/* The end (token index) of the name whose first word is token j: up to three words
+ * for which word() holds, each a space or hyphen after the one before, plus one more
+ * after each group of particles.  j itself when token j is no name word. */
+static size_t name_run(const char *text, const ww__toks *toks, size_t j,
+                       int (*word)(const char *, const ww__tok *)) {
+    size_t e = j, words = 0, limit = 3;
+    while (e < toks->n && words < limit && word(text, &toks->v[e]) &&
+           (e == j || adjacent(text, &toks->v[e - 1], &toks->v[e]))) {
+        e++;
+        words++;
+        size_t p = e;
+        while (p < toks->n && p - e < 2 &&
+               particle(text, &toks->v[p], &toks->v[p - 1], p == e, words) &&
+               adjacent(text, &toks->v[p - 1], &toks->v[p]))
+            p++;
+        if (p > e && p < toks->n && adjacent(text, &toks->v[p - 1], &toks->v[p]) &&
+            word(text, &toks->v[p])) {
+            e = p; /* the particles, then the word after them (next turn) */
+            limit++;
+        }
+    }
+    return e;
+}
+
 int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
                      void *arg) {
     pthread_once(&seen_once, seen_build);
@@ -125,10 +181,13 @@ int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
             !(toks->v[j].start == t->end + 2 && text[t->end] == '.' &&
               text[t->end + 1] == ' '))
             continue;
-        size_t k = j;
-        while (k < toks->n && k - j < 3 && name_word(text, &toks->v[k]) &&
-               (k == j || adjacent(text, &toks->v[k - 1], &toks->v[k])))
-            k++;
+        /* a title after the title ("Foreign Minister Prince Saud al-Faisal"): the name
+         * is after the last one, found when the loop reaches it */
+        const ww__tok *n0 = &toks->v[j];
+        if (maybe_in(titles_seen, text + n0->start, n0->end - n0->start) &&
+            in_list(titles, text + n0->start, n0->end - n0->start, 1))
+            continue;
+        size_t k = name_run(text, toks, j, name_word);
         if (k == j)
             continue;
         /* a single word is a name only after an honorific or a head of state */
@@ -148,44 +207,17 @@ int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
 
 /* ---- names next to a language pack's titles ---------------------------------------- */
 
-static int is_han(utf8proc_int32_t cp) {
-    return (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-           (cp >= 0x20000 && cp <= 0x3FFFF);
-}
-
-static utf8proc_int32_t cp_at(const char *text, size_t len, size_t i, size_t *k) {
-    utf8proc_int32_t cp = -1;
-    utf8proc_ssize_t n =
-        utf8proc_iterate((const uint8_t *)text + i, (utf8proc_ssize_t)(len - i), &cp);
-    *k = n > 0 ? (size_t)n : 1;
-    return n > 0 ? cp : -1;
-}
-
-/* Characters that do not end a Chinese name: particles and verbs that follow one
- * ("陈一新表示", "王毅在"); a name stops before them. */
-static int han_stop(utf8proc_int32_t cp) {
-    static const utf8proc_int32_t stop[] = {
-        0x5728, 0x7684, 0x548C, 0x4E0E, 0x662F, 0x8868, 0x8BF4, 0x79F0, 0x6307, 0x5BF9,
-        0x7B49, 0x4E5F, 0x5C31, 0x5C06, 0x5DF2, 0x66FE, 0x4E3A, 0x5411, 0x53CA, 0x5E76,
-        0x8FD8, 0x53C8, 0x90FD, 0x4F1A, 0x8BA4, 0x5F3A, 0x8981, 0x65E5, 0x6708, 0x5E74,
-        0x4E8E, 0x8BB2, 0x6307, 0x5BA3, 0x56DE, 0x62A5, 0x8C08, 0x8FDB, 0x63D0, 0};
-    for (const utf8proc_int32_t *s = stop; *s; s++)
-        if (*s == cp)
-            return 1;
-    return 0;
-}
-
 /* A capitalised word: first letter upper-case, some lower-case letter after it. */
 static int cased_name_word(const char *text, const ww__tok *t) {
     size_t n = t->end - t->start, i = 0, k;
     if (n < 2 || n > 60)
         return 0;
-    utf8proc_int32_t cp = cp_at(text, t->end, t->start, &k);
+    utf8proc_int32_t cp = ww__cp_at(text, t->end, t->start, &k);
     utf8proc_category_t c0 = cp < 0 ? UTF8PROC_CATEGORY_CN : utf8proc_category(cp);
     if (c0 != UTF8PROC_CATEGORY_LU && c0 != UTF8PROC_CATEGORY_LT)
         return 0;
     for (i = t->start + k; i < t->end; i += k)
-        if ((cp = cp_at(text, t->end, i, &k)) >= 0 &&
+        if ((cp = ww__cp_at(text, t->end, i, &k)) >= 0 &&
             utf8proc_category(cp) == UTF8PROC_CATEGORY_LL)
             return !(maybe_in(not_names_seen, text + t->start, n) &&
                      in_list(not_names, text + t->start, n, 0));
@@ -199,54 +231,24 @@ static int name_before_title(const char *text, const ww__toks *toks,
         return 0;
     const ww__tok *last = &toks->v[j - 1], *nt = &toks->v[j];
     size_t len = strlen(text), k;
-    utf8proc_int32_t cp = cp_at(text, len, nt->start, &k);
-    if (is_han(cp)) { /* 部长陈一新: two or three characters right after the title */
-        if (nt->start != last->end || han_stop(cp))
-            return 0;
-        size_t i = nt->start, n = 0, end = i;
-        while (n < 3 && i < len && is_han(cp = cp_at(text, len, i, &k))) {
-            if (n == 2 && han_stop(cp))
-                break;
-            i += k;
-            end = i;
-            n++;
-        }
-        return n >= 2 ? cb(arg, nt->start, (uint32_t)end) : 0;
+    utf8proc_int32_t cp = ww__cp_at(text, len, nt->start, &k);
+    if (ww__is_han(cp)) { /* 部长陈一新, 秘书长古特雷斯: right after the title */
+        size_t end = nt->start == last->end ? ww__han_name_from(text, len, nt->start) : 0;
+        return end ? cb(arg, nt->start, (uint32_t)end) : 0;
     }
     if (ww__arabic_letter(cp)) /* no capitals: persons_arabic.c */
         return ww__arabic_name(text, toks, h->first, h->ntok, cb, arg);
     if (!(nt->start == last->end + 1 && text[last->end] == ' '))
         return 0;
-    size_t e = j;
-    while (e < toks->n && e - j < 3 && cased_name_word(text, &toks->v[e]) &&
-           (e == j || adjacent(text, &toks->v[e - 1], &toks->v[e])))
-        e++;
+    size_t e = name_run(text, toks, j, cased_name_word);
     return e > j ? cb(arg, toks->v[j].start, toks->v[e - 1].end) : 0;
 }
 
 static int name_after_title(const char *text, const ww__toks *toks,
                             const ww__title_hit *h, ww__person_span_cb *cb, void *arg) {
     uint32_t end = toks->v[h->first].start;
-    size_t len = strlen(text), k;
-    /* walk back over the Han characters right before the title (at most 5) */
-    size_t starts[6], n = 0, i = end;
-    while (i > 0 && n < 5) {
-        size_t b = i - 1;
-        while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80)
-            b--;
-        if (!is_han(cp_at(text, len, b, &k)))
-            break;
-        starts[n++] = b;
-        i = b;
-    }
-    if (n < 2)
-        return 0;
-    /* a run of two to four is the name (岸田首相, 岸田文雄首相); a longer run is part of
-     * a sentence: its last three characters are the likeliest name (陈一新部长) */
-    size_t take = n <= 4 ? n : 3;
-    if (han_stop(cp_at(text, len, starts[take - 1], &k)))
-        return 0;
-    return cb(arg, (uint32_t)starts[take - 1], end);
+    size_t start = ww__han_name_until(text, strlen(text), end);
+    return start != SIZE_MAX ? cb(arg, (uint32_t)start, end) : 0;
 }
 
 /* A title inside a longer title found at the same place is not a title of its own:

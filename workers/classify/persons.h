@@ -23,10 +23,11 @@ typedef struct ww__title_hit {
 typedef int ww__person_span_cb(void *arg, uint32_t start, uint32_t end);
 
 /* Names next to the titles in hits (in text order): for scripts with case, one to three
- * capitalised words after the title; for Han, two or three characters after (or two
- * to four before) the title; for Arabic, one to three words after the title up to a
- * word that is not part of a name (persons_arabic.c).  Other caseless scripts get
- * none. */
+ * capitalised words after the title, with family-name particles between them ("Lula da
+ * Silva"); for Han, a Chinese name of two or three characters or a transliterated
+ * foreign name whole, after (or before) the title (persons_han.c); for Arabic, one to
+ * three words after the title up to a word that is not part of a name
+ * (persons_arabic.c).  Other caseless scripts get none. */
 int ww__find_persons_titled(const char *text, const ww__toks *toks,
                             const ww__title_hit *hits, size_t nhits,
                             ww__person_span_cb *cb, void *arg);

@@ -44,6 +44,12 @@ int ww__han_folds(const char *s, size_t n) {
     return 0;
 }
 
+int32_t ww__han_simplified(int32_t cp) {
+    pthread_once(&t2s_once, t2s_build);
+    return t2s && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO] ? t2s[cp - HAN_LO]
+                                                                   : cp;
+}
+
 /* Code points whose normal form folding changes (after NFKC and case folding). */
 static int needs_fold(utf8proc_int32_t cp) {
     return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);
