@@ -124,6 +124,13 @@ static inline float sublin(uint32_t n) {
  * at 0.7x fastText's docs/s): the home slot of the key PF_AHEAD places on, and the
  * record (idf, scale, weights in rec[], recsz bytes each) of every key found, are
  * requested before they are needed. */
+static inline void prefetch_rec(const uint8_t *r, size_t recsz) {
+    __builtin_prefetch(r);
+    if (recsz > 64 - ((uintptr_t)r & 63))
+        for (size_t b = 64 - ((uintptr_t)r & 63); b < recsz; b += 64)
+            __builtin_prefetch(r + b);
+}
+
 static void find_all(const ww__index *x, const uint8_t *rec, size_t recsz, uint32_t *keys,
                      size_t stride, size_t n) {
     for (size_t j = 0; j < n && j < PF_AHEAD; j++)
@@ -133,13 +140,8 @@ static void find_all(const ww__index *x, const uint8_t *rec, size_t recsz, uint3
             __builtin_prefetch(
                 &x->slots[ww__index_home(x, keys[(j + PF_AHEAD) * stride])]);
         int64_t i = ww__index_find(x, keys[j * stride]);
-        if (i >= 0) {
-            const uint8_t *r = rec + (size_t)i * recsz;
-            __builtin_prefetch(r);
-            if (recsz > 64 - ((uintptr_t)r & 63))
-                for (size_t b = 64 - ((uintptr_t)r & 63); b < recsz; b += 64)
-                    __builtin_prefetch(r + b);
-        }
+        if (i >= 0)
+            prefetch_rec(rec + (size_t)i * recsz, recsz);
         keys[j * stride] = (uint32_t)(i + 1);
     }
 }
@@ -165,13 +167,15 @@ static int words_reserve(ww__featctx *fc, size_t n) {
  * keys appended to fc->gbuf (fc->ng of them in all) and a run (word, number of
  * n-grams) each in fc->runs[0..*nr).  0 or WW_ENOMEM. */
 static int known_words(const ww__linear *lin, int n4, ww__featctx *fc, float *u,
-                       double *q, size_t *nr, size_t *ng) {
+                       double *q, size_t *nr, size_t *ng, int have_wix) {
     const ww__fword *w = fc->wout;
     size_t nw = fc->nwout;
     uint32_t *wix = fc->wix;
-    for (size_t k = 0; k < nw; k++)
-        wix[k] = (uint32_t)w[k].h;
-    find_all(&lin->widx, lin->wrec, lin->recsz, wix, 1, nw);
+    if (!have_wix) {
+        for (size_t k = 0; k < nw; k++)
+            wix[k] = (uint32_t)w[k].h;
+        find_all(&lin->widx, lin->wrec, lin->recsz, wix, 1, nw);
+    }
     *nr = *ng = 0;
     for (size_t k = 0; k < nw; k++) {
         float a = sublin(w[k].n);
@@ -208,13 +212,14 @@ static int known_words(const ww__linear *lin, int n4, ww__featctx *fc, float *u,
  * another word's are composed from its n-grams, an unknown n-gram adding idf_unk^2
  * to the sum.  Unseen words (a fifth of a German article's distinct words, long
  * compounds with ~40 n-grams each) make most of the look-ups. */
-static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg,
-                      float *u) {
+static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg, float *u,
+                      int have_wix) {
     size_t nr, ng;
     double q = 0, unk2 = (double)lin->idf_unk * lin->idf_unk;
     for (int l = 0; l < n4; l++)
         u[l] = 0;
-    if (words_reserve(fc, fc->nwout) || known_words(lin, n4, fc, u, &q, &nr, &ng))
+    if (words_reserve(fc, fc->nwout) ||
+        known_words(lin, n4, fc, u, &q, &nr, &ng, have_wix))
         return WW_ENOMEM;
     /* unknown words: their n-grams, looked up all at once */
     const uint32_t *g = fc->gbuf;
@@ -239,6 +244,44 @@ static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg,
             mg[l] += u[l] * inv;
     }
     return 0;
+}
+
+/* find_all for the word block when its features are the document's words in the
+ * same order (single words with char n-grams, the keys compared to be sure): each
+ * word is looked up once, in the word table (fc->wix, which char_block then uses),
+ * and a known word's feature position read from lin->wfeat; only the other words
+ * probe the feature index.  The same positions as find_all, with a fifth fewer index
+ * probes (the 10kGNAD char model: 238 distinct words and 449 n-grams of unknown words
+ * a document).  Returns 1 when it did, 0 when the features are not the words. */
+static int find_words_once(const ww__linear *lin, ww__featctx *fc, ww__feat *f,
+                           size_t nf) {
+    const ww__fword *w = fc->wout;
+    if (!lin->wfeat || fc->nwout != nf || words_reserve(fc, nf))
+        return 0;
+    uint32_t *wix = fc->wix;
+    for (size_t k = 0; k < nf; k++)
+        if (f[k].key != (uint32_t)w[k].h)
+            return 0;
+    for (size_t k = 0; k < nf; k++)
+        wix[k] = f[k].key;
+    find_all(&lin->widx, lin->wrec, lin->recsz, wix, 1, nf);
+    for (size_t k = 0; k < nf; k++) {
+        if (wix[k]) {
+            if ((f[k].key = lin->wfeat[wix[k] - 1]))
+                prefetch_rec(lin->rec + (size_t)(f[k].key - 1) * lin->recsz, lin->recsz);
+        } else {
+            __builtin_prefetch(&lin->fidx.slots[ww__index_home(&lin->fidx, f[k].key)]);
+        }
+    }
+    for (size_t k = 0; k < nf; k++) {
+        if (wix[k])
+            continue;
+        int64_t i = ww__index_find(&lin->fidx, f[k].key);
+        if (i >= 0)
+            prefetch_rec(lin->rec + (size_t)i * lin->recsz, lin->recsz);
+        f[k].key = (uint32_t)(i + 1);
+    }
+    return 1;
 }
 
 #define FC_KEEP_SLOTS (1u << 16) /* bigger tables are freed after the document */
@@ -274,7 +317,9 @@ static int margins_in(const ww__linear *lin, int nlabels, const char *text, size
      * the known ones are compacted to the front of fc->out as (record, tf-idf). */
     ww__feat *f = fc->out;
     size_t nf = fc->nout, nk = 0, recsz = lin->recsz;
-    find_all(&lin->fidx, lin->rec, recsz, &f[0].key, 2, nf);
+    int have_wix = find_words_once(lin, fc, f, nf);
+    if (!have_wix)
+        find_all(&lin->fidx, lin->rec, recsz, &f[0].key, 2, nf);
     double n2 = 0;
     for (size_t i = 0; i < nf; i++) {
         if (!f[i].key)
@@ -295,7 +340,7 @@ static int margins_in(const ww__linear *lin, int nlabels, const char *text, size
         }
     }
     if (lin->fo.char_minn > 0 && fc->nwout > 0)
-        rc = char_block(lin, n4, fc, mg, mg + n4);
+        rc = char_block(lin, n4, fc, mg, mg + n4, have_wix);
     if (!rc)
         memcpy(margins, mg, (size_t)nlabels * sizeof *margins);
 out:
