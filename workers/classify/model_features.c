@@ -371,7 +371,7 @@ int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_op
         c->tw[i] = (uint32_t)k;
     }
     hash_words(c, c->nwords);
-    if ((rc = add_ngrams(c, o)))
+    if (o->word_ngrams >= 2 && (rc = add_ngrams(c, o)))
         goto out;
     for (size_t k = 0; k < c->nwords; k++) {
         ww__fword *w = &c->wout[k];
