@@ -112,29 +112,10 @@ static int build_index(const uint32_t *keys, uint32_t n, ww__index *x) {
     }
 }
 
-/* lin->wfeat: both key arrays are sorted, so one merge pass.  0 or WW_ENOMEM. */
-static int build_wfeat(ww__linear *lin) {
-    free(lin->wfeat);
-    lin->wfeat = NULL;
-    if (!lin->nwords)
-        return 0;
-    if (!(lin->wfeat = malloc((size_t)lin->nwords * sizeof *lin->wfeat)))
-        return WW_ENOMEM;
-    uint32_t i = 0;
-    for (uint32_t j = 0; j < lin->nwords; j++) {
-        while (i < lin->nfeat && lin->keys[i] < lin->wkeys[j])
-            i++;
-        lin->wfeat[j] = i < lin->nfeat && lin->keys[i] == lin->wkeys[j] ? i + 1 : 0;
-    }
-    return 0;
-}
-
 int ww__linear_index(ww__linear *lin) {
     int rc = build_index(lin->keys, lin->nfeat, &lin->fidx);
     if (!rc)
         rc = build_index(lin->wkeys, lin->nwords, &lin->widx);
-    if (!rc)
-        rc = build_wfeat(lin);
     return rc;
 }
 
@@ -151,7 +132,6 @@ void ww__linear_free(ww__linear *lin) {
     free(lin->w);
     free(lin->wnorm);
     free(lin->wu);
-    free(lin->wfeat);
     slots_free(&lin->fidx);
     slots_free(&lin->widx);
     memset(lin, 0, sizeof *lin);

@@ -164,10 +164,6 @@ typedef struct ww__linear {
     uint32_t nwords;
     uint32_t *wkeys; /* strictly increasing word keys */
     ww__index widx;  /* of wkeys */
-    /* per word: the position of the same key in keys + 1, 0 = none (built with the
-     * indexes of a loaded model, NULL otherwise): a document's words are looked up
-     * once, in widx, for both blocks (model_predict.c) */
-    uint32_t *wfeat;
     /* training: idf per feature, weights as nfeat rows of nlabels floats; per word
      * its sum of idf^2 and its row (nwords x nlabels) */
     float *idf, *w, *wnorm, *wu;
@@ -213,9 +209,8 @@ static inline int64_t ww__linear_find(const ww__linear *lin, uint32_t key) {
     return ww__index_find(&lin->fidx, key);
 }
 
-/* Build lin->fidx from lin->keys[0..nfeat), lin->widx from lin->wkeys[0..nwords)
- * (both strictly increasing) and lin->wfeat (when nwords > 0).  Returns 0 or
- * WW_ENOMEM. */
+/* Build lin->fidx from lin->keys[0..nfeat) and lin->widx from lin->wkeys[0..nwords)
+ * (both strictly increasing).  Returns 0 or WW_ENOMEM. */
 int ww__linear_index(ww__linear *lin);
 void ww__linear_free(ww__linear *lin);
 

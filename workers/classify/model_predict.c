@@ -158,15 +158,13 @@ static int words_reserve(ww__featctx *fc, size_t n) {
  * keys appended to fc->gbuf (fc->ng of them in all) and a run (word, number of
  * n-grams) each in fc->runs[0..*nr).  0 or WW_ENOMEM. */
 static int known_words(const ww__linear *lin, int n4, ww__featctx *fc, float *u,
-                       double *q, size_t *nr, size_t *ng, int have_wix) {
+                       double *q, size_t *nr, size_t *ng) {
     const ww__fword *w = fc->wout;
     size_t nw = fc->nwout;
     uint32_t *wix = fc->wix;
-    if (!have_wix) {
-        for (size_t k = 0; k < nw; k++)
-            wix[k] = (uint32_t)w[k].h;
-        find_all(&lin->widx, wix, 1, nw);
-    }
+    for (size_t k = 0; k < nw; k++)
+        wix[k] = (uint32_t)w[k].h;
+    find_all(&lin->widx, wix, 1, nw);
     *nr = *ng = 0;
     for (size_t k = 0; k < nw; k++) {
         float a = sublin(w[k].n);
@@ -203,14 +201,13 @@ static int known_words(const ww__linear *lin, int n4, ww__featctx *fc, float *u,
  * another word's are composed from its n-grams, an unknown n-gram adding idf_unk^2
  * to the sum.  Unseen words (a fifth of a German article's distinct words, long
  * compounds with ~40 n-grams each) make most of the look-ups. */
-static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg, float *u,
-                      int have_wix) {
+static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg,
+                      float *u) {
     size_t nr, ng;
     double q = 0, unk2 = (double)lin->idf_unk * lin->idf_unk;
     for (int l = 0; l < n4; l++)
         u[l] = 0;
-    if (words_reserve(fc, fc->nwout) ||
-        known_words(lin, n4, fc, u, &q, &nr, &ng, have_wix))
+    if (words_reserve(fc, fc->nwout) || known_words(lin, n4, fc, u, &q, &nr, &ng))
         return WW_ENOMEM;
     /* unknown words: their n-grams, looked up all at once */
     const uint32_t *g = fc->gbuf;
@@ -235,37 +232,6 @@ static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg,
             mg[l] += u[l] * inv;
     }
     return 0;
-}
-
-/* find_all for the word block when its features are the document's words in the
- * same order (single words with char n-grams, the keys compared to be sure): each
- * word is looked up once, in the word table (fc->wix, which char_block then uses),
- * and a known word's feature position read from lin->wfeat; only the other words
- * probe the feature index.  The same positions as find_all, with a fifth fewer index
- * probes (the 10kGNAD char model: 238 distinct words and 449 n-grams of unknown words
- * a document).  Returns 1 when it did, 0 when the features are not the words. */
-static int find_words_once(const ww__linear *lin, ww__featctx *fc, ww__feat *f,
-                           size_t nf) {
-    const ww__fword *w = fc->wout;
-    if (!lin->wfeat || fc->nwout != nf || words_reserve(fc, nf))
-        return 0;
-    uint32_t *wix = fc->wix;
-    for (size_t k = 0; k < nf; k++)
-        if (f[k].key != (uint32_t)w[k].h)
-            return 0;
-    for (size_t k = 0; k < nf; k++)
-        wix[k] = f[k].key;
-    find_all(&lin->widx, wix, 1, nf);
-    for (size_t k = 0; k < nf; k++) {
-        if (wix[k])
-            f[k].key = lin->wfeat[wix[k] - 1];
-        else
-            __builtin_prefetch(&lin->fidx.slots[ww__index_home(&lin->fidx, f[k].key)]);
-    }
-    for (size_t k = 0; k < nf; k++)
-        if (!wix[k])
-            f[k].key = (uint32_t)(ww__index_find(&lin->fidx, f[k].key) + 1);
-    return 1;
 }
 
 #define FC_KEEP_SLOTS (1u << 16) /* bigger tables are freed after the document */
@@ -301,9 +267,7 @@ static int margins_in(const ww__linear *lin, int nlabels, const char *text, size
      * the known ones are compacted to the front of fc->out as (record, tf-idf). */
     ww__feat *f = fc->out;
     size_t nf = fc->nout, nk = 0, recsz = lin->recsz;
-    int have_wix = find_words_once(lin, fc, f, nf);
-    if (!have_wix)
-        find_all(&lin->fidx, &f[0].key, 2, nf);
+    find_all(&lin->fidx, &f[0].key, 2, nf);
     double n2 = 0;
     for (size_t i = 0; i < nf; i++) {
         if (!f[i].key)
@@ -324,7 +288,7 @@ static int margins_in(const ww__linear *lin, int nlabels, const char *text, size
         }
     }
     if (lin->fo.char_minn > 0 && fc->nwout > 0)
-        rc = char_block(lin, n4, fc, mg, mg + n4, have_wix);
+        rc = char_block(lin, n4, fc, mg, mg + n4);
     if (!rc)
         memcpy(margins, mg, (size_t)nlabels * sizeof *margins);
 out:
