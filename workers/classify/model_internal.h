@@ -106,9 +106,9 @@ static inline uint32_t ww__index_home(const ww__index *x, uint32_t key) {
 /* Position of key in the indexed array, or -1.  The filled slots from the home slot
  * on holding smaller keys are a prefix of the probe (slots are in key order, and a
  * key past an empty slot has a later home, so a bigger key), so SSE2 counts them 4
- * slots at a time: the loop of one slot a step mispredicted its exit on 1 to 3
- * slots at random, about a tenth of a char n-gram model's prediction (the slot array
- * has room for the WW__INDEX_PAD slots read past its end). */
+ * slots at a time instead of a loop of one slot a step whose exit mispredicted
+ * (whole 10kGNAD char-model predict runs 0.97x, docs/benchmarks.md).  The slot
+ * array has room for the WW__INDEX_PAD slots a probe reads past its end. */
 #define WW__INDEX_PAD 3
 #if defined(__SSE2__)
 #include <emmintrin.h>

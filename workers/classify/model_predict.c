@@ -123,8 +123,8 @@ static inline float sublin(uint32_t n) {
  * so without prefetching the time goes to waiting for memory (the Reuters model ran
  * at 0.7x fastText's docs/s): the home slot of the key PF_AHEAD places on is
  * requested before it is needed.  The records of the keys found are not: asked for
- * here (or REC_AHEAD entries before the loops that read them), whole predict runs
- * took 1.07-1.09x the time on the 10kGNAD char model and 1.01-1.02x on the others
+ * here (or 8 entries before the loops that read them), whole predict runs took
+ * 1.07-1.09x the time on the 10kGNAD char model and 1.01-1.02x on the others
  * (docs/benchmarks.md). */
 static void find_all(const ww__index *x, uint32_t *keys, size_t stride, size_t n) {
     for (size_t j = 0; j < n && j < PF_AHEAD; j++)
