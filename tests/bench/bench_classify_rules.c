@@ -159,7 +159,7 @@ static double run(ww_classifier *cl, const corpus *c, int repeat, size_t *nlabel
                             abort();
                     }
                     protobuf_c_message_pack(&out->base, buf);
-                    protobuf_c_message_free_unpacked(&out->base, NULL);
+                    ww_classified_free(out);
                 }
             }
         double dt = now() - t0;
@@ -323,7 +323,7 @@ static int bbc(const corpus *c, int verbose) {
         if (verbose && gold != pred)
             printf("MISS %s [%s] -> %s: %s\n", c->label[i], bbcmap[gold].code,
                    top ? top : "none", c->title[i]);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     printf("BBC top-1 accuracy of the default rules: %.3f (%zu/%zu), %zu without any "
            "top-level label\n",
@@ -424,7 +424,7 @@ static int gnad(const corpus *c, int verbose) {
                    top ? top : "none", c->title[i]);
         if (verbose > 1 && !hit)
             why(out);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     size_t all = 0, good = 0;
     for (size_t k = 0; k < NGNAD; k++) {
@@ -485,7 +485,7 @@ static int show(const corpus *c) {
             Wirewatch__V1__Entity *e = out->entities[k];
             printf("  entity %s %s (%s) x%zu\n", e->type, e->name, e->id, e->n_spans);
         }
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     ww_classifier_free(cl);
     return 0;
@@ -534,7 +534,7 @@ static int dump(const corpus *c) {
         printf("%s\n", s);
         free(s);
         json_decref(j);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     ww_classifier_free(cl);
     return 0;
