@@ -1,9 +1,11 @@
 /* Document -> Classified: the seed-like story gets its labels with evidence and its
  * entities; scoring rules (roll-up, exclusions, title weight, repeats, thresholds),
  * watch-lists and routing. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "wirewatch/classify.h"
 #include "wirewatch/config.h"
+#include "wirewatch/message.h"
 #include "wirewatch/stage.h"
 
 /* Our own paraphrase of a story like the seed fixture (not its text). */
@@ -464,6 +467,50 @@ static void test_stage_config_and_reload(void **state) {
     ww_config_destroy(cfg);
 }
 
+/* ww_classified_pack (msg_pack_classified.c) writes what protobuf-c writes. */
+static void assert_packs_alike(const Wirewatch__V1__Classified *o) {
+    size_t n = protobuf_c_message_get_packed_size(&o->base);
+    assert_int_equal(ww_classified_packed_size(o), n);
+    uint8_t *a = malloc(n + 1), *b = malloc(n + 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(protobuf_c_message_pack(&o->base, a), n);
+    assert_int_equal(ww_classified_pack(o, b), n);
+    assert_memory_equal(a, b, n);
+    free(a);
+    free(b);
+}
+
+static void test_pack_like_protobuf_c(void **state) {
+    (void)state;
+    ww_classifier *c = all_labels();
+    Wirewatch__V1__Classified *o = run(c, STORY_TITLE, STORY, NULL);
+    assert_true(o->n_labels > 3 && o->n_entities > 0);
+    assert_packs_alike(o);
+    /* the trace the stage stamps on (field 16, two tag bytes), simhash, request_id */
+    assert_int_equal(ww_trace_stamp(&o->trace, "classify"), 0);
+    o->simhash = 0x8000000000000001ull;
+    o->request_id = (char *)"req-7";
+    assert_packs_alike(o);
+    /* zero and negative zero left out, NaN and negative values written; span field 0 */
+    Wirewatch__V1__Label *l = o->labels[0];
+    l->score = -0.0f;
+    l->confidence = NAN;
+    l->evidence[0]->field = WIREWATCH__V1__SPAN__FIELD__FIELD_UNSPECIFIED;
+    l->evidence[0]->start = 0;
+    o->labels[1]->score = -2.5f;
+    assert_packs_alike(o);
+    /* unknown fields are protobuf-c's to pack */
+    o->labels[1]->evidence[0]->base.n_unknown_fields = 1;
+    assert_true(ww_classified_packed_size(o) == SIZE_MAX);
+    o->labels[1]->evidence[0]->base.n_unknown_fields = 0;
+    ww_classified_free(o);
+    o = run(c, "", "", NULL); /* nothing found: only the copied fields */
+    assert_packs_alike(o);
+    ww_classified_free(o);
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_like_story),
@@ -474,6 +521,7 @@ int main(void) {
         cmocka_unit_test(test_long_document_normalised),
         cmocka_unit_test(test_watchlist_and_routes),
         cmocka_unit_test(test_stage_config_and_reload),
+        cmocka_unit_test(test_pack_like_protobuf_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
