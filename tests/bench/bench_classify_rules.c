@@ -164,7 +164,7 @@ static double run(ww_classifier *cl, const corpus *c, int repeat, size_t *nlabel
                         if (!(buf = malloc(bufcap)))
                             abort();
                     }
-                    ww_classified_pack(out, buf);
+                    ww_classified_pack(out, buf, need);
                     ww_classified_free(out);
                 }
             }
@@ -553,7 +553,7 @@ static int pack_same(const Wirewatch__V1__Classified *out) {
         return -1;
     uint8_t *a = malloc(n + 1), *b = malloc(n + 1);
     int rc = !a || !b || protobuf_c_message_pack(&out->base, a) != n ||
-                     ww_classified_pack(out, b) != n || memcmp(a, b, n) != 0
+                     ww_classified_pack(out, b, n) != n || memcmp(a, b, n) != 0
                  ? -1
                  : 0;
     free(a);

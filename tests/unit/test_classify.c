@@ -475,7 +475,7 @@ static void assert_packs_alike(const Wirewatch__V1__Classified *o) {
     assert_non_null(a);
     assert_non_null(b);
     assert_int_equal(protobuf_c_message_pack(&o->base, a), n);
-    assert_int_equal(ww_classified_pack(o, b), n);
+    assert_int_equal(ww_classified_pack(o, b, n), n);
     assert_memory_equal(a, b, n);
     free(a);
     free(b);

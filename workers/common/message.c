@@ -215,7 +215,7 @@ uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len) {
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
         return NULL;
-    *len = c ? ww_classified_pack(c, buf) : protobuf_c_message_pack(msg, buf);
+    *len = c ? ww_classified_pack(c, buf, n) : protobuf_c_message_pack(msg, buf);
     return buf;
 }
 

@@ -43,10 +43,6 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v) {
 #define WT_LEN 2
 #define WT_32 5
 
-static uint8_t *put_tag(uint8_t *o, unsigned id, unsigned wt) {
-    return put_varint(o, ((uint64_t)id << 3) | wt);
-}
-
 /* ---- sizes ---------------------------------------------------------------------- */
 
 static size_t str_size(unsigned id, const char *s) {
@@ -126,91 +122,109 @@ size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
     return n;
 }
 
-/* ---- packing -------------------------------------------------------------------- */
+/* ---- packing, from the end back ------------------------------------------------
+ * Each submessage is written before its length, so its length is known when it is
+ * written: one pass, where packing forward sizes every label and span again. */
 
-static uint8_t *put_str(uint8_t *o, unsigned id, const char *s) {
+static uint8_t *back_varint(uint8_t *p, uint64_t v) {
+    p -= varint_len(v);
+    put_varint(p, v);
+    return p;
+}
+
+static uint8_t *back_tag(uint8_t *p, unsigned id, unsigned wt) {
+    return back_varint(p, ((uint64_t)id << 3) | wt);
+}
+
+static uint8_t *back_str(uint8_t *p, unsigned id, const char *s) {
     if (!s || !*s)
-        return o;
+        return p;
     size_t n = strlen(s);
-    o = put_tag(o, id, WT_LEN);
-    o = put_varint(o, n);
-    memcpy(o, s, n);
-    return o + n;
+    p -= n;
+    memcpy(p, s, n);
+    return back_tag(back_varint(p, n), id, WT_LEN);
 }
 
-static uint8_t *put_u32(uint8_t *o, unsigned id, uint32_t v) {
-    return v ? put_varint(put_tag(o, id, WT_VARINT), v) : o;
+static uint8_t *back_u32(uint8_t *p, unsigned id, uint32_t v) {
+    return v ? back_tag(back_varint(p, v), id, WT_VARINT) : p;
 }
 
-static uint8_t *put_float(uint8_t *o, unsigned id, float v) {
+static uint8_t *back_float(uint8_t *p, unsigned id, float v) {
     if (v == 0)
-        return o;
-    o = put_tag(o, id, WT_32);
-    memcpy(o, &v, 4); /* little-endian, as the wire (x86, arm64) */
-    return o + 4;
+        return p;
+    p -= 4;
+    memcpy(p, &v, 4); /* little-endian, as the wire (checked above) */
+    return back_tag(p, id, WT_32);
 }
 
-static uint8_t *put_span(uint8_t *o, unsigned id, const Wirewatch__V1__Span *s) {
-    o = put_varint(put_tag(o, id, WT_LEN), span_size(s));
-    o = put_u32(o, 1, s->start);
-    o = put_u32(o, 2, s->end);
-    o = put_str(o, 3, s->text);
+/* the length and tag in front of a submessage written back from end to p */
+static uint8_t *back_sub(uint8_t *p, const uint8_t *end, unsigned id) {
+    return back_tag(back_varint(p, (uint64_t)(end - p)), id, WT_LEN);
+}
+
+static uint8_t *back_span(uint8_t *p, unsigned id, const Wirewatch__V1__Span *s) {
+    const uint8_t *end = p;
     if (s->field)
-        o = put_varint(put_tag(o, 4, WT_VARINT), (uint64_t)(int64_t)(int)s->field);
-    return o;
+        p = back_tag(back_varint(p, (uint64_t)(int64_t)(int)s->field), 4, WT_VARINT);
+    p = back_str(p, 3, s->text);
+    p = back_u32(p, 2, s->end);
+    p = back_u32(p, 1, s->start);
+    return back_sub(p, end, id);
 }
 
-static uint8_t *put_label(uint8_t *o, const Wirewatch__V1__Label *l) {
-    o = put_varint(put_tag(o, 10, WT_LEN), label_size(l));
-    o = put_str(o, 1, l->taxonomy);
-    o = put_str(o, 2, l->taxonomy_version);
-    o = put_str(o, 3, l->code);
-    o = put_str(o, 4, l->name);
-    o = put_float(o, 5, l->score);
-    for (size_t i = 0; i < l->n_evidence; i++)
-        o = put_span(o, 6, l->evidence[i]);
-    o = put_str(o, 7, l->source);
-    return put_float(o, 8, l->confidence);
+static uint8_t *back_label(uint8_t *p, const Wirewatch__V1__Label *l) {
+    const uint8_t *end = p;
+    p = back_float(p, 8, l->confidence);
+    p = back_str(p, 7, l->source);
+    for (size_t i = l->n_evidence; i-- > 0;)
+        p = back_span(p, 6, l->evidence[i]);
+    p = back_float(p, 5, l->score);
+    p = back_str(p, 4, l->name);
+    p = back_str(p, 3, l->code);
+    p = back_str(p, 2, l->taxonomy_version);
+    p = back_str(p, 1, l->taxonomy);
+    return back_sub(p, end, 10);
 }
 
-static uint8_t *put_entity(uint8_t *o, const Wirewatch__V1__Entity *e) {
-    o = put_varint(put_tag(o, 11, WT_LEN), entity_size(e));
-    o = put_str(o, 1, e->type);
-    o = put_str(o, 2, e->name);
-    o = put_str(o, 3, e->id);
-    for (size_t i = 0; i < e->n_spans; i++)
-        o = put_span(o, 4, e->spans[i]);
-    return o;
+static uint8_t *back_entity(uint8_t *p, const Wirewatch__V1__Entity *e) {
+    const uint8_t *end = p;
+    for (size_t i = e->n_spans; i-- > 0;)
+        p = back_span(p, 4, e->spans[i]);
+    p = back_str(p, 3, e->id);
+    p = back_str(p, 2, e->name);
+    p = back_str(p, 1, e->type);
+    return back_sub(p, end, 11);
 }
 
-size_t ww_classified_pack(const Wirewatch__V1__Classified *m, uint8_t *out) {
-    uint8_t *o = out;
-    o = put_str(o, 1, m->id);
-    o = put_str(o, 2, m->url);
-    o = put_str(o, 3, m->canonical_url);
-    o = put_str(o, 4, m->title);
-    o = put_str(o, 5, m->byline);
-    o = put_str(o, 6, m->published);
-    o = put_str(o, 7, m->language);
-    o = put_str(o, 8, m->site);
-    o = put_str(o, 9, m->text);
-    for (size_t i = 0; i < m->n_labels; i++)
-        o = put_label(o, m->labels[i]);
-    for (size_t i = 0; i < m->n_entities; i++)
-        o = put_entity(o, m->entities[i]);
-    o = put_str(o, 12, m->taxonomy_version);
-    o = put_str(o, 13, m->model_version);
-    if (m->simhash) {
-        o = put_tag(o, 14, WT_64);
-        memcpy(o, &m->simhash, 8); /* little-endian, as the wire */
-        o += 8;
-    }
-    o = put_str(o, 15, m->near_duplicate_of);
+size_t ww_classified_pack(const Wirewatch__V1__Classified *m, uint8_t *out, size_t size) {
+    uint8_t *p = out + size;
+    p = back_str(p, 17, m->request_id);
     if (m->trace) {
-        o = put_varint(put_tag(o, 16, WT_LEN),
-                       protobuf_c_message_get_packed_size(&m->trace->base));
-        o += protobuf_c_message_pack(&m->trace->base, o);
+        const uint8_t *end = p;
+        p -= protobuf_c_message_get_packed_size(&m->trace->base);
+        protobuf_c_message_pack(&m->trace->base, p);
+        p = back_sub(p, end, 16);
     }
-    o = put_str(o, 17, m->request_id);
-    return (size_t)(o - out);
+    p = back_str(p, 15, m->near_duplicate_of);
+    if (m->simhash) {
+        p -= 8;
+        memcpy(p, &m->simhash, 8); /* little-endian, as the wire */
+        p = back_tag(p, 14, WT_64);
+    }
+    p = back_str(p, 13, m->model_version);
+    p = back_str(p, 12, m->taxonomy_version);
+    for (size_t i = m->n_entities; i-- > 0;)
+        p = back_entity(p, m->entities[i]);
+    for (size_t i = m->n_labels; i-- > 0;)
+        p = back_label(p, m->labels[i]);
+    p = back_str(p, 9, m->text);
+    p = back_str(p, 8, m->site);
+    p = back_str(p, 7, m->language);
+    p = back_str(p, 6, m->published);
+    p = back_str(p, 5, m->byline);
+    p = back_str(p, 4, m->title);
+    p = back_str(p, 3, m->canonical_url);
+    p = back_str(p, 2, m->url);
+    p = back_str(p, 1, m->id);
+    return p == out ? size : 0;
 }
