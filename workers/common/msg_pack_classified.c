@@ -19,6 +19,8 @@
 #endif
 
 static size_t varint_len(uint64_t v) {
+    if (v < 0x80)
+        return 1;
     size_t n = 1;
     while (v >= 0x80) {
         v >>= 7;
@@ -126,7 +128,18 @@ size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
  * Each submessage is written before its length, so its length is known when it is
  * written: one pass, where packing forward sizes every label and span again. */
 
+/* one and two bytes first: every tag here but 16 and 17, most lengths and offsets */
 static uint8_t *back_varint(uint8_t *p, uint64_t v) {
+    if (v < 0x80) {
+        *--p = (uint8_t)v;
+        return p;
+    }
+    if (v < 0x4000) {
+        p -= 2;
+        p[0] = (uint8_t)(v | 0x80);
+        p[1] = (uint8_t)(v >> 7);
+        return p;
+    }
     p -= varint_len(v);
     put_varint(p, v);
     return p;
