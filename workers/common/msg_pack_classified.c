@@ -129,7 +129,7 @@ size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
  * written: one pass, where packing forward sizes every label and span again. */
 
 /* one and two bytes first: every tag here but 16 and 17, most lengths and offsets */
-static uint8_t *back_varint(uint8_t *p, uint64_t v) {
+static inline uint8_t *back_varint(uint8_t *p, uint64_t v) {
     if (v < 0x80) {
         *--p = (uint8_t)v;
         return p;
@@ -145,7 +145,7 @@ static uint8_t *back_varint(uint8_t *p, uint64_t v) {
     return p;
 }
 
-static uint8_t *back_tag(uint8_t *p, unsigned id, unsigned wt) {
+static inline uint8_t *back_tag(uint8_t *p, unsigned id, unsigned wt) {
     return back_varint(p, ((uint64_t)id << 3) | wt);
 }
 
