@@ -63,6 +63,7 @@ typedef struct ww__tstate {
     double own, child, score;
     double conf;                 /* calibrated confidence (candidates only) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits */
+    uint32_t ev_run;             /* 1 + the run of the last hit kept (pick_evidence) */
     uint16_t nev;
     uint8_t worst; /* the worst of ev once nev reaches max_evidence (pick_evidence) */
     uint8_t touched, veto;
