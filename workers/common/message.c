@@ -216,6 +216,10 @@ uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len) {
     if (!buf)
         return NULL;
     *len = c ? ww_classified_pack(c, buf, n) : protobuf_c_message_pack(msg, buf);
+    if (*len != n) { /* m changed between size and pack: nothing half-written leaves */
+        free(buf);
+        return NULL;
+    }
     return buf;
 }
 
