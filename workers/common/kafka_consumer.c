@@ -403,6 +403,9 @@ void ww__kafka_cons_close(ww_endpoint *ep) {
         ep->deadline_us ? ep->deadline_us : ww_mono_us() + (int64_t)c->shutdown_ms * 1000;
     int64_t t0 = ww_mono_us();
     c->closing = 1;
+    if (c->wake.n_wakes)
+        WW_INFO(ep->stage, "kafka: %lld fetch wake-up(s) (worker.kafka_fetch_wake)",
+                c->wake.n_wakes);
     int closed = cons_close_by(c, ep->stage, end);
     int n = 0;
     while (c->outstanding) { /* the worker should have released all; be safe */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "endpoint_kafka.h"
 #include "kafka_internal.h"
 #include "wirewatch/log.h"
 #include "wirewatch/worker.h"
@@ -129,4 +130,10 @@ void ww__kwake_forget(kcons *c) {
     w->armed = 0;
     if (!w->pos)
         ww__kwake_free(c); /* out of memory: no more wake-ups, nothing else lost */
+}
+
+long long ww__kafka_fetch_wakes(const ww_endpoint *in) {
+    const kep *k =
+        in && in->uri.kind == WW_EP_KAFKA && in->dir == WW_EP_IN ? in->impl : NULL;
+    return k && k->c ? k->c->wake.n_wakes : 0;
 }
