@@ -17,10 +17,11 @@
  *
  * So: after each message polled, the consumer queue's length times the mean message
  * size estimates the prefetched bytes; once that reached 3/4 of the bound the fetcher
- * may be asleep ("armed"), and when the queue is then empty every partition read in
- * this assignment is sought, asynchronously (timeout 0: rd_kafka_seek_partitions
- * returns at once), to its own next offset: the offset after the last message polled
- * from it, which is where the fetcher stands when nothing of it is queued.  Nothing
+ * may be asleep ("armed"), and when the queue is then empty one partition read in
+ * this assignment per broker its messages came from is sought, asynchronously (timeout 0:
+ * rd_kafka_seek_partitions returns at once), to its own next offset: the offset after
+ * the last message polled from it, which is where the fetcher stands when nothing of
+ * it is queued.  Nothing
  * is skipped or delivered twice; a seek discards messages of the partition fetched
  * since (a race of microseconds, or a fetch still in flight) and librdkafka fetches
  * them again.  Partitions not read from yet in this assignment are left alone (their
@@ -29,6 +30,7 @@
  *
  * After a resume (backpressure) the same wake is sent: 2.0.2 would otherwise fetch
  * the resumed partitions only at the broker thread's next wake-up. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,14 +81,28 @@ void ww__kwake_free(kcons *c) {
     w->pos = NULL;
 }
 
-/* Seek every partition read in this assignment to its next offset (asynchronous). */
+/* Seek one partition of each broker read from in this assignment to its next offset
+ * (asynchronous).  One is enough: the woken broker thread decides again for all its
+ * partitions; a fetch it already had in flight loses only that partition's part. */
 static void wake(kcons *c, const char *why) {
     kwake *w = &c->wake;
     if (!w->pos->cnt)
         return;
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(w->pos);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(w->pos->cnt);
     if (!l)
         return;
+    for (int i = 0; i < w->pos->cnt; i++) {
+        const rd_kafka_topic_partition_t *p = &w->pos->elems[i];
+        int dup = 0; /* a broker already in l (an unknown one, -1, never is) */
+        for (int j = 0; j < l->cnt && !dup; j++)
+            dup = (intptr_t)p->opaque >= 0 && l->elems[j].opaque == p->opaque;
+        if (dup)
+            continue;
+        rd_kafka_topic_partition_t *t =
+            rd_kafka_topic_partition_list_add(l, p->topic, p->partition);
+        t->offset = p->offset;
+        t->opaque = p->opaque;
+    }
     rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, l, 0);
     if (e) {
         WW_DEBUG(c->stage, "kafka fetch wake (%s): %s", why, rd_kafka_error_string(e));
@@ -107,6 +123,7 @@ void ww__kwake_polled(kcons *c, const rd_kafka_message_t *m) {
     if (!tp)
         tp = rd_kafka_topic_partition_list_add(w->pos, topic, m->partition);
     tp->offset = m->offset + 1;
+    tp->opaque = (void *)(intptr_t)rd_kafka_message_broker_id(m); /* -1: not known */
     /* mean size of the last messages (1/16 each): what the queued ones weigh */
     w->mean = w->mean ? w->mean + ((double)m->len - w->mean) / 16 : (double)m->len;
     size_t n = rd_kafka_queue_length(w->q);
