@@ -16,17 +16,17 @@
  * again for all its partitions.
  *
  * So: after each message polled, the consumer queue's length times the mean message
- * size estimates the prefetched bytes; once that reached 3/4 of the bound the fetcher
- * may be asleep ("armed"), and when the queue is then empty one partition read in
- * this assignment per broker its messages came from is sought, asynchronously (timeout 0:
- * rd_kafka_seek_partitions returns at once), to its own next offset: the offset after
- * the last message polled from it, which is where the fetcher stands when nothing of
- * it is queued.  Nothing
- * is skipped or delivered twice; a seek discards messages of the partition fetched
- * since (a race of microseconds, or a fetch still in flight) and librdkafka fetches
- * them again.  Partitions not read from yet in this assignment are left alone (their
- * start offset may still be looked up); positions are forgotten on every rebalance and
- * on the rewind after an aborted transaction (their seeks set other positions).
+ * size estimates the prefetched bytes; once that reached 3/4 of the bound (or the
+ * length 3/4 of queued.min.messages, the other bound of the same test) the fetcher may
+ * be asleep ("armed"), and when the queue is then empty one partition per broker its
+ * messages came from is sought, asynchronously (timeout 0: rd_kafka_seek_partitions
+ * returns at once), to its own next offset: the offset after the last message polled
+ * from it, which is where the fetcher stands when nothing of it is queued.  Nothing is
+ * skipped or delivered twice; a seek discards messages of the partition fetched since
+ * (a race of microseconds, or a fetch still in flight) and librdkafka fetches them
+ * again.  Partitions not read from yet in this assignment are left alone (their start
+ * offset may still be looked up); positions are forgotten on every rebalance and on
+ * the rewind after an aborted transaction (their seeks set other positions).
  *
  * After a resume (backpressure) the same wake is sent: 2.0.2 would otherwise fetch
  * the resumed partitions only at the broker thread's next wake-up. */
@@ -62,6 +62,11 @@ int ww__kwake_init(kcons *c, const ww_config *cfg) {
         RD_KAFKA_CONF_OK)
         return 0;
     w->bound = strtoll(v, NULL, 10) * 1024;
+    vlen = sizeof v; /* the other bound: messages (small ones hit this one first) */
+    if (rd_kafka_conf_get(rd_kafka_conf(c->rk), "queued.min.messages", v, &vlen) !=
+        RD_KAFKA_CONF_OK)
+        return 0;
+    w->bound_msgs = strtoll(v, NULL, 10);
     w->pos = rd_kafka_topic_partition_list_new(8);
     w->q = rd_kafka_queue_get_consumer(c->rk);
     if (!w->pos || !w->q) {
@@ -127,7 +132,8 @@ void ww__kwake_polled(kcons *c, const rd_kafka_message_t *m) {
     /* mean size of the last messages (1/16 each): what the queued ones weigh */
     w->mean = w->mean ? w->mean + ((double)m->len - w->mean) / 16 : (double)m->len;
     size_t n = rd_kafka_queue_length(w->q);
-    if ((double)n * w->mean >= (double)w->bound * 0.75)
+    if ((double)n * w->mean >= (double)w->bound * 0.75 ||
+        (double)n >= (double)w->bound_msgs * 0.75)
         w->armed = 1;
     else if (w->armed && n == 0 && !c->paused)
         wake(c, "queue drained");

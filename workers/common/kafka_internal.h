@@ -82,6 +82,7 @@ typedef struct kwake {
     rd_kafka_queue_t *q;                  /* the consumer queue: its length */
     rd_kafka_topic_partition_list_t *pos; /* next offset of each partition read */
     long long bound;                      /* queued.max.messages.kbytes, in bytes */
+    long long bound_msgs;                 /* queued.min.messages */
     double mean;                          /* mean size of the messages polled */
     int armed;                            /* the queue neared the bound: fetcher asleep */
     long long n_wakes;
