@@ -130,24 +130,6 @@ static const char *ws(const char *p, const char *e) {
     return p;
 }
 
-static int hex4(const char *p, unsigned *v) {
-    unsigned x = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        x <<= 4;
-        if (c >= '0' && c <= '9')
-            x |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            x |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            x |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *v = x;
-    return 0;
-}
-
 /* Length of the valid UTF-8 sequence at p (non-ASCII lead byte), or 0: no overlong
  * forms, no surrogates, nothing above U+10FFFF — what jansson accepts. */
 static size_t utf8_len(const unsigned char *p, const unsigned char *e) {
@@ -173,41 +155,101 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *e) {
     return n;
 }
 
+/* The value of a hex digit with bit 4 set, 0 for any other byte: four digits are
+ * checked with one AND and read without a branch a digit. */
+static const unsigned char HEX[256] = {
+    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14, ['5'] = 0x15,
+    ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19, ['a'] = 0x1A, ['b'] = 0x1B,
+    ['c'] = 0x1C, ['d'] = 0x1D, ['e'] = 0x1E, ['f'] = 0x1F, ['A'] = 0x1A, ['B'] = 0x1B,
+    ['C'] = 0x1C, ['D'] = 0x1D, ['E'] = 0x1E, ['F'] = 0x1F};
+
+/* The byte a two-byte escape \c stands for, 'u' for \u, 0 for an escape JSON has not. */
+static const unsigned char ESC[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b', ['f'] = '\f',
+    ['n'] = '\n', ['r'] = '\r',  ['t'] = '\t', ['u'] = 'u'};
+
+static int hex4(const char *p, unsigned *v) {
+    const unsigned char *u = (const unsigned char *)p;
+    unsigned a = HEX[u[0]], b = HEX[u[1]], c = HEX[u[2]], d = HEX[u[3]];
+    *v = (a & 15) << 12 | (b & 15) << 8 | (c & 15) << 4 | (d & 15);
+    return (a & b & c & d & 0x10) ? 0 : -1;
+}
+
+/* The \uXXXX escape at q (q[1] == 'u'), or the surrogate pair starting there, checked
+ * as jansson checks it: four hex digits, not \u0000 (left to jansson), a high
+ * surrogate followed by a low one, no lone low one.  Sets *cp; returns the byte after
+ * the escape or NULL. */
+static const char *uesc(const char *q, const char *e, unsigned *cp) {
+    unsigned v, w;
+    if (e - q < 6 || hex4(q + 2, &v) || v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
+        return NULL;
+    q += 6;
+    if (v >= 0xD800 && v <= 0xDBFF) {
+        if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &w) || w < 0xDC00 ||
+            w > 0xDFFF)
+            return NULL;
+        q += 6;
+        v = 0x10000 + ((v - 0xD800) << 10) + (w - 0xDC00);
+    }
+    *cp = v;
+    return q;
+}
+
+/* The bytes of a string str() must look at one by one: the quote, a backslash, a
+ * control character, a byte of a multi-byte UTF-8 sequence.  Everything else is
+ * plain ASCII, skipped (and copied) 16 bytes at a time. */
+static int special(unsigned char c) {
+    return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* Bit i set when byte i of the 16 at p is special() (signed < 0x20: control
+ * characters and every byte >= 0x80). */
+static unsigned special16(const char *p) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#else
+static unsigned special16(const char *p) {
+    unsigned m = 0;
+    for (int i = 0; i < 16; i++)
+        m |= (unsigned)special((unsigned char)p[i]) << i;
+    return m;
+}
+#endif
+
+/* The first special() byte in [q, e), or e. */
+static const char *skip_plain(const char *q, const char *e) {
+    for (; e - q >= 16; q += 16) {
+        unsigned m = special16(q);
+        if (m)
+            return q + __builtin_ctz(m);
+    }
+    while (q < e && !special((unsigned char)*q))
+        q++;
+    return q;
+}
+
 /* A string starting at the quote *p: checks it as jansson would (escapes, \u pairs,
  * no \u0000, no control characters, valid UTF-8), sets s, returns the byte after the
  * closing quote or NULL. */
-/* Nonzero when one of the 8 bytes of v is a quote, a backslash, a control character
- * or not ASCII: the bytes str() must look at one by one (a false alarm after such a
- * byte only sends the scan to the byte loop early). */
-static uint64_t special8(uint64_t v) {
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
-    return (v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
-}
-
 static const char *str(const char *p, const char *e, span *s) {
     const char *q = ++p;
+    unsigned cp;
     s->esc = 0;
-    while (q < e) {
-        /* plain ASCII 8 bytes at a time: it is nearly all of a news text */
-        for (uint64_t v; e - q >= 8; q += 8) {
-            memcpy(&v, q, 8);
-            if (special8(v))
-                break;
-        }
+    for (;;) {
+        q = skip_plain(q, e);
         if (q >= e)
-            break;
+            return NULL;
         unsigned char c = (unsigned char)*q;
         if (c == '"') {
             s->p = p;
             s->n = (size_t)(q - p);
             return q + 1;
-        }
-        if (c < 0x20)
-            return NULL;
-        if (c < 0x80 && c != '\\') {
-            q++;
-            continue;
         }
         if (c >= 0x80) {
             size_t n = utf8_len((const unsigned char *)q, (const unsigned char *)e);
@@ -216,33 +258,60 @@ static const char *str(const char *p, const char *e, span *s) {
             q += n;
             continue;
         }
+        if (c != '\\' || e - q < 2) /* a control character; a cut escape */
+            return NULL;
         s->esc = 1;
-        if (e - q < 2)
+        unsigned char k = ESC[(unsigned char)q[1]];
+        if (!k)
             return NULL;
-        switch (q[1]) {
-        case '"':
-        case '\\':
-        case '/':
-        case 'b':
-        case 'f':
-        case 'n':
-        case 'r':
-        case 't': q += 2; continue;
-        case 'u': break;
-        default: return NULL;
-        }
-        unsigned v, w;
-        if (e - q < 6 || hex4(q + 2, &v) || v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
+        if (k != 'u')
+            q += 2;
+        else if (!(q = uesc(q, e, &cp)))
             return NULL;
-        q += 6;
-        if (v >= 0xD800 && v <= 0xDBFF) {
-            if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &w) ||
-                w < 0xDC00 || w > 0xDFFF)
-                return NULL;
-            q += 6;
+    }
+}
+
+/* The code point v (never 0, never a surrogate) as UTF-8 at o; returns the end. */
+static char *put_utf8(char *o, unsigned v) {
+    if (v < 0x80) {
+        *o++ = (char)v;
+    } else if (v < 0x800) {
+        *o++ = (char)(0xC0 | v >> 6);
+        *o++ = (char)(0x80 | (v & 0x3F));
+    } else if (v < 0x10000) {
+        *o++ = (char)(0xE0 | v >> 12);
+        *o++ = (char)(0x80 | (v >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (v & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | v >> 18);
+        *o++ = (char)(0x80 | (v >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (v >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (v & 0x3F));
+    }
+    return o;
+}
+
+/* Copies the bytes of [*p, e) up to the next backslash to *o, 16 at a time: a store
+ * may write up to 15 bytes past the run, which stays inside the output because the
+ * output never runs ahead of the input (an escape decodes to fewer bytes). */
+static void copy_plain(const char **p, const char *e, char **o) {
+    const char *q = *p;
+    char *w = *o;
+#if defined(__SSE2__)
+    for (; e - q >= 16; q += 16, w += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
+        _mm_storeu_si128((__m128i *)(void *)w, v);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        if (m) {
+            q += __builtin_ctz(m), w += __builtin_ctz(m);
+            *p = q, *o = w;
+            return;
         }
     }
-    return NULL;
+#endif
+    while (q < e && *q != '\\')
+        *w++ = *q++;
+    *p = q, *o = w;
 }
 
 /* Decode a checked string into out (room for s->n bytes); returns its length. */
@@ -251,51 +320,23 @@ static size_t unescape(const span *s, char *out) {
         memcpy(out, s->p, s->n);
         return s->n;
     }
-    size_t o = 0;
-    for (size_t i = 0; i < s->n;) {
-        const char *bs = memchr(s->p + i, '\\', s->n - i);
-        size_t run = bs ? (size_t)(bs - (s->p + i)) : s->n - i;
-        memcpy(out + o, s->p + i, run); /* the bytes up to the next escape, at once */
-        o += run;
-        i += run;
-        if (i >= s->n)
+    const char *p = s->p, *e = s->p + s->n;
+    char *o = out;
+    for (;;) {
+        copy_plain(&p, e, &o);
+        if (p >= e)
             break;
-        char k = s->p[i + 1];
-        i += 2;
-        switch (k) {
-        case 'b': out[o++] = '\b'; continue;
-        case 'f': out[o++] = '\f'; continue;
-        case 'n': out[o++] = '\n'; continue;
-        case 'r': out[o++] = '\r'; continue;
-        case 't': out[o++] = '\t'; continue;
-        case 'u': break;
-        default: out[o++] = k; continue; /* " \ / */
+        unsigned char k = ESC[(unsigned char)p[1]];
+        if (k != 'u') {
+            *o++ = (char)k;
+            p += 2;
+            continue;
         }
-        unsigned v, w;
-        hex4(s->p + i, &v);
-        i += 4;
-        if (v >= 0xD800 && v <= 0xDBFF) {
-            hex4(s->p + i + 2, &w);
-            i += 6;
-            v = 0x10000 + ((v - 0xD800) << 10) + (w - 0xDC00);
-        }
-        if (v < 0x80) {
-            out[o++] = (char)v;
-        } else if (v < 0x800) {
-            out[o++] = (char)(0xC0 | v >> 6);
-            out[o++] = (char)(0x80 | (v & 0x3F));
-        } else if (v < 0x10000) {
-            out[o++] = (char)(0xE0 | v >> 12);
-            out[o++] = (char)(0x80 | (v >> 6 & 0x3F));
-            out[o++] = (char)(0x80 | (v & 0x3F));
-        } else {
-            out[o++] = (char)(0xF0 | v >> 18);
-            out[o++] = (char)(0x80 | (v >> 12 & 0x3F));
-            out[o++] = (char)(0x80 | (v >> 6 & 0x3F));
-            out[o++] = (char)(0x80 | (v & 0x3F));
-        }
+        unsigned v;
+        p = uesc(p, e, &v); /* str() checked it */
+        o = put_utf8(o, v);
     }
-    return o;
+    return (size_t)(o - out);
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
