@@ -121,6 +121,8 @@ out:
 typedef struct span {
     const char *p; /* raw string contents between the quotes, or a number token */
     size_t n;
+    char *d; /* a string's decoded contents (in the scan's buffer) */
+    size_t dn;
     int esc; /* contains a backslash */
 } span;
 
@@ -197,7 +199,7 @@ static const char *uesc(const char *q, const char *e, unsigned *cp) {
 
 /* The bytes of a string str() must look at one by one: the quote, a backslash, a
  * control character, a byte of a multi-byte UTF-8 sequence.  Everything else is
- * plain ASCII, skipped (and copied) 16 bytes at a time. */
+ * plain ASCII, copied 16 bytes at a time. */
 static int special(unsigned char c) {
     return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
 }
@@ -222,53 +224,24 @@ static unsigned special16(const char *p) {
 }
 #endif
 
-/* The first special() byte in [q, e), or e. */
-static const char *skip_plain(const char *q, const char *e) {
-    for (; e - q >= 16; q += 16) {
+/* Copies [q, e) up to its first special() byte to *o and returns that byte's place
+ * (or e).  16 bytes are stored before they are tested, so a store may write up to 15
+ * bytes past the run: it stays inside the output because a string's output starts
+ * at the same offset as its raw bytes and never runs ahead of them (str()). */
+static const char *copy_plain(const char *q, const char *e, char **o) {
+    char *w = *o;
+    for (; e - q >= 16; q += 16, w += 16) {
+        memcpy(w, q, 16);
         unsigned m = special16(q);
-        if (m)
+        if (m) {
+            *o = w + __builtin_ctz(m);
             return q + __builtin_ctz(m);
+        }
     }
     while (q < e && !special((unsigned char)*q))
-        q++;
+        *w++ = *q++;
+    *o = w;
     return q;
-}
-
-/* A string starting at the quote *p: checks it as jansson would (escapes, \u pairs,
- * no \u0000, no control characters, valid UTF-8), sets s, returns the byte after the
- * closing quote or NULL. */
-static const char *str(const char *p, const char *e, span *s) {
-    const char *q = ++p;
-    unsigned cp;
-    s->esc = 0;
-    for (;;) {
-        q = skip_plain(q, e);
-        if (q >= e)
-            return NULL;
-        unsigned char c = (unsigned char)*q;
-        if (c == '"') {
-            s->p = p;
-            s->n = (size_t)(q - p);
-            return q + 1;
-        }
-        if (c >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)q, (const unsigned char *)e);
-            if (!n)
-                return NULL;
-            q += n;
-            continue;
-        }
-        if (c != '\\' || e - q < 2) /* a control character; a cut escape */
-            return NULL;
-        s->esc = 1;
-        unsigned char k = ESC[(unsigned char)q[1]];
-        if (!k)
-            return NULL;
-        if (k != 'u')
-            q += 2;
-        else if (!(q = uesc(q, e, &cp)))
-            return NULL;
-    }
 }
 
 /* The code point v (never 0, never a surrogate) as UTF-8 at o; returns the end. */
@@ -291,52 +264,49 @@ static char *put_utf8(char *o, unsigned v) {
     return o;
 }
 
-/* Copies the bytes of [*p, e) up to the next backslash to *o, 16 at a time: a store
- * may write up to 15 bytes past the run, which stays inside the output because the
- * output never runs ahead of the input (an escape decodes to fewer bytes). */
-static void copy_plain(const char **p, const char *e, char **o) {
-    const char *q = *p;
-    char *w = *o;
-#if defined(__SSE2__)
-    for (; e - q >= 16; q += 16, w += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q);
-        _mm_storeu_si128((__m128i *)(void *)w, v);
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-        if (m) {
-            q += __builtin_ctz(m), w += __builtin_ctz(m);
-            *p = q, *o = w;
-            return;
-        }
-    }
-#endif
-    while (q < e && *q != '\\')
-        *w++ = *q++;
-    *p = q, *o = w;
-}
-
-/* Decode a checked string into out (room for s->n bytes); returns its length. */
-static size_t unescape(const span *s, char *out) {
-    if (!s->esc) {
-        memcpy(out, s->p, s->n);
-        return s->n;
-    }
-    const char *p = s->p, *e = s->p + s->n;
+/* A string starting at the quote *p: checks it as jansson would (escapes, \u pairs,
+ * no \u0000, no control characters, valid UTF-8) and decodes it in the same pass to
+ * out, the place in the output buffer at the offset of the string's first raw byte
+ * (no escape decodes to more bytes than it has, so strings never overlap there).
+ * Sets s; returns the byte after the closing quote or NULL. */
+static const char *str(const char *p, const char *e, span *s, char *out) {
+    const char *q = ++p;
     char *o = out;
+    unsigned cp;
+    s->esc = 0;
     for (;;) {
-        copy_plain(&p, e, &o);
-        if (p >= e)
-            break;
-        unsigned char k = ESC[(unsigned char)p[1]];
-        if (k != 'u') {
-            *o++ = (char)k;
-            p += 2;
+        q = copy_plain(q, e, &o);
+        if (q >= e)
+            return NULL;
+        unsigned char c = (unsigned char)*q;
+        if (c == '"') {
+            s->p = p, s->n = (size_t)(q - p);
+            s->d = out, s->dn = (size_t)(o - out);
+            return q + 1;
+        }
+        if (c >= 0x80) {
+            size_t n = utf8_len((const unsigned char *)q, (const unsigned char *)e);
+            if (!n)
+                return NULL;
+            memcpy(o, q, n);
+            o += n, q += n;
             continue;
         }
-        unsigned v;
-        p = uesc(p, e, &v); /* str() checked it */
-        o = put_utf8(o, v);
+        if (c != '\\' || e - q < 2) /* a control character; a cut escape */
+            return NULL;
+        s->esc = 1;
+        unsigned char k = ESC[(unsigned char)q[1]];
+        if (!k)
+            return NULL;
+        if (k != 'u') {
+            *o++ = (char)k;
+            q += 2;
+        } else {
+            if (!(q = uesc(q, e, &cp)))
+                return NULL;
+            o = put_utf8(o, cp);
+        }
     }
-    return (size_t)(o - out);
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -389,10 +359,16 @@ enum { K_ABSENT, K_NULL, K_STRING, K_INT, K_ARRAY, K_BOOL };
 /* What the scanner found in one line: the four fields the caller reads (kind and
  * raw value), the labels, and the other keys (only to reject duplicates). */
 typedef struct scan {
+    const char *line;
+    char *buf;  /* decoded strings, each at the offset of its raw bytes in line */
+    size_t cap; /* its size */
     span id, title, text, lab[MAX_LABELS], other[MAX_OTHER];
     int kid, ktitle, ktext, klabels;
     int nlab, nother;
 } scan;
+
+/* Where the string whose quote is at p is decoded to. */
+static char *out_for(const scan *s, const char *p) { return s->buf + (p + 1 - s->line); }
 
 /* The slot a key fills: *kind (and *val, except for "labels"), or NULL kind for any
  * other key, remembered in other[].  -1 for a duplicate key or too many keys. */
@@ -424,7 +400,7 @@ static const char *scan_labels(scan *s, const char *p, const char *e) {
         return p + 1;
     for (;;) {
         if (p >= e || *p != '"' || s->nlab == MAX_LABELS ||
-            !(p = str(p, e, &s->lab[s->nlab])))
+            !(p = str(p, e, &s->lab[s->nlab], out_for(s, p))))
             return NULL;
         s->nlab++;
         p = ws(p, e);
@@ -442,7 +418,7 @@ static const char *scan_value(scan *s, const char *p, const char *e, int labels,
                               span *v) {
     if (*p == '"') {
         *k = K_STRING;
-        return str(p, e, v);
+        return str(p, e, v, out_for(s, p));
     }
     if (*p == '-' || is_digit(*p)) {
         int integer = 0;
@@ -490,7 +466,7 @@ static int scan_object(scan *s, const char *p, const char *e) {
         span key, v = {0};
         int *kind, k;
         span *val;
-        if (p >= e || *p != '"' || !(p = str(p, e, &key)) || key.esc)
+        if (p >= e || *p != '"' || !(p = str(p, e, &key, out_for(s, p))) || key.esc)
             return -1;
         p = ws(p, e);
         if (p >= e || *p != ':')
@@ -531,11 +507,9 @@ static int id_json(const scan *s, ww__jdoc *d) {
             d->id_json[id->n - (size_t)neg0] = 0;
         }
     } else { /* a string: re-encoded exactly as jansson does */
-        char *raw = malloc(s->id.n + 1);
-        json_t *js = raw ? json_stringn(raw, unescape(&s->id, raw)) : NULL;
+        json_t *js = json_stringn(s->id.d, s->id.dn);
         d->id_json = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
         json_decref(js);
-        free(raw);
     }
     return d->id_json ? 0 : -1;
 }
@@ -546,54 +520,78 @@ static int labels(const scan *s, ww__jdoc *d) {
     if (!(d->labels = calloc(s->nlab ? (size_t)s->nlab : 1, sizeof *d->labels)))
         return -1;
     for (int i = 0; i < s->nlab; i++) {
-        char *l = malloc(s->lab[i].n + 1);
-        if (!l)
+        const span *l = &s->lab[i];
+        if (l->dn == 0)
             return -1;
-        size_t n = unescape(&s->lab[i], l);
-        l[n] = 0;
-        int dup = n == 0;
+        int dup = 0;
         for (int k = 0; k < d->nlabels && !dup; k++)
-            dup = strcmp(d->labels[k], l) == 0;
-        if (n == 0 || dup) {
-            free(l);
-            if (n == 0)
-                return -1;
+            dup = strlen(d->labels[k]) == l->dn && memcmp(d->labels[k], l->d, l->dn) == 0;
+        if (dup)
             continue;
-        }
-        d->labels[d->nlabels++] = l;
+        char *c = malloc(l->dn + 1);
+        if (!c)
+            return -1;
+        memcpy(c, l->d, l->dn);
+        c[l->dn] = 0;
+        d->labels[d->nlabels++] = c;
     }
     return 0;
 }
 
-/* The pieces: title "\n" text, the id as JSON, the labels. */
-static int pieces(const scan *s, ww__jdoc *d) {
-    memset(d, 0, sizeof *d);
-    size_t tn = s->ktitle == K_STRING ? s->title.n : 0;
-    size_t xn = s->ktext == K_STRING ? s->text.n : 0;
-    if (!(d->text = malloc(tn + xn + 2)))
-        goto fail;
-    size_t tl = tn ? unescape(&s->title, d->text) : 0;
+/* title "\n" text into the scan's buffer, which becomes d->text.  Moved left in
+ * place when the title comes first in the line (or one of them is empty): each
+ * lands at or before its decoded bytes and after the ones moved before it.
+ * Otherwise through a second buffer. */
+static int join_text(scan *s, ww__jdoc *d) {
+    const span *t = &s->title, *x = &s->text;
+    size_t tl = s->ktitle == K_STRING ? t->dn : 0, xl = s->ktext == K_STRING ? x->dn : 0;
+    char *b = s->buf;
+    if (tl && xl && x->d < t->d && !(b = malloc(tl + xl + 2)))
+        return -1;
+    memmove(b, t->d, tl);
     d->len = tl;
-    if (tl && xn)
-        d->text[d->len++] = '\n';
-    d->len += xn ? unescape(&s->text, d->text + d->len) : 0; /* xn > 0: not empty */
-    d->text[d->len] = 0;
-    if (id_json(s, d) || labels(s, d))
-        goto fail;
+    if (tl && xl)
+        b[d->len++] = '\n';
+    memmove(b + d->len, x->d, xl);
+    d->len += xl;
+    b[d->len] = 0;
+    if (b != s->buf) {
+        free(s->buf);
+    } else if (s->cap - d->len > 256) { /* `train` keeps every document's text */
+        char *r = realloc(b, d->len + 1);
+        b = r ? r : b;
+    }
+    s->buf = NULL;
+    d->text = b;
     return 0;
-fail:
-    ww__jdoc_free(d);
-    return -1;
+}
+
+/* The pieces: the id as JSON, the labels (both read from the buffer before
+ * join_text() writes over it), title "\n" text. */
+static int pieces(scan *s, ww__jdoc *d) {
+    memset(d, 0, sizeof *d);
+    if (id_json(s, d) || labels(s, d) || join_text(s, d)) {
+        ww__jdoc_free(d);
+        return -1;
+    }
+    return 0;
 }
 
 int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
-    scan s = {
-        .kid = K_ABSENT, .ktitle = K_ABSENT, .ktext = K_ABSENT, .klabels = K_ABSENT};
-    if (scan_object(&s, line, line + len))
+    scan s = {.line = line,
+              .kid = K_ABSENT,
+              .ktitle = K_ABSENT,
+              .ktext = K_ABSENT,
+              .klabels = K_ABSENT};
+    s.cap = len + 2;
+    if (!(s.buf = malloc(s.cap))) /* every string decoded: at most len bytes */
         return -1;
-    if (s.ktitle != K_STRING && s.ktext != K_STRING)
-        return -1;
-    return pieces(&s, d);
+    int rc = -1;
+    if (scan_object(&s, line, line + len) == 0 &&
+        (s.ktitle == K_STRING || s.ktext == K_STRING))
+        rc = pieces(&s, d);
+    free(s.buf); /* NULL once it is d->text */
+    return rc;
 }
 
 int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen) {
