@@ -5,7 +5,9 @@
  * it sits a scanner for the common shape of these lines (an object whose values are
  * strings, numbers, null, true/false, and for "labels" an array of strings): jansson
  * spends ~110 instructions per byte building a tree of a 3 KB news line (as long as
- * fastText takes to classify it), the scanner ~10.  The scanner accepts a line only
+ * fastText takes to classify it), the scanner ~4 (German lines, every umlaut a
+ * \u00XX escape): it checks and decodes each string in one pass, copying plain ASCII
+ * 16 bytes at a time and decoding \uXXXX by table.  The scanner accepts a line only
  * when it is sure jansson would accept it and give the same pieces (every string's
  * escapes and UTF-8 checked, no duplicate key, nothing after the object); anything
  * else — nested values, escaped keys, \u0000, an id that is not a plain integer or
