@@ -550,12 +550,17 @@ static int join_text(scan *s, ww__jdoc *d) {
     char *b = s->buf;
     if (tl && xl && x->d < t->d && !(b = malloc(tl + xl + 2)))
         return -1;
-    memmove(b, t->d, tl);
-    d->len = tl;
+    d->len = 0;
+    if (tl) { /* an absent title or text has no bytes to move (and d NULL) */
+        memmove(b, t->d, tl);
+        d->len = tl;
+    }
     if (tl && xl)
         b[d->len++] = '\n';
-    memmove(b + d->len, x->d, xl);
-    d->len += xl;
+    if (xl) {
+        memmove(b + d->len, x->d, xl);
+        d->len += xl;
+    }
     b[d->len] = 0;
     if (b != s->buf) {
         free(s->buf);
