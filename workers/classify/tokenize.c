@@ -9,6 +9,7 @@
 #include <unicode/ustring.h>
 #include <utf8proc.h>
 
+#include "stem_cache.h"
 #include "wirewatch/error.h"
 
 /* ---- script folding: Traditional -> Simplified Chinese, Arabic spelling variants ---- */
@@ -672,37 +673,6 @@ static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int t
     return push_stem(out, k, src, n, al != 0, 0);
 }
 
-/* ---- stems already computed ---- */
-
-/* A word and its stem (both at most MEMO_MAX bytes) under one stemmer.  Direct-mapped
- * by the word's hash: a collision replaces, the key is compared in full, so a hit is
- * exactly what the stemmer would return.  Stemming was half of classifying German,
- * Russian or Arabic text, and most of a document's words are repeats. */
-#define MEMO_SLOTS 4096
-#define MEMO_MAX 40
-typedef struct memo_slot {
-    const struct sb_stemmer *st; /* NULL: empty */
-    uint64_t shash;              /* ww__hash_bytes of the stem */
-    uint8_t wl, sl, tm;
-    char w[MEMO_MAX], s[MEMO_MAX];
-} memo_slot;
-struct ww__stem_memo {
-    memo_slot v[MEMO_SLOTS];
-};
-
-int ww__toks_memo_on(ww__toks *out) {
-    if (!out->memo && !(out->memo = calloc(1, sizeof *out->memo)))
-        return WW_ENOMEM;
-    return 0;
-}
-
-/* The memo's slot for in's token i, or NULL when its word is too long to keep. */
-static memo_slot *memo_slot_of(const ww__toks *out, const ww__tok *k, int tm) {
-    if (!out->memo || k->norm_len > MEMO_MAX)
-        return NULL;
-    return &out->memo->v[(k->hash ^ (uint64_t)tm) & (MEMO_SLOTS - 1)];
-}
-
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
     size_t tmk = 0; /* next entry of in->tm */
@@ -711,25 +681,22 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
         const char *w = ww__tok_norm(in, i);
         int tm = tmk < in->ntm && in->tm[tmk] == i;
         tmk += tm;
-        memo_slot *ms = memo_slot_of(out, k, tm);
-        if (ms && ms->st == st && ms->tm == tm && ms->wl == k->norm_len &&
-            memcmp(ms->w, w, k->norm_len) == 0) {
-            if (push_stem(out, k, ms->s, ms->sl, 0, ms->shash))
+        size_t sl;
+        uint64_t sh;
+        const char *hit = out->memo ? ww__stem_cache_get(out->memo, st, k->hash, tm, w,
+                                                         k->norm_len, &sl, &sh)
+                                    : NULL;
+        if (hit) {
+            if (push_stem(out, k, hit, sl, 0, sh))
                 return WW_ENOMEM;
             continue;
         }
         if (stem_token(st, in, i, tm, out))
             return WW_ENOMEM;
         const ww__tok *o = &out->v[out->n - 1];
-        if (ms && o->norm_len <= MEMO_MAX) {
-            ms->st = st;
-            ms->shash = o->hash;
-            ms->wl = (uint8_t)k->norm_len;
-            ms->sl = (uint8_t)o->norm_len;
-            ms->tm = (uint8_t)tm;
-            memcpy(ms->w, w, k->norm_len);
-            memcpy(ms->s, ww__tok_norm(out, out->n - 1), o->norm_len);
-        }
+        if (out->memo)
+            ww__stem_cache_put(out->memo, st, k->hash, tm, w, k->norm_len,
+                               ww__tok_norm(out, out->n - 1), o->norm_len, o->hash);
     }
     return 0;
 }
@@ -748,7 +715,6 @@ void ww__toks_free(ww__toks *t) {
     free(t->u16);
     free(t->u16off);
     free(t->tm);
-    free(t->memo);
     if (t->seg)
         ubrk_close(t->seg);
     memset(t, 0, sizeof *t);
