@@ -56,6 +56,14 @@ static int needs_fold(utf8proc_int32_t cp) {
     return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);
 }
 
+/* 1 when s[0..n) starts with a valid 2-byte UTF-8 sequence (U+0080..U+07FF: Latin
+ * with diacritics, Greek, Cyrillic, Hebrew, Arabic), decoded inline by the callers:
+ * utf8proc_iterate and utf8proc_encode_char, a call each per code point, were a
+ * sixth of classifying Arabic. */
+static inline int two_byte(const uint8_t *s, size_t n) {
+    return n >= 2 && s[0] >= 0xC2 && s[0] <= 0xDF && (s[1] & 0xC0) == 0x80;
+}
+
 /* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional (unless
  * keep_han), Arabic variants unified, tatweel and harakat dropped; *tm set when a teh
  * marbuta was folded.  Returns the new length. */
@@ -64,9 +72,16 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
     size_t i = 0, o = 0;
     while (i < n) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0) { /* cannot happen on utf8proc's own output */
-            memmove(s + o, s + i, n - i);
+        utf8proc_ssize_t k;
+        if (s[i] < 0x80) { /* nothing ASCII folds */
+            s[o++] = s[i++];
+            continue;
+        }
+        if (two_byte(s + i, n - i)) { /* Arabic, Cyrillic ...: decoded here */
+            cp = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F);
+            k = 2;
+        } else if ((k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp)) <= 0) {
+            memmove(s + o, s + i, n - i); /* cannot happen on utf8proc's own output */
             return o + (n - i);
         }
         i += (size_t)k;
@@ -88,7 +103,11 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
                 cp = t2s[cp - HAN_LO];
         }
         /* the folded form is never longer: same block, or a CJK code point of 3 bytes */
-        o += (size_t)utf8proc_encode_char(cp, s + o);
+        if (cp < 0x800) {
+            s[o++] = (uint8_t)(0xC0 | cp >> 6);
+            s[o++] = (uint8_t)(0x80 | (cp & 0x3F));
+        } else
+            o += (size_t)utf8proc_encode_char(cp, s + o);
     }
     return o;
 }
@@ -124,7 +143,7 @@ uint64_t ww__hash_bytes(const char *s, size_t n) {
     return h ^ (h >> 32);
 }
 
-static int is_word(utf8proc_int32_t cp) {
+static int is_word_category(utf8proc_int32_t cp) {
     if (cp < 0x80)
         return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
                (cp >= '0' && cp <= '9');
@@ -142,6 +161,21 @@ static int is_word(utf8proc_int32_t cp) {
     case UTF8PROC_CATEGORY_NO: return 1;
     default: return 0;
     }
+}
+
+/* is_word_category of every code point below 0x800, one bit each (set once, by
+ * ww__tokenize): the category look-up was a tenth of tokenizing Arabic. */
+static uint64_t word_lo[0x800 / 64];
+static pthread_once_t word_lo_once = PTHREAD_ONCE_INIT;
+
+static void word_lo_build(void) {
+    for (utf8proc_int32_t cp = 0; cp < 0x800; cp++)
+        if (is_word_category(cp))
+            word_lo[cp / 64] |= 1ull << (cp % 64);
+}
+
+static int is_word(utf8proc_int32_t cp) {
+    return cp < 0x800 ? (int)(word_lo[cp / 64] >> (cp % 64) & 1) : is_word_category(cp);
 }
 
 static int norm_reserve(ww__toks *t, size_t add) {
@@ -271,7 +305,9 @@ static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
         unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
         if (cp >= FOLD_END || !tab[cp].len)
             return -1;
-        memcpy(d + o, tab[cp].b, tab[cp].len);
+        /* all 7 bytes, a fixed-size move: o + 7 stays inside the 4n bytes, since o is
+         * at most 4x the bytes before this code point, and those are at most n - 2 */
+        memcpy(d + o, tab[cp].b, sizeof tab[cp].b);
         o += tab[cp].len;
         i++;
     }
@@ -518,6 +554,7 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     size_t i = 0, start = 0;
     int in = 0, ascii = 1, fold = 0, dict = 0;
     const uint8_t *tab = casefold ? FOLDED : ASIS;
+    pthread_once(&word_lo_once, word_lo_build);
     while (i < len) {
         /* Fast path, outside a token: ASCII separators are skipped and a run of ASCII
          * letters and digits that ends at an ASCII byte (or the text's end) is a whole
@@ -549,6 +586,9 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
         if (s[i] < 0x80) {
             cp = s[i];
             k = 1;
+        } else if (two_byte(s + i, len - i)) {
+            cp = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F);
+            k = 2;
         } else {
             k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
             if (k <= 0) { /* invalid byte: a separator */
