@@ -9,6 +9,7 @@
 #include <unicode/ustring.h>
 #include <utf8proc.h>
 
+#include "codepoint.h"
 #include "stem_cache.h"
 #include "wirewatch/error.h"
 
@@ -56,14 +57,6 @@ static int needs_fold(utf8proc_int32_t cp) {
     return (cp >= 0x0622 && cp <= 0x0670) || (cp >= HAN_LO && cp <= HAN_HI);
 }
 
-/* 1 when s[0..n) starts with a valid 2-byte UTF-8 sequence (U+0080..U+07FF: Latin
- * with diacritics, Greek, Cyrillic, Hebrew, Arabic), decoded inline by the callers:
- * utf8proc_iterate and utf8proc_encode_char, a call each per code point, were a
- * sixth of classifying Arabic. */
-static inline int two_byte(const uint8_t *s, size_t n) {
-    return n >= 2 && s[0] >= 0xC2 && s[0] <= 0xDF && (s[1] & 0xC0) == 0x80;
-}
-
 /* Rewrite s[0..n) in place (it only shrinks): Simplified for Traditional (unless
  * keep_han), Arabic variants unified, tatweel and harakat dropped; *tm set when a teh
  * marbuta was folded.  Returns the new length. */
@@ -71,17 +64,14 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
     pthread_once(&t2s_once, t2s_build);
     size_t i = 0, o = 0;
     while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k;
+        int32_t cp;
         if (s[i] < 0x80) { /* nothing ASCII folds */
             s[o++] = s[i++];
             continue;
         }
-        if (two_byte(s + i, n - i)) { /* Arabic, Cyrillic ...: decoded here */
-            cp = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F);
-            k = 2;
-        } else if ((k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp)) <= 0) {
-            memmove(s + o, s + i, n - i); /* cannot happen on utf8proc's own output */
+        long k = ww__cp_next(s + i, n - i, &cp); /* codepoint.h */
+        if (k <= 0) { /* cannot happen on utf8proc's own output */
+            memmove(s + o, s + i, n - i);
             return o + (n - i);
         }
         i += (size_t)k;
@@ -103,11 +93,7 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
                 cp = t2s[cp - HAN_LO];
         }
         /* the folded form is never longer: same block, or a CJK code point of 3 bytes */
-        if (cp < 0x800) {
-            s[o++] = (uint8_t)(0xC0 | cp >> 6);
-            s[o++] = (uint8_t)(0x80 | (cp & 0x3F));
-        } else
-            o += (size_t)utf8proc_encode_char(cp, s + o);
+        o += ww__cp_put(cp, s + o);
     }
     return o;
 }
@@ -141,41 +127,6 @@ uint64_t ww__hash_bytes(const char *s, size_t n) {
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     return h ^ (h >> 32);
-}
-
-static int is_word_category(utf8proc_int32_t cp) {
-    if (cp < 0x80)
-        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-               (cp >= '0' && cp <= '9');
-    switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO: return 1;
-    default: return 0;
-    }
-}
-
-/* is_word_category of every code point below 0x800, one bit each (set once, by
- * ww__tokenize): the category look-up was a tenth of tokenizing Arabic. */
-static uint64_t word_lo[0x800 / 64];
-static pthread_once_t word_lo_once = PTHREAD_ONCE_INIT;
-
-static void word_lo_build(void) {
-    for (utf8proc_int32_t cp = 0; cp < 0x800; cp++)
-        if (is_word_category(cp))
-            word_lo[cp / 64] |= 1ull << (cp % 64);
-}
-
-static int is_word(utf8proc_int32_t cp) {
-    return cp < 0x800 ? (int)(word_lo[cp / 64] >> (cp % 64) & 1) : is_word_category(cp);
 }
 
 static int norm_reserve(ww__toks *t, size_t add) {
@@ -436,8 +387,8 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     }
     size_t un = 0;
     for (size_t i = start; i < end;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(end - i), &cp);
+        int32_t cp;
+        long k = ww__cp_next(s + i, end - i, &cp);
         if (k <= 0) /* the run was checked by the caller */
             return WW_EINVAL;
         if (cp >= 0x10000) {
@@ -472,7 +423,7 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     return 0;
 }
 
-/* The ASCII word characters (is_word below 0x80: letters and digits) as their
+/* The ASCII word characters (ww__cp_word below 0x80: letters and digits) as their
  * normal form, case-folded (FOLDED) or not (ASIS); 0 for every other byte, those
  * from 0x80 on included.  One look-up a byte tells a word byte and gives what to
  * copy. */
@@ -554,7 +505,7 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     size_t i = 0, start = 0;
     int in = 0, ascii = 1, fold = 0, dict = 0;
     const uint8_t *tab = casefold ? FOLDED : ASIS;
-    pthread_once(&word_lo_once, word_lo_build);
+    ww__cp_init();
     while (i < len) {
         /* Fast path, outside a token: ASCII separators are skipped and a run of ASCII
          * letters and digits that ends at an ASCII byte (or the text's end) is a whole
@@ -581,22 +532,13 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
             i = j;
             continue;
         }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k;
-        if (s[i] < 0x80) {
-            cp = s[i];
+        int32_t cp;
+        long k = ww__cp_next(s + i, len - i, &cp); /* codepoint.h */
+        if (k <= 0) {                              /* invalid byte: a separator */
+            cp = -1;
             k = 1;
-        } else if (two_byte(s + i, len - i)) {
-            cp = (s[i] & 0x1F) << 6 | (s[i + 1] & 0x3F);
-            k = 2;
-        } else {
-            k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-            if (k <= 0) { /* invalid byte: a separator */
-                cp = -1;
-                k = 1;
-            }
         }
-        int w = cp >= 0 && is_word(cp);
+        int w = cp >= 0 && ww__cp_word(cp);
         if (w && !in) {
             in = 1;
             start = i;
