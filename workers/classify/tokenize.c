@@ -412,10 +412,14 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     int32_t a = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; a = b, b = ubrk_next(bi)) {
         size_t bs = start + t->u16off[a], be = start + t->u16off[b];
-        int ascii = 1;
-        for (size_t i = bs; i < be && ascii; i++)
-            ascii = s[i] < 0x80;
-        int rc = push(t, s, bs, be, ascii, casefold, !ascii);
+        int ascii = 1, arabic = 0;
+        for (size_t i = bs; i < be; i++) {
+            ascii &= s[i] < 0x80;
+            arabic |= s[i] == 0xD8 || s[i] == 0xD9;
+        }
+        /* keep_han (Japanese): folding changes only U+0622..U+0671, whose lead bytes
+         * are D8 and D9; without them it would rewrite the piece as it is */
+        int rc = push(t, s, bs, be, ascii, casefold, !ascii && (!t->keep_han || arabic));
         if (rc)
             return rc;
     }
