@@ -170,15 +170,20 @@ static int tok_reserve(ww__toks *t) {
  * utf8proc_map (tests/unit/test_matcher.c checks every entry and random tokens
  * against it).  The same holds for the code points from CJK_LO to CJK_HI (kana, CJK
  * punctuation and symbols, Han) that NFKC and case folding leave as they are, kept
- * as a bit set: Chinese and Japanese text is mostly those. */
+ * as a bit set: Chinese and Japanese text is mostly those.  The script folding is a
+ * map of one code point at a time too, so a second table holds each entry folded
+ * (fold_scripts was a twelfth of classifying Arabic as a pass of its own). */
 #define FOLD_END 0x800
 #define CJK_LO 0x3000
 #define CJK_HI 0xA000 /* exclusive */
 typedef struct cpfold {
-    uint8_t len; /* 0 = not in the table */
+    uint8_t len; /* CP_LEN: bytes in b; CP_OK: in the table; CP_TM: folded a ة */
     uint8_t b[7];
 } cpfold;
-static cpfold cp_tab[2][FOLD_END];                /* [casefold][code point] */
+#define CP_LEN 0x0F
+#define CP_OK 0x10
+#define CP_TM 0x20
+static cpfold cp_tab[2][2][FOLD_END]; /* [casefold][script folding][code point] */
 static uint64_t cjk_same[(CJK_HI - CJK_LO) / 64]; /* bit set: NFKC(cp) = cp, no mark */
 static pthread_once_t cp_once = PTHREAD_ONCE_INIT;
 
@@ -206,13 +211,18 @@ static size_t cp_normal(utf8proc_int32_t cp, int cf, uint8_t *out) {
 
 static void cp_build(void) {
     uint8_t b[8], enc[4];
+    pthread_once(&t2s_once, t2s_build);
     for (int cf = 0; cf < 2; cf++)
         for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
-            if (is_mark_or_unassigned(cp))
+            size_t len;
+            if (is_mark_or_unassigned(cp) || !(len = cp_normal(cp, cf, b)))
                 continue;
-            size_t len = cp_normal(cp, cf, b);
-            cp_tab[cf][cp].len = (uint8_t)len;
-            memcpy(cp_tab[cf][cp].b, b, len);
+            cp_tab[cf][0][cp].len = (uint8_t)(len | CP_OK);
+            memcpy(cp_tab[cf][0][cp].b, b, len);
+            int tm = 0; /* no Han below FOLD_END: keep_han changes nothing */
+            len = fold_scripts(b, len, 0, &tm);
+            cp_tab[cf][1][cp].len = (uint8_t)(len | CP_OK | (tm ? CP_TM : 0));
+            memcpy(cp_tab[cf][1][cp].b, b, len);
         }
     for (utf8proc_int32_t cp = CJK_LO; cp < CJK_HI; cp++) {
         if (is_mark_or_unassigned(cp))
@@ -227,10 +237,12 @@ static void cp_build(void) {
 }
 
 /* The normal form of s[0..n) from the tables into d (room for 4n bytes: no entry is
- * longer than 4x its code point's bytes); its length, or -1 when a code point is not
- * in them. */
-static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
-    const cpfold *tab = cp_tab[casefold != 0];
+ * longer than 4x its code point's bytes), script-folded when fold is set (keep_han and
+ * *tm as for fold_scripts); its length, or -1 when a code point is not in them. */
+static long from_table(const uint8_t *s, size_t n, int casefold, int fold, int keep_han,
+                       char *d, int *tm) {
+    const cpfold *tab = cp_tab[casefold != 0][fold != 0];
+    int han = fold && !keep_han && t2s;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
@@ -246,20 +258,25 @@ static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
             if (cp < CJK_LO || cp >= CJK_HI ||
                 !(cjk_same[(cp - CJK_LO) / 64] >> ((cp - CJK_LO) % 64) & 1))
                 return -1;
-            memcpy(d + o, s + i, 3);
-            o += 3;
+            if (han && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+                o += ww__cp_put(t2s[cp - HAN_LO], (uint8_t *)d + o); /* 3 bytes */
+            else {
+                memcpy(d + o, s + i, 3);
+                o += 3;
+            }
             i += 2;
             continue;
         }
         if ((c & 0xE0) != 0xC0 || i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
             return -1; /* 4-byte sequences are not in the tables */
         unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
-        if (cp >= FOLD_END || !tab[cp].len)
+        if (cp >= FOLD_END || !(tab[cp].len & CP_OK))
             return -1;
         /* all 7 bytes, a fixed-size move: o + 7 stays inside the 4n bytes, since o is
          * at most 4x the bytes before this code point, and those are at most n - 2 */
         memcpy(d + o, tab[cp].b, sizeof tab[cp].b);
-        o += tab[cp].len;
+        o += tab[cp].len & CP_LEN;
+        *tm |= (tab[cp].len & CP_TM) != 0;
         i++;
     }
     return (long)o;
@@ -283,11 +300,10 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     pthread_once(&cp_once, cp_build);
     if (norm_reserve(t, 4 * n))
         return WW_ENOMEM;
-    long tl = from_table(s, n, casefold, t->norm + t->norm_len);
-    if (tl >= 0) { /* then the script folding, as on utf8proc_map's result below */
-        if (fold)
-            tl = (long)fold_scripts((uint8_t *)t->norm + t->norm_len, (size_t)tl,
-                                    t->keep_han, tm);
+    int ttm = 0; /* set *tm only when the tables' form is taken */
+    long tl = from_table(s, n, casefold, fold, t->keep_han, t->norm + t->norm_len, &ttm);
+    if (tl >= 0) { /* folded as utf8proc_map's result is below */
+        *tm |= ttm;
         *off = (uint32_t)t->norm_len;
         *outlen = (uint32_t)tl;
         t->norm_len += (size_t)tl;
