@@ -100,6 +100,8 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
 
 /* Scripts written without spaces between words: ICU segments them with dictionaries. */
 static int dict_script(utf8proc_int32_t cp) {
+    if (cp < 0x0E00) /* every 2-byte code point: Cyrillic, Arabic ... end here */
+        return 0;
     return (cp >= 0x2E80 && cp <= 0x9FFF) ||   /* CJK radicals, kana, Han, ... */
            (cp >= 0xF900 && cp <= 0xFAFF) ||   /* CJK compatibility ideographs */
            (cp >= 0xFF66 && cp <= 0xFF9F) ||   /* half-width katakana */
