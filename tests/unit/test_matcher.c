@@ -11,7 +11,9 @@
 #include <cmocka.h>
 #include <utf8proc.h>
 
+#include "../../workers/classify/codepoint.h"
 #include "../../workers/classify/matcher.h"
+#include "../../workers/classify/stem_cache.h"
 #include "../../workers/classify/tokenize.h"
 
 typedef struct {
@@ -173,6 +175,77 @@ static void test_normal_forms(void **state) {
     }
 }
 
+/* codepoint.h decodes 1- to 3-byte sequences itself: every such byte sequence (and
+ * the same cut short) must give what utf8proc_iterate gives, and the word bits what
+ * the Unicode category says, for every code point. */
+static void test_codepoints(void **state) {
+    (void)state;
+    uint8_t s[3];
+    for (uint32_t v = 0; v < 1u << 24; v++) {
+        s[0] = (uint8_t)(v >> 16);
+        s[1] = (uint8_t)(v >> 8);
+        s[2] = (uint8_t)v;
+        for (size_t n = 1; n <= 3; n++) {
+            int32_t a = -7;
+            utf8proc_int32_t b = -7;
+            long ka = ww__cp_next(s, n, &a);
+            utf8proc_ssize_t kb = utf8proc_iterate(s, (utf8proc_ssize_t)n, &b);
+            if ((ka > 0) != (kb > 0) || (kb > 0 && (ka != kb || a != b)))
+                fail_msg("%02x %02x %02x (n %zu): %ld U+%04X, utf8proc %ld U+%04X", s[0],
+                         s[1], s[2], n, ka, (unsigned)a, (long)kb, (unsigned)b);
+            if (kb > 0) {
+                uint8_t d[4];
+                assert_int_equal(ww__cp_put(a, d), (size_t)kb);
+                assert_memory_equal(d, s, (size_t)kb);
+            }
+        }
+    }
+    ww__cp_init();
+    for (int32_t cp = 0; cp < 0x110000; cp++) {
+        utf8proc_category_t c = utf8proc_category(cp);
+        int w = cp < 0x80 ? (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+                                (cp >= '0' && cp <= '9')
+                          : (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_NO);
+        if (ww__cp_word(cp) != w)
+            fail_msg("U+%04X: word %d, category %d", (unsigned)cp, ww__cp_word(cp), c);
+    }
+}
+
+/* The stem cache returns exactly what was put under the same key (word, teh marbuta
+ * flag, stemmer), keeps two words that share a set, and replaces the least recent. */
+static void test_stem_cache(void **state) {
+    (void)state;
+    ww__stem_cache *c = ww__stem_cache_new();
+    assert_non_null(c);
+    int st1, st2; /* stand-ins for two stemmers: only the addresses count */
+    size_t sl;
+    uint64_t sh;
+    assert_null(ww__stem_cache_get(c, &st1, 5, 0, "haus", 4, &sl, &sh));
+    ww__stem_cache_put(c, &st1, 5, 0, "hauses", 6, "haus", 4, 77);
+    const char *r = ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh);
+    assert_non_null(r);
+    assert_int_equal(sl, 4);
+    assert_int_equal(sh, 77);
+    assert_memory_equal(r, "haus", 4);
+    assert_null(ww__stem_cache_get(c, &st2, 5, 0, "hauses", 6, &sl, &sh));
+    assert_null(ww__stem_cache_get(c, &st1, 5, 1, "hauses", 6, &sl, &sh));
+    assert_null(ww__stem_cache_get(c, &st1, 5, 0, "hausen", 6, &sl, &sh));
+    /* the same set (hash 5 + 4096 * k): two fit, a third replaces the least recent */
+    ww__stem_cache_put(c, &st1, 5 + 4096, 0, "baum", 4, "baum", 4, 1);
+    assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
+    ww__stem_cache_put(c, &st1, 5 + 8192, 0, "wald", 4, "wald", 4, 2);
+    assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
+    assert_null(ww__stem_cache_get(c, &st1, 5 + 4096, 0, "baum", 4, &sl, &sh));
+    assert_non_null(ww__stem_cache_get(c, &st1, 5 + 8192, 0, "wald", 4, &sl, &sh));
+    /* longer than WW__STEM_CACHE_MAX: not kept */
+    char longw[WW__STEM_CACHE_MAX + 1];
+    memset(longw, 'a', sizeof longw);
+    ww__stem_cache_put(c, &st1, 9, 0, longw, sizeof longw, "a", 1, 3);
+    assert_null(ww__stem_cache_get(c, &st1, 9, 0, longw, sizeof longw, &sl, &sh));
+    ww__stem_cache_free(c);
+    ww__stem_cache_free(NULL);
+}
+
 static void test_phrases(void **state) {
     (void)state;
     ww__matcher *m = ww__matcher_new();
@@ -242,6 +315,7 @@ int main(void) {
         cmocka_unit_test(test_case_sensitive), cmocka_unit_test(test_unicode),
         cmocka_unit_test(test_phrases),        cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_many_phrases),   cmocka_unit_test(test_normal_forms),
+        cmocka_unit_test(test_codepoints),     cmocka_unit_test(test_stem_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -392,6 +392,7 @@ void ww_classifier_free(ww_classifier *c) {
     ww__toks_free(&c->title);
     ww__toks_free(&c->text_st);
     ww__toks_free(&c->title_st);
+    ww__stem_cache_free(c->stems);
     free(c->thits);
     ww__langs_free(&c->langs);
     free(c->hits);

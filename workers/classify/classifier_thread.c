@@ -64,6 +64,7 @@ void ww_classifier_thread_free(ww_classifier *t) {
     ww__toks_free(&t->title);
     ww__toks_free(&t->text_st);
     ww__toks_free(&t->title_st);
+    ww__stem_cache_free(t->stems);
     free(t->thits);
     ww__langs_free(&t->langs);
     free(t->hits);

@@ -23,6 +23,7 @@
 #include "lang_pack.h"
 #include "matcher.h"
 #include "persons.h"
+#include "stem_cache.h"
 #include "tokenize.h"
 #include "wirewatch/classify.h"
 #include "wirewatch/model.h"
@@ -113,8 +114,9 @@ struct ww_classifier {
     ww__arena out_mem;   /* the Classified being made (handed to it when done) */
     size_t cap_entities; /* room in the Classified's entities array */
     ww__toks text, title;
-    ww__toks text_st, title_st; /* their stems, for a language matched by stems */
-    ww__langs langs;            /* every language a phrase is written in */
+    ww__toks text_st, title_st;   /* their stems, for a language matched by stems */
+    struct ww__stem_cache *stems; /* lent to text_st and title_st (stem_cache.h) */
+    ww__langs langs;              /* every language a phrase is written in */
 };
 
 static inline const ww_topic *ww__topic_of(const ww_classifier *c, uint32_t g) {

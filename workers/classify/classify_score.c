@@ -304,6 +304,15 @@ static void count_cb(void *opaque, const ww__posting *p, size_t first, size_t n)
     (*(long *)opaque)++;
 }
 
+/* The thread's stem cache (stem_cache.h), made on first use and lent to the title's
+ * and the text's stems: one cache, so a title's words are found there too. */
+static int stem_cache_on(ww_classifier *c) {
+    if (!c->stems && !(c->stems = ww__stem_cache_new()))
+        return WW_ENOMEM;
+    c->text_st.memo = c->title_st.memo = c->stems;
+    return 0;
+}
+
 long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len) {
     long hits = 0;
     ww__toks_clear(&c->text);
@@ -326,7 +335,7 @@ long ww_classifier_scan_doc(ww_classifier *c, const char *language, const char *
         return WW_ENOMEM;
     ww__matcher_scan_lang(c->m, text, &c->text, lang, 0, count_cb, &hits);
     if (st) {
-        if (ww__toks_memo_on(&c->text_st) || ww__toks_stem(st, &c->text, &c->text_st))
+        if (stem_cache_on(c) || ww__toks_stem(st, &c->text, &c->text_st))
             return WW_ENOMEM;
         ww__matcher_scan_lang(c->m, text, &c->text_st, lang, 1, count_cb, &hits);
     }
@@ -398,8 +407,7 @@ static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char
         return 0;
     int rc;
     size_t nraw = c->nhits;
-    if ((rc = ww__toks_memo_on(&c->text_st)) ||
-        (rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
+    if ((rc = stem_cache_on(c)) || (rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
         (rc = ww__toks_stem(st, &c->text, &c->text_st)))
         return rc;
     c->in_title = 1;

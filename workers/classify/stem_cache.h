@@ -1,0 +1,36 @@
+/* Internal: the stems a classifier thread has already computed, word -> Snowball stem.
+ *
+ * Snowball was half of classifying German, Russian or Arabic text (a German word
+ * costs it ~4,000 instructions), and news vocabulary is Zipfian: most of a document's
+ * words were seen in it or in the documents before.  A bounded table, set-associative
+ * by the word's hash, keeps the most recent words of at most WW__STEM_CACHE_MAX bytes;
+ * a key is compared in full (word, teh marbuta flag, stemmer), so a hit is exactly
+ * what the stemmer would return.  One per classifier thread, shared by the title and
+ * the text (classify_score.c), owned by the classifier; not thread-safe. */
+#ifndef WW_CLASSIFY_STEM_CACHE_H
+#define WW_CLASSIFY_STEM_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WW__STEM_CACHE_MAX 40 /* longest word or stem kept, in bytes */
+
+typedef struct ww__stem_cache ww__stem_cache;
+
+/* A new, empty cache (about 850 KB), or NULL when out of memory.  Free with
+ * ww__stem_cache_free (NULL is a no-op). */
+ww__stem_cache *ww__stem_cache_new(void);
+void ww__stem_cache_free(ww__stem_cache *c);
+
+/* The stem of word w[0..wl) (whash: its ww__hash_bytes; tm: the token's teh marbuta
+ * flag) under stemmer st, or NULL when not kept.  On a hit *sl is the stem's length
+ * and *shash its ww__hash_bytes; the stem stays valid until the next put. */
+const char *ww__stem_cache_get(ww__stem_cache *c, const void *st, uint64_t whash, int tm,
+                               const char *w, size_t wl, size_t *sl, uint64_t *shash);
+/* Keep w's stem s[0..sl) (hash shash), replacing the set's least recent entry; words
+ * or stems longer than WW__STEM_CACHE_MAX are not kept. */
+void ww__stem_cache_put(ww__stem_cache *c, const void *st, uint64_t whash, int tm,
+                        const char *w, size_t wl, const char *s, size_t sl,
+                        uint64_t shash);
+
+#endif
