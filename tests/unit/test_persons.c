@@ -328,6 +328,9 @@ static void test_han_titles_in_text(void **st) {
         persons_in("ja", "松野博一官房長官は記者会見で説明した。", b, sizeof b),
         "松野博一");
     assert_string_equal(
+        persons_in("ja", "日銀の植田和男総裁は会合後の記者会見で述べた。", b, sizeof b),
+        "植田和男");
+    assert_string_equal(
         persons_in("ja", "ブリンケン国務長官は北京を訪問した。", b, sizeof b),
         "ブリンケン");
     assert_string_equal(persons_in("ja",
@@ -348,6 +351,8 @@ static void test_han_titles_not_names(void **st) {
     assert_string_equal(
         persons_in("zh", "交通部长呼吁劳资双方尽快回到谈判桌。", b, sizeof b), "");
     assert_string_equal(persons_in("zh", "部长会议讨论了总统任期问题。", b, sizeof b),
+                        "");
+    assert_string_equal(persons_in("zh", "执政党党主席、现任总理出席。", b, sizeof b),
                         "");
     assert_string_equal(persons_in("ja", "首相官邸で会議が開かれた。", b, sizeof b), "");
     assert_string_equal(persons_in("ja", "次の首相ポストを巡る争い。", b, sizeof b), "");

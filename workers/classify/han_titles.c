@@ -109,10 +109,13 @@ static int title_persons(const char *text, size_t len, const ww__toks *toks, siz
     size_t k = i;
     while (k + 1 < toks->n && toks->v[k].end < e)
         k++;
-    if (k == i && toks->v[i].end > e)
+    int start_ok = s == toks->v[i].start, end_ok = toks->v[k].end == e, rc = 0;
+    if (k == i && !end_ok)
         return 0; /* inside a longer word */
-    int sure = k == i || (s == toks->v[i].start && toks->v[k].end == e), rc = 0;
+    /* a name after the title: the title ends a word and begins one, or is the end of
+     * one (前总统 "former president"), not 中国|王… for 国王 "king" */
     if (sides & 1) {
+        int sure = end_ok && (start_ok || k == i);
         size_t end = ww__kana_name_from(text, len, e);
         if (!end)
             end = sure ? ww__han_name_from(text, len, e)
@@ -122,9 +125,9 @@ static int title_persons(const char *text, size_t len, const ww__toks *toks, siz
     }
     if (!rc && (sides & 2) && s > 0) {
         size_t start = ww__kana_name_until(text, s);
-        if (start == SIZE_MAX)
-            start = sure ? ww__han_name_until(text, len, s)
-                         : ww__han_foreign_name_until(text, len, s);
+        if (start == SIZE_MAX) /* a name before it: the title begins a word */
+            start = start_ok ? ww__han_name_until(text, len, s)
+                             : ww__han_foreign_name_until(text, len, s);
         if (start != SIZE_MAX)
             rc = cb(arg, (uint32_t)start, (uint32_t)s);
     }
@@ -161,7 +164,7 @@ int ww__han_titles_persons(const ww__han_titles *ht, int doclang, const char *te
             continue;
         for (size_t p = t->start > next ? t->start : next; p < t->end; p += k) {
             int32_t cp = ww__han_simplified(ww__cp_at(text, len, p, &k));
-            size_t e;
+            size_t e = p;
             int sides = cp >= 0 ? longest_at(ht, doclang, text, len, p, cp, &e) : 0;
             if (!sides)
                 continue;

@@ -275,7 +275,9 @@ size_t ww__han_name_until(const char *text, size_t len, size_t end) {
     /* a run of two to four is the name (岸田首相, 岸田文雄首相); a longer run is part of
      * a sentence: its last three characters are the likeliest name (陈一新部长) */
     size_t take = n <= 4 ? n : 3;
-    for (size_t c = 0; c < take; c++) /* 讨论了总统: no particle inside a name */
+    /* the first character is no particle; in a sentence, none is (讨论了总统) — a whole
+     * run may hold one (植田和男総裁) */
+    for (size_t c = n <= 4 ? take - 1 : 0; c < take; c++)
         if (han_stop(ww__cp_at(text, len, starts[c], &k)))
             return SIZE_MAX;
     return starts[take - 1];
