@@ -31,10 +31,16 @@ typedef struct title {
     int32_t next;  /* the next title in the same first-character bucket, or -1 */
 } title;
 
+#define CP_LO 0x3000 /* kana and Han: the characters a title can begin with */
+#define CP_HI 0x9FFF
+
 struct ww__han_titles {
     title *v;
     size_t n, cap;
     int32_t head[256]; /* by the first character's low byte; -1: none */
+    /* The characters as written (Traditional too) whose Simplified form begins a title:
+     * most characters of a text are told by one bit test, without folding. */
+    uint64_t first[(CP_HI - CP_LO + 64) / 64];
 };
 
 ww__han_titles *ww__han_titles_new(void) {
@@ -85,6 +91,11 @@ int ww__han_titles_add(ww__han_titles *ht, const char *s, int lang, int after) {
         ht->v = v;
         ht->cap = cap;
     }
+    if (t.cp[0] >= CP_LO && t.cp[0] <= CP_HI &&
+        !(ht->first[(t.cp[0] - CP_LO) / 64] >> ((t.cp[0] - CP_LO) % 64) & 1))
+        for (int32_t c = CP_LO; c <= CP_HI; c++) /* every form that folds to it */
+            if (ww__han_simplified(c) == t.cp[0])
+                ht->first[(c - CP_LO) / 64] |= 1ull << ((c - CP_LO) % 64);
     t.next = ht->head[t.cp[0] & 255];
     ht->head[t.cp[0] & 255] = (int32_t)ht->n;
     ht->v[ht->n++] = t;
@@ -163,9 +174,16 @@ int ww__han_titles_persons(const ww__han_titles *ht, int doclang, const char *te
         if (lead < 0xE3 || lead > 0xE9) /* U+3000..U+9FFF: kana and Han */
             continue;
         for (size_t p = t->start > next ? t->start : next; p < t->end; p += k) {
-            int32_t cp = ww__han_simplified(ww__cp_at(text, len, p, &k));
+            const unsigned char *u = (const unsigned char *)text + p;
+            int32_t cp = -1;
+            k = u[0] < 0xE0 ? (u[0] < 0xC0 ? 1 : 2) : (u[0] < 0xF0 ? 3 : 4);
+            if (k == 3 && p + 3 <= len) /* decoded here: this runs for every character */
+                cp = (u[0] & 0x0F) << 12 | (u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+            if (cp < CP_LO || cp > CP_HI ||
+                !(ht->first[(cp - CP_LO) / 64] >> ((cp - CP_LO) % 64) & 1))
+                continue;
             size_t e = p;
-            int sides = cp >= 0 ? longest_at(ht, doclang, text, len, p, cp, &e) : 0;
+            int sides = longest_at(ht, doclang, text, len, p, ww__han_simplified(cp), &e);
             if (!sides)
                 continue;
             int rc = title_persons(text, len, toks, i, p, e, sides, cb, arg);
