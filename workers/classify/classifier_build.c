@@ -329,6 +329,7 @@ static int add_entities(ww_classifier *c, const ww_classify_opts *o, char *err,
         if (rc)
             return rc;
     }
+    ww__han_titles_index(c->han_titles);
     return 0;
 }
 

@@ -31,7 +31,7 @@ typedef struct title {
     int32_t next;  /* the next title in the same first-character bucket, or -1 */
 } title;
 
-#define CP_LO 0x3000 /* kana and Han: the characters a title can begin with */
+#define CP_LO 0x3000 /* kana and Han: the characters a title is written in */
 #define CP_HI 0x9FFF
 
 struct ww__han_titles {
@@ -70,10 +70,10 @@ int ww__han_titles_add(ww__han_titles *ht, const char *s, int lang, int after) {
     title t = {.lang = (uint8_t)lang, .sides = (uint8_t)(after ? 2 : 1)};
     size_t len = strlen(s), k;
     for (size_t i = 0; i < len; i += k) {
-        int32_t cp = ww__cp_at(s, len, i, &k);
-        if (cp < 0 || t.n == TITLE_MAX)
-            return WW_EINVAL;
-        t.cp[t.n++] = ww__han_simplified(cp);
+        int32_t cp = ww__han_simplified(ww__cp_at(s, len, i, &k));
+        if (cp < CP_LO || cp > CP_HI || t.n == TITLE_MAX)
+            return WW_EINVAL; /* title_at reads three bytes a character */
+        t.cp[t.n++] = cp;
     }
     if (t.n == 0 || lang < 1 || lang > 255)
         return WW_EINVAL;
@@ -91,24 +91,42 @@ int ww__han_titles_add(ww__han_titles *ht, const char *s, int lang, int after) {
         ht->v = v;
         ht->cap = cap;
     }
-    if (t.cp[0] >= CP_LO && t.cp[0] <= CP_HI &&
-        !(ht->first[(t.cp[0] - CP_LO) / 64] >> ((t.cp[0] - CP_LO) % 64) & 1))
-        for (int32_t c = CP_LO; c <= CP_HI; c++) /* every form that folds to it */
-            if (ww__han_simplified(c) == t.cp[0])
-                ht->first[(c - CP_LO) / 64] |= 1ull << ((c - CP_LO) % 64);
     t.next = ht->head[t.cp[0] & 255];
     ht->head[t.cp[0] & 255] = (int32_t)ht->n;
     ht->v[ht->n++] = t;
     return 0;
 }
 
-/* 1 when title t is written at byte p of text (its end in *end). */
+void ww__han_titles_index(ww__han_titles *ht) {
+    memset(ht->first, 0, sizeof ht->first);
+    for (int32_t c = CP_LO; c <= CP_HI; c++) {
+        int32_t f = ww__han_simplified(c);
+        for (int32_t x = ht->head[f & 255]; x >= 0; x = ht->v[x].next)
+            if (ht->v[x].cp[0] == f) {
+                ht->first[(c - CP_LO) / 64] |= 1ull << ((c - CP_LO) % 64);
+                break;
+            }
+    }
+}
+
+/* The code point of the kana or Han character at byte p (3 bytes in UTF-8), or -1:
+ * decoded here, as this runs for every character of every Han run. */
+static int32_t cp3(const char *text, size_t len, size_t p) {
+    const unsigned char *u = (const unsigned char *)text + p;
+    if (p + 3 > len || u[0] < 0xE3 || u[0] > 0xE9)
+        return -1;
+    return (u[0] & 0x0F) << 12 | (u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+}
+
+/* 1 when title t is written at byte p of text (its end in *end); a character is
+ * folded only when it differs from the title's as written. */
 static int title_at(const title *t, const char *text, size_t len, size_t p, size_t *end) {
-    size_t k;
-    for (size_t c = 0; c < t->n; c++, p += k)
-        if (p >= len || ww__han_simplified(ww__cp_at(text, len, p, &k)) != t->cp[c])
+    for (size_t c = 1; c < t->n; c++) {
+        int32_t cp = cp3(text, len, p + 3 * c);
+        if (cp != t->cp[c] && (cp < 0 || ww__han_simplified(cp) != t->cp[c]))
             return 0;
-    *end = p;
+    }
+    *end = p + 3 * t->n;
     return 1;
 }
 
@@ -167,21 +185,28 @@ int ww__han_titles_persons(const ww__han_titles *ht, int doclang, const char *te
                            const ww__toks *toks, ww__person_span_cb *cb, void *arg) {
     if (!ht || ht->n == 0)
         return 0;
-    size_t len = strlen(text), next = 0, k;
+    size_t len = 0, next = 0, k;
+    const unsigned char *u = (const unsigned char *)text;
     for (size_t i = 0; i < toks->n; i++) {
         const ww__tok *t = &toks->v[i];
-        unsigned char lead = (unsigned char)text[t->start];
-        if (lead < 0xE3 || lead > 0xE9) /* U+3000..U+9FFF: kana and Han */
+        if ((unsigned)u[t->start] - 0xE3u > 6u) /* U+3000..U+9FFF: kana and Han */
             continue;
+        /* every character of every Han run comes here: decoded inline (a token holds
+         * whole characters of valid UTF-8), one bit test for most */
         for (size_t p = t->start > next ? t->start : next; p < t->end; p += k) {
-            const unsigned char *u = (const unsigned char *)text + p;
-            int32_t cp = -1;
-            k = u[0] < 0xE0 ? (u[0] < 0xC0 ? 1 : 2) : (u[0] < 0xF0 ? 3 : 4);
-            if (k == 3 && p + 3 <= len) /* decoded here: this runs for every character */
-                cp = (u[0] & 0x0F) << 12 | (u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-            if (cp < CP_LO || cp > CP_HI ||
-                !(ht->first[(cp - CP_LO) / 64] >> ((cp - CP_LO) % 64) & 1))
+            if ((unsigned)u[p] - 0xE3u > 6u) {
+                k = u[p] < 0xE0 ? (u[p] < 0xC0 ? 1 : 2) : (u[p] < 0xF0 ? 3 : 4);
                 continue;
+            }
+            k = 3;
+            unsigned c =
+                ((u[p] & 0x0Fu) << 12 | (u[p + 1] & 0x3Fu) << 6 | (u[p + 2] & 0x3Fu)) -
+                CP_LO;
+            if (!(ht->first[c / 64] >> (c % 64) & 1))
+                continue;
+            if (!len)
+                len = strlen(text);
+            int32_t cp = (int32_t)c + CP_LO;
             size_t e = p;
             int sides = longest_at(ht, doclang, text, len, p, ww__han_simplified(cp), &e);
             if (!sides)

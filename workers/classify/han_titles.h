@@ -20,8 +20,11 @@ int ww__han_title_written(const char *title);
 
 /* Add title of language lang (index, 1..255) written before its name (after = 0,
  * 部长陈一新) or after it (after = 1, 岸田首相).  Returns 0, WW_EINVAL (longer than 15
- * characters, or not valid UTF-8) or WW_ENOMEM. */
+ * characters, or a character that is not kana or Han: U+3000..U+9FFF) or WW_ENOMEM. */
 int ww__han_titles_add(ww__han_titles *ht, const char *title, int lang, int after);
+
+/* Index the titles added so far for ww__han_titles_persons: call after the last add. */
+void ww__han_titles_index(ww__han_titles *ht);
 
 /* Find the titles of language doclang (of every language when doclang < 0) in text by
  * their characters, whatever ICU's word boundaries (toks: text's tokens), and call cb

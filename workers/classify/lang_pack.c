@@ -510,8 +510,10 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
                 int rc = ww__han_titles_add(ht, t, lang, side);
                 if (rc == 0)
                     continue;
-                return ww_seterr(err, errlen, rc, "%s: person title \"%s\": %s", p->what,
-                                 t, rc == WW_EINVAL ? "too long" : "out of memory");
+                return ww_seterr(
+                    err, errlen, rc, "%s: person title \"%s\": %s", p->what, t,
+                    rc == WW_EINVAL ? "over 15 characters, or not all kana or Han"
+                                    : "out of memory");
             }
             ww__posting q = {.kind = WW__P_TITLE,
                              .item = (uint32_t)side,
