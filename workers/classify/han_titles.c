@@ -4,9 +4,9 @@
  * ICU's dictionary segmentation sometimes joins a title's last character to the name's
  * first (秘书长安东尼奥·古特雷斯 is segmented 秘书|长安|东尼|奥…): a title looked up
  * by words is then never seen.  Here every Han or kana character of the text is looked
- * up in a table keyed by the titles' first characters (a few dozen titles: a bucket
- * walk, rarely more than one compare), the longest title at the leftmost place wins
- * (国家安全部部长, not its 部长), and the scan goes on after it.
+ * up in a bit set of the titles' first characters (one test: most characters stop
+ * there), then in buckets of the titles that begin with it; the longest title at the
+ * leftmost place wins (国家安全部部长, not its 部长), and the scan goes on after it.
  *
  * ICU's words still say how sure the title is.  A title whose ends are word boundaries
  * (部长|陈|一新, 发言|人|毛|宁) takes any name persons_han.c finds next to it; a title
