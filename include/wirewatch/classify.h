@@ -74,14 +74,23 @@ long ww_classifier_scan_only(ww_classifier *c, const char *text, size_t len);
 long ww_classifier_scan_doc(ww_classifier *c, const char *language, const char *text,
                             size_t len);
 
-/* Classify doc.  *out is a malloc'd Classified (free with
- * protobuf_c_message_free_unpacked(out, NULL)) holding a flat copy of the document's
- * fields (the trace is NOT copied: the stage does that), labels grouped by top-level
- * topic (best-scored group first, the most specific label first in a group; model
- * labels last) and entities in order of first mention.  *alert is set to 1 when a routing rule
- * matched (emit on WW_OUT_ALERTS), else 0.  Returns 0 or WW_ENOMEM. */
+/* Classify doc.  *out is a Classified holding a flat copy of the document's fields
+ * (the trace is NOT copied: the stage does that), labels grouped by top-level topic
+ * (best-scored group first, the most specific label first in a group; model labels
+ * last) and entities in order of first mention.  *alert is set to 1 when a routing
+ * rule matched (emit on WW_OUT_ALERTS), else 0.  Returns 0 or WW_ENOMEM (*out NULL).
+ *
+ * Ownership: the caller owns *out and frees it with ww_classified_free, never with
+ * protobuf_c_message_free_unpacked: the message and everything in it (labels, spans,
+ * entities, strings, arrays) live in a few blocks freed at once, and strings may be
+ * shared between fields.  Read it, pack it, print it; do not free, realloc or replace
+ * any part of it, except out->trace, which the caller may set to a malloc'd Trace
+ * (ww_trace_copy, ww_trace_stamp) that ww_classified_free then frees.  It does not
+ * point into c or doc: it may outlive both, and be freed on any thread. */
 int ww_classify_document(ww_classifier *c, const Wirewatch__V1__Document *doc,
                          Wirewatch__V1__Classified **out, int *alert);
+/* Free a Classified from ww_classify_document and its trace; NULL is a no-op. */
+void ww_classified_free(Wirewatch__V1__Classified *out);
 
 /* The embedded default data (generated at build time from workers/classify/data and
  * Debian iso-codes). */

@@ -72,8 +72,16 @@ char *ww_msg_to_json_text(const ProtobufCMessage *msg, size_t *len);
 ProtobufCMessage *ww_msg_from_json(const ProtobufCMessageDescriptor *type,
                                    const json_t *j, char *err, size_t errlen);
 
-/* Pack into a malloc'd buffer; returns NULL on ENOMEM. */
+/* Pack into a malloc'd buffer; returns NULL on ENOMEM.  A Classified is packed by
+ * ww_classified_pack (the same bytes, faster). */
 uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len);
+/* A Classified packed by code written for its fields (msg_pack_classified.c): the
+ * same bytes as protobuf_c_message_get_packed_size and protobuf_c_message_pack.  The
+ * size is SIZE_MAX when a message in m holds unknown fields: pack it with protobuf-c
+ * then.  ww_classified_pack writes size = ww_classified_packed_size(m) bytes to out
+ * (from the end back) and returns size, or 0 when m's size was not size. */
+size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m);
+size_t ww_classified_pack(const Wirewatch__V1__Classified *m, uint8_t *out, size_t size);
 /* Write msg to fd as varint length + protobuf bytes in one writev, pointing at large
  * fields instead of copying them; *packed_len (if not NULL) gets the protobuf size.
  * Returns 0, WW_EIO or WW_ENOMEM. */

@@ -20,6 +20,10 @@
  *       (Document.language $BENCH_LANG when set)
  *   bench_classify_rules json FILE.jsonl             the same as JSON lines shaped like
  *       the Classified JSON mirror (for tests/integration/seed_check.py without the CLI)
+ *   bench_classify_rules pack-check FILE.jsonl       every line a Document (JSON mirror),
+ *       classified with the default options and with every finding, a trace stamped
+ *       on as the stage does: ww_classified_pack must write protobuf-c's bytes; prints
+ *       the number of messages compared, exits 1 on the first difference
  *
  * Input lines: {"id", "title", "text", ...}.  Figures go to stdout; nothing is
  * asserted (benchmarks print figures, they are not tests). */
@@ -30,6 +34,7 @@
 #include <time.h>
 
 #include "wirewatch/classify.h"
+#include "wirewatch/message.h"
 
 /* The Document.language of the speed and bbc modes: "en" (BBC News is English), or
  * $BENCH_LANG (e.g. zh for a corpus of Chinese stories). */
@@ -132,7 +137,8 @@ static double scan_only(ww_classifier *cl, const corpus *c, int repeat, const ch
 }
 
 /* Full classify: what the classify worker does per document between reading it and
- * sending it, the classification and the serialised Classified (classify_stage.c). */
+ * sending it, the classification and the serialised Classified (classify_stage.c;
+ * ww_msg_pack packs a Classified with ww_classified_pack). */
 static double run(ww_classifier *cl, const corpus *c, int repeat, size_t *nlabels) {
     double best = 1e30;
     uint8_t *buf = NULL;
@@ -151,15 +157,15 @@ static double run(ww_classifier *cl, const corpus *c, int repeat, size_t *nlabel
                 int alert;
                 if (ww_classify_document(cl, &d, &out, &alert) == 0) {
                     nl += out->n_labels;
-                    size_t need = protobuf_c_message_get_packed_size(&out->base);
+                    size_t need = ww_classified_packed_size(out);
                     if (need > bufcap) {
                         bufcap = need * 2;
                         free(buf);
                         if (!(buf = malloc(bufcap)))
                             abort();
                     }
-                    protobuf_c_message_pack(&out->base, buf);
-                    protobuf_c_message_free_unpacked(&out->base, NULL);
+                    ww_classified_pack(out, buf, need);
+                    ww_classified_free(out);
                 }
             }
         double dt = now() - t0;
@@ -323,7 +329,7 @@ static int bbc(const corpus *c, int verbose) {
         if (verbose && gold != pred)
             printf("MISS %s [%s] -> %s: %s\n", c->label[i], bbcmap[gold].code,
                    top ? top : "none", c->title[i]);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     printf("BBC top-1 accuracy of the default rules: %.3f (%zu/%zu), %zu without any "
            "top-level label\n",
@@ -424,7 +430,7 @@ static int gnad(const corpus *c, int verbose) {
                    top ? top : "none", c->title[i]);
         if (verbose > 1 && !hit)
             why(out);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     size_t all = 0, good = 0;
     for (size_t k = 0; k < NGNAD; k++) {
@@ -485,7 +491,7 @@ static int show(const corpus *c) {
             Wirewatch__V1__Entity *e = out->entities[k];
             printf("  entity %s %s (%s) x%zu\n", e->type, e->name, e->id, e->n_spans);
         }
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     ww_classifier_free(cl);
     return 0;
@@ -534,17 +540,85 @@ static int dump(const corpus *c) {
         printf("%s\n", s);
         free(s);
         json_decref(j);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     }
     ww_classifier_free(cl);
     return 0;
+}
+
+/* pack-check: one Classified packed both ways; 0 when the bytes are the same */
+static int pack_same(const Wirewatch__V1__Classified *out) {
+    size_t n = protobuf_c_message_get_packed_size(&out->base);
+    if (ww_classified_packed_size(out) != n)
+        return -1;
+    uint8_t *a = malloc(n + 1), *b = malloc(n + 1);
+    int rc = !a || !b || protobuf_c_message_pack(&out->base, a) != n ||
+                     ww_classified_pack(out, b, n) != n || memcmp(a, b, n) != 0
+                 ? -1
+                 : 0;
+    free(a);
+    free(b);
+    return rc;
+}
+
+static int pack_check(const char *path) {
+    char err[512];
+    ww_classify_opts opts[2] = {
+        {0}, {.min_confidence = -1, .max_labels = 100, .max_evidence = 64}};
+    ww_classifier *cl[2] = {ww_classifier_new(&opts[0], err, sizeof err),
+                            ww_classifier_new(&opts[1], err, sizeof err)};
+    FILE *f = fopen(path, "r");
+    if (!cl[0] || !cl[1] || !f) {
+        fprintf(stderr, "pack-check: %s\n", f ? err : path);
+        return 1;
+    }
+    char *line = NULL;
+    size_t cap = 0, n = 0, lineno = 0;
+    int rc = 0;
+    while (!rc && getline(&line, &cap, f) > 0) {
+        lineno++;
+        json_error_t je;
+        json_t *j = json_loads(line, 0, &je);
+        ProtobufCMessage *m =
+            j ? ww_msg_from_json(&wirewatch__v1__document__descriptor, j, err, sizeof err)
+              : NULL;
+        json_decref(j);
+        if (!m) {
+            fprintf(stderr, "%s:%zu: not a Document\n", path, lineno);
+            rc = 1;
+            break;
+        }
+        for (int k = 0; k < 2 && !rc; k++) {
+            Wirewatch__V1__Classified *out;
+            int alert;
+            if (ww_classify_document(cl[k], (Wirewatch__V1__Document *)m, &out, &alert) ||
+                ww_trace_stamp(&out->trace, "classify")) {
+                rc = 1;
+                break;
+            }
+            if (pack_same(out)) {
+                fprintf(stderr, "%s:%zu: packed differently (options %d)\n", path, lineno,
+                        k);
+                rc = 1;
+            }
+            n++;
+            ww_classified_free(out);
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+    }
+    printf("pack-check %s: %zu messages, %s\n", path, n, rc ? "DIFFERENT" : "identical");
+    free(line);
+    fclose(f);
+    ww_classifier_free(cl[0]);
+    ww_classifier_free(cl[1]);
+    return rc;
 }
 
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(
             stderr,
-            "usage: %s speed|speed-iptc|bbc|bbc-misses|gnad|gnad-misses|gnad-why|show|json FILE.jsonl [REPEAT]\n",
+            "usage: %s speed|speed-iptc|bbc|bbc-misses|gnad|gnad-misses|gnad-why|show|json|pack-check FILE.jsonl [REPEAT]\n",
             argv[0]);
         return 2;
     }
@@ -569,6 +643,8 @@ int main(int argc, char **argv) {
         return show(&c);
     if (strcmp(argv[1], "json") == 0)
         return dump(&c);
+    if (strcmp(argv[1], "pack-check") == 0)
+        return pack_check(argv[2]);
     fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 2;
 }

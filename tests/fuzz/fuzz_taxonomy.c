@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Wirewatch__V1__Classified *out = NULL;
     int alert;
     if (ww_classify_document(c, &d, &out, &alert) == 0)
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
     ww_classifier_free(c);
     return 0;
 }

@@ -1,9 +1,11 @@
 /* Document -> Classified: the seed-like story gets its labels with evidence and its
  * entities; scoring rules (roll-up, exclusions, title weight, repeats, thresholds),
  * watch-lists and routing. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 #include "wirewatch/classify.h"
 #include "wirewatch/config.h"
+#include "wirewatch/message.h"
 #include "wirewatch/stage.h"
 
 /* Our own paraphrase of a story like the seed fixture (not its text). */
@@ -172,7 +175,7 @@ static void test_seed_like_story(void **state) {
         mss |= strcmp(o->entities[i]->id, "org:cn-mss") == 0;
     }
     assert_true(cn && us && mss);
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     ww_classifier_free(c);
 
     /* the default emission: a short list, the confident labels only, in the order of
@@ -185,7 +188,7 @@ static void test_seed_like_story(void **state) {
     assert_non_null(label(o, "medtop:20000604"));
     assert_non_null(label(o, "medtop:20000420")); /* conservation, under environment */
     assert_string_equal(o->labels[0]->code, "medtop:20000604"); /* the most specific */
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     ww_classifier_free(c);
 }
 
@@ -207,12 +210,12 @@ static void test_unrelated_story(void **state) {
     assert_string_equal(o->labels[k]->code, "medtop:15000000");
     check_order(o);
     assert_null(label(o, "medtop:20000605"));
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     /* nothing to say about an empty document */
     o = run(c, "", "", NULL);
     assert_int_equal(o->n_labels, 0);
     assert_int_equal(o->n_entities, 0);
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     ww_classifier_free(c);
 }
 
@@ -252,13 +255,13 @@ static void test_rollup_and_scoring(void **state) {
     assert_string_equal(root->evidence[0]->text, "falcon"); /* child evidence rolls up */
     assert_int_equal(alert, 1);                             /* route: leaf >= 1.5 */
     assert_string_equal(o->taxonomy_version, "t:7");
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
 
     /* repeats count, with diminishing returns: 2 * (1 + ln 3) */
     o = run(c, "", "falcon falcon falcon", &alert);
     float three = label(o, "leaf")->score;
     assert_true(three > 4.0f && three < 6.0f);
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
 
     /* a title hit weighs title_weight text hits; found only in the title, the label's
      * evidence is the title span (field TITLE, offsets into the title), for the topic
@@ -276,20 +279,20 @@ static void test_rollup_and_scoring(void **state) {
         assert_string_equal(l->evidence[0]->text, "Falcon");
         assert_true(l->confidence == 1.0f); /* no calibration in this taxonomy */
     }
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     /* with a text hit too, the evidence stays in the text */
     o = run(c, "A Falcon", "a falcon", &alert);
     assert_int_equal(label(o, "leaf")->n_evidence, 1);
     assert_int_equal(label(o, "leaf")->evidence[0]->field,
                      WIREWATCH__V1__SPAN__FIELD__FIELD_TEXT);
     assert_int_equal(label(o, "leaf")->evidence[0]->start, 2);
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
 
     /* per-topic threshold */
     o = run(c, "", "heron heron", &alert);
     assert_null(label(o, "hi"));
     assert_int_equal(alert, 0);
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     ww_classifier_free(c);
 }
 
@@ -313,11 +316,11 @@ static void test_top_level_norm(void **state) {
     int alert = 0;
     Wirewatch__V1__Classified *o = run(c, "", "An owl and a wren.", &alert);
     assert_float_equal(label(o, "r")->score, 5.0, 1e-5); /* sqrt(3^2 + 4^2), not 7 */
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     o = run(c, "", "A lark and a kite.", &alert);
     assert_float_equal(label(o, "m")->score, 7.0, 1e-5); /* below the top: the sum */
     assert_float_equal(label(o, "r")->score, 7.0, 1e-5); /* one branch counts fully */
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     ww_classifier_free(c);
 }
 
@@ -326,16 +329,16 @@ static void test_exclusion_and_case(void **state) {
     ww_classifier *c = custom();
     Wirewatch__V1__Classified *o = run(c, "", "A jaguar in the forest.", NULL);
     assert_non_null(label(o, "veto"));
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     o = run(c, "", "A jaguar in the forest and a Jaguar car on the road.", NULL);
     assert_null(label(o, "veto"));
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     o = run(c, "", "it is what it is", NULL);
     assert_null(label(o, "cs"));
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     o = run(c, "", "The IT department", NULL);
     assert_non_null(label(o, "cs"));
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     ww_classifier_free(c);
 }
 
@@ -352,7 +355,7 @@ static void test_long_document_normalised(void **state) {
     Wirewatch__V1__Classified *o = run(c, "", big, NULL);
     const Wirewatch__V1__Label *l = label(o, "leaf");
     assert_true(l == NULL || l->score < 2.0f);
-    protobuf_c_message_free_unpacked(&o->base, NULL);
+    ww_classified_free(o);
     free(big);
     ww_classifier_free(c);
 }
@@ -387,10 +390,10 @@ static void test_watchlist_and_routes(void **state) {
     assert_non_null(
         label(out, "medtop:20000605")); /* the default still works beside it */
     assert_true(l->confidence == 1.0f); /* an uncalibrated watch-list */
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     out = run(c, "", "Nothing of interest.", &alert);
     assert_int_equal(alert, 0);
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     ww_classifier_free(c);
 
     /* a route on confidence: espionage is emitted for the story with a confidence
@@ -407,7 +410,7 @@ static void test_watchlist_and_routes(void **state) {
         assert_non_null(l);
         assert_true(l->confidence > 0.5f && l->confidence < 0.99f);
         assert_int_equal(alert, pass);
-        protobuf_c_message_free_unpacked(&out->base, NULL);
+        ww_classified_free(out);
         ww_classifier_free(c);
     }
 
@@ -464,6 +467,50 @@ static void test_stage_config_and_reload(void **state) {
     ww_config_destroy(cfg);
 }
 
+/* ww_classified_pack (msg_pack_classified.c) writes what protobuf-c writes. */
+static void assert_packs_alike(const Wirewatch__V1__Classified *o) {
+    size_t n = protobuf_c_message_get_packed_size(&o->base);
+    assert_int_equal(ww_classified_packed_size(o), n);
+    uint8_t *a = malloc(n + 1), *b = malloc(n + 1);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(protobuf_c_message_pack(&o->base, a), n);
+    assert_int_equal(ww_classified_pack(o, b, n), n);
+    assert_memory_equal(a, b, n);
+    free(a);
+    free(b);
+}
+
+static void test_pack_like_protobuf_c(void **state) {
+    (void)state;
+    ww_classifier *c = all_labels();
+    Wirewatch__V1__Classified *o = run(c, STORY_TITLE, STORY, NULL);
+    assert_true(o->n_labels > 3 && o->n_entities > 0);
+    assert_packs_alike(o);
+    /* the trace the stage stamps on (field 16, two tag bytes), simhash, request_id */
+    assert_int_equal(ww_trace_stamp(&o->trace, "classify"), 0);
+    o->simhash = 0x8000000000000001ull;
+    o->request_id = (char *)"req-7";
+    assert_packs_alike(o);
+    /* zero and negative zero left out, NaN and negative values written; span field 0 */
+    Wirewatch__V1__Label *l = o->labels[0];
+    l->score = -0.0f;
+    l->confidence = NAN;
+    l->evidence[0]->field = WIREWATCH__V1__SPAN__FIELD__FIELD_UNSPECIFIED;
+    l->evidence[0]->start = 0;
+    o->labels[1]->score = -2.5f;
+    assert_packs_alike(o);
+    /* unknown fields are protobuf-c's to pack */
+    o->labels[1]->evidence[0]->base.n_unknown_fields = 1;
+    assert_true(ww_classified_packed_size(o) == SIZE_MAX);
+    o->labels[1]->evidence[0]->base.n_unknown_fields = 0;
+    ww_classified_free(o);
+    o = run(c, "", "", NULL); /* nothing found: only the copied fields */
+    assert_packs_alike(o);
+    ww_classified_free(o);
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_like_story),
@@ -474,6 +521,7 @@ int main(void) {
         cmocka_unit_test(test_long_document_normalised),
         cmocka_unit_test(test_watchlist_and_routes),
         cmocka_unit_test(test_stage_config_and_reload),
+        cmocka_unit_test(test_pack_like_protobuf_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

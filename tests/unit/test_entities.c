@@ -71,7 +71,7 @@ static void test_countries(void **state) {
     assert_null(find(out, "iso3166:TR"));     /* "turkey" the bird */
     /* first mention order */
     assert_string_equal(out->entities[0]->id, "iso3166:CN");
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     ww_classifier_free(c);
 }
 
@@ -94,7 +94,7 @@ static void test_organizations_default(void **state) {
     const Wirewatch__V1__Entity *who = find(out, "org:who");
     assert_non_null(who);
     assert_int_equal(who->n_spans, 1); /* "WHO", not "who" */
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     ww_classifier_free(c);
 }
 
@@ -129,7 +129,7 @@ static void test_persons_and_custom_orgs(void **state) {
     assert_int_equal(p->n_spans, 2);
     assert_non_null(find(out, "org:acme"));
     assert_null(find(out, "org:nato")); /* the custom list replaces the default */
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     ww_classifier_free(c);
 
     /* a bad entity file is refused with the file and the key named */

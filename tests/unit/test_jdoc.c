@@ -157,10 +157,127 @@ static void test_random(void **state) {
     }
 }
 
+/* Every escape and UTF-8 case the scanner decodes itself (taken) or leaves to jansson
+ * (refused), at every offset from a 16-byte block boundary, in each field and with
+ * the text before the title: both paths give the same, and the scanner takes
+ * exactly the lines it should. */
+static void test_escapes(void **state) {
+    (void)state;
+    static const char *TAKEN[] = {
+        "\\\"",
+        "\\\\",
+        "\\/",
+        "\\b",
+        "\\f",
+        "\\n",
+        "\\r",
+        "\\t",
+        "\\u0001",
+        "\\u001f",
+        "\\u0041",
+        "\\u007f",
+        "\\u0080",
+        "\\u07ff",
+        "\\u0800",
+        "\\uffff",
+        "\\uFFFD",
+        "\\uAbCd",
+        "\\u00fc\\u00e4\\u00f6\\u00df\\u00DC",
+        "\\ud800\\udc00",
+        "\\udbff\\udfff",
+        "\\ud83d\\ude00",
+        "\\uD834\\uDD1E",
+        "\x7f",
+        "Stra\xc3\x9f"
+        "e",
+        "\xe6\x97\xa5",
+        "\xf0\x9f\x98\x80",
+        "a\\u00fcb\\nc",
+    };
+    static const char *REFUSED[] = {
+        "\\u0000",
+        "a\\u0000b",
+        "\\ud800",
+        "\\ud800x",
+        "\\ud800\\n",
+        "\\ud800\\ud800",
+        "\\ud800\\u0041",
+        "\\udc00",
+        "\\udfff",
+        "\\udc00\\ud800",
+        "\\ud800\\uDC0G",
+        "\\ud800\\u",
+        "\\u12G4",
+        "\\u00g0",
+        "\\u 123",
+        "\\u12",
+        "\\u",
+        "\\x",
+        "\\U00fc",
+        "\\'",
+        "\\\xc3\xbc",
+        "\x01",
+        "\x1f",
+        "\t",
+        "\xc3",
+        "\xc0\xaf",
+        "\xed\xa0\x80",
+        "\xf4\x90\x80\x80",
+        "\xf5\x80\x80\x80",
+        "\x80",
+    };
+    /* a line: [0] pad body pad [1] pad body [2] */
+    static const char *SHAPE[][3] = {
+        {"{\"id\":\"i\",\"title\":\"", "\",\"text\":\"", "\"}"},
+        {"{\"text\":\"", "\",\"title\":\"", "\",\"labels\":[\"l\"]}"},
+        {"{\"id\":\"", "\",\"text\":\"", "\"}"},
+        {"{\"text\":\"t", "\",\"labels\":[\"", "\",\"x\"]}"},
+    };
+    const char *pad = "0123456789abcdef0123456789abcdef0123";
+    char line[512];
+    for (int taken = 0; taken < 2; taken++) {
+        const char **B = taken ? TAKEN : REFUSED;
+        size_t nb =
+            taken ? sizeof TAKEN / sizeof *TAKEN : sizeof REFUSED / sizeof *REFUSED;
+        for (size_t b = 0; b < nb; b++)
+            for (int k = 0; k <= 33; k++)
+                for (size_t s = 0; s < sizeof SHAPE / sizeof *SHAPE; s++) {
+                    const char *const *S = SHAPE[s];
+                    int n = snprintf(line, sizeof line, "%s%s%s%s%s%s%s%s", S[0],
+                                     pad + 36 - k, B[b], pad + 20, S[1], pad + 36 - k,
+                                     B[b], S[2]);
+                    same(line, (size_t)n);
+                    ww__jdoc d;
+                    int rc = ww__jdoc_scan(line, (size_t)n, &d);
+                    if ((rc == 0) != taken)
+                        fail_msg("scanner %s: %s", rc ? "refused" : "took", line);
+                    if (!rc)
+                        ww__jdoc_free(&d);
+                }
+    }
+}
+
+/* The decoded bytes themselves, not only agreement with jansson. */
+static void test_decoded(void **state) {
+    (void)state;
+    static const char *L =
+        "{\"text\":\"\\u00fc \\u20ac \\ud83d\\ude00 \\udbff\\udfff \\/\\b\\f\\n\\r\\t\\\"\\\\\","
+        "\"title\":\"T\\u00C4\"}";
+    static const char want[] = "T\xc3\x84\n\xc3\xbc \xe2\x82\xac \xf0\x9f\x98\x80 "
+                               "\xf4\x8f\xbf\xbf /\b\f\n\r\t\"\\";
+    ww__jdoc d;
+    assert_int_equal(ww__jdoc_scan(L, strlen(L), &d), 0);
+    assert_int_equal(d.len, sizeof want - 1);
+    assert_memory_equal(d.text, want, sizeof want);
+    ww__jdoc_free(&d);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_decoded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,7 +150,7 @@ static char *labels(const char *tax, const char *lang, const char *text, char *b
             assert_memory_equal(text + sp->start, sp->text, sp->end - sp->start);
         }
     }
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     ww_classifier_free(c);
     return buf;
 }

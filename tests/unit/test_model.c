@@ -393,7 +393,9 @@ static void test_multilingual_char_ngrams(void **state) {
      * n-grams (the path of an unknown word) gives, up to the 8-bit rounding. */
     ww__linear *lin = m->lin;
     ww__index keep = lin->widx;
-    ww__slot empty[17]; /* 16 home slots (shift 28) and the empty one ending a probe */
+    /* 16 home slots (shift 28), the empty one ending a probe, and the ones a probe
+     * reads past it (model_internal.h) */
+    ww__slot empty[17 + WW__INDEX_PAD];
     memset(empty, 0, sizeof empty);
     for (size_t i = 0; i < n; i++) {
         float a[2], b[2];

@@ -1,6 +1,7 @@
 /* Entities with their spans: gazetteer matches (countries, organisations, persons of a
  * persons file, the language packs' names) and persons named after a title
- * (persons.c), in order of first mention.  Reads what classify_score.c matched. */
+ * (persons.c), in order of first mention.  Reads what classify_score.c matched;
+ * allocates in the classification's arena (c->out_mem). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ static int ehit_cmp(const void *a, const void *b) {
 
 int ww__classify_entities(ww_classifier *c, const char *text,
                           Wirewatch__V1__Classified *out) {
+    c->cap_entities = 0; /* out has no entities array yet */
     if (c->nehits == 0)
         return 0;
     qsort(c->ehits, c->nehits, sizeof *c->ehits, ehit_cmp);
@@ -39,8 +41,10 @@ int ww__classify_entities(ww_classifier *c, const char *text,
     /* group by entity in order of first mention */
     if (n == 0)
         return 0;
-    if (!(out->entities = calloc(n, sizeof *out->entities)))
+    ww__arena *a = &c->out_mem;
+    if (!(out->entities = ww__arena_alloc(a, n * sizeof *out->entities)))
         return WW_ENOMEM;
+    c->cap_entities = n;
     for (size_t i = 0; i < n; i++) {
         const ww__entity *ge = &c->gaz.v[c->ehits[i].ent];
         Wirewatch__V1__Entity *e = NULL;
@@ -49,21 +53,22 @@ int ww__classify_entities(ww_classifier *c, const char *text,
                 strcmp(out->entities[k]->name, ge->name) == 0)
                 e = out->entities[k];
         if (!e) {
-            if (!(e = malloc(sizeof *e)))
+            if (!(e = ww__arena_alloc(a, sizeof *e)))
                 return WW_ENOMEM;
             wirewatch__v1__entity__init(e);
             out->entities[out->n_entities++] = e;
-            e->type = strdup(ge->type);
-            e->name = strdup(ge->name);
-            e->id = strdup(ge->id);
-            if (!(e->spans = calloc((size_t)c->max_evidence, sizeof *e->spans)) ||
+            e->type = ww__arena_strdup(a, ge->type);
+            e->name = ww__arena_strdup(a, ge->name);
+            e->id = ww__arena_strdup(a, ge->id);
+            if (!(e->spans =
+                      ww__arena_alloc(a, (size_t)c->max_evidence * sizeof *e->spans)) ||
                 !e->type || !e->name || !e->id)
                 return WW_ENOMEM;
         }
         if (e->n_spans >= (size_t)c->max_evidence)
             continue;
         if (!(e->spans[e->n_spans] =
-                  ww__span_toks(text, &c->text, c->ehits[i].first, c->ehits[i].ntok)))
+                  ww__span_toks(a, text, &c->text, c->ehits[i].first, c->ehits[i].ntok)))
             return WW_ENOMEM;
         e->n_spans++;
     }
@@ -77,58 +82,73 @@ typedef struct {
     Wirewatch__V1__Classified *out;
 } person_ctx;
 
+/* One more entity slot in out (the array doubles in the arena); NULL on ENOMEM. */
+static Wirewatch__V1__Entity **entity_slot(ww_classifier *c,
+                                           Wirewatch__V1__Classified *out) {
+    if (out->n_entities == c->cap_entities) {
+        size_t cap = c->cap_entities ? 2 * c->cap_entities : 4;
+        Wirewatch__V1__Entity **v = ww__arena_alloc(&c->out_mem, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        if (out->n_entities)
+            memcpy(v, out->entities, out->n_entities * sizeof *v);
+        out->entities = v;
+        c->cap_entities = cap;
+    }
+    return &out->entities[out->n_entities];
+}
+
+/* A new person entity named text[start, end) in out (its id: "person:" and the name
+ * lower-cased, spaces as dashes); NULL on ENOMEM. */
+static Wirewatch__V1__Entity *new_person(ww_classifier *c, Wirewatch__V1__Classified *out,
+                                         const char *text, uint32_t start, uint32_t end) {
+    ww__arena *a = &c->out_mem;
+    Wirewatch__V1__Entity **slot = entity_slot(c, out), *e;
+    size_t n = end - start;
+    if (!slot || !(e = ww__arena_alloc(a, sizeof *e)))
+        return NULL;
+    wirewatch__v1__entity__init(e);
+    e->type = (char *)"person";
+    e->name = ww__arena_strndup(a, text + start, n);
+    e->id = ww__arena_alloc(a, n + 8);
+    e->spans = ww__arena_alloc(a, (size_t)c->max_evidence * sizeof *e->spans);
+    if (!e->name || !e->id || !e->spans)
+        return NULL;
+    memcpy(e->id, "person:", 7);
+    for (size_t k = 0; k <= n; k++)
+        e->id[7 + k] = e->name[k] == ' ' ? '-' : (char)tolower((unsigned char)e->name[k]);
+    *slot = e;
+    out->n_entities++;
+    return e;
+}
+
 static int on_person_span(void *arg, uint32_t start, uint32_t end) {
     person_ctx *p = arg;
-    Wirewatch__V1__Span *sp = ww__span_bytes(p->text, start, end);
-    if (!sp)
-        return WW_ENOMEM;
+    Wirewatch__V1__Classified *out = p->out;
     /* a name the gazetteer already matched here ("Minister Chen" alias) is not new */
-    for (size_t k = 0; k < p->out->n_entities; k++) {
-        const Wirewatch__V1__Entity *g = p->out->entities[k];
+    for (size_t k = 0; k < out->n_entities; k++) {
+        const Wirewatch__V1__Entity *g = out->entities[k];
         for (size_t j = 0; j < g->n_spans; j++)
-            if (sp->start < g->spans[j]->end && g->spans[j]->start < sp->end) {
-                protobuf_c_message_free_unpacked(&sp->base, NULL);
+            if (start < g->spans[j]->end && g->spans[j]->start < end)
                 return 0;
-            }
     }
     Wirewatch__V1__Entity *e = NULL;
-    for (size_t k = 0; k < p->out->n_entities && !e; k++)
-        if (strcmp(p->out->entities[k]->name, sp->text) == 0)
-            e = p->out->entities[k];
+    size_t n = end - start;
+    for (size_t k = 0; k < out->n_entities && !e; k++)
+        if (strncmp(out->entities[k]->name, p->text + start, n) == 0 &&
+            out->entities[k]->name[n] == 0)
+            e = out->entities[k];
     if (!e) {
-        Wirewatch__V1__Entity **v =
-            realloc(p->out->entities, (p->out->n_entities + 1) * sizeof *v);
-        if (!v || !(e = malloc(sizeof *e))) {
-            if (v)
-                p->out->entities = v;
-            protobuf_c_message_free_unpacked(&sp->base, NULL);
+        if (!(e = new_person(p->c, out, p->text, start, end)))
             return WW_ENOMEM;
-        }
-        p->out->entities = v;
-        wirewatch__v1__entity__init(e);
-        p->out->entities[p->out->n_entities++] = e;
-        e->type = strdup("person");
-        e->name = strdup(sp->text);
-        size_t n = strlen(sp->text);
-        e->id = malloc(n + 8);
-        e->spans = calloc((size_t)p->c->max_evidence, sizeof *e->spans);
-        if (!e->type || !e->name || !e->id || !e->spans) {
-            protobuf_c_message_free_unpacked(&sp->base, NULL);
-            return WW_ENOMEM;
-        }
-        memcpy(e->id, "person:", 7);
-        for (size_t k = 0; k <= n; k++)
-            e->id[7 + k] =
-                sp->text[k] == ' ' ? '-' : (char)tolower((unsigned char)sp->text[k]);
     } else if (strcmp(e->type, "person") != 0) {
-        protobuf_c_message_free_unpacked(&sp->base, NULL);
         return 0; /* the gazetteer knows this name as something else */
     }
-    if (e->n_spans >= (size_t)p->c->max_evidence) {
-        protobuf_c_message_free_unpacked(&sp->base, NULL);
+    if (e->n_spans >= (size_t)p->c->max_evidence)
         return 0;
-    }
-    e->spans[e->n_spans++] = sp;
+    if (!(e->spans[e->n_spans] = ww__span_bytes(&p->c->out_mem, p->text, start, end)))
+        return WW_ENOMEM;
+    e->n_spans++;
     return 0;
 }
 

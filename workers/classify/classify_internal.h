@@ -7,6 +7,7 @@
  *   classify_output.c   scratch state -> the Classified message: copied document
  *                       fields, rule labels with evidence, model labels
  *   classify_entities.c scratch state -> entities (gazetteer and persons) with spans
+ *   classify_arena.c    the blocks every part of one Classified is allocated from
  *   classify.c          ww_classify_document: the steps above in order, then routes
  *
  * Dependencies run one way: build knows nothing of a document; scoring reads what
@@ -17,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classify_arena.h"
 #include "gazetteer.h"
 #include "han_titles.h"
 #include "lang_pack.h"
@@ -62,6 +64,7 @@ typedef struct ww__tstate {
     double own, child, score;
     double conf;                 /* calibrated confidence (candidates only) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits */
+    uint32_t ev_run;             /* 1 + the run of the last hit kept (pick_evidence) */
     uint16_t nev;
     uint8_t worst; /* the worst of ev once nev reaches max_evidence (pick_evidence) */
     uint8_t touched, veto;
@@ -109,6 +112,8 @@ struct ww_classifier {
     size_t nthits, capthits;
     int in_title;
     int oom;
+    ww__arena out_mem;   /* the Classified being made (handed to it when done) */
+    size_t cap_entities; /* room in the Classified's entities array */
     ww__toks text, title;
     ww__toks text_st, title_st; /* their stems, for a language matched by stems */
     ww__langs langs;            /* every language a phrase is written in */
@@ -131,11 +136,12 @@ void ww__classify_reset(ww_classifier *c);
 /* ---- classify_output.c ---- */
 
 /* The document's fields (not its trace, nor its text: copy_text) and the version
- * strings into o. */
-int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
-                          const char *tax_version, const char *model_version);
-/* The document's text into o: the last allocation of a classification (see there). */
-int ww__classify_copy_text(const Wirewatch__V1__Document *d,
+ * strings into o, copies in a. */
+int ww__classify_copy_doc(ww__arena *a, const Wirewatch__V1__Document *d,
+                          Wirewatch__V1__Classified *o, const char *tax_version,
+                          const char *model_version);
+/* text[0, len) (the document's text) into o, a copy in a. */
+int ww__classify_copy_text(ww__arena *a, const char *text, size_t len,
                            Wirewatch__V1__Classified *o);
 /* Rule labels with confidence >= min_confidence, at most max_labels per taxonomy,
  * grouped by top-level topic (best group first), the most specific first in a group,
@@ -146,11 +152,12 @@ int ww__classify_labels(ww_classifier *c, const char *title, const char *text,
 /* The model's labels (none without a model), appended after the rule labels. */
 int ww__classify_model_labels(ww_classifier *c, const Wirewatch__V1__Document *doc,
                               Wirewatch__V1__Classified *out);
-/* A span of text[start, end) with a copy of its bytes; NULL on ENOMEM. */
-Wirewatch__V1__Span *ww__span_bytes(const char *text, uint32_t start, uint32_t end);
+/* A span of text[start, end) with a copy of its bytes, both in a; NULL on ENOMEM. */
+Wirewatch__V1__Span *ww__span_bytes(ww__arena *a, const char *text, uint32_t start,
+                                    uint32_t end);
 /* The span of tokens t[first, first + n). */
-Wirewatch__V1__Span *ww__span_toks(const char *text, const ww__toks *t, size_t first,
-                                   size_t n);
+Wirewatch__V1__Span *ww__span_toks(ww__arena *a, const char *text, const ww__toks *t,
+                                   size_t first, size_t n);
 
 /* ---- classify_entities.c ---- */
 

@@ -1,6 +1,7 @@
 /* Output: the classifier's scratch state after scoring -> the Classified message (the
  * document's fields, rule labels with their evidence spans, model labels).  Reads what
- * classify_score.c left; changes nothing but the evidence order. */
+ * classify_score.c left; changes nothing but the evidence order.  Everything is
+ * allocated in the classification's arena (c->out_mem, classify_arena.h). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,43 +9,42 @@
 #include "classify_internal.h"
 #include "wirewatch/error.h"
 
-Wirewatch__V1__Span *ww__span_bytes(const char *text, uint32_t start, uint32_t end) {
-    Wirewatch__V1__Span *sp = malloc(sizeof *sp);
+static const Wirewatch__V1__Span span_init = WIREWATCH__V1__SPAN__INIT;
+static const Wirewatch__V1__Label label_init = WIREWATCH__V1__LABEL__INIT;
+
+Wirewatch__V1__Span *ww__span_bytes(ww__arena *a, const char *text, uint32_t start,
+                                    uint32_t end) {
+    Wirewatch__V1__Span *sp = ww__arena_alloc(a, sizeof *sp);
     if (!sp)
         return NULL;
-    wirewatch__v1__span__init(sp);
+    *sp = span_init;
     sp->start = start;
     sp->end = end;
     sp->field = WIREWATCH__V1__SPAN__FIELD__FIELD_TEXT;
-    if (!(sp->text = strndup(text + sp->start, sp->end - sp->start))) {
-        free(sp);
+    if (!(sp->text = ww__arena_strndup(a, text + start, end - start)))
         return NULL;
-    }
     return sp;
 }
 
-Wirewatch__V1__Span *ww__span_toks(const char *text, const ww__toks *t, size_t first,
-                                   size_t n) {
-    return ww__span_bytes(text, t->v[first].start, t->v[first + n - 1].end);
+Wirewatch__V1__Span *ww__span_toks(ww__arena *a, const char *text, const ww__toks *t,
+                                   size_t first, size_t n) {
+    return ww__span_bytes(a, text, t->v[first].start, t->v[first + n - 1].end);
 }
 
-static Wirewatch__V1__Label *new_label(const char *tax, const char *ver, const char *code,
-                                       const char *name, float score,
-                                       const char *source) {
-    Wirewatch__V1__Label *l = malloc(sizeof *l);
+/* A label whose strings are the caller's (arena copies or literals: the arena never
+ * frees a string on its own, so labels may share one). */
+static Wirewatch__V1__Label *new_label(ww__arena *a, char *tax, char *ver, char *code,
+                                       char *name, float score, char *source) {
+    Wirewatch__V1__Label *l = ww__arena_alloc(a, sizeof *l);
     if (!l)
         return NULL;
-    wirewatch__v1__label__init(l);
-    l->taxonomy = strdup(tax);
-    l->taxonomy_version = strdup(ver);
-    l->code = strdup(code);
-    l->name = strdup(name);
-    l->source = strdup(source);
+    *l = label_init;
+    l->taxonomy = tax;
+    l->taxonomy_version = ver;
+    l->code = code;
+    l->name = name;
+    l->source = source;
     l->score = score;
-    if (!l->taxonomy || !l->taxonomy_version || !l->code || !l->name || !l->source) {
-        protobuf_c_message_free_unpacked(&l->base, NULL);
-        return NULL;
-    }
     return l;
 }
 
@@ -135,6 +135,25 @@ static int by_branch(const void *a, const void *b, void *arg) {
     return by_confidence(a, b, arg);
 }
 
+/* Sort v[0, n) by cmp, a total order (both orders end on the topic index, so any
+ * sort gives the same result): insertion for the few candidates of a story, where
+ * glibc's merge sort spent more on its set-up than on comparing (3% of full
+ * classify), qsort_r for many. */
+static void sort_topics(ww_classifier *c, uint32_t *v, size_t n,
+                        int (*cmp)(const void *, const void *, void *)) {
+    if (n > 64) {
+        qsort_r(v, n, sizeof *v, cmp, c);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = v[i];
+        size_t k = i;
+        for (; k > 0 && cmp(&v[k - 1], &x, c) > 0; k--)
+            v[k] = v[k - 1];
+        v[k] = x;
+    }
+}
+
 /* Which candidates are emitted: confidence >= min_confidence, at most max_labels per
  * taxonomy (the most confident; per taxonomy, so a watch-list label is never crowded
  * out by IPTC).  The chosen ones to the front of touched, in output order; returns
@@ -143,7 +162,7 @@ static long choose(ww_classifier *c, size_t n) {
     size_t *per = calloc(c->ntax, sizeof *per), k = 0;
     if (!per)
         return WW_ENOMEM;
-    qsort_r(c->touched, n, sizeof *c->touched, by_confidence, c);
+    sort_topics(c, c->touched, n, by_confidence);
     for (size_t i = 0; i < n; i++) {
         uint32_t g = c->touched[i];
         if (c->st[g].conf < c->min_confidence ||
@@ -153,7 +172,7 @@ static long choose(ww_classifier *c, size_t n) {
         c->touched[k++] = g;
     }
     free(per);
-    qsort_r(c->touched, k, sizeof *c->touched, by_branch, c);
+    sort_topics(c, c->touched, k, by_branch);
     return (long)k;
 }
 
@@ -170,13 +189,13 @@ static int add_evidence(ww_classifier *c, ww__tstate *s, const char *title,
             s->ev[b] = s->ev[b - 1];
             s->ev[b - 1] = t;
         }
-    if (!(l->evidence = calloc(s->nev, sizeof *l->evidence)))
+    if (!(l->evidence = ww__arena_alloc(&c->out_mem, s->nev * sizeof *l->evidence)))
         return WW_ENOMEM;
     for (int k = 0; k < s->nev; k++) {
         const ww__hit *h = &c->hits[s->ev[k]];
-        Wirewatch__V1__Span *sp = h->in_title
-                                      ? ww__span_toks(title, &c->title, h->first, h->ntok)
-                                      : ww__span_toks(text, &c->text, h->first, h->ntok);
+        Wirewatch__V1__Span *sp =
+            h->in_title ? ww__span_toks(&c->out_mem, title, &c->title, h->first, h->ntok)
+                        : ww__span_toks(&c->out_mem, text, &c->text, h->first, h->ntok);
         if (!sp)
             return WW_ENOMEM;
         if (h->in_title)
@@ -193,15 +212,25 @@ int ww__classify_labels(ww_classifier *c, const char *title, const char *text,
         n = choose(c, (size_t)n);
     if (n < 0)
         return (int)n;
-    out->labels = calloc((size_t)n + WW__MODEL_MAX_OUT + 1, sizeof *out->labels);
-    if (!out->labels)
+    ww__arena *a = &c->out_mem;
+    out->labels =
+        ww__arena_alloc(a, ((size_t)n + WW__MODEL_MAX_OUT) * sizeof *out->labels);
+    /* a taxonomy's name and version: copied once a document, shared by its labels */
+    char **names = ww__arena_zalloc(a, 2 * c->ntax * sizeof *names);
+    if (!out->labels || !names)
         return WW_ENOMEM;
     for (long i = 0; i < n; i++) {
-        uint32_t g = c->touched[i];
-        const ww_taxonomy *tx = c->tax[c->topics[g].tax];
+        uint32_t g = c->touched[i], t = c->topics[g].tax;
+        const ww_taxonomy *tx = c->tax[t];
         const ww_topic *tp = ww__topic_of(c, g);
-        Wirewatch__V1__Label *l = new_label(tx->name, tx->version, tp->code, tp->name,
-                                            (float)c->st[g].score, "rules");
+        if (!names[2 * t] && (!(names[2 * t] = ww__arena_strdup(a, tx->name)) ||
+                              !(names[2 * t + 1] = ww__arena_strdup(a, tx->version))))
+            return WW_ENOMEM;
+        char *code = ww__arena_strdup(a, tp->code), *name = ww__arena_strdup(a, tp->name);
+        Wirewatch__V1__Label *l =
+            code && name ? new_label(a, names[2 * t], names[2 * t + 1], code, name,
+                                     (float)c->st[g].score, (char *)"rules")
+                         : NULL;
         if (!l)
             return WW_ENOMEM;
         l->confidence = (float)c->st[g].conf;
@@ -238,8 +267,13 @@ int ww__classify_model_labels(ww_classifier *c, const Wirewatch__V1__Document *d
         int k = ww_taxonomy_find(c->tax[0], pred[i].label);
         if (k >= 0)
             name = c->tax[0]->topics[k].name;
-        Wirewatch__V1__Label *l = new_label("model", ww_model_version(c->model),
-                                            pred[i].label, name, pred[i].score, "model");
+        ww__arena *a = &c->out_mem;
+        char *ver = ww__arena_strdup(a, ww_model_version(c->model)),
+             *code = ww__arena_strdup(a, pred[i].label), *nm = ww__arena_strdup(a, name);
+        Wirewatch__V1__Label *l = ver && code && nm
+                                      ? new_label(a, (char *)"model", ver, code, nm,
+                                                  pred[i].score, (char *)"model")
+                                      : NULL;
         if (!l)
             return WW_ENOMEM;
         /* the model's probability; calibrating it belongs to the model (docs/model.md) */
@@ -249,13 +283,13 @@ int ww__classify_model_labels(ww_classifier *c, const Wirewatch__V1__Document *d
     return 0;
 }
 
-int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Classified *o,
-                          const char *tax_version, const char *model_version) {
+int ww__classify_copy_doc(ww__arena *a, const Wirewatch__V1__Document *d,
+                          Wirewatch__V1__Classified *o, const char *tax_version,
+                          const char *model_version) {
 /* An empty field stays protobuf-c's shared empty string (what the message's init
- * left there; protobuf_c_message_free_unpacked never frees it): most of a document's
- * optional fields are empty, and a strdup each was a tenth of the output's mallocs. */
+ * left there): most of a document's optional fields are empty. */
 #define CP(dst, src)                                                                     \
-    if ((src) && (src)[0] && !((dst) = strdup(src)))                                     \
+    if ((src) && (src)[0] && !((dst) = ww__arena_strdup(a, src)))                        \
         return WW_ENOMEM;
     CP(o->id, d->id)
     CP(o->url, d->url)
@@ -274,14 +308,9 @@ int ww__classify_copy_doc(const Wirewatch__V1__Document *d, Wirewatch__V1__Class
     return 0;
 }
 
-/* Copied last: a text is a large block, and glibc's malloc first merges every small
- * free chunk (malloc_consolidate) when one is asked for.  Right after the previous
- * Classified was freed, that was a hundred labels' and spans' chunks, each merged and
- * then split again for this document's spans (a tenth of classify's instructions);
- * once the labels and spans are made, they have taken those chunks back. */
-int ww__classify_copy_text(const Wirewatch__V1__Document *d,
+int ww__classify_copy_text(ww__arena *a, const char *text, size_t len,
                            Wirewatch__V1__Classified *o) {
-    if (d->text && d->text[0] && !(o->text = strdup(d->text)))
+    if (len && !(o->text = ww__arena_strndup(a, text, len)))
         return WW_ENOMEM;
     return 0;
 }

@@ -247,9 +247,13 @@ static void roll_up(ww_classifier *c) {
  * topic with no text hit at all (found only in the title) gets its title hits instead,
  * so every label has evidence. */
 static void pick_evidence(ww_classifier *c) {
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t run = 0; /* the first hit with this hit's field and span */
         for (size_t i = 0; i < c->nhits; i++) {
             const ww__hit *h = &c->hits[i];
+            if (i && (h->in_title != h[-1].in_title || h->first != h[-1].first ||
+                      h->ntok != h[-1].ntok))
+                run = (uint32_t)i;
             if (h->kind != WW__P_TERM || h->in_title != pass || h->weight <= 0)
                 continue;
             for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
@@ -259,24 +263,27 @@ static void pick_evidence(ww_classifier *c) {
                         continue; /* it has text evidence */
                     s->ev_title = 1;
                 }
-                int dup = 0;
-                for (int k = 0; k < s->nev && !dup; k++)
-                    dup = c->hits[s->ev[k]].first == h->first &&
-                          c->hits[s->ev[k]].ntok == h->ntok;
-                if (dup)
+                /* A span already in s->ev is one of this run: hits come in field and
+                 * span order, and one of the run once kept stays (another of the run
+                 * would be this test's duplicate).  So the run's index tells, instead of
+                 * comparing with every kept span. */
+                if (s->ev_run == run + 1)
                     continue;
                 /* the worst kept span is found again only when the full list changes:
                  * most later hits are repeats and lose to it */
                 if (s->nev < c->max_evidence) {
                     s->ev[s->nev++] = (uint32_t)i;
+                    s->ev_run = run + 1;
                     if (s->nev == c->max_evidence)
                         s->worst = worst_evidence(c, s);
                 } else if (s->nev && better(h, &c->hits[s->ev[s->worst]])) {
                     s->ev[s->worst] = (uint32_t)i;
+                    s->ev_run = run + 1;
                     s->worst = worst_evidence(c, s);
                 }
             }
         }
+    }
 }
 
 /* Score every touched topic (see the comment at the top of this file). */

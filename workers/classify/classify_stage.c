@@ -278,7 +278,7 @@ static void result_free(void *p, void *res) {
     if (!r)
         return;
     if (r->out)
-        protobuf_c_message_free_unpacked(&r->out->base, NULL);
+        ww_classified_free(r->out);
     if (r->doc)
         wirewatch__v1__document__free_unpacked(r->doc, NULL);
     free(r);

@@ -223,6 +223,38 @@ static void hash_words(ww__featctx *c, size_t nw) {
         w[k].h = c->toks.v[w[k].tok].hash2;
 }
 
+/* The key of a char n-gram from its FNV-1a hash. */
+static inline uint32_t gram_key(uint64_t h) {
+    uint32_t key = mix(h ^ 3);
+    return key | (key == 0);
+}
+
+#define GRAM_START (FNV64_OFF ^ 0x3c3c3c3cull) /* FNV basis of the char n-grams */
+
+/* ww__char_grams of "<word>" in w[0..wl), all ASCII: a code point is a byte.  Each
+ * n-gram's hash starts afresh (FNV-1a cannot roll), through its first minn - 1 bytes,
+ * then one step and one key per length; the lengths and bounds held in locals, not
+ * re-read from *o past every store to out (a third of the instructions of the loop
+ * that tested them per byte). */
+static size_t grams_ascii(const unsigned char *w, size_t wl, size_t minn, size_t maxn,
+                          uint32_t *out) {
+    size_t n = 0;
+    for (size_t i = 0; i + minn <= wl; i++) {
+        const unsigned char *p = w + i;
+        size_t kmax = wl - i < maxn ? wl - i : maxn, k = 0;
+        uint64_t h = GRAM_START;
+        for (; k + 1 < minn; k++)
+            h = (h ^ p[k]) * FNV64_PRIME;
+        for (; k < kmax; k++) {
+            h = (h ^ p[k]) * FNV64_PRIME;
+            if (k == 0 && (i == 0 || i == wl - 1))
+                continue; /* "<" or ">" alone says nothing */
+            out[n++] = gram_key(h);
+        }
+    }
+    return n;
+}
+
 size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
                       uint32_t *out) {
     const unsigned char *s = (const unsigned char *)str;
@@ -231,6 +263,7 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
     size_t ncp = 0, wl = 0, n = 0;
     if (o->char_minn <= 0)
         return 0;
+    size_t minn = (size_t)o->char_minn, maxn = (size_t)o->char_maxn;
     if (len > WW__CHAR_KEEP) { /* cut at a code point boundary */
         len = WW__CHAR_KEEP;
         while (len > 0 && (s[len] & 0xC0) == 0x80)
@@ -243,34 +276,22 @@ size_t ww__char_grams(const char *str, size_t len, const ww__feat_opts *o,
     unsigned char high = 0;
     for (size_t i = 0; i < len; i++)
         high |= s[i];
-    if (high < 0x80) { /* ASCII: a code point is a byte (most unknown words) */
-        for (size_t i = 0; i < wl; i++) {
-            uint64_t h = FNV64_OFF ^ 0x3c3c3c3cull;
-            for (size_t k = 1; k <= (size_t)o->char_maxn && i + k <= wl; k++) {
-                h = (h ^ w[i + k - 1]) * FNV64_PRIME;
-                if (k < (size_t)o->char_minn || (k == 1 && (i == 0 || i == wl - 1)))
-                    continue;
-                uint32_t key = mix(h ^ 3);
-                out[n++] = key | (key == 0);
-            }
-        }
-        return n;
-    }
+    if (high < 0x80) /* most unknown words */
+        return grams_ascii(w, wl, minn, maxn, out);
     for (size_t i = 0; i < wl; i++)
         if ((w[i] & 0xC0) != 0x80)
             starts[ncp++] = (uint16_t)i;
     starts[ncp] = (uint16_t)wl;
-    for (size_t i = 0; i < ncp; i++) {
+    for (size_t i = 0; i + minn <= ncp; i++) {
         /* one running hash per start position: the n-gram of length k+1 extends the
          * one of length k by a code point */
-        uint64_t h = FNV64_OFF ^ 0x3c3c3c3cull;
-        for (size_t k = 1; k <= (size_t)o->char_maxn && i + k <= ncp; k++) {
-            h = fnv(h, w + starts[i + k - 1],
-                    (size_t)(starts[i + k] - starts[i + k - 1]));
-            if (k < (size_t)o->char_minn || (k == 1 && (i == 0 || i == ncp - 1)))
+        size_t kmax = ncp - i < maxn ? ncp - i : maxn;
+        uint64_t h = GRAM_START;
+        for (size_t k = 0; k < kmax; k++) {
+            h = fnv(h, w + starts[i + k], (size_t)(starts[i + k + 1] - starts[i + k]));
+            if (k + 1 < minn || (k == 0 && (i == 0 || i == ncp - 1)))
                 continue; /* "<" or ">" alone says nothing */
-            uint32_t key = mix(h ^ 3);
-            out[n++] = key | (key == 0);
+            out[n++] = gram_key(h);
         }
     }
     return n;
@@ -350,7 +371,7 @@ int ww__features(ww__featctx *c, const char *text, size_t len, const ww__feat_op
         c->tw[i] = (uint32_t)k;
     }
     hash_words(c, c->nwords);
-    if ((rc = add_ngrams(c, o)))
+    if (o->word_ngrams >= 2 && (rc = add_ngrams(c, o)))
         goto out;
     for (size_t k = 0; k < c->nwords; k++) {
         ww__fword *w = &c->wout[k];

@@ -92,7 +92,7 @@ static int build_index(const uint32_t *keys, uint32_t n, ww__index *x) {
     size_t home = (size_t)1 << bits, cap = home + 64;
     for (;;) {
         slots_free(x);
-        x->slots = slots_alloc(cap, &x->map);
+        x->slots = slots_alloc(cap + WW__INDEX_PAD, &x->map);
         if (!x->slots)
             return WW_ENOMEM;
         x->shift = 32 - bits;

@@ -121,26 +121,19 @@ static inline float sublin(uint32_t n) {
 /* Replace keys[j * stride] (j < n) by the key's position in x + 1, 0 = not there.
  * The model's tables are bigger than the caches and a document touches them at random,
  * so without prefetching the time goes to waiting for memory (the Reuters model ran
- * at 0.7x fastText's docs/s): the home slot of the key PF_AHEAD places on, and the
- * record (idf, scale, weights in rec[], recsz bytes each) of every key found, are
- * requested before they are needed. */
-static void find_all(const ww__index *x, const uint8_t *rec, size_t recsz, uint32_t *keys,
-                     size_t stride, size_t n) {
+ * at 0.7x fastText's docs/s): the home slot of the key PF_AHEAD places on is
+ * requested before it is needed.  The records of the keys found are not: asked for
+ * here (or 8 entries before the loops that read them), whole predict runs took
+ * 1.07-1.09x the time on the 10kGNAD char model and 1.01-1.02x on the others
+ * (docs/benchmarks.md). */
+static void find_all(const ww__index *x, uint32_t *keys, size_t stride, size_t n) {
     for (size_t j = 0; j < n && j < PF_AHEAD; j++)
         __builtin_prefetch(&x->slots[ww__index_home(x, keys[j * stride])]);
     for (size_t j = 0; j < n; j++) {
         if (j + PF_AHEAD < n)
             __builtin_prefetch(
                 &x->slots[ww__index_home(x, keys[(j + PF_AHEAD) * stride])]);
-        int64_t i = ww__index_find(x, keys[j * stride]);
-        if (i >= 0) {
-            const uint8_t *r = rec + (size_t)i * recsz;
-            __builtin_prefetch(r);
-            if (recsz > 64 - ((uintptr_t)r & 63))
-                for (size_t b = 64 - ((uintptr_t)r & 63); b < recsz; b += 64)
-                    __builtin_prefetch(r + b);
-        }
-        keys[j * stride] = (uint32_t)(i + 1);
+        keys[j * stride] = (uint32_t)(ww__index_find(x, keys[j * stride]) + 1);
     }
 }
 
@@ -171,7 +164,7 @@ static int known_words(const ww__linear *lin, int n4, ww__featctx *fc, float *u,
     uint32_t *wix = fc->wix;
     for (size_t k = 0; k < nw; k++)
         wix[k] = (uint32_t)w[k].h;
-    find_all(&lin->widx, lin->wrec, lin->recsz, wix, 1, nw);
+    find_all(&lin->widx, wix, 1, nw);
     *nr = *ng = 0;
     for (size_t k = 0; k < nw; k++) {
         float a = sublin(w[k].n);
@@ -218,7 +211,7 @@ static int char_block(const ww__linear *lin, int n4, ww__featctx *fc, float *mg,
         return WW_ENOMEM;
     /* unknown words: their n-grams, looked up all at once */
     const uint32_t *g = fc->gbuf;
-    find_all(&lin->fidx, lin->rec, lin->recsz, fc->gbuf, 1, ng);
+    find_all(&lin->fidx, fc->gbuf, 1, ng);
     for (size_t r = 0, j = 0; r < nr; r++) {
         float a = sublin(fc->wout[fc->runs[r].key].n);
         double qw = 0;
@@ -274,7 +267,7 @@ static int margins_in(const ww__linear *lin, int nlabels, const char *text, size
      * the known ones are compacted to the front of fc->out as (record, tf-idf). */
     ww__feat *f = fc->out;
     size_t nf = fc->nout, nk = 0, recsz = lin->recsz;
-    find_all(&lin->fidx, lin->rec, recsz, &f[0].key, 2, nf);
+    find_all(&lin->fidx, &f[0].key, 2, nf);
     double n2 = 0;
     for (size_t i = 0; i < nf; i++) {
         if (!f[i].key)

@@ -8,6 +8,8 @@
  * stops the scan and is returned. */
 typedef int ww__person_cb(void *arg, size_t first, size_t ntok);
 
+/* Names after an English title in text; toks are text's tokens from ww__tokenize with
+ * casefold 1 (a title is found by its folded form's hash first). */
 int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
                      void *arg);
 

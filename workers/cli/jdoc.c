@@ -5,7 +5,9 @@
  * it sits a scanner for the common shape of these lines (an object whose values are
  * strings, numbers, null, true/false, and for "labels" an array of strings): jansson
  * spends ~110 instructions per byte building a tree of a 3 KB news line (as long as
- * fastText takes to classify it), the scanner ~10.  The scanner accepts a line only
+ * fastText takes to classify it), the scanner ~4 (German lines, every umlaut a
+ * \u00XX escape): it checks and decodes each string in one pass, copying plain ASCII
+ * 16 bytes at a time and decoding \uXXXX by table.  The scanner accepts a line only
  * when it is sure jansson would accept it and give the same pieces (every string's
  * escapes and UTF-8 checked, no duplicate key, nothing after the object); anything
  * else — nested values, escaped keys, \u0000, an id that is not a plain integer or
@@ -121,6 +123,8 @@ out:
 typedef struct span {
     const char *p; /* raw string contents between the quotes, or a number token */
     size_t n;
+    char *d; /* a string's decoded contents (in the scan's buffer) */
+    size_t dn;
     int esc; /* contains a backslash */
 } span;
 
@@ -128,24 +132,6 @@ static const char *ws(const char *p, const char *e) {
     while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
-}
-
-static int hex4(const char *p, unsigned *v) {
-    unsigned x = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        x <<= 4;
-        if (c >= '0' && c <= '9')
-            x |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            x |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            x |= (unsigned)(c - 'A' + 10);
-        else
-            return -1;
-    }
-    *v = x;
-    return 0;
 }
 
 /* Length of the valid UTF-8 sequence at p (non-ASCII lead byte), or 0: no overlong
@@ -173,129 +159,156 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *e) {
     return n;
 }
 
-/* A string starting at the quote *p: checks it as jansson would (escapes, \u pairs,
- * no \u0000, no control characters, valid UTF-8), sets s, returns the byte after the
- * closing quote or NULL. */
-/* Nonzero when one of the 8 bytes of v is a quote, a backslash, a control character
- * or not ASCII: the bytes str() must look at one by one (a false alarm after such a
- * byte only sends the scan to the byte loop early). */
-static uint64_t special8(uint64_t v) {
-    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
-    return (v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+/* The value of a hex digit with bit 4 set, 0 for any other byte: four digits are
+ * checked with one AND and read without a branch a digit. */
+static const unsigned char HEX[256] = {
+    ['0'] = 0x10, ['1'] = 0x11, ['2'] = 0x12, ['3'] = 0x13, ['4'] = 0x14, ['5'] = 0x15,
+    ['6'] = 0x16, ['7'] = 0x17, ['8'] = 0x18, ['9'] = 0x19, ['a'] = 0x1A, ['b'] = 0x1B,
+    ['c'] = 0x1C, ['d'] = 0x1D, ['e'] = 0x1E, ['f'] = 0x1F, ['A'] = 0x1A, ['B'] = 0x1B,
+    ['C'] = 0x1C, ['D'] = 0x1D, ['E'] = 0x1E, ['F'] = 0x1F};
+
+/* The byte a two-byte escape \c stands for, 'u' for \u, 0 for an escape JSON has not. */
+static const unsigned char ESC[256] = {
+    ['"'] = '"',  ['\\'] = '\\', ['/'] = '/',  ['b'] = '\b', ['f'] = '\f',
+    ['n'] = '\n', ['r'] = '\r',  ['t'] = '\t', ['u'] = 'u'};
+
+static int hex4(const char *p, unsigned *v) {
+    const unsigned char *u = (const unsigned char *)p;
+    unsigned a = HEX[u[0]], b = HEX[u[1]], c = HEX[u[2]], d = HEX[u[3]];
+    *v = (a & 15) << 12 | (b & 15) << 8 | (c & 15) << 4 | (d & 15);
+    return (a & b & c & d & 0x10) ? 0 : -1;
 }
 
-static const char *str(const char *p, const char *e, span *s) {
-    const char *q = ++p;
-    s->esc = 0;
-    while (q < e) {
-        /* plain ASCII 8 bytes at a time: it is nearly all of a news text */
-        for (uint64_t v; e - q >= 8; q += 8) {
-            memcpy(&v, q, 8);
-            if (special8(v))
-                break;
+/* The \uXXXX escape at q (q[1] == 'u'), or the surrogate pair starting there, checked
+ * as jansson checks it: four hex digits, not \u0000 (left to jansson), a high
+ * surrogate followed by a low one, no lone low one.  Sets *cp; returns the byte after
+ * the escape or NULL. */
+static const char *uesc(const char *q, const char *e, unsigned *cp) {
+    unsigned v, w;
+    if (e - q < 6 || hex4(q + 2, &v) || v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
+        return NULL;
+    q += 6;
+    if (v >= 0xD800 && v <= 0xDBFF) {
+        if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &w) || w < 0xDC00 ||
+            w > 0xDFFF)
+            return NULL;
+        q += 6;
+        v = 0x10000 + ((v - 0xD800) << 10) + (w - 0xDC00);
+    }
+    *cp = v;
+    return q;
+}
+
+/* The bytes of a string str() must look at one by one: the quote, a backslash, a
+ * control character, a byte of a multi-byte UTF-8 sequence.  Everything else is
+ * plain ASCII, copied 16 bytes at a time. */
+static int special(unsigned char c) {
+    return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+/* Bit i set when byte i of the 16 at p is special() (signed < 0x20: control
+ * characters and every byte >= 0x80). */
+static unsigned special16(const char *p) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                             _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    m = _mm_or_si128(m, _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(m);
+}
+#else
+static unsigned special16(const char *p) {
+    unsigned m = 0;
+    for (int i = 0; i < 16; i++)
+        m |= (unsigned)special((unsigned char)p[i]) << i;
+    return m;
+}
+#endif
+
+/* Copies [q, e) up to its first special() byte to *o and returns that byte's place
+ * (or e).  16 bytes are stored before they are tested, so a store may write up to 15
+ * bytes past the run: it stays inside the output because a string's output starts
+ * at the same offset as its raw bytes and never runs ahead of them (str()). */
+static const char *copy_plain(const char *q, const char *e, char **o) {
+    char *w = *o;
+    for (; e - q >= 16; q += 16, w += 16) {
+        memcpy(w, q, 16);
+        unsigned m = special16(q);
+        if (m) {
+            *o = w + __builtin_ctz(m);
+            return q + __builtin_ctz(m);
         }
+    }
+    while (q < e && !special((unsigned char)*q))
+        *w++ = *q++;
+    *o = w;
+    return q;
+}
+
+/* The code point v (never 0, never a surrogate) as UTF-8 at o; returns the end. */
+static char *put_utf8(char *o, unsigned v) {
+    if (v < 0x80) {
+        *o++ = (char)v;
+    } else if (v < 0x800) {
+        *o++ = (char)(0xC0 | v >> 6);
+        *o++ = (char)(0x80 | (v & 0x3F));
+    } else if (v < 0x10000) {
+        *o++ = (char)(0xE0 | v >> 12);
+        *o++ = (char)(0x80 | (v >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (v & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | v >> 18);
+        *o++ = (char)(0x80 | (v >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (v >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (v & 0x3F));
+    }
+    return o;
+}
+
+/* A string starting at the quote *p: checks it as jansson would (escapes, \u pairs,
+ * no \u0000, no control characters, valid UTF-8) and decodes it in the same pass to
+ * out, the place in the output buffer at the offset of the string's first raw byte
+ * (no escape decodes to more bytes than it has, so strings never overlap there).
+ * Sets s; returns the byte after the closing quote or NULL. */
+static const char *str(const char *p, const char *e, span *s, char *out) {
+    const char *q = ++p;
+    char *o = out;
+    unsigned cp;
+    s->esc = 0;
+    for (;;) {
+        q = copy_plain(q, e, &o);
         if (q >= e)
-            break;
+            return NULL;
         unsigned char c = (unsigned char)*q;
         if (c == '"') {
-            s->p = p;
-            s->n = (size_t)(q - p);
+            s->p = p, s->n = (size_t)(q - p);
+            s->d = out, s->dn = (size_t)(o - out);
             return q + 1;
-        }
-        if (c < 0x20)
-            return NULL;
-        if (c < 0x80 && c != '\\') {
-            q++;
-            continue;
         }
         if (c >= 0x80) {
             size_t n = utf8_len((const unsigned char *)q, (const unsigned char *)e);
             if (!n)
                 return NULL;
-            q += n;
+            memcpy(o, q, n);
+            o += n, q += n;
             continue;
         }
+        if (c != '\\' || e - q < 2) /* a control character; a cut escape */
+            return NULL;
         s->esc = 1;
-        if (e - q < 2)
+        unsigned char k = ESC[(unsigned char)q[1]];
+        if (!k)
             return NULL;
-        switch (q[1]) {
-        case '"':
-        case '\\':
-        case '/':
-        case 'b':
-        case 'f':
-        case 'n':
-        case 'r':
-        case 't': q += 2; continue;
-        case 'u': break;
-        default: return NULL;
-        }
-        unsigned v, w;
-        if (e - q < 6 || hex4(q + 2, &v) || v == 0 || (v >= 0xDC00 && v <= 0xDFFF))
-            return NULL;
-        q += 6;
-        if (v >= 0xD800 && v <= 0xDBFF) {
-            if (e - q < 6 || q[0] != '\\' || q[1] != 'u' || hex4(q + 2, &w) ||
-                w < 0xDC00 || w > 0xDFFF)
-                return NULL;
-            q += 6;
-        }
-    }
-    return NULL;
-}
-
-/* Decode a checked string into out (room for s->n bytes); returns its length. */
-static size_t unescape(const span *s, char *out) {
-    if (!s->esc) {
-        memcpy(out, s->p, s->n);
-        return s->n;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < s->n;) {
-        const char *bs = memchr(s->p + i, '\\', s->n - i);
-        size_t run = bs ? (size_t)(bs - (s->p + i)) : s->n - i;
-        memcpy(out + o, s->p + i, run); /* the bytes up to the next escape, at once */
-        o += run;
-        i += run;
-        if (i >= s->n)
-            break;
-        char k = s->p[i + 1];
-        i += 2;
-        switch (k) {
-        case 'b': out[o++] = '\b'; continue;
-        case 'f': out[o++] = '\f'; continue;
-        case 'n': out[o++] = '\n'; continue;
-        case 'r': out[o++] = '\r'; continue;
-        case 't': out[o++] = '\t'; continue;
-        case 'u': break;
-        default: out[o++] = k; continue; /* " \ / */
-        }
-        unsigned v, w;
-        hex4(s->p + i, &v);
-        i += 4;
-        if (v >= 0xD800 && v <= 0xDBFF) {
-            hex4(s->p + i + 2, &w);
-            i += 6;
-            v = 0x10000 + ((v - 0xD800) << 10) + (w - 0xDC00);
-        }
-        if (v < 0x80) {
-            out[o++] = (char)v;
-        } else if (v < 0x800) {
-            out[o++] = (char)(0xC0 | v >> 6);
-            out[o++] = (char)(0x80 | (v & 0x3F));
-        } else if (v < 0x10000) {
-            out[o++] = (char)(0xE0 | v >> 12);
-            out[o++] = (char)(0x80 | (v >> 6 & 0x3F));
-            out[o++] = (char)(0x80 | (v & 0x3F));
+        if (k != 'u') {
+            *o++ = (char)k;
+            q += 2;
         } else {
-            out[o++] = (char)(0xF0 | v >> 18);
-            out[o++] = (char)(0x80 | (v >> 12 & 0x3F));
-            out[o++] = (char)(0x80 | (v >> 6 & 0x3F));
-            out[o++] = (char)(0x80 | (v & 0x3F));
+            if (!(q = uesc(q, e, &cp)))
+                return NULL;
+            o = put_utf8(o, cp);
         }
     }
-    return o;
 }
 
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -348,10 +361,16 @@ enum { K_ABSENT, K_NULL, K_STRING, K_INT, K_ARRAY, K_BOOL };
 /* What the scanner found in one line: the four fields the caller reads (kind and
  * raw value), the labels, and the other keys (only to reject duplicates). */
 typedef struct scan {
+    const char *line;
+    char *buf;  /* decoded strings, each at the offset of its raw bytes in line */
+    size_t cap; /* its size */
     span id, title, text, lab[MAX_LABELS], other[MAX_OTHER];
     int kid, ktitle, ktext, klabels;
     int nlab, nother;
 } scan;
+
+/* Where the string whose quote is at p is decoded to. */
+static char *out_for(const scan *s, const char *p) { return s->buf + (p + 1 - s->line); }
 
 /* The slot a key fills: *kind (and *val, except for "labels"), or NULL kind for any
  * other key, remembered in other[].  -1 for a duplicate key or too many keys. */
@@ -383,7 +402,7 @@ static const char *scan_labels(scan *s, const char *p, const char *e) {
         return p + 1;
     for (;;) {
         if (p >= e || *p != '"' || s->nlab == MAX_LABELS ||
-            !(p = str(p, e, &s->lab[s->nlab])))
+            !(p = str(p, e, &s->lab[s->nlab], out_for(s, p))))
             return NULL;
         s->nlab++;
         p = ws(p, e);
@@ -401,7 +420,7 @@ static const char *scan_value(scan *s, const char *p, const char *e, int labels,
                               span *v) {
     if (*p == '"') {
         *k = K_STRING;
-        return str(p, e, v);
+        return str(p, e, v, out_for(s, p));
     }
     if (*p == '-' || is_digit(*p)) {
         int integer = 0;
@@ -449,7 +468,7 @@ static int scan_object(scan *s, const char *p, const char *e) {
         span key, v = {0};
         int *kind, k;
         span *val;
-        if (p >= e || *p != '"' || !(p = str(p, e, &key)) || key.esc)
+        if (p >= e || *p != '"' || !(p = str(p, e, &key, out_for(s, p))) || key.esc)
             return -1;
         p = ws(p, e);
         if (p >= e || *p != ':')
@@ -490,11 +509,9 @@ static int id_json(const scan *s, ww__jdoc *d) {
             d->id_json[id->n - (size_t)neg0] = 0;
         }
     } else { /* a string: re-encoded exactly as jansson does */
-        char *raw = malloc(s->id.n + 1);
-        json_t *js = raw ? json_stringn(raw, unescape(&s->id, raw)) : NULL;
+        json_t *js = json_stringn(s->id.d, s->id.dn);
         d->id_json = js ? json_dumps(js, JSON_ENCODE_ANY) : NULL;
         json_decref(js);
-        free(raw);
     }
     return d->id_json ? 0 : -1;
 }
@@ -505,54 +522,83 @@ static int labels(const scan *s, ww__jdoc *d) {
     if (!(d->labels = calloc(s->nlab ? (size_t)s->nlab : 1, sizeof *d->labels)))
         return -1;
     for (int i = 0; i < s->nlab; i++) {
-        char *l = malloc(s->lab[i].n + 1);
-        if (!l)
+        const span *l = &s->lab[i];
+        if (l->dn == 0)
             return -1;
-        size_t n = unescape(&s->lab[i], l);
-        l[n] = 0;
-        int dup = n == 0;
+        int dup = 0;
         for (int k = 0; k < d->nlabels && !dup; k++)
-            dup = strcmp(d->labels[k], l) == 0;
-        if (n == 0 || dup) {
-            free(l);
-            if (n == 0)
-                return -1;
+            dup = strlen(d->labels[k]) == l->dn && memcmp(d->labels[k], l->d, l->dn) == 0;
+        if (dup)
             continue;
-        }
-        d->labels[d->nlabels++] = l;
+        char *c = malloc(l->dn + 1);
+        if (!c)
+            return -1;
+        memcpy(c, l->d, l->dn);
+        c[l->dn] = 0;
+        d->labels[d->nlabels++] = c;
     }
     return 0;
 }
 
-/* The pieces: title "\n" text, the id as JSON, the labels. */
-static int pieces(const scan *s, ww__jdoc *d) {
-    memset(d, 0, sizeof *d);
-    size_t tn = s->ktitle == K_STRING ? s->title.n : 0;
-    size_t xn = s->ktext == K_STRING ? s->text.n : 0;
-    if (!(d->text = malloc(tn + xn + 2)))
-        goto fail;
-    size_t tl = tn ? unescape(&s->title, d->text) : 0;
-    d->len = tl;
-    if (tl && xn)
-        d->text[d->len++] = '\n';
-    d->len += xn ? unescape(&s->text, d->text + d->len) : 0; /* xn > 0: not empty */
-    d->text[d->len] = 0;
-    if (id_json(s, d) || labels(s, d))
-        goto fail;
+/* title "\n" text into the scan's buffer, which becomes d->text.  Moved left in
+ * place when the title comes first in the line (or one of them is empty): each
+ * lands at or before its decoded bytes and after the ones moved before it.
+ * Otherwise through a second buffer. */
+static int join_text(scan *s, ww__jdoc *d) {
+    const span *t = &s->title, *x = &s->text;
+    size_t tl = s->ktitle == K_STRING ? t->dn : 0, xl = s->ktext == K_STRING ? x->dn : 0;
+    char *b = s->buf;
+    if (tl && xl && x->d < t->d && !(b = malloc(tl + xl + 2)))
+        return -1;
+    d->len = 0;
+    if (tl) { /* an absent title or text has no bytes to move (and d NULL) */
+        memmove(b, t->d, tl);
+        d->len = tl;
+    }
+    if (tl && xl)
+        b[d->len++] = '\n';
+    if (xl) {
+        memmove(b + d->len, x->d, xl);
+        d->len += xl;
+    }
+    b[d->len] = 0;
+    if (b != s->buf) {
+        free(s->buf);
+    } else if (s->cap - d->len > 256) { /* `train` keeps every document's text */
+        char *r = realloc(b, d->len + 1);
+        b = r ? r : b;
+    }
+    s->buf = NULL;
+    d->text = b;
     return 0;
-fail:
-    ww__jdoc_free(d);
-    return -1;
+}
+
+/* The pieces: the id as JSON, the labels (both read from the buffer before
+ * join_text() writes over it), title "\n" text. */
+static int pieces(scan *s, ww__jdoc *d) {
+    memset(d, 0, sizeof *d);
+    if (id_json(s, d) || labels(s, d) || join_text(s, d)) {
+        ww__jdoc_free(d);
+        return -1;
+    }
+    return 0;
 }
 
 int ww__jdoc_scan(const char *line, size_t len, ww__jdoc *d) {
-    scan s = {
-        .kid = K_ABSENT, .ktitle = K_ABSENT, .ktext = K_ABSENT, .klabels = K_ABSENT};
-    if (scan_object(&s, line, line + len))
+    scan s = {.line = line,
+              .kid = K_ABSENT,
+              .ktitle = K_ABSENT,
+              .ktext = K_ABSENT,
+              .klabels = K_ABSENT};
+    s.cap = len + 2;
+    if (!(s.buf = malloc(s.cap))) /* every string decoded: at most len bytes */
         return -1;
-    if (s.ktitle != K_STRING && s.ktext != K_STRING)
-        return -1;
-    return pieces(&s, d);
+    int rc = -1;
+    if (scan_object(&s, line, line + len) == 0 &&
+        (s.ktitle == K_STRING || s.ktext == K_STRING))
+        rc = pieces(&s, d);
+    free(s.buf); /* NULL once it is d->text */
+    return rc;
 }
 
 int ww__jdoc_parse(const char *line, size_t len, ww__jdoc *d, char *why, size_t whylen) {

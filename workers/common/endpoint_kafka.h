@@ -49,4 +49,8 @@ int ww__kafka_txn_commit(ww_endpoint *out, ww_endpoint *in, int timeout_ms);
  * WW_ETRANSPORT (fatal producer error: the worker must exit). */
 int ww__kafka_txn_abort(ww_endpoint *out, ww_endpoint *in);
 
+/* Fetcher wake-ups an input endpoint has sent so far (worker.kafka_fetch_wake,
+ * kafka_fetch_wake.c); 0 for anything else.  For tests. */
+long long ww__kafka_fetch_wakes(const ww_endpoint *in);
+
 #endif

@@ -132,12 +132,13 @@ rd_kafka_conf_t *ww__kafka_make_conf(ww_endpoint *ep, const ww_config *cfg, int 
         /* memory in bytes, not only messages: librdkafka 2.0.2's producer queue may
          * hold 1 GB and one fetch 50 MB.  16 MB of produce queue (past it the producer
          * says "full": WW_EAGAIN, the worker waits) and 8 MB fetches cost no speed
-         * (docs/benchmarks.md, "Memory").  The consumer's prefetch queue keeps
-         * librdkafka's 64 MB: 2.0.2 looks at a full queue again only when its broker
-         * thread next wakes, up to a second later, so 8 or 16 MB of prefetch made
-         * parse 2-4x slower on pages of 136 KB. */
+         * (docs/benchmarks.md, "Memory").  8 MB of consumer prefetch instead of 64:
+         * parse over Kafka peaks at ~39 MB instead of ~93 at the same speed, since
+         * kafka_fetch_wake.c wakes 2.0.2's fetcher when the queue is drained (without
+         * it a full queue is looked at again up to a second later: 2-4x slower). */
         {producer ? "queue.buffering.max.kbytes" : NULL, "16384"},
         {producer ? NULL : "fetch.max.bytes", "8388608"},
+        {producer ? NULL : "queued.max.messages.kbytes", "8192"},
     };
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (defaults[i][0] && conf_set(conf, defaults[i][0], defaults[i][1], err, errlen))

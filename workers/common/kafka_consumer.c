@@ -87,6 +87,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
         /* backpressure holds across rebalances: new partitions start paused */
         if (c->paused)
             rd_kafka_pause_partitions(rk, parts);
+        ww__kwake_forget(c);
         return;
     }
     /* Revoked (or lost): hand over cleanly.  With transactions, commit the open one
@@ -129,6 +130,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
     for (int i = 0; i < parts->cnt; i++)
         ww__koff_drop(c->offs, parts->elems[i].topic, parts->elems[i].partition);
     done_drop(c, parts);
+    ww__kwake_forget(c);
     size_t abandoned = before - ww__koff_inflight(c->offs);
     c->n_abandoned += (long long)abandoned;
     if (c->stash) { /* fetched before the revoke; the next owner reads it again */
@@ -193,6 +195,7 @@ static rd_kafka_message_t *cons_poll(ww_endpoint *ep, int timeout_ms, int *rc) {
         return NULL;
     }
     c->down = 0;
+    ww__kwake_polled(c, m);
     return m;
 }
 
@@ -334,6 +337,8 @@ void ww__kafka_pause(ww_endpoint *ep, int paused) {
     c->paused = !!paused;
     WW_DEBUG(ep->stage, "kafka %s %s", paused ? "pause" : "resume", ep->uri.topic);
     set_pause(c, ep->stage, c->paused);
+    if (!c->paused)
+        ww__kwake_resumed(c);
 }
 
 int ww__kafka_cons_ready(ww_endpoint *ep) {
@@ -379,6 +384,7 @@ static int cons_close_by(kcons *c, const char *stage, int64_t end_us) {
 static void cons_free(kcons *c) {
     if (!c)
         return;
+    ww__kwake_free(c); /* its queue reference goes before the handle */
     if (c->rk)
         rd_kafka_destroy(c->rk);
     ww__koff_free(c->offs);
@@ -397,6 +403,9 @@ void ww__kafka_cons_close(ww_endpoint *ep) {
         ep->deadline_us ? ep->deadline_us : ww_mono_us() + (int64_t)c->shutdown_ms * 1000;
     int64_t t0 = ww_mono_us();
     c->closing = 1;
+    if (c->wake.n_wakes)
+        WW_INFO(ep->stage, "kafka: %lld fetch wake-up(s) (worker.kafka_fetch_wake)",
+                c->wake.n_wakes);
     int closed = cons_close_by(c, ep->stage, end);
     int n = 0;
     while (c->outstanding) { /* the worker should have released all; be safe */
@@ -479,6 +488,10 @@ int ww__kafka_open_consumer(ww_endpoint *ep, const ww_config *cfg, char *err,
     }
     conf = NULL;
     rd_kafka_poll_set_consumer(c->rk); /* errors and logs come through consumer_poll */
+    if (ww__kwake_init(c, cfg)) {
+        rc = WW_ENOMEM;
+        goto fail;
+    }
     sub = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(sub, ep->uri.topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t se = rd_kafka_subscribe(c->rk, sub);

@@ -5,6 +5,7 @@
  *   kafka_conf.c          librdkafka configuration, logging, error mapping, clocks
  *   kafka_producer.c      the process's shared producers: registry, send, delivery
  *   kafka_stats.c         librdkafka statistics (consumer lag) to /metrics
+ *   kafka_fetch_wake.c    waking librdkafka's fetcher after a full prefetch drained
  *   kafka_transactions.c  exactly-once: commit / abort a batch with input offsets
  *   kafka_consumer.c      the group consumer: receive, release, rebalance, close
  *   endpoint_kafka.c      the transport's vtables and ww__ep_kafka_open
@@ -76,6 +77,17 @@ typedef struct kmsg {
     char key[]; /* key bytes + NUL */
 } kmsg;
 
+/* worker.kafka_fetch_wake (kafka_fetch_wake.c); q == NULL: off. */
+typedef struct kwake {
+    rd_kafka_queue_t *q;                  /* the consumer queue: its length */
+    rd_kafka_topic_partition_list_t *pos; /* next offset of each partition read */
+    long long bound;                      /* queued.max.messages.kbytes, in bytes */
+    long long bound_msgs;                 /* queued.min.messages */
+    double mean;                          /* mean size of the messages polled */
+    int armed;                            /* the queue neared the bound: fetcher asleep */
+    long long n_wakes;
+} kwake;
+
 typedef struct kcons {
     char *stage; /* first: see log_cb; a copy, as it may outlive the endpoint (close) */
     ww_endpoint *ep;
@@ -92,6 +104,7 @@ typedef struct kcons {
     int shutdown_ms; /* close without a deadline: worker.shutdown_timeout_ms */
     int closing;     /* in ww__kafka_cons_close: the worker has made its last commit */
     long long n_abandoned;
+    kwake wake;
     struct ww_metrics *_Atomic metrics; /* consumer lag goes here (set after open) */
     struct kcons *next_left;            /* left_open */
 } kcons;
@@ -156,6 +169,20 @@ int ww__kafka_stats_cb(rd_kafka_t *rk, char *json, size_t len, void *opaque);
 
 /* Send the consumer's statistics (lag per partition) to m; no-op for a producer. */
 void ww__kafka_set_metrics(ww_endpoint *ep, struct ww_metrics *m);
+
+/* ---- kafka_fetch_wake.c ------------------------------------------------------ */
+
+/* Set up c->wake after rd_kafka_new (off when worker.kafka_fetch_wake is false).
+ * 0, or -1 when out of memory. */
+int ww__kwake_init(kcons *c, const ww_config *cfg);
+void ww__kwake_free(kcons *c);
+/* A data message m was polled: track its partition's position; wake the fetcher when
+ * the queue, full since the last wake, is now empty. */
+void ww__kwake_polled(kcons *c, const rd_kafka_message_t *m);
+/* The assignment was resumed: wake the fetcher. */
+void ww__kwake_resumed(kcons *c);
+/* Positions are no longer the fetcher's (rebalance, rewind): forget them all. */
+void ww__kwake_forget(kcons *c);
 
 /* ---- kafka_transactions.c ----------------------------------------------------- */
 

@@ -19,6 +19,7 @@
 static void cons_rewind(kcons *c, int timeout_ms, const char *stage) {
     rd_kafka_topic_partition_list_t *a = NULL;
     ww__koff_drop_all(c->offs);
+    ww__kwake_forget(c); /* the seek below sets other positions */
     if (c->done)
         rd_kafka_topic_partition_list_destroy(c->done);
     c->done = rd_kafka_topic_partition_list_new(8);

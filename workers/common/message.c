@@ -202,11 +202,24 @@ unsigned ww_schema_version(void) {
 }
 
 uint8_t *ww_msg_pack(const ProtobufCMessage *msg, size_t *len) {
-    size_t n = protobuf_c_message_get_packed_size(msg);
+    const Wirewatch__V1__Classified *c = NULL;
+    size_t n = SIZE_MAX;
+    if (msg->descriptor == &wirewatch__v1__classified__descriptor) {
+        c = (const Wirewatch__V1__Classified *)msg;
+        n = ww_classified_packed_size(c);
+    }
+    if (n == SIZE_MAX) {
+        c = NULL;
+        n = protobuf_c_message_get_packed_size(msg);
+    }
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
         return NULL;
-    *len = protobuf_c_message_pack(msg, buf);
+    *len = c ? ww_classified_pack(c, buf, n) : protobuf_c_message_pack(msg, buf);
+    if (*len != n) { /* m changed between size and pack: nothing half-written leaves */
+        free(buf);
+        return NULL;
+    }
     return buf;
 }
 

@@ -24,6 +24,15 @@ const ww_config_key ww_runtime_config_keys[] = {
      "(all together, whatever the broker does).  What is not done by then is logged, "
      "its inputs stay unacknowledged (consumed again), and the worker exits 0; a "
      "watchdog ends the process 1 s later whatever it is waiting for."},
+    {"worker.kafka_fetch_wake", WW_CFG_BOOL, "true",
+     "Kafka input: when the worker has emptied a prefetch queue that was full "
+     "(kafka.queued.max.messages.kbytes, default 8192 here), seek one partition per "
+     "broker it reads from to its own next offset, asynchronously, so librdkafka 2.0.2 "
+     "fetches again at once instead of at its broker thread's next wake-up, up to a "
+     "second later; also after a resume.  No message is skipped or read twice.  This "
+     "keeps the small prefetch at full speed (docs/benchmarks.md, \"Over Kafka: the "
+     "consumer's prefetch\").  false = librdkafka's own timing: then give the prefetch "
+     "about a second of input (65536)."},
     {"zmq.hwm", WW_CFG_INT, "64",
      "ZeroMQ high-water mark (messages) of every socket; a full output pauses input.  "
      "Across processes (tcp, ipc) it is all that bounds what a hop queues, on each "

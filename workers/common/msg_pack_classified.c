@@ -1,0 +1,243 @@
+/* Classified (the classify stage's output) packed by code written for its fields
+ * instead of protobuf-c's walk of the descriptors: the same bytes as
+ * protobuf_c_message_pack (fields in number order, proto3 zero values left out, the
+ * same varints), checked against it by tests/unit/test_classify.c and by
+ * `bench_classify_rules pack-check`.  protobuf-c's get_packed_size and pack were a
+ * quarter of classifying an English story (a Classified holds ~13 labels and ~60
+ * spans, and protobuf-c looks up every field's type and offset for each of them,
+ * then sizes every submessage again while packing it); docs/benchmarks.md.
+ *
+ * Only what ww_classify_document makes is packed here: a message holding unknown
+ * fields (one decoded from newer input) is left to protobuf-c (size SIZE_MAX). */
+#include <stdint.h>
+#include <string.h>
+
+#include "wirewatch/message.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "floats and fixed64 are copied as the wire's little-endian bytes"
+#endif
+
+static size_t varint_len(uint64_t v) {
+    if (v < 0x80)
+        return 1;
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *put_varint(uint8_t *o, uint64_t v) {
+    while (v >= 0x80) {
+        *o++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *o++ = (uint8_t)v;
+    return o;
+}
+
+/* field numbers up to 15 take one tag byte, 16 and 17 two */
+#define TAG_LEN(id) ((id) < 16 ? 1u : 2u)
+#define WT_VARINT 0
+#define WT_64 1
+#define WT_LEN 2
+#define WT_32 5
+
+/* ---- sizes ---------------------------------------------------------------------- */
+
+static size_t str_size(unsigned id, const char *s) {
+    if (!s || !*s)
+        return 0;
+    size_t n = strlen(s);
+    return TAG_LEN(id) + varint_len(n) + n;
+}
+
+static size_t u32_size(uint32_t v) { return v ? 1 + varint_len(v) : 0; }
+
+/* an int32 enum: a negative value is sign-extended to ten bytes, as protobuf-c does */
+static size_t enum_size(int v) { return v ? 1 + varint_len((uint64_t)(int64_t)v) : 0; }
+
+static size_t sub_size(size_t n) { return 1 + varint_len(n) + n; }
+
+static size_t span_size(const Wirewatch__V1__Span *s) {
+    return u32_size(s->start) + u32_size(s->end) + str_size(3, s->text) +
+           enum_size((int)s->field);
+}
+
+static size_t label_size(const Wirewatch__V1__Label *l) {
+    size_t n = str_size(1, l->taxonomy) + str_size(2, l->taxonomy_version) +
+               str_size(3, l->code) + str_size(4, l->name) + str_size(7, l->source) +
+               (l->score != 0 ? 5 : 0) + (l->confidence != 0 ? 5 : 0);
+    for (size_t i = 0; i < l->n_evidence; i++)
+        n += sub_size(span_size(l->evidence[i]));
+    return n;
+}
+
+static size_t entity_size(const Wirewatch__V1__Entity *e) {
+    size_t n = str_size(1, e->type) + str_size(2, e->name) + str_size(3, e->id);
+    for (size_t i = 0; i < e->n_spans; i++)
+        n += sub_size(span_size(e->spans[i]));
+    return n;
+}
+
+/* 1 when m or a message in it carries unknown fields (protobuf-c packs those) */
+static int has_unknown(const Wirewatch__V1__Classified *m) {
+    if (m->base.n_unknown_fields)
+        return 1;
+    for (size_t i = 0; i < m->n_labels; i++) {
+        if (m->labels[i]->base.n_unknown_fields)
+            return 1;
+        for (size_t k = 0; k < m->labels[i]->n_evidence; k++)
+            if (m->labels[i]->evidence[k]->base.n_unknown_fields)
+                return 1;
+    }
+    for (size_t i = 0; i < m->n_entities; i++) {
+        if (m->entities[i]->base.n_unknown_fields)
+            return 1;
+        for (size_t k = 0; k < m->entities[i]->n_spans; k++)
+            if (m->entities[i]->spans[k]->base.n_unknown_fields)
+                return 1;
+    }
+    return 0;
+}
+
+size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
+    if (has_unknown(m))
+        return SIZE_MAX;
+    size_t n = str_size(1, m->id) + str_size(2, m->url) + str_size(3, m->canonical_url) +
+               str_size(4, m->title) + str_size(5, m->byline) +
+               str_size(6, m->published) + str_size(7, m->language) +
+               str_size(8, m->site) + str_size(9, m->text) +
+               str_size(12, m->taxonomy_version) + str_size(13, m->model_version) +
+               (m->simhash ? 9 : 0) + str_size(15, m->near_duplicate_of) +
+               str_size(17, m->request_id);
+    for (size_t i = 0; i < m->n_labels; i++)
+        n += sub_size(label_size(m->labels[i]));
+    for (size_t i = 0; i < m->n_entities; i++)
+        n += sub_size(entity_size(m->entities[i]));
+    if (m->trace) /* a message field is written whenever it is set, even empty */
+        n += TAG_LEN(16) +
+             varint_len(protobuf_c_message_get_packed_size(&m->trace->base)) +
+             protobuf_c_message_get_packed_size(&m->trace->base);
+    return n;
+}
+
+/* ---- packing, from the end back ------------------------------------------------
+ * Each submessage is written before its length, so its length is known when it is
+ * written: one pass, where packing forward sizes every label and span again. */
+
+/* one and two bytes first: every tag here but 16 and 17, most lengths and offsets */
+static inline uint8_t *back_varint(uint8_t *p, uint64_t v) {
+    if (v < 0x80) {
+        *--p = (uint8_t)v;
+        return p;
+    }
+    if (v < 0x4000) {
+        p -= 2;
+        p[0] = (uint8_t)(v | 0x80);
+        p[1] = (uint8_t)(v >> 7);
+        return p;
+    }
+    p -= varint_len(v);
+    put_varint(p, v);
+    return p;
+}
+
+static inline uint8_t *back_tag(uint8_t *p, unsigned id, unsigned wt) {
+    return back_varint(p, ((uint64_t)id << 3) | wt);
+}
+
+static uint8_t *back_str(uint8_t *p, unsigned id, const char *s) {
+    if (!s || !*s)
+        return p;
+    size_t n = strlen(s);
+    p -= n;
+    memcpy(p, s, n);
+    return back_tag(back_varint(p, n), id, WT_LEN);
+}
+
+static uint8_t *back_u32(uint8_t *p, unsigned id, uint32_t v) {
+    return v ? back_tag(back_varint(p, v), id, WT_VARINT) : p;
+}
+
+static uint8_t *back_float(uint8_t *p, unsigned id, float v) {
+    if (v == 0)
+        return p;
+    p -= 4;
+    memcpy(p, &v, 4); /* little-endian, as the wire (checked above) */
+    return back_tag(p, id, WT_32);
+}
+
+/* the length and tag in front of a submessage written back from end to p */
+static uint8_t *back_sub(uint8_t *p, const uint8_t *end, unsigned id) {
+    return back_tag(back_varint(p, (uint64_t)(end - p)), id, WT_LEN);
+}
+
+static uint8_t *back_span(uint8_t *p, unsigned id, const Wirewatch__V1__Span *s) {
+    const uint8_t *end = p;
+    if (s->field)
+        p = back_tag(back_varint(p, (uint64_t)(int64_t)(int)s->field), 4, WT_VARINT);
+    p = back_str(p, 3, s->text);
+    p = back_u32(p, 2, s->end);
+    p = back_u32(p, 1, s->start);
+    return back_sub(p, end, id);
+}
+
+static uint8_t *back_label(uint8_t *p, const Wirewatch__V1__Label *l) {
+    const uint8_t *end = p;
+    p = back_float(p, 8, l->confidence);
+    p = back_str(p, 7, l->source);
+    for (size_t i = l->n_evidence; i-- > 0;)
+        p = back_span(p, 6, l->evidence[i]);
+    p = back_float(p, 5, l->score);
+    p = back_str(p, 4, l->name);
+    p = back_str(p, 3, l->code);
+    p = back_str(p, 2, l->taxonomy_version);
+    p = back_str(p, 1, l->taxonomy);
+    return back_sub(p, end, 10);
+}
+
+static uint8_t *back_entity(uint8_t *p, const Wirewatch__V1__Entity *e) {
+    const uint8_t *end = p;
+    for (size_t i = e->n_spans; i-- > 0;)
+        p = back_span(p, 4, e->spans[i]);
+    p = back_str(p, 3, e->id);
+    p = back_str(p, 2, e->name);
+    p = back_str(p, 1, e->type);
+    return back_sub(p, end, 11);
+}
+
+size_t ww_classified_pack(const Wirewatch__V1__Classified *m, uint8_t *out, size_t size) {
+    uint8_t *p = out + size;
+    p = back_str(p, 17, m->request_id);
+    if (m->trace) {
+        const uint8_t *end = p;
+        p -= protobuf_c_message_get_packed_size(&m->trace->base);
+        protobuf_c_message_pack(&m->trace->base, p);
+        p = back_sub(p, end, 16);
+    }
+    p = back_str(p, 15, m->near_duplicate_of);
+    if (m->simhash) {
+        p -= 8;
+        memcpy(p, &m->simhash, 8); /* little-endian, as the wire */
+        p = back_tag(p, 14, WT_64);
+    }
+    p = back_str(p, 13, m->model_version);
+    p = back_str(p, 12, m->taxonomy_version);
+    for (size_t i = m->n_entities; i-- > 0;)
+        p = back_entity(p, m->entities[i]);
+    for (size_t i = m->n_labels; i-- > 0;)
+        p = back_label(p, m->labels[i]);
+    p = back_str(p, 9, m->text);
+    p = back_str(p, 8, m->site);
+    p = back_str(p, 7, m->language);
+    p = back_str(p, 6, m->published);
+    p = back_str(p, 5, m->byline);
+    p = back_str(p, 4, m->title);
+    p = back_str(p, 3, m->canonical_url);
+    p = back_str(p, 2, m->url);
+    p = back_str(p, 1, m->id);
+    return p == out ? size : 0;
+}
