@@ -295,7 +295,7 @@ static const char *persons_in(const char *lang, const char *text, char *buf, siz
             assert_memory_equal(text + e->spans[k]->start, e->name,
                                 e->spans[k]->end - e->spans[k]->start);
     }
-    protobuf_c_message_free_unpacked(&out->base, NULL);
+    ww_classified_free(out);
     return buf;
 }
 
