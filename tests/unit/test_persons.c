@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../workers/classify/persons.h"
+#include "wirewatch/classify.h"
 
 typedef struct {
     const char *text;
@@ -254,6 +256,113 @@ static void test_arabic_not_names(void **st) {
     assert_int_equal(a.n, 0);
 }
 
+/* ---- Han and kana titles in running text, through the classifier ---------------- */
+
+static ww_classifier *clf; /* the default rules and language packs, built once */
+
+static int clf_setup(void **st) {
+    char err[256];
+    ww_classify_opts o = {0};
+    clf = ww_classifier_new(&o, err, sizeof err);
+    if (!clf)
+        fprintf(stderr, "classifier: %s\n", err);
+    return clf ? 0 : -1;
+}
+
+static int clf_teardown(void **st) {
+    ww_classifier_free(clf);
+    return 0;
+}
+
+/* The person entities the classifier finds in text (language lang), joined by '|'. */
+static const char *persons_in(const char *lang, const char *text, char *buf, size_t len) {
+    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+    d.text = (char *)text;
+    d.title = "";
+    d.language = (char *)lang;
+    Wirewatch__V1__Classified *out = NULL;
+    int alert;
+    assert_int_equal(ww_classify_document(clf, &d, &out, &alert), 0);
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < out->n_entities; i++) {
+        const Wirewatch__V1__Entity *e = out->entities[i];
+        if (strcmp(e->type, "person") != 0)
+            continue;
+        o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "|" : "", e->name);
+        /* every span points at the name in the text */
+        for (size_t k = 0; k < e->n_spans; k++)
+            assert_memory_equal(text + e->spans[k]->start, e->name,
+                                e->spans[k]->end - e->spans[k]->start);
+    }
+    ww_classified_free(out);
+    return buf;
+}
+
+static void test_han_titles_in_text(void **st) {
+    char b[512];
+    /* ICU segments 秘书|长安|东尼|奥: the title is found by its characters */
+    assert_string_equal(
+        persons_in("zh", "联合国秘书长安东尼奥·古特雷斯周二表示，各方应保持克制。", b,
+                   sizeof b),
+        "安东尼奥·古特雷斯");
+    assert_string_equal(
+        persons_in("zh", "聯合國秘書長安東尼奧·古特雷斯週二表示。", b, sizeof b),
+        "安東尼奧·古特雷斯"); /* Traditional */
+    assert_string_equal(
+        persons_in("zh", "中国外长王毅表示，中方愿同各方一道努力。", b, sizeof b),
+        "王毅");
+    assert_string_equal(
+        persons_in("zh", "国务院总理李强主持召开国务院常务会议。", b, sizeof b), "李强");
+    assert_string_equal(
+        persons_in("zh", "国家主席习近平同俄罗斯总统普京举行会谈。", b, sizeof b),
+        "习近平|普京");
+    assert_string_equal(
+        persons_in("zh", "外交部发言人毛宁在例行记者会上说。", b, sizeof b), "毛宁");
+    assert_string_equal(persons_in("zh", "国家安全部部长陈一新撰文指出。", b, sizeof b),
+                        "陈一新");
+    /* Japanese: kanji and katakana names before a title, titles ICU splits */
+    assert_string_equal(persons_in("ja", "岸田文雄首相は記者会見で述べた。", b, sizeof b),
+                        "岸田文雄");
+    assert_string_equal(
+        persons_in("ja", "米国のバイデン大統領は声明を発表した。", b, sizeof b),
+        "バイデン");
+    assert_string_equal(
+        persons_in("ja", "松野博一官房長官は記者会見で説明した。", b, sizeof b),
+        "松野博一");
+    assert_string_equal(
+        persons_in("ja", "日銀の植田和男総裁は会合後の記者会見で述べた。", b, sizeof b),
+        "植田和男");
+    assert_string_equal(
+        persons_in("ja", "ブリンケン国務長官は北京を訪問した。", b, sizeof b),
+        "ブリンケン");
+    assert_string_equal(persons_in("ja",
+                                   "フランスのエマニュエル・マクロン大統領が来日した。",
+                                   b, sizeof b),
+                        "エマニュエル・マクロン");
+}
+
+static void test_han_titles_not_names(void **st) {
+    char b[512];
+    /* a title in a longer word, a title followed by a verb or by a noun it makes a
+     * compound with, characters that only look like a title */
+    assert_string_equal(persons_in("zh", "美国驻华大使馆发表声明。", b, sizeof b), "");
+    assert_string_equal(persons_in("zh", "总统府发言人表示将举行总统大选。", b, sizeof b),
+                        "");
+    assert_string_equal(persons_in("zh", "他表示全部长期合同都已签署。", b, sizeof b),
+                        "");
+    assert_string_equal(
+        persons_in("zh", "交通部长呼吁劳资双方尽快回到谈判桌。", b, sizeof b), "");
+    assert_string_equal(persons_in("zh", "部长会议讨论了总统任期问题。", b, sizeof b),
+                        "");
+    /* 国王 "king" across 中国|王|毅: no Chinese name after a title ICU does not see */
+    assert_string_equal(persons_in("zh", "中国王毅外长表示。", b, sizeof b), "");
+    assert_string_equal(persons_in("zh", "执政党党主席、现任总理出席。", b, sizeof b),
+                        "");
+    assert_string_equal(persons_in("ja", "首相官邸で会議が開かれた。", b, sizeof b), "");
+    assert_string_equal(persons_in("ja", "次の首相ポストを巡る争い。", b, sizeof b), "");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_titles),           cmocka_unit_test(test_not_names),
@@ -261,5 +370,9 @@ int main(void) {
         cmocka_unit_test(test_particles_titled), cmocka_unit_test(test_arabic_names),
         cmocka_unit_test(test_arabic_not_names), cmocka_unit_test(test_han_not_names),
         cmocka_unit_test(test_title_after_title)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest classifier_tests[] = {
+        cmocka_unit_test(test_han_titles_in_text),
+        cmocka_unit_test(test_han_titles_not_names)};
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    return failed + cmocka_run_group_tests(classifier_tests, clf_setup, clf_teardown);
 }

@@ -316,16 +316,20 @@ static int add_entities(ww_classifier *c, const ww_classify_opts *o, char *err,
         return rc;
     if (o->persons && *o->persons && (rc = add_entity_file(c, o->persons, err, errlen)))
         return rc;
+    if (!(c->han_titles = ww__han_titles_new()))
+        return ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
     for (size_t i = 0; i < ww__data_npacks; i++) {
         ww__pack *p = parse_pack(i, err, errlen);
         if (!p)
             return WW_EINVAL;
-        rc = ww__pack_add_entities(p, &c->langs, &c->gaz, c->m, err, errlen);
+        rc = ww__pack_add_entities(p, &c->langs, &c->gaz, c->m, c->han_titles, err,
+                                   errlen);
         ww__pack_free(p);
         trim_between_steps();
         if (rc)
             return rc;
     }
+    ww__han_titles_index(c->han_titles);
     return 0;
 }
 
@@ -403,6 +407,7 @@ void ww_classifier_free(ww_classifier *c) {
     free(c->st);
     free(c->touched);
     ww__gaz_free(&c->gaz);
+    ww__han_titles_free(c->han_titles);
     ww__matcher_free(c->m);
     for (size_t i = 0; i < c->nroutes; i++) {
         free(c->routes[i].label);

@@ -30,6 +30,7 @@ ww_classifier *ww_classifier_for_thread(const ww_classifier *c, char *err,
     t->nroutes = c->nroutes;
     t->m = c->m;
     t->gaz = c->gaz;
+    t->han_titles = c->han_titles;
     t->tax_version = c->tax_version;
     t->model = c->model;
     t->model_threshold = c->model_threshold;

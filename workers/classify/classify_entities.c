@@ -161,7 +161,11 @@ int ww__classify_persons(ww_classifier *c, const char *text,
                          Wirewatch__V1__Classified *out) {
     person_ctx p = {c, text, out};
     int rc = ww__find_persons(text, &c->text, on_person, &p);
+    if (!rc)
+        rc = ww__find_persons_titled(text, &c->text, c->thits, c->nthits, on_person_span,
+                                     &p);
     return rc ? rc
-              : ww__find_persons_titled(text, &c->text, c->thits, c->nthits,
-                                        on_person_span, &p);
+              : ww__han_titles_persons(c->han_titles,
+                                       ww__lang_of_doc(&c->langs, out->language), text,
+                                       &c->text, on_person_span, &p);
 }

@@ -20,6 +20,7 @@
 
 #include "classify_arena.h"
 #include "gazetteer.h"
+#include "han_titles.h"
 #include "lang_pack.h"
 #include "matcher.h"
 #include "persons.h"
@@ -88,6 +89,7 @@ struct ww_classifier {
     size_t nroutes;
     ww__matcher *m;
     ww__gazetteer gaz;
+    ww__han_titles *han_titles; /* the packs' person titles in Han or kana */
     char *tax_version;
     ww_model *model;
     float model_threshold;

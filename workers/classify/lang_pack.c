@@ -1,5 +1,6 @@
 /* Languages and language packs: see lang_pack.h. */
 #include "lang_pack.h"
+#include "han_titles.h"
 
 #include <jansson.h>
 #include <libstemmer.h>
@@ -494,7 +495,7 @@ static int add_names(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g
 }
 
 static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
-                      char *err, size_t errlen) {
+                      ww__han_titles *ht, char *err, size_t errlen) {
     json_t *titles = json_object_get(p->root, "person_titles");
     static const char *const sides[] = {"before", "after"};
     if (titles && known_keys(titles, (const char *const[]){"before", "after", NULL},
@@ -505,6 +506,15 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
         json_t *s;
         json_array_foreach(json_object_get(titles, sides[side]), i, s) {
             const char *t = json_string_value(s);
+            if (ww__han_title_written(t)) { /* 秘书长安东尼奥: ICU's words hide it */
+                int rc = ww__han_titles_add(ht, t, lang, side);
+                if (rc == 0)
+                    continue;
+                return ww_seterr(
+                    err, errlen, rc, "%s: person title \"%s\": %s", p->what, t,
+                    rc == WW_EINVAL ? "over 15 characters, or not all kana or Han"
+                                    : "out of memory");
+            }
             ww__posting q = {.kind = WW__P_TITLE,
                              .item = (uint32_t)side,
                              .weight = 1.0f,
@@ -526,7 +536,7 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
 }
 
 int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
-                          ww__matcher *m, char *err, size_t errlen) {
+                          ww__matcher *m, ww__han_titles *ht, char *err, size_t errlen) {
     int lang = ww__lang_index(L, p->lang);
     if (lang < 0)
         return ww_seterr(err, errlen, WW_EINVAL, "%s: more than %d languages", p->what,
@@ -537,7 +547,7 @@ int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
     if ((rc = add_cldr_countries(p, L, lang, g, m, err, errlen)) ||
         (rc = add_names(p, L, lang, g, m, "countries", "iso3166:", err, errlen)) ||
         (rc = add_names(p, L, lang, g, m, "organizations", "", err, errlen)) ||
-        (rc = add_titles(p, L, lang, m, err, errlen)))
+        (rc = add_titles(p, L, lang, m, ht, err, errlen)))
         return rc;
     return 0;
 }

@@ -39,11 +39,14 @@ static const char after_words[] =
     "政府先生女士夫妇团队阵营竞选家族时代任内上台当选就任";
 
 /* Words often written right after a bare title, where a name would be (部长呼吁 "the
- * minister called on", 国王可能 "the king may"): no name starts with them. */
+ * minister called on", 国王可能 "the king may"), and nouns a title forms compounds
+ * with (总统大选 "presidential election", 部长会议 "ministerial meeting", 总统任期
+ * "presidential term"): no name starts with them. */
 static const char verb_words[] =
     "呼吁可能发表认为透露承认否认警告希望要求签署会见出席访问"
     "回应坦言介绍称赞批评主持率领随后当天今天昨天日前此前本人"
-    "已经正在曾经一行应邀重申敦促呼应表态出席抵达举行致电接受回答";
+    "已经正在曾经一行应邀重申敦促呼应表态出席抵达举行致电接受回答"
+    "大选选举任期任内一职会议人选官邸身份夫人竞选就职候选宝座职务职位办公级别提名";
 
 /* Words often written right before a name that end in a transliteration character
  * (感谢 "thanks"): that character does not belong to the name. */
@@ -51,7 +54,7 @@ static const char before_words[] = "感谢答谢致谢多谢";
 
 #define HAN_BASE 0x4E00
 #define HAN_LAST 0x9FFF
-#define MAX_PAIRS 64
+#define MAX_PAIRS 96
 #define TRANSLIT_MAX 16 /* characters of one transliterated name, dots included */
 
 static uint64_t translit_bits[(HAN_LAST - HAN_BASE + 64) / 64];
@@ -108,13 +111,18 @@ static int name_dot(int32_t cp) {
 }
 
 /* Characters that do not end a Chinese name: particles and verbs that follow one
- * ("陈一新表示", "王毅在"); a name stops before them. */
+ * ("陈一新表示", "王毅在"), and the nouns that make a title a place or a body
+ * (大使馆 "embassy", 总统府 "presidential office", 主席团 "presidium", 部长级
+ * "ministerial"); a name stops before them and never starts with one. */
 static int han_stop(int32_t cp) {
     static const int32_t stop[] = {
         0x5728, 0x7684, 0x548C, 0x4E0E, 0x662F, 0x8868, 0x8BF4, 0x79F0, 0x6307, 0x5BF9,
         0x7B49, 0x4E5F, 0x5C31, 0x5C06, 0x5DF2, 0x66FE, 0x4E3A, 0x5411, 0x53CA, 0x5E76,
         0x8FD8, 0x53C8, 0x90FD, 0x4F1A, 0x8BA4, 0x5F3A, 0x8981, 0x65E5, 0x6708, 0x5E74,
-        0x4E8E, 0x8BB2, 0x6307, 0x5BA3, 0x56DE, 0x62A5, 0x8C08, 0x8FDB, 0x63D0, 0};
+        0x4E8E, 0x8BB2, 0x6307, 0x5BA3, 0x56DE, 0x62A5, 0x8C08, 0x8FDB, 0x63D0,
+        /* 了 过 着; 馆 府 团 级 署 办 处 室 台 制 */
+        0x4E86, 0x8FC7, 0x7740, 0x9986, 0x5E9C, 0x56E2, 0x7EA7, 0x7F72, 0x529E, 0x5904,
+        0x5BA4, 0x53F0, 0x5236, 0};
     cp = ww__han_simplified(cp);
     for (const int32_t *s = stop; *s; s++)
         if (*s == cp)
@@ -170,14 +178,27 @@ static size_t translit_from(const char *text, size_t len, size_t start) {
     return (dots ? ok >= 1 : ok >= 3) ? end : 0;
 }
 
+/* 1 when no name can start at byte start: no Han character there, a particle, or a
+ * verb that follows a bare title (部长呼吁). */
+static int no_name_at(const char *text, size_t len, size_t start) {
+    size_t k, k2;
+    int32_t cp = ww__cp_at(text, len, start, &k);
+    if (!ww__is_han(cp) || han_stop(cp))
+        return 1;
+    return start + k < len &&
+           is_pair(verb_pairs, nverb, cp, ww__cp_at(text, len, start + k, &k2));
+}
+
+size_t ww__han_foreign_name_from(const char *text, size_t len, size_t start) {
+    pthread_once(&tables_once, tables_build);
+    return no_name_at(text, len, start) ? 0 : translit_from(text, len, start);
+}
+
 size_t ww__han_name_from(const char *text, size_t len, size_t start) {
     pthread_once(&tables_once, tables_build);
     size_t k;
-    int32_t cp = ww__cp_at(text, len, start, &k);
-    if (!ww__is_han(cp) || han_stop(cp))
-        return 0;
-    size_t k2, j = start + k;
-    if (j < len && is_pair(verb_pairs, nverb, cp, ww__cp_at(text, len, j, &k2)))
+    int32_t cp;
+    if (no_name_at(text, len, start))
         return 0;
     size_t end = translit_from(text, len, start);
     if (end)
@@ -230,6 +251,11 @@ static size_t translit_until(const char *text, size_t len, size_t end) {
     return n >= 3 ? start : SIZE_MAX;
 }
 
+size_t ww__han_foreign_name_until(const char *text, size_t len, size_t end) {
+    pthread_once(&tables_once, tables_build);
+    return translit_until(text, len, end);
+}
+
 size_t ww__han_name_until(const char *text, size_t len, size_t end) {
     pthread_once(&tables_once, tables_build);
     size_t k, start = translit_until(text, len, end);
@@ -249,7 +275,10 @@ size_t ww__han_name_until(const char *text, size_t len, size_t end) {
     /* a run of two to four is the name (岸田首相, 岸田文雄首相); a longer run is part of
      * a sentence: its last three characters are the likeliest name (陈一新部长) */
     size_t take = n <= 4 ? n : 3;
-    if (han_stop(ww__cp_at(text, len, starts[take - 1], &k)))
-        return SIZE_MAX;
+    /* the first character is no particle; in a sentence, none is (讨论了总统) — a whole
+     * run may hold one (植田和男総裁) */
+    for (size_t c = n <= 4 ? take - 1 : 0; c < take; c++)
+        if (han_stop(ww__cp_at(text, len, starts[c], &k)))
+            return SIZE_MAX;
     return starts[take - 1];
 }

@@ -20,4 +20,10 @@ size_t ww__han_name_from(const char *text, size_t len, size_t start);
  * (古特雷斯秘书长, 岸田首相), or SIZE_MAX when none ends there. */
 size_t ww__han_name_until(const char *text, size_t len, size_t end);
 
+/* The same for a name that cannot be read as ordinary words: a transliterated foreign
+ * name of three or more characters, or with a middle dot (安东尼奥·古特雷斯); for a
+ * title ICU joined to its neighbour (han_titles.c). */
+size_t ww__han_foreign_name_from(const char *text, size_t len, size_t start);
+size_t ww__han_foreign_name_until(const char *text, size_t len, size_t end);
+
 #endif
