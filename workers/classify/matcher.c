@@ -230,8 +230,8 @@ static int lang_may_start(const ww__matcher *m, int doclang, uint64_t h) {
     return (f0 && (f0[b / 64] >> (b % 64) & 1)) || (fl && (fl[b / 64] >> (b % 64) & 1));
 }
 
-static int grow(ww__matcher *m) {
-    size_t ncap = (m->mask + 1) * 2;
+/* Move the probed slots to a table of ncap slots (a power of two, > used). */
+static int rehash(ww__matcher *m, size_t ncap) {
     slot *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return WW_ENOMEM;
@@ -248,6 +248,8 @@ static int grow(ww__matcher *m) {
     m->mask = ncap - 1;
     return 0;
 }
+
+static int grow(ww__matcher *m) { return rehash(m, (m->mask + 1) * 2); }
 
 /* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
 static int filter_add(ww__matcher *m, uint64_t h) {
@@ -377,11 +379,25 @@ static void pack_postings(ww__matcher *m) {
     m->packed = 1;
 }
 
+/* While building, the probed table doubles at load 1/2 (cheap inserts); built, it is
+ * halved while its load stays <= 2/3: 167k keys in 262,144 slots (2 MB) instead of
+ * 524,288.  Most lookups that find nothing stop at the bit filters before the table,
+ * so the longer probe runs cost little (docs/benchmarks.md, "Classifier memory").
+ * Without memory for the smaller table the larger one stays. */
+static void shrink_slots(ww__matcher *m) {
+    size_t cap = m->mask + 1;
+    while (cap > 1024 && m->used * 3 <= cap)
+        cap /= 2;
+    if (cap != m->mask + 1)
+        (void)rehash(m, cap);
+}
+
 void ww__matcher_compact(ww__matcher *m) {
     pack_postings(m);
     m->ents = shrink(m->ents, m->nents, sizeof *m->ents, &m->capents);
     m->chars = shrink(m->chars, m->nchars, 1, &m->capchars);
     m->parts = shrink(m->parts, m->nparts, sizeof *m->parts, &m->capparts);
+    shrink_slots(m); /* last: the arrays above are at their smallest */
 }
 
 /* Tokens joined by ' ' into a malloc'd string. */
