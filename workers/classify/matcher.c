@@ -12,10 +12,10 @@
  * live in a few large arrays, not in one malloc per key and per posting list.  Keys
  * and case-sensitive forms are strings in one arena (m->chars), postings are runs in
  * one array (m->post), and the entries and parts refer to both by 32-bit offsets:
- * 24 bytes an entry instead of 48 plus two allocations, and no pointer left for the
- * allocator to keep pages of. */
+ * 20 bytes an entry instead of 48 plus two allocations (its hash's high half is its
+ * slot's tag), and no pointer left for the allocator to keep pages of. */
 typedef struct entry {
-    uint64_t hash;
+    uint32_t hashlo; /* low half of the hash (the slot's tag is the high half) */
     uint32_t key;    /* offset in chars: normal forms joined by ' ', NUL-ended */
     uint32_t post;   /* first posting in post */
     uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
@@ -26,7 +26,7 @@ typedef struct entry {
 
 /* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
  * so a probe touches one cache line and the table stays small as phrases grow; the
- * entry (full hash, key) is read only when the tag matches. */
+ * entry (low half of the hash, key) is read only when the tag matches. */
 typedef struct slot {
     uint32_t tag;  /* high half of the hash */
     uint32_t idx1; /* entry index + 1; 0 = empty */
@@ -238,7 +238,7 @@ static int rehash(ww__matcher *m, size_t ncap) {
     for (size_t i = 0; i <= m->mask; i++) {
         if (!m->slots[i].idx1)
             continue;
-        size_t j = m->ents[m->slots[i].idx1 - 1].hash & (ncap - 1);
+        size_t j = m->ents[m->slots[i].idx1 - 1].hashlo & (ncap - 1);
         while (ns[j].idx1)
             j = (j + 1) & (ncap - 1);
         ns[j] = m->slots[i];
@@ -250,6 +250,11 @@ static int rehash(ww__matcher *m, size_t ncap) {
 }
 
 static int grow(ww__matcher *m) { return rehash(m, (m->mask + 1) * 2); }
+
+/* The whole hash of the entry in slot sl: its tag and the entry's low half. */
+static uint64_t slot_hash(const ww__matcher *m, const slot *sl) {
+    return (uint64_t)sl->tag << 32 | m->ents[sl->idx1 - 1].hashlo;
+}
 
 /* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
 static int filter_add(ww__matcher *m, uint64_t h) {
@@ -263,7 +268,7 @@ static int filter_add(ww__matcher *m, uint64_t h) {
         m->fbits = nb;
         for (size_t i = 0; i <= m->mask; i++)
             if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok == 1) {
-                size_t b = fbit(m, m->ents[m->slots[i].idx1 - 1].hash);
+                size_t b = fbit(m, slot_hash(m, &m->slots[i]));
                 m->filter[b / 64] |= 1ull << (b % 64);
             }
     }
@@ -286,9 +291,9 @@ static int nfilter_add(ww__matcher *m, uint64_t h) {
         free(m->nfilter);
         m->nfilter = nf;
         m->nfbits = nb;
-        for (size_t i = 0; i < m->nents; i++)
-            if (m->ents[i].ntok > 1) {
-                size_t b = nbit(m, m->ents[i].hash);
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok > 1) {
+                size_t b = nbit(m, slot_hash(m, &m->slots[i]));
                 m->nfilter[b / 64] |= 1ull << (b % 64);
             }
     }
@@ -308,8 +313,8 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     size_t j = h & m->mask;
     while (m->slots[j].idx1) {
         entry *e = &m->ents[m->slots[j].idx1 - 1];
-        if (e->hash == h && e->keylen == keylen &&
-            memcmp(m->chars + e->key, key, keylen) == 0)
+        if (m->slots[j].tag == (uint32_t)(h >> 32) && e->hashlo == (uint32_t)h &&
+            e->keylen == keylen && memcmp(m->chars + e->key, key, keylen) == 0)
             return e;
         j = (j + 1) & m->mask;
     }
@@ -327,7 +332,7 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
         return NULL;
     e->keylen = (uint16_t)keylen;
     e->ntok = (uint8_t)ntok;
-    e->hash = h;
+    e->hashlo = (uint32_t)h;
     m->slots[j].tag = (uint32_t)(h >> 32);
     m->slots[j].idx1 = (uint32_t)++m->nents;
     m->used++;
@@ -692,7 +697,8 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         while (m->slots[j].idx1) {
             if (m->slots[j].tag == tag) {
                 const entry *c = &m->ents[m->slots[j].idx1 - 1];
-                if (c->hash == fh && c->ntok == n && key_equals(m, c, toks, i, n)) {
+                if (c->hashlo == (uint32_t)fh && c->ntok == n &&
+                    key_equals(m, c, toks, i, n)) {
                     e = c;
                     break;
                 }
