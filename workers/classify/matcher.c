@@ -16,7 +16,8 @@
  * slot's tag), and no pointer left for the allocator to keep pages of. */
 typedef struct entry {
     uint32_t hashlo; /* low half of the hash (the slot's tag is the high half) */
-    uint32_t key;    /* offset in chars: normal forms joined by ' ', NUL-ended */
+    uint32_t key;    /* offset in chars: normal forms joined by ' ' (keylen bytes; the
+                        prefixes a phrase added share its key) */
     uint32_t post;   /* first posting in post */
     uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
     uint16_t keylen; /* bytes */
@@ -302,10 +303,12 @@ static int nfilter_add(ww__matcher *m, uint64_t h) {
     return 0;
 }
 
-/* Find or insert the entry for key; NULL on ENOMEM (or a key longer than 64 KiB, which
- * no phrase of at most WW_TAX_MAX_TEXT bytes normalises to). */
+/* Find or insert the entry for key[0..keylen), a prefix of a phrase's key of fulllen
+ * bytes; NULL on ENOMEM (or a key longer than 64 KiB, which no phrase of at most
+ * WW_TAX_MAX_TEXT bytes normalises to).  A new entry's key is the phrase's, stored once
+ * at *at (UINT32_MAX: not yet) for all of its new prefixes. */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
-                     int ntok) {
+                     size_t fulllen, uint32_t *at, int ntok) {
     if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
         return NULL;
     if (m->nents >= UINT32_MAX - 1 || keylen > UINT16_MAX)
@@ -328,8 +331,9 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     }
     entry *e = &m->ents[m->nents];
     memset(e, 0, sizeof *e);
-    if (chars_add(m, key, keylen, &e->key))
+    if (*at == UINT32_MAX && chars_add(m, key, fulllen, at))
         return NULL;
+    e->key = *at;
     e->keylen = (uint16_t)keylen;
     e->ntok = (uint8_t)ntok;
     e->hashlo = (uint32_t)h;
@@ -549,13 +553,14 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
     entry *e = NULL;
     if (langfilter_add(m, p->lang, fix(ww__hash_next(0, folded.v[0].hash))))
         goto out;
+    size_t fulllen, keylen = 0;
+    uint32_t at = UINT32_MAX;
+    if (!(key = join(&folded, folded.n, &fulllen)))
+        goto out;
     for (size_t n = 1; n <= folded.n; n++) {
-        size_t keylen;
         h = ww__hash_next(h, folded.v[n - 1].hash);
-        free(key);
-        if (!(key = join(&folded, n, &keylen)))
-            goto out;
-        if (!(e = upsert(m, fix(h), key, keylen, (int)n)))
+        keylen += (n > 1) + folded.v[n - 1].norm_len;
+        if (!(e = upsert(m, fix(h), key, keylen, fulllen, &at, (int)n)))
             goto out;
         if (n < folded.n)
             e->extends |= next_bit(folded.v[n].hash);
