@@ -9,15 +9,14 @@
 #include "wirewatch/taxonomy.h"
 
 /* Storage (docs/benchmarks.md, "Classifier memory"): 131k phrases and their prefixes
- * live in a few large arrays, not in one malloc per key and per posting list.  Keys
- * and case-sensitive forms are strings in one arena (m->chars), postings are runs in
- * one array (m->post), and the entries and parts refer to both by 32-bit offsets:
- * 20 bytes an entry instead of 48 plus two allocations (its hash's high half is its
- * slot's tag), and no pointer left for the allocator to keep pages of. */
+ * live in a few large arrays, not in one malloc per key and per posting list.  Keys (a
+ * phrase's prefixes point into its own key) and case-sensitive forms are strings in
+ * one arena (m->chars), postings are runs in one array (m->post), and entries and parts
+ * refer to both by 32-bit offsets: 20 bytes an entry instead of 48 plus two allocations
+ * (its hash's high half is its slot's tag), and no pointer for the allocator to keep. */
 typedef struct entry {
     uint32_t hashlo; /* low half of the hash (the slot's tag is the high half) */
-    uint32_t key;    /* offset in chars: normal forms joined by ' ' (keylen bytes; the
-                        prefixes a phrase added share its key) */
+    uint32_t key;    /* offset in chars: normal forms joined by ' ' */
     uint32_t post;   /* first posting in post */
     uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
     uint16_t keylen; /* bytes */
@@ -251,7 +250,6 @@ static int rehash(ww__matcher *m, size_t ncap) {
 }
 
 static int grow(ww__matcher *m) { return rehash(m, (m->mask + 1) * 2); }
-
 /* The whole hash of the entry in slot sl: its tag and the entry's low half. */
 static uint64_t slot_hash(const ww__matcher *m, const slot *sl) {
     return (uint64_t)sl->tag << 32 | m->ents[sl->idx1 - 1].hashlo;
@@ -304,9 +302,8 @@ static int nfilter_add(ww__matcher *m, uint64_t h) {
 }
 
 /* Find or insert the entry for key[0..keylen), a prefix of a phrase's key of fulllen
- * bytes; NULL on ENOMEM (or a key longer than 64 KiB, which no phrase of at most
- * WW_TAX_MAX_TEXT bytes normalises to).  A new entry's key is the phrase's, stored once
- * at *at (UINT32_MAX: not yet) for all of its new prefixes. */
+ * bytes, stored once at *at (UINT32_MAX: not yet) for all its new prefixes; NULL on
+ * ENOMEM (or a key over 64 KiB, which no phrase of WW_TAX_MAX_TEXT bytes gives). */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
                      size_t fulllen, uint32_t *at, int ntok) {
     if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
@@ -388,11 +385,9 @@ static void pack_postings(ww__matcher *m) {
     m->packed = 1;
 }
 
-/* While building, the probed table doubles at load 1/2 (cheap inserts); built, it is
- * halved while its load stays <= 2/3: 167k keys in 262,144 slots (2 MB) instead of
- * 524,288.  Most lookups that find nothing stop at the bit filters before the table,
- * so the longer probe runs cost little (docs/benchmarks.md, "Classifier memory").
- * Without memory for the smaller table the larger one stays. */
+/* Built, halve the probed table (doubled at load 1/2 while building) while its load
+ * stays <= 2/3: 2 MB, not 4, for the default rules; most misses stop at the bit filters
+ * first (docs/benchmarks.md, "Classifier memory").  No memory: the larger one stays. */
 static void shrink_slots(ww__matcher *m) {
     size_t cap = m->mask + 1;
     while (cap > 1024 && m->used * 3 <= cap)
