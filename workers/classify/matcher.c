@@ -230,8 +230,8 @@ static int lang_may_start(const ww__matcher *m, int doclang, uint64_t h) {
     return (f0 && (f0[b / 64] >> (b % 64) & 1)) || (fl && (fl[b / 64] >> (b % 64) & 1));
 }
 
-/* Move the probed slots to a table of ncap slots (a power of two, > used). */
-static int rehash(ww__matcher *m, size_t ncap) {
+static int grow(ww__matcher *m) {
+    size_t ncap = (m->mask + 1) * 2;
     slot *ns = calloc(ncap, sizeof *ns);
     if (!ns)
         return WW_ENOMEM;
@@ -249,7 +249,6 @@ static int rehash(ww__matcher *m, size_t ncap) {
     return 0;
 }
 
-static int grow(ww__matcher *m) { return rehash(m, (m->mask + 1) * 2); }
 /* The whole hash of the entry in slot sl: its tag and the entry's low half. */
 static uint64_t slot_hash(const ww__matcher *m, const slot *sl) {
     return (uint64_t)sl->tag << 32 | m->ents[sl->idx1 - 1].hashlo;
@@ -306,7 +305,9 @@ static int nfilter_add(ww__matcher *m, uint64_t h) {
  * ENOMEM (or a key over 64 KiB, which no phrase of WW_TAX_MAX_TEXT bytes gives). */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
                      size_t fulllen, uint32_t *at, int ntok) {
-    if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
+    /* load <= 2/3: 2 MB of slots, not 4, for the default rules' 167k keys; most
+     * misses stop at the bit filters first (docs/benchmarks.md, "Classifier memory") */
+    if ((m->used + 1) * 3 > (m->mask + 1) * 2 && grow(m))
         return NULL;
     if (m->nents >= UINT32_MAX - 1 || keylen > UINT16_MAX)
         return NULL;
@@ -385,23 +386,11 @@ static void pack_postings(ww__matcher *m) {
     m->packed = 1;
 }
 
-/* Built, halve the probed table (doubled at load 1/2 while building) while its load
- * stays <= 2/3: 2 MB, not 4, for the default rules; most misses stop at the bit filters
- * first (docs/benchmarks.md, "Classifier memory").  No memory: the larger one stays. */
-static void shrink_slots(ww__matcher *m) {
-    size_t cap = m->mask + 1;
-    while (cap > 1024 && m->used * 3 <= cap)
-        cap /= 2;
-    if (cap != m->mask + 1)
-        (void)rehash(m, cap);
-}
-
 void ww__matcher_compact(ww__matcher *m) {
     pack_postings(m);
     m->ents = shrink(m->ents, m->nents, sizeof *m->ents, &m->capents);
     m->chars = shrink(m->chars, m->nchars, 1, &m->capchars);
     m->parts = shrink(m->parts, m->nparts, sizeof *m->parts, &m->capparts);
-    shrink_slots(m); /* last: the arrays above are at their smallest */
 }
 
 /* Tokens joined by ' ' into a malloc'd string. */
