@@ -124,7 +124,6 @@ static int compile_topic(ww_classifier *c, size_t t, size_t i, size_t g, char *e
                         ww__lang_use_stems(&c->langs, li);
             ww__posting p = {.kind = pass ? WW__P_EXCLUDE : WW__P_TERM,
                              .case_sensitive = (uint8_t)v[k].case_sensitive,
-                             .owner = (uint32_t)t,
                              .item = (uint32_t)g,
                              .term = (uint32_t)k,
                              .weight = v[k].weight,

@@ -9,14 +9,14 @@
 #include "wirewatch/taxonomy.h"
 
 /* Storage (docs/benchmarks.md, "Classifier memory"): 131k phrases and their prefixes
- * live in a few large arrays, not in one malloc per key and per posting list.  Keys
- * and case-sensitive forms are strings in one arena (m->chars), postings are runs in
- * one array (m->post), and the entries and parts refer to both by 32-bit offsets:
- * 24 bytes an entry instead of 48 plus two allocations, and no pointer left for the
- * allocator to keep pages of. */
+ * live in a few large arrays, not in one malloc per key and per posting list.  Keys (a
+ * phrase's prefixes point into its own key) and case-sensitive forms are strings in
+ * one arena (m->chars), postings are runs in one array (m->post), and entries and parts
+ * refer to both by 32-bit offsets: 20 bytes an entry instead of 48 plus two allocations
+ * (its hash's high half is its slot's tag), and no pointer for the allocator to keep. */
 typedef struct entry {
-    uint64_t hash;
-    uint32_t key;    /* offset in chars: normal forms joined by ' ', NUL-ended */
+    uint32_t hashlo; /* low half of the hash (the slot's tag is the high half) */
+    uint32_t key;    /* offset in chars: normal forms joined by ' ' */
     uint32_t post;   /* first posting in post */
     uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
     uint16_t keylen; /* bytes */
@@ -26,7 +26,7 @@ typedef struct entry {
 
 /* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
  * so a probe touches one cache line and the table stays small as phrases grow; the
- * entry (full hash, key) is read only when the tag matches. */
+ * entry (low half of the hash, key) is read only when the tag matches. */
 typedef struct slot {
     uint32_t tag;  /* high half of the hash */
     uint32_t idx1; /* entry index + 1; 0 = empty */
@@ -238,7 +238,7 @@ static int grow(ww__matcher *m) {
     for (size_t i = 0; i <= m->mask; i++) {
         if (!m->slots[i].idx1)
             continue;
-        size_t j = m->ents[m->slots[i].idx1 - 1].hash & (ncap - 1);
+        size_t j = m->ents[m->slots[i].idx1 - 1].hashlo & (ncap - 1);
         while (ns[j].idx1)
             j = (j + 1) & (ncap - 1);
         ns[j] = m->slots[i];
@@ -247,6 +247,11 @@ static int grow(ww__matcher *m) {
     m->slots = ns;
     m->mask = ncap - 1;
     return 0;
+}
+
+/* The whole hash of the entry in slot sl: its tag and the entry's low half. */
+static uint64_t slot_hash(const ww__matcher *m, const slot *sl) {
+    return (uint64_t)sl->tag << 32 | m->ents[sl->idx1 - 1].hashlo;
 }
 
 /* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
@@ -261,7 +266,7 @@ static int filter_add(ww__matcher *m, uint64_t h) {
         m->fbits = nb;
         for (size_t i = 0; i <= m->mask; i++)
             if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok == 1) {
-                size_t b = fbit(m, m->ents[m->slots[i].idx1 - 1].hash);
+                size_t b = fbit(m, slot_hash(m, &m->slots[i]));
                 m->filter[b / 64] |= 1ull << (b % 64);
             }
     }
@@ -284,9 +289,9 @@ static int nfilter_add(ww__matcher *m, uint64_t h) {
         free(m->nfilter);
         m->nfilter = nf;
         m->nfbits = nb;
-        for (size_t i = 0; i < m->nents; i++)
-            if (m->ents[i].ntok > 1) {
-                size_t b = nbit(m, m->ents[i].hash);
+        for (size_t i = 0; i <= m->mask; i++)
+            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok > 1) {
+                size_t b = nbit(m, slot_hash(m, &m->slots[i]));
                 m->nfilter[b / 64] |= 1ull << (b % 64);
             }
     }
@@ -295,19 +300,22 @@ static int nfilter_add(ww__matcher *m, uint64_t h) {
     return 0;
 }
 
-/* Find or insert the entry for key; NULL on ENOMEM (or a key longer than 64 KiB, which
- * no phrase of at most WW_TAX_MAX_TEXT bytes normalises to). */
+/* Find or insert the entry for key[0..keylen), a prefix of a phrase's key of fulllen
+ * bytes, stored once at *at (UINT32_MAX: not yet) for all its new prefixes; NULL on
+ * ENOMEM (or a key over 64 KiB, which no phrase of WW_TAX_MAX_TEXT bytes gives). */
 static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
-                     int ntok) {
-    if ((m->used + 1) * 2 > m->mask + 1 && grow(m))
+                     size_t fulllen, uint32_t *at, int ntok) {
+    /* load <= 2/3: 2 MB of slots, not 4, for the default rules' 167k keys; most
+     * misses stop at the bit filters first (docs/benchmarks.md, "Classifier memory") */
+    if ((m->used + 1) * 3 > (m->mask + 1) * 2 && grow(m))
         return NULL;
     if (m->nents >= UINT32_MAX - 1 || keylen > UINT16_MAX)
         return NULL;
     size_t j = h & m->mask;
     while (m->slots[j].idx1) {
         entry *e = &m->ents[m->slots[j].idx1 - 1];
-        if (e->hash == h && e->keylen == keylen &&
-            memcmp(m->chars + e->key, key, keylen) == 0)
+        if (m->slots[j].tag == (uint32_t)(h >> 32) && e->hashlo == (uint32_t)h &&
+            e->keylen == keylen && memcmp(m->chars + e->key, key, keylen) == 0)
             return e;
         j = (j + 1) & m->mask;
     }
@@ -321,11 +329,12 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     }
     entry *e = &m->ents[m->nents];
     memset(e, 0, sizeof *e);
-    if (chars_add(m, key, keylen, &e->key))
+    if (*at == UINT32_MAX && chars_add(m, key, fulllen, at))
         return NULL;
+    e->key = *at;
     e->keylen = (uint16_t)keylen;
     e->ntok = (uint8_t)ntok;
-    e->hash = h;
+    e->hashlo = (uint32_t)h;
     m->slots[j].tag = (uint32_t)(h >> 32);
     m->slots[j].idx1 = (uint32_t)++m->nents;
     m->used++;
@@ -528,13 +537,14 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
     entry *e = NULL;
     if (langfilter_add(m, p->lang, fix(ww__hash_next(0, folded.v[0].hash))))
         goto out;
+    size_t fulllen, keylen = 0;
+    uint32_t at = UINT32_MAX;
+    if (!(key = join(&folded, folded.n, &fulllen)))
+        goto out;
     for (size_t n = 1; n <= folded.n; n++) {
-        size_t keylen;
         h = ww__hash_next(h, folded.v[n - 1].hash);
-        free(key);
-        if (!(key = join(&folded, n, &keylen)))
-            goto out;
-        if (!(e = upsert(m, fix(h), key, keylen, (int)n)))
+        keylen += (n > 1) + folded.v[n - 1].norm_len;
+        if (!(e = upsert(m, fix(h), key, keylen, fulllen, &at, (int)n)))
             goto out;
         if (n < folded.n)
             e->extends |= next_bit(folded.v[n].hash);
@@ -676,7 +686,8 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
         while (m->slots[j].idx1) {
             if (m->slots[j].tag == tag) {
                 const entry *c = &m->ents[m->slots[j].idx1 - 1];
-                if (c->hash == fh && c->ntok == n && key_equals(m, c, toks, i, n)) {
+                if (c->hashlo == (uint32_t)fh && c->ntok == n &&
+                    key_equals(m, c, toks, i, n)) {
                     e = c;
                     break;
                 }

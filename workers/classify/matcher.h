@@ -25,24 +25,30 @@
 #include <stdint.h>
 
 #include "tokenize.h"
+#include "wirewatch/taxonomy.h"
 
 enum { WW__P_TERM = 0, WW__P_EXCLUDE = 1, WW__P_ENTITY = 2, WW__P_TITLE = 3 };
 
-/* 28 bytes, no pointer: the matcher keeps every posting in one array (matcher.c). */
+/* 16 bytes, no pointer: the matcher keeps every posting in one array (matcher.c), 190k
+ * of them for the default rules; the flags share one word with the language and the
+ * term index (at most WW_TAX_MAX_TERMS a topic, checked below). */
 typedef struct ww__posting {
-    uint8_t kind; /* WW__P_* */
-    uint8_t case_sensitive;
-    uint8_t lang;   /* language index (lang_pack.h); 0 = every language */
-    uint8_t stem;   /* 1: keyed by Snowball stems, found by the stem pass only */
-    uint8_t twin;   /* 1: raw copy of a stemmed phrase, for documents whose
-                       language is not known (the stem pass does not run) */
-    uint32_t owner; /* taxonomy index (terms), unused for entities */
-    uint32_t item;  /* topic index or entity index */
-    uint32_t term;  /* term index within the topic (for repeat damping) */
+    uint32_t item; /* topic index or entity index */
     float weight;
-    uint32_t cased; /* case-sensitive only: 1 + offset of the NFKC tokens joined by ' '
-                       in the matcher's strings (set by the matcher); 0 = none */
+    /* case-sensitive only: 1 + offset of the NFKC tokens joined by ' ' in the matcher's
+     * strings (set by the matcher); 0 = none */
+    uint32_t cased;
+    unsigned term : 16; /* term index within the topic (for repeat damping) */
+    unsigned lang : 8;  /* language index (lang_pack.h); 0 = every language */
+    unsigned kind : 2;  /* WW__P_* */
+    unsigned case_sensitive : 1;
+    /* 1: keyed by Snowball stems, found by the stem pass only */
+    unsigned stem : 1;
+    /* 1: raw copy of a stemmed phrase, for documents whose language is not known (the
+     * stem pass does not run) */
+    unsigned twin : 1;
 } ww__posting;
+_Static_assert(WW_TAX_MAX_TERMS <= 1u << 16, "ww__posting.term is 16 bits");
 
 typedef struct ww__matcher ww__matcher;
 
