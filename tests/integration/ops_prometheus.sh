@@ -55,21 +55,32 @@ check "scrape samples > 50 (whole exposition parsed)" \
 # every query of the Grafana dashboard is valid PromQL for this Prometheus, and the
 # classify panels return data from this worker
 check "every dashboard query evaluates in Prometheus" python3 - "$PP" deploy/grafana/wirewatch-dashboard.json <<'PY'
-import json, sys, urllib.parse, urllib.request
+import json, sys, time, urllib.parse, urllib.request
 port, dash = sys.argv[1], json.load(open(sys.argv[2]))
-bad, with_data = [], 0
-for panel in dash["panels"]:
-    for t in panel["targets"]:
-        q = t["expr"].replace("$job", ".*")
-        url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
-        try:
-            r = json.load(urllib.request.urlopen(url, timeout=10))
-        except Exception as e:
-            bad.append((q, str(e))); continue
-        if r.get("status") != "success":
-            bad.append((q, r.get("error")))
-        elif "classify" in q or "end_to_end" in q or "freshness" in q:
-            with_data += bool(r["data"]["result"])
+
+def evaluate():
+    bad, with_data = [], 0
+    for panel in dash["panels"]:
+        for t in panel["targets"]:
+            q = t["expr"].replace("$job", ".*")
+            url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": q})
+            try:
+                r = json.load(urllib.request.urlopen(url, timeout=10))
+            except Exception as e:
+                bad.append((q, str(e))); continue
+            if r.get("status") != "success":
+                bad.append((q, r.get("error")))
+            elif "classify" in q or "end_to_end" in q or "freshness" in q:
+                with_data += bool(r["data"]["result"])
+    return bad, with_data
+
+# rate() needs two scrapes of a series: on a loaded machine Prometheus may not have
+# them yet, so data is waited for (30 s); an invalid query fails at once
+for _ in range(30):
+    bad, with_data = evaluate()
+    if bad or with_data >= 5:
+        break
+    time.sleep(1)
 for b in bad:
     print("#", b)
 print(f"# {with_data} classify queries returned data")
