@@ -27,7 +27,12 @@ WW_KAFKA__SASL_PASSWORD=$SECRET "$WW" classify --log-level debug "${sasl[@]}" \
 for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$HPORT/healthz" >/dev/null 2>&1 && break; sleep 0.1
 done
-sleep 3   # a few connection attempts and their log lines
+# a few connection attempts and their log lines: the Kafka client starts once the
+# classifier is built, which under the sanitizers takes seconds (up to 60 s allowed)
+for _ in $(seq 1 600); do
+    [ "$(wc -l <"$T/worker.err")" -gt 5 ] && break; sleep 0.1
+done
+sleep 1
 : >"$T/http.all"
 for path in /metrics /status.json / /healthz /readyz; do
     curl -s "http://127.0.0.1:$HPORT$path" >>"$T/http.all" 2>&1
