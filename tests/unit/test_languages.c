@@ -369,14 +369,8 @@ static void test_titled_names(void **st) {
     snprintf(want, sizeof want, "[%zu,%zu)", (size_t)(p - ru),
              (size_t)(p - ru) + strlen("Чэнь Исинь"));
     assert_string_equal(out, want);
-    const char *zh = "部长陈一新表示";
-    names(zh, "部长", 0, out);
-    snprintf(want, sizeof want, "[%zu,%zu)", strlen("部长"), strlen("部长陈一新"));
-    assert_string_equal(out, want);
-    const char *ja = "岸田首相は述べた";
-    names(ja, "首相", 1, out);
-    snprintf(want, sizeof want, "[0,%zu)", strlen("岸田"));
-    assert_string_equal(out, want);
+    /* Chinese and Japanese titles are found by their characters (han_titles.c), not by
+     * the matcher's title hits: test_persons.c checks them through the classifier */
 }
 
 int main(void) {

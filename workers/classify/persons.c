@@ -260,23 +260,12 @@ static int name_before_title(const char *text, const ww__toks *toks,
     const ww__tok *last = &toks->v[j - 1], *nt = &toks->v[j];
     size_t len = strlen(text), k;
     utf8proc_int32_t cp = ww__cp_at(text, len, nt->start, &k);
-    if (ww__is_han(cp)) { /* 部长陈一新, 秘书长古特雷斯: right after the title */
-        size_t end = nt->start == last->end ? ww__han_name_from(text, len, nt->start) : 0;
-        return end ? cb(arg, nt->start, (uint32_t)end) : 0;
-    }
     if (ww__arabic_letter(cp)) /* no capitals: persons_arabic.c */
         return ww__arabic_name(text, toks, h->first, h->ntok, cb, arg);
     if (!(nt->start == last->end + 1 && text[last->end] == ' '))
         return 0;
     size_t e = name_run(text, toks, j, cased_name_word);
     return e > j ? cb(arg, toks->v[j].start, toks->v[e - 1].end) : 0;
-}
-
-static int name_after_title(const char *text, const ww__toks *toks,
-                            const ww__title_hit *h, ww__person_span_cb *cb, void *arg) {
-    uint32_t end = toks->v[h->first].start;
-    size_t start = ww__han_name_until(text, strlen(text), end);
-    return start != SIZE_MAX ? cb(arg, (uint32_t)start, end) : 0;
 }
 
 /* A title inside a longer title found at the same place is not a title of its own:
@@ -298,8 +287,11 @@ int ww__find_persons_titled(const char *text, const ww__toks *toks,
     for (size_t i = 0; i < nhits; i++) {
         if (nhits < 256 && nested(hits, nhits, i))
             continue;
-        int rc = hits[i].after ? name_after_title(text, toks, &hits[i], cb, arg)
-                               : name_before_title(text, toks, &hits[i], cb, arg);
+        /* titles written after the name are Han and kana ones (zh, ja), found by their
+         * characters with their names in han_titles.c, never by the matcher */
+        if (hits[i].after)
+            continue;
+        int rc = name_before_title(text, toks, &hits[i], cb, arg);
         if (rc)
             return rc;
     }
