@@ -254,49 +254,38 @@ static uint64_t slot_hash(const ww__matcher *m, const slot *sl) {
     return (uint64_t)sl->tag << 32 | m->ents[sl->idx1 - 1].hashlo;
 }
 
-/* Keep the filter at >= 16 bits per one-word key (about 5% false positives at most). */
-static int filter_add(ww__matcher *m, uint64_t h) {
-    if (++m->unigrams * 16 > m->fbits) {
-        size_t nb = m->fbits * 2;
-        uint64_t *nf = calloc(nb / 64, sizeof *nf);
-        if (!nf)
-            return WW_ENOMEM;
-        free(m->filter);
-        m->filter = nf;
-        m->fbits = nb;
-        for (size_t i = 0; i <= m->mask; i++)
-            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok == 1) {
-                size_t b = fbit(m, slot_hash(m, &m->slots[i]));
-                m->filter[b / 64] |= 1ull << (b % 64);
-            }
-    }
-    size_t b = fbit(m, h);
-    m->filter[b / 64] |= 1ull << (b % 64);
-    return 0;
-}
-
 static size_t nbit(const ww__matcher *m, uint64_t h) {
     return (size_t)(h >> 40) & (m->nfbits - 1);
 }
 
-/* Keep nfilter at >= 16 bits per key of two or more words, as filter. */
-static int nfilter_add(ww__matcher *m, uint64_t h) {
-    if (++m->ngrams * 16 > m->nfbits) {
-        size_t nb = m->nfbits ? m->nfbits * 2 : (size_t)1 << 16;
+/* Add key h to filter (one-word keys) or, when multi, to nfilter (keys of two or more
+ * words), keeping it at >= 16 bits per key (about 5% false positives at most): past
+ * that it doubles and is refilled from the table's keys of its kind. */
+static int keyfilter_add(ww__matcher *m, int multi, uint64_t h) {
+    uint64_t **f = multi ? &m->nfilter : &m->filter;
+    size_t *bits = multi ? &m->nfbits : &m->fbits,
+           *keys = multi ? &m->ngrams : &m->unigrams;
+    if (++*keys * 16 > *bits) {
+        size_t nb = *bits ? *bits * 2 : (size_t)1 << 16;
         uint64_t *nf = calloc(nb / 64, sizeof *nf);
         if (!nf)
             return WW_ENOMEM;
-        free(m->nfilter);
-        m->nfilter = nf;
-        m->nfbits = nb;
-        for (size_t i = 0; i <= m->mask; i++)
-            if (m->slots[i].idx1 && m->ents[m->slots[i].idx1 - 1].ntok > 1) {
-                size_t b = nbit(m, slot_hash(m, &m->slots[i]));
-                m->nfilter[b / 64] |= 1ull << (b % 64);
+        free(*f);
+        *f = nf;
+        *bits = nb;
+        for (size_t i = 0; i <= m->mask; i++) {
+            if (!m->slots[i].idx1)
+                continue;
+            int ntok = m->ents[m->slots[i].idx1 - 1].ntok;
+            if (multi ? ntok > 1 : ntok == 1) {
+                uint64_t sh = slot_hash(m, &m->slots[i]);
+                size_t sb = multi ? nbit(m, sh) : fbit(m, sh);
+                nf[sb / 64] |= 1ull << (sb % 64);
             }
+        }
     }
-    size_t b = nbit(m, h);
-    m->nfilter[b / 64] |= 1ull << (b % 64);
+    size_t kb = multi ? nbit(m, h) : fbit(m, h);
+    (*f)[kb / 64] |= 1ull << (kb % 64);
     return 0;
 }
 
@@ -338,9 +327,9 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     m->slots[j].tag = (uint32_t)(h >> 32);
     m->slots[j].idx1 = (uint32_t)++m->nents;
     m->used++;
-    if (ntok == 1 && filter_add(m, h))
+    if (ntok == 1 && keyfilter_add(m, 0, h))
         return NULL;
-    if (ntok > 1 && nfilter_add(m, h))
+    if (ntok > 1 && keyfilter_add(m, 1, h))
         return NULL;
     return e;
 }
