@@ -101,7 +101,22 @@ pick_port() { # [EXCLUDE]; below the Linux ephemeral range (32768+)
     return 1
 }
 
-alive() { [ -f "$STATE_DIR/kafka.pid" ] && kill -0 "$(cat "$STATE_DIR/kafka.pid")" 2>/dev/null; }
+# A pid that is a zombie (killed, not yet reaped: its parent is whoever adopted it) is
+# not a broker.
+pid_alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    local state
+    state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ "$state" != Z ]
+}
+alive() { [ -f "$STATE_DIR/kafka.pid" ] && pid_alive "$(cat "$STATE_DIR/kafka.pid")"; }
+# A broker killed a moment ago (kill -9) is still tearing its JVM down for a while:
+# give it up to 15 s to be gone before calling it "running".
+wait_gone() {
+    local _
+    for _ in $(seq 1 150); do alive || return 0; sleep 0.1; done
+    return 1
+}
 
 # Broker answers a metadata request.  "Kafka Server started" is logged only after the
 # broker is unfenced and serving, so both together are a sound readiness signal; a
@@ -185,8 +200,11 @@ do_start() {
             cat "$STATE_DIR/bootstrap"
             return 0
         fi
-        log "a broker is running from $STATE_DIR but not serving; stop it first"
-        exit 1
+        if ! wait_gone; then
+            log "a broker is running from $STATE_DIR but not serving; stop it first"
+            exit 1
+        fi
+        log "the broker of $STATE_DIR (pid $(cat "$STATE_DIR/kafka.pid")) was dying; it is gone now"
     fi
     fetch_jars
     mkdir -p "$STATE_DIR/data" "$STATE_DIR/logs" "$STATE_DIR/tmp"
@@ -229,7 +247,7 @@ do_start() {
 
     local deadline=$(($(date +%s) + START_TIMEOUT))
     until ready "$bootstrap"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
+        if ! pid_alive "$pid"; then
             log "broker exited during startup; last log lines:"
             tail -n 60 "$STATE_DIR/kafka.out" >&2
             rm -f "$STATE_DIR/kafka.pid"
@@ -255,13 +273,13 @@ do_stop() {
     if [ -f "$STATE_DIR/kafka.pid" ]; then
         local pid
         pid="$(cat "$STATE_DIR/kafka.pid")"
-        if kill -0 "$pid" 2>/dev/null; then
+        if pid_alive "$pid"; then
             kill -TERM "$pid" 2>/dev/null || true # Kafka's shutdown hook: clean stop
             for _ in $(seq 1 60); do
-                kill -0 "$pid" 2>/dev/null || break
+                pid_alive "$pid" || break
                 sleep 0.5
             done
-            if kill -0 "$pid" 2>/dev/null; then
+            if pid_alive "$pid"; then
                 log "pid $pid ignored SIGTERM for 30 s; SIGKILL"
                 kill -KILL "$pid" 2>/dev/null || true
             fi
