@@ -325,12 +325,75 @@ static void test_han_titles_not_names(void **st) {
         persons_in("zh", "交通部长呼吁劳资双方尽快回到谈判桌。", b, sizeof b), "");
     assert_string_equal(persons_in("zh", "部长会议讨论了总统任期问题。", b, sizeof b),
                         "");
-    /* 国王 "king" across 中国|王|毅: no Chinese name after a title ICU does not see */
-    assert_string_equal(persons_in("zh", "中国王毅外长表示。", b, sizeof b), "");
+    /* 国王 "king" across 中国|王|毅 or 英国|王室: no Chinese name after a title ICU
+     * does not see (王毅 is the name before 外长) */
+    assert_string_equal(persons_in("zh", "中国王毅外长表示。", b, sizeof b), "王毅");
+    assert_string_equal(persons_in("zh", "英国王室发表声明。", b, sizeof b), "");
     assert_string_equal(persons_in("zh", "执政党党主席、现任总理出席。", b, sizeof b),
                         "");
     assert_string_equal(persons_in("ja", "首相官邸で会議が開かれた。", b, sizeof b), "");
     assert_string_equal(persons_in("ja", "次の首相ポストを巡る争い。", b, sizeof b), "");
+}
+
+/* Names known by their surnames (the packs' person_names, han_names.c): Chinese names
+ * after and before a title, two-character foreign names ICU or a particle sets apart,
+ * Japanese kanji names after a title */
+static void test_surname_names(void **st) {
+    static const char *cases[][3] = {
+        {"zh", "他会见了普京总统。", "普京"},
+        {"zh", "古特雷斯秘书长在声明中呼吁各方保持克制。", "古特雷斯"},
+        {"zh", "谭德塞总干事表示，疫情仍未结束。", "谭德塞"},
+        {"zh", "谢锋大使在招待会上致辞。", "谢锋"},
+        {"zh", "习近平总书记强调，要坚持高质量发展。", "习近平"},
+        {"zh", "拉夫罗夫外长同王毅外长举行会谈。", "拉夫罗夫|王毅"},
+        {"zh", "何立峰副总理会见了美国财长耶伦。", "何立峰|耶伦"},
+        {"zh", "双方会谈后，普京总统和习近平主席共同见证了签署。", "普京|习近平"},
+        {"zh", "国务院总理李强主持召开国务院常务会议。", "李强"},
+        {"zh", "國務院總理李強主持會議。", "李強"},
+        {"zh", "部长安娜表示欢迎。", "安娜"},
+        {"zh", "体育部长欧阳明远表示。", "欧阳明远"},
+        {"zh", "中方欢迎马克龙总统访华。", "马克龙"},
+        {"ja", "首相岸田文雄は記者会見で述べた。", "岸田文雄"},
+        {"ja", "外相上川陽子は会談後、記者団に語った。", "上川陽子"},
+        {"ja", "官房長官林芳正は午前の記者会見で説明した。", "林芳正"},
+        {"ja", "首相石破茂は所信表明演説を行った。", "石破茂"},
+        {"ja", "財務相加藤勝信が閣議後に会見した。", "加藤勝信"},
+        {"ja", "首相岸田文雄氏が出席した。", "岸田文雄"},
+        {"ja", "知事佐々木一郎は述べた。", "佐々木一郎"}};
+    char b[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(persons_in(cases[i][0], cases[i][1], b, sizeof b),
+                            cases[i][2]);
+}
+
+static void test_surname_not_names(void **st) {
+    static const char *cases[][2] = {
+        /* a word after or before a title that begins with a surname character, or
+         * that ICU reads as one word (曾任, 高级, 张家口) */
+        {"zh", "总统和总理共同出席了仪式。"},
+        {"zh", "他曾任总理。"},
+        {"zh", "总统高级顾问表示。"},
+        {"zh", "部长张家口考察。"},
+        {"zh", "秘书长特别代表抵达喀布尔。"},
+        {"zh", "这位总统发言人拒绝置评。"},
+        {"zh", "该国总统选举将于明年举行。"},
+        {"zh", "他是该国历任总统中最年轻的一位。"},
+        {"zh", "总统府发言人表示。"},
+        {"zh", "部长会议讨论了总统任期问题。"},
+        /* Japanese: a kanji run after a title that does not begin with a surname, is
+         * longer than a name, or whose surname ICU joins to the next word (原案) */
+        {"ja", "首相官邸で会議が開かれた。"},
+        {"ja", "首相官邸前で抗議。"},
+        {"ja", "首相原案通りに決まった。"},
+        {"ja", "首相経験者が集まった。"},
+        {"ja", "首相補佐官が訪米した。"},
+        {"ja", "外相会談が行われた。"},
+        {"ja", "首相周辺は否定した。"},
+        {"ja", "首相主催の会合が開かれた。"},
+        {"ja", "知事選挙で現職が勝利した。"}};
+    char b[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(persons_in(cases[i][0], cases[i][1], b, sizeof b), "");
 }
 
 int main(void) {
@@ -341,7 +404,8 @@ int main(void) {
         cmocka_unit_test(test_title_after_title)};
     const struct CMUnitTest classifier_tests[] = {
         cmocka_unit_test(test_han_names), cmocka_unit_test(test_han_titles_in_text),
-        cmocka_unit_test(test_han_titles_not_names)};
+        cmocka_unit_test(test_han_titles_not_names), cmocka_unit_test(test_surname_names),
+        cmocka_unit_test(test_surname_not_names)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     return failed + cmocka_run_group_tests(classifier_tests, clf_setup, clf_teardown);
 }

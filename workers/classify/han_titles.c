@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "han_names.h"
 #include "han_titles.h"
 #include "persons_han.h"
 #include "persons_kana.h"
@@ -41,6 +42,7 @@ struct ww__han_titles {
     /* The characters as written (Traditional too) whose Simplified form begins a title:
      * most characters of a text are told by one bit test, without folding. */
     uint64_t first[(CP_HI - CP_LO + 64) / 64];
+    ww__han_names *names[256]; /* by language: surnames and the shape of a name */
 };
 
 ww__han_titles *ww__han_titles_new(void) {
@@ -53,8 +55,18 @@ ww__han_titles *ww__han_titles_new(void) {
 void ww__han_titles_free(ww__han_titles *ht) {
     if (!ht)
         return;
+    for (size_t i = 0; i < 256; i++)
+        ww__han_names_free(ht->names[i]);
     free(ht->v);
     free(ht);
+}
+
+ww__han_names *ww__han_titles_names(ww__han_titles *ht, int lang) {
+    if (lang < 1 || lang > 255)
+        return NULL;
+    if (!ht->names[lang])
+        ht->names[lang] = ww__han_names_new();
+    return ht->names[lang];
 }
 
 static int han_or_kana(int32_t cp) {
@@ -130,23 +142,52 @@ static int title_at(const title *t, const char *text, size_t len, size_t p, size
     return 1;
 }
 
+/* Where a name after a title at byte e ends at the latest: the end of the run of Han
+ * characters there, or the start of a title inside it (首相岸田文雄氏).  At most
+ * NAME_RUN characters are looked at. */
+#define NAME_RUN 8
+static int longest_at(const ww__han_titles *ht, int doclang, const char *text, size_t len,
+                      size_t p, int32_t cp, size_t *end, int *lang);
+
+static size_t name_limit(const ww__han_titles *ht, int doclang, const char *text,
+                         size_t len, size_t e) {
+    size_t p = e, te;
+    int lang;
+    for (int n = 0; n < NAME_RUN; n++, p += 3) {
+        int32_t cp = cp3(text, len, p);
+        if (cp < 0x3400 && cp != 0x3005) /* not Han (kana, punctuation, other) */
+            return p;
+        if (n > 0 && (ht->first[(cp - CP_LO) / 64] >> ((cp - CP_LO) % 64) & 1) &&
+            longest_at(ht, doclang, text, len, p, ww__han_simplified(cp), &te, &lang))
+            return p;
+    }
+    return p;
+}
+
 /* The name next to the title at bytes [s, e) of text, token i holding s; sides as in
- * title.sides.  See the top of the file for what ICU's boundaries decide. */
-static int title_persons(const char *text, size_t len, const ww__toks *toks, size_t i,
-                         size_t s, size_t e, int sides, ww__person_span_cb *cb,
+ * title.sides; hn: the name data of the title's language, or NULL.  See the top of
+ * the file for what ICU's boundaries decide. */
+static int title_persons(const ww__han_titles *ht, int doclang, const char *text,
+                         size_t len, const ww__toks *toks, size_t i, size_t s, size_t e,
+                         int sides, const ww__han_names *hn, ww__person_span_cb *cb,
                          void *arg) {
     size_t k = i;
     while (k + 1 < toks->n && toks->v[k].end < e)
         k++;
     int start_ok = s == toks->v[i].start, end_ok = toks->v[k].end == e, rc = 0;
+    int run = ww__han_names_whole_run(hn);
     if (k == i && !end_ok)
         return 0; /* inside a longer word */
     /* a name after the title: the title ends a word and begins one, or is the end of
-     * one (前总统 "former president"), not 中国|王… for 国王 "king" */
+     * one (前总统 "former president"), not 中国|王… for 国王 "king"; in a language
+     * whose names fill a run (Japanese), a kanji name by its surname only */
     if (sides & 1) {
         int sure = end_ok && (start_ok || k == i);
-        size_t end = ww__kana_name_from(text, len, e);
-        if (!end)
+        size_t end = run ? 0 : ww__kana_name_from(text, len, e);
+        if (!end && sure && hn)
+            end = ww__han_names_from(hn, text, len, toks, e,
+                                     name_limit(ht, doclang, text, len, e));
+        else if (!end && !run)
             end = sure ? ww__han_name_from(text, len, e)
                        : ww__han_foreign_name_from(text, len, e);
         if (end)
@@ -155,8 +196,9 @@ static int title_persons(const char *text, size_t len, const ww__toks *toks, siz
     if (!rc && (sides & 2) && s > 0) {
         size_t start = ww__kana_name_until(text, s);
         if (start == SIZE_MAX) /* a name before it: the title begins a word */
-            start = start_ok ? ww__han_name_until(text, len, s)
-                             : ww__han_foreign_name_until(text, len, s);
+            start = !start_ok    ? ww__han_foreign_name_until(text, len, s)
+                    : hn && !run ? ww__han_names_until(hn, text, len, toks, s)
+                                 : ww__han_name_until(text, len, s);
         if (start != SIZE_MAX)
             rc = cb(arg, (uint32_t)start, (uint32_t)s);
     }
@@ -166,7 +208,7 @@ static int title_persons(const char *text, size_t len, const ww__toks *toks, siz
 /* The longest title of doclang at byte p (its end in *end, its sides returned), or 0.
  * Without a document language, titles of every language: their sides add up. */
 static int longest_at(const ww__han_titles *ht, int doclang, const char *text, size_t len,
-                      size_t p, int32_t cp, size_t *end) {
+                      size_t p, int32_t cp, size_t *end, int *lang) {
     size_t best = 0, e;
     int sides = 0;
     for (int32_t x = ht->head[cp & 255]; x >= 0; x = ht->v[x].next) {
@@ -175,6 +217,8 @@ static int longest_at(const ww__han_titles *ht, int doclang, const char *text, s
             !title_at(t, text, len, p, &e))
             continue;
         sides = t->n > best ? t->sides : sides | t->sides;
+        if (t->n > best)
+            *lang = t->lang;
         best = t->n;
         *end = e;
     }
@@ -208,10 +252,13 @@ int ww__han_titles_persons(const ww__han_titles *ht, int doclang, const char *te
                 len = strlen(text);
             int32_t cp = (int32_t)c + CP_LO;
             size_t e = p;
-            int sides = longest_at(ht, doclang, text, len, p, ww__han_simplified(cp), &e);
+            int lang = 0;
+            int sides =
+                longest_at(ht, doclang, text, len, p, ww__han_simplified(cp), &e, &lang);
             if (!sides)
                 continue;
-            int rc = title_persons(text, len, toks, i, p, e, sides, cb, arg);
+            int rc = title_persons(ht, doclang, text, len, toks, i, p, e, sides,
+                                   ht->names[lang], cb, arg);
             if (rc)
                 return rc;
             next = e; /* a title inside this one is not one of its own */

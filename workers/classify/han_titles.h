@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "han_names.h"
 #include "persons.h"
 #include "tokenize.h"
 
@@ -22,6 +23,11 @@ int ww__han_title_written(const char *title);
  * 部长陈一新) or after it (after = 1, 岸田首相).  Returns 0, WW_EINVAL (longer than 15
  * characters, or a character that is not kana or Han: U+3000..U+9FFF) or WW_ENOMEM. */
 int ww__han_titles_add(ww__han_titles *ht, const char *title, int lang, int after);
+
+/* The name data of language lang (1..255), made empty on first use: the surnames a
+ * name after (or before) its title begins with (han_names.h).  Owned by ht; NULL on
+ * ENOMEM or a bad lang.  A language without it keeps persons_han.c's rules. */
+ww__han_names *ww__han_titles_names(ww__han_titles *ht, int lang);
 
 /* Index the titles added so far for ww__han_titles_persons: call after the last add. */
 void ww__han_titles_index(ww__han_titles *ht);

@@ -166,10 +166,10 @@ static int parse_compounds(ww__pack *p, char *err, size_t errlen) {
 
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
-    static const char *const keys[] = {"language",      "description", "stem",
-                                       "topics",        "countries",   "organizations",
-                                       "person_titles", "source",      "license",
-                                       "compounds",     NULL};
+    static const char *const keys[] = {"language",      "description",  "stem",
+                                       "topics",        "countries",    "organizations",
+                                       "person_titles", "source",       "license",
+                                       "compounds",     "person_names", NULL};
     json_error_t je;
     ww__pack *p = calloc(1, sizeof *p);
     if (!p) {
@@ -535,6 +535,62 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
     return 0;
 }
 
+/* [lo, hi] of the integer pair at key of names, or def when absent; -1 in *lo when it
+ * is not a pair of integers. */
+static void int_pair(json_t *names, const char *key, int def_lo, int def_hi, int *lo,
+                     int *hi) {
+    json_t *v = json_object_get(names, key);
+    *lo = def_lo;
+    *hi = def_hi;
+    if (!v)
+        return;
+    json_t *a = json_array_get(v, 0), *b = json_array_get(v, 1);
+    if (json_array_size(v) != 2 || !json_is_integer(a) || !json_is_integer(b)) {
+        *lo = -1;
+        return;
+    }
+    *lo = (int)json_integer_value(a);
+    *hi = (int)json_integer_value(b);
+}
+
+/* "person_names": the surnames and shape of names written in Han characters
+ * (han_names.h), for the names next to the pack's Han and kana titles. */
+static int add_person_names(const ww__pack *p, int lang, ww__han_titles *ht, char *err,
+                            size_t errlen) {
+    json_t *names = json_object_get(p->root, "person_names");
+    if (!names)
+        return 0;
+    if (!json_is_object(names) ||
+        known_keys(names,
+                   (const char *const[]){"surnames", "given", "chars", "whole_run", NULL},
+                   p->what, err, errlen))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: bad \"person_names\"", p->what);
+    ww__han_names *hn = ww__han_titles_names(ht, lang);
+    if (!hn)
+        return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", p->what);
+    int glo, ghi, clo, chi;
+    json_t *run = json_object_get(names, "whole_run");
+    int_pair(names, "given", 1, 2, &glo, &ghi);
+    int_pair(names, "chars", 2, 4, &clo, &chi);
+    if ((run && !json_is_boolean(run)) ||
+        ww__han_names_shape(hn, glo, ghi, clo, chi, json_is_true(run)))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: person_names: \"given\" and \"chars\" must be [min, max] "
+                         "in 1..6, \"whole_run\" true or false",
+                         p->what);
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(names, "surnames"), i, s) {
+        const char *t = json_string_value(s);
+        int rc = t ? ww__han_names_add_surname(hn, t) : WW_EINVAL;
+        if (rc)
+            return ww_seterr(err, errlen, rc, "%s: surname %zu: %s", p->what, i,
+                             rc == WW_EINVAL ? "not one to three Han characters"
+                                             : "out of memory");
+    }
+    return 0;
+}
+
 int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
                           ww__matcher *m, ww__han_titles *ht, char *err, size_t errlen) {
     int lang = ww__lang_index(L, p->lang);
@@ -547,7 +603,8 @@ int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
     if ((rc = add_cldr_countries(p, L, lang, g, m, err, errlen)) ||
         (rc = add_names(p, L, lang, g, m, "countries", "iso3166:", err, errlen)) ||
         (rc = add_names(p, L, lang, g, m, "organizations", "", err, errlen)) ||
-        (rc = add_titles(p, L, lang, m, ht, err, errlen)))
+        (rc = add_titles(p, L, lang, m, ht, err, errlen)) ||
+        (rc = add_person_names(p, lang, ht, err, errlen)))
         return rc;
     return 0;
 }

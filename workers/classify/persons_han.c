@@ -99,7 +99,8 @@ static void tables_build(void) {
     nverb = pairs_build(verb_words, verb_pairs);
 }
 
-static int translit(int32_t cp) {
+int ww__han_translit(int32_t cp) {
+    pthread_once(&tables_once, tables_build);
     cp = ww__han_simplified(cp);
     return cp >= HAN_BASE && cp <= HAN_LAST &&
            (translit_bits[(cp - HAN_BASE) >> 6] >> ((cp - HAN_BASE) & 63) & 1);
@@ -114,7 +115,7 @@ static int name_dot(int32_t cp) {
  * ("陈一新表示", "王毅在"), and the nouns that make a title a place or a body
  * (大使馆 "embassy", 总统府 "presidential office", 主席团 "presidium", 部长级
  * "ministerial"); a name stops before them and never starts with one. */
-static int han_stop(int32_t cp) {
+int ww__han_stop(int32_t cp) {
     static const int32_t stop[] = {
         0x5728, 0x7684, 0x548C, 0x4E0E, 0x662F, 0x8868, 0x8BF4, 0x79F0, 0x6307, 0x5BF9,
         0x7B49, 0x4E5F, 0x5C31, 0x5C06, 0x5DF2, 0x66FE, 0x4E3A, 0x5411, 0x53CA, 0x5E76,
@@ -139,8 +140,8 @@ static int is_pair(int32_t (*pairs)[2], size_t n, int32_t a, int32_t b) {
     return 0;
 }
 
-/* The character at byte i begins one of after_words or verb_words. */
-static int word_starts(const char *text, size_t len, size_t i) {
+int ww__han_word_starts(const char *text, size_t len, size_t i) {
+    pthread_once(&tables_once, tables_build);
     size_t k, k2;
     int32_t a = ww__cp_at(text, len, i, &k);
     int32_t b = i + k < len ? ww__cp_at(text, len, i + k, &k2) : -1;
@@ -156,8 +157,9 @@ static size_t translit_from(const char *text, size_t len, size_t start) {
     int n = 0, total = 0, run = 1, ok = 0, dots = 0;
     while (i < len && total < TRANSLIT_MAX) {
         int32_t cp = ww__cp_at(text, len, i, &k);
-        if (ww__is_han(cp) && !han_stop(cp)) {
-            if (run && translit(cp) && !(n >= 2 && word_starts(text, len, i))) {
+        if (ww__is_han(cp) && !ww__han_stop(cp)) {
+            if (run && ww__han_translit(cp) &&
+                !(n >= 2 && ww__han_word_starts(text, len, i))) {
                 end = i + k; /* the name so far: its part up to here is transliterated */
                 ok++;
             } else
@@ -178,12 +180,11 @@ static size_t translit_from(const char *text, size_t len, size_t start) {
     return (dots ? ok >= 1 : ok >= 3) ? end : 0;
 }
 
-/* 1 when no name can start at byte start: no Han character there, a particle, or a
- * verb that follows a bare title (部长呼吁). */
-static int no_name_at(const char *text, size_t len, size_t start) {
+int ww__han_no_name_at(const char *text, size_t len, size_t start) {
+    pthread_once(&tables_once, tables_build);
     size_t k, k2;
     int32_t cp = ww__cp_at(text, len, start, &k);
-    if (!ww__is_han(cp) || han_stop(cp))
+    if (!ww__is_han(cp) || ww__han_stop(cp))
         return 1;
     return start + k < len &&
            is_pair(verb_pairs, nverb, cp, ww__cp_at(text, len, start + k, &k2));
@@ -191,14 +192,14 @@ static int no_name_at(const char *text, size_t len, size_t start) {
 
 size_t ww__han_foreign_name_from(const char *text, size_t len, size_t start) {
     pthread_once(&tables_once, tables_build);
-    return no_name_at(text, len, start) ? 0 : translit_from(text, len, start);
+    return ww__han_no_name_at(text, len, start) ? 0 : translit_from(text, len, start);
 }
 
 size_t ww__han_name_from(const char *text, size_t len, size_t start) {
     pthread_once(&tables_once, tables_build);
     size_t k;
     int32_t cp;
-    if (no_name_at(text, len, start))
+    if (ww__han_no_name_at(text, len, start))
         return 0;
     size_t end = translit_from(text, len, start);
     if (end)
@@ -207,7 +208,7 @@ size_t ww__han_name_from(const char *text, size_t len, size_t start) {
     size_t i = start, n = 0;
     end = start;
     while (n < 3 && i < len && ww__is_han(cp = ww__cp_at(text, len, i, &k))) {
-        if (n == 2 && (han_stop(cp) || word_starts(text, len, i)))
+        if (n == 2 && (ww__han_stop(cp) || ww__han_word_starts(text, len, i)))
             break;
         i += k;
         end = i;
@@ -232,7 +233,7 @@ static size_t translit_until(const char *text, size_t len, size_t end) {
     while (i > 0 && total < TRANSLIT_MAX) {
         size_t b = cp_before(text, i);
         int32_t cp = ww__cp_at(text, len, b, &k);
-        if (translit(cp) && !han_stop(cp)) {
+        if (ww__han_translit(cp) && !ww__han_stop(cp)) {
             if (b > 0 && n > 0) { /* 感谢古特雷斯: the 谢 is 感谢's */
                 size_t a = cp_before(text, b);
                 if (is_pair(before_pairs, nbefore, ww__cp_at(text, len, a, &k), cp))
@@ -242,7 +243,7 @@ static size_t translit_until(const char *text, size_t len, size_t end) {
             n++;
             total++;
         } else if (name_dot(cp) && n > 0 && b > 0 &&
-                   translit(ww__cp_at(text, len, cp_before(text, b), &k))) {
+                   ww__han_translit(ww__cp_at(text, len, cp_before(text, b), &k))) {
             i = b;
             total++;
         } else
@@ -278,7 +279,7 @@ size_t ww__han_name_until(const char *text, size_t len, size_t end) {
     /* the first character is no particle; in a sentence, none is (讨论了总统) — a whole
      * run may hold one (植田和男総裁) */
     for (size_t c = n <= 4 ? take - 1 : 0; c < take; c++)
-        if (han_stop(ww__cp_at(text, len, starts[c], &k)))
+        if (ww__han_stop(ww__cp_at(text, len, starts[c], &k)))
             return SIZE_MAX;
     return starts[take - 1];
 }

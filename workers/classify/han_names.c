@@ -1,0 +1,263 @@
+/* Chinese and Japanese names next to a title, known by their surnames.
+ *
+ * Han characters have no capitals: a name after a title (部长陈一新, 首相岸田文雄) is
+ * told from the words that follow a title (部长会议 "ministerial meeting", 首相官邸
+ * "the prime minister's residence") by its first character or two: a common surname
+ * (the language pack's "person_names": 百家姓 for Chinese, the most common Japanese
+ * surnames).  The rest of the name is a few characters, ending
+ *   - in Chinese, before a particle or a verb (陈一新表示) or where ICU's dictionary
+ *     begins a word of two or more characters (李强|主持), at two given characters;
+ *   - in Japanese, at the end of the kanji run: a kana particle, punctuation or a
+ *     title (首相岸田文雄は, 首相岸田文雄氏), with one of ICU's word boundaries right
+ *     after the surname (首相|原案|通り: 原 is a surname, 原案 "draft" a word).
+ * A candidate ICU reads as one word is a word (曾任 "once served as", 高级 "senior",
+ * 张家口 a city), not a name.  In Chinese a foreign name is taken too: a
+ * transliteration of three or more characters (persons_han.c), or of two that ICU or a
+ * particle sets apart from their neighbours (会见了|普|京|总统, 部长|安娜|表示). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "han_names.h"
+#include "persons_han.h"
+#include "wirewatch/error.h"
+
+#define SURNAME_MAX 3 /* characters */
+#define NAME_MAX 6    /* characters of a name, surname included */
+
+typedef struct surname {
+    int32_t cp[SURNAME_MAX]; /* folded to Simplified, as the text is when compared */
+    uint8_t n;
+} surname;
+
+struct ww__han_names {
+    surname *v;
+    size_t n, cap;
+    uint8_t given_min, given_max, chars_min, chars_max, whole_run;
+};
+
+ww__han_names *ww__han_names_new(void) {
+    ww__han_names *hn = calloc(1, sizeof *hn);
+    if (hn) {
+        hn->given_min = 1;
+        hn->given_max = 2;
+        hn->chars_min = 2;
+        hn->chars_max = 4;
+    }
+    return hn;
+}
+
+void ww__han_names_free(ww__han_names *hn) {
+    if (!hn)
+        return;
+    free(hn->v);
+    free(hn);
+}
+
+/* A character of a name: Han, or the iteration mark of 佐々木. */
+static int name_char(int32_t cp) { return ww__is_han(cp) || cp == 0x3005; }
+
+int ww__han_names_add_surname(ww__han_names *hn, const char *s) {
+    surname sn = {0};
+    size_t len = strlen(s), k;
+    for (size_t i = 0; i < len; i += k) {
+        int32_t cp = ww__cp_at(s, len, i, &k);
+        if (!name_char(cp) || sn.n == SURNAME_MAX)
+            return WW_EINVAL;
+        sn.cp[sn.n++] = ww__han_simplified(cp);
+    }
+    if (sn.n == 0)
+        return WW_EINVAL;
+    if (hn->n == hn->cap) {
+        size_t cap = hn->cap ? 2 * hn->cap : 128;
+        surname *v = realloc(hn->v, cap * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        hn->v = v;
+        hn->cap = cap;
+    }
+    hn->v[hn->n++] = sn;
+    return 0;
+}
+
+int ww__han_names_shape(ww__han_names *hn, int given_min, int given_max, int chars_min,
+                        int chars_max, int whole_run) {
+    if (given_min < 1 || given_min > given_max || given_max > NAME_MAX - 1 ||
+        chars_min < 2 || chars_min > chars_max || chars_max > NAME_MAX)
+        return WW_EINVAL;
+    hn->given_min = (uint8_t)given_min;
+    hn->given_max = (uint8_t)given_max;
+    hn->chars_min = (uint8_t)chars_min;
+    hn->chars_max = (uint8_t)chars_max;
+    hn->whole_run = (uint8_t)(whole_run != 0);
+    return 0;
+}
+
+int ww__han_names_whole_run(const ww__han_names *hn) { return hn && hn->whole_run; }
+
+/* The characters of text from byte start: their offsets in at[0..n] (at[n]: the end of
+ * the last), n returned; up to max name characters, stopping before limit. */
+static size_t chars_from(const char *text, size_t len, size_t start, size_t limit,
+                         size_t at[NAME_MAX + 1], size_t max) {
+    size_t n = 0, i = start, k;
+    while (n < max && i < limit && i < len && name_char(ww__cp_at(text, len, i, &k))) {
+        at[n++] = i;
+        i += k;
+    }
+    at[n] = i;
+    return n;
+}
+
+/* The lengths (characters) of the surnames written at at[0..], longest first, in
+ * out; their number returned. */
+static size_t surnames_at(const ww__han_names *hn, const char *text, size_t len,
+                          const size_t *at, size_t n, uint8_t out[SURNAME_MAX]) {
+    uint8_t seen = 0; /* bit l-1: a surname of l characters */
+    size_t k;
+    for (size_t s = 0; s < hn->n; s++) {
+        const surname *sn = &hn->v[s];
+        size_t c = 0;
+        while (c < sn->n && c < n &&
+               ww__han_simplified(ww__cp_at(text, len, at[c], &k)) == sn->cp[c])
+            c++;
+        if (c == sn->n)
+            seen |= (uint8_t)(1u << (sn->n - 1));
+    }
+    size_t m = 0;
+    for (int l = SURNAME_MAX; l >= 1; l--)
+        if (seen >> (l - 1) & 1)
+            out[m++] = (uint8_t)l;
+    return m;
+}
+
+/* The index of the token holding byte b, or toks->n (tokens are in text order). */
+static size_t tok_at(const ww__toks *toks, size_t b) {
+    size_t lo = 0, hi = toks->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (toks->v[mid].end <= b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < toks->n && toks->v[lo].start <= b ? lo : toks->n;
+}
+
+/* A token begins at byte b. */
+static int word_begins(const ww__toks *toks, size_t b) {
+    size_t t = tok_at(toks, b);
+    return t < toks->n && toks->v[t].start == b;
+}
+
+/* A token of two or more characters begins at byte b (its first is at b). */
+static int longer_word_begins(const ww__toks *toks, size_t b) {
+    size_t t = tok_at(toks, b);
+    return t < toks->n && toks->v[t].start == b && toks->v[t].end > b + 3;
+}
+
+/* Bytes [s, e) are one token: a word of the dictionary. */
+static int one_word(const ww__toks *toks, size_t s, size_t e) {
+    size_t t = tok_at(toks, s);
+    return t < toks->n && toks->v[t].start == s && toks->v[t].end == e;
+}
+
+/* Japanese: the whole run [at[0], at[n]) is the name. */
+static size_t run_name(const ww__han_names *hn, const char *text, size_t len,
+                       const ww__toks *toks, const size_t *at, size_t n) {
+    uint8_t sl[SURNAME_MAX];
+    size_t m = surnames_at(hn, text, len, at, n, sl);
+    if (n < hn->chars_min || n > hn->chars_max)
+        return 0;
+    for (size_t s = 0; s < m; s++)
+        if (n - sl[s] >= hn->given_min && n - sl[s] <= hn->given_max &&
+            word_begins(toks, at[sl[s]]) && !one_word(toks, at[0], at[n]))
+            return at[n];
+    return 0;
+}
+
+/* Chinese: a surname and given_min..given_max characters, up to a particle or a word. */
+static size_t word_name(const ww__han_names *hn, const char *text, size_t len,
+                        const ww__toks *toks, const size_t *at, size_t n) {
+    uint8_t sl[SURNAME_MAX];
+    size_t m = surnames_at(hn, text, len, at, n, sl), k;
+    for (size_t s = 0; s < m; s++) {
+        size_t c = sl[s];
+        /* the first given character may be one that also begins a verb (李强, 王在) */
+        while (c < n && c - sl[s] < hn->given_max &&
+               !(c > sl[s] && ww__han_stop(ww__cp_at(text, len, at[c], &k))) &&
+               !(c - sl[s] >= hn->given_min && (ww__han_word_starts(text, len, at[c]) ||
+                                                longer_word_begins(toks, at[c]))))
+            c++;
+        if (c - sl[s] >= hn->given_min && c >= hn->chars_min && c <= hn->chars_max &&
+            !one_word(toks, at[0], at[c]))
+            return at[c];
+    }
+    return 0;
+}
+
+/* Two transliteration characters set apart from what follows (a particle, a word ICU
+ * begins, or no Han character): 普京|举行, 安娜表示, 耶伦。 */
+static size_t short_foreign_from(const char *text, size_t len, const ww__toks *toks,
+                                 const size_t *at, size_t n) {
+    size_t k;
+    if (n < 2 || !ww__han_translit(ww__cp_at(text, len, at[0], &k)) ||
+        !ww__han_translit(ww__cp_at(text, len, at[1], &k)))
+        return 0;
+    if (n > 2 && !ww__han_stop(ww__cp_at(text, len, at[2], &k)) &&
+        !ww__han_word_starts(text, len, at[2]) && !longer_word_begins(toks, at[2]))
+        return 0;
+    return at[2];
+}
+
+size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
+                          const ww__toks *toks, size_t start, size_t limit) {
+    size_t at[NAME_MAX + 2];
+    if (hn->whole_run) {
+        /* one character more than a name: a longer run is no name */
+        size_t n = chars_from(text, len, start, limit, at, hn->chars_max + 1);
+        return at[n] != limit ? 0 : run_name(hn, text, len, toks, at, n);
+    }
+    if (ww__han_no_name_at(text, len, start))
+        return 0;
+    size_t end = ww__han_foreign_name_from(text, len, start);
+    if (end)
+        return end;
+    size_t n = chars_from(text, len, start, limit, at, hn->chars_max);
+    end = word_name(hn, text, len, toks, at, n);
+    return end ? end : short_foreign_from(text, len, toks, at, n);
+}
+
+/* Byte offset of the code point before byte i (i > 0). */
+static size_t cp_before(const char *text, size_t i) {
+    size_t b = i - 1;
+    while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80)
+        b--;
+    return b;
+}
+
+size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len,
+                           const ww__toks *toks, size_t end) {
+    size_t start = ww__han_foreign_name_until(text, len, end), k;
+    if (start != SIZE_MAX)
+        return start;
+    /* the characters before the title, nearest first (a particle among them is no
+     * surname: 会见了普京总统) */
+    size_t back[NAME_MAX], n = 0, i = end;
+    while (i > 0 && n < hn->chars_max) {
+        size_t b = cp_before(text, i);
+        if (!name_char(ww__cp_at(text, len, b, &k)))
+            break;
+        back[n++] = i = b;
+    }
+    /* the longest name that begins a word and ends at the title */
+    for (size_t l = n; l >= hn->chars_min && l >= 2; l--) {
+        size_t at[NAME_MAX + 1];
+        if (!word_begins(toks, back[l - 1]) ||
+            chars_from(text, len, back[l - 1], end, at, l) != l)
+            continue;
+        if (word_name(hn, text, len, toks, at, l) == end)
+            return back[l - 1];
+        if (l == 2 && short_foreign_from(text, len, toks, at, 2) == end)
+            return back[1];
+    }
+    return SIZE_MAX;
+}
