@@ -359,7 +359,13 @@ static void test_surname_names(void **st) {
         {"ja", "首相石破茂は所信表明演説を行った。", "石破茂"},
         {"ja", "財務相加藤勝信が閣議後に会見した。", "加藤勝信"},
         {"ja", "首相岸田文雄氏が出席した。", "岸田文雄"},
-        {"ja", "知事佐々木一郎は述べた。", "佐々木一郎"}};
+        {"ja", "知事佐々木一郎は述べた。", "佐々木一郎"},
+        /* before a title: a full name by its surname in a longer run, else a surname
+         * alone */
+        {"ja", "東京都の小池百合子知事は定例記者会見で述べた。", "小池百合子"},
+        {"ja", "自民党森山裕幹事長は記者団に語った。", "森山裕"},
+        {"ja", "岸田文雄前首相は陳謝した。", "岸田文雄"},
+        {"ja", "岸田首相は記者会見で述べた。", "岸田"}};
     char b[512];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         assert_string_equal(persons_in(cases[i][0], cases[i][1], b, sizeof b),

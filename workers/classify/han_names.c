@@ -234,8 +234,31 @@ static size_t cp_before(const char *text, size_t i) {
     return b;
 }
 
+/* Japanese: the longest name by its surname that begins a word and ends at end
+ * (小池百合子知事 in 東京都の小池百合子知事, 森山裕 in 自民党森山裕幹事長). */
+static size_t run_name_until(const ww__han_names *hn, const char *text, size_t len,
+                             const ww__toks *toks, size_t end) {
+    size_t back[NAME_MAX], n = 0, i = end, k;
+    while (i > 0 && n < hn->chars_max) {
+        size_t b = cp_before(text, i);
+        if (!name_char(ww__cp_at(text, len, b, &k)))
+            break;
+        back[n++] = i = b;
+    }
+    for (size_t l = n; l >= hn->chars_min; l--) {
+        size_t at[NAME_MAX + 1];
+        if (word_begins(toks, back[l - 1]) &&
+            chars_from(text, len, back[l - 1], end, at, l) == l &&
+            run_name(hn, text, len, toks, at, l) == end)
+            return back[l - 1];
+    }
+    return SIZE_MAX;
+}
+
 size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len,
                            const ww__toks *toks, size_t end) {
+    if (hn->whole_run)
+        return run_name_until(hn, text, len, toks, end);
     size_t start = ww__han_foreign_name_until(text, len, end), k;
     if (start != SIZE_MAX)
         return start;

@@ -38,7 +38,8 @@ size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
                           const ww__toks *toks, size_t start, size_t limit);
 
 /* The start (byte offset) of the name ending at byte end, right before a title, or
- * SIZE_MAX (word mode: 古特雷斯秘书长, 会见了普京总统, 赞赏王毅外长). */
+ * SIZE_MAX (word mode: 古特雷斯秘书长, 会见了普京总统, 赞赏王毅外长; whole_run mode: a
+ * full name by its surname, 東京都の小池百合子知事, in a run that may begin earlier). */
 size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len,
                            const ww__toks *toks, size_t end);
 

@@ -195,10 +195,15 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
     }
     if (!rc && (sides & 2) && s > 0) {
         size_t start = ww__kana_name_until(text, s);
-        if (start == SIZE_MAX) /* a name before it: the title begins a word */
-            start = !start_ok    ? ww__han_foreign_name_until(text, len, s)
-                    : hn && !run ? ww__han_names_until(hn, text, len, toks, s)
-                                 : ww__han_name_until(text, len, s);
+        /* a name before it: the title begins a word; Japanese names by their surname
+         * first (東京都の小池百合子知事), else as a run of two to four characters
+         * (岸田首相: a surname alone) */
+        if (start == SIZE_MAX && !start_ok)
+            start = ww__han_foreign_name_until(text, len, s);
+        else if (start == SIZE_MAX && hn)
+            start = ww__han_names_until(hn, text, len, toks, s);
+        if (start == SIZE_MAX && start_ok && (!hn || run))
+            start = ww__han_name_until(text, len, s);
         if (start != SIZE_MAX)
             rc = cb(arg, (uint32_t)start, (uint32_t)s);
     }
