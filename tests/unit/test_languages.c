@@ -209,6 +209,13 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"de\",\"compounds\":{\"min_letters\":2}}",
         "{\"language\":\"de\",\"compounds\":{\"except\":[1]}}",
         "{\"language\":\"de\",\"compounds\":{\"tails\":true}}",
+        "{\"language\":\"zh\",\"person_names\":[\"王\"]}",
+        "{\"language\":\"zh\",\"person_names\":{\"surname\":[\"王\"]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"surnames\":[1]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"given\":[2,1]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"chars\":[2,9]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"chars\":[2]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"whole_run\":1}}",
         NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;
@@ -222,6 +229,12 @@ static void test_pack_errors(void **st) {
     ww__pack *p = ww__pack_parse(good, strlen(good), "pack", err, sizeof err);
     assert_non_null(p);
     assert_string_equal(ww__pack_lang(p), "de");
+    ww__pack_free(p);
+    const char *names = "{\"language\":\"zh\",\"person_names\":{\"surnames\":"
+                        "[\"王\",\"欧阳\"],\"given\":[1,2],\"chars\":[2,4],"
+                        "\"whole_run\":false}}";
+    p = ww__pack_parse(names, strlen(names), "pack", err, sizeof err);
+    assert_non_null(p);
     ww__pack_free(p);
 }
 

@@ -22,8 +22,8 @@ int ww__han_names_add_surname(ww__han_names *hn, const char *surname);
 /* The shape of a name: given_min..given_max characters after the surname,
  * chars_min..chars_max in all; whole_run: the name is a whole run of Han characters
  * up to a kana, a mark or a title (Japanese: 首相岸田文雄は), else it ends where ICU's
- * words or a particle say (Chinese: 部长陈一新上月).  Returns 0 or WW_EINVAL (a
- * range outside 1..6 or empty). */
+ * words or a particle say (Chinese: 部长陈一新上月).  Returns 0 or WW_EINVAL (given
+ * outside 1..5, chars outside 2..6, or a min above its max). */
 int ww__han_names_shape(ww__han_names *hn, int given_min, int given_max, int chars_min,
                         int chars_max, int whole_run);
 

@@ -164,6 +164,56 @@ static int parse_compounds(ww__pack *p, char *err, size_t errlen) {
     return 0;
 }
 
+/* [lo, hi] of the integer pair at key of names, or def when absent; -1 in *lo when it
+ * is not a pair of integers. */
+static void int_pair(json_t *names, const char *key, int def_lo, int def_hi, int *lo,
+                     int *hi) {
+    json_t *v = json_object_get(names, key);
+    *lo = def_lo;
+    *hi = def_hi;
+    if (!v)
+        return;
+    json_t *a = json_array_get(v, 0), *b = json_array_get(v, 1);
+    if (json_array_size(v) != 2 || !json_is_integer(a) || !json_is_integer(b)) {
+        *lo = -1;
+        return;
+    }
+    *lo = (int)json_integer_value(a);
+    *hi = (int)json_integer_value(b);
+}
+
+/* "person_names" is an object of known keys: "surnames" an array of strings, "given"
+ * and "chars" [min, max] pairs in 1..5 and 2..6, "whole_run" a boolean (the surnames'
+ * characters are checked when they are added: han_names.c). */
+static int check_person_names(json_t *root, const char *what, char *err, size_t errlen) {
+    json_t *names = json_object_get(root, "person_names"), *s;
+    if (!names)
+        return 0;
+    if (!json_is_object(names) ||
+        known_keys(names,
+                   (const char *const[]){"surnames", "given", "chars", "whole_run", NULL},
+                   what, err, errlen))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: \"person_names\" must be an object of \"surnames\", "
+                         "\"given\", \"chars\" and \"whole_run\"",
+                         what);
+    int glo, ghi, clo, chi, ok = 1;
+    int_pair(names, "given", 1, 2, &glo, &ghi);
+    int_pair(names, "chars", 2, 4, &clo, &chi);
+    json_t *run = json_object_get(names, "whole_run"),
+           *sn = json_object_get(names, "surnames");
+    size_t i;
+    json_array_foreach(sn, i, s) ok = ok && json_is_string(s);
+    if (!ok || (sn && !json_is_array(sn)) || (run && !json_is_boolean(run)) || glo < 1 ||
+        glo > ghi || ghi > 5 || clo < 2 || clo > chi || chi > 6)
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: person_names: \"surnames\" must be strings, \"given\" "
+                         "[min, max] in 1..5, \"chars\" in 2..6, \"whole_run\" true or "
+                         "false",
+                         what);
+    return 0;
+}
+
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
     static const char *const keys[] = {"language",      "description",  "stem",
@@ -253,7 +303,8 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
         goto bad;
     if (check_name_map(p->root, "countries", what, err, errlen) ||
         check_name_map(p->root, "organizations", what, err, errlen) ||
-        check_name_map(p->root, "person_titles", what, err, errlen))
+        check_name_map(p->root, "person_titles", what, err, errlen) ||
+        check_person_names(p->root, what, err, errlen))
         goto bad;
     return p;
 bad:
@@ -535,36 +586,13 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
     return 0;
 }
 
-/* [lo, hi] of the integer pair at key of names, or def when absent; -1 in *lo when it
- * is not a pair of integers. */
-static void int_pair(json_t *names, const char *key, int def_lo, int def_hi, int *lo,
-                     int *hi) {
-    json_t *v = json_object_get(names, key);
-    *lo = def_lo;
-    *hi = def_hi;
-    if (!v)
-        return;
-    json_t *a = json_array_get(v, 0), *b = json_array_get(v, 1);
-    if (json_array_size(v) != 2 || !json_is_integer(a) || !json_is_integer(b)) {
-        *lo = -1;
-        return;
-    }
-    *lo = (int)json_integer_value(a);
-    *hi = (int)json_integer_value(b);
-}
-
 /* "person_names": the surnames and shape of names written in Han characters
  * (han_names.h), for the names next to the pack's Han and kana titles. */
 static int add_person_names(const ww__pack *p, int lang, ww__han_titles *ht, char *err,
                             size_t errlen) {
     json_t *names = json_object_get(p->root, "person_names");
-    if (!names)
+    if (!names) /* its shape is checked by ww__pack_parse */
         return 0;
-    if (!json_is_object(names) ||
-        known_keys(names,
-                   (const char *const[]){"surnames", "given", "chars", "whole_run", NULL},
-                   p->what, err, errlen))
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: bad \"person_names\"", p->what);
     ww__han_names *hn = ww__han_titles_names(ht, lang);
     if (!hn)
         return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", p->what);
@@ -575,8 +603,8 @@ static int add_person_names(const ww__pack *p, int lang, ww__han_titles *ht, cha
     if ((run && !json_is_boolean(run)) ||
         ww__han_names_shape(hn, glo, ghi, clo, chi, json_is_true(run)))
         return ww_seterr(err, errlen, WW_EINVAL,
-                         "%s: person_names: \"given\" and \"chars\" must be [min, max] "
-                         "in 1..6, \"whole_run\" true or false",
+                         "%s: person_names: \"given\" must be [min, max] in 1..5, "
+                         "\"chars\" in 2..6, \"whole_run\" true or false",
                          p->what);
     size_t i;
     json_t *s;
