@@ -216,6 +216,7 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"zh\",\"person_names\":{\"chars\":[2,9]}}",
         "{\"language\":\"zh\",\"person_names\":{\"chars\":[2]}}",
         "{\"language\":\"zh\",\"person_names\":{\"whole_run\":1}}",
+        "{\"language\":\"zh\",\"person_names\":{\"not_last\":[\"省\"]}}",
         NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;

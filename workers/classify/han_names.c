@@ -29,9 +29,13 @@ typedef struct surname {
     uint8_t n;
 } surname;
 
+#define NOT_LAST_MAX 64
+
 struct ww__han_names {
     surname *v;
     size_t n, cap;
+    int32_t not_last[NOT_LAST_MAX]; /* characters that end places and bodies (県, 省) */
+    size_t nnot_last;
     uint8_t given_min, given_max, chars_min, chars_max, whole_run;
 };
 
@@ -76,6 +80,28 @@ int ww__han_names_add_surname(ww__han_names *hn, const char *s) {
         hn->cap = cap;
     }
     hn->v[hn->n++] = sn;
+    return 0;
+}
+
+int ww__han_names_add_not_last(ww__han_names *hn, const char *chars) {
+    size_t len = strlen(chars), k;
+    for (size_t i = 0; i < len; i += k) {
+        int32_t cp = ww__cp_at(chars, len, i, &k);
+        if (!ww__is_han(cp) || hn->nnot_last == NOT_LAST_MAX)
+            return WW_EINVAL;
+        hn->not_last[hn->nnot_last++] = ww__han_simplified(cp);
+    }
+    return 0;
+}
+
+/* The name [at[0], at[n]) ends in a character that ends places and bodies (千葉県). */
+static int ends_badly(const ww__han_names *hn, const char *text, size_t len,
+                      const size_t *at, size_t n) {
+    size_t k;
+    int32_t cp = ww__han_simplified(ww__cp_at(text, len, at[n - 1], &k));
+    for (size_t i = 0; i < hn->nnot_last; i++)
+        if (hn->not_last[i] == cp)
+            return 1;
     return 0;
 }
 
@@ -165,7 +191,7 @@ static size_t run_name(const ww__han_names *hn, const char *text, size_t len,
                        const ww__toks *toks, const size_t *at, size_t n) {
     uint8_t sl[SURNAME_MAX];
     size_t m = surnames_at(hn, text, len, at, n, sl);
-    if (n < hn->chars_min || n > hn->chars_max)
+    if (n < hn->chars_min || n > hn->chars_max || ends_badly(hn, text, len, at, n))
         return 0;
     for (size_t s = 0; s < m; s++)
         if (n - sl[s] >= hn->given_min && n - sl[s] <= hn->given_max &&
@@ -188,7 +214,7 @@ static size_t word_name(const ww__han_names *hn, const char *text, size_t len,
                                                 longer_word_begins(toks, at[c]))))
             c++;
         if (c - sl[s] >= hn->given_min && c >= hn->chars_min && c <= hn->chars_max &&
-            !one_word(toks, at[0], at[c]))
+            !one_word(toks, at[0], at[c]) && !ends_badly(hn, text, len, at, c))
             return at[c];
     }
     return 0;

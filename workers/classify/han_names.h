@@ -19,6 +19,10 @@ void ww__han_names_free(ww__han_names *hn);
  * WW_EINVAL (empty, longer, or another character) or WW_ENOMEM. */
 int ww__han_names_add_surname(ww__han_names *hn, const char *surname);
 
+/* Characters a name does not end with: those that end the names of places and bodies
+ * (千葉県, 自民党).  Returns 0 or WW_EINVAL (not Han, or over 64 in all). */
+int ww__han_names_add_not_last(ww__han_names *hn, const char *chars);
+
 /* The shape of a name: given_min..given_max characters after the surname,
  * chars_min..chars_max in all; whole_run: the name is a whole run of Han characters
  * up to a kana, a mark or a title (Japanese: 首相岸田文雄は), else it ends where ICU's

@@ -197,11 +197,12 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
         size_t start = ww__kana_name_until(text, s);
         /* a name before it: the title begins a word; Japanese names by their surname
          * first (東京都の小池百合子知事), else as a run of two to four characters
-         * (岸田首相: a surname alone) */
-        if (start == SIZE_MAX && !start_ok)
-            start = ww__han_foreign_name_until(text, len, s);
-        else if (start == SIZE_MAX && hn)
+         * (岸田首相: a surname alone).  A full Japanese name by its surname is taken
+         * before a title ICU joined to it too (安倍|晋|三元|首相 for 元首相). */
+        if (start == SIZE_MAX && hn && (start_ok || run))
             start = ww__han_names_until(hn, text, len, toks, s);
+        else if (start == SIZE_MAX && !start_ok)
+            start = ww__han_foreign_name_until(text, len, s);
         if (start == SIZE_MAX && start_ok && (!hn || run))
             start = ww__han_name_until(text, len, s);
         if (start != SIZE_MAX)

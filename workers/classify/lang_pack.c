@@ -191,7 +191,8 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
         return 0;
     if (!json_is_object(names) ||
         known_keys(names,
-                   (const char *const[]){"surnames", "given", "chars", "whole_run", NULL},
+                   (const char *const[]){"surnames", "given", "chars", "whole_run",
+                                         "not_last", NULL},
                    what, err, errlen))
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: \"person_names\" must be an object of \"surnames\", "
@@ -201,13 +202,16 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
     int_pair(names, "given", 1, 2, &glo, &ghi);
     int_pair(names, "chars", 2, 4, &clo, &chi);
     json_t *run = json_object_get(names, "whole_run"),
-           *sn = json_object_get(names, "surnames");
+           *sn = json_object_get(names, "surnames"),
+           *nl = json_object_get(names, "not_last");
     size_t i;
     json_array_foreach(sn, i, s) ok = ok && json_is_string(s);
-    if (!ok || (sn && !json_is_array(sn)) || (run && !json_is_boolean(run)) || glo < 1 ||
-        glo > ghi || ghi > 5 || clo < 2 || clo > chi || chi > 6)
+    if (!ok || (sn && !json_is_array(sn)) || (run && !json_is_boolean(run)) ||
+        (nl && !json_is_string(nl)) || glo < 1 || glo > ghi || ghi > 5 || clo < 2 ||
+        clo > chi || chi > 6)
         return ww_seterr(err, errlen, WW_EINVAL,
-                         "%s: person_names: \"surnames\" must be strings, \"given\" "
+                         "%s: person_names: \"surnames\" must be strings, \"not_last\" a "
+                         "string, \"given\" "
                          "[min, max] in 1..5, \"chars\" in 2..6, \"whole_run\" true or "
                          "false",
                          what);
@@ -606,6 +610,10 @@ static int add_person_names(const ww__pack *p, int lang, ww__han_titles *ht, cha
                          "%s: person_names: \"given\" must be [min, max] in 1..5, "
                          "\"chars\" in 2..6, \"whole_run\" true or false",
                          p->what);
+    const char *nl = json_string_value(json_object_get(names, "not_last"));
+    if (nl && ww__han_names_add_not_last(hn, nl))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: person_names: \"not_last\": not Han, or over 64", p->what);
     size_t i;
     json_t *s;
     json_array_foreach(json_object_get(names, "surnames"), i, s) {
