@@ -82,6 +82,18 @@ static inline const char *ww__tok_norm(const ww__toks *t, size_t i) {
     return t->norm + t->v[i].norm_off;
 }
 
+/* Room for add more bytes and a NUL in t->norm.  0 or WW_ENOMEM. */
+int ww__norm_reserve(ww__toks *t, size_t add);
+
+/* FNV-1a of s[0..n) from offset basis h (hash2). */
+static inline uint64_t ww__fnv_from(uint64_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
 /* 64-bit hash of a token's normal form, and of an n-gram: h(n-gram) =
  * ww__hash_next(h(first n-1 tokens), h(last token)). */
 uint64_t ww__hash_bytes(const char *s, size_t n);
