@@ -177,6 +177,8 @@ typedef struct cpfold {
 #define CP_LEN 0x0F
 #define CP_OK 0x10
 #define CP_TM 0x20
+#define CP_DIFF 0x40 /* the entry differs between the folded and unfolded tables */
+#define CP_WORD 0x80 /* a word character (ww__cp_word), in the tables or not (marks) */
 static cpfold cp_tab[2][2][FOLD_END]; /* [casefold][script folding][code point] */
 static uint64_t cjk_same[(CJK_HI - CJK_LO) / 64]; /* bit set: NFKC(cp) = cp, no mark */
 static pthread_once_t cp_once = PTHREAD_ONCE_INIT, cjk_once = PTHREAD_ONCE_INIT;
@@ -206,17 +208,26 @@ static size_t cp_normal(utf8proc_int32_t cp, int cf, uint8_t *out) {
 static void cp_build(void) {
     uint8_t b[8];
     pthread_once(&t2s_once, t2s_build);
+    ww__cp_init();
     for (int cf = 0; cf < 2; cf++)
         for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
             size_t len;
+            if (ww__cp_word(cp))
+                cp_tab[cf][0][cp].len = cp_tab[cf][1][cp].len = CP_WORD;
             if (is_mark_or_unassigned(cp) || !(len = cp_normal(cp, cf, b)))
                 continue;
-            cp_tab[cf][0][cp].len = (uint8_t)(len | CP_OK);
+            cp_tab[cf][0][cp].len |= (uint8_t)(len | CP_OK);
             memcpy(cp_tab[cf][0][cp].b, b, len);
             int tm = 0; /* no Han below FOLD_END: keep_han changes nothing */
             len = fold_scripts(b, len, 0, &tm);
-            cp_tab[cf][1][cp].len = (uint8_t)(len | CP_OK | (tm ? CP_TM : 0));
+            cp_tab[cf][1][cp].len |= (uint8_t)(len | CP_OK | (tm ? CP_TM : 0));
             memcpy(cp_tab[cf][1][cp].b, b, len);
+            cpfold *e0 = &cp_tab[cf][0][cp], *e1 = &cp_tab[cf][1][cp];
+            if ((e0->len & CP_LEN) != (e1->len & CP_LEN) ||
+                memcmp(e0->b, e1->b, len) != 0) {
+                e0->len |= CP_DIFF;
+                e1->len |= CP_DIFF;
+            }
         }
 }
 
@@ -333,6 +344,21 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     return 0;
 }
 
+/* Note token t->n (being pushed) as one whose final heh was a teh marbuta (t->tm).
+ * 0 or WW_ENOMEM. */
+static int tm_note(ww__toks *t) {
+    if (t->ntm == t->captm) {
+        size_t cap = t->captm ? t->captm * 2 : 64;
+        uint32_t *v = realloc(t->tm, cap * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        t->tm = v;
+        t->captm = cap;
+    }
+    t->tm[t->ntm++] = (uint32_t)t->n;
+    return 0;
+}
+
 static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int ascii,
                 int casefold, int fold) {
     if (tok_reserve(t))
@@ -345,17 +371,8 @@ static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int 
                        &k->norm_len, &tm);
     if (rc)
         return rc;
-    if (tm) {
-        if (t->ntm == t->captm) {
-            size_t cap = t->captm ? t->captm * 2 : 64;
-            uint32_t *v = realloc(t->tm, cap * sizeof *v);
-            if (!v)
-                return WW_ENOMEM;
-            t->tm = v;
-            t->captm = cap;
-        }
-        t->tm[t->ntm++] = (uint32_t)t->n;
-    }
+    if (tm && tm_note(t))
+        return WW_ENOMEM;
     k->hash = ww__hash_bytes(t->norm + k->norm_off, k->norm_len);
     k->hash2 = t->seed2 ? ww__fnv_from(t->seed2, t->norm + k->norm_off, k->norm_len) : 0;
     t->n++;
@@ -526,6 +543,92 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
     return 1;
 }
 
+/* A word of ASCII and 2-byte code points (Latin with diacritics, Greek, Cyrillic,
+ * Arabic ...) at most this many bytes long takes push_table's path. */
+#define TABLE_WORD_MAX 128
+
+/* The word starting at s[i] (not inside a token), when it is made of ASCII and 2-byte
+ * code points only, each in the normal-form tables: scanned, normalised from the table
+ * and pushed in one pass, as push_ascii does for ASCII words.  The general path (the
+ * loop in ww__tokenize, then push, normalise and from_table) decoded each code point
+ * twice, once to find the word's end and once to look it up, and classified it twice
+ * (word character? folded?): half of tokenizing Russian or Arabic.  The result is the
+ * same token: the same end (the first code point that is not a word character, or an
+ * invalid byte), and the same normal form -- the table of folded forms is the one used
+ * when some code point of the word is one folding changes (needs_fold); the pass
+ * starts with the unfolded table and moves to the folded one at the first such code
+ * point, which gives the same bytes as long as no earlier entry differs between the two
+ * (CP_DIFF; else the general path takes the word).
+ * Returns 1 when s[i..*end) was consumed (a token pushed, or a separator skipped), 0
+ * when the general path should take the word from i, or WW_ENOMEM. */
+static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int casefold,
+                      const uint8_t *atab, size_t *end) {
+    if (tok_reserve(t) || ww__norm_reserve(t, 4 * TABLE_WORD_MAX + 16))
+        return WW_ENOMEM;
+    const cpfold *tab = cp_tab[casefold != 0][0];
+    char *d = t->norm + t->norm_len;
+    size_t j = i, o = 0, lim = len - i > TABLE_WORD_MAX ? i + TABLE_WORD_MAX : len;
+    unsigned flags = 0, fold = 0;
+    while (j < lim) {
+        uint8_t c = s[j];
+        if (c < 0x80) {
+            if (!atab[c])
+                break;
+            d[o++] = (char)atab[c];
+            j++;
+        } else if ((c & 0xE0) == 0xC0 && j + 1 < len && (s[j + 1] & 0xC0) == 0x80) {
+            /* C0 and C1 (overlong, invalid) find no word entry: separators as well */
+            unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[j + 1] & 0x3F);
+            if (!fold && cp - 0x622u <= 0x670u - 0x622u) { /* needs_fold */
+                if (flags & CP_DIFF) /* the folded table would have differed before */
+                    return 0;
+                fold = 1;
+                tab = cp_tab[casefold != 0][1];
+            }
+            const cpfold *e = &tab[cp];
+            unsigned f = e->len;
+            if (!(f & CP_WORD)) {
+                if (j == i) { /* a separator: skipped */
+                    *end = j + 2;
+                    return 1;
+                }
+                break;
+            }
+            if (!(f & CP_OK)) /* a mark: utf8proc_map orders and composes */
+                return 0;
+            memcpy(d + o, e->b, sizeof e->b); /* o + 7 <= 4 * TABLE_WORD_MAX + 16 */
+            o += f & CP_LEN;
+            flags |= f;
+            j += 2;
+        } else { /* 3 or 4 bytes, or invalid: ends the word unless a word character */
+            int32_t cp;
+            long k = ww__cp_next(s + j, len - j, &cp); /* codepoint.h */
+            if (k > 0 && ww__cp_word(cp))
+                return 0;
+            if (j == i) { /* a separator: skipped as the general path does */
+                *end = j + (k > 0 ? (size_t)k : 1);
+                return 1;
+            }
+            break;
+        }
+    }
+    if (j == i || (j >= lim && lim < len)) /* ASCII separator; too long a word */
+        return 0;
+    if ((flags & CP_TM) && tm_note(t))
+        return WW_ENOMEM;
+    ww__tok *k = &t->v[t->n++];
+    k->start = (uint32_t)i;
+    k->end = (uint32_t)j;
+    k->norm_off = (uint32_t)t->norm_len;
+    k->norm_len = (uint32_t)o;
+    k->hash = ww__hash_bytes(d, o);
+    k->hash2 = t->seed2 ? ww__fnv_from(t->seed2, d, o) : 0;
+    t->norm_len += o;
+    t->norm[t->norm_len++] = 0;
+    *end = j;
+    return 1;
+}
+
 int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     const uint8_t *s = (const uint8_t *)text;
     if (len > UINT32_MAX)
@@ -534,6 +637,7 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     int in = 0, ascii = 1, fold = 0, dict = 0;
     const uint8_t *tab = casefold ? FOLDED : ASIS;
     ww__cp_init();
+    pthread_once(&cp_once, cp_build); /* push_table's tables */
     while (i < len) {
         /* Fast path, outside a token: ASCII separators are skipped and a run of ASCII
          * letters and digits that ends at an ASCII byte (or the text's end) is a whole
@@ -547,18 +651,33 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
             }
             size_t j;
             int rc = push_ascii(out, s, i, len, tab, &j);
+            if (rc == 0) /* a word that goes on in non-ASCII */
+                rc = push_table(out, s, i, len, casefold, tab, &j);
             if (rc < 0)
                 return rc;
             if (rc) {
                 i = j;
                 continue;
             }
-            in = 1; /* a word that goes on in non-ASCII: the general path */
+            j = i; /* push_table left it to the general path: from the first non-ASCII */
+            while (tab[s[j]])
+                j++;
+            in = 1;
             start = i;
             ascii = 1;
             fold = dict = 0;
             i = j;
             continue;
+        }
+        if (!in) { /* s[i] >= 0x80: a word of 2-byte code points takes push_table */
+            size_t j;
+            int rc = push_table(out, s, i, len, casefold, tab, &j);
+            if (rc < 0)
+                return rc;
+            if (rc) {
+                i = j;
+                continue;
+            }
         }
         int32_t cp;
         long k = ww__cp_next(s + i, len - i, &cp); /* codepoint.h */
