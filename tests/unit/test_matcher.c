@@ -230,13 +230,14 @@ static void test_stem_cache(void **state) {
     assert_null(ww__stem_cache_get(c, &st2, 5, 0, "hauses", 6, &sl, &sh));
     assert_null(ww__stem_cache_get(c, &st1, 5, 1, "hauses", 6, &sl, &sh));
     assert_null(ww__stem_cache_get(c, &st1, 5, 0, "hausen", 6, &sl, &sh));
-    /* the same set (hash 5 + 4096 * k): two fit, a third replaces the least recent */
-    ww__stem_cache_put(c, &st1, 5 + 4096, 0, "baum", 4, "baum", 4, 1);
+    /* the same set (hash 5 + sets * k): two fit, a third replaces the least recent */
+    const uint64_t sets = WW__STEM_CACHE_SETS;
+    ww__stem_cache_put(c, &st1, 5 + sets, 0, "baum", 4, "baum", 4, 1);
     assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
-    ww__stem_cache_put(c, &st1, 5 + 8192, 0, "wald", 4, "wald", 4, 2);
+    ww__stem_cache_put(c, &st1, 5 + 2 * sets, 0, "wald", 4, "wald", 4, 2);
     assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
-    assert_null(ww__stem_cache_get(c, &st1, 5 + 4096, 0, "baum", 4, &sl, &sh));
-    assert_non_null(ww__stem_cache_get(c, &st1, 5 + 8192, 0, "wald", 4, &sl, &sh));
+    assert_null(ww__stem_cache_get(c, &st1, 5 + sets, 0, "baum", 4, &sl, &sh));
+    assert_non_null(ww__stem_cache_get(c, &st1, 5 + 2 * sets, 0, "wald", 4, &sl, &sh));
     /* longer than WW__STEM_CACHE_MAX: not kept */
     char longw[WW__STEM_CACHE_MAX + 1];
     memset(longw, 'a', sizeof longw);

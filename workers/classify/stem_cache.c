@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 4,096 sets of 2 ways.  Direct-mapped (one way, the first version, in tokenize.c)
- * missed on a tenth of German words even when the same dozen stories came round again:
- * two frequent words that share a slot evict each other on every document.  With two
- * ways and the least recent one replaced, a set holds both. */
-#define SETS 4096
+/* WW__STEM_CACHE_SETS sets of 2 ways.  Direct-mapped (one way, the first version, in
+ * tokenize.c) missed on a tenth of German words even when the same dozen stories came
+ * round again: two frequent words that share a slot evict each other on every
+ * document.  With two ways and the least recent one replaced, a set holds both. */
+#define SETS WW__STEM_CACHE_SETS
 #define WAYS 2
 
 typedef struct slot {
