@@ -247,6 +247,27 @@ static void test_stem_cache(void **state) {
     ww__stem_cache_free(NULL);
 }
 
+/* ww__same_bytes says what memcmp says, for every length up to 40 and a difference at
+ * every position (the 8-byte loop, its overlapping last word, the 4-byte pair and the
+ * byte loop). */
+static void test_same_bytes(void **state) {
+    (void)state;
+    char a[48], b[48];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = b[i] = (char)('a' + i % 26);
+    for (size_t n = 0; n <= 40; n++) {
+        assert_int_equal(ww__same_bytes(a, b, n), 1);
+        for (size_t at = 0; at < n; at++) {
+            b[at] ^= 0x20;
+            assert_int_equal(ww__same_bytes(a, b, n), 0);
+            b[at] ^= 0x20;
+        }
+        b[n] ^= 0x20; /* a byte after the n compared does not count */
+        assert_int_equal(ww__same_bytes(a, b, n), 1);
+        b[n] ^= 0x20;
+    }
+}
+
 static void test_phrases(void **state) {
     (void)state;
     ww__matcher *m = ww__matcher_new();
@@ -317,6 +338,7 @@ int main(void) {
         cmocka_unit_test(test_phrases),        cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_many_phrases),   cmocka_unit_test(test_normal_forms),
         cmocka_unit_test(test_codepoints),     cmocka_unit_test(test_stem_cache),
+        cmocka_unit_test(test_same_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

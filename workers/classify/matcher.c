@@ -633,7 +633,8 @@ static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
             k++;
             left--;
         }
-        if (left < tk->norm_len || memcmp(k, t->norm + tk->norm_off, tk->norm_len) != 0)
+        if (left < tk->norm_len ||
+            !ww__same_bytes(k, t->norm + tk->norm_off, tk->norm_len))
             return 0;
         k += tk->norm_len;
         left -= tk->norm_len;

@@ -1,6 +1,8 @@
 /* Stems already computed: see stem_cache.h. */
 #include "stem_cache.h"
 
+#include "tokenize.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +43,7 @@ const char *ww__stem_cache_get(ww__stem_cache *c, const void *st, uint64_t whash
     for (int i = 0; i < WAYS; i++) {
         slot *s = &c->v[k][i];
         if (s->tag == tag && s->st == st && s->wl == wl && s->tm == tm &&
-            memcmp(s->w, w, wl) == 0) {
+            ww__same_bytes(s->w, w, wl)) {
             c->lru[k] = (uint8_t)(i ^ 1);
             *sl = s->sl;
             *shash = s->shash;

@@ -120,9 +120,7 @@ uint64_t ww__hash_bytes(const char *s, size_t n) {
     return h ^ (h >> 32);
 }
 
-int ww__norm_reserve(ww__toks *t, size_t add) {
-    if (t->norm_len + add + 1 <= t->norm_cap)
-        return 0;
+int ww__norm_grow(ww__toks *t, size_t add) {
     size_t cap = t->norm_cap ? t->norm_cap : 4096;
     while (cap < t->norm_len + add + 1)
         cap *= 2;
