@@ -169,10 +169,11 @@ static int tok_reserve(ww__toks *t) {
 #define CJK_LO 0x3000
 #define CJK_HI 0xA000 /* exclusive */
 typedef struct cpfold {
-    uint8_t len; /* CP_LEN: bytes in b; CP_OK: in the table; CP_TM: folded a ة */
-    uint8_t b[7];
+    uint8_t b[7]; /* first: push_table copies all 8 bytes at once */
+    uint8_t len;  /* CP_LEN: bytes in b; CP_OK: in the table; CP_TM: folded a ة */
 } cpfold;
-#define CP_LEN 0x0F
+#define CP_LEN 0x07 /* no entry is longer than 7 bytes (cp_normal) */
+#define CP_NF 0x08  /* unfolded table: needs_fold(cp), the folded table applies */
 #define CP_OK 0x10
 #define CP_TM 0x20
 #define CP_DIFF 0x40 /* the entry differs between the folded and unfolded tables */
@@ -212,6 +213,8 @@ static void cp_build(void) {
             size_t len;
             if (ww__cp_word(cp))
                 cp_tab[cf][0][cp].len = cp_tab[cf][1][cp].len = CP_WORD;
+            if (needs_fold(cp))
+                cp_tab[cf][0][cp].len |= CP_NF;
             if (is_mark_or_unassigned(cp) || !(len = cp_normal(cp, cf, b)))
                 continue;
             cp_tab[cf][0][cp].len |= (uint8_t)(len | CP_OK);
@@ -566,7 +569,7 @@ static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int c
     const cpfold *tab = cp_tab[casefold != 0][0];
     char *d = t->norm + t->norm_len;
     size_t j = i, o = 0, lim = len - i > TABLE_WORD_MAX ? i + TABLE_WORD_MAX : len;
-    unsigned flags = 0, fold = 0;
+    unsigned flags = 0;
     while (j < lim) {
         uint8_t c = s[j];
         if (c < 0x80) {
@@ -577,14 +580,15 @@ static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int c
         } else if ((c & 0xE0) == 0xC0 && j + 1 < len && (s[j + 1] & 0xC0) == 0x80) {
             /* C0 and C1 (overlong, invalid) find no word entry: separators as well */
             unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[j + 1] & 0x3F);
-            if (!fold && cp - 0x622u <= 0x670u - 0x622u) { /* needs_fold */
-                if (flags & CP_DIFF) /* the folded table would have differed before */
-                    return 0;
-                fold = 1;
-                tab = cp_tab[casefold != 0][1];
-            }
             const cpfold *e = &tab[cp];
             unsigned f = e->len;
+            if (f & CP_NF) {         /* (only the unfolded table has CP_NF) */
+                if (flags & CP_DIFF) /* the folded table would have differed before */
+                    return 0;
+                tab = cp_tab[casefold != 0][1];
+                e = &tab[cp];
+                f = e->len;
+            }
             if (!(f & CP_WORD)) {
                 if (j == i) { /* a separator: skipped */
                     *end = j + 2;
@@ -594,7 +598,7 @@ static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int c
             }
             if (!(f & CP_OK)) /* a mark: utf8proc_map orders and composes */
                 return 0;
-            memcpy(d + o, e->b, sizeof e->b); /* o + 7 <= 4 * TABLE_WORD_MAX + 16 */
+            memcpy(d + o, e, sizeof *e); /* o + 8 <= 4 * TABLE_WORD_MAX + 16 */
             o += f & CP_LEN;
             flags |= f;
             j += 2;
