@@ -109,16 +109,7 @@ static int dict_script(utf8proc_int32_t cp) {
            (cp >= 0x1780 && cp <= 0x17FF);     /* Khmer */
 }
 
-uint64_t ww__hash_bytes(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a finaliser for the low bits */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
-}
+uint64_t ww__hash_bytes(const char *s, size_t n) { return ww__hash_inline(s, n); }
 
 int ww__norm_grow(ww__toks *t, size_t add) {
     size_t cap = t->norm_cap ? t->norm_cap : 4096;
@@ -498,8 +489,8 @@ static const uint8_t ASIS[256] = {
 #undef LOWER
 #undef UPPER_AS
 
-/* The ASCII word starting at s[i] (a word byte), scanned, copied in its normal form
- * (tab: FOLDED or ASIS) and hashed in one pass.  Pushed as a token when it ends at an
+/* The ASCII word starting at s[i] (a word byte), scanned and copied in its normal form
+ * (tab: FOLDED or ASIS) in one pass (with hash2 when asked), then hashed.  Pushed as a token when it ends at an
  * ASCII byte or the text's end; *end = where the run of ASCII word bytes stops.
  * Returns 1 when pushed, 0 when the word goes on in non-ASCII (the caller's general
  * path takes it from *end; the copy is dropped), or WW_ENOMEM. */
@@ -510,20 +501,20 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
     if (ww__norm_reserve(t, len - i)) /* rarely grows: ample for the rest of the text */
         return WW_ENOMEM;
     char *d = t->norm + t->norm_len;
-    uint64_t h = 0xcbf29ce484222325ull, h2 = t->seed2; /* fused with the copy */
+    uint64_t h = WW__FNV_OFF, h2 = t->seed2; /* fused with the copy */
     size_t j = i;
     uint8_t c;
     if (h2) { /* a model's features want hash2 too */
         while (j < len && (c = tab[s[j]]) != 0) {
             d[j - i] = (char)c;
-            h = (h ^ c) * 0x100000001b3ull;
-            h2 = (h2 ^ c) * 0x100000001b3ull;
+            h = (h ^ c) * WW__FNV_PRIME;
+            h2 = (h2 ^ c) * WW__FNV_PRIME;
             j++;
         }
     } else { /* rules only: a tenth of the loop's instructions less */
         while (j < len && (c = tab[s[j]]) != 0) {
             d[j - i] = (char)c;
-            h = (h ^ c) * 0x100000001b3ull;
+            h = (h ^ c) * WW__FNV_PRIME;
             j++;
         }
     }
@@ -535,9 +526,7 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
     k->end = (uint32_t)j;
     k->norm_off = (uint32_t)t->norm_len;
     k->norm_len = (uint32_t)(j - i);
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    k->hash = h ^ (h >> 32);
+    k->hash = ww__hash_final(h); /* ww__hash_bytes of an ASCII word (tokenize.h) */
     k->hash2 = t->seed2 ? h2 : 0;
     t->norm_len += j - i;
     t->norm[t->norm_len++] = 0;
@@ -623,7 +612,7 @@ static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int c
     k->end = (uint32_t)j;
     k->norm_off = (uint32_t)t->norm_len;
     k->norm_len = (uint32_t)o;
-    k->hash = ww__hash_bytes(d, o);
+    k->hash = ww__hash_inline(d, o);
     k->hash2 = t->seed2 ? ww__fnv_from(t->seed2, d, o) : 0;
     t->norm_len += o;
     t->norm[t->norm_len++] = 0;
