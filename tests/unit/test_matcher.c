@@ -230,13 +230,14 @@ static void test_stem_cache(void **state) {
     assert_null(ww__stem_cache_get(c, &st2, 5, 0, "hauses", 6, &sl, &sh));
     assert_null(ww__stem_cache_get(c, &st1, 5, 1, "hauses", 6, &sl, &sh));
     assert_null(ww__stem_cache_get(c, &st1, 5, 0, "hausen", 6, &sl, &sh));
-    /* the same set (hash 5 + 4096 * k): two fit, a third replaces the least recent */
-    ww__stem_cache_put(c, &st1, 5 + 4096, 0, "baum", 4, "baum", 4, 1);
+    /* the same set (hash 5 + sets * k): two fit, a third replaces the least recent */
+    const uint64_t sets = WW__STEM_CACHE_SETS;
+    ww__stem_cache_put(c, &st1, 5 + sets, 0, "baum", 4, "baum", 4, 1);
     assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
-    ww__stem_cache_put(c, &st1, 5 + 8192, 0, "wald", 4, "wald", 4, 2);
+    ww__stem_cache_put(c, &st1, 5 + 2 * sets, 0, "wald", 4, "wald", 4, 2);
     assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
-    assert_null(ww__stem_cache_get(c, &st1, 5 + 4096, 0, "baum", 4, &sl, &sh));
-    assert_non_null(ww__stem_cache_get(c, &st1, 5 + 8192, 0, "wald", 4, &sl, &sh));
+    assert_null(ww__stem_cache_get(c, &st1, 5 + sets, 0, "baum", 4, &sl, &sh));
+    assert_non_null(ww__stem_cache_get(c, &st1, 5 + 2 * sets, 0, "wald", 4, &sl, &sh));
     /* longer than WW__STEM_CACHE_MAX: not kept */
     char longw[WW__STEM_CACHE_MAX + 1];
     memset(longw, 'a', sizeof longw);
@@ -244,6 +245,83 @@ static void test_stem_cache(void **state) {
     assert_null(ww__stem_cache_get(c, &st1, 9, 0, longw, sizeof longw, &sl, &sh));
     ww__stem_cache_free(c);
     ww__stem_cache_free(NULL);
+}
+
+/* ww__same_bytes says what memcmp says, for every length up to 40 and a difference at
+ * every position (the 8-byte loop, its overlapping last word, the 4-byte pair and the
+ * byte loop). */
+static void test_same_bytes(void **state) {
+    (void)state;
+    char a[48], b[48];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = b[i] = (char)('a' + i % 26);
+    for (size_t n = 0; n <= 40; n++) {
+        assert_int_equal(ww__same_bytes(a, b, n), 1);
+        for (size_t at = 0; at < n; at++) {
+            b[at] ^= 0x20;
+            assert_int_equal(ww__same_bytes(a, b, n), 0);
+            b[at] ^= 0x20;
+        }
+        b[n] ^= 0x20; /* a byte after the n compared does not count */
+        assert_int_equal(ww__same_bytes(a, b, n), 1);
+        b[n] ^= 0x20;
+    }
+}
+
+/* Every token's hash is ww__hash_bytes of its normal form, whichever path of the
+ * tokenizer made it (ASCII words hashed as they are copied, words of 2-byte code
+ * points, the general path, stems), for words of every length around the 8 bytes
+ * where the hash changes method; words one byte apart hash apart. */
+static void test_token_hashes(void **state) {
+    (void)state;
+    static const char *const words[] = {
+        "a",
+        "of",
+        "the",
+        "news",
+        "Berlin",
+        "quarterly",
+        "parliamentary",
+        "internationalisation",
+        "\xd0\xbc\xd0\xb8\xd1\x80", /* мир */
+        "\xd0\x9f\xd1\x80\xd0\xb0\xd0\xb2\xd0\xb8\xd1\x82\xd0\xb5\xd0\xbb"
+        "\xd1\x8c\xd1\x81\xd1\x82\xd0\xb2\xd0\xbe", /* Правительство */
+        "\xd8\xa7\xd9\x84\xd8\xad\xd9\x83\xd9\x88\xd9\x85\xd8\xa9", /* الحكومة */
+        "Stra\xc3\x9f"
+        "enbahn",
+        "caf\xc3\xa9",
+        "e\xcc\x81t\xc3\xa9",
+        "na\xc3\xafve"};
+    static const char *const seps[] = {" ", ", ", "\xc2\xbb ", "\xe2\x80\x99s ",
+                                       "\xe2\x80\x94"};
+    char text[4096];
+    size_t n = 0;
+    for (size_t k = 0; k < 5 * sizeof words / sizeof words[0]; k++) {
+        n += (size_t)snprintf(text + n, sizeof text - n, "%s%s",
+                              words[k % (sizeof words / sizeof words[0])],
+                              seps[k % (sizeof seps / sizeof seps[0])]);
+    }
+    for (int cf = 0; cf < 2; cf++) {
+        ww__toks t = {0};
+        assert_int_equal(ww__tokenize(text, n, cf, &t), 0);
+        assert_true(t.n >= 5 * sizeof words / sizeof words[0]);
+        for (size_t i = 0; i < t.n; i++)
+            assert_true(t.v[i].hash ==
+                        ww__hash_bytes(ww__tok_norm(&t, i), t.v[i].norm_len));
+        ww__toks_free(&t);
+    }
+    char a[40], b[40];
+    for (size_t len = 1; len <= sizeof a; len++)
+        for (size_t at = 0; at < len; at++) {
+            memset(a, 0xd0, len); /* non-ASCII: the 8-byte path from 9 bytes on */
+            memcpy(b, a, len);
+            b[at] ^= 1;
+            assert_true(ww__hash_bytes(a, len) != ww__hash_bytes(b, len));
+            memset(a, 'x', len);
+            memcpy(b, a, len);
+            b[at] ^= 1;
+            assert_true(ww__hash_bytes(a, len) != ww__hash_bytes(b, len));
+        }
 }
 
 static void test_phrases(void **state) {
@@ -316,6 +394,7 @@ int main(void) {
         cmocka_unit_test(test_phrases),        cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_many_phrases),   cmocka_unit_test(test_normal_forms),
         cmocka_unit_test(test_codepoints),     cmocka_unit_test(test_stem_cache),
+        cmocka_unit_test(test_same_bytes),     cmocka_unit_test(test_token_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

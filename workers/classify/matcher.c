@@ -212,22 +212,28 @@ static int run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
 
 static size_t lbit(uint64_t h) { return (size_t)(h >> 40) & (LANG_FBITS - 1); }
 
-/* Mark the first-word key h (fixed) as starting a phrase of language lang. */
+/* Mark the first-word key h (fixed) as starting a phrase of language lang.  A
+ * language's filter holds the bits of every language's (0) too, so a document asks
+ * one filter, not two (lang_filter). */
 static int langfilter_add(ww__matcher *m, int lang, uint64_t h) {
-    if (!m->langfilter[lang] &&
-        !(m->langfilter[lang] = calloc(LANG_FBITS / 64, sizeof *m->langfilter[lang])))
-        return WW_ENOMEM;
-    m->langfilter[lang][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
+    if (!m->langfilter[lang]) {
+        if (!(m->langfilter[lang] = calloc(LANG_FBITS / 64, sizeof *m->langfilter[lang])))
+            return WW_ENOMEM;
+        if (lang && m->langfilter[0])
+            memcpy(m->langfilter[lang], m->langfilter[0],
+                   LANG_FBITS / 64 * sizeof *m->langfilter[lang]);
+    }
+    for (int l = lang ? lang : 255; l >= lang; l--)
+        if (m->langfilter[l])
+            m->langfilter[l][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
     return 0;
 }
 
-/* Can a phrase that starts with the word of key h (fixed) be reported to a document
- * of language doclang (>= 0)?  No when neither doclang's filter nor that of every
- * language has it. */
-static int lang_may_start(const ww__matcher *m, int doclang, uint64_t h) {
-    size_t b = lbit(h);
-    const uint64_t *f0 = m->langfilter[0], *fl = m->langfilter[doclang];
-    return (f0 && (f0[b / 64] >> (b % 64) & 1)) || (fl && (fl[b / 64] >> (b % 64) & 1));
+/* The filter of first words whose phrases can be reported to a document of language
+ * doclang (0 <= doclang < 256): its own and every language's; NULL when there are
+ * none. */
+static const uint64_t *lang_filter(const ww__matcher *m, int doclang) {
+    return m->langfilter[doclang] ? m->langfilter[doclang] : m->langfilter[0];
 }
 
 static int grow(ww__matcher *m) {
@@ -627,7 +633,8 @@ static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
             k++;
             left--;
         }
-        if (left < tk->norm_len || memcmp(k, t->norm + tk->norm_off, tk->norm_len) != 0)
+        if (left < tk->norm_len ||
+            !ww__same_bytes(k, t->norm + tk->norm_off, tk->norm_len))
             return 0;
         k += tk->norm_len;
         left -= tk->norm_len;
@@ -658,11 +665,9 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
     for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
         h = ww__hash_next(h, toks->v[i + n - 1].hash);
         uint64_t fh = fix(h);
-        if (n == 1) {
+        if (n == 1) { /* (the language filter was asked by the caller) */
             size_t b = fbit(m, fh);
-            /* the language filters first: they are smaller, so more often cached */
-            if ((doclang >= 0 && !lang_may_start(m, doclang, fh)) ||
-                !(m->filter[b / 64] & (1ull << (b % 64))))
+            if (!(m->filter[b / 64] & (1ull << (b % 64))))
                 break;
         } else {
             size_t b = nbit(m, fh);
@@ -772,7 +777,20 @@ static void scan_parts(const ww__matcher *m, const ww__toks *toks, size_t i, int
 void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
                            int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
     int parts = stem_pass && doclang > 0 && doclang < 256 && m->partlangs[doclang];
-    for (size_t i = 0; i < toks->n; i++)
+    /* A document of a known language: a word that starts no phrase of its language or
+     * of every language is passed over after one bit test (most words), before
+     * scan_at's n-gram set-up */
+    const uint64_t *lf = doclang >= 0 && doclang < 256 ? lang_filter(m, doclang) : NULL;
+    for (size_t i = 0; i < toks->n; i++) {
+        if (doclang >= 0) {
+            size_t b = lbit(fix(ww__hash_next(0, toks->v[i].hash)));
+            if (!lf || !(lf[b / 64] >> (b % 64) & 1)) {
+                if (parts)
+                    scan_parts(m, toks, i, doclang, cb, opaque);
+                continue;
+            }
+        }
         if (!scan_at(m, text, toks, i, doclang, stem_pass, cb, opaque) && parts)
             scan_parts(m, toks, i, doclang, cb, opaque);
+    }
 }

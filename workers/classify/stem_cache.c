@@ -1,14 +1,16 @@
 /* Stems already computed: see stem_cache.h. */
 #include "stem_cache.h"
 
+#include "tokenize.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-/* 4,096 sets of 2 ways.  Direct-mapped (one way, the first version, in tokenize.c)
- * missed on a tenth of German words even when the same dozen stories came round again:
- * two frequent words that share a slot evict each other on every document.  With two
- * ways and the least recent one replaced, a set holds both. */
-#define SETS 4096
+/* WW__STEM_CACHE_SETS sets of 2 ways.  Direct-mapped (one way, the first version, in
+ * tokenize.c) missed on a tenth of German words even when the same dozen stories came
+ * round again: two frequent words that share a slot evict each other on every
+ * document.  With two ways and the least recent one replaced, a set holds both. */
+#define SETS WW__STEM_CACHE_SETS
 #define WAYS 2
 
 typedef struct slot {
@@ -41,7 +43,7 @@ const char *ww__stem_cache_get(ww__stem_cache *c, const void *st, uint64_t whash
     for (int i = 0; i < WAYS; i++) {
         slot *s = &c->v[k][i];
         if (s->tag == tag && s->st == st && s->wl == wl && s->tm == tm &&
-            memcmp(s->w, w, wl) == 0) {
+            ww__same_bytes(s->w, w, wl)) {
             c->lru[k] = (uint8_t)(i ^ 1);
             *sl = s->sl;
             *shash = s->shash;

@@ -1,7 +1,6 @@
 /* Tokeniser for the matcher: see tokenize.h for what a token is. */
 #include "tokenize.h"
 
-#include <libstemmer.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +9,6 @@
 #include <utf8proc.h>
 
 #include "codepoint.h"
-#include "stem_cache.h"
 #include "wirewatch/error.h"
 
 /* ---- script folding: Traditional -> Simplified Chinese, Arabic spelling variants ---- */
@@ -111,29 +109,9 @@ static int dict_script(utf8proc_int32_t cp) {
            (cp >= 0x1780 && cp <= 0x17FF);     /* Khmer */
 }
 
-/* FNV-1a of s[0..n) from offset basis h (hash2). */
-static uint64_t fnv_from(uint64_t h, const char *s, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
+uint64_t ww__hash_bytes(const char *s, size_t n) { return ww__hash_inline(s, n); }
 
-uint64_t ww__hash_bytes(const char *s, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, then a finaliser for the low bits */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
-    }
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    return h ^ (h >> 32);
-}
-
-static int norm_reserve(ww__toks *t, size_t add) {
-    if (t->norm_len + add + 1 <= t->norm_cap)
-        return 0;
+int ww__norm_grow(ww__toks *t, size_t add) {
     size_t cap = t->norm_cap ? t->norm_cap : 4096;
     while (cap < t->norm_len + add + 1)
         cap *= 2;
@@ -182,12 +160,15 @@ static int tok_reserve(ww__toks *t) {
 #define CJK_LO 0x3000
 #define CJK_HI 0xA000 /* exclusive */
 typedef struct cpfold {
-    uint8_t len; /* CP_LEN: bytes in b; CP_OK: in the table; CP_TM: folded a ة */
-    uint8_t b[7];
+    uint8_t b[7]; /* first: push_table copies all 8 bytes at once */
+    uint8_t len;  /* CP_LEN: bytes in b; CP_OK: in the table; CP_TM: folded a ة */
 } cpfold;
-#define CP_LEN 0x0F
+#define CP_LEN 0x07 /* no entry is longer than 7 bytes (cp_normal) */
+#define CP_NF 0x08  /* unfolded table: needs_fold(cp), the folded table applies */
 #define CP_OK 0x10
 #define CP_TM 0x20
+#define CP_DIFF 0x40 /* the entry differs between the folded and unfolded tables */
+#define CP_WORD 0x80 /* a word character (ww__cp_word), in the tables or not (marks) */
 static cpfold cp_tab[2][2][FOLD_END]; /* [casefold][script folding][code point] */
 static uint64_t cjk_same[(CJK_HI - CJK_LO) / 64]; /* bit set: NFKC(cp) = cp, no mark */
 static pthread_once_t cp_once = PTHREAD_ONCE_INIT, cjk_once = PTHREAD_ONCE_INIT;
@@ -217,17 +198,28 @@ static size_t cp_normal(utf8proc_int32_t cp, int cf, uint8_t *out) {
 static void cp_build(void) {
     uint8_t b[8];
     pthread_once(&t2s_once, t2s_build);
+    ww__cp_init();
     for (int cf = 0; cf < 2; cf++)
         for (utf8proc_int32_t cp = 0x80; cp < FOLD_END; cp++) {
             size_t len;
+            if (ww__cp_word(cp))
+                cp_tab[cf][0][cp].len = cp_tab[cf][1][cp].len = CP_WORD;
+            if (needs_fold(cp))
+                cp_tab[cf][0][cp].len |= CP_NF;
             if (is_mark_or_unassigned(cp) || !(len = cp_normal(cp, cf, b)))
                 continue;
-            cp_tab[cf][0][cp].len = (uint8_t)(len | CP_OK);
+            cp_tab[cf][0][cp].len |= (uint8_t)(len | CP_OK);
             memcpy(cp_tab[cf][0][cp].b, b, len);
             int tm = 0; /* no Han below FOLD_END: keep_han changes nothing */
             len = fold_scripts(b, len, 0, &tm);
-            cp_tab[cf][1][cp].len = (uint8_t)(len | CP_OK | (tm ? CP_TM : 0));
+            cp_tab[cf][1][cp].len |= (uint8_t)(len | CP_OK | (tm ? CP_TM : 0));
             memcpy(cp_tab[cf][1][cp].b, b, len);
+            cpfold *e0 = &cp_tab[cf][0][cp], *e1 = &cp_tab[cf][1][cp];
+            if ((e0->len & CP_LEN) != (e1->len & CP_LEN) ||
+                memcmp(e0->b, e1->b, len) != 0) {
+                e0->len |= CP_DIFF;
+                e1->len |= CP_DIFF;
+            }
         }
 }
 
@@ -297,7 +289,7 @@ static long from_table(const uint8_t *s, size_t n, int casefold, int fold, int k
 static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int casefold,
                      int fold, uint32_t *off, uint32_t *outlen, int *tm) {
     if (ascii) {
-        if (norm_reserve(t, n))
+        if (ww__norm_reserve(t, n))
             return WW_ENOMEM;
         char *d = t->norm + t->norm_len;
         for (size_t i = 0; i < n; i++)
@@ -309,7 +301,7 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
         return 0;
     }
     pthread_once(&cp_once, cp_build);
-    if (norm_reserve(t, 4 * n))
+    if (ww__norm_reserve(t, 4 * n))
         return WW_ENOMEM;
     int ttm = 0; /* set *tm only when the tables' form is taken */
     long tl = from_table(s, n, casefold, fold, t->keep_han, t->norm + t->norm_len, &ttm);
@@ -331,7 +323,7 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     }
     if (fold)
         r = (utf8proc_ssize_t)fold_scripts(m, (size_t)r, t->keep_han, tm);
-    if (norm_reserve(t, (size_t)r)) {
+    if (ww__norm_reserve(t, (size_t)r)) {
         free(m);
         return WW_ENOMEM;
     }
@@ -341,6 +333,21 @@ static int normalise(ww__toks *t, const uint8_t *s, size_t n, int ascii, int cas
     *outlen = (uint32_t)r;
     t->norm_len += (size_t)r;
     t->norm[t->norm_len++] = 0;
+    return 0;
+}
+
+/* Note token t->n (being pushed) as one whose final heh was a teh marbuta (t->tm).
+ * 0 or WW_ENOMEM. */
+static int tm_note(ww__toks *t) {
+    if (t->ntm == t->captm) {
+        size_t cap = t->captm ? t->captm * 2 : 64;
+        uint32_t *v = realloc(t->tm, cap * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        t->tm = v;
+        t->captm = cap;
+    }
+    t->tm[t->ntm++] = (uint32_t)t->n;
     return 0;
 }
 
@@ -356,19 +363,10 @@ static int push(ww__toks *t, const uint8_t *text, size_t start, size_t end, int 
                        &k->norm_len, &tm);
     if (rc)
         return rc;
-    if (tm) {
-        if (t->ntm == t->captm) {
-            size_t cap = t->captm ? t->captm * 2 : 64;
-            uint32_t *v = realloc(t->tm, cap * sizeof *v);
-            if (!v)
-                return WW_ENOMEM;
-            t->tm = v;
-            t->captm = cap;
-        }
-        t->tm[t->ntm++] = (uint32_t)t->n;
-    }
+    if (tm && tm_note(t))
+        return WW_ENOMEM;
     k->hash = ww__hash_bytes(t->norm + k->norm_off, k->norm_len);
-    k->hash2 = t->seed2 ? fnv_from(t->seed2, t->norm + k->norm_off, k->norm_len) : 0;
+    k->hash2 = t->seed2 ? ww__fnv_from(t->seed2, t->norm + k->norm_off, k->norm_len) : 0;
     t->n++;
     return 0;
 }
@@ -491,8 +489,8 @@ static const uint8_t ASIS[256] = {
 #undef LOWER
 #undef UPPER_AS
 
-/* The ASCII word starting at s[i] (a word byte), scanned, copied in its normal form
- * (tab: FOLDED or ASIS) and hashed in one pass.  Pushed as a token when it ends at an
+/* The ASCII word starting at s[i] (a word byte), scanned and copied in its normal form
+ * (tab: FOLDED or ASIS) in one pass (with hash2 when asked), then hashed.  Pushed as a token when it ends at an
  * ASCII byte or the text's end; *end = where the run of ASCII word bytes stops.
  * Returns 1 when pushed, 0 when the word goes on in non-ASCII (the caller's general
  * path takes it from *end; the copy is dropped), or WW_ENOMEM. */
@@ -500,23 +498,23 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
                       const uint8_t *tab, size_t *end) {
     if (tok_reserve(t))
         return WW_ENOMEM;
-    if (norm_reserve(t, len - i)) /* rarely grows: ample for the rest of the text */
+    if (ww__norm_reserve(t, len - i)) /* rarely grows: ample for the rest of the text */
         return WW_ENOMEM;
     char *d = t->norm + t->norm_len;
-    uint64_t h = 0xcbf29ce484222325ull, h2 = t->seed2; /* fused with the copy */
+    uint64_t h = WW__FNV_OFF, h2 = t->seed2; /* fused with the copy */
     size_t j = i;
     uint8_t c;
     if (h2) { /* a model's features want hash2 too */
         while (j < len && (c = tab[s[j]]) != 0) {
             d[j - i] = (char)c;
-            h = (h ^ c) * 0x100000001b3ull;
-            h2 = (h2 ^ c) * 0x100000001b3ull;
+            h = (h ^ c) * WW__FNV_PRIME;
+            h2 = (h2 ^ c) * WW__FNV_PRIME;
             j++;
         }
     } else { /* rules only: a tenth of the loop's instructions less */
         while (j < len && (c = tab[s[j]]) != 0) {
             d[j - i] = (char)c;
-            h = (h ^ c) * 0x100000001b3ull;
+            h = (h ^ c) * WW__FNV_PRIME;
             j++;
         }
     }
@@ -528,12 +526,97 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
     k->end = (uint32_t)j;
     k->norm_off = (uint32_t)t->norm_len;
     k->norm_len = (uint32_t)(j - i);
-    h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
-    k->hash = h ^ (h >> 32);
+    k->hash = ww__hash_final(h); /* ww__hash_bytes of an ASCII word (tokenize.h) */
     k->hash2 = t->seed2 ? h2 : 0;
     t->norm_len += j - i;
     t->norm[t->norm_len++] = 0;
+    return 1;
+}
+
+/* A word of ASCII and 2-byte code points (Latin with diacritics, Greek, Cyrillic,
+ * Arabic ...) at most this many bytes long takes push_table's path. */
+#define TABLE_WORD_MAX 128
+
+/* The word starting at s[i] (not inside a token), when it is made of ASCII and 2-byte
+ * code points only, each in the normal-form tables: scanned, normalised from the table
+ * and pushed in one pass, as push_ascii does for ASCII words.  The general path (the
+ * loop in ww__tokenize, then push, normalise and from_table) decoded each code point
+ * twice, once to find the word's end and once to look it up, and classified it twice
+ * (word character? folded?): half of tokenizing Russian or Arabic.  The result is the
+ * same token: the same end (the first code point that is not a word character, or an
+ * invalid byte), and the same normal form -- the table of folded forms is the one used
+ * when some code point of the word is one folding changes (needs_fold); the pass
+ * starts with the unfolded table and moves to the folded one at the first such code
+ * point, which gives the same bytes as long as no earlier entry differs between the two
+ * (CP_DIFF; else the general path takes the word).
+ * Returns 1 when s[i..*end) was consumed (a token pushed, or a separator skipped), 0
+ * when the general path should take the word from i, or WW_ENOMEM. */
+static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int casefold,
+                      const uint8_t *atab, size_t *end) {
+    if (tok_reserve(t) || ww__norm_reserve(t, 4 * TABLE_WORD_MAX + 16))
+        return WW_ENOMEM;
+    const cpfold *tab = cp_tab[casefold != 0][0];
+    char *d = t->norm + t->norm_len;
+    size_t j = i, o = 0, lim = len - i > TABLE_WORD_MAX ? i + TABLE_WORD_MAX : len;
+    unsigned flags = 0;
+    while (j < lim) {
+        uint8_t c = s[j];
+        if (c < 0x80) {
+            if (!atab[c])
+                break;
+            d[o++] = (char)atab[c];
+            j++;
+        } else if ((c & 0xE0) == 0xC0 && j + 1 < len && (s[j + 1] & 0xC0) == 0x80) {
+            /* C0 and C1 (overlong, invalid) find no word entry: separators as well */
+            unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[j + 1] & 0x3F);
+            const cpfold *e = &tab[cp];
+            unsigned f = e->len;
+            if (f & CP_NF) {         /* (only the unfolded table has CP_NF) */
+                if (flags & CP_DIFF) /* the folded table would have differed before */
+                    return 0;
+                tab = cp_tab[casefold != 0][1];
+                e = &tab[cp];
+                f = e->len;
+            }
+            if (!(f & CP_WORD)) {
+                if (j == i) { /* a separator: skipped */
+                    *end = j + 2;
+                    return 1;
+                }
+                break;
+            }
+            if (!(f & CP_OK)) /* a mark: utf8proc_map orders and composes */
+                return 0;
+            memcpy(d + o, e, sizeof *e); /* o + 8 <= 4 * TABLE_WORD_MAX + 16 */
+            o += f & CP_LEN;
+            flags |= f;
+            j += 2;
+        } else { /* 3 or 4 bytes, or invalid: ends the word unless a word character */
+            int32_t cp;
+            long k = ww__cp_next(s + j, len - j, &cp); /* codepoint.h */
+            if (k > 0 && ww__cp_word(cp))
+                return 0;
+            if (j == i) { /* a separator: skipped as the general path does */
+                *end = j + (k > 0 ? (size_t)k : 1);
+                return 1;
+            }
+            break;
+        }
+    }
+    if (j == i || (j >= lim && lim < len)) /* ASCII separator; too long a word */
+        return 0;
+    if ((flags & CP_TM) && tm_note(t))
+        return WW_ENOMEM;
+    ww__tok *k = &t->v[t->n++];
+    k->start = (uint32_t)i;
+    k->end = (uint32_t)j;
+    k->norm_off = (uint32_t)t->norm_len;
+    k->norm_len = (uint32_t)o;
+    k->hash = ww__hash_inline(d, o);
+    k->hash2 = t->seed2 ? ww__fnv_from(t->seed2, d, o) : 0;
+    t->norm_len += o;
+    t->norm[t->norm_len++] = 0;
+    *end = j;
     return 1;
 }
 
@@ -545,6 +628,7 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     int in = 0, ascii = 1, fold = 0, dict = 0;
     const uint8_t *tab = casefold ? FOLDED : ASIS;
     ww__cp_init();
+    pthread_once(&cp_once, cp_build); /* push_table's tables */
     while (i < len) {
         /* Fast path, outside a token: ASCII separators are skipped and a run of ASCII
          * letters and digits that ends at an ASCII byte (or the text's end) is a whole
@@ -558,18 +642,33 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
             }
             size_t j;
             int rc = push_ascii(out, s, i, len, tab, &j);
+            if (rc == 0) /* a word that goes on in non-ASCII */
+                rc = push_table(out, s, i, len, casefold, tab, &j);
             if (rc < 0)
                 return rc;
             if (rc) {
                 i = j;
                 continue;
             }
-            in = 1; /* a word that goes on in non-ASCII: the general path */
+            j = i; /* push_table left it to the general path: from the first non-ASCII */
+            while (tab[s[j]])
+                j++;
+            in = 1;
             start = i;
             ascii = 1;
             fold = dict = 0;
             i = j;
             continue;
+        }
+        if (!in) { /* s[i] >= 0x80: a word of 2-byte code points takes push_table */
+            size_t j;
+            int rc = push_table(out, s, i, len, casefold, tab, &j);
+            if (rc < 0)
+                return rc;
+            if (rc) {
+                i = j;
+                continue;
+            }
         }
         int32_t cp;
         long k = ww__cp_next(s + i, len - i, &cp); /* codepoint.h */
@@ -600,125 +699,6 @@ int ww__tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
     if (in)
         return dict ? push_segmented(out, s, start, len, casefold)
                     : push(out, s, start, len, ascii, casefold, fold);
-    return 0;
-}
-
-/* ---- Arabic before and after the stemmer ---- */
-
-#define AR_HEH "\xd9\x87"
-#define AR_TEH_MARBUTA "\xd8\xa9"
-#define AR_WORD_MAX 128
-
-static int arabic_letter(const char *s) { /* U+0620..U+064A, 2 bytes */
-    const uint8_t *u = (const uint8_t *)s;
-    return (u[0] == 0xD8 && u[1] >= 0xA0) || (u[0] == 0xD9 && u[1] <= 0x8A);
-}
-
-/* The word the Arabic stemmer should see for normal form s[0..n), in buf (room for
- * AR_WORD_MAX bytes); its length, or 0 when s is not an Arabic word.  The teh marbuta
- * folding took from the word's end comes back (tm), and the article with any clitic
- * before it goes while three letters remain: Snowball removes ال but then stops, so
- * الوزير met وزير's stem only by luck and والحكومة not at all. */
-static size_t arabic_stem_input(const char *s, size_t n, int tm, char *buf) {
-    static const char *const article[] = {
-        "\xd9\x88\xd8\xa8\xd8\xa7\xd9\x84", /* وبال */
-        "\xd9\x88\xd9\x84\xd9\x84",         /* ولل */
-        "\xd9\x88\xd8\xa7\xd9\x84",         /* وال */
-        "\xd9\x81\xd8\xa7\xd9\x84",         /* فال */
-        "\xd8\xa8\xd8\xa7\xd9\x84",         /* بال */
-        "\xd9\x83\xd8\xa7\xd9\x84",         /* كال */
-        "\xd9\x84\xd9\x84",                 /* لل */
-        "\xd8\xa7\xd9\x84",                 /* ال */
-    };
-    if (n < 2 || n > AR_WORD_MAX || !arabic_letter(s))
-        return 0;
-    memcpy(buf, s, n);
-    if (tm && memcmp(buf + n - 2, AR_HEH, 2) == 0)
-        memcpy(buf + n - 2, AR_TEH_MARBUTA, 2);
-    for (size_t k = 0; k < sizeof article / sizeof article[0]; k++) {
-        size_t l = strlen(article[k]);
-        if (n >= l + 6 && memcmp(buf, article[k], l) == 0) { /* 3 letters of 2 bytes */
-            memmove(buf, buf + l, n - l);
-            n -= l;
-            break;
-        }
-    }
-    return n;
-}
-
-/* Append a token to out for in's token k with normal form src[0..n): the stem. */
-static int push_stem(ww__toks *out, const ww__tok *k, const char *src, size_t n,
-                     int arabic, uint64_t hash) {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 256;
-        ww__tok *v = realloc(out->v, cap * sizeof *v);
-        if (!v)
-            return WW_ENOMEM;
-        out->v = v;
-        out->cap = cap;
-    }
-    if (norm_reserve(out, n))
-        return WW_ENOMEM;
-    ww__tok *o = &out->v[out->n++];
-    o->start = k->start;
-    o->end = k->end;
-    o->norm_off = (uint32_t)out->norm_len;
-    o->norm_len = (uint32_t)n;
-    char *d = out->norm + out->norm_len;
-    memcpy(d, src, n);
-    for (size_t b = 0; arabic && b + 1 < n; b++) /* the stem folded like the text */
-        if (memcmp(d + b, AR_TEH_MARBUTA, 2) == 0)
-            memcpy(d + b, AR_HEH, 2);
-    out->norm_len += n;
-    out->norm[out->norm_len++] = 0;
-    o->hash = hash ? hash : ww__hash_bytes(d, n);
-    o->hash2 = out->seed2 ? fnv_from(out->seed2, d, n) : 0;
-    return 0;
-}
-
-/* Stem of in's token i (tm: its heh was a teh marbuta) appended to out. */
-static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int tm,
-                      ww__toks *out) {
-    char ar[AR_WORD_MAX];
-    const ww__tok *k = &in->v[i];
-    const char *w = ww__tok_norm(in, i);
-    size_t wl = k->norm_len;
-    size_t al = (unsigned char)w[0] >= 0xD8 ? arabic_stem_input(w, wl, tm, ar) : 0;
-    if (al) {
-        w = ar;
-        wl = al;
-    }
-    const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)w, (int)wl);
-    const char *src = r ? (const char *)r : ww__tok_norm(in, i);
-    size_t n = r ? (size_t)sb_stemmer_length(st) : k->norm_len;
-    return push_stem(out, k, src, n, al != 0, 0);
-}
-
-int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
-    ww__toks_clear(out);
-    size_t tmk = 0; /* next entry of in->tm */
-    for (size_t i = 0; i < in->n; i++) {
-        const ww__tok *k = &in->v[i];
-        const char *w = ww__tok_norm(in, i);
-        int tm = tmk < in->ntm && in->tm[tmk] == i;
-        tmk += tm;
-        size_t sl;
-        uint64_t sh;
-        const char *hit = out->memo ? ww__stem_cache_get(out->memo, st, k->hash, tm, w,
-                                                         k->norm_len, &sl, &sh)
-                                    : NULL;
-        if (hit) {
-            if (push_stem(out, k, hit, sl, 0, sh))
-                return WW_ENOMEM;
-            continue;
-        }
-        if (stem_token(st, in, i, tm, out))
-            return WW_ENOMEM;
-        const ww__tok *o = &out->v[out->n - 1];
-        if (out->memo)
-            ww__stem_cache_put(out->memo, st, k->hash, tm, w, k->norm_len,
-                               ww__tok_norm(out, out->n - 1), o->norm_len, o->hash);
-    }
     return 0;
 }
 

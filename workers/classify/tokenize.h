@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct ww__tok {
     uint32_t start, end;         /* byte span in the original text, end exclusive */
@@ -82,9 +83,103 @@ static inline const char *ww__tok_norm(const ww__toks *t, size_t i) {
     return t->norm + t->v[i].norm_off;
 }
 
+/* Room for add more bytes and a NUL in t->norm.  0 or WW_ENOMEM.  Inline: every
+ * token asks (tokenize.c, tokenize_stem.c), and it rarely grows. */
+int ww__norm_grow(ww__toks *t, size_t add);
+static inline int ww__norm_reserve(ww__toks *t, size_t add) {
+    return t->norm_len + add + 1 <= t->norm_cap ? 0 : ww__norm_grow(t, add);
+}
+
+/* 1 when a[0..n) and b[0..n) are the same bytes, else 0: memcmp inline, for the
+ * short words the stem cache and the matcher compare (a call to memcmp each was a
+ * thirtieth of classifying German text).  Reads nothing outside the n bytes. */
+static inline int ww__same_bytes(const char *a, const char *b, size_t n) {
+    uint64_t x, y;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            memcpy(&x, a + i, 8);
+            memcpy(&y, b + i, 8);
+            if (x != y)
+                return 0;
+        }
+        memcpy(&x, a + n - 8, 8); /* the last 8, overlapping the loop's */
+        memcpy(&y, b + n - 8, 8);
+        return x == y;
+    }
+    if (n >= 4) {
+        uint32_t u, v, p, q;
+        memcpy(&u, a, 4);
+        memcpy(&v, b, 4);
+        memcpy(&p, a + n - 4, 4);
+        memcpy(&q, b + n - 4, 4);
+        return u == v && p == q;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* FNV-1a of s[0..n) from offset basis h (hash2). */
+static inline uint64_t ww__fnv_from(uint64_t h, const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
 /* 64-bit hash of a token's normal form, and of an n-gram: h(n-gram) =
- * ww__hash_next(h(first n-1 tokens), h(last token)). */
+ * ww__hash_next(h(first n-1 tokens), h(last token)).  ww__hash_inline is the same
+ * function inline, for the tokenizer's every word.
+ *
+ * FNV-1a and a finaliser for the low bits, as before, but for a word of more than 8
+ * bytes that are not all ASCII: eight bytes a multiply.  FNV-1a is a chain of one
+ * multiply a byte, a tenth of tokenizing Russian or Arabic (two bytes a letter); an
+ * ASCII word keeps it, since the tokenizer computes it as it copies the word (by
+ * blocks after the copy, English classified 2-4% slower).  Only this process keeps
+ * these hashes (matcher keys, the stem cache, name lists: all made with this
+ * function), never a file, so their values may change between builds; the model's
+ * feature hash (hash2, FNV-1a from its own seed) is another. */
 uint64_t ww__hash_bytes(const char *s, size_t n);
+#define WW__FNV_OFF 0xcbf29ce484222325ull
+#define WW__FNV_PRIME 0x100000001b3ull
+static inline uint64_t ww__hash_final(uint64_t h) {
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+}
+/* s[0..n), n > 8, by 8-byte blocks (the last one overlapping the one before). */
+static inline uint64_t ww__hash_long(const char *s, size_t n) {
+    uint64_t h = WW__FNV_OFF ^ (n * 0x9e3779b97f4a7c15ull), w;
+    for (size_t i = 0;; i += 8) {
+        memcpy(&w, i + 8 < n ? s + i : s + n - 8, 8);
+        h = (h ^ w) * 0x9fb21c651e98df25ull;
+        h ^= h >> 28;
+        if (i + 8 >= n)
+            break;
+    }
+    return ww__hash_final(h);
+}
+/* 1 when s[0..n), n > 8, has a byte from 0x80 on. */
+static inline int ww__hash_high(const char *s, size_t n) {
+    uint64_t w, any = 0;
+    for (size_t i = 0;; i += 8) {
+        memcpy(&w, i + 8 < n ? s + i : s + n - 8, 8);
+        any |= w;
+        if (i + 8 >= n)
+            break;
+    }
+    return (any & 0x8080808080808080ull) != 0;
+}
+static inline uint64_t ww__hash_inline(const char *s, size_t n) {
+    if (n > 8 && ww__hash_high(s, n))
+        return ww__hash_long(s, n);
+    uint64_t h = WW__FNV_OFF;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * WW__FNV_PRIME;
+    return ww__hash_final(h);
+}
 static inline uint64_t ww__hash_next(uint64_t h, uint64_t tok) {
     h ^= tok + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
     h *= 0xff51afd7ed558ccdull;
