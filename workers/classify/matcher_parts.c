@@ -121,7 +121,8 @@ static void report_part(const ww__matcher *m, const part *pt, int doclang, size_
  * umlauts folded, then maybe a linking element) is, or NULL: the stem of the word with
  * or without a linking element, looked up among the modifiers.  "regierungs" is
  * Regierung (stem "regier") + s. */
-static const part *modifier_of(const ww__matcher *m, const char *s, size_t n, int lang) {
+static const part *modifier_of(const ww__matcher *m, const char *s, size_t n, int lang,
+                               struct ww__stem_cache *memo) {
     static const char *const link[] = {"", "s", "es", "n", "en", "e", "er", "ens"};
     struct sb_stemmer *st = m->stemmer[lang];
     for (size_t k = 0; k < sizeof link / sizeof link[0]; k++) {
@@ -130,10 +131,10 @@ static const part *modifier_of(const ww__matcher *m, const char *s, size_t n, in
             continue;
         const part *pt = part_find(m, s, n - l, PART_MOD);
         if (!pt && st) {
-            const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)s, (int)(n - l));
+            size_t rl;
+            const char *r = ww__stem_part(st, memo, s, n - l, &rl);
             if (r)
-                pt = part_find(m, (const char *)r, (size_t)sb_stemmer_length(st),
-                               PART_MOD);
+                pt = part_find(m, r, rl, PART_MOD);
         }
         if (pt)
             return pt;
@@ -162,7 +163,7 @@ void ww__matcher_scan_parts(const ww__matcher *m, const ww__toks *toks, size_t i
         const part *head = part_find(m, s + at[c], n - at[c], PART_HEAD);
         if (!head)
             continue;
-        const part *mod = modifier_of(m, s, at[c], doclang);
+        const part *mod = modifier_of(m, s, at[c], doclang, toks->memo);
         if (!mod && ncp - c < PART_LONG_CPS)
             continue;
         report_part(m, head, doclang, i, cb, opaque);
