@@ -2,7 +2,6 @@
 #include "matcher.h"
 #include "matcher_internal.h"
 
-#include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -87,7 +87,7 @@ struct ww__matcher {
     size_t npost, cappost;
     int packed;
     /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
-     * that matched nothing on its own, in their own table (see scan_parts). */
+     * that matched nothing on its own, in their own table (matcher_parts.c). */
     part *parts;
     size_t nparts, capparts;
     uint32_t *pslots; /* part index + 1; 0 = empty */
