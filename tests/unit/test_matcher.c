@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <libstemmer.h>
 #include <utf8proc.h>
 
 #include "../../workers/classify/codepoint.h"
@@ -387,14 +388,73 @@ static void test_many_phrases(void **state) {
     ww__matcher_free(m);
 }
 
+/* A case-sensitive phrase with a non-ASCII letter: the text as the phrase's own NFKC
+ * form is equal without being mapped (matcher_case.c), decomposed text is mapped and
+ * equal too, another case is not. */
+static void test_case_sensitive_nfkc(void **state) {
+    (void)state;
+    ww__matcher *m = ww__matcher_new();
+    add(m, "M\xc3\xbcller", 1, 1); /* NFC u-umlaut */
+    found f = scan(m, "M\xc3\xbcller, Mu\xcc\x88ller, M\xc3\x9cLLER and m\xc3\xbcller");
+    assert_int_equal(f.n, 2);
+    assert_int_equal(f.start[0], 0);
+    assert_int_equal(f.start[1], 9); /* after "M\xc3\xbcller, " */
+    ww__matcher_free(m);
+}
+
+/* ww__stem_part gives what Snowball gives, with no cache, on a miss and on a hit; an
+ * Arabic word is not taken from the cache (its entries there are of the word made
+ * ready for the stemmer). */
+static void test_stem_part(void **state) {
+    (void)state;
+    struct sb_stemmer *st = sb_stemmer_new("german", "UTF_8");
+    assert_non_null(st);
+    ww__stem_cache *c = ww__stem_cache_new();
+    assert_non_null(c);
+    const char *w = "regierungs";
+    size_t n = strlen(w), l0, l1, l2;
+    char want[64];
+    const char *r = (const char *)sb_stemmer_stem(st, (const sb_symbol *)w, (int)n);
+    assert_non_null(r);
+    l0 = (size_t)sb_stemmer_length(st);
+    memcpy(want, r, l0);
+    assert_non_null(r = ww__stem_part(st, NULL, w, n, &l1));
+    assert_int_equal(l1, l0);
+    assert_memory_equal(r, want, l0);
+    assert_non_null(r = ww__stem_part(st, c, w, n, &l1)); /* miss: stemmed, kept */
+    assert_int_equal(l1, l0);
+    assert_memory_equal(r, want, l0);
+    size_t sl;
+    uint64_t sh;
+    assert_non_null(ww__stem_cache_get(c, st, ww__hash_bytes(w, n), 0, w, n, &sl, &sh));
+    assert_non_null(r = ww__stem_part(st, c, w, n, &l2)); /* hit */
+    assert_int_equal(l2, l0);
+    assert_memory_equal(r, want, l0);
+    const char *ar = "\xd9\x88\xd8\xb2\xd9\x8a\xd8\xb1"; /* Arabic letters */
+    size_t an = strlen(ar);
+    ww__stem_cache_put(c, st, ww__hash_bytes(ar, an), 0, ar, an, "x", 1, 1);
+    assert_non_null(r = ww__stem_part(st, c, ar, an, &l2));
+    assert_false(l2 == 1 && r[0] == 'x');
+    ww__stem_cache_free(c);
+    sb_stemmer_delete(st);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tokens),         cmocka_unit_test(test_word_boundaries),
-        cmocka_unit_test(test_case_sensitive), cmocka_unit_test(test_unicode),
-        cmocka_unit_test(test_phrases),        cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_many_phrases),   cmocka_unit_test(test_normal_forms),
-        cmocka_unit_test(test_codepoints),     cmocka_unit_test(test_stem_cache),
-        cmocka_unit_test(test_same_bytes),     cmocka_unit_test(test_token_hashes),
+        cmocka_unit_test(test_tokens),
+        cmocka_unit_test(test_word_boundaries),
+        cmocka_unit_test(test_case_sensitive),
+        cmocka_unit_test(test_unicode),
+        cmocka_unit_test(test_phrases),
+        cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_many_phrases),
+        cmocka_unit_test(test_normal_forms),
+        cmocka_unit_test(test_codepoints),
+        cmocka_unit_test(test_stem_cache),
+        cmocka_unit_test(test_same_bytes),
+        cmocka_unit_test(test_token_hashes),
+        cmocka_unit_test(test_case_sensitive_nfkc),
+        cmocka_unit_test(test_stem_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,100 +1,12 @@
 /* Token n-gram matcher: see matcher.h for why a hash of token sequences. */
 #include "matcher.h"
+#include "matcher_internal.h"
 
-#include <libstemmer.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wirewatch/error.h"
 #include "wirewatch/taxonomy.h"
-
-/* Storage (docs/benchmarks.md, "Classifier memory"): 131k phrases and their prefixes
- * live in a few large arrays, not in one malloc per key and per posting list.  Keys (a
- * phrase's prefixes point into its own key) and case-sensitive forms are strings in
- * one arena (m->chars), postings are runs in one array (m->post), and entries and parts
- * refer to both by 32-bit offsets: 20 bytes an entry instead of 48 plus two allocations
- * (its hash's high half is its slot's tag), and no pointer for the allocator to keep. */
-typedef struct entry {
-    uint32_t hashlo; /* low half of the hash (the slot's tag is the high half) */
-    uint32_t key;    /* offset in chars: normal forms joined by ' ' */
-    uint32_t post;   /* first posting in post */
-    uint32_t npost;  /* postings of this phrase (0: only a prefix of longer ones) */
-    uint16_t keylen; /* bytes */
-    uint8_t ntok;
-    uint8_t extends; /* next_bit of each token that some longer phrase continues with */
-} entry;
-
-/* The probed array holds only a 32-bit tag of the hash and the entry index (8 bytes),
- * so a probe touches one cache line and the table stays small as phrases grow; the
- * entry (low half of the hash, key) is read only when the tag matches. */
-typedef struct slot {
-    uint32_t tag;  /* high half of the hash */
-    uint32_t idx1; /* entry index + 1; 0 = empty */
-} slot;
-
-/* A stem that also matches as the head (last part) or the modifier (first part) of a
- * compound word of its language. */
-enum { PART_HEAD = 0, PART_MOD = 1 };
-typedef struct part {
-    uint64_t hash;  /* of key, seeded by side */
-    uint32_t key;   /* offset in chars: the stem */
-    uint32_t post;  /* first posting in post */
-    uint32_t npost; /* postings */
-    uint16_t keylen;
-    uint8_t side; /* PART_HEAD or PART_MOD */
-} part;
-
-/* A part is at least this many code points: shorter stems start or end too many
- * unrelated words (Bürger stems to "burg": Hamburg, Salzburg; Berge to "berg").  A head
- * of PART_LONG_CPS or more needs no known modifier before it. */
-#define PART_MIN_CPS 5
-#define PART_LONG_CPS 7
-/* Words longer than this (bytes) are not searched for parts: URLs, not compounds. */
-#define PART_MAX_WORD 64
-/* A part of a compound counts this much of its term's weight: the compound can mean
- * more, or something else, than its part (Kunststoff is not art). */
-#define PART_WEIGHT 0.5f
-
-struct ww__matcher {
-    slot *slots;
-    size_t mask, used, phrases;
-    entry *ents;
-    size_t nents, capents;
-    /* Bit filter over one-word keys: a word that starts no phrase is rejected after
-     * one bit test in a table small enough to stay in cache. */
-    uint64_t *filter;
-    size_t fbits, unigrams;
-    /* The same per language (the posting's, 0 = every language) over the first words
-     * of phrases only, LANG_FBITS bits each, made on first use: a document in a known
-     * language looks its words up only when some phrase of its language, or of every
-     * language, starts with them (English news used to look up every word that starts
-     * a phrase of any of nine languages: "la", "die", "de"). */
-    uint64_t *langfilter[256];
-    /* The same as filter over keys of two or more words: a phrase's next word is
-     * looked up in the table (a cache miss) only when some key of that length may
-     * continue it. */
-    uint64_t *nfilter;
-    size_t nfbits, ngrams;
-    int maxtok;
-    /* Every key, stem and case-sensitive form, NUL-ended, by offset. */
-    char *chars;
-    size_t nchars, capchars;
-    /* Every posting list as a run of post: while building, a run of n postings has
-     * room for run_room(n) (the next power of two), so appending to it is amortised
-     * O(1); a run that outgrows its room moves to the end and leaves a hole, which
-     * ww__matcher_compact closes.  After compact, runs have no spare room (packed). */
-    ww__posting *post;
-    size_t npost, cappost;
-    int packed;
-    /* Parts of compounds ("*Debatte", "Haushalt*"): stems looked up inside a word
-     * that matched nothing on its own, in their own table (see scan_parts). */
-    part *parts;
-    size_t nparts, capparts;
-    uint32_t *pslots; /* part index + 1; 0 = empty */
-    size_t pmask;
-    uint32_t partlangs[256];         /* parts per language index */
-    struct sb_stemmer *stemmer[256]; /* each language's, from add_stemmed (not owned) */
-};
 
 ww__matcher *ww__matcher_new(void) {
     ww__matcher *m = calloc(1, sizeof *m);
@@ -123,8 +35,10 @@ void ww__matcher_free(ww__matcher *m) {
     free(m->post);
     free(m->parts);
     free(m->pslots);
-    for (int l = 0; l < 256; l++)
-        free(m->langfilter[l]);
+    for (int l = 0; l < 256; l++) {
+        free(m->langfilter[0][l]);
+        free(m->langfilter[1][l]);
+    }
     free(m->nfilter);
     free(m);
 }
@@ -138,7 +52,6 @@ size_t ww__matcher_bytes(const ww__matcher *m) {
            (m->pslots ? (m->pmask + 1) * sizeof *m->pslots : 0);
 }
 
-static uint64_t fix(uint64_t h) { return h ? h : 1; }
 /* One of 8 bits per token hash: an entry's extends holds those of the words its longer
  * phrases continue with, so a scan stops before the next word's filter and table probes
  * (cache misses) unless its bit is there: most prefixes have one or two continuations. */
@@ -151,7 +64,7 @@ static size_t fbit(const ww__matcher *m, uint64_t h) {
 
 /* Copy s[0..n) and a NUL into the arena; its offset in *off.  WW_ENOMEM when the
  * arena cannot grow or would pass 4 GiB (offsets are 32-bit). */
-static int chars_add(ww__matcher *m, const char *s, size_t n, uint32_t *off) {
+int ww__matcher_chars_add(ww__matcher *m, const char *s, size_t n, uint32_t *off) {
     if (m->nchars + n + 1 > m->capchars) {
         size_t cap = m->capchars ? m->capchars : 1 << 16;
         while (cap < m->nchars + n + 1)
@@ -180,8 +93,8 @@ static uint32_t run_room(const ww__matcher *m, uint32_t n) {
 }
 
 /* Append q to the run (*post, *npost) of the posting array. */
-static int run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
-                    const ww__posting *q) {
+int ww__matcher_run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
+                         const ww__posting *q) {
     uint32_t n = *npost;
     if (n == UINT32_MAX)
         return WW_ENOMEM;
@@ -212,28 +125,33 @@ static int run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
 
 static size_t lbit(uint64_t h) { return (size_t)(h >> 40) & (LANG_FBITS - 1); }
 
-/* Mark the first-word key h (fixed) as starting a phrase of language lang.  A
- * language's filter holds the bits of every language's (0) too, so a document asks
- * one filter, not two (lang_filter). */
-static int langfilter_add(ww__matcher *m, int lang, uint64_t h) {
-    if (!m->langfilter[lang]) {
-        if (!(m->langfilter[lang] = calloc(LANG_FBITS / 64, sizeof *m->langfilter[lang])))
+/* Mark the first-word key h (fixed) as starting a phrase of language lang, stemmed
+ * (found by the stem pass only) or not.  A language's filter of unstemmed phrases holds
+ * the bits of every language's (0) too, so a document asks one filter, not two
+ * (lang_filter); stemmed phrases have a filter of their own, so the stem pass does not
+ * look up the stems that only start unstemmed phrases (names, Arabic raw phrases:
+ * stems of common words) and the raw pass not the words that only start stemmed ones. */
+static int langfilter_add(ww__matcher *m, int stem, int lang, uint64_t h) {
+    uint64_t **f = m->langfilter[stem];
+    if (!f[lang]) {
+        if (!(f[lang] = calloc(LANG_FBITS / 64, sizeof *f[lang])))
             return WW_ENOMEM;
-        if (lang && m->langfilter[0])
-            memcpy(m->langfilter[lang], m->langfilter[0],
-                   LANG_FBITS / 64 * sizeof *m->langfilter[lang]);
+        if (!stem && lang && f[0])
+            memcpy(f[lang], f[0], LANG_FBITS / 64 * sizeof *f[lang]);
     }
-    for (int l = lang ? lang : 255; l >= lang; l--)
-        if (m->langfilter[l])
-            m->langfilter[l][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
+    for (int l = lang || stem ? lang : 255; l >= lang; l--)
+        if (f[l])
+            f[l][lbit(h) / 64] |= 1ull << (lbit(h) % 64);
     return 0;
 }
 
-/* The filter of first words whose phrases can be reported to a document of language
- * doclang (0 <= doclang < 256): its own and every language's; NULL when there are
- * none. */
-static const uint64_t *lang_filter(const ww__matcher *m, int doclang) {
-    return m->langfilter[doclang] ? m->langfilter[doclang] : m->langfilter[0];
+/* The filter of first words whose phrases the pass (stem_pass: the stem pass) can
+ * report to a document of language doclang (0 <= doclang < 256): its own and, unstemmed,
+ * every language's; NULL when there are none. */
+static const uint64_t *lang_filter(const ww__matcher *m, int doclang, int stem_pass) {
+    if (stem_pass)
+        return m->langfilter[1][doclang];
+    return m->langfilter[0][doclang] ? m->langfilter[0][doclang] : m->langfilter[0][0];
 }
 
 static int grow(ww__matcher *m) {
@@ -324,7 +242,7 @@ static entry *upsert(ww__matcher *m, uint64_t h, const char *key, size_t keylen,
     }
     entry *e = &m->ents[m->nents];
     memset(e, 0, sizeof *e);
-    if (*at == UINT32_MAX && chars_add(m, key, fulllen, at))
+    if (*at == UINT32_MAX && ww__matcher_chars_add(m, key, fulllen, at))
         return NULL;
     e->key = *at;
     e->keylen = (uint16_t)keylen;
@@ -408,104 +326,6 @@ static char *join(const ww__toks *t, size_t n, size_t *len) {
     return s;
 }
 
-/* ---- parts of compounds ---- */
-
-static uint64_t part_hash(const char *key, size_t n, int side) {
-    return fix(ww__hash_bytes(key, n) ^
-               (side == PART_MOD ? 0x6a09e667f3bcc909ull : 0x3c6ef372fe94f82bull));
-}
-
-static const part *part_find(const ww__matcher *m, const char *key, size_t n, int side) {
-    if (!m->pslots)
-        return NULL;
-    uint64_t h = part_hash(key, n, side);
-    for (size_t j = h & m->pmask; m->pslots[j]; j = (j + 1) & m->pmask) {
-        const part *pt = &m->parts[m->pslots[j] - 1];
-        if (pt->hash == h && pt->side == side && pt->keylen == n &&
-            memcmp(m->chars + pt->key, key, n) == 0)
-            return pt;
-    }
-    return NULL;
-}
-
-static int part_grow(ww__matcher *m) {
-    size_t ncap = m->pslots ? (m->pmask + 1) * 2 : 1024;
-    uint32_t *ns = calloc(ncap, sizeof *ns);
-    if (!ns)
-        return WW_ENOMEM;
-    for (size_t i = 0; i < m->nparts; i++) {
-        size_t j = m->parts[i].hash & (ncap - 1);
-        while (ns[j])
-            j = (j + 1) & (ncap - 1);
-        ns[j] = (uint32_t)i + 1;
-    }
-    free(m->pslots);
-    m->pslots = ns;
-    m->pmask = ncap - 1;
-    return 0;
-}
-
-/* Add posting q under the stem key as a part on side. */
-static int part_add(ww__matcher *m, const char *key, size_t n, int side,
-                    const ww__posting *q) {
-    part *pt = (part *)part_find(m, key, n, side);
-    if (!pt) {
-        if (n > UINT16_MAX)
-            return WW_ENOMEM;
-        if ((!m->pslots || (m->nparts + 1) * 2 > m->pmask + 1) && part_grow(m))
-            return WW_ENOMEM;
-        if (m->nparts == m->capparts) {
-            size_t cap = m->capparts ? m->capparts * 2 : 256;
-            part *np = realloc(m->parts, cap * sizeof *np);
-            if (!np)
-                return WW_ENOMEM;
-            m->parts = np;
-            m->capparts = cap;
-        }
-        pt = &m->parts[m->nparts];
-        memset(pt, 0, sizeof *pt);
-        if (chars_add(m, key, n, &pt->key))
-            return WW_ENOMEM;
-        pt->keylen = (uint16_t)n;
-        pt->side = (uint8_t)side;
-        pt->hash = part_hash(key, n, side);
-        size_t j = pt->hash & m->pmask;
-        while (m->pslots[j])
-            j = (j + 1) & m->pmask;
-        m->pslots[j] = (uint32_t)++m->nparts;
-    }
-    ww__posting c = *q;
-    c.cased = 0;
-    c.case_sensitive = 0;
-    if (run_push(m, &pt->post, &pt->npost, &c))
-        return WW_ENOMEM;
-    m->partlangs[q->lang]++;
-    return 0;
-}
-
-static size_t count_cps(const char *s, size_t n) {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
-/* The parts a term written "*Term", "Term*" or "*Term*" asks for (one stemmed word of
- * at least PART_MIN_CPS code points, a topic term): its stem as head and/or modifier. */
-static int add_parts(ww__matcher *m, const char *phrase, size_t len, const ww__toks *stem,
-                     const ww__posting *q) {
-    int head = len > 1 && phrase[0] == '*', mod = len > 1 && phrase[len - 1] == '*';
-    if ((!head && !mod) || stem->n != 1 || q->kind != WW__P_TERM ||
-        count_cps(ww__tok_norm(stem, 0), stem->v[0].norm_len) < PART_MIN_CPS)
-        return 0;
-    int rc = 0;
-    if (head)
-        rc = part_add(m, ww__tok_norm(stem, 0), stem->v[0].norm_len, PART_HEAD, q);
-    if (!rc && mod)
-        rc = part_add(m, ww__tok_norm(stem, 0), stem->v[0].norm_len, PART_MOD, q);
-    return rc;
-}
-
 int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
                     const ww__posting *p) {
     return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
@@ -530,7 +350,11 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
     rc = WW_ENOMEM;
     uint64_t h = 0;
     entry *e = NULL;
-    if (langfilter_add(m, p->lang, fix(ww__hash_next(0, folded.v[0].hash))))
+    /* (a raw twin of a stemmed phrase is reported only to documents of unknown
+     * language, which no language filter serves) */
+    if ((st || !p->twin || !p->lang) &&
+        langfilter_add(m, st != NULL, p->lang,
+                       ww__matcher_fix(ww__hash_next(0, folded.v[0].hash))))
         goto out;
     size_t fulllen, keylen = 0;
     uint32_t at = UINT32_MAX;
@@ -539,7 +363,7 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
     for (size_t n = 1; n <= folded.n; n++) {
         h = ww__hash_next(h, folded.v[n - 1].hash);
         keylen += (n > 1) + folded.v[n - 1].norm_len;
-        if (!(e = upsert(m, fix(h), key, keylen, fulllen, &at, (int)n)))
+        if (!(e = upsert(m, ww__matcher_fix(h), key, keylen, fulllen, &at, (int)n)))
             goto out;
         if (n < folded.n)
             e->extends |= next_bit(folded.v[n].hash);
@@ -559,20 +383,20 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
             q.case_sensitive = 0;
         else if (!st) { /* (stems: only the initial capital is checked, no form kept) */
             uint32_t off;
-            if (chars_add(m, cs, cl, &off))
+            if (ww__matcher_chars_add(m, cs, cl, &off))
                 goto out;
             q.cased = off + 1;
         }
     }
     uint32_t had = e->npost;
-    if (run_push(m, &e->post, &e->npost, &q))
+    if (ww__matcher_run_push(m, &e->post, &e->npost, &q))
         goto out;
     m->phrases += had == 0;
     if ((int)folded.n > m->maxtok)
         m->maxtok = (int)folded.n;
     if (st)
         m->stemmer[q.lang] = st;
-    rc = st ? add_parts(m, phrase, len, &folded, &q) : 0;
+    rc = st ? ww__matcher_add_parts(m, phrase, len, &folded, &q) : 0;
 out:
     free(key);
     free(fkey);
@@ -642,16 +466,6 @@ static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
     return left == 0;
 }
 
-static int accept(const ww__posting *p, int doclang, int stem_pass) {
-    if (stem_pass)
-        return p->stem && p->lang == doclang;
-    if (p->stem)
-        return 0;
-    if (p->lang == 0 || doclang < 0)
-        return 1;
-    return p->lang == doclang && !p->twin;
-}
-
 void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *toks,
                       ww__match_cb *cb, void *opaque) {
     ww__matcher_scan_lang(m, text, toks, -1, 0, cb, opaque);
@@ -664,7 +478,7 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
     int single = 0;
     for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
         h = ww__hash_next(h, toks->v[i + n - 1].hash);
-        uint64_t fh = fix(h);
+        uint64_t fh = ww__matcher_fix(h);
         if (n == 1) { /* (the language filter was asked by the caller) */
             size_t b = fbit(m, fh);
             if (!(m->filter[b / 64] & (1ull << (b % 64))))
@@ -692,7 +506,7 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
             break;
         for (uint32_t k = 0; k < e->npost; k++) {
             const ww__posting *p = &m->post[e->post + k];
-            if (!accept(p, doclang, stem_pass))
+            if (!ww__matcher_accept(p, doclang, stem_pass))
                 continue;
             if (p->case_sensitive &&
                 !(p->stem ? ww__initial_upper(text, &toks->v[i])
@@ -707,90 +521,24 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
     return single;
 }
 
-static void report_part(const ww__matcher *m, const part *pt, int doclang, size_t i,
-                        ww__match_cb *cb, void *opaque) {
-    for (uint32_t k = 0; k < pt->npost; k++) {
-        const ww__posting *p = &m->post[pt->post + k];
-        if (!accept(p, doclang, 1))
-            continue;
-        ww__posting q = *p;
-        q.weight *= PART_WEIGHT;
-        cb(opaque, &q, i, 1);
-    }
-}
-
-/* The modifier that s[0..n) (the start of a compound's stem: the modifier as written,
- * umlauts folded, then maybe a linking element) is, or NULL: the stem of the word with
- * or without a linking element, looked up among the modifiers.  "regierungs" is
- * Regierung (stem "regier") + s. */
-static const part *modifier_of(const ww__matcher *m, const char *s, size_t n, int lang) {
-    static const char *const link[] = {"", "s", "es", "n", "en", "e", "er", "ens"};
-    struct sb_stemmer *st = m->stemmer[lang];
-    for (size_t k = 0; k < sizeof link / sizeof link[0]; k++) {
-        size_t l = strlen(link[k]);
-        if (n < l + PART_MIN_CPS || memcmp(s + n - l, link[k], l) != 0)
-            continue;
-        const part *pt = part_find(m, s, n - l, PART_MOD);
-        if (!pt && st) {
-            const sb_symbol *r = sb_stemmer_stem(st, (const sb_symbol *)s, (int)(n - l));
-            if (r)
-                pt = part_find(m, (const char *)r, (size_t)sb_stemmer_length(st),
-                               PART_MOD);
-        }
-        if (pt)
-            return pt;
-    }
-    return NULL;
-}
-
-/* Token i (a stem) matched nothing on its own: split it into a known head that ends it
- * (the longest that works) and what comes before.  A head of PART_LONG_CPS code points
- * or more counts alone ("Jahrhundert|hochwass"); a shorter one only when the rest is a
- * known modifier too ("Haushalt|s|debatt") -- short stems end many unrelated words
- * (gemeinsam, Vergleich, Hamburg).  Both parts then count.  A few hash lookups per
- * unmatched long word, and a stem of the rest when a head fits, whatever the number of
- * rules. */
-static void scan_parts(const ww__matcher *m, const ww__toks *toks, size_t i, int doclang,
-                       ww__match_cb *cb, void *opaque) {
-    const char *s = ww__tok_norm(toks, i);
-    size_t n = toks->v[i].norm_len, ncp = 0;
-    uint8_t at[PART_MAX_WORD + 1]; /* byte offset of each code point */
-    if (n > PART_MAX_WORD || n < PART_MIN_CPS * 2)
-        return;
-    for (size_t k = 0; k < n; k++)
-        if (((unsigned char)s[k] & 0xC0) != 0x80)
-            at[ncp++] = (uint8_t)k;
-    for (size_t c = PART_MIN_CPS; c + PART_MIN_CPS <= ncp; c++) {
-        const part *head = part_find(m, s + at[c], n - at[c], PART_HEAD);
-        if (!head)
-            continue;
-        const part *mod = modifier_of(m, s, at[c], doclang);
-        if (!mod && ncp - c < PART_LONG_CPS)
-            continue;
-        report_part(m, head, doclang, i, cb, opaque);
-        if (mod)
-            report_part(m, mod, doclang, i, cb, opaque);
-        return;
-    }
-}
-
 void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__toks *toks,
                            int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
     int parts = stem_pass && doclang > 0 && doclang < 256 && m->partlangs[doclang];
     /* A document of a known language: a word that starts no phrase of its language or
      * of every language is passed over after one bit test (most words), before
      * scan_at's n-gram set-up */
-    const uint64_t *lf = doclang >= 0 && doclang < 256 ? lang_filter(m, doclang) : NULL;
+    const uint64_t *lf =
+        doclang >= 0 && doclang < 256 ? lang_filter(m, doclang, stem_pass) : NULL;
     for (size_t i = 0; i < toks->n; i++) {
         if (doclang >= 0) {
-            size_t b = lbit(fix(ww__hash_next(0, toks->v[i].hash)));
+            size_t b = lbit(ww__matcher_fix(ww__hash_next(0, toks->v[i].hash)));
             if (!lf || !(lf[b / 64] >> (b % 64) & 1)) {
                 if (parts)
-                    scan_parts(m, toks, i, doclang, cb, opaque);
+                    ww__matcher_scan_parts(m, toks, i, doclang, cb, opaque);
                 continue;
             }
         }
         if (!scan_at(m, text, toks, i, doclang, stem_pass, cb, opaque) && parts)
-            scan_parts(m, toks, i, doclang, cb, opaque);
+            ww__matcher_scan_parts(m, toks, i, doclang, cb, opaque);
     }
 }

@@ -127,3 +127,21 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     }
     return 0;
 }
+
+const char *ww__stem_part(struct sb_stemmer *st, struct ww__stem_cache *memo,
+                          const char *s, size_t n, size_t *len) {
+    /* (an Arabic word's cached stem is of the word made ready for the stemmer, not of
+     * the word as given: those go to the stemmer) */
+    int cached = memo && n && (unsigned char)s[0] < 0xD8;
+    uint64_t h = cached ? ww__hash_bytes(s, n) : 0, sh;
+    const char *r = cached ? ww__stem_cache_get(memo, st, h, 0, s, n, len, &sh) : NULL;
+    if (r)
+        return r;
+    r = (const char *)sb_stemmer_stem(st, (const sb_symbol *)s, (int)n);
+    if (!r)
+        return NULL;
+    *len = (size_t)sb_stemmer_length(st);
+    if (cached)
+        ww__stem_cache_put(memo, st, h, 0, s, n, r, *len, ww__hash_bytes(r, *len));
+    return r;
+}
