@@ -35,6 +35,7 @@ struct ww__han_names {
     surname *v;
     size_t n, cap;
     int32_t not_last[NOT_LAST_MAX]; /* characters that end places and bodies (県, 省) */
+    ww__han_words words; /* transliteration characters, particles, words next to names */
     size_t nnot_last;
     uint8_t given_min, given_max, chars_min, chars_max, whole_run;
 };
@@ -119,6 +120,13 @@ int ww__han_names_shape(ww__han_names *hn, int given_min, int given_max, int cha
 }
 
 int ww__han_names_whole_run(const ww__han_names *hn) { return hn && hn->whole_run; }
+
+ww__han_words *ww__han_names_words(ww__han_names *hn) { return &hn->words; }
+
+const ww__han_words *ww__han_names_words_of(const ww__han_names *hn) {
+    static const ww__han_words none; /* a language without person_names: no words */
+    return hn ? &hn->words : &none;
+}
 
 /* The characters of text from byte start: their offsets in at[0..n] (at[n]: the end of
  * the last), n returned; up to max name characters, stopping before limit. */
@@ -208,10 +216,12 @@ static size_t word_name(const ww__han_names *hn, const char *text, size_t len,
     for (size_t s = 0; s < m; s++) {
         size_t c = sl[s];
         /* the first given character may be one that also begins a verb (李强, 王在) */
-        while (c < n && c - sl[s] < hn->given_max &&
-               !(c > sl[s] && ww__han_stop(ww__cp_at(text, len, at[c], &k))) &&
-               !(c - sl[s] >= hn->given_min && (ww__han_word_starts(text, len, at[c]) ||
-                                                longer_word_begins(toks, at[c]))))
+        while (
+            c < n && c - sl[s] < hn->given_max &&
+            !(c > sl[s] && ww__han_stop(&hn->words, ww__cp_at(text, len, at[c], &k))) &&
+            !(c - sl[s] >= hn->given_min &&
+              (ww__han_word_starts(&hn->words, text, len, at[c]) ||
+               longer_word_begins(toks, at[c]))))
             c++;
         if (c - sl[s] >= hn->given_min && c >= hn->chars_min && c <= hn->chars_max &&
             !one_word(toks, at[0], at[c]) && !ends_badly(hn, text, len, at, c))
@@ -222,14 +232,15 @@ static size_t word_name(const ww__han_names *hn, const char *text, size_t len,
 
 /* Two transliteration characters set apart from what follows (a particle, a word ICU
  * begins, or no Han character): 普京|举行, 安娜表示, 耶伦。 */
-static size_t short_foreign_from(const char *text, size_t len, const ww__toks *toks,
-                                 const size_t *at, size_t n) {
+static size_t short_foreign_from(const ww__han_names *hn, const char *text, size_t len,
+                                 const ww__toks *toks, const size_t *at, size_t n) {
     size_t k;
-    if (n < 2 || !ww__han_translit(ww__cp_at(text, len, at[0], &k)) ||
-        !ww__han_translit(ww__cp_at(text, len, at[1], &k)))
+    if (n < 2 || !ww__han_translit(&hn->words, ww__cp_at(text, len, at[0], &k)) ||
+        !ww__han_translit(&hn->words, ww__cp_at(text, len, at[1], &k)))
         return 0;
-    if (n > 2 && !ww__han_stop(ww__cp_at(text, len, at[2], &k)) &&
-        !ww__han_word_starts(text, len, at[2]) && !longer_word_begins(toks, at[2]))
+    if (n > 2 && !ww__han_stop(&hn->words, ww__cp_at(text, len, at[2], &k)) &&
+        !ww__han_word_starts(&hn->words, text, len, at[2]) &&
+        !longer_word_begins(toks, at[2]))
         return 0;
     return at[2];
 }
@@ -242,14 +253,14 @@ size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
         size_t n = chars_from(text, len, start, limit, at, hn->chars_max + 1);
         return at[n] != limit ? 0 : run_name(hn, text, len, toks, at, n);
     }
-    if (ww__han_no_name_at(text, len, start))
+    if (ww__han_no_name_at(&hn->words, text, len, start))
         return 0;
-    size_t end = ww__han_foreign_name_from(text, len, start);
+    size_t end = ww__han_foreign_name_from(&hn->words, text, len, start);
     if (end)
         return end;
     size_t n = chars_from(text, len, start, limit, at, hn->chars_max);
     end = word_name(hn, text, len, toks, at, n);
-    return end ? end : short_foreign_from(text, len, toks, at, n);
+    return end ? end : short_foreign_from(hn, text, len, toks, at, n);
 }
 
 /* Byte offset of the code point before byte i (i > 0). */
@@ -285,7 +296,7 @@ size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len
                            const ww__toks *toks, size_t end) {
     if (hn->whole_run)
         return run_name_until(hn, text, len, toks, end);
-    size_t start = ww__han_foreign_name_until(text, len, end), k;
+    size_t start = ww__han_foreign_name_until(&hn->words, text, len, end), k;
     if (start != SIZE_MAX)
         return start;
     /* the characters before the title, nearest first (a particle among them is no
@@ -305,7 +316,7 @@ size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len
             continue;
         if (word_name(hn, text, len, toks, at, l) == end)
             return back[l - 1];
-        if (l == 2 && short_foreign_from(text, len, toks, at, 2) == end)
+        if (l == 2 && short_foreign_from(hn, text, len, toks, at, 2) == end)
             return back[1];
     }
     return SIZE_MAX;

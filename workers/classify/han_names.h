@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "persons_han.h"
 #include "tokenize.h"
 
 /* One language's name data: its common surnames and the shape of a name. */
@@ -33,6 +34,11 @@ int ww__han_names_shape(ww__han_names *hn, int given_min, int given_max, int cha
 
 /* 1 in whole_run mode. */
 int ww__han_names_whole_run(const ww__han_names *hn);
+
+/* The language's words that tell a name from its neighbours (persons_han.h), to be
+ * filled from its pack; and the same read-only, empty for hn NULL. */
+ww__han_words *ww__han_names_words(ww__han_names *hn);
+const ww__han_words *ww__han_names_words_of(const ww__han_names *hn);
 
 /* The end (byte offset) of the name starting at byte start, right after a title, or
  * 0; limit: where the run of Han characters after the title ends or another title

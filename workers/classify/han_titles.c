@@ -176,6 +176,7 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
         k++;
     int start_ok = s == toks->v[i].start, end_ok = toks->v[k].end == e, rc = 0;
     int run = ww__han_names_whole_run(hn);
+    const ww__han_words *w = ww__han_names_words_of(hn);
     if (k == i && !end_ok)
         return 0; /* inside a longer word */
     /* a name after the title: the title ends a word and begins one, or is the end of
@@ -188,8 +189,8 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
             end = ww__han_names_from(hn, text, len, toks, e,
                                      name_limit(ht, doclang, text, len, e));
         else if (!end && !run)
-            end = sure ? ww__han_name_from(text, len, e)
-                       : ww__han_foreign_name_from(text, len, e);
+            end = sure ? ww__han_name_from(w, text, len, e)
+                       : ww__han_foreign_name_from(w, text, len, e);
         if (end)
             rc = cb(arg, (uint32_t)e, (uint32_t)end);
     }
@@ -202,9 +203,9 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
         if (start == SIZE_MAX && hn && (start_ok || run))
             start = ww__han_names_until(hn, text, len, toks, s);
         else if (start == SIZE_MAX && !start_ok)
-            start = ww__han_foreign_name_until(text, len, s);
+            start = ww__han_foreign_name_until(w, text, len, s);
         if (start == SIZE_MAX && start_ok && (!hn || run))
-            start = ww__han_name_until(text, len, s);
+            start = ww__han_name_until(w, text, len, s);
         if (start != SIZE_MAX)
             rc = cb(arg, (uint32_t)start, (uint32_t)s);
     }

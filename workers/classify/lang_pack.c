@@ -1,6 +1,8 @@
 /* Languages and language packs: see lang_pack.h. */
 #include "lang_pack.h"
+#include "han_names.h"
 #include "han_titles.h"
+#include "persons_han.h"
 
 #include <jansson.h>
 #include <libstemmer.h>
@@ -182,9 +184,49 @@ static void int_pair(json_t *names, const char *key, int def_lo, int def_hi, int
     *hi = (int)json_integer_value(b);
 }
 
+/* person_names' words that tell a name from its neighbours (persons_han.h) into w:
+ * "translit" and "stop" strings of Han characters, "after_name", "after_title" and
+ * "before_name" arrays of two-character words.  Run when the pack is parsed (into a
+ * table thrown away: a bad entry is an error there) and when its names are added. */
+static int fill_han_words(json_t *names, ww__han_words *w, const char *what, char *err,
+                          size_t errlen) {
+    static const char *const sets[] = {"translit", "stop"};
+    static const char *const words[] = {"after_name", "after_title", "before_name"};
+    static const int kinds[] = {WW__HAN_AFTER_NAME, WW__HAN_AFTER_TITLE,
+                                WW__HAN_BEFORE_NAME};
+    for (int k = 0; k < 2; k++) {
+        json_t *v = json_object_get(names, sets[k]);
+        if (v && (!json_is_string(v) ||
+                  ww__han_words_add_chars(w, k == 0 ? WW__HAN_TRANSLIT : WW__HAN_STOP,
+                                          json_string_value(v))))
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "%s: person_names: \"%s\" must be a string of Han "
+                             "characters (U+4E00..U+9FFF)",
+                             what, sets[k]);
+    }
+    for (int k = 0; k < 3; k++) {
+        json_t *v = json_object_get(names, words[k]), *x;
+        size_t i;
+        if (v && !json_is_array(v))
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "%s: person_names: \"%s\" must be an array", what, words[k]);
+        json_array_foreach(v, i, x) if (
+            !json_is_string(x) ||
+            ww__han_words_add_word(
+                w, kinds[k],
+                json_string_value(
+                    x))) return ww_seterr(err, errlen, WW_EINVAL,
+                                          "%s: person_names: %s[%zu] must be a word of two Han characters "
+                                          "(U+4E00..U+9FFF), 256 words in all at most",
+                                          what, words[k], i);
+    }
+    return 0;
+}
+
 /* "person_names" is an object of known keys: "surnames" an array of strings, "given"
  * and "chars" [min, max] pairs in 1..5 and 2..6, "whole_run" a boolean (the surnames'
- * characters are checked when they are added: han_names.c). */
+ * characters are checked when they are added: han_names.c), and the words of
+ * fill_han_words. */
 static int check_person_names(json_t *root, const char *what, char *err, size_t errlen) {
     json_t *names = json_object_get(root, "person_names"), *s;
     if (!names)
@@ -192,7 +234,8 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
     if (!json_is_object(names) ||
         known_keys(names,
                    (const char *const[]){"surnames", "given", "chars", "whole_run",
-                                         "not_last", NULL},
+                                         "not_last", "translit", "stop", "after_name",
+                                         "after_title", "before_name", NULL},
                    what, err, errlen))
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: \"person_names\" must be an object of \"surnames\", "
@@ -215,7 +258,12 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
                          "[min, max] in 1..5, \"chars\" in 2..6, \"whole_run\" true or "
                          "false",
                          what);
-    return 0;
+    ww__han_words *w = calloc(1, sizeof *w);
+    if (!w)
+        return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", what);
+    int rc = fill_han_words(names, w, what, err, errlen);
+    free(w);
+    return rc;
 }
 
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
@@ -610,6 +658,8 @@ static int add_person_names(const ww__pack *p, int lang, ww__han_titles *ht, cha
                          "%s: person_names: \"given\" must be [min, max] in 1..5, "
                          "\"chars\" in 2..6, \"whole_run\" true or false",
                          p->what);
+    if (fill_han_words(names, ww__han_names_words(hn), p->what, err, errlen))
+        return WW_EINVAL;
     const char *nl = json_string_value(json_object_get(names, "not_last"));
     if (nl && ww__han_names_add_not_last(hn, nl))
         return ww_seterr(err, errlen, WW_EINVAL,
