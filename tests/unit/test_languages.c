@@ -197,9 +197,7 @@ static void test_pack_errors(void **st) {
     (void)st;
     char err[256];
     const char *bad[] = {
-        "[]",
-        "{\"language\":\"DE\"}",
-        "{\"language\":\"de\",\"colour\":1}",
+        "[]", "{\"language\":\"DE\"}", "{\"language\":\"de\",\"colour\":1}",
         "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"heavy\":[\"x\"]}}}",
         "{\"language\":\"de\",\"topics\":{\"medtop:1\":{\"3\":[\"\"]}}}",
         "{\"language\":\"de\",\"countries\":{\"CN\":\"China\"}}",
@@ -217,7 +215,16 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"zh\",\"person_names\":{\"chars\":[2]}}",
         "{\"language\":\"zh\",\"person_names\":{\"whole_run\":1}}",
         "{\"language\":\"zh\",\"person_names\":{\"not_last\":[\"省\"]}}",
-        NULL};
+        /* the words that tell a name from its neighbours (persons_han.h) */
+        "{\"language\":\"zh\",\"person_names\":{\"translit\":[\"阿\"]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"translit\":\"阿b\"}}",
+        "{\"language\":\"zh\",\"person_names\":{\"stop\":\"\"}}",
+        "{\"language\":\"zh\",\"person_names\":{\"stop\":\"在の\"}}",
+        "{\"language\":\"zh\",\"person_names\":{\"after_name\":[\"特别多\"]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"after_name\":[\"特\"]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"after_title\":\"呼吁\"}}",
+        "{\"language\":\"zh\",\"person_names\":{\"after_title\":[1]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"before_name\":[\"かん\"]}}", NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;
         ww__pack *p = ww__pack_parse(bad[i], strlen(bad[i]), "pack", err, sizeof err);
@@ -233,7 +240,9 @@ static void test_pack_errors(void **st) {
     ww__pack_free(p);
     const char *names = "{\"language\":\"zh\",\"person_names\":{\"surnames\":"
                         "[\"王\",\"欧阳\"],\"given\":[1,2],\"chars\":[2,4],"
-                        "\"whole_run\":false}}";
+                        "\"whole_run\":false,\"translit\":\"阿普京\",\"stop\":\"在的\","
+                        "\"after_name\":[\"政府\"],\"after_title\":[\"呼吁\"],"
+                        "\"before_name\":[\"感謝\"]}}";
     p = ww__pack_parse(names, strlen(names), "pack", err, sizeof err);
     assert_non_null(p);
     ww__pack_free(p);
