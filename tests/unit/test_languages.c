@@ -15,6 +15,7 @@
 #include "../../workers/classify/lang_pack.h"
 #include "../../workers/classify/persons.h"
 #include "../../workers/classify/tokenize.h"
+#include "classify_list.h"
 #include "wirewatch/classify.h"
 
 /* The normal forms of text's tokens joined by '|'. */
@@ -132,25 +133,7 @@ static char *labels(const char *tax, const char *lang, const char *text, char *b
     ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
     if (!c)
         fail_msg("classifier: %s", err);
-    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
-    d.text = (char *)text;
-    d.title = "";
-    d.language = (char *)lang;
-    Wirewatch__V1__Classified *out = NULL;
-    int alert;
-    assert_int_equal(ww_classify_document(c, &d, &out, &alert), 0);
-    size_t o2 = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < out->n_labels; i++) {
-        o2 += (size_t)snprintf(buf + o2, len - o2, "%s%s", i ? "," : "",
-                               out->labels[i]->code);
-        /* evidence spans point at the matched words */
-        for (size_t k = 0; k < out->labels[i]->n_evidence; k++) {
-            const Wirewatch__V1__Span *sp = out->labels[i]->evidence[k];
-            assert_memory_equal(text + sp->start, sp->text, sp->end - sp->start);
-        }
-    }
-    ww_classified_free(out);
+    classify_list(c, lang, text, NULL, buf, len);
     ww_classifier_free(c);
     return buf;
 }

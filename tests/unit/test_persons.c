@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../workers/classify/persons.h"
+#include "classify_list.h"
 #include "wirewatch/classify.h"
 
 typedef struct {
@@ -216,27 +217,7 @@ static int clf_teardown(void **st) {
 
 /* The person entities the classifier finds in text (language lang), joined by '|'. */
 static const char *persons_in(const char *lang, const char *text, char *buf, size_t len) {
-    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
-    d.text = (char *)text;
-    d.title = "";
-    d.language = (char *)lang;
-    Wirewatch__V1__Classified *out = NULL;
-    int alert;
-    assert_int_equal(ww_classify_document(clf, &d, &out, &alert), 0);
-    size_t o = 0;
-    buf[0] = 0;
-    for (size_t i = 0; i < out->n_entities; i++) {
-        const Wirewatch__V1__Entity *e = out->entities[i];
-        if (strcmp(e->type, "person") != 0)
-            continue;
-        o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "|" : "", e->name);
-        /* every span points at the name in the text */
-        for (size_t k = 0; k < e->n_spans; k++)
-            assert_memory_equal(text + e->spans[k]->start, e->name,
-                                e->spans[k]->end - e->spans[k]->start);
-    }
-    ww_classified_free(out);
-    return buf;
+    return classify_list(clf, lang, text, "person", buf, len);
 }
 
 /* Chinese names after and before titles, through the classifier (han_titles.c finds the
