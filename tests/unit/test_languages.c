@@ -207,7 +207,10 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"zh\",\"person_names\":{\"after_name\":[\"特\"]}}",
         "{\"language\":\"zh\",\"person_names\":{\"after_title\":\"呼吁\"}}",
         "{\"language\":\"zh\",\"person_names\":{\"after_title\":[1]}}",
-        "{\"language\":\"zh\",\"person_names\":{\"before_name\":[\"かん\"]}}", NULL};
+        "{\"language\":\"zh\",\"person_names\":{\"before_name\":[\"かん\"]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"kana_not_names\":\"ポスト\"}}",
+        "{\"language\":\"zh\",\"person_names\":{\"kana_not_names\":[\"ぽすと\"]}}",
+        "{\"language\":\"zh\",\"person_names\":{\"kana_not_names\":[\"\"]}}", NULL};
     for (int i = 0; bad[i]; i++) {
         err[0] = 0;
         ww__pack *p = ww__pack_parse(bad[i], strlen(bad[i]), "pack", err, sizeof err);
@@ -225,7 +228,7 @@ static void test_pack_errors(void **st) {
                         "[\"王\",\"欧阳\"],\"given\":[1,2],\"chars\":[2,4],"
                         "\"whole_run\":false,\"translit\":\"阿普京\",\"stop\":\"在的\","
                         "\"after_name\":[\"政府\"],\"after_title\":[\"呼吁\"],"
-                        "\"before_name\":[\"感謝\"]}}";
+                        "\"before_name\":[\"感謝\"],\"kana_not_names\":[\"ポスト\"]}}";
     p = ww__pack_parse(names, strlen(names), "pack", err, sizeof err);
     assert_non_null(p);
     ww__pack_free(p);

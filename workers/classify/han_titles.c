@@ -184,7 +184,7 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
      * whose names fill a run (Japanese), a kanji name by its surname only */
     if (sides & 1) {
         int sure = end_ok && (start_ok || k == i);
-        size_t end = run ? 0 : ww__kana_name_from(text, len, e);
+        size_t end = run ? 0 : ww__kana_name_from(w, text, len, e);
         if (!end && sure && hn)
             end = ww__han_names_from(hn, text, len, toks, e,
                                      name_limit(ht, doclang, text, len, e));

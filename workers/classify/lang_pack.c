@@ -186,7 +186,8 @@ static void int_pair(json_t *names, const char *key, int def_lo, int def_hi, int
 
 /* person_names' words that tell a name from its neighbours (persons_han.h) into w:
  * "translit" and "stop" strings of Han characters, "after_name", "after_title" and
- * "before_name" arrays of two-character words.  Run when the pack is parsed (into a
+ * "before_name" arrays of two-character words, "kana_not_names" an array of katakana
+ * loanwords.  Run when the pack is parsed (into a
  * table thrown away: a bad entry is an error there) and when its names are added. */
 static int fill_han_words(json_t *names, ww__han_words *w, const char *what, char *err,
                           size_t errlen) {
@@ -220,6 +221,20 @@ static int fill_han_words(json_t *names, ww__han_words *w, const char *what, cha
                                           "(U+4E00..U+9FFF), 256 words in all at most",
                                           what, words[k], i);
     }
+    json_t *v = json_object_get(names, "kana_not_names"), *x;
+    size_t i;
+    if (v && !json_is_array(v))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: person_names: \"kana_not_names\" must be an array", what);
+    json_array_foreach(v, i, x) if (
+        !json_is_string(x) ||
+        ww__han_words_add_kana_not_name(
+            w,
+            json_string_value(
+                x))) return ww_seterr(err, errlen, WW_EINVAL,
+                                      "%s: person_names: kana_not_names[%zu] must be a word of 1 to 15 "
+                                      "katakana (U+30A0..U+30FF), 16 words at most",
+                                      what, i);
     return 0;
 }
 
@@ -235,7 +250,8 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
         known_keys(names,
                    (const char *const[]){"surnames", "given", "chars", "whole_run",
                                          "not_last", "translit", "stop", "after_name",
-                                         "after_title", "before_name", NULL},
+                                         "after_title", "before_name", "kana_not_names",
+                                         NULL},
                    what, err, errlen))
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: \"person_names\" must be an object of \"surnames\", "

@@ -85,6 +85,19 @@ int ww__han_words_add_word(ww__han_words *w, int kind, const char *word) {
     return 0;
 }
 
+int ww__han_words_add_kana_not_name(ww__han_words *w, const char *word) {
+    size_t len = strlen(word), k;
+    if (len == 0 || len > WW__HAN_KANA_BYTES || w->nkana_not_names == WW__HAN_KANA_WORDS)
+        return WW_EINVAL;
+    for (size_t i = 0; i < len; i += k) {
+        int32_t cp = ww__cp_at(word, len, i, &k);
+        if (cp < 0x30A0 || cp > 0x30FF)
+            return WW_EINVAL;
+    }
+    memcpy(w->kana_not_names[w->nkana_not_names++], word, len + 1);
+    return 0;
+}
+
 /* 1 when a, b (as written) are a word of one of kinds (the text's characters are
  * looked up by their Simplified form, as the words were added). */
 static int is_word(const ww__han_words *w, int kinds, int32_t a, int32_t b) {

@@ -12,6 +12,8 @@
 #define WW__HAN_WORDS_LO 0x4E00 /* the unified block, where every entry is */
 #define WW__HAN_WORDS_HI 0x9FFF
 #define WW__HAN_WORDS_SLOTS 512 /* two-character words of all kinds: at most half */
+#define WW__HAN_KANA_WORDS 16   /* katakana loanwords that are no name */
+#define WW__HAN_KANA_BYTES 45   /* 15 katakana */
 enum { WW__HAN_TRANSLIT, WW__HAN_STOP };
 enum { WW__HAN_AFTER_NAME = 1, WW__HAN_AFTER_TITLE = 2, WW__HAN_BEFORE_NAME = 4 };
 typedef struct ww__han_words {
@@ -19,6 +21,10 @@ typedef struct ww__han_words {
     uint64_t word[WW__HAN_WORDS_SLOTS];      /* first << 21 | second, 0: empty slot */
     uint8_t word_kinds[WW__HAN_WORDS_SLOTS]; /* WW__HAN_AFTER_NAME | ... */
     size_t nwords;
+    /* katakana loanwords written right after a title where a name would be (首相ポスト
+     * "the premiership"): no katakana name starts with one (persons_kana.c) */
+    char kana_not_names[WW__HAN_KANA_WORDS][WW__HAN_KANA_BYTES + 1];
+    size_t nkana_not_names;
 } ww__han_words;
 
 /* Add every character of chars to the set kind (WW__HAN_TRANSLIT, WW__HAN_STOP),
@@ -30,6 +36,10 @@ int ww__han_words_add_chars(ww__han_words *w, int kind, const char *chars);
  * kind (WW__HAN_AFTER_NAME, WW__HAN_AFTER_TITLE, WW__HAN_BEFORE_NAME).  Returns 0 or
  * WW_EINVAL (another length or character, or over 256 words in all). */
 int ww__han_words_add_word(ww__han_words *w, int kind, const char *word);
+
+/* Add a katakana loanword that is no name (ポスト).  Returns 0 or WW_EINVAL (empty,
+ * a character outside U+30A0..U+30FF, over 15 characters, or over 16 words). */
+int ww__han_words_add_kana_not_name(ww__han_words *w, const char *word);
 
 /* The code point at byte i of text[0..len), its length in *k (1 for an invalid byte,
  * whose code point is -1). */

@@ -3,7 +3,8 @@
  * a name; next to a person title it is most often a name.  Its parts are joined by a
  * middle dot (・) or a double hyphen (＝, =: ルイス・イナシオ・ルーラ＝ダシルバ), and
  * the long-vowel mark (ー) belongs to the part it ends.  A few loanwords written right
- * after a title (首相ポスト "the premiership") are no name. */
+ * after a title (首相ポスト "the premiership", the pack's person_names.kana_not_names) are
+ * no name. */
 #include <stdint.h>
 #include <string.h>
 
@@ -21,22 +22,23 @@ static int kana_join(int32_t cp) {
     return cp == 0x30FB || cp == 0xFF65 || cp == 0xFF1D || cp == '=' || cp == 0x30A0;
 }
 
-/* Loanwords that follow a title where a name would be. */
-static const char *const not_names[] = {"ポスト", "クラス", "レベル", "ポジション", NULL};
-
-static int loanword_at(const char *text, size_t len, size_t start) {
-    for (const char *const *w = not_names; *w; w++) {
-        size_t n = strlen(*w);
-        if (n <= len - start && memcmp(text + start, *w, n) == 0)
+/* A loanword that follows a title where a name would be (the language's, from its pack)
+ * begins at byte start. */
+static int loanword_at(const ww__han_words *w, const char *text, size_t len,
+                       size_t start) {
+    for (size_t i = 0; i < w->nkana_not_names; i++) {
+        size_t n = strlen(w->kana_not_names[i]);
+        if (n <= len - start && memcmp(text + start, w->kana_not_names[i], n) == 0)
             return 1;
     }
     return 0;
 }
 
-size_t ww__kana_name_from(const char *text, size_t len, size_t start) {
+size_t ww__kana_name_from(const ww__han_words *w, const char *text, size_t len,
+                          size_t start) {
     size_t i = start, end = start, k, k2;
     int n = 0, total = 0;
-    if (start >= len || loanword_at(text, len, start))
+    if (start >= len || loanword_at(w, text, len, start))
         return 0;
     while (i < len && total < KANA_MAX) {
         int32_t cp = ww__cp_at(text, len, i, &k);
