@@ -111,7 +111,7 @@ static inline int ww__matcher_accept(const ww__posting *p, int doclang, int stem
     return p->lang == doclang && !p->twin;
 }
 
-/* matcher.c: copy s[0..n) and a NUL into the arena (offset in *off); append q to the
+/* matcher_store.c: copy s[0..n) and a NUL into the arena (offset in *off); append q to the
  * run (*post, *npost) of the posting array.  0 or WW_ENOMEM. */
 int ww__matcher_chars_add(ww__matcher *m, const char *s, size_t n, uint32_t *off);
 int ww__matcher_run_push(ww__matcher *m, uint32_t *post, uint32_t *npost,
