@@ -180,6 +180,12 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
             if (add_route(c, &tx->routes[r]))
                 return WW_ENOMEM;
     }
+    for (size_t k = 0; k < total; k++) { /* parents are resolved: no cycles */
+        uint32_t top = (uint32_t)k;
+        while (c->topics[top].parent >= 0)
+            top = (uint32_t)c->topics[top].parent;
+        c->topics[k].top = top;
+    }
     /* the version string every Classified carries */
     size_t len = 1;
     for (size_t t = 0; t < c->ntax; t++)

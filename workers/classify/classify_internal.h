@@ -77,6 +77,9 @@ typedef struct ww__gtopic {
     uint32_t tax;   /* index into taxonomies */
     uint32_t local; /* index into that taxonomy's topics */
     int parent;     /* global index or -1 */
+    uint32_t top;   /* global index of its top-level ancestor (itself at the top):
+                     * the output's sort asked for it by walking parents, 4% of
+                     * classifying Arabic (~36 labels a document) */
 } ww__gtopic;
 
 struct ww_classifier {

@@ -112,18 +112,12 @@ static int by_confidence(const void *a, const void *b, void *arg) {
     return x < y ? -1 : x > y;
 }
 
-static uint32_t top_of(const ww_classifier *c, uint32_t g) {
-    while (c->topics[g].parent >= 0)
-        g = (uint32_t)c->topics[g].parent;
-    return g;
-}
-
 /* Output order: grouped by top-level topic, the best-scored group first; in a group
  * the most specific (deepest) label first, then the most confident. */
 static int by_branch(const void *a, const void *b, void *arg) {
     const ww_classifier *c = arg;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint32_t tx = top_of(c, x), ty = top_of(c, y);
+    uint32_t tx = c->topics[x].top, ty = c->topics[y].top;
     if (tx != ty) {
         if (c->st[tx].score != c->st[ty].score)
             return c->st[tx].score > c->st[ty].score ? -1 : 1;
