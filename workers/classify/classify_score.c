@@ -253,9 +253,15 @@ static void roll_up(ww_classifier *c) {
  * topic with no text hit at all (found only in the title) gets its title hits instead,
  * so every label has evidence. */
 static void pick_evidence(ww_classifier *c) {
+    /* hits come title first (hit_order): pass 0 reads the text's, pass 1 the title's,
+     * not every hit twice */
+    size_t nt = 0;
+    while (nt < c->nhits && c->hits[nt].in_title)
+        nt++;
     for (int pass = 0; pass < 2; pass++) {
         uint32_t run = 0; /* the first hit with this hit's field and span */
-        for (size_t i = 0; i < c->nhits; i++) {
+        size_t from = pass ? 0 : nt, to = pass ? nt : c->nhits;
+        for (size_t i = from; i < to; i++) {
             const ww__hit *h = &c->hits[i];
             if (i && (h->in_title != h[-1].in_title || h->first != h[-1].first ||
                       h->ntok != h[-1].ntok))
@@ -366,6 +372,8 @@ static int hit_order(const void *a, const void *b) {
  * start token already, so only the few hits at one token move. */
 static void sort_pass(ww__hit *h, size_t n) {
     for (size_t i = 1; i < n; i++) {
+        if (hit_order(&h[i - 1], &h[i]) <= 0)
+            continue; /* in place already, as most are: no copy out and back */
         ww__hit x = h[i];
         size_t k = i;
         for (; k > 0 && hit_order(&h[k - 1], &x) > 0; k--)
