@@ -405,6 +405,7 @@ void ww_classifier_free(ww_classifier *c) {
     free(c->thits);
     ww__langs_free(&c->langs);
     free(c->hits);
+    free(c->merge);
     free(c->aggs);
     free(c->cover);
     free(c->gmax);

@@ -106,6 +106,8 @@ struct ww_classifier {
     size_t ntouched;
     ww__hit *hits;
     size_t nhits, caphits;
+    ww__hit *merge; /* merge_passes' output, swapped with hits (<= 8,192 hits kept) */
+    size_t capmerge;
     ww__agg *aggs; /* open addressing, capaggs a power of two */
     size_t capaggs;
     uint32_t *cover; /* per taxonomy: end of the longest term so far (drop_nested) */

@@ -50,15 +50,18 @@ static Wirewatch__V1__Label *new_label(ww__arena *a, char *tax, char *ver, char 
 
 /* Confidence of topic g from its taxonomy's calibration (confidence 1 without one):
  * the group of the document's language (or "*"), the step of the topic's depth. */
-static double confidence(const ww_classifier *c, uint32_t g, double best_at_depth,
-                         const char *lang) {
-    const ww_taxonomy *tx = c->tax[c->topics[g].tax];
-    const ww_calib_group *grp = NULL;
-    for (int i = 0; i < tx->ncalib && !grp; i++)
-        for (int k = 0; k < tx->calib[i].nlanguages && !grp; k++)
+static const ww_calib_group *calib_group(const ww_taxonomy *tx, const char *lang) {
+    for (int i = 0; i < tx->ncalib; i++)
+        for (int k = 0; k < tx->calib[i].nlanguages; k++)
             if (strcmp(tx->calib[i].languages[k], "*") == 0 ||
                 strcmp(tx->calib[i].languages[k], lang) == 0)
-                grp = &tx->calib[i];
+                return &tx->calib[i];
+    return NULL;
+}
+
+/* grp: calib_group of g's taxonomy, found once a document, not once a candidate */
+static double confidence(const ww_classifier *c, uint32_t g, double best_at_depth,
+                         const ww_calib_group *grp) {
     if (!grp)
         return 1.0;
     int depth = ww__topic_of(c, g)->depth, k = 0;
@@ -84,8 +87,14 @@ static long candidates(ww_classifier *c, const char *lang) {
     }
     /* the best candidate score per taxonomy and depth: the "share" feature */
     double *best = calloc(c->ntax * nd, sizeof *best);
-    if (!best)
+    const ww_calib_group **grp = calloc(c->ntax, sizeof *grp);
+    if (!best || !grp) {
+        free(best);
+        free(grp);
         return WW_ENOMEM;
+    }
+    for (size_t t = 0; t < c->ntax; t++)
+        grp[t] = calib_group(c->tax[t], lang);
     for (size_t i = 0; i < n; i++) {
         uint32_t g = c->touched[i];
         double *b = &best[c->topics[g].tax * nd + (size_t)ww__topic_of(c, g)->depth];
@@ -94,10 +103,12 @@ static long candidates(ww_classifier *c, const char *lang) {
     }
     for (size_t i = 0; i < n; i++) {
         uint32_t g = c->touched[i];
-        c->st[g].conf = confidence(
-            c, g, best[c->topics[g].tax * nd + (size_t)ww__topic_of(c, g)->depth], lang);
+        uint32_t t = c->topics[g].tax;
+        c->st[g].conf =
+            confidence(c, g, best[t * nd + (size_t)ww__topic_of(c, g)->depth], grp[t]);
     }
     free(best);
+    free(grp);
     return (long)n;
 }
 

@@ -204,6 +204,8 @@ static void own_scores(ww_classifier *c, size_t cap) {
         ww__tstate *s = &c->st[a->topic];
         if (a->kind == WW__P_EXCLUDE)
             s->veto = 1;
+        else if (a->cnt == 1.0) /* most terms: once; 1 + ln 1 is exactly 1, no log call */
+            s->own += a->weight * 1.0;
         else if (a->cnt > 0)
             s->own += a->weight * (a->cnt >= 1.0 ? 1.0 + log(a->cnt) : a->cnt);
         *a = (ww__agg){0};
@@ -385,13 +387,50 @@ static void sort_pass(ww__hit *h, size_t n) {
 /* The hits of the raw pass (the first nraw) and of the stem pass in hit_order, as a
  * stable sort of them all would leave them (qsort of every hit was a sixth of
  * classifying Arabic): each pass sorted, then merged, the raw pass first on a tie. */
+#define MERGE_KEEP 8192 /* hits: the merge buffer a thread keeps, ~200 KB at most */
+
+/* The buffer merge_passes writes n hits into: the thread's own up to MERGE_KEEP (then
+ * swapped with hits, so no copy back nor malloc a document), else a temporary one. */
+static ww__hit *merge_buffer(ww_classifier *c, size_t n) {
+    if (n > MERGE_KEEP)
+        return malloc(n * sizeof(ww__hit));
+    if (c->capmerge < n) {
+        size_t cap = c->caphits < MERGE_KEEP ? c->caphits : MERGE_KEEP; /* >= n */
+        ww__hit *m = realloc(c->merge, cap * sizeof *m);
+        if (!m)
+            return NULL;
+        c->merge = m;
+        c->capmerge = cap;
+    }
+    return c->merge;
+}
+
+static void merge_done(ww_classifier *c, ww__hit *m, size_t n) {
+    if (m != c->merge) {
+        memcpy(c->hits, m, n * sizeof *m);
+        free(m);
+        return;
+    }
+    ww__hit *h = c->hits;
+    size_t cap = c->caphits;
+    c->hits = m;
+    c->caphits = c->capmerge;
+    c->merge = h;
+    c->capmerge = cap;
+    if (cap > MERGE_KEEP) { /* not two large arrays kept after one long document */
+        free(c->merge);
+        c->merge = NULL;
+        c->capmerge = 0;
+    }
+}
+
 static int merge_passes(ww_classifier *c, size_t nraw) {
     size_t n = c->nhits;
     sort_pass(c->hits, nraw);
     sort_pass(c->hits + nraw, n - nraw);
     if (nraw == 0 || nraw == n)
         return 0;
-    ww__hit *m = malloc(n * sizeof *m);
+    ww__hit *m = merge_buffer(c, n);
     if (!m)
         return WW_ENOMEM;
     size_t i = 0, j = nraw, o = 0;
@@ -401,8 +440,7 @@ static int merge_passes(ww_classifier *c, size_t nraw) {
         m[o++] = c->hits[i++];
     while (j < n)
         m[o++] = c->hits[j++];
-    memcpy(c->hits, m, n * sizeof *m);
-    free(m);
+    merge_done(c, m, n);
     return 0;
 }
 
