@@ -157,6 +157,7 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
         !(c->topics = calloc(total + 1, sizeof *c->topics)) ||
         !(c->st = calloc(total + 1, sizeof *c->st)) ||
         !(c->touched = calloc(total + 1, sizeof *c->touched)) ||
+        !(c->by_depth = calloc(total + 1, sizeof *c->by_depth)) ||
         !(c->cover = calloc(c->ntax + 1, sizeof *c->cover)) ||
         !(c->gmax = calloc(c->ntax + 1, sizeof *c->gmax)))
         return WW_ENOMEM;
@@ -412,6 +413,7 @@ void ww_classifier_free(ww_classifier *c) {
     free(c->ehits);
     free(c->st);
     free(c->touched);
+    free(c->by_depth);
     ww__gaz_free(&c->gaz);
     ww__han_titles_free(c->han_titles);
     ww__matcher_free(c->m);

@@ -104,6 +104,7 @@ struct ww_classifier {
     ww__tstate *st;
     uint32_t *touched;
     size_t ntouched;
+    uint32_t *by_depth; /* as many as touched: roll_up's sort writes here */
     ww__hit *hits;
     size_t nhits, caphits;
     ww__hit *merge; /* merge_passes' output, swapped with hits (<= 8,192 hits kept) */
