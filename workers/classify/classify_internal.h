@@ -107,7 +107,7 @@ struct ww_classifier {
     uint32_t *by_depth; /* as many as touched: roll_up's sort writes here */
     ww__hit *hits;
     size_t nhits, caphits;
-    ww__hit *merge; /* merge_passes' output, swapped with hits (<= 8,192 hits kept) */
+    ww__hit *merge; /* merge_passes' output, swapped with hits (<= 2,048 hits kept) */
     size_t capmerge;
     ww__agg *aggs; /* open addressing, capaggs a power of two */
     size_t capaggs;

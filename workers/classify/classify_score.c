@@ -398,7 +398,7 @@ static void sort_pass(ww__hit *h, size_t n) {
 /* The hits of the raw pass (the first nraw) and of the stem pass in hit_order, as a
  * stable sort of them all would leave them (qsort of every hit was a sixth of
  * classifying Arabic): each pass sorted, then merged, the raw pass first on a tie. */
-#define MERGE_KEEP 8192 /* hits: the merge buffer a thread keeps, ~200 KB at most */
+#define MERGE_KEEP 2048 /* hits: the merge buffer a thread keeps, ~50 KB at most */
 
 /* The buffer merge_passes writes n hits into: the thread's own up to MERGE_KEEP (then
  * swapped with hits, so no copy back nor malloc a document), else a temporary one. */
