@@ -511,6 +511,42 @@ static void test_pack_like_protobuf_c(void **state) {
     ww_classifier_free(c);
 }
 
+static uint8_t *packed(const Wirewatch__V1__Classified *o, size_t *n) {
+    *n = ww_classified_packed_size(o);
+    uint8_t *b = malloc(*n + 1);
+    assert_non_null(b);
+    assert_int_equal(ww_classified_pack(o, b, *n), *n);
+    return b;
+}
+
+/* A thread's classifier (worker.threads, ww_classifier_for_thread) has scratch of its
+ * own, made apart from ww_classifier_new's: it classifies as the classifier it was made
+ * from, document after document (its scratch reused). */
+static void test_thread_classifier_same(void **state) {
+    (void)state;
+    char err[256];
+    ww_classifier *c = all_labels();
+    ww_classifier *t = ww_classifier_for_thread(c, err, sizeof err);
+    if (!t)
+        fail_msg("%s", err);
+    Wirewatch__V1__Classified *o = run(c, STORY_TITLE, STORY, NULL);
+    size_t n, m;
+    uint8_t *want = packed(o, &n);
+    assert_true(o->n_labels > 3);
+    ww_classified_free(o);
+    for (int round = 0; round < 2; round++) {
+        o = run(t, STORY_TITLE, STORY, NULL);
+        uint8_t *got = packed(o, &m);
+        assert_int_equal(m, n);
+        assert_memory_equal(got, want, n);
+        free(got);
+        ww_classified_free(o);
+    }
+    free(want);
+    ww_classifier_thread_free(t);
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_seed_like_story),
@@ -522,6 +558,7 @@ int main(void) {
         cmocka_unit_test(test_watchlist_and_routes),
         cmocka_unit_test(test_stage_config_and_reload),
         cmocka_unit_test(test_pack_like_protobuf_c),
+        cmocka_unit_test(test_thread_classifier_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -157,6 +157,7 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
         !(c->topics = calloc(total + 1, sizeof *c->topics)) ||
         !(c->st = calloc(total + 1, sizeof *c->st)) ||
         !(c->touched = calloc(total + 1, sizeof *c->touched)) ||
+        !(c->by_depth = calloc(total + 1, sizeof *c->by_depth)) ||
         !(c->cover = calloc(c->ntax + 1, sizeof *c->cover)) ||
         !(c->gmax = calloc(c->ntax + 1, sizeof *c->gmax)))
         return WW_ENOMEM;
@@ -179,6 +180,12 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
         for (size_t r = 0; r < tx->nroutes; r++)
             if (add_route(c, &tx->routes[r]))
                 return WW_ENOMEM;
+    }
+    for (size_t k = 0; k < total; k++) { /* parents are resolved: no cycles */
+        uint32_t top = (uint32_t)k;
+        while (c->topics[top].parent >= 0)
+            top = (uint32_t)c->topics[top].parent;
+        c->topics[k].top = top;
     }
     /* the version string every Classified carries */
     size_t len = 1;
@@ -399,12 +406,14 @@ void ww_classifier_free(ww_classifier *c) {
     free(c->thits);
     ww__langs_free(&c->langs);
     free(c->hits);
+    free(c->merge);
     free(c->aggs);
     free(c->cover);
     free(c->gmax);
     free(c->ehits);
     free(c->st);
     free(c->touched);
+    free(c->by_depth);
     ww__gaz_free(&c->gaz);
     ww__han_titles_free(c->han_titles);
     ww__matcher_free(c->m);

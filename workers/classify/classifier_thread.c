@@ -47,6 +47,7 @@ ww_classifier *ww_classifier_for_thread(const ww_classifier *c, char *err,
             goto oom;
     if (!(t->st = calloc(c->ntopics + 1, sizeof *t->st)) ||
         !(t->touched = calloc(c->ntopics + 1, sizeof *t->touched)) ||
+        !(t->by_depth = calloc(c->ntopics + 1, sizeof *t->by_depth)) ||
         !(t->cover = calloc(c->ntax + 1, sizeof *t->cover)) ||
         !(t->gmax = calloc(c->ntax + 1, sizeof *t->gmax)))
         goto oom;
@@ -69,6 +70,7 @@ void ww_classifier_thread_free(ww_classifier *t) {
     free(t->thits);
     ww__langs_free(&t->langs);
     free(t->hits);
+    free(t->merge);
     free(t->aggs);
     free(t->cover);
     free(t->gmax);

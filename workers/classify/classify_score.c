@@ -204,6 +204,8 @@ static void own_scores(ww_classifier *c, size_t cap) {
         ww__tstate *s = &c->st[a->topic];
         if (a->kind == WW__P_EXCLUDE)
             s->veto = 1;
+        else if (a->cnt == 1.0) /* most terms: once; 1 + ln 1 is exactly 1, no log call */
+            s->own += a->weight * 1.0;
         else if (a->cnt > 0)
             s->own += a->weight * (a->cnt >= 1.0 ? 1.0 + log(a->cnt) : a->cnt);
         *a = (ww__agg){0};
@@ -220,19 +222,30 @@ static void own_scores(ww_classifier *c, size_t cap) {
     }
 }
 
-/* A topic's score is its own plus its children's: deepest topics first (touched sorted
- * by depth, descending; few entries: insertion sort), each adding into its parent. */
-static void roll_up(ww_classifier *c) {
-    for (size_t i = 1; i < c->ntouched; i++) {
-        uint32_t v = c->touched[i];
-        int d = ww__topic_of(c, v)->depth;
-        size_t k = i;
-        while (k > 0 && ww__topic_of(c, c->touched[k - 1])->depth < d) {
-            c->touched[k] = c->touched[k - 1];
-            k--;
-        }
-        c->touched[k] = v;
+/* touched sorted by depth, deepest first, stable (the order an insertion sort gave):
+ * counted by depth, then placed; linear, where the insertion sort moved each topic
+ * past all shallower ones (~100 topics a document in Arabic). */
+static void sort_by_depth(ww_classifier *c) {
+    size_t start[WW_TAX_MAX_DEPTH + 2] = {0};
+    for (size_t i = 0; i < c->ntouched; i++)
+        start[ww__topic_of(c, c->touched[i])->depth]++;
+    size_t at = 0;
+    for (int d = WW_TAX_MAX_DEPTH + 1; d-- > 0;) { /* counts -> first places */
+        size_t n = start[d];
+        start[d] = at;
+        at += n;
     }
+    for (size_t i = 0; i < c->ntouched; i++) {
+        uint32_t g = c->touched[i];
+        c->by_depth[start[ww__topic_of(c, g)->depth]++] = g;
+    }
+    memcpy(c->touched, c->by_depth, c->ntouched * sizeof *c->touched);
+}
+
+/* A topic's score is its own plus its children's: deepest topics first, each adding
+ * into its parent. */
+static void roll_up(ww_classifier *c) {
+    sort_by_depth(c);
     for (size_t i = 0; i < c->ntouched; i++) {
         uint32_t g = c->touched[i];
         ww__tstate *s = &c->st[g];
@@ -253,9 +266,15 @@ static void roll_up(ww_classifier *c) {
  * topic with no text hit at all (found only in the title) gets its title hits instead,
  * so every label has evidence. */
 static void pick_evidence(ww_classifier *c) {
+    /* hits come title first (hit_order): pass 0 reads the text's, pass 1 the title's,
+     * not every hit twice */
+    size_t nt = 0;
+    while (nt < c->nhits && c->hits[nt].in_title)
+        nt++;
     for (int pass = 0; pass < 2; pass++) {
         uint32_t run = 0; /* the first hit with this hit's field and span */
-        for (size_t i = 0; i < c->nhits; i++) {
+        size_t from = pass ? 0 : nt, to = pass ? nt : c->nhits;
+        for (size_t i = from; i < to; i++) {
             const ww__hit *h = &c->hits[i];
             if (i && (h->in_title != h[-1].in_title || h->first != h[-1].first ||
                       h->ntok != h[-1].ntok))
@@ -366,6 +385,8 @@ static int hit_order(const void *a, const void *b) {
  * start token already, so only the few hits at one token move. */
 static void sort_pass(ww__hit *h, size_t n) {
     for (size_t i = 1; i < n; i++) {
+        if (hit_order(&h[i - 1], &h[i]) <= 0)
+            continue; /* in place already, as most are: no copy out and back */
         ww__hit x = h[i];
         size_t k = i;
         for (; k > 0 && hit_order(&h[k - 1], &x) > 0; k--)
@@ -377,13 +398,50 @@ static void sort_pass(ww__hit *h, size_t n) {
 /* The hits of the raw pass (the first nraw) and of the stem pass in hit_order, as a
  * stable sort of them all would leave them (qsort of every hit was a sixth of
  * classifying Arabic): each pass sorted, then merged, the raw pass first on a tie. */
+#define MERGE_KEEP 2048 /* hits: the merge buffer a thread keeps, ~50 KB at most */
+
+/* The buffer merge_passes writes n hits into: the thread's own up to MERGE_KEEP (then
+ * swapped with hits, so no copy back nor malloc a document), else a temporary one. */
+static ww__hit *merge_buffer(ww_classifier *c, size_t n) {
+    if (n > MERGE_KEEP)
+        return malloc(n * sizeof(ww__hit));
+    if (c->capmerge < n) {
+        size_t cap = c->caphits < MERGE_KEEP ? c->caphits : MERGE_KEEP; /* >= n */
+        ww__hit *m = realloc(c->merge, cap * sizeof *m);
+        if (!m)
+            return NULL;
+        c->merge = m;
+        c->capmerge = cap;
+    }
+    return c->merge;
+}
+
+static void merge_done(ww_classifier *c, ww__hit *m, size_t n) {
+    if (m != c->merge) {
+        memcpy(c->hits, m, n * sizeof *m);
+        free(m);
+        return;
+    }
+    ww__hit *h = c->hits;
+    size_t cap = c->caphits;
+    c->hits = m;
+    c->caphits = c->capmerge;
+    c->merge = h;
+    c->capmerge = cap;
+    if (cap > MERGE_KEEP) { /* not two large arrays kept after one long document */
+        free(c->merge);
+        c->merge = NULL;
+        c->capmerge = 0;
+    }
+}
+
 static int merge_passes(ww_classifier *c, size_t nraw) {
     size_t n = c->nhits;
     sort_pass(c->hits, nraw);
     sort_pass(c->hits + nraw, n - nraw);
     if (nraw == 0 || nraw == n)
         return 0;
-    ww__hit *m = malloc(n * sizeof *m);
+    ww__hit *m = merge_buffer(c, n);
     if (!m)
         return WW_ENOMEM;
     size_t i = 0, j = nraw, o = 0;
@@ -393,8 +451,7 @@ static int merge_passes(ww_classifier *c, size_t nraw) {
         m[o++] = c->hits[i++];
     while (j < n)
         m[o++] = c->hits[j++];
-    memcpy(c->hits, m, n * sizeof *m);
-    free(m);
+    merge_done(c, m, n);
     return 0;
 }
 
