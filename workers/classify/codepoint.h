@@ -56,6 +56,14 @@ static inline size_t ww__cp_put(int32_t cp, uint8_t *d) {
     return (size_t)utf8proc_encode_char(cp, d);
 }
 
+/* Byte offset of the code point before byte i of valid UTF-8 text (i > 0). */
+static inline size_t ww__cp_before(const char *text, size_t i) {
+    size_t b = i - 1;
+    while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80)
+        b--;
+    return b;
+}
+
 /* Set up ww__cp_word's bit set (~1 ms, once a process; thread-safe). */
 void ww__cp_init(void);
 extern uint64_t ww__cp_word_bits[0x10000 / 64];

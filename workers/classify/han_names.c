@@ -18,11 +18,12 @@
 #include <string.h>
 
 #include "han_names.h"
+#include "codepoint.h"
 #include "persons_han.h"
 #include "wirewatch/error.h"
 
-#define SURNAME_MAX 3 /* characters */
-#define NAME_MAX 6    /* characters of a name, surname included */
+#define SURNAME_MAX 3  /* characters */
+#define HAN_NAME_MAX 6 /* characters of a name, surname included */
 
 typedef struct surname {
     int32_t cp[SURNAME_MAX]; /* folded to Simplified, as the text is when compared */
@@ -108,8 +109,8 @@ static int ends_badly(const ww__han_names *hn, const char *text, size_t len,
 
 int ww__han_names_shape(ww__han_names *hn, int given_min, int given_max, int chars_min,
                         int chars_max, int whole_run) {
-    if (given_min < 1 || given_min > given_max || given_max > NAME_MAX - 1 ||
-        chars_min < 2 || chars_min > chars_max || chars_max > NAME_MAX)
+    if (given_min < 1 || given_min > given_max || given_max > HAN_NAME_MAX - 1 ||
+        chars_min < 2 || chars_min > chars_max || chars_max > HAN_NAME_MAX)
         return WW_EINVAL;
     hn->given_min = (uint8_t)given_min;
     hn->given_max = (uint8_t)given_max;
@@ -131,7 +132,7 @@ const ww__han_words *ww__han_names_words_of(const ww__han_names *hn) {
 /* The characters of text from byte start: their offsets in at[0..n] (at[n]: the end of
  * the last), n returned; up to max name characters, stopping before limit. */
 static size_t chars_from(const char *text, size_t len, size_t start, size_t limit,
-                         size_t at[NAME_MAX + 1], size_t max) {
+                         size_t at[HAN_NAME_MAX + 1], size_t max) {
     size_t n = 0, i = start, k;
     while (n < max && i < limit && i < len && name_char(ww__cp_at(text, len, i, &k))) {
         at[n++] = i;
@@ -247,7 +248,7 @@ static size_t short_foreign_from(const ww__han_names *hn, const char *text, size
 
 size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
                           const ww__toks *toks, size_t start, size_t limit) {
-    size_t at[NAME_MAX + 2];
+    size_t at[HAN_NAME_MAX + 2];
     if (hn->whole_run) {
         /* one character more than a name: a longer run is no name */
         size_t n = chars_from(text, len, start, limit, at, hn->chars_max + 1);
@@ -263,27 +264,19 @@ size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
     return end ? end : short_foreign_from(hn, text, len, toks, at, n);
 }
 
-/* Byte offset of the code point before byte i (i > 0). */
-static size_t cp_before(const char *text, size_t i) {
-    size_t b = i - 1;
-    while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80)
-        b--;
-    return b;
-}
-
 /* Japanese: the longest name by its surname that begins a word and ends at end
  * (小池百合子知事 in 東京都の小池百合子知事, 森山裕 in 自民党森山裕幹事長). */
 static size_t run_name_until(const ww__han_names *hn, const char *text, size_t len,
                              const ww__toks *toks, size_t end) {
-    size_t back[NAME_MAX], n = 0, i = end, k;
+    size_t back[HAN_NAME_MAX], n = 0, i = end, k;
     while (i > 0 && n < hn->chars_max) {
-        size_t b = cp_before(text, i);
+        size_t b = ww__cp_before(text, i);
         if (!name_char(ww__cp_at(text, len, b, &k)))
             break;
         back[n++] = i = b;
     }
     for (size_t l = n; l >= hn->chars_min; l--) {
-        size_t at[NAME_MAX + 1];
+        size_t at[HAN_NAME_MAX + 1];
         if (word_begins(toks, back[l - 1]) &&
             chars_from(text, len, back[l - 1], end, at, l) == l &&
             run_name(hn, text, len, toks, at, l) == end)
@@ -301,16 +294,16 @@ size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len
         return start;
     /* the characters before the title, nearest first (a particle among them is no
      * surname: 会见了普京总统) */
-    size_t back[NAME_MAX], n = 0, i = end;
+    size_t back[HAN_NAME_MAX], n = 0, i = end;
     while (i > 0 && n < hn->chars_max) {
-        size_t b = cp_before(text, i);
+        size_t b = ww__cp_before(text, i);
         if (!name_char(ww__cp_at(text, len, b, &k)))
             break;
         back[n++] = i = b;
     }
     /* the longest name that begins a word and ends at the title */
     for (size_t l = n; l >= hn->chars_min && l >= 2; l--) {
-        size_t at[NAME_MAX + 1];
+        size_t at[HAN_NAME_MAX + 1];
         if (!word_begins(toks, back[l - 1]) ||
             chars_from(text, len, back[l - 1], end, at, l) != l)
             continue;

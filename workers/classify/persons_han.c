@@ -11,6 +11,7 @@
  * The characters and words are the language pack's (person_names, ww__han_words). */
 #include <string.h>
 
+#include "codepoint.h"
 #include "persons_han.h"
 #include "tokenize.h"
 #include "wirewatch/error.h"
@@ -204,14 +205,6 @@ size_t ww__han_name_from(const ww__han_words *w, const char *text, size_t len,
     return n >= 2 ? end : 0;
 }
 
-/* Byte offset of the code point before byte i (i > 0). */
-static size_t cp_before(const char *text, size_t i) {
-    size_t b = i - 1;
-    while (b > 0 && ((unsigned char)text[b] & 0xC0) == 0x80)
-        b--;
-    return b;
-}
-
 /* The start of a run of three or more transliteration characters ending at end, or
  * SIZE_MAX. */
 static size_t translit_until(const ww__han_words *w, const char *text, size_t len,
@@ -219,11 +212,11 @@ static size_t translit_until(const ww__han_words *w, const char *text, size_t le
     size_t i = end, start = SIZE_MAX, k;
     int n = 0, total = 0;
     while (i > 0 && total < TRANSLIT_MAX) {
-        size_t b = cp_before(text, i);
+        size_t b = ww__cp_before(text, i);
         int32_t cp = ww__cp_at(text, len, b, &k);
         if (ww__han_translit(w, cp) && !ww__han_stop(w, cp)) {
             if (b > 0 && n > 0) { /* 感谢古特雷斯: the 谢 is 感谢's */
-                size_t a = cp_before(text, b);
+                size_t a = ww__cp_before(text, b);
                 if (is_word(w, WW__HAN_BEFORE_NAME, ww__cp_at(text, len, a, &k), cp))
                     break;
             }
@@ -231,7 +224,8 @@ static size_t translit_until(const ww__han_words *w, const char *text, size_t le
             n++;
             total++;
         } else if (name_dot(cp) && n > 0 && b > 0 &&
-                   ww__han_translit(w, ww__cp_at(text, len, cp_before(text, b), &k))) {
+                   ww__han_translit(w,
+                                    ww__cp_at(text, len, ww__cp_before(text, b), &k))) {
             i = b;
             total++;
         } else
@@ -253,7 +247,7 @@ size_t ww__han_name_until(const ww__han_words *w, const char *text, size_t len,
     /* walk back over the Han characters right before the title (at most 5) */
     size_t starts[6], n = 0, i = end;
     while (i > 0 && n < 5) {
-        size_t b = cp_before(text, i);
+        size_t b = ww__cp_before(text, i);
         if (!ww__is_han(ww__cp_at(text, len, b, &k)))
             break;
         starts[n++] = b;
