@@ -77,5 +77,6 @@ void ww_classifier_thread_free(ww_classifier *t) {
     free(t->ehits);
     free(t->st);
     free(t->touched);
+    free(t->by_depth);
     free(t);
 }
