@@ -128,11 +128,13 @@ static inline int ww__same_bytes(const char *a, const char *b, size_t n) {
     return 1;
 }
 
-/* FNV-1a of s[0..n) from offset basis h (hash2). */
+/* FNV-1a of s[0..n) from offset basis h (hash2; ww__hash_inline's short words). */
+#define WW__FNV_OFF 0xcbf29ce484222325ull
+#define WW__FNV_PRIME 0x100000001b3ull
 static inline uint64_t ww__fnv_from(uint64_t h, const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
         h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ull;
+        h *= WW__FNV_PRIME;
     }
     return h;
 }
@@ -150,8 +152,6 @@ static inline uint64_t ww__fnv_from(uint64_t h, const char *s, size_t n) {
  * function), never a file, so their values may change between builds; the model's
  * feature hash (hash2, FNV-1a from its own seed) is another. */
 uint64_t ww__hash_bytes(const char *s, size_t n);
-#define WW__FNV_OFF 0xcbf29ce484222325ull
-#define WW__FNV_PRIME 0x100000001b3ull
 static inline uint64_t ww__hash_final(uint64_t h) {
     h ^= h >> 29;
     h *= 0xbf58476d1ce4e5b9ull;
@@ -183,10 +183,7 @@ static inline int ww__hash_high(const char *s, size_t n) {
 static inline uint64_t ww__hash_inline(const char *s, size_t n) {
     if (n > 8 && ww__hash_high(s, n))
         return ww__hash_long(s, n);
-    uint64_t h = WW__FNV_OFF;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * WW__FNV_PRIME;
-    return ww__hash_final(h);
+    return ww__hash_final(ww__fnv_from(WW__FNV_OFF, s, n));
 }
 static inline uint64_t ww__hash_next(uint64_t h, uint64_t tok) {
     h ^= tok + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
