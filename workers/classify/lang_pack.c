@@ -211,30 +211,29 @@ static int fill_han_words(json_t *names, ww__han_words *w, const char *what, cha
         if (v && !json_is_array(v))
             return ww_seterr(err, errlen, WW_EINVAL,
                              "%s: person_names: \"%s\" must be an array", what, words[k]);
-        json_array_foreach(v, i, x) if (
-            !json_is_string(x) ||
-            ww__han_words_add_word(
-                w, kinds[k],
-                json_string_value(
-                    x))) return ww_seterr(err, errlen, WW_EINVAL,
-                                          "%s: person_names: %s[%zu] must be a word of two Han characters "
-                                          "(U+4E00..U+9FFF), 256 words in all at most",
-                                          what, words[k], i);
+        json_array_foreach(v, i, x) {
+            if (!json_is_string(x) ||
+                ww__han_words_add_word(w, kinds[k], json_string_value(x)))
+                return ww_seterr(err, errlen, WW_EINVAL,
+                                 "%s: person_names: %s[%zu] must be a word of two Han "
+                                 "characters (U+4E00..U+9FFF), 256 words in all at most",
+                                 what, words[k], i);
+        }
     }
     json_t *v = json_object_get(names, "kana_not_names"), *x;
     size_t i;
     if (v && !json_is_array(v))
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: person_names: \"kana_not_names\" must be an array", what);
-    json_array_foreach(v, i, x) if (
-        !json_is_string(x) ||
-        ww__han_words_add_kana_not_name(
-            w,
-            json_string_value(
-                x))) return ww_seterr(err, errlen, WW_EINVAL,
-                                      "%s: person_names: kana_not_names[%zu] must be a word of 1 to 15 "
-                                      "katakana (U+30A0..U+30FF), 16 words at most",
-                                      what, i);
+    json_array_foreach(v, i, x) {
+        if (!json_is_string(x) ||
+            ww__han_words_add_kana_not_name(w, json_string_value(x)))
+            return ww_seterr(
+                err, errlen, WW_EINVAL,
+                "%s: person_names: kana_not_names[%zu] must be a word of 1 to "
+                "15 katakana (U+30A0..U+30FF), 16 words at most",
+                what, i);
+    }
     return 0;
 }
 
