@@ -61,51 +61,68 @@ static size_t enum_size(int v) { return v ? 1 + varint_len((uint64_t)(int64_t)v)
 
 static size_t sub_size(size_t n) { return 1 + varint_len(n) + n; }
 
-static size_t span_size(const Wirewatch__V1__Span *s) {
+/* A string's length, kept for the next call with the same pointer: a Classified's
+ * labels share their taxonomy, version and source strings (classify_output.c), and
+ * a strlen of each, twice a label (size, then pack), was a fortieth of classifying
+ * an Arabic story.  The strings do not change while one message is sized or packed. */
+typedef struct last_len {
+    const char *s;
+    size_t n;
+} last_len;
+
+static size_t len_of(last_len *m, const char *s) {
+    if (s != m->s) {
+        m->s = s;
+        m->n = strlen(s);
+    }
+    return m->n;
+}
+
+static size_t shared_str_size(unsigned id, const char *s, last_len *m) {
+    if (!s || !*s)
+        return 0;
+    size_t n = len_of(m, s);
+    return TAG_LEN(id) + varint_len(n) + n;
+}
+
+/* the labels' shared strings, in the order label_size and back_label meet them */
+typedef struct label_lens {
+    last_len tax, ver, source;
+} label_lens;
+
+/* *unknown set when s carries unknown fields (protobuf-c packs those) */
+static size_t span_size(const Wirewatch__V1__Span *s, int *unknown) {
+    *unknown |= s->base.n_unknown_fields != 0;
     return u32_size(s->start) + u32_size(s->end) + str_size(3, s->text) +
            enum_size((int)s->field);
 }
 
-static size_t label_size(const Wirewatch__V1__Label *l) {
-    size_t n = str_size(1, l->taxonomy) + str_size(2, l->taxonomy_version) +
-               str_size(3, l->code) + str_size(4, l->name) + str_size(7, l->source) +
+static size_t label_size(const Wirewatch__V1__Label *l, label_lens *ll, int *unknown) {
+    *unknown |= l->base.n_unknown_fields != 0;
+    size_t n = shared_str_size(1, l->taxonomy, &ll->tax) +
+               shared_str_size(2, l->taxonomy_version, &ll->ver) + str_size(3, l->code) +
+               str_size(4, l->name) + shared_str_size(7, l->source, &ll->source) +
                (l->score != 0 ? 5 : 0) + (l->confidence != 0 ? 5 : 0);
     for (size_t i = 0; i < l->n_evidence; i++)
-        n += sub_size(span_size(l->evidence[i]));
+        n += sub_size(span_size(l->evidence[i], unknown));
     return n;
 }
 
-static size_t entity_size(const Wirewatch__V1__Entity *e) {
+static size_t entity_size(const Wirewatch__V1__Entity *e, int *unknown) {
+    *unknown |= e->base.n_unknown_fields != 0;
     size_t n = str_size(1, e->type) + str_size(2, e->name) + str_size(3, e->id);
     for (size_t i = 0; i < e->n_spans; i++)
-        n += sub_size(span_size(e->spans[i]));
+        n += sub_size(span_size(e->spans[i], unknown));
     return n;
 }
 
-/* 1 when m or a message in it carries unknown fields (protobuf-c packs those) */
-static int has_unknown(const Wirewatch__V1__Classified *m) {
-    if (m->base.n_unknown_fields)
-        return 1;
-    for (size_t i = 0; i < m->n_labels; i++) {
-        if (m->labels[i]->base.n_unknown_fields)
-            return 1;
-        for (size_t k = 0; k < m->labels[i]->n_evidence; k++)
-            if (m->labels[i]->evidence[k]->base.n_unknown_fields)
-                return 1;
-    }
-    for (size_t i = 0; i < m->n_entities; i++) {
-        if (m->entities[i]->base.n_unknown_fields)
-            return 1;
-        for (size_t k = 0; k < m->entities[i]->n_spans; k++)
-            if (m->entities[i]->spans[k]->base.n_unknown_fields)
-                return 1;
-    }
-    return 0;
-}
-
+/* Unknown fields (m or a message in it: protobuf-c packs those) are looked for while
+ * sizing, not in a walk of every label and span of its own. */
 size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
-    if (has_unknown(m))
+    if (m->base.n_unknown_fields)
         return SIZE_MAX;
+    int unknown = 0;
+    label_lens ll = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
     size_t n = str_size(1, m->id) + str_size(2, m->url) + str_size(3, m->canonical_url) +
                str_size(4, m->title) + str_size(5, m->byline) +
                str_size(6, m->published) + str_size(7, m->language) +
@@ -114,9 +131,11 @@ size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
                (m->simhash ? 9 : 0) + str_size(15, m->near_duplicate_of) +
                str_size(17, m->request_id);
     for (size_t i = 0; i < m->n_labels; i++)
-        n += sub_size(label_size(m->labels[i]));
+        n += sub_size(label_size(m->labels[i], &ll, &unknown));
     for (size_t i = 0; i < m->n_entities; i++)
-        n += sub_size(entity_size(m->entities[i]));
+        n += sub_size(entity_size(m->entities[i], &unknown));
+    if (unknown)
+        return SIZE_MAX;
     if (m->trace) /* a message field is written whenever it is set, even empty */
         n += TAG_LEN(16) +
              varint_len(protobuf_c_message_get_packed_size(&m->trace->base)) +
@@ -149,13 +168,18 @@ static inline uint8_t *back_tag(uint8_t *p, unsigned id, unsigned wt) {
     return back_varint(p, ((uint64_t)id << 3) | wt);
 }
 
-static uint8_t *back_str(uint8_t *p, unsigned id, const char *s) {
-    if (!s || !*s)
-        return p;
-    size_t n = strlen(s);
+static uint8_t *back_bytes(uint8_t *p, unsigned id, const char *s, size_t n) {
     p -= n;
     memcpy(p, s, n);
     return back_tag(back_varint(p, n), id, WT_LEN);
+}
+
+static uint8_t *back_str(uint8_t *p, unsigned id, const char *s) {
+    return s && *s ? back_bytes(p, id, s, strlen(s)) : p;
+}
+
+static uint8_t *back_shared_str(uint8_t *p, unsigned id, const char *s, last_len *m) {
+    return s && *s ? back_bytes(p, id, s, len_of(m, s)) : p;
 }
 
 static uint8_t *back_u32(uint8_t *p, unsigned id, uint32_t v) {
@@ -185,17 +209,17 @@ static uint8_t *back_span(uint8_t *p, unsigned id, const Wirewatch__V1__Span *s)
     return back_sub(p, end, id);
 }
 
-static uint8_t *back_label(uint8_t *p, const Wirewatch__V1__Label *l) {
+static uint8_t *back_label(uint8_t *p, const Wirewatch__V1__Label *l, label_lens *ll) {
     const uint8_t *end = p;
     p = back_float(p, 8, l->confidence);
-    p = back_str(p, 7, l->source);
+    p = back_shared_str(p, 7, l->source, &ll->source);
     for (size_t i = l->n_evidence; i-- > 0;)
         p = back_span(p, 6, l->evidence[i]);
     p = back_float(p, 5, l->score);
     p = back_str(p, 4, l->name);
     p = back_str(p, 3, l->code);
-    p = back_str(p, 2, l->taxonomy_version);
-    p = back_str(p, 1, l->taxonomy);
+    p = back_shared_str(p, 2, l->taxonomy_version, &ll->ver);
+    p = back_shared_str(p, 1, l->taxonomy, &ll->tax);
     return back_sub(p, end, 10);
 }
 
@@ -228,8 +252,9 @@ size_t ww_classified_pack(const Wirewatch__V1__Classified *m, uint8_t *out, size
     p = back_str(p, 12, m->taxonomy_version);
     for (size_t i = m->n_entities; i-- > 0;)
         p = back_entity(p, m->entities[i]);
+    label_lens ll = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
     for (size_t i = m->n_labels; i-- > 0;)
-        p = back_label(p, m->labels[i]);
+        p = back_label(p, m->labels[i], &ll);
     p = back_str(p, 9, m->text);
     p = back_str(p, 8, m->site);
     p = back_str(p, 7, m->language);
