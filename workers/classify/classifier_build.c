@@ -408,6 +408,7 @@ void ww_classifier_free(ww_classifier *c) {
     free(c->hits);
     free(c->merge);
     free(c->aggs);
+    free(c->aggs_used);
     free(c->cover);
     free(c->gmax);
     free(c->ehits);

@@ -72,6 +72,7 @@ void ww_classifier_thread_free(ww_classifier *t) {
     free(t->hits);
     free(t->merge);
     free(t->aggs);
+    free(t->aggs_used);
     free(t->cover);
     free(t->gmax);
     free(t->ehits);
