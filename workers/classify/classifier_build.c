@@ -407,6 +407,7 @@ void ww_classifier_free(ww_classifier *c) {
     ww__langs_free(&c->langs);
     free(c->hits);
     free(c->merge);
+    free(c->hit_span);
     free(c->aggs);
     free(c->aggs_used);
     free(c->cover);

@@ -71,6 +71,7 @@ void ww_classifier_thread_free(ww_classifier *t) {
     ww__langs_free(&t->langs);
     free(t->hits);
     free(t->merge);
+    free(t->hit_span);
     free(t->aggs);
     free(t->aggs_used);
     free(t->cover);

@@ -114,6 +114,11 @@ struct ww_classifier {
     size_t nhits, caphits;
     ww__hit *merge; /* merge_passes' output, swapped with hits (<= 2,048 hits kept) */
     size_t capmerge;
+    /* the evidence span made for a hit (classify_output.c), NULL for the others: a hit
+     * that is evidence of a topic and its ancestors is one span in each of their labels.
+     * ww__classify_reset sets the entries a document set back to NULL. */
+    Wirewatch__V1__Span **hit_span;
+    size_t caphit_span;
     ww__agg *aggs; /* open addressing, capaggs a power of two */
     size_t capaggs;
     uint64_t *aggs_used; /* a bit an entry of aggs in use (capaggs / 64 words) */

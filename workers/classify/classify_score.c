@@ -492,8 +492,15 @@ static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char
 }
 
 void ww__classify_reset(ww_classifier *c) {
-    for (size_t i = 0; i < c->ntouched; i++) /* ev needs no clearing (the struct) */
-        memset(&c->st[c->touched[i]], 0, offsetof(ww__tstate, ev));
+    for (size_t i = 0; i < c->ntouched; i++) {
+        ww__tstate *s = &c->st[c->touched[i]];
+        /* the spans made for the evidence (classify_output.c): hit_span holds at
+         * least every hit index any ev holds once it is in use */
+        for (int k = 0; c->hit_span && k < s->nev; k++)
+            if (s->ev[k] < c->caphit_span)
+                c->hit_span[s->ev[k]] = NULL;
+        memset(s, 0, offsetof(ww__tstate, ev)); /* ev needs no clearing (the struct) */
+    }
     c->ntouched = 0;
     c->nhits = c->nehits = c->nthits = 0;
     c->oom = 0;
