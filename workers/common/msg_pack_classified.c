@@ -97,14 +97,38 @@ static size_t span_size(const Wirewatch__V1__Span *s, int *unknown) {
            enum_size((int)s->field);
 }
 
-static size_t label_size(const Wirewatch__V1__Label *l, label_lens *ll, int *unknown) {
+/* Evidence spans labels share (classify_output.c: a hit is evidence of its topic and
+ * of its ancestors, one span in each of their labels; half of an Arabic story's 105
+ * spans): sized and written once, then found by pointer in a small direct-mapped
+ * table, the size pass keeping a span's size, the pack pass where its bytes are.  A
+ * message's spans do not change while it is sized or packed. */
+#define SPAN_MEMO 64
+typedef struct span_memo {
+    const Wirewatch__V1__Span *s[SPAN_MEMO];
+    size_t n[SPAN_MEMO];          /* the span's packed size (without tag and length) */
+    const uint8_t *at[SPAN_MEMO]; /* pack: where those bytes are */
+} span_memo;
+
+static size_t memo_slot(const Wirewatch__V1__Span *s) {
+    return (size_t)((uint32_t)(uintptr_t)s * 0x9e3779b1u >> 26); /* 0 .. 63 */
+}
+
+static size_t label_size(const Wirewatch__V1__Label *l, label_lens *ll, span_memo *sm,
+                         int *unknown) {
     *unknown |= l->base.n_unknown_fields != 0;
     size_t n = shared_str_size(1, l->taxonomy, &ll->tax) +
                shared_str_size(2, l->taxonomy_version, &ll->ver) + str_size(3, l->code) +
                str_size(4, l->name) + shared_str_size(7, l->source, &ll->source) +
                (l->score != 0 ? 5 : 0) + (l->confidence != 0 ? 5 : 0);
-    for (size_t i = 0; i < l->n_evidence; i++)
-        n += sub_size(span_size(l->evidence[i], unknown));
+    for (size_t i = 0; i < l->n_evidence; i++) {
+        const Wirewatch__V1__Span *sp = l->evidence[i];
+        size_t k = memo_slot(sp);
+        if (sm->s[k] != sp) {
+            sm->s[k] = sp;
+            sm->n[k] = span_size(sp, unknown);
+        }
+        n += sub_size(sm->n[k]);
+    }
     return n;
 }
 
@@ -123,6 +147,8 @@ size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
         return SIZE_MAX;
     int unknown = 0;
     label_lens ll = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+    span_memo sm;
+    memset(sm.s, 0, sizeof sm.s);
     size_t n = str_size(1, m->id) + str_size(2, m->url) + str_size(3, m->canonical_url) +
                str_size(4, m->title) + str_size(5, m->byline) +
                str_size(6, m->published) + str_size(7, m->language) +
@@ -131,7 +157,7 @@ size_t ww_classified_packed_size(const Wirewatch__V1__Classified *m) {
                (m->simhash ? 9 : 0) + str_size(15, m->near_duplicate_of) +
                str_size(17, m->request_id);
     for (size_t i = 0; i < m->n_labels; i++)
-        n += sub_size(label_size(m->labels[i], &ll, &unknown));
+        n += sub_size(label_size(m->labels[i], &ll, &sm, &unknown));
     for (size_t i = 0; i < m->n_entities; i++)
         n += sub_size(entity_size(m->entities[i], &unknown));
     if (unknown)
@@ -199,22 +225,44 @@ static uint8_t *back_sub(uint8_t *p, const uint8_t *end, unsigned id) {
     return back_tag(back_varint(p, (uint64_t)(end - p)), id, WT_LEN);
 }
 
-static uint8_t *back_span(uint8_t *p, unsigned id, const Wirewatch__V1__Span *s) {
-    const uint8_t *end = p;
+/* s's fields (not its tag and length) written back from p */
+static uint8_t *back_span_body(uint8_t *p, const Wirewatch__V1__Span *s) {
     if (s->field)
         p = back_tag(back_varint(p, (uint64_t)(int64_t)(int)s->field), 4, WT_VARINT);
     p = back_str(p, 3, s->text);
     p = back_u32(p, 2, s->end);
-    p = back_u32(p, 1, s->start);
-    return back_sub(p, end, id);
+    return back_u32(p, 1, s->start);
 }
 
-static uint8_t *back_label(uint8_t *p, const Wirewatch__V1__Label *l, label_lens *ll) {
+static uint8_t *back_span(uint8_t *p, unsigned id, const Wirewatch__V1__Span *s) {
+    const uint8_t *end = p;
+    return back_sub(back_span_body(p, s), end, id);
+}
+
+/* an evidence span: its bytes copied when another label's copy of it is written
+ * (labels are written last first, so those bytes are above p) */
+static uint8_t *back_evidence(uint8_t *p, const Wirewatch__V1__Span *s, span_memo *sm) {
+    const uint8_t *end = p;
+    size_t k = memo_slot(s);
+    if (sm->s[k] == s) {
+        p -= sm->n[k];
+        memcpy(p, sm->at[k], sm->n[k]);
+    } else {
+        p = back_span_body(p, s);
+        sm->s[k] = s;
+        sm->n[k] = (size_t)(end - p);
+        sm->at[k] = p;
+    }
+    return back_sub(p, end, 6);
+}
+
+static uint8_t *back_label(uint8_t *p, const Wirewatch__V1__Label *l, label_lens *ll,
+                           span_memo *sm) {
     const uint8_t *end = p;
     p = back_float(p, 8, l->confidence);
     p = back_shared_str(p, 7, l->source, &ll->source);
     for (size_t i = l->n_evidence; i-- > 0;)
-        p = back_span(p, 6, l->evidence[i]);
+        p = back_evidence(p, l->evidence[i], sm);
     p = back_float(p, 5, l->score);
     p = back_str(p, 4, l->name);
     p = back_str(p, 3, l->code);
@@ -253,8 +301,10 @@ size_t ww_classified_pack(const Wirewatch__V1__Classified *m, uint8_t *out, size
     for (size_t i = m->n_entities; i-- > 0;)
         p = back_entity(p, m->entities[i]);
     label_lens ll = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+    span_memo sm;
+    memset(sm.s, 0, sizeof sm.s);
     for (size_t i = m->n_labels; i-- > 0;)
-        p = back_label(p, m->labels[i], &ll);
+        p = back_label(p, m->labels[i], &ll, &sm);
     p = back_str(p, 9, m->text);
     p = back_str(p, 8, m->site);
     p = back_str(p, 7, m->language);
