@@ -379,8 +379,10 @@ long ww_classifier_scan_doc(ww_classifier *c, const char *language, const char *
     return hits;
 }
 
-static int hit_order(const void *a, const void *b) {
-    const ww__hit *x = a, *y = b;
+/* Inline (sort_pass and the merge call it ~270 times a document in Arabic; as a call
+ * it was 1.5% of classifying Arabic, the call and its set-up a third of that). */
+static inline __attribute__((always_inline)) int hit_order(const ww__hit *x,
+                                                           const ww__hit *y) {
     if (x->in_title != y->in_title)
         return x->in_title ? -1 : 1;
     if (x->first != y->first)
