@@ -64,8 +64,8 @@ typedef struct ww__ehit {
  * Everything scoring reads for every hit comes before ev, in the state's first cache
  * line with the first evidence indexes (the flags after ev put a touched topic on two
  * lines and more); ev[k] is read only below nev, so ww__classify_reset clears the
- * fields before ev alone (a memset of the whole 300 bytes was 1% of classifying
- * Arabic). */
+ * fields before ev alone (a memset of the whole 300 bytes a touched topic had a
+ * sixth of the data cache's write misses classifying Arabic). */
 typedef struct ww__tstate {
     double own, child, score;
     double conf;     /* calibrated confidence (candidates only) */

@@ -62,9 +62,10 @@ static size_t enum_size(int v) { return v ? 1 + varint_len((uint64_t)(int64_t)v)
 static size_t sub_size(size_t n) { return 1 + varint_len(n) + n; }
 
 /* A string's length, kept for the next call with the same pointer: a Classified's
- * labels share their taxonomy, version and source strings (classify_output.c), and
- * a strlen of each, twice a label (size, then pack), was a fortieth of classifying
- * an Arabic story.  The strings do not change while one message is sized or packed. */
+ * labels share their taxonomy, version and source strings (classify_output.c), each
+ * strlen'd twice a label (size, then pack): 216 of the ~600 strlen calls packing an
+ * Arabic story of 36 labels.  The strings do not change while one message is sized
+ * or packed. */
 typedef struct last_len {
     const char *s;
     size_t n;
