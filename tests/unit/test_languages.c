@@ -232,6 +232,14 @@ static void test_pack_errors(void **st) {
     p = ww__pack_parse(names, strlen(names), "pack", err, sizeof err);
     assert_non_null(p);
     ww__pack_free(p);
+    /* the surnames' and not_last's characters are checked when the pack is parsed */
+    const char *sn =
+        "{\"language\":\"zh\",\"person_names\":{\"surnames\":[\"王\",\"欧阳修远\"]}}";
+    assert_null(ww__pack_parse(sn, strlen(sn), "pack", err, sizeof err));
+    assert_string_equal(err, "pack: surname 1: not one to three Han characters");
+    const char *nl = "{\"language\":\"zh\",\"person_names\":{\"not_last\":\"省b\"}}";
+    assert_null(ww__pack_parse(nl, strlen(nl), "pack", err, sizeof err));
+    assert_string_equal(err, "pack: person_names: \"not_last\": not Han, or over 64");
 }
 
 /* Taxonomy of two topics for compound tests: terms in German, matched by stems. */

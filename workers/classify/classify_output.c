@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "classify_internal.h"
+#include "insertion_sort.h"
 #include "wirewatch/error.h"
 
 static const Wirewatch__V1__Span span_init = WIREWATCH__V1__SPAN__INIT;
@@ -185,6 +186,8 @@ static int branch_cmp(const branch_key *x, const branch_key *y) {
     return x->g < y->g ? -1 : x->g > y->g;
 }
 
+WW__INSERTION_SORT(insert_branch_keys, branch_key, branch_cmp)
+
 /* v[0, n) (n <= BRANCH_KEYS) sorted by by_branch */
 static void sort_branch(const ww_classifier *c, uint32_t *v, size_t n) {
     branch_key key[BRANCH_KEYS];
@@ -197,15 +200,7 @@ static void sort_branch(const ww_classifier *c, uint32_t *v, size_t n) {
                               .g = g,
                               .depth = ww__topic_of(c, g)->depth};
     }
-    for (size_t i = 1; i < n; i++) {
-        if (branch_cmp(&key[i - 1], &key[i]) <= 0)
-            continue;
-        branch_key x = key[i];
-        size_t k = i;
-        for (; k > 0 && branch_cmp(&key[k - 1], &x) > 0; k--)
-            key[k] = key[k - 1];
-        key[k] = x;
-    }
+    insert_branch_keys(key, n);
     for (size_t i = 0; i < n; i++)
         v[i] = key[i].g;
 }

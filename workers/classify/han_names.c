@@ -32,9 +32,17 @@ typedef struct surname {
 
 #define NOT_LAST_MAX 64
 
+/* The surnames that begin with one character: v[at .. at + n), longest first. */
+typedef struct first_slot {
+    int32_t cp; /* 0: an empty slot (no surname begins with U+0000) */
+    uint16_t at, n;
+} first_slot;
+
 struct ww__han_names {
-    surname *v;
+    surname *v; /* grouped by first character, each group longest first */
     size_t n, cap;
+    first_slot *first; /* open addressing over the groups' first characters */
+    size_t first_mask; /* slots - 1, a power of two minus one */
     int32_t not_last[NOT_LAST_MAX]; /* characters that end places and bodies (県, 省) */
     ww__han_words words; /* transliteration characters, particles, words next to names */
     size_t nnot_last;
@@ -56,11 +64,52 @@ void ww__han_names_free(ww__han_names *hn) {
     if (!hn)
         return;
     free(hn->v);
+    free(hn->first);
     free(hn);
 }
 
 /* A character of a name: Han, or the iteration mark of 佐々木. */
 static int name_char(int32_t cp) { return ww__is_han(cp) || cp == 0x3005; }
+
+/* Fibonacci hashing: neighbouring code points (one radical block) spread out. */
+static size_t first_hash(int32_t cp, size_t mask) {
+    return ((uint32_t)cp * 2654435761u >> 7) & mask;
+}
+
+/* The group of surnames beginning with cp, or NULL. */
+static const first_slot *first_of(const ww__han_names *hn, int32_t cp) {
+    if (!hn->first)
+        return NULL;
+    for (size_t h = first_hash(cp, hn->first_mask);; h = (h + 1) & hn->first_mask) {
+        if (hn->first[h].cp == cp)
+            return &hn->first[h];
+        if (hn->first[h].cp == 0)
+            return NULL;
+    }
+}
+
+/* Rebuilds the index of first characters over hn->v (a few hundred surnames, once per
+ * pack: rebuilt whole on every add).  Returns 0 or WW_ENOMEM (the old index kept). */
+static int index_first(ww__han_names *hn) {
+    size_t slots = 64;
+    while (slots < 2 * hn->n) /* at most half full: short probes */
+        slots *= 2;
+    first_slot *t = calloc(slots, sizeof *t);
+    if (!t)
+        return WW_ENOMEM;
+    for (size_t i = 0, e; i < hn->n; i = e) {
+        for (e = i + 1; e < hn->n && hn->v[e].cp[0] == hn->v[i].cp[0]; e++)
+            ;
+        size_t h = first_hash(hn->v[i].cp[0], slots - 1);
+        while (t[h].cp != 0)
+            h = (h + 1) & (slots - 1);
+        t[h] = (first_slot){hn->v[i].cp[0], (uint16_t)i, (uint16_t)(e - i)};
+    }
+    free(hn->first);
+    hn->first = t;
+    hn->first_mask = slots - 1;
+    return 0;
+}
 
 int ww__han_names_add_surname(ww__han_names *hn, const char *s) {
     surname sn = {0};
@@ -71,7 +120,7 @@ int ww__han_names_add_surname(ww__han_names *hn, const char *s) {
             return WW_EINVAL;
         sn.cp[sn.n++] = ww__han_simplified(cp);
     }
-    if (sn.n == 0)
+    if (sn.n == 0 || hn->n == UINT16_MAX) /* first_slot counts in 16 bits */
         return WW_EINVAL;
     if (hn->n == hn->cap) {
         size_t cap = hn->cap ? 2 * hn->cap : 128;
@@ -81,8 +130,21 @@ int ww__han_names_add_surname(ww__han_names *hn, const char *s) {
         hn->v = v;
         hn->cap = cap;
     }
-    hn->v[hn->n++] = sn;
-    return 0;
+    /* into its group, after the longer ones and those of its length added before */
+    size_t at = 0;
+    while (at < hn->n && hn->v[at].cp[0] != sn.cp[0])
+        at++;
+    while (at < hn->n && hn->v[at].cp[0] == sn.cp[0] && hn->v[at].n >= sn.n)
+        at++;
+    memmove(hn->v + at + 1, hn->v + at, (hn->n - at) * sizeof *hn->v);
+    hn->v[at] = sn;
+    hn->n++;
+    int rc = index_first(hn);
+    if (rc) { /* as it was: the old index still fits */
+        hn->n--;
+        memmove(hn->v + at, hn->v + at + 1, (hn->n - at) * sizeof *hn->v);
+    }
+    return rc;
 }
 
 int ww__han_names_add_not_last(ww__han_names *hn, const char *chars) {
@@ -143,24 +205,30 @@ static size_t chars_from(const char *text, size_t len, size_t start, size_t limi
 }
 
 /* The lengths (characters) of the surnames written at at[0..], longest first, in
- * out; their number returned. */
+ * out; their number returned.  Only the surnames that begin with the first character
+ * are tried (first_of), each group longest first. */
 static size_t surnames_at(const ww__han_names *hn, const char *text, size_t len,
                           const size_t *at, size_t n, uint8_t out[SURNAME_MAX]) {
-    uint8_t seen = 0; /* bit l-1: a surname of l characters */
-    size_t k;
-    for (size_t s = 0; s < hn->n; s++) {
+    int32_t cp[SURNAME_MAX];
+    size_t k, nc = n < SURNAME_MAX ? n : SURNAME_MAX, m = 0;
+    if (nc == 0)
+        return 0;
+    cp[0] = ww__han_simplified(ww__cp_at(text, len, at[0], &k));
+    const first_slot *g = first_of(hn, cp[0]);
+    if (!g)
+        return 0;
+    for (size_t c = 1; c < nc; c++)
+        cp[c] = ww__han_simplified(ww__cp_at(text, len, at[c], &k));
+    for (size_t s = g->at; s < (size_t)g->at + g->n; s++) {
         const surname *sn = &hn->v[s];
-        size_t c = 0;
-        while (c < sn->n && c < n &&
-               ww__han_simplified(ww__cp_at(text, len, at[c], &k)) == sn->cp[c])
+        size_t c = 1;
+        if (sn->n > nc || (m > 0 && out[m - 1] == sn->n))
+            continue;
+        while (c < sn->n && cp[c] == sn->cp[c])
             c++;
         if (c == sn->n)
-            seen |= (uint8_t)(1u << (sn->n - 1));
+            out[m++] = sn->n;
     }
-    size_t m = 0;
-    for (int l = SURNAME_MAX; l >= 1; l--)
-        if (seen >> (l - 1) & 1)
-            out[m++] = (uint8_t)l;
     return m;
 }
 

@@ -61,12 +61,13 @@ void ww__han_titles_free(ww__han_titles *ht) {
     free(ht);
 }
 
-ww__han_names *ww__han_titles_names(ww__han_titles *ht, int lang) {
-    if (lang < 1 || lang > 255)
-        return NULL;
-    if (!ht->names[lang])
-        ht->names[lang] = ww__han_names_new();
-    return ht->names[lang];
+int ww__han_titles_set_names(ww__han_titles *ht, int lang, ww__han_names *hn) {
+    if (lang < 1 || lang > 255 || ht->names[lang]) {
+        ww__han_names_free(hn);
+        return WW_EINVAL;
+    }
+    ht->names[lang] = hn;
+    return 0;
 }
 
 static int han_or_kana(int32_t cp) {

@@ -24,10 +24,12 @@ int ww__han_title_written(const char *title);
  * characters, or a character that is not kana or Han: U+3000..U+9FFF) or WW_ENOMEM. */
 int ww__han_titles_add(ww__han_titles *ht, const char *title, int lang, int after);
 
-/* The name data of language lang (1..255), made empty on first use: the surnames a
- * name after (or before) its title begins with (han_names.h).  Owned by ht; NULL on
- * ENOMEM or a bad lang.  A language without it keeps persons_han.c's rules. */
-ww__han_names *ww__han_titles_names(ww__han_titles *ht, int lang);
+/* Give language lang (1..255) its name data: the surnames a name after (or before)
+ * its title begins with (han_names.h, filled from its pack's person_names).  ht owns hn
+ * from the call on, whatever it returns: 0, or WW_EINVAL (a bad lang, or the language
+ * has its names already: one pack a language) and hn is freed.  A language without
+ * them keeps persons_han.c's rules. */
+int ww__han_titles_set_names(ww__han_titles *ht, int lang, ww__han_names *hn);
 
 /* Index the titles added so far for ww__han_titles_persons: call after the last add. */
 void ww__han_titles_index(ww__han_titles *ht);

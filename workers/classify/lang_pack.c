@@ -74,6 +74,9 @@ struct ww__pack {
      * least min_letters matches as, unless the term is in "except" */
     int heads, modifiers, min_letters;
     json_t *except; /* borrowed from root */
+    /* "person_names" as parsed and checked (han_names.h), NULL when the pack has none;
+     * moved into the titles' table by ww__pack_add_entities */
+    ww__han_names *names;
 };
 
 const char *ww__pack_lang(const ww__pack *p) { return p->lang; }
@@ -82,6 +85,7 @@ void ww__pack_free(ww__pack *p) {
     if (!p)
         return;
     json_decref(p->root);
+    ww__han_names_free(p->names);
     free(p);
 }
 
@@ -187,8 +191,7 @@ static void int_pair(json_t *names, const char *key, int def_lo, int def_hi, int
 /* person_names' words that tell a name from its neighbours (persons_han.h) into w:
  * "translit" and "stop" strings of Han characters, "after_name", "after_title" and
  * "before_name" arrays of two-character words, "kana_not_names" an array of katakana
- * loanwords.  Run when the pack is parsed (into a
- * table thrown away: a bad entry is an error there) and when its names are added. */
+ * loanwords. */
 static int fill_han_words(json_t *names, ww__han_words *w, const char *what, char *err,
                           size_t errlen) {
     static const char *const sets[] = {"translit", "stop"};
@@ -237,12 +240,13 @@ static int fill_han_words(json_t *names, ww__han_words *w, const char *what, cha
     return 0;
 }
 
-/* "person_names" is an object of known keys: "surnames" an array of strings, "given"
- * and "chars" [min, max] pairs in 1..5 and 2..6, "whole_run" a boolean (the surnames'
- * characters are checked when they are added: han_names.c), and the words of
- * fill_han_words. */
-static int check_person_names(json_t *root, const char *what, char *err, size_t errlen) {
-    json_t *names = json_object_get(root, "person_names"), *s;
+/* "person_names" (han_names.h) parsed into p->names, in one pass that checks it: an
+ * object of known keys, "surnames" an array of one to three Han characters each,
+ * "given" and "chars" [min, max] pairs in 1..5 and 2..6, "whole_run" a boolean,
+ * "not_last" a string of Han characters, and the words of fill_han_words.  Returns 0
+ * or WW_E* with err. */
+static int parse_person_names(ww__pack *p, char *err, size_t errlen) {
+    json_t *names = json_object_get(p->root, "person_names"), *s;
     if (!names)
         return 0;
     if (!json_is_object(names) ||
@@ -251,11 +255,14 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
                                          "not_last", "translit", "stop", "after_name",
                                          "after_title", "before_name", "kana_not_names",
                                          NULL},
-                   what, err, errlen))
+                   p->what, err, errlen))
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: \"person_names\" must be an object of \"surnames\", "
                          "\"given\", \"chars\" and \"whole_run\"",
-                         what);
+                         p->what);
+    ww__han_names *hn = p->names = ww__han_names_new();
+    if (!hn)
+        return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", p->what);
     int glo, ghi, clo, chi, ok = 1;
     int_pair(names, "given", 1, 2, &glo, &ghi);
     int_pair(names, "chars", 2, 4, &clo, &chi);
@@ -264,21 +271,29 @@ static int check_person_names(json_t *root, const char *what, char *err, size_t 
            *nl = json_object_get(names, "not_last");
     size_t i;
     json_array_foreach(sn, i, s) ok = ok && json_is_string(s);
+    /* the shape's ranges are ww__han_names_shape's to check */
     if (!ok || (sn && !json_is_array(sn)) || (run && !json_is_boolean(run)) ||
-        (nl && !json_is_string(nl)) || glo < 1 || glo > ghi || ghi > 5 || clo < 2 ||
-        clo > chi || chi > 6)
+        (nl && !json_is_string(nl)) ||
+        ww__han_names_shape(hn, glo, ghi, clo, chi, json_is_true(run)))
         return ww_seterr(err, errlen, WW_EINVAL,
                          "%s: person_names: \"surnames\" must be strings, \"not_last\" a "
                          "string, \"given\" "
                          "[min, max] in 1..5, \"chars\" in 2..6, \"whole_run\" true or "
                          "false",
-                         what);
-    ww__han_words *w = calloc(1, sizeof *w);
-    if (!w)
-        return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", what);
-    int rc = fill_han_words(names, w, what, err, errlen);
-    free(w);
-    return rc;
+                         p->what);
+    if (fill_han_words(names, ww__han_names_words(hn), p->what, err, errlen))
+        return WW_EINVAL;
+    if (nl && ww__han_names_add_not_last(hn, json_string_value(nl)))
+        return ww_seterr(err, errlen, WW_EINVAL,
+                         "%s: person_names: \"not_last\": not Han, or over 64", p->what);
+    json_array_foreach(sn, i, s) {
+        int rc = ww__han_names_add_surname(hn, json_string_value(s));
+        if (rc)
+            return ww_seterr(err, errlen, rc, "%s: surname %zu: %s", p->what, i,
+                             rc == WW_EINVAL ? "not one to three Han characters"
+                                             : "out of memory");
+    }
+    return 0;
 }
 
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
@@ -371,7 +386,7 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
     if (check_name_map(p->root, "countries", what, err, errlen) ||
         check_name_map(p->root, "organizations", what, err, errlen) ||
         check_name_map(p->root, "person_titles", what, err, errlen) ||
-        check_person_names(p->root, what, err, errlen))
+        parse_person_names(p, err, errlen))
         goto bad;
     return p;
 bad:
@@ -653,47 +668,21 @@ static int add_titles(const ww__pack *p, ww__langs *L, int lang, ww__matcher *m,
     return 0;
 }
 
-/* "person_names": the surnames and shape of names written in Han characters
- * (han_names.h), for the names next to the pack's Han and kana titles. */
-static int add_person_names(const ww__pack *p, int lang, ww__han_titles *ht, char *err,
+/* "person_names", parsed by ww__pack_parse, moved into ht: p has them no more. */
+static int add_person_names(ww__pack *p, int lang, ww__han_titles *ht, char *err,
                             size_t errlen) {
-    json_t *names = json_object_get(p->root, "person_names");
-    if (!names) /* its shape is checked by ww__pack_parse */
+    if (!p->names)
         return 0;
-    ww__han_names *hn = ww__han_titles_names(ht, lang);
-    if (!hn)
-        return ww_seterr(err, errlen, WW_ENOMEM, "%s: out of memory", p->what);
-    int glo, ghi, clo, chi;
-    json_t *run = json_object_get(names, "whole_run");
-    int_pair(names, "given", 1, 2, &glo, &ghi);
-    int_pair(names, "chars", 2, 4, &clo, &chi);
-    if ((run && !json_is_boolean(run)) ||
-        ww__han_names_shape(hn, glo, ghi, clo, chi, json_is_true(run)))
+    ww__han_names *hn = p->names;
+    p->names = NULL; /* ht owns it now, whatever the call returns */
+    if (ww__han_titles_set_names(ht, lang, hn))
         return ww_seterr(err, errlen, WW_EINVAL,
-                         "%s: person_names: \"given\" must be [min, max] in 1..5, "
-                         "\"chars\" in 2..6, \"whole_run\" true or false",
-                         p->what);
-    if (fill_han_words(names, ww__han_names_words(hn), p->what, err, errlen))
-        return WW_EINVAL;
-    const char *nl = json_string_value(json_object_get(names, "not_last"));
-    if (nl && ww__han_names_add_not_last(hn, nl))
-        return ww_seterr(err, errlen, WW_EINVAL,
-                         "%s: person_names: \"not_last\": not Han, or over 64", p->what);
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(names, "surnames"), i, s) {
-        const char *t = json_string_value(s);
-        int rc = t ? ww__han_names_add_surname(hn, t) : WW_EINVAL;
-        if (rc)
-            return ww_seterr(err, errlen, rc, "%s: surname %zu: %s", p->what, i,
-                             rc == WW_EINVAL ? "not one to three Han characters"
-                                             : "out of memory");
-    }
+                         "%s: person_names: a second pack of its language", p->what);
     return 0;
 }
 
-int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
-                          ww__matcher *m, ww__han_titles *ht, char *err, size_t errlen) {
+int ww__pack_add_entities(ww__pack *p, ww__langs *L, ww__gazetteer *g, ww__matcher *m,
+                          ww__han_titles *ht, char *err, size_t errlen) {
     int lang = ww__lang_index(L, p->lang);
     if (lang < 0)
         return ww_seterr(err, errlen, WW_EINVAL, "%s: more than %d languages", p->what,

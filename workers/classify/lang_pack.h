@@ -66,12 +66,11 @@ const char *ww__pack_lang(const ww__pack *p);
 int ww__pack_add_topics(const ww__pack *p, ww_taxonomy *tax, size_t *skipped, char *err,
                         size_t errlen);
 /* Add CLDR country names in the pack's language (ww__cldr_country), the pack's country and
- * organisation names to the gazetteer (ids it lacks are skipped), and its person
- * titles to the matcher. */
+ * organisation names to the gazetteer (ids it lacks are skipped), its person titles to
+ * the matcher, and move its parsed person names into ht (p keeps none: call once). */
 struct ww__han_titles;
-int ww__pack_add_entities(const ww__pack *p, ww__langs *L, ww__gazetteer *g,
-                          ww__matcher *m, struct ww__han_titles *ht, char *err,
-                          size_t errlen);
+int ww__pack_add_entities(ww__pack *p, ww__langs *L, ww__gazetteer *g, ww__matcher *m,
+                          struct ww__han_titles *ht, char *err, size_t errlen);
 void ww__pack_free(ww__pack *p);
 
 /* Add phrase for entity ent in language lang (index): a raw posting, and when the

@@ -45,6 +45,7 @@ typedef struct ww__toks {
     char *norm; /* all normal forms, each followed by a NUL */
     size_t norm_len, norm_cap;
     void *seg;        /* ICU word break iterator, opened on the first CJK/Thai run */
+    int seg_set;      /* seg points into u16 (until ww__tokenize returns) */
     uint16_t *u16;    /* scratch for ICU: the run in UTF-16 ... */
     uint32_t *u16off; /* ... and each UTF-16 unit's byte offset in the run */
     size_t u16cap;
