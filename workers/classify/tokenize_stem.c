@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "stem_cache.h"
+#include "stem_need.h"
 #include "tokenize.h"
 #include "wirewatch/error.h"
 
@@ -108,6 +109,11 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
         const char *w = ww__tok_norm(in, i);
         int tm = tmk < in->ntm && in->tm[tmk] == i;
         tmk += tm;
+        if (out->need && !ww__stem_needed(out->need, w, k->norm_len)) {
+            if (push_stem(out, k, "", 0, 0, 0))
+                return WW_ENOMEM;
+            continue;
+        }
         size_t sl;
         uint64_t sh;
         const char *hit = out->memo ? ww__stem_cache_get(out->memo, st, k->hash, tm, w,
