@@ -18,13 +18,13 @@
  * between vowels, qu, and every chain of the suffixes its three steps delete. */
 static const char *const head[] = {"k",    "ver",  "bäu", "straß", "qu",  "bay",
                                    "mauy", "isra", "ö",   "über",  "grü", "a"};
-static const char *const mid[] = {"",    "ae",  "ue", "oe", "u",   "ß",   "nis", "syst",
-                                  "ig",  "lich", "e", "er", "end", "ung", "st",  "heit"};
+static const char *const mid[] = {"",   "ae",   "ue", "oe", "u",   "ß",   "nis", "syst",
+                                  "ig", "lich", "e",  "er", "end", "ung", "st",  "heit"};
 static const char *const tail[] = {
-    "",       "e",       "en",      "es",     "s",       "em",     "ern",     "er",
-    "nisse",  "nissen",  "ungen",   "igung",  "igend",   "isch",   "ik",      "lich",
-    "lichen", "heiten",  "keit",    "keiten", "lichkeit", "igkeit", "est",     "st",
-    "erlich", "enheit",  "ln",      "lns",    "tes",     "ten",    "lichkeiten"};
+    "",       "e",      "en",    "es",     "s",        "em",     "ern",       "er",
+    "nisse",  "nissen", "ungen", "igung",  "igend",    "isch",   "ik",        "lich",
+    "lichen", "heiten", "keit",  "keiten", "lichkeit", "igkeit", "est",       "st",
+    "erlich", "enheit", "ln",    "lns",    "tes",      "ten",    "lichkeiten"};
 
 #define NH (sizeof head / sizeof head[0])
 #define NM (sizeof mid / sizeof mid[0])
@@ -40,10 +40,10 @@ static void test_only_german(void **state) {
     (void)state;
     struct sb_stemmer *de = sb_stemmer_new("german", "UTF_8"),
                       *en = sb_stemmer_new("english", "UTF_8");
-    ww__stem_need *f = ww__stem_need_new(de, 5, 64);
+    ww__stem_need *f = ww__stem_need_new(de, 5);
     assert_non_null(f);
-    assert_null(ww__stem_need_new(en, 5, 64));
-    assert_null(ww__stem_need_new(NULL, 5, 64));
+    assert_null(ww__stem_need_new(en, 5));
+    assert_null(ww__stem_need_new(NULL, 5));
     ww__stem_need_free(f);
     ww__stem_need_free(NULL);
     sb_stemmer_delete(de);
@@ -55,7 +55,7 @@ static void test_only_german(void **state) {
 static void test_keys_let_through(void **state) {
     (void)state;
     struct sb_stemmer *st = sb_stemmer_new("german", "UTF_8");
-    ww__stem_need *f = ww__stem_need_new(st, 5, 64);
+    ww__stem_need *f = ww__stem_need_new(st, 5);
     size_t total = NH * NM * NM * NT, skipped = 0;
     char w[64];
     for (size_t i = 0; i < total; i += 3) {
@@ -80,7 +80,7 @@ static void test_keys_let_through(void **state) {
 static void test_heads_let_through(void **state) {
     (void)state;
     struct sb_stemmer *st = sb_stemmer_new("german", "UTF_8");
-    ww__stem_need *f = ww__stem_need_new(st, 5, 64);
+    ww__stem_need *f = ww__stem_need_new(st, 5);
     ww__stem_need_add_word(f, "zzzzz", 5); /* no word is a key */
     size_t total = NH * NM * NM * NT, checked = 0;
     char w[64], s[64];

@@ -286,7 +286,7 @@ static void need_add(ww__matcher *m, int lang, struct sb_stemmer *st,
                      const ww__toks *stems) {
     if (!m->need_tried[lang]) {
         m->need_tried[lang] = 1;
-        m->need[lang] = ww__stem_need_new(st, PART_MIN_CPS, PART_MAX_WORD);
+        m->need[lang] = ww__stem_need_new(st, PART_MIN_CPS);
     }
     for (size_t i = 0; m->need[lang] && i < stems->n; i++)
         ww__stem_need_add_word(m->need[lang], ww__tok_norm(stems, i),

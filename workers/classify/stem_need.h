@@ -9,9 +9,10 @@
  * whose folded prefixes start no key word, and none of whose folded middles starts a
  * head, needs no stem -- decided from a few bytes, before the cache and the stemmer.
  *
- * The filter holds the first WW__NEED_PREFIX bytes of every stemmed key word of one
- * language (a shorter key whole) and of every head, as bits of a hash: false positives
- * only stem a word for nothing, so the stem pass's output is unchanged.  It is made
+ * The filter holds every stemmed key word of one language and the last bytes of every
+ * head (a head ends the stem), as bits of a hash, and asks them for each prefix of the
+ * folded word that leaves an end the stemmer could have deleted: false positives only
+ * stem a word for nothing, so the stem pass's output is unchanged.  It is made
  * only for a stemmer proved to behave so (ww__stem_need_new probes it); a stemmer
  * that does not (another language, another Snowball version: Snowball 3 folds "ae"
  * to "a") gets none and every word is stemmed as before.  Owned by the matcher. */
@@ -21,22 +22,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WW__NEED_PREFIX 4 /* bytes of a key that the filter keeps */
-
 struct sb_stemmer;
 typedef struct ww__stem_need ww__stem_need;
 
 /* An empty filter for stemmer st, or NULL when st is not German Snowball as the
- * filter assumes, or when out of memory.  head_min: code points a word has before a
- * head (PART_MIN_CPS), max_word: longest word (bytes) searched for parts. */
-ww__stem_need *ww__stem_need_new(struct sb_stemmer *st, size_t head_min,
-                                 size_t max_word);
+ * filter assumes, or when out of memory.  head_min: code points of the shortest head
+ * and of what comes before it (PART_MIN_CPS): a shorter stem is not searched. */
+ww__stem_need *ww__stem_need_new(struct sb_stemmer *st, size_t head_min);
 void ww__stem_need_free(ww__stem_need *f);
 /* Keep s[0..n), a stem that is a word of a stemmed phrase or a compound's head. */
 void ww__stem_need_add_word(ww__stem_need *f, const char *s, size_t n);
 void ww__stem_need_add_head(ww__stem_need *f, const char *s, size_t n);
 /* 0 when the stem of word w[0..n) (a normal form) is certainly none of the kept keys
- * and holds none of the kept heads; 1 when it may. */
+ * and ends with none of the kept heads; 1 when it may. */
 int ww__stem_needed(const ww__stem_need *f, const char *w, size_t n);
 
 #endif

@@ -109,11 +109,6 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
         const char *w = ww__tok_norm(in, i);
         int tm = tmk < in->ntm && in->tm[tmk] == i;
         tmk += tm;
-        if (out->need && !ww__stem_needed(out->need, w, k->norm_len)) {
-            if (push_stem(out, k, "", 0, 0, 0))
-                return WW_ENOMEM;
-            continue;
-        }
         size_t sl;
         uint64_t sh;
         const char *hit = out->memo ? ww__stem_cache_get(out->memo, st, k->hash, tm, w,
@@ -121,6 +116,13 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
                                     : NULL;
         if (hit) {
             if (push_stem(out, k, hit, sl, 0, sh))
+                return WW_ENOMEM;
+            continue;
+        }
+        /* (asked after the cache, which holds most words: before it, the filter made
+         * German stories, where nearly every word is there, 17% slower) */
+        if (out->need && !ww__stem_needed(out->need, w, k->norm_len)) {
+            if (push_stem(out, k, "", 0, 0, 0))
                 return WW_ENOMEM;
             continue;
         }
