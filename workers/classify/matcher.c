@@ -49,9 +49,12 @@ void ww__matcher_free(ww__matcher *m) {
 size_t ww__matcher_phrases(const ww__matcher *m) { return m->phrases; }
 
 size_t ww__matcher_bytes(const ww__matcher *m) {
-    return sizeof *m + (m->mask + 1) * sizeof *m->slots + m->capents * sizeof *m->ents +
-           m->fbits / 8 + m->capchars + m->cappost * sizeof *m->post +
-           m->capparts * sizeof *m->parts +
+    size_t need = 0;
+    for (int l = 0; l < 256; l++)
+        need += ww__stem_need_bytes(m->need[l]);
+    return need + sizeof *m + (m->mask + 1) * sizeof *m->slots +
+           m->capents * sizeof *m->ents + m->fbits / 8 + m->capchars +
+           m->cappost * sizeof *m->post + m->capparts * sizeof *m->parts +
            (m->pslots ? (m->pmask + 1) * sizeof *m->pslots : 0);
 }
 

@@ -48,6 +48,8 @@ ww__stem_need *ww__stem_need_new(struct sb_stemmer *st, size_t head_min) {
 
 void ww__stem_need_free(ww__stem_need *f) { free(f); }
 
+size_t ww__stem_need_bytes(const ww__stem_need *f) { return f ? sizeof *f : 0; }
+
 /* Fold w[0..n) as the stemmer does (ä ö ü -> a o u, ß -> ss) into o (room for n
  * bytes and 8 more: a fold never grows a word), then 8 zero bytes; its length.  Most
  * words have no such letter and are copied whole. */

@@ -30,6 +30,8 @@ typedef struct ww__stem_need ww__stem_need;
  * and of what comes before it (PART_MIN_CPS): a shorter stem is not searched. */
 ww__stem_need *ww__stem_need_new(struct sb_stemmer *st, size_t head_min);
 void ww__stem_need_free(ww__stem_need *f);
+/* Bytes f holds (0 for NULL), for ww__matcher_bytes. */
+size_t ww__stem_need_bytes(const ww__stem_need *f);
 /* Keep s[0..n), a stem that is a word of a stemmed phrase or a compound's head. */
 void ww__stem_need_add_word(ww__stem_need *f, const char *s, size_t n);
 void ww__stem_need_add_head(ww__stem_need *f, const char *s, size_t n);
