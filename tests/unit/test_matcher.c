@@ -239,6 +239,14 @@ static void test_stem_cache(void **state) {
     assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
     assert_null(ww__stem_cache_get(c, &st1, 5 + sets, 0, "baum", 4, &sl, &sh));
     assert_non_null(ww__stem_cache_get(c, &st1, 5 + 2 * sets, 0, "wald", 4, &sl, &sh));
+    /* an empty stem is kept apart: it replaces neither of the set's two words */
+    ww__stem_cache_put(c, &st1, 5 + 3 * sets, 0, "und", 3, "", 0, 4);
+    assert_non_null(r = ww__stem_cache_get(c, &st1, 5 + 3 * sets, 0, "und", 3, &sl, &sh));
+    assert_int_equal(sl, 0);
+    assert_int_equal(sh, 4);
+    assert_non_null(ww__stem_cache_get(c, &st1, 5, 0, "hauses", 6, &sl, &sh));
+    assert_non_null(ww__stem_cache_get(c, &st1, 5 + 2 * sets, 0, "wald", 4, &sl, &sh));
+    assert_null(ww__stem_cache_get(c, &st2, 5 + 3 * sets, 0, "und", 3, &sl, &sh));
     /* longer than WW__STEM_CACHE_MAX: not kept */
     char longw[WW__STEM_CACHE_MAX + 1];
     memset(longw, 'a', sizeof longw);

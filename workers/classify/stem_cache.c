@@ -30,9 +30,15 @@ typedef struct slot {
 
 _Static_assert(sizeof(slot) == 64, "a stem cache slot is one cache line");
 
+/* Empty stems (words the stem pass ruled out, stem_need.h) have a direct-mapped table
+ * of their own: kept among the stems they took a third of the entries on 10kGNAD and
+ * pushed out words that need their stem (docs/benchmarks.md, "Round 8"). */
+#define NONE_SETS 4096
+
 struct ww__stem_cache {
     slot v[SETS][WAYS];
     uint8_t lru[SETS]; /* the way to replace next */
+    slot none[NONE_SETS];
 };
 
 /* Aligned so that each entry is one cache line, not two (calloc gives 16 bytes). */
@@ -50,6 +56,12 @@ static size_t set_of(uint64_t whash, int tm) {
     return (size_t)((whash ^ (uint64_t)tm) & (SETS - 1));
 }
 
+static int holds(const slot *s, const void *st, uint32_t tag, int tm, const char *w,
+                 size_t wl) {
+    return s->tag == tag && s->st == st && s->wl == wl && (s->tm & 1) == tm &&
+           ww__same_bytes(s->b, w, wl);
+}
+
 const char *ww__stem_cache_get(ww__stem_cache *c, const void *st, uint64_t whash, int tm,
                                const char *w, size_t wl, size_t *sl, uint64_t *shash) {
     if (wl > ROOM)
@@ -58,15 +70,19 @@ const char *ww__stem_cache_get(ww__stem_cache *c, const void *st, uint64_t whash
     uint32_t tag = (uint32_t)(whash >> 32);
     for (int i = 0; i < WAYS; i++) {
         slot *s = &c->v[k][i];
-        if (s->tag == tag && s->st == st && s->wl == wl && (s->tm & 1) == tm &&
-            ww__same_bytes(s->b, w, wl)) {
+        if (holds(s, st, tag, tm, w, wl)) {
             c->lru[k] = (uint8_t)(i ^ 1);
             *sl = s->sl;
             *shash = s->shash;
             return s->tm & 2 ? s->b : s->b + wl;
         }
     }
-    return NULL;
+    slot *s = &c->none[k & (NONE_SETS - 1)];
+    if (!holds(s, st, tag, tm, w, wl))
+        return NULL;
+    *sl = 0;
+    *shash = s->shash;
+    return s->b;
 }
 
 void ww__stem_cache_put(ww__stem_cache *c, const void *st, uint64_t whash, int tm,
@@ -76,9 +92,12 @@ void ww__stem_cache_put(ww__stem_cache *c, const void *st, uint64_t whash, int t
     if (wl > ROOM || (!start && wl + sl > ROOM))
         return;
     size_t k = set_of(whash, tm);
-    int i = c->lru[k];
-    slot *s = &c->v[k][i];
-    c->lru[k] = (uint8_t)(i ^ 1);
+    slot *s = &c->none[k & (NONE_SETS - 1)];
+    if (sl) {
+        int i = c->lru[k];
+        s = &c->v[k][i];
+        c->lru[k] = (uint8_t)(i ^ 1);
+    }
     s->st = st;
     s->shash = shash;
     s->tag = (uint32_t)(whash >> 32);

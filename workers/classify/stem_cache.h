@@ -21,12 +21,13 @@
  * classifying real German text, though only a sixth are a document set's first
  * occurrences; twice the entries made classifying it 9% faster for 850 KB more a
  * thread (docs/benchmarks.md, "Rules throughput", round 5).  16,384 since round 8, in
- * 64-byte entries (stem_cache.c): 2 MB, where 8,192 sets took 1.7 MB. */
+ * 64-byte entries (stem_cache.c): 2 MB, where 8,192 sets took 1.7 MB; empty stems
+ * apart, in 4,096 more (256 KB). */
 #define WW__STEM_CACHE_SETS 16384
 
 typedef struct ww__stem_cache ww__stem_cache;
 
-/* A new, empty cache (about 2 MB), or NULL when out of memory.  Free with
+/* A new, empty cache (about 2.3 MB), or NULL when out of memory.  Free with
  * ww__stem_cache_free (NULL is a no-op). */
 ww__stem_cache *ww__stem_cache_new(void);
 void ww__stem_cache_free(ww__stem_cache *c);
