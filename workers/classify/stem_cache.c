@@ -16,7 +16,7 @@
 /* 64 bytes, one cache line, where a word and a stem of up to 40 bytes each took 104:
  * the word and the stem share ROOM bytes, and a stem that is the word's own start
  * (most of them: Snowball deletes endings) is not copied at all.  Twice the entries in
- * 18% more bytes: on 10kGNAD, where a pass's words did not fit, a sixth fewer
+ * 18% more bytes: on 10kGNAD, where a pass's words did not fit, 15% fewer
  * instructions (docs/benchmarks.md, "Round 8"). */
 #define ROOM WW__STEM_CACHE_MAX
 typedef struct slot {
