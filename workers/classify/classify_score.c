@@ -371,6 +371,7 @@ long ww_classifier_scan_doc(ww_classifier *c, const char *language, const char *
         return WW_ENOMEM;
     ww__matcher_scan_lang(c->m, text, &c->text, lang, 0, count_cb, &hits);
     if (st) {
+        c->text_st.need = ww__matcher_stem_need(c->m, lang);
         if (stem_cache_on(c) || ww__toks_stem(st, &c->text, &c->text_st))
             return WW_ENOMEM;
         ww__matcher_scan_lang(c->m, text, &c->text_st, lang, 1, count_cb, &hits);
@@ -483,6 +484,7 @@ static int scan(ww_classifier *c, const Wirewatch__V1__Document *doc, const char
         return 0;
     int rc;
     size_t nraw = c->nhits;
+    c->text_st.need = c->title_st.need = ww__matcher_stem_need(c->m, lang);
     if ((rc = stem_cache_on(c)) || (rc = ww__toks_stem(st, &c->title, &c->title_st)) ||
         (rc = ww__toks_stem(st, &c->text, &c->text_st)))
         return rc;

@@ -1,6 +1,7 @@
 /* Token n-gram matcher: see matcher.h for why a hash of token sequences. */
 #include "matcher.h"
 #include "matcher_internal.h"
+#include "stem_need.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ void ww__matcher_free(ww__matcher *m) {
         free(m->langfilter[0][l]);
         free(m->langfilter[1][l]);
     }
+    for (int l = 0; l < 256; l++)
+        ww__stem_need_free(m->need[l]);
     free(m->nfilter);
     free(m);
 }
@@ -46,9 +49,12 @@ void ww__matcher_free(ww__matcher *m) {
 size_t ww__matcher_phrases(const ww__matcher *m) { return m->phrases; }
 
 size_t ww__matcher_bytes(const ww__matcher *m) {
-    return sizeof *m + (m->mask + 1) * sizeof *m->slots + m->capents * sizeof *m->ents +
-           m->fbits / 8 + m->capchars + m->cappost * sizeof *m->post +
-           m->capparts * sizeof *m->parts +
+    size_t need = 0;
+    for (int l = 0; l < 256; l++)
+        need += ww__stem_need_bytes(m->need[l]);
+    return need + sizeof *m + (m->mask + 1) * sizeof *m->slots +
+           m->capents * sizeof *m->ents + m->fbits / 8 + m->capchars +
+           m->cappost * sizeof *m->post + m->capparts * sizeof *m->parts +
            (m->pslots ? (m->pmask + 1) * sizeof *m->pslots : 0);
 }
 
@@ -272,6 +278,24 @@ int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len,
     return ww__matcher_add_stemmed(m, phrase, len, p, NULL);
 }
 
+const ww__stem_need *ww__matcher_stem_need(const ww__matcher *m, int lang) {
+    return lang > 0 && lang < 256 ? m->need[lang] : NULL;
+}
+
+/* Keep the words of a stemmed phrase of language lang (stems) in its filter of words
+ * that need a stem, made on its first phrase (none when the stemmer is not one it
+ * can serve, or without memory: every word is then stemmed). */
+static void need_add(ww__matcher *m, int lang, struct sb_stemmer *st,
+                     const ww__toks *stems) {
+    if (!m->need_tried[lang]) {
+        m->need_tried[lang] = 1;
+        m->need[lang] = ww__stem_need_new(st, PART_MIN_CPS);
+    }
+    for (size_t i = 0; m->need[lang] && i < stems->n; i++)
+        ww__stem_need_add_word(m->need[lang], ww__tok_norm(stems, i),
+                               stems->v[i].norm_len);
+}
+
 /* Add phrase keyed by its tokens as ww__tokenize gives them, Han folded to Simplified
  * or kept as written (keep_han: the key of a Japanese document's tokens). */
 static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__posting *p,
@@ -288,6 +312,8 @@ static int add_keyed(ww__matcher *m, const char *phrase, size_t len, const ww__p
         rc = WW_EINVAL;
         goto out;
     }
+    if (st)
+        need_add(m, p->lang, st, &folded);
     rc = WW_ENOMEM;
     uint64_t h = 0;
     entry *e = NULL;

@@ -66,6 +66,10 @@ int ww__matcher_add(ww__matcher *m, const char *phrase, size_t len, const ww__po
 struct sb_stemmer;
 int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
                             const ww__posting *p, struct sb_stemmer *st);
+/* The filter of language lang's words that can need a stem (stem_need.h), for a
+ * ww__toks's need; NULL when the language has none.  Owned by m. */
+struct ww__stem_need;
+const struct ww__stem_need *ww__matcher_stem_need(const ww__matcher *m, int lang);
 
 size_t ww__matcher_phrases(const ww__matcher *m);
 

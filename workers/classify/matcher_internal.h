@@ -94,6 +94,10 @@ struct ww__matcher {
     size_t pmask;
     uint32_t partlangs[256];         /* parts per language index */
     struct sb_stemmer *stemmer[256]; /* each language's, from add_stemmed (not owned) */
+    /* Each stemmed language's filter of the words whose stems can matter (stem_need.h;
+     * NULL: none, every word is stemmed), tried once on its first stemmed phrase. */
+    struct ww__stem_need *need[256];
+    uint8_t need_tried[256];
 };
 
 /* A hash as stored: 0 marks nothing, so a zero hash becomes 1. */

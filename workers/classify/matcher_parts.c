@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "matcher_internal.h"
+#include "stem_need.h"
 #include "wirewatch/error.h"
 
 static uint64_t part_hash(const char *key, size_t n, int side) {
@@ -79,6 +80,8 @@ static int part_add(ww__matcher *m, const char *key, size_t n, int side,
     if (ww__matcher_run_push(m, &pt->post, &pt->npost, &c))
         return WW_ENOMEM;
     m->partlangs[q->lang]++;
+    if (side == PART_HEAD && m->need[q->lang]) /* a word holding it needs its stem */
+        ww__stem_need_add_head(m->need[q->lang], key, n);
     return 0;
 }
 

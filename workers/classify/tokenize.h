@@ -56,6 +56,10 @@ typedef struct ww__toks {
     /* Stems already computed (stem_cache.h), borrowed: set by the owner of the
      * cache, never freed here; NULL = stem every token. */
     struct ww__stem_cache *memo;
+    /* Which words can need a stem (stem_need.h), borrowed like memo: a word it rules
+     * out gets an empty stem, which no key matches, as its own stem would not; NULL =
+     * stem every token. */
+    const struct ww__stem_need *need;
 } ww__toks;
 
 /* Append the tokens of text to out (out->n is not reset: call ww__toks_clear).
@@ -76,7 +80,8 @@ void ww__toks_free(ww__toks *t);
  * out is cleared first.  st is a struct sb_stemmer (libstemmer), used by one thread.
  * An Arabic word is stemmed with its teh marbuta restored and its article (with a
  * clitic before it) removed first, and its stem folded again (ة as ه).  With
- * out->memo set, a word the cache holds is not stemmed again. */
+ * out->memo set, a word the cache holds is not stemmed again; with out->need set, a
+ * word whose stem can match nothing gets an empty one, unstemmed. */
 struct sb_stemmer;
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out);
 /* The stem of s[0..n) (part of a word: a compound's modifier) as sb_stemmer_stem
