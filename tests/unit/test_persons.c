@@ -387,6 +387,75 @@ static void test_surname_not_names(void **st) {
         assert_string_equal(persons_in(cases[i][0], cases[i][1], b, sizeof b), "");
 }
 
+/* Issue 16: a Chinese name ICU's dictionary reads as one word before a title; a
+ * Japanese name in Chinese text after a title; a ministry before a Japanese title */
+static void test_issue16_names(void **st) {
+    static const char *cases[][3] = {
+        /* one ICU word of three characters beginning with a surname */
+        {"zh", "周恩来总理会见了外宾。", "周恩来"},
+        {"zh", "周恩来总理访问了缅甸。", "周恩来"},
+        {"zh", "胡锦涛主席会见了来访的总统。", "胡锦涛"},
+        {"zh", "邓小平主席会见了外宾。", "邓小平"},
+        {"zh", "胡锦涛总书记强调，要坚持科学发展。", "胡锦涛"},
+        {"zh", "刘少奇主席出席会议。", "刘少奇"},
+        /* a Japanese name (a Japanese surname of two characters) after a title in
+         * Chinese text */
+        {"zh", "日本首相岸田文雄出席会议。", "岸田文雄"},
+        {"zh", "日本首相岸田文雄表示，将加强合作。", "岸田文雄"},
+        {"zh", "日本首相安倍晋三访华。", "安倍晋三"},
+        {"zh", "日本首相野田佳彦表示。", "野田佳彦"},
+        {"zh", "日本首相福田康夫在记者会上说。", "福田康夫"},
+        {"zh", "日本首相小泉纯一郎参拜。", "小泉纯一郎"},
+        /* Japanese: a name after 大臣, not the ministry before it; a name by its
+         * surname (Chinese ones too) before a title still taken */
+        {"ja", "経済産業大臣西村康稔は述べた。", "西村康稔"},
+        {"ja", "外務大臣林芳正は述べた。", "林芳正"},
+        {"ja", "財務大臣鈴木俊一は述べた。", "鈴木俊一"},
+        {"ja", "国土交通大臣斉藤鉄夫は述べた。", "斉藤鉄夫"},
+        {"ja", "岸田首相は記者会見で述べた。", "岸田"},
+        {"ja", "習近平国家主席は述べた。", "習近平"},
+        {"ja", "李強首相は述べた。", "李強"}};
+    char b[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(persons_in(cases[i][0], cases[i][1], b, sizeof b),
+                            cases[i][2]);
+}
+
+static void test_issue16_not_names(void **st) {
+    static const char *cases[][2] = {
+        /* one ICU word before a title that is a body, a country or another word */
+        {"zh", "国务院总理出席会议。"},
+        {"zh", "中国总理出席会议。"},
+        {"zh", "该国总统发表讲话。"},
+        {"zh", "副总理出席会议。"},
+        {"zh", "韩国总统发表讲话。"},
+        {"zh", "林业部长出席会议。"},
+        {"zh", "卢旺达总统出席会议。"},
+        {"zh", "马拉维总统出席会议。"},
+        {"zh", "苏里南总统出席会议。"},
+        {"zh", "高级部长出席会议。"},
+        /* no Japanese name after a title in Chinese text */
+        {"zh", "日本首相出席会议。"},
+        {"zh", "日本首相会见了美国总统。"},
+        {"zh", "日本首相官邸发表声明。"},
+        {"zh", "日本首相上周访问美国。"},
+        {"zh", "日本首相和美国总统通话。"},
+        {"zh", "美国总统大西洋理事会演讲。"},
+        {"zh", "部长中西部考察。"},
+        /* Japanese: a ministry or an office before a title is no name */
+        {"ja", "経済産業大臣は述べた。"},
+        {"ja", "防衛大臣は述べた。"},
+        {"ja", "外務大臣は会見した。"},
+        {"ja", "厚生労働大臣は述べた。"},
+        {"ja", "財務大臣は閣議後に述べた。"},
+        /* nor a word after 大臣, a before title now too */
+        {"ja", "大臣政務官が出席した。"},
+        {"ja", "大臣経験者が集まった。"}};
+    char b[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_string_equal(persons_in(cases[i][0], cases[i][1], b, sizeof b), "");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_titles),           cmocka_unit_test(test_not_names),
@@ -394,9 +463,13 @@ int main(void) {
         cmocka_unit_test(test_arabic_names),     cmocka_unit_test(test_arabic_not_names),
         cmocka_unit_test(test_title_after_title)};
     const struct CMUnitTest classifier_tests[] = {
-        cmocka_unit_test(test_han_names), cmocka_unit_test(test_han_titles_in_text),
-        cmocka_unit_test(test_han_titles_not_names), cmocka_unit_test(test_surname_names),
-        cmocka_unit_test(test_surname_not_names)};
+        cmocka_unit_test(test_han_names),
+        cmocka_unit_test(test_han_titles_in_text),
+        cmocka_unit_test(test_han_titles_not_names),
+        cmocka_unit_test(test_surname_names),
+        cmocka_unit_test(test_surname_not_names),
+        cmocka_unit_test(test_issue16_names),
+        cmocka_unit_test(test_issue16_not_names)};
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     return failed + cmocka_run_group_tests(classifier_tests, clf_setup, clf_teardown);
 }

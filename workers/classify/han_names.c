@@ -11,7 +11,9 @@
  *     title (首相岸田文雄は, 首相岸田文雄氏), with one of ICU's word boundaries right
  *     after the surname (首相|原案|通り: 原 is a surname, 原案 "draft" a word).
  * A candidate ICU reads as one word is a word (曾任 "once served as", 高级 "senior",
- * 张家口 a city), not a name.  In Chinese a foreign name is taken too: a
+ * 张家口 a city), not a name, but for a word of three characters right before a title
+ * (周恩来总理: whole_word_until).  A Japanese name in Chinese text after a title is
+ * known by the Japanese surnames (hn->other: 日本首相岸田文雄).  In Chinese a foreign name is taken too: a
  * transliteration of three or more characters (persons_han.c), or of two that ICU or a
  * particle sets apart from their neighbours (会见了|普|京|总统, 部长|安娜|表示). */
 #include <stdlib.h>
@@ -46,6 +48,9 @@ struct ww__han_names {
     int32_t not_last[NOT_LAST_MAX]; /* characters that end places and bodies (県, 省) */
     ww__han_words words; /* transliteration characters, particles, words next to names */
     size_t nnot_last;
+    /* the other language's names (borrowed, han_titles.c owns both): Japanese surnames
+     * for Japanese names in Chinese text, Chinese ones for Chinese names in Japanese */
+    const ww__han_names *other;
     uint8_t given_min, given_max, chars_min, chars_max, whole_run;
 };
 
@@ -277,22 +282,29 @@ static size_t run_name(const ww__han_names *hn, const char *text, size_t len,
     return 0;
 }
 
-/* Chinese: a surname and given_min..given_max characters, up to a particle or a word. */
-static size_t word_name(const ww__han_names *hn, const char *text, size_t len,
-                        const ww__toks *toks, const size_t *at, size_t n) {
+/* Chinese: a surname of sn's and sn's given_min..given_max characters, up to a
+ * particle or a word (hn's).  sn is hn, or for a Japanese name in Chinese text
+ * (首相岸田文雄表示) the Japanese names: then the surname must be two or more
+ * characters that ICU reads as one word (岸田|文雄, not 中西部 or 大西洋), as one
+ * character or a word cut short is too often an ordinary Chinese word. */
+static size_t word_name(const ww__han_names *hn, const ww__han_names *sn,
+                        const char *text, size_t len, const ww__toks *toks,
+                        const size_t *at, size_t n) {
     uint8_t sl[SURNAME_MAX];
-    size_t m = surnames_at(hn, text, len, at, n, sl), k;
+    size_t m = surnames_at(sn, text, len, at, n, sl), k;
     for (size_t s = 0; s < m; s++) {
         size_t c = sl[s];
+        if (sn != hn && (c < 2 || !one_word(toks, at[0], at[c])))
+            continue;
         /* the first given character may be one that also begins a verb (李强, 王在) */
         while (
-            c < n && c - sl[s] < hn->given_max &&
+            c < n && c - sl[s] < sn->given_max &&
             !(c > sl[s] && ww__han_stop(&hn->words, ww__cp_at(text, len, at[c], &k))) &&
-            !(c - sl[s] >= hn->given_min &&
+            !(c - sl[s] >= sn->given_min &&
               (ww__han_word_starts(&hn->words, text, len, at[c]) ||
                longer_word_begins(toks, at[c]))))
             c++;
-        if (c - sl[s] >= hn->given_min && c >= hn->chars_min && c <= hn->chars_max &&
+        if (c - sl[s] >= sn->given_min && c >= sn->chars_min && c <= sn->chars_max &&
             !one_word(toks, at[0], at[c]) && !ends_badly(hn, text, len, at, c))
             return at[c];
     }
@@ -328,8 +340,14 @@ size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
     if (end)
         return end;
     size_t n = chars_from(text, len, start, limit, at, hn->chars_max);
-    end = word_name(hn, text, len, toks, at, n);
-    return end ? end : short_foreign_from(hn, text, len, toks, at, n);
+    end = word_name(hn, hn, text, len, toks, at, n);
+    if (!end)
+        end = short_foreign_from(hn, text, len, toks, at, n);
+    if (!end && hn->other && hn->other->whole_run) { /* 日本首相岸田文雄 */
+        n = chars_from(text, len, start, limit, at, hn->other->chars_max);
+        end = word_name(hn, hn->other, text, len, toks, at, n);
+    }
+    return end;
 }
 
 /* Japanese: the longest name by its surname that begins a word and ends at end
@@ -351,6 +369,33 @@ static size_t run_name_until(const ww__han_names *hn, const char *text, size_t l
             return back[l - 1];
     }
     return SIZE_MAX;
+}
+
+/* Chinese: a name ICU's dictionary holds as one word of three characters right before
+ * the title (周恩来|总理, 胡锦涛|主席), by its surname.  Not a word with a particle or
+ * a character that ends places and bodies (国务院), one ending in 国 (该国, 韩国: a
+ * country), nor one whose two last characters are both transliteration characters
+ * (卢|旺达, 苏里南: a country's name; a whole transliterated run is taken before).
+ * Two-character words are left out: those beginning with a surname character are
+ * mostly ministries and places before 部长 (林业, 石油, 江苏). */
+static size_t whole_word_until(const ww__han_names *hn, const char *text, size_t len,
+                               const ww__toks *toks, size_t end) {
+    size_t at[HAN_NAME_MAX + 1], k;
+    uint8_t sl[SURNAME_MAX];
+    size_t t = end > 0 ? tok_at(toks, end - 1) : toks->n;
+    if (t == toks->n || toks->v[t].end != end ||
+        chars_from(text, len, toks->v[t].start, end, at, 4) != 3 || at[3] != end ||
+        surnames_at(hn, text, len, at, 3, sl) == 0 || sl[0] > 2 ||
+        ends_badly(hn, text, len, at, 3) ||
+        ww__han_simplified(ww__cp_at(text, len, at[2], &k)) == 0x56FD /* 国 */)
+        return SIZE_MAX;
+    for (size_t c = 0; c < 3; c++)
+        if (ww__han_stop(&hn->words, ww__cp_at(text, len, at[c], &k)))
+            return SIZE_MAX;
+    if (ww__han_translit(&hn->words, ww__cp_at(text, len, at[1], &k)) &&
+        ww__han_translit(&hn->words, ww__cp_at(text, len, at[2], &k)))
+        return SIZE_MAX;
+    return at[0];
 }
 
 size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len,
@@ -375,10 +420,23 @@ size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len
         if (!word_begins(toks, back[l - 1]) ||
             chars_from(text, len, back[l - 1], end, at, l) != l)
             continue;
-        if (word_name(hn, text, len, toks, at, l) == end)
+        if (word_name(hn, hn, text, len, toks, at, l) == end)
             return back[l - 1];
         if (l == 2 && short_foreign_from(hn, text, len, toks, at, 2) == end)
             return back[1];
     }
-    return SIZE_MAX;
+    return whole_word_until(hn, text, len, toks, end);
+}
+
+void ww__han_names_set_other(ww__han_names *hn, const ww__han_names *other) {
+    hn->other = other;
+}
+
+int ww__han_names_surname_at(const ww__han_names *hn, const char *text, size_t len,
+                             size_t at) {
+    size_t a[HAN_NAME_MAX + 1];
+    uint8_t sl[SURNAME_MAX];
+    size_t n = chars_from(text, len, at, len, a, SURNAME_MAX);
+    return surnames_at(hn, text, len, a, n, sl) > 0 ||
+           (hn->other && surnames_at(hn->other, text, len, a, n, sl) > 0);
 }

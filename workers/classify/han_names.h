@@ -53,4 +53,14 @@ size_t ww__han_names_from(const ww__han_names *hn, const char *text, size_t len,
 size_t ww__han_names_until(const ww__han_names *hn, const char *text, size_t len,
                            const ww__toks *toks, size_t end);
 
+/* Borrow other (a language whose names fill a run, or one whose do not) as hn's other
+ * language: a Japanese name by its surname after a title in Chinese text
+ * (日本首相岸田文雄), a Chinese surname accepted before a title in Japanese text
+ * (李強首相).  other must outlive hn; NULL: none. */
+void ww__han_names_set_other(ww__han_names *hn, const ww__han_names *other);
+
+/* 1 when a surname of hn or of its other language begins at byte at of text. */
+int ww__han_names_surname_at(const ww__han_names *hn, const char *text, size_t len,
+                             size_t at);
+
 #endif

@@ -111,6 +111,15 @@ int ww__han_titles_add(ww__han_titles *ht, const char *s, int lang, int after) {
 }
 
 void ww__han_titles_index(ww__han_titles *ht) {
+    /* each language's names borrow those of the first language of the other shape
+     * (Chinese and Japanese): names of one written in the other's text */
+    for (size_t a = 0; a < 256; a++)
+        for (size_t b = 0; ht->names[a] && b < 256; b++)
+            if (ht->names[b] && ww__han_names_whole_run(ht->names[b]) !=
+                                    ww__han_names_whole_run(ht->names[a])) {
+                ww__han_names_set_other(ht->names[a], ht->names[b]);
+                break;
+            }
     memset(ht->first, 0, sizeof ht->first);
     for (int32_t c = CP_LO; c <= CP_HI; c++) {
         int32_t f = ww__han_simplified(c);
@@ -205,8 +214,14 @@ static int title_persons(const ww__han_titles *ht, int doclang, const char *text
             start = ww__han_names_until(hn, text, len, toks, s);
         else if (start == SIZE_MAX && !start_ok)
             start = ww__han_foreign_name_until(w, text, len, s);
-        if (start == SIZE_MAX && start_ok && (!hn || run))
+        if (start == SIZE_MAX && start_ok && (!hn || run)) {
             start = ww__han_name_until(w, text, len, s);
+            /* Japanese: that run begins with a surname (岸田首相, 李強首相: the other
+             * language's too), else it names an office (経済産業大臣, 外務大臣) */
+            if (start != SIZE_MAX && run &&
+                !ww__han_names_surname_at(hn, text, len, start))
+                start = SIZE_MAX;
+        }
         if (start != SIZE_MAX)
             rc = cb(arg, (uint32_t)start, (uint32_t)s);
     }
