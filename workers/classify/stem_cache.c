@@ -3,6 +3,7 @@
 
 #include "tokenize.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,16 +42,30 @@ struct ww__stem_cache {
     slot none[NONE_SETS];
 };
 
-/* Aligned so that each entry is one cache line, not two (calloc gives 16 bytes). */
+/* Zeroed and aligned so that each entry is one cache line, not two (calloc gives 16
+ * bytes): calloc'd with a line to spare, the block's own address kept just before the
+ * cache.  Not aligned_alloc + memset: a block this large comes from mmap already zero,
+ * and its pages become resident only when a word is cached in them -- the memset made
+ * all 2.3 MB resident in every classify thread whatever the language (English stems
+ * nothing), +2 MB on the Kafka classify worker's peak (docs/benchmarks.md, "Round 8"). */
 ww__stem_cache *ww__stem_cache_new(void) {
-    _Static_assert(sizeof(ww__stem_cache) % 64 == 0, "aligned_alloc needs a multiple");
-    ww__stem_cache *c = aligned_alloc(64, sizeof *c);
-    if (c)
-        memset(c, 0, sizeof *c);
+    _Static_assert(sizeof(ww__stem_cache) % 64 == 0, "whole cache lines");
+    char *raw = calloc(1, sizeof(ww__stem_cache) + 64);
+    if (!raw)
+        return NULL;
+    /* raw is 16-aligned, so at least 16 bytes lie between it and c */
+    ww__stem_cache *c = (ww__stem_cache *)(raw + 64 - ((uintptr_t)raw & 63));
+    memcpy((char *)c - sizeof raw, &raw, sizeof raw);
     return c;
 }
 
-void ww__stem_cache_free(ww__stem_cache *c) { free(c); }
+void ww__stem_cache_free(ww__stem_cache *c) {
+    if (!c)
+        return;
+    char *raw;
+    memcpy(&raw, (char *)c - sizeof raw, sizeof raw);
+    free(raw);
+}
 
 static size_t set_of(uint64_t whash, int tm) {
     return (size_t)((whash ^ (uint64_t)tm) & (SETS - 1));
