@@ -9,7 +9,9 @@
 # parse (fresh group) reads the whole backlog into a new documents topic, classify
 # (fresh group) reads those; time from the workers' start to the last Classified read
 # back; peak RSS = each worker's VmHWM, CPU = its user+system time, both read from /proc
-# just before SIGTERM.  One line per setting.  Not a timed test; prints figures.
+# just before SIGTERM; and classify's resident size while the stream flows (VmRSS every
+# 0.1 s from the first Classified to the last, the median: the steady state beside the
+# peak of the backlog burst).  One line per setting.  Not a timed test; prints figures.
 #
 #   B=$(deploy/dev/kafka.sh start /tmp/k-bench)
 #   tests/bench/bench-kafka-memory.sh "$B" "" "kafka.queued.max.messages.kbytes=16384"
@@ -39,7 +41,15 @@ vm_cpu() {
 }
 
 echo "# broker $B, $N pages of ~120 KB in $PAGES, $(nproc) cores; $(date -u +%FT%TZ)"
-echo "# settings | seconds | docs/s | parse peak MB, cpu s | classify peak MB, cpu s"
+echo "# settings | seconds | docs/s | parse peak MB, cpu s | classify peak MB, cpu s | classify flowing MB (median)"
+
+# rss_sample PID FILE: VmRSS (MB) every 0.1 s into FILE while PID lives and FILE.stop is absent
+rss_sample() {
+    while [ ! -e "$2.stop" ] && [ -r "/proc/$1/status" ]; do
+        awk '/^VmRSS/{printf "%.1f\n", $2 / 1024}' "/proc/$1/status" >>"$2" 2>/dev/null || true
+        sleep 0.1
+    done
+}
 for s in "$@"; do
     run=$(date +%s%N)
     sets=()
@@ -52,9 +62,15 @@ for s in "$@"; do
         ${sets[@]+"${sets[@]}"} 2>"$D/parse.log" & pp=$!
     "$WW" classify --in "kafka://$B/kmem-docs-$run?group=kmem-classify-$run" \
         --out "kafka://$B/kmem-classified-$run" ${sets[@]+"${sets[@]}"} 2>"$D/classify.log" & cp_=$!
+    rm -f "$D/rss" "$D/rss.stop"
+    # sampled from the first Classified read back (the workers' start-up is not flow)
     got=$(timeout 600 kcat -C -b "$B" -t "kmem-classified-$run" -o beginning -c "$N" -q \
-        -f '%k\n' 2>/dev/null | grep -c . || true)
+        -f '%k\n' 2>/dev/null | { n=0; while IFS= read -r _; do
+            [ $n -eq 0 ] && { rss_sample "$cp_" "$D/rss" >/dev/null 2>&1 & }
+            n=$((n + 1)); done; echo "$n"; } || true)
+    touch "$D/rss.stop"
     end=$(date +%s.%N)
+    flowing=$(sort -n "$D/rss" 2>/dev/null | awk '{v[NR]=$1} END {print NR ? v[int((NR+1)/2)] : "-"}')
     p=$(vm_cpu "$pp")
     c=$(vm_cpu "$cp_")
     kill -TERM "$pp" "$cp_"
@@ -64,6 +80,6 @@ for s in "$@"; do
         echo "${s:-defaults} | only $got of $N classified"
         continue
     fi
-    printf '%s | %.1f | %.0f | %s | %s\n' "${s:-defaults}" "$secs" \
-        "$(echo "$N / $secs" | bc -l)" "${p/ /, }" "${c/ /, }"
+    printf '%s | %.1f | %.0f | %s | %s | %s\n' "${s:-defaults}" "$secs" \
+        "$(echo "$N / $secs" | bc -l)" "${p/ /, }" "${c/ /, }" "$flowing"
 done
