@@ -570,8 +570,10 @@ table_word(ww__toks *t, const uint8_t *s, size_t i, size_t len, int casefold,
             j++;
         } else if (j + 1 < len && ((c | (unsigned)s[j + 1] << 8) & 0xC0E0) == 0x80C0) {
             /* a lead byte 110xxxxx and a continuation byte 10xxxxxx, tested at once; C0
-             * and C1 (overlong, invalid) find no word entry: separators as well */
-            unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[j + 1] & 0x3F);
+             * and C1 (overlong, invalid) find no word entry: separators as well.  With
+             * the bits tested, (c << 6) + c2 is the code point plus 0xC0 << 6 | 0x80,
+             * a constant the address folds in (no masks) */
+            unsigned cp = ((unsigned)c << 6) + s[j + 1] - 0x3080;
             const cpfold *e = &tab[cp];
             unsigned f = e->len;
             /* one test for the common case, a word character in the table that needs
