@@ -283,14 +283,19 @@ static void pick_evidence(ww_classifier *c) {
     while (nt < c->nhits && c->hits[nt].in_title)
         nt++;
     for (int pass = 0; pass < 2; pass++) {
-        uint32_t run = 0; /* the first hit with this hit's field and span */
         size_t from = pass ? 0 : nt, to = pass ? nt : c->nhits;
+        /* the first hit with this hit's span (the pass is one field): start token and
+         * length as one key, the run chosen without a branch (the test of three
+         * fields had 16 K of scoring's 212 K mispredicts in Arabic) */
+        uint32_t run = (uint32_t)from;
+        uint64_t span =
+            from < to ? (uint64_t)c->hits[from].first << 16 | c->hits[from].ntok : 0;
         for (size_t i = from; i < to; i++) {
             const ww__hit *h = &c->hits[i];
-            if (i && (h->in_title != h[-1].in_title || h->first != h[-1].first ||
-                      h->ntok != h[-1].ntok))
-                run = (uint32_t)i;
-            if (h->kind != WW__P_TERM || h->in_title != pass || h->weight <= 0)
+            uint64_t sp = (uint64_t)h->first << 16 | h->ntok;
+            run = sp == span ? run : (uint32_t)i;
+            span = sp;
+            if (h->kind != WW__P_TERM || h->weight <= 0)
                 continue;
             for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
                 ww__tstate *s = &c->st[g];

@@ -552,8 +552,9 @@ static int push_ascii(ww__toks *t, const uint8_t *s, size_t i, size_t len,
  * (CP_DIFF; else the general path takes the word).
  * Returns 1 when s[i..*end) was consumed (a token pushed, or a separator skipped), 0
  * when the general path should take the word from i, or WW_ENOMEM. */
-static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int casefold,
-                      const uint8_t *atab, size_t *end) {
+static inline __attribute__((always_inline)) int
+table_word(ww__toks *t, const uint8_t *s, size_t i, size_t len, int casefold,
+           const uint8_t *atab, size_t *end) {
     if (tok_reserve(t) || ww__norm_reserve(t, 4 * TABLE_WORD_MAX + 16))
         return WW_ENOMEM;
     const cpfold *tab = cp_tab[casefold != 0][0];
@@ -567,27 +568,34 @@ static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int c
                 break;
             d[o++] = (char)atab[c];
             j++;
-        } else if ((c & 0xE0) == 0xC0 && j + 1 < len && (s[j + 1] & 0xC0) == 0x80) {
-            /* C0 and C1 (overlong, invalid) find no word entry: separators as well */
-            unsigned cp = (unsigned)(c & 0x1F) << 6 | (s[j + 1] & 0x3F);
+        } else if (j + 1 < len && ((c | (unsigned)s[j + 1] << 8) & 0xC0E0) == 0x80C0) {
+            /* a lead byte 110xxxxx and a continuation byte 10xxxxxx, tested at once; C0
+             * and C1 (overlong, invalid) find no word entry: separators as well.  With
+             * the bits tested, (c << 6) + c2 is the code point plus 0xC0 << 6 | 0x80,
+             * a constant the address folds in (no masks) */
+            unsigned cp = ((unsigned)c << 6) + s[j + 1] - 0x3080;
             const cpfold *e = &tab[cp];
             unsigned f = e->len;
-            if (f & CP_NF) {         /* (only the unfolded table has CP_NF) */
-                if (flags & CP_DIFF) /* the folded table would have differed before */
-                    return 0;
-                tab = cp_tab[casefold != 0][1];
-                e = &tab[cp];
-                f = e->len;
-            }
-            if (!(f & CP_WORD)) {
-                if (j == i) { /* a separator: skipped */
-                    *end = j + 2;
-                    return 1;
+            /* one test for the common case, a word character in the table that needs
+             * no change of table (three tests a code point before) */
+            if ((f & (CP_NF | CP_WORD | CP_OK)) != (CP_WORD | CP_OK)) {
+                if (f & CP_NF) {         /* (only the unfolded table has CP_NF) */
+                    if (flags & CP_DIFF) /* the folded table would have differed before */
+                        return 0;
+                    tab = cp_tab[casefold != 0][1];
+                    e = &tab[cp];
+                    f = e->len;
                 }
-                break;
+                if (!(f & CP_WORD)) {
+                    if (j == i) { /* a separator: skipped */
+                        *end = j + 2;
+                        return 1;
+                    }
+                    break;
+                }
+                if (!(f & CP_OK)) /* a mark: utf8proc_map orders and composes */
+                    return 0;
             }
-            if (!(f & CP_OK)) /* a mark: utf8proc_map orders and composes */
-                return 0;
             memcpy(d + o, e, sizeof *e); /* o + 8 <= 4 * TABLE_WORD_MAX + 16 */
             o += f & CP_LEN;
             flags |= f;
@@ -619,6 +627,35 @@ static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int c
     t->norm[t->norm_len++] = 0;
     *end = j;
     return 1;
+}
+
+/* table_word from s[i], and then word after word while the next word (after ASCII
+ * separators, which the caller's loop would skip alike) starts with a non-ASCII byte:
+ * Arabic or Russian text is mostly such words, and a call and a turn of the caller's
+ * loop a word were ~45 instructions of ~400 a token (docs/benchmarks.md, round 9).
+ * Returns as table_word; 1 with *end at a word table_word leaves to the general path
+ * when a word was pushed before it (the caller comes back to it, gets 0 then). */
+static int push_table(ww__toks *t, const uint8_t *s, size_t i, size_t len, int casefold,
+                      const uint8_t *atab, size_t *end) {
+    int rc = table_word(t, s, i, len, casefold, atab, end);
+    while (rc > 0) {
+        size_t j = *end, e;
+        while (j < len && s[j] < 0x80 && !atab[s[j]])
+            j++;
+        if (j >= len || s[j] < 0x80) {
+            *end = j;
+            return 1;
+        }
+        rc = table_word(t, s, j, len, casefold, atab, &e);
+        if (rc < 0)
+            return rc;
+        if (rc == 0) {
+            *end = j;
+            return 1;
+        }
+        *end = e;
+    }
+    return rc;
 }
 
 static int tokenize(const char *text, size_t len, int casefold, ww__toks *out) {
