@@ -322,7 +322,7 @@ static void test_token_hashes(void **state) {
     char a[40], b[40];
     for (size_t len = 1; len <= sizeof a; len++)
         for (size_t at = 0; at < len; at++) {
-            memset(a, 0xd0, len); /* non-ASCII: the 8-byte path from 9 bytes on */
+            memset(a, 0xd0, len); /* non-ASCII: the 8-byte paths from 4 bytes on */
             memcpy(b, a, len);
             b[at] ^= 1;
             assert_true(ww__hash_bytes(a, len) != ww__hash_bytes(b, len));
