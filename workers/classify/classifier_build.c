@@ -398,24 +398,7 @@ void ww_classifier_free(ww_classifier *c) {
     if (!c)
         return;
     ww_model_free(c->model);
-    ww__toks_free(&c->text);
-    ww__toks_free(&c->title);
-    ww__toks_free(&c->text_st);
-    ww__toks_free(&c->title_st);
-    ww__stem_cache_free(c->stems);
-    free(c->thits);
-    ww__langs_free(&c->langs);
-    free(c->hits);
-    free(c->merge);
-    free(c->hit_span);
-    free(c->aggs);
-    free(c->aggs_used);
-    free(c->cover);
-    free(c->gmax);
-    free(c->ehits);
-    free(c->st);
-    free(c->touched);
-    free(c->by_depth);
+    ww__classifier_own_free(c);
     ww__gaz_free(&c->gaz);
     ww__han_titles_free(c->han_titles);
     ww__matcher_free(c->m);

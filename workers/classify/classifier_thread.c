@@ -58,27 +58,33 @@ oom:
     return NULL;
 }
 
-/* The thread's own parts (those ww_classifier_free frees beside the shared ones). */
+/* What a classifier owns per thread (the scratch a document writes, the stemmers), not
+ * c itself: ww_classifier_free frees these beside the shared parts, a thread's
+ * classifier only these -- one list, so a scratch field added later is freed by both. */
+void ww__classifier_own_free(ww_classifier *c) {
+    ww__toks_free(&c->text);
+    ww__toks_free(&c->title);
+    ww__toks_free(&c->text_st);
+    ww__toks_free(&c->title_st);
+    ww__stem_cache_free(c->stems);
+    free(c->thits);
+    ww__langs_free(&c->langs);
+    free(c->hits);
+    free(c->merge);
+    free(c->hit_span);
+    free(c->aggs);
+    free(c->aggs_used);
+    free(c->cover);
+    free(c->gmax);
+    free(c->ehits);
+    free(c->st);
+    free(c->touched);
+    free(c->by_depth);
+}
+
 void ww_classifier_thread_free(ww_classifier *t) {
     if (!t)
         return;
-    ww__toks_free(&t->text);
-    ww__toks_free(&t->title);
-    ww__toks_free(&t->text_st);
-    ww__toks_free(&t->title_st);
-    ww__stem_cache_free(t->stems);
-    free(t->thits);
-    ww__langs_free(&t->langs);
-    free(t->hits);
-    free(t->merge);
-    free(t->hit_span);
-    free(t->aggs);
-    free(t->aggs_used);
-    free(t->cover);
-    free(t->gmax);
-    free(t->ehits);
-    free(t->st);
-    free(t->touched);
-    free(t->by_depth);
+    ww__classifier_own_free(t);
     free(t);
 }

@@ -142,6 +142,12 @@ static inline const ww_topic *ww__topic_of(const ww_classifier *c, uint32_t g) {
     return &c->tax[c->topics[g].tax]->topics[c->topics[g].local];
 }
 
+/* ---- classifier_thread.c ---- */
+
+/* Free what c owns per thread (scratch, stemmers, stem cache), not c nor the parts a
+ * thread's classifier shares: both ww_classifier_free and ww_classifier_thread_free. */
+void ww__classifier_own_free(ww_classifier *c);
+
 /* ---- classify_score.c ---- */
 
 /* Tokenise title and text, match them, drop nested terms and score every touched
