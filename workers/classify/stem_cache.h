@@ -13,9 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WW__STEM_CACHE_MAX                                                               \
-    41 /* longest word kept, in bytes (with its stem, when the
-                                * stem is not the word's start) */
+/* Longest word kept, in bytes (with its stem, when the stem is not the word's start). */
+#define WW__STEM_CACHE_MAX 41
 /* Sets (of 2 entries; the set is the word's hash modulo this).  8,192: with 4,096 (8,192
  * words) a quarter of the words of 10kGNAD missed and went to Snowball, half of
  * classifying real German text, though only a sixth are a document set's first
