@@ -101,9 +101,44 @@ static int stem_token(struct sb_stemmer *st, const ww__toks *in, size_t i, int t
     return push_stem(out, k, src, n, al != 0, 0);
 }
 
+/* Append a token for in's token k whose stem s[0..n) (hash) the cache held: push_stem
+ * without its calls and tests a word (the token array has room, no Arabic folding, no
+ * hash2), its bytes copied 8 at a time (the cache goes on after them, stem_cache.h).
+ * The cache's hits were a third of matching Spanish text, push_stem's half of that. */
+static inline int push_hit(ww__toks *out, const ww__tok *k, const char *s, size_t n,
+                           uint64_t hash) {
+    if (ww__norm_reserve(out, n + 8))
+        return WW_ENOMEM;
+    ww__tok *o = &out->v[out->n++];
+    o->start = k->start;
+    o->end = k->end;
+    o->norm_off = (uint32_t)out->norm_len;
+    o->norm_len = (uint32_t)n;
+    o->hash = hash;
+    o->hash2 = 0;
+    char *d = out->norm + out->norm_len;
+    for (size_t b = 0; b < n; b += 8)
+        memcpy(d + b, s + b, 8);
+    out->norm_len += n;
+    out->norm[out->norm_len++] = 0;
+    return 0;
+}
+
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
-    size_t tmk = 0; /* next entry of in->tm */
+    /* room for every token at once, so the cache's hits need not ask */
+    if (out->cap < in->n) {
+        size_t cap = out->cap ? out->cap : 256;
+        while (cap < in->n)
+            cap *= 2;
+        ww__tok *v = realloc(out->v, cap * sizeof *v);
+        if (!v)
+            return WW_ENOMEM;
+        out->v = v;
+        out->cap = cap;
+    }
+    int fast = !out->seed2; /* (hash2 wanted: push_stem computes it) */
+    size_t tmk = 0;         /* next entry of in->tm */
     for (size_t i = 0; i < in->n; i++) {
         const ww__tok *k = &in->v[i];
         const char *w = ww__tok_norm(in, i);
@@ -115,7 +150,7 @@ int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
                                                          k->norm_len, &sl, &sh)
                                     : NULL;
         if (hit) {
-            if (push_stem(out, k, hit, sl, 0, sh))
+            if (fast ? push_hit(out, k, hit, sl, sh) : push_stem(out, k, hit, sl, 0, sh))
                 return WW_ENOMEM;
             continue;
         }
