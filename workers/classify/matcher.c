@@ -412,6 +412,13 @@ int ww__matcher_add_stemmed(ww__matcher *m, const char *phrase, size_t len,
     return d ? add_keyed(m, phrase, len, p, NULL, 1) : 0;
 }
 
+/* key_equals for one word (most lookups: a phrase's first word), inline in scan_at */
+static inline int key1_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
+                              size_t i) {
+    return e->keylen == t->v[i].norm_len &&
+           ww__same_bytes(m->chars + e->key, t->norm + t->v[i].norm_off, e->keylen);
+}
+
 static int key_equals(const ww__matcher *m, const entry *e, const ww__toks *t,
                       size_t first, size_t n) {
     const char *k = m->chars + e->key;
@@ -438,13 +445,17 @@ void ww__matcher_scan(const ww__matcher *m, const char *text, const ww__toks *to
     ww__matcher_scan_lang(m, text, toks, -1, 0, cb, opaque);
 }
 
-/* Report the phrases that start at token i; 1 when one of one token was reported. */
+/* Report the phrases that start at token i (h1: its one-word key, ww__hash_next(0, its
+ * hash), as the caller made it for the language filter); 1 when one of one token was
+ * reported. */
 static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks, size_t i,
-                   int doclang, int stem_pass, ww__match_cb *cb, void *opaque) {
-    uint64_t h = 0;
+                   uint64_t h1, int doclang, int stem_pass, ww__match_cb *cb,
+                   void *opaque) {
+    uint64_t h = h1;
     int single = 0;
     for (size_t n = 1; n <= (size_t)m->maxtok && i + n <= toks->n; n++) {
-        h = ww__hash_next(h, toks->v[i + n - 1].hash);
+        if (n > 1)
+            h = ww__hash_next(h, toks->v[i + n - 1].hash);
         uint64_t fh = ww__matcher_fix(h);
         if (n == 1) { /* (the language filter was asked by the caller) */
             size_t b = fbit(m, fh);
@@ -462,7 +473,8 @@ static int scan_at(const ww__matcher *m, const char *text, const ww__toks *toks,
             if (m->slots[j].tag == tag) {
                 const entry *c = &m->ents[m->slots[j].idx1 - 1];
                 if (c->hashlo == (uint32_t)fh && c->ntok == n &&
-                    key_equals(m, c, toks, i, n)) {
+                    (n == 1 ? key1_equals(m, c, toks, i)
+                            : key_equals(m, c, toks, i, n))) {
                     e = c;
                     break;
                 }
@@ -497,15 +509,16 @@ void ww__matcher_scan_lang(const ww__matcher *m, const char *text, const ww__tok
     const uint64_t *lf =
         doclang >= 0 && doclang < 256 ? lang_filter(m, doclang, stem_pass) : NULL;
     for (size_t i = 0; i < toks->n; i++) {
+        uint64_t h1 = ww__hash_next(0, toks->v[i].hash);
         if (doclang >= 0) {
-            size_t b = lbit(ww__matcher_fix(ww__hash_next(0, toks->v[i].hash)));
+            size_t b = lbit(ww__matcher_fix(h1));
             if (!lf || !(lf[b / 64] >> (b % 64) & 1)) {
                 if (parts)
                     ww__matcher_scan_parts(m, toks, i, doclang, cb, opaque);
                 continue;
             }
         }
-        if (!scan_at(m, text, toks, i, doclang, stem_pass, cb, opaque) && parts)
+        if (!scan_at(m, text, toks, i, h1, doclang, stem_pass, cb, opaque) && parts)
             ww__matcher_scan_parts(m, toks, i, doclang, cb, opaque);
     }
 }

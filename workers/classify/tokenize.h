@@ -128,10 +128,9 @@ static inline int ww__same_bytes(const char *a, const char *b, size_t n) {
         memcpy(&q, b + n - 4, 4);
         return u == v && p == q;
     }
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return 0;
-    return 1;
+    /* 1 to 3 bytes (Spanish "de", "la", "los": a byte loop was 3% of matching its
+     * stories): the first, middle and last are all of them */
+    return n == 0 || (a[0] == b[0] && a[n >> 1] == b[n >> 1] && a[n - 1] == b[n - 1]);
 }
 
 /* FNV-1a of s[0..n) from offset basis h (hash2; ww__hash_inline's short words). */
