@@ -43,6 +43,10 @@ struct ww__han_titles {
      * most characters of a text are told by one bit test, without folding. */
     uint64_t first[(CP_HI - CP_LO + 64) / 64];
     ww__han_names *names[256]; /* by language: surnames and the shape of a name */
+    /* Languages with a title: a document of any other (Spanish, English...) has none
+     * to find, and its every token's first byte was a test (1.7% of classifying
+     * Spanish stories with the default options). */
+    uint8_t has[256];
 };
 
 ww__han_titles *ww__han_titles_new(void) {
@@ -107,6 +111,7 @@ int ww__han_titles_add(ww__han_titles *ht, const char *s, int lang, int after) {
     t.next = ht->head[t.cp[0] & 255];
     ht->head[t.cp[0] & 255] = (int32_t)ht->n;
     ht->v[ht->n++] = t;
+    ht->has[t.lang] = 1;
     return 0;
 }
 
@@ -250,8 +255,8 @@ static int longest_at(const ww__han_titles *ht, int doclang, const char *text, s
 
 int ww__han_titles_persons(const ww__han_titles *ht, int doclang, const char *text,
                            const ww__toks *toks, ww__person_span_cb *cb, void *arg) {
-    if (!ht || ht->n == 0)
-        return 0;
+    if (!ht || ht->n == 0 || (doclang >= 0 && doclang < 256 && !ht->has[doclang]))
+        return 0; /* (longest_at would find no title of doclang) */
     size_t len = 0, next = 0, k;
     const unsigned char *u = (const unsigned char *)text;
     for (size_t i = 0; i < toks->n; i++) {
