@@ -85,7 +85,12 @@ static void on_match(void *opaque, const ww__posting *p, size_t first, size_t n)
  * of them; another taxonomy (a watch-list) sees its own terms whatever the default
  * matched.  Exclusions are never dropped: they veto whenever their phrase occurs.
  * Linear: the matcher reports hits by start token, shorter before longer, title first. */
+static void drop_nested_one(ww_classifier *c);
 static void drop_nested(ww_classifier *c) {
+    if (c->ntax == 1) {
+        drop_nested_one(c);
+        return;
+    }
     size_t n = 0, i = 0;
     int cur_in = -1;
     while (i < c->nhits) {
@@ -119,6 +124,53 @@ static void drop_nested(ww_classifier *c) {
         i = j;
     }
     c->nhits = n;
+}
+
+/* drop_nested for one taxonomy (the default rules alone): the same hits kept, without
+ * a branch on the data a hit.  The loops over a start token's hits, each a
+ * mispredicted branch at every token's end and on each keep or drop, were 6% of
+ * classifying Arabic's mispredicts (~250 hits a document, a third dropped).
+ *   Backward, each hit's occ (count_terms sets it again) takes the longest term at or
+ * after it among its start token's hits: for a term, the longest of the token (the
+ * token's hits come shorter first), and for the token's first hit, the token's.
+ * Forward (keep_longest), the title's hits and the text's: a term is kept when it is
+ * the longest of its token and ends after every earlier token's longest (cover); a hit
+ * is written at n whatever, and n moves only past the kept ones. */
+static size_t keep_longest(ww__hit *h, size_t from, size_t to, size_t n) {
+    uint32_t cover = 0, ends = 0, key = UINT32_MAX; /* ends: the token's longest's */
+    for (size_t i = from; i < to; i++) {
+        uint32_t first = h[i].first, gm = h[i].occ, ntok = h[i].ntok;
+        /* at a token's first hit, cover takes the last token's longest: masks, not a
+         * branch (gcc makes "tok ? a : b" a jump; a token's end mispredicted one time
+         * in four) */
+        uint32_t tok = -(uint32_t)(first != key);
+        uint32_t cv = ends > cover ? ends : cover;
+        cover = (cv & tok) | (cover & ~tok);
+        uint32_t e = gm ? first + gm : 0;
+        ends = (e & tok) | (ends & ~tok);
+        key = first;
+        int keep = (h[i].kind != WW__P_TERM) | ((ntok == gm) & (first + ntok > cover));
+        h[n] = h[i];
+        n += (size_t)keep;
+    }
+    return n;
+}
+
+static void drop_nested_one(ww_classifier *c) {
+    ww__hit *h = c->hits;
+    size_t nh = c->nhits, nt = 0;
+    uint64_t key = UINT64_MAX; /* in_title and start token of the hit after */
+    uint16_t gm = 0;
+    for (size_t i = nh; i-- > 0;) {
+        uint64_t k = (uint64_t)h[i].in_title << 32 | h[i].first;
+        uint16_t t = h[i].kind == WW__P_TERM ? h[i].ntok : 0;
+        gm = k == key ? gm : 0;
+        gm = t > gm ? t : gm;
+        h[i].occ = gm;
+        nt += h[i].in_title; /* the title's hits come first */
+        key = k;
+    }
+    c->nhits = keep_longest(h, nt, nh, keep_longest(h, 0, nt, 0));
 }
 
 /* Evidence priority: 1 when a should be shown rather than b. */
@@ -188,6 +240,7 @@ static int count_terms(ww_classifier *c, size_t *capp) {
             a->weight = h->weight;
         }
         a->cnt += h->in_title ? c->tax[c->topics[h->topic].tax]->title_weight : 1.0;
+        h->occ = 0; /* (drop_nested_one's scratch) */
         if (!h->in_title) {
             h->occ = a->ntext;
             if (a->ntext < UINT16_MAX)
