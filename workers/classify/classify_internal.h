@@ -44,10 +44,13 @@ typedef struct ww__hit {
     float weight;
 } ww__hit;
 
-/* Per-document count of one (topic, kind, term): the repeat damping works on these. */
+/* Per-document count of one (topic, kind, term): the repeat damping works on these.
+ * key: topic << 33 | term << 1 | kind (WW__P_TERM or WW__P_EXCLUDE), with bit 32 set
+ * (no field's) so a used entry's key is never 0: one compare a probe, not three, and
+ * 24 bytes an entry, not 32 (count_terms). */
+#define WW__AGG_USED (1ull << 32)
 typedef struct ww__agg {
-    uint32_t topic, term;
-    uint8_t kind, used;
+    uint64_t key; /* 0: unused */
     uint16_t ntext;
     float weight;
     double cnt;

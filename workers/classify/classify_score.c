@@ -224,19 +224,18 @@ static int count_terms(ww_classifier *c, size_t *capp) {
     }
     for (size_t i = 0; i < c->nhits; i++) {
         ww__hit *h = &c->hits[i];
+        /* the fields do not overlap (term < 2^16, kind < 2), so the key is as the
+         * three fields were, and so are the slot and the probes (and own_scores'
+         * order of additions) */
         uint64_t key = ((uint64_t)h->topic << 33) ^ ((uint64_t)h->term << 1) ^ h->kind;
         size_t j = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
-        while (c->aggs[j].used &&
-               !(c->aggs[j].topic == h->topic && c->aggs[j].term == h->term &&
-                 c->aggs[j].kind == h->kind))
+        key |= WW__AGG_USED;
+        while (c->aggs[j].key && c->aggs[j].key != key)
             j = (j + 1) & (cap - 1);
         ww__agg *a = &c->aggs[j];
-        if (!a->used) {
-            a->used = 1;
+        if (!a->key) {
+            a->key = key;
             c->aggs_used[j / 64] |= 1ull << (j % 64);
-            a->topic = h->topic;
-            a->term = h->term;
-            a->kind = h->kind;
             a->weight = h->weight;
         }
         a->cnt += h->in_title ? c->tax[c->topics[h->topic].tax]->title_weight : 1.0;
@@ -262,9 +261,10 @@ static void own_scores(ww_classifier *c, size_t cap) {
     for (size_t w = 0; w < cap / 64; w++) {
         for (uint64_t bits = c->aggs_used[w]; bits; bits &= bits - 1) {
             ww__agg *a = &c->aggs[w * 64 + (size_t)__builtin_ctzll(bits)];
-            touch(c, a->topic);
-            ww__tstate *s = &c->st[a->topic];
-            if (a->kind == WW__P_EXCLUDE)
+            uint32_t topic = (uint32_t)(a->key >> 33);
+            touch(c, topic);
+            ww__tstate *s = &c->st[topic];
+            if ((a->key & 1) == WW__P_EXCLUDE)
                 s->veto = 1;
             else if (a->cnt == 1.0) /* most terms: once; 1 + ln 1 is exactly 1 */
                 s->own += a->weight * 1.0;
