@@ -77,6 +77,7 @@ typedef struct ww__tstate {
     uint8_t worst; /* the worst of ev once nev reaches max_evidence (pick_evidence) */
     uint8_t touched, veto;
     uint8_t ev_title;            /* the evidence is title hits: the text had none */
+    uint64_t ev_worst_key;       /* the evidence key of ev[worst] (classify_score.c) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits, the first nev set */
 } ww__tstate;
 

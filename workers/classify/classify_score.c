@@ -191,23 +191,34 @@ static void drop_nested_one(ww_classifier *c) {
     c->nhits = keep_longest(h, nt, nh, keep_longest(h, 0, nt, 0));
 }
 
-/* Evidence priority: 1 when a should be shown rather than b. */
-static int better(const ww__hit *a, const ww__hit *b) {
-    if ((a->occ == 0) != (b->occ == 0))
-        return a->occ == 0;
-    if (a->weight != b->weight)
-        return a->weight > b->weight;
-    if (a->ntok != b->ntok)
-        return a->ntok > b->ntok;
-    return a->first < b->first;
+/* Evidence priority: a hit is shown rather than another when it is its term's first
+ * occurrence (occ 0) and the other is not, else when it weighs more, else when it is
+ * longer, else when it starts earlier.  ev_key is the first three as one number (a
+ * weight is positive here, and a positive float's bits order as its value); the
+ * start breaks its ties.  Compared without a branch: the cascade of four tests
+ * mispredicted one time in four (a sixth of scoring's mispredicts). */
+static inline uint64_t ev_key(const ww__hit *h) {
+    uint32_t w;
+    memcpy(&w, &h->weight, sizeof w);
+    return (uint64_t)(h->occ == 0) << 63 | (uint64_t)w << 16 | h->ntok;
 }
 
-/* The index in s->ev of the first span every other one is at least as good as. */
-static uint8_t worst_evidence(const ww_classifier *c, const ww__tstate *s) {
-    int worst = 0;
-    for (int k = 1; k < s->nev; k++)
-        if (better(&c->hits[s->ev[worst]], &c->hits[s->ev[k]]))
-            worst = k;
+/* The index in s->ev of the first span every other one is at least as good as; its
+ * key into s->ev_worst_key. */
+static uint8_t worst_evidence(const ww_classifier *c, ww__tstate *s) {
+    const ww__hit *w = &c->hits[s->ev[0]];
+    uint64_t wk = ev_key(w);
+    uint32_t worst = 0, wf = w->first;
+    for (uint32_t k = 1; k < s->nev; k++) {
+        const ww__hit *h = &c->hits[s->ev[k]];
+        uint64_t hk = ev_key(h);
+        /* the worst so far better than h: h is the worst now (masks, not a jump) */
+        uint64_t m = -(uint64_t)((wk > hk) | ((wk == hk) & (wf < h->first)));
+        wk = (hk & m) | (wk & ~m);
+        wf = (h->first & (uint32_t)m) | (wf & ~(uint32_t)m);
+        worst = (k & (uint32_t)m) | (worst & ~(uint32_t)m);
+    }
+    s->ev_worst_key = wk;
     return (uint8_t)worst;
 }
 
@@ -368,6 +379,7 @@ static void pick_evidence(ww_classifier *c) {
             span = sp;
             if (h->kind != WW__P_TERM || h->weight <= 0)
                 continue;
+            uint64_t key = ev_key(h);
             for (int g = (int)h->topic; g >= 0; g = c->topics[g].parent) {
                 ww__tstate *s = &c->st[g];
                 if (pass == 1) {
@@ -388,7 +400,11 @@ static void pick_evidence(ww_classifier *c) {
                     s->ev_run = run + 1;
                     if (s->nev == c->max_evidence)
                         s->worst = worst_evidence(c, s);
-                } else if (s->nev && better(h, &c->hits[s->ev[s->worst]])) {
+                } else if (s->nev && key > s->ev_worst_key) {
+                    /* h is better than the worst kept: h comes after every kept hit
+                     * and is of another run than the worst (the ev_run test), so of
+                     * equal keys it starts later (a run is one start and length), and
+                     * the start can only say "no" */
                     s->ev[s->worst] = (uint32_t)i;
                     s->ev_run = run + 1;
                     s->worst = worst_evidence(c, s);
