@@ -97,13 +97,14 @@ static void on_match(void *opaque, const ww__posting *p, size_t first, size_t n)
     push_hit(c, p, first, n);
 }
 
+static void drop_nested_one(ww_classifier *c); /* below */
+
 /* Within one taxonomy, a term inside a longer matched term does not count on its own:
  * "artificial intelligence" is not evidence of "intelligence" (espionage), "national
  * security" is not also "security".  The same span in several topics is kept for each
  * of them; another taxonomy (a watch-list) sees its own terms whatever the default
  * matched.  Exclusions are never dropped: they veto whenever their phrase occurs.
  * Linear: the matcher reports hits by start token, shorter before longer, title first. */
-static void drop_nested_one(ww_classifier *c);
 static void drop_nested(ww_classifier *c) {
     if (c->ntax == 1) {
         drop_nested_one(c);
