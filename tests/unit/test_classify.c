@@ -429,6 +429,53 @@ static void test_watchlist_and_routes(void **state) {
     unlink(path);
 }
 
+/* Nested terms are dropped per taxonomy: the default rules alone take drop_nested's
+ * path for one taxonomy (classify_score.c), beside a watch-list the general one.  A
+ * watch-list of words the default rules also have, nested in longer ones ("security"
+ * in "national security"), changes none of the default rules' labels. */
+static void test_nested_one_or_more_taxonomies(void **state) {
+    (void)state;
+    char err[256];
+    char path[] = "/tmp/ww_test_nestXXXXXX";
+    int fd = mkstemp(path);
+    const char *wl = "{\"name\":\"w\",\"version\":\"1\",\"threshold\":1,\"topics\":["
+                     "{\"code\":\"w:sec\",\"name\":\"Sec\",\"terms\":[\"security\","
+                     "\"data\",\"foreign\",\"nature reserve\"]}]}";
+    assert_int_equal(write(fd, wl, strlen(wl)), (ssize_t)strlen(wl));
+    close(fd);
+    const char *wls[] = {path};
+    ww_classify_opts o = {
+        .watchlists = wls, .nwatchlists = 1, .min_confidence = -1, .max_labels = 1000};
+    ww_classifier *two = ww_classifier_new(&o, err, sizeof err), *one = all_labels();
+    if (!two)
+        fail_msg("%s", err);
+    const char *texts[] = {
+        STORY, "Artificial intelligence firms hired former intelligence officers. The "
+               "artificial intelligence boom worries national security officials, and "
+               "security firms say cyber security and data security come first."};
+    for (int t = 0; t < 2; t++) {
+        Wirewatch__V1__Classified *a = run(one, STORY_TITLE, texts[t], NULL),
+                                  *b = run(two, STORY_TITLE, texts[t], NULL);
+        assert_non_null(label(b, "w:sec"));
+        assert_true(a->n_labels > 3);
+        for (size_t i = 0; i < a->n_labels; i++) {
+            const Wirewatch__V1__Label *x = a->labels[i], *y = label(b, x->code);
+            assert_non_null(y);
+            assert_true(x->score == y->score);
+            assert_int_equal(x->n_evidence, y->n_evidence);
+            for (size_t k = 0; k < x->n_evidence; k++) {
+                assert_int_equal(x->evidence[k]->start, y->evidence[k]->start);
+                assert_int_equal(x->evidence[k]->end, y->evidence[k]->end);
+            }
+        }
+        ww_classified_free(a);
+        ww_classified_free(b);
+    }
+    ww_classifier_free(one);
+    ww_classifier_free(two);
+    unlink(path);
+}
+
 /* The stage's reload builds a new classifier and swaps it in; a failed reload keeps
  * the old one and says why. */
 static void test_stage_config_and_reload(void **state) {
@@ -556,6 +603,7 @@ int main(void) {
         cmocka_unit_test(test_exclusion_and_case),
         cmocka_unit_test(test_long_document_normalised),
         cmocka_unit_test(test_watchlist_and_routes),
+        cmocka_unit_test(test_nested_one_or_more_taxonomies),
         cmocka_unit_test(test_stage_config_and_reload),
         cmocka_unit_test(test_pack_like_protobuf_c),
         cmocka_unit_test(test_thread_classifier_same),

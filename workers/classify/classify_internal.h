@@ -44,10 +44,13 @@ typedef struct ww__hit {
     float weight;
 } ww__hit;
 
-/* Per-document count of one (topic, kind, term): the repeat damping works on these. */
+/* Per-document count of one (topic, kind, term): the repeat damping works on these.
+ * key: topic << 33 | term << 1 | kind (WW__P_TERM or WW__P_EXCLUDE), with bit 32 set
+ * (no field's) so a used entry's key is never 0: one compare a probe, not three, and
+ * 24 bytes an entry, not 32 (count_terms). */
+#define WW__AGG_USED (1ull << 32)
 typedef struct ww__agg {
-    uint32_t topic, term;
-    uint8_t kind, used;
+    uint64_t key; /* 0: unused */
     uint16_t ntext;
     float weight;
     double cnt;
@@ -74,6 +77,7 @@ typedef struct ww__tstate {
     uint8_t worst; /* the worst of ev once nev reaches max_evidence (pick_evidence) */
     uint8_t touched, veto;
     uint8_t ev_title;            /* the evidence is title hits: the text had none */
+    uint64_t ev_worst_key;       /* the evidence key of ev[worst] (classify_score.c) */
     uint32_t ev[WW__MAX_EV_CAP]; /* indexes into hits, the first nev set */
 } ww__tstate;
 
