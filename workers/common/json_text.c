@@ -12,7 +12,7 @@
 
 /* The shortest %.Ng (N = 15..17) that strtod reads back to exactly d; 17 digits
  * always do.  A real keeps a '.' or an exponent, so it reads back as a real. */
-static void put_real(ww_sb *b, double d) {
+void ww_json_put_real(ww_sb *b, double d) {
     char buf[40];
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, d);
@@ -24,7 +24,7 @@ static void put_real(ww_sb *b, double d) {
     ww_sb_puts(b, buf);
 }
 
-static void put_string(ww_sb *b, const char *s, size_t n) {
+void ww_json_put_string(ww_sb *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
     ww_sb_put(b, "\"", 1);
     size_t run = 0; /* bytes copied as they are, flushed before each escape */
@@ -77,7 +77,7 @@ static void put_value(ww_sb *b, const json_t *j) {
             if (!first)
                 ww_sb_put(b, ",", 1);
             first = 0;
-            put_string(b, key, strlen(key));
+            ww_json_put_string(b, key, strlen(key));
             ww_sb_put(b, ":", 1);
             put_value(b, v);
         }
@@ -93,12 +93,14 @@ static void put_value(ww_sb *b, const json_t *j) {
         }
         ww_sb_put(b, "]", 1);
         return;
-    case JSON_STRING: put_string(b, json_string_value(j), json_string_length(j)); return;
+    case JSON_STRING:
+        ww_json_put_string(b, json_string_value(j), json_string_length(j));
+        return;
     case JSON_INTEGER:
         snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
         ww_sb_puts(b, buf);
         return;
-    case JSON_REAL: put_real(b, json_real_value(j)); return;
+    case JSON_REAL: ww_json_put_real(b, json_real_value(j)); return;
     case JSON_TRUE: ww_sb_puts(b, "true"); return;
     case JSON_FALSE: ww_sb_puts(b, "false"); return;
     case JSON_NULL: ww_sb_puts(b, "null"); return;

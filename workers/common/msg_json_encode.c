@@ -77,11 +77,7 @@ static int prints_zero(const ProtobufCMessage *msg, const ProtobufCFieldDescript
     return 0;
 }
 
-/* Text that is not valid UTF-8 (jansson refuses it) is repaired byte by byte. */
-static json_t *json_string_lossy(const char *s, size_t n) {
-    json_t *j = json_stringn(s, n);
-    if (j)
-        return j;
+char *ww__msg_lossy_copy(const char *s, size_t n, size_t *len) {
     char *c = malloc(n * 3 + 1);
     if (!c)
         return NULL;
@@ -97,6 +93,19 @@ static json_t *json_string_lossy(const char *s, size_t n) {
             c[k++] = (char)0xBD;
         }
     }
+    *len = k;
+    return c;
+}
+
+/* Text that is not valid UTF-8 (jansson refuses it) is repaired byte by byte. */
+static json_t *json_string_lossy(const char *s, size_t n) {
+    json_t *j = json_stringn(s, n);
+    if (j)
+        return j;
+    size_t k;
+    char *c = ww__msg_lossy_copy(s, n, &k);
+    if (!c)
+        return NULL;
     j = json_stringn(c, k);
     free(c);
     return j;
@@ -111,17 +120,19 @@ static json_t *nonfinite(double d) {
  * double, as JSON readers (jansson, Python) read it: 0.99f prints 0.99, not
  * 0.99000000953674316.  ww_json_text then prints this double in its shortest form,
  * which is this decimal (at most 9 digits, so 15 digits are enough to keep it). */
-static json_t *float_to_json(float f) {
-    if (!isfinite(f))
-        return nonfinite(f);
+double ww__msg_float_shortest(float f) {
     char buf[32];
     for (int prec = 6; prec <= 9; prec++) {
         snprintf(buf, sizeof buf, "%.*g", prec, (double)f);
         double d = strtod(buf, NULL);
         if ((float)d == f)
-            return json_real(d);
+            return d;
     }
-    return json_real((double)f);
+    return (double)f;
+}
+
+static json_t *float_to_json(float f) {
+    return isfinite(f) ? json_real(ww__msg_float_shortest(f)) : nonfinite(f);
 }
 
 static json_t *int64_to_json(const ProtobufCFieldDescriptor *f, const void *p) {
@@ -231,6 +242,22 @@ static json_t *repeated_to_json(const ProtobufCFieldDescriptor *f, const char *a
     return v;
 }
 
+int ww__msg_field_shown(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                        int with_defaults) {
+    if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+        *(const uint32_t *)WW__CMEMBER(msg, f->quantifier_offset) != f->id)
+        return 0;
+    if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
+        f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
+        !*(const protobuf_c_boolean *)WW__CMEMBER(msg, f->quantifier_offset))
+        return 0;
+    if (with_defaults)
+        return 1;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        return *(const size_t *)WW__CMEMBER(msg, f->quantifier_offset) != 0;
+    return !is_default(f, WW__CMEMBER(msg, f->offset)) || prints_zero(msg, f);
+}
+
 json_t *ww_msg_to_json(const ProtobufCMessage *msg, int with_defaults) {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     json_t *o = json_object();
@@ -238,35 +265,17 @@ json_t *ww_msg_to_json(const ProtobufCMessage *msg, int with_defaults) {
         return NULL;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
-        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-            *(const uint32_t *)WW__CMEMBER(msg, f->quantifier_offset) != f->id)
-            continue;
-        if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
-            f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE &&
-            !*(const protobuf_c_boolean *)WW__CMEMBER(msg, f->quantifier_offset))
+        if (!ww__msg_field_shown(msg, f, with_defaults))
             continue;
         json_t *v;
-        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *)WW__CMEMBER(msg, f->quantifier_offset);
-            if (n == 0 && !with_defaults)
-                continue;
-            v = repeated_to_json(f, *(char *const *)WW__CMEMBER(msg, f->offset), n,
+        if (f->label == PROTOBUF_C_LABEL_REPEATED)
+            v = repeated_to_json(f, *(char *const *)WW__CMEMBER(msg, f->offset),
+                                 *(const size_t *)WW__CMEMBER(msg, f->quantifier_offset),
                                  with_defaults);
-        } else {
-            const void *p = WW__CMEMBER(msg, f->offset);
-            if (!with_defaults && is_default(f, p) && !prints_zero(msg, f))
-                continue;
-            v = value_to_json(f, p, with_defaults);
-        }
+        else
+            v = value_to_json(f, WW__CMEMBER(msg, f->offset), with_defaults);
         if (v)
             json_object_set_new(o, f->name, v);
     }
     return o;
-}
-
-char *ww_msg_to_json_text(const ProtobufCMessage *msg, size_t *len) {
-    json_t *j = ww_msg_to_json(msg, 0);
-    char *s = j ? ww_json_text(j, len) : NULL;
-    json_decref(j);
-    return s;
 }
