@@ -30,6 +30,12 @@ void ww_json_put_string(ww_sb *b, const char *s, size_t n) {
     size_t run = 0; /* bytes copied as they are, flushed before each escape */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        /* most bytes (a document's text is most of a Classified message's JSON)
+         * need no escape: one test for them, before the cases below */
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0xE2) {
+            run++;
+            continue;
+        }
         char esc[8];
         size_t elen = 0, skip = 1;
         if (c == '"' || c == '\\') {

@@ -23,6 +23,11 @@
  * repaired the same way as the tree encoder repairs it. */
 static int utf8_ok(const unsigned char *s, size_t n) {
     for (size_t i = 0; i < n;) {
+        uint64_t w;
+        if (n - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0)) {
+            i += 8; /* eight ASCII bytes */
+            continue;
+        }
         unsigned char u = s[i];
         if (u < 0x80) {
             i++;
