@@ -53,24 +53,38 @@ static size_t arabic_stem_input(const char *s, size_t n, int tm, char *buf) {
     return n;
 }
 
-/* Append a token to out for in's token k with normal form src[0..n): the stem. */
-static int push_stem(ww__toks *out, const ww__tok *k, const char *src, size_t n,
-                     int arabic, uint64_t hash) {
-    if (out->n == out->cap) {
-        size_t cap = out->cap ? out->cap * 2 : 256;
-        ww__tok *v = realloc(out->v, cap * sizeof *v);
-        if (!v)
-            return WW_ENOMEM;
-        out->v = v;
-        out->cap = cap;
-    }
-    if (ww__norm_reserve(out, n))
+/* Room for need tokens in out (doubling from 256).  0 or WW_ENOMEM. */
+static int reserve_toks(ww__toks *out, size_t need) {
+    if (out->cap >= need)
+        return 0;
+    size_t cap = out->cap ? out->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    ww__tok *v = realloc(out->v, cap * sizeof *v);
+    if (!v)
         return WW_ENOMEM;
+    out->v = v;
+    out->cap = cap;
+    return 0;
+}
+
+/* The next token of out (room reserved) for in's token k, its n-byte normal form to be
+ * written at the end of out's norm. */
+static inline ww__tok *next_tok(ww__toks *out, const ww__tok *k, size_t n) {
     ww__tok *o = &out->v[out->n++];
     o->start = k->start;
     o->end = k->end;
     o->norm_off = (uint32_t)out->norm_len;
     o->norm_len = (uint32_t)n;
+    return o;
+}
+
+/* Append a token to out for in's token k with normal form src[0..n): the stem. */
+static int push_stem(ww__toks *out, const ww__tok *k, const char *src, size_t n,
+                     int arabic, uint64_t hash) {
+    if (reserve_toks(out, out->n + 1) || ww__norm_reserve(out, n))
+        return WW_ENOMEM;
+    ww__tok *o = next_tok(out, k, n);
     char *d = out->norm + out->norm_len;
     memcpy(d, src, n);
     for (size_t b = 0; arabic && b + 1 < n; b++) /* the stem folded like the text */
@@ -109,11 +123,7 @@ static inline int push_hit(ww__toks *out, const ww__tok *k, const char *s, size_
                            uint64_t hash) {
     if (ww__norm_reserve(out, n + 8))
         return WW_ENOMEM;
-    ww__tok *o = &out->v[out->n++];
-    o->start = k->start;
-    o->end = k->end;
-    o->norm_off = (uint32_t)out->norm_len;
-    o->norm_len = (uint32_t)n;
+    ww__tok *o = next_tok(out, k, n);
     o->hash = hash;
     o->hash2 = 0;
     char *d = out->norm + out->norm_len;
@@ -127,16 +137,8 @@ static inline int push_hit(ww__toks *out, const ww__tok *k, const char *s, size_
 int ww__toks_stem(struct sb_stemmer *st, const ww__toks *in, ww__toks *out) {
     ww__toks_clear(out);
     /* room for every token at once, so the cache's hits need not ask */
-    if (out->cap < in->n) {
-        size_t cap = out->cap ? out->cap : 256;
-        while (cap < in->n)
-            cap *= 2;
-        ww__tok *v = realloc(out->v, cap * sizeof *v);
-        if (!v)
-            return WW_ENOMEM;
-        out->v = v;
-        out->cap = cap;
-    }
+    if (reserve_toks(out, in->n))
+        return WW_ENOMEM;
     int fast = !out->seed2; /* (hash2 wanted: push_stem computes it) */
     size_t tmk = 0;         /* next entry of in->tm */
     for (size_t i = 0; i < in->n; i++) {
