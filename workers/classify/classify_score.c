@@ -544,6 +544,8 @@ static void merge_done(ww_classifier *c, ww__hit *m, size_t n) {
 
 static int merge_passes(ww_classifier *c, size_t nraw) {
     size_t n = c->nhits;
+    if (n == 0) /* c->hits may be NULL yet (a thread's first document: fuzz_classify) */
+        return 0;
     sort_pass(c->hits, nraw);
     sort_pass(c->hits + nraw, n - nraw);
     if (nraw == 0 || nraw == n)
