@@ -2,12 +2,53 @@
  * metadata incl. JSON-LD, content scoring, clean-up, reader comments, simhash,
  * language).
  * The first byte picks the content type so both HTML and plain-text paths run; the
- * rest is the page body.  Small limits so the node/depth/link limits are hit too. */
+ * rest is the page body.  Small limits so the node/depth/link limits are hit too.
+ * Every string of the Document (links and comments included) must be valid UTF-8
+ * whatever the page's bytes: the classify stage dead-letters a Document that is not
+ * (classify_stage.c), so a byte that slipped through would lose the article. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "wirewatch/parse.h"
+
+static void check_utf8(const char *s) {
+    const uint8_t *u = (const uint8_t *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0)
+            abort();
+        i += (size_t)k;
+    }
+}
+
+/* Every string field of m and of the messages in it, by the descriptor. */
+static void check_strings(const ProtobufCMessage *m) {
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const char *at = (const char *)m + f->offset;
+        size_t n = 1;
+        const void *const *v = (const void *const *)at;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            v = *(const void *const *const *)at;
+        }
+        for (size_t j = 0; j < n; j++) {
+            if (!v[j])
+                continue;
+            if (f->type == PROTOBUF_C_TYPE_STRING)
+                check_utf8(v[j]);
+            else
+                check_strings(v[j]);
+        }
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -42,8 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Wirewatch__V1__Document *d = NULL;
     unsigned limits = 0;
     char err[128];
-    if (ww_parse_page(p, &page, &d, &limits, err, sizeof err) == 0)
+    if (ww_parse_page(p, &page, &d, &limits, err, sizeof err) == 0) {
+        check_strings(&d->base);
         protobuf_c_message_free_unpacked(&d->base, NULL);
+    }
 
     /* the lower-level entry points on the same bytes */
     char *s = malloc(size + 1);
