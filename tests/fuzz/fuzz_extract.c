@@ -9,20 +9,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
+#include "../../workers/classify/tokenize.h" /* ww__utf8_valid: the stage's own test */
 #include "wirewatch/parse.h"
 
 static void check_utf8(const char *s) {
-    const uint8_t *u = (const uint8_t *)s;
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(n - i), &cp);
-        if (k <= 0)
-            abort();
-        i += (size_t)k;
-    }
+    if (!ww__utf8_valid(s, strlen(s)))
+        abort();
 }
 
 /* Every string field of m and of the messages in it, by the descriptor. */
