@@ -16,16 +16,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tap import check, done  # noqa: E402
+from free_port import free_port  # noqa: E402
 
 WW = os.environ.get("WW", "bin/wirewatch")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def fetch(tmp, url, *sets):

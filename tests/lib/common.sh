@@ -15,7 +15,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# a port below the ephemeral range, so no outgoing connection can take it first
+free_port() { python3 "$WW_ROOT/tests/integration/free_port.py"; }
 
 # serve DIR on 127.0.0.1; sets HTTP_PORT
 serve_dir() {
