@@ -18,9 +18,17 @@ CXX        := clang++
 SANITIZER  := fuzzer-no-link,address,undefined
 BUILD      := build-fuzz
 endif
+ifeq ($(CLANG),1)
+# The library and its unit tests under clang's ASan+UBSan (tests/run-all.sh, "clang"):
+# clang's UBSan reports what GCC's does not (NULL + 0 passed GCC's, docs/security.md).
+CC         := clang
+CXX        := clang++
+SANITIZER  := address,undefined
+BUILD      := build-clang
+endif
 # ThreadSanitizer (SANITIZER=thread, by hand: docs/benchmarks.md, "worker.threads")
 # cannot share objects with ASan: its own build directory and binary.
-SAN_TAG    := $(if $(SANITIZER),$(if $(findstring thread,$(SANITIZER)),-tsan,-san))
+SAN_TAG    := $(if $(SANITIZER),$(if $(findstring thread,$(SANITIZER)),-tsan,$(if $(filter 1,$(CLANG)),-clang,-san)))
 BUILD      ?= build$(SAN_TAG)
 BIN        := bin
 WW         := $(BIN)/wirewatch$(SAN_TAG)
@@ -202,12 +210,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB) $(GEN_H)
 
 # Fuzz targets: each defines LLVMFuzzerTestOneInput; tests/fuzz/replay_main.c replays
 # a corpus with any compiler, so gcc builds run every corpus in `make test`.
-$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(LIB)
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(LIB) $(LDFLAGS) $(LDLIBS)
 
 # libFuzzer binaries (make FUZZ=1 fuzz-bin); tests/fuzz/run-libfuzzer.sh drives them.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDFLAGS) -fsanitize=fuzzer $(LDLIBS)
 fuzz-bin: $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
@@ -279,9 +287,11 @@ format-check:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h' '*.cc')
 
 clean:
-	rm -rf build build-san build-tsan build-fuzz bin
+	rm -rf build build-san build-tsan build-fuzz build-clang bin
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d
+# a test binary's .d names the headers its one source includes; a fuzz binary has two
+# sources (its .d is replay_main.c's), so its rule names tests/unit/*.h instead
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/workers/cli/main.d $(wildcard $(BUILD)/tests/*.d)
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 # Fetch benchmark: local nginx + wrk in the same run (tests/bench/bench-fetch.sh).

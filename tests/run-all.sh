@@ -8,8 +8,9 @@
 #   kafka        tests/integration/kafka_*     against a real broker started here
 #   sanitizers   unit, fuzz replay, integration and kafka tests again, built with
 #                SANITIZER=address,undefined  (skip with WW_SKIP_SAN=1)
-#   clang        every fuzz corpus again through the libFuzzer binaries (clang's ASan+UBSan,
-#                `make FUZZ=1 fuzz-bin`; skip with WW_SKIP_CLANG=1)
+#   clang        unit tests again built by clang with ASan+UBSan (`make CLANG=1 unit`,
+#                build-clang/), and every fuzz corpus through the libFuzzer binaries
+#                (`make FUZZ=1 fuzz-bin`); skip with WW_SKIP_CLANG=1
 #   schema       tests/schema/buf_check.sh: buf lint + buf breaking against proto/released
 #   image        with WW_IMAGE_TEST=1 (.ci/run): make image, then tests/image/run.sh
 #
@@ -193,13 +194,22 @@ if [ "${WW_SKIP_SAN:-0}" != 1 ]; then
     fi
 fi
 
-# The fuzz corpora once more, under clang's ASan+UBSan through the libFuzzer binaries
-# (each file of a corpus run once).  clang's UBSan reports what GCC's does not: the
-# sorting of a NULL hit array at offset 0 in a thread classifier's first document
-# passed the gcc pass above and was found by fuzz_classify (docs/benchmarks.md,
-# "The classifier under the fuzzer").
+# The unit tests and the fuzz corpora once more, under clang's ASan+UBSan (the unit
+# tests in build-clang, the corpora through the libFuzzer binaries, each file run
+# once).  clang's UBSan reports what GCC's does not: the sorting of a NULL hit array at
+# offset 0 in a thread classifier's first document passed the gcc pass above and was
+# found by fuzz_classify (docs/benchmarks.md, "The classifier under the fuzzer").
 if [ "${WW_SKIP_CLANG:-0}" != 1 ] && command -v clang >/dev/null; then
-    note "== fuzz corpora again under clang (ASan+UBSan, the libFuzzer build)"
+    note "== unit tests and fuzz corpora again under clang (ASan+UBSan)"
+    if make --no-print-directory CLANG=1 -j"$(nproc)" unit >"$LOGS/build-clang.log" 2>&1; then
+        for t in build-clang/tests/test_*; do
+            [ -x "$t" ] && [ -f "$t" ] || continue
+            run_one "clang/unit/$(basename "$t")" "$t"
+        done
+    else
+        FAILED=$((FAILED + 1)); FAILED_NAMES+=("clang/build-unit")
+        note "FAIL clang unit build:"; tail -n 40 "$LOGS/build-clang.log" | sed 's/^/    | /'
+    fi
     if make --no-print-directory FUZZ=1 -j"$(nproc)" fuzz-bin >"$LOGS/build-fuzz.log" 2>&1; then
         for t in build-fuzz/fuzz/fuzz_*; do
             [ -x "$t" ] && [ -f "$t" ] || continue

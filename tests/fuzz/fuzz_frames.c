@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wirewatch/json_text.h"
-#include "wirewatch/message.h"
+#include "../unit/encoders_agree.h"
 
 static const ProtobufCMessageDescriptor *const types[] = {
     &wirewatch__v1__fetch_request__descriptor, &wirewatch__v1__page__descriptor,
@@ -35,18 +34,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             protobuf_c_message_free_unpacked(back, NULL);
         json_decref(j);
     }
-    /* whatever the mirror prints reads back (inspect's output is input) */
+    /* whatever the mirror prints reads back (inspect's output is input), and is the
+     * tree encoder's text byte for byte */
     size_t text_len;
-    char *text = ww_msg_to_json_text(m, &text_len);
-    json_t *tree = text ? ww_msg_to_json(m, 0) : NULL;
-    if (tree) { /* the same bytes as through the tree */
-        size_t tree_len;
-        char *tree_text = ww_json_text(tree, &tree_len);
-        if (tree_text && (tree_len != text_len || memcmp(tree_text, text, text_len) != 0))
-            abort();
-        free(tree_text);
-        json_decref(tree);
-    }
+    char *text;
+    if (ww_json_text_vs_tree(m, &text, &text_len, NULL) == WW_DIFFER)
+        abort();
     json_t *tj = text ? json_loads(text, 0, NULL) : NULL;
     if (text && !tj)
         abort();
@@ -57,18 +50,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         protobuf_c_message_free_unpacked(back, NULL);
     json_decref(tj);
     free(text);
-    size_t len;
-    uint8_t *packed = ww_msg_pack(m, &len);
-    if (packed && t == &wirewatch__v1__classified__descriptor) {
-        /* ww_msg_pack packs a Classified with ww_classified_pack: protobuf-c's bytes? */
-        size_t n = protobuf_c_message_get_packed_size(m);
-        uint8_t *lib = malloc(n + 1);
-        if (lib && (n != len || protobuf_c_message_pack(m, lib) != n ||
-                    memcmp(lib, packed, n) != 0))
+    if (t == &wirewatch__v1__classified__descriptor) {
+        uint8_t *bytes = NULL;
+        size_t len;
+        if (ww_classified_pack_vs_lib((const Wirewatch__V1__Classified *)m, &bytes,
+                                      &len) == WW_DIFFER)
             abort();
-        free(lib);
+        free(bytes);
     }
-    free(packed);
     protobuf_c_message_free_unpacked(m, NULL);
     return 0;
 }

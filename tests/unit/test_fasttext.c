@@ -60,7 +60,7 @@ static void gen(const char *path, int n) {
     fclose(f);
 }
 
-static void sh(const char *fmt, ...) {
+__attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...) {
     char cmd[2048];
     va_list ap;
     va_start(ap, fmt);

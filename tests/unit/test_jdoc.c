@@ -188,8 +188,7 @@ static void test_escapes(void **state) {
         "\\ud83d\\ude00",
         "\\uD834\\uDD1E",
         "\x7f",
-        "Stra\xc3\x9f"
-        "e",
+        "Stra\xc3\x9f\x65", /* \x65 'e': a plain e would extend the \x9f escape */
         "\xe6\x97\xa5",
         "\xf0\x9f\x98\x80",
         "a\\u00fcb\\nc",

@@ -13,8 +13,8 @@
 
 static const char *const story[] = {
     "Harbour authority warns of record tide levels this winter",
-    "The harbour authority said on Friday that tides could reach record levels, citing "
-    "new measurements from its coastal stations.",
+    ("The harbour authority said on Friday that tides could reach record levels, citing "
+     "new measurements from its coastal stations."),
     "Engineers found that two sea walls had weakened since the last inspection.",
     "The authority asked residents to sign up for flood alerts.",
     "Officials will publish a full report in March.",
