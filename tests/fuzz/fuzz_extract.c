@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../workers/classify/tokenize.h" /* ww__utf8_valid: the stage's own test */
 #include "wirewatch/parse.h"
+#include "wirewatch/utf8.h" /* the classify stage's own test */
 
 static void check_utf8(const char *s) {
-    if (!ww__utf8_valid(s, strlen(s)))
+    if (!ww_utf8_valid(s, strlen(s)))
         abort();
 }
 

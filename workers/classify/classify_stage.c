@@ -14,6 +14,7 @@
 #include "wirewatch/log.h"
 #include "wirewatch/message.h"
 #include "wirewatch/stage.h"
+#include "wirewatch/utf8.h"
 
 /* a number macro as the JSON text of a config default */
 #define DEF_STR_(x) #x
@@ -303,8 +304,8 @@ static void *classify_process(void *p, void *ts, ww_job *job) {
     if (!(r->doc = wirewatch__v1__document__unpack(NULL, len, data)))
         return fail(r, WW_EMALFORMED, "input is not a wirewatch.v1.Document");
     Wirewatch__V1__Document *doc = r->doc;
-    if (!ww__utf8_valid(doc->text, strlen(doc->text)) ||
-        !ww__utf8_valid(doc->title, strlen(doc->title)))
+    if (!ww_utf8_valid(doc->text, strlen(doc->text)) ||
+        !ww_utf8_valid(doc->title, strlen(doc->title)))
         return fail(r, WW_EMALFORMED, "document text or title is not valid UTF-8");
     ww_classifier *cl;
     if (ts) {

@@ -770,20 +770,3 @@ void ww__toks_free(ww__toks *t) {
         ubrk_close(t->seg);
     memset(t, 0, sizeof *t);
 }
-
-int ww__utf8_valid(const char *s, size_t len) {
-    const uint8_t *u = (const uint8_t *)s;
-    size_t i = 0;
-    while (i < len) {
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
-        if (k <= 0)
-            return 0;
-        i += (size_t)k;
-    }
-    return 1;
-}

@@ -72,8 +72,6 @@ int ww__han_folds(const char *s, size_t n);
 /* The Simplified form of a Han code point (ICU's Traditional-Simplified, one code
  * point each), cp itself when it has none (or for any other code point). */
 int32_t ww__han_simplified(int32_t cp);
-/* 1 when s[0..len) is valid UTF-8 (proto3 strings must be), else 0. */
-int ww__utf8_valid(const char *s, size_t len);
 void ww__toks_free(ww__toks *t);
 
 /* out = in with every normal form replaced by its Snowball stem (spans unchanged);

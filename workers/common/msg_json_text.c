@@ -17,44 +17,12 @@
 #include "wirewatch/base64.h"
 #include "wirewatch/json_text.h"
 #include "wirewatch/message.h"
+#include "wirewatch/utf8.h"
 
-/* jansson's test for the strings it accepts (utf8_check_string in jansson 2.14): no
- * overlong forms, no surrogates, nothing above U+10FFFF.  Text it would refuse is
+/* Text jansson would refuse (not UTF-8: wirewatch/utf8.h is jansson's test) is
  * repaired the same way as the tree encoder repairs it. */
-static int utf8_ok(const unsigned char *s, size_t n) {
-    for (size_t i = 0; i < n;) {
-        uint64_t w;
-        if (n - i >= 8 && (memcpy(&w, s + i, 8), (w & 0x8080808080808080ull) == 0)) {
-            i += 8; /* eight ASCII bytes */
-            continue;
-        }
-        unsigned char u = s[i];
-        if (u < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = u >= 0xC2 && u <= 0xDF   ? 2
-                   : u >= 0xE0 && u <= 0xEF ? 3
-                   : u >= 0xF0 && u <= 0xF4 ? 4
-                                            : 0;
-        if (k == 0 || k > n - i)
-            return 0;
-        uint32_t v = u & (k == 2 ? 0x1F : k == 3 ? 0x0F : 0x07);
-        for (size_t j = 1; j < k; j++) {
-            if (s[i + j] < 0x80 || s[i + j] > 0xBF)
-                return 0;
-            v = (v << 6) | (s[i + j] & 0x3F);
-        }
-        if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) || (k == 3 && v < 0x800) ||
-            (k == 4 && v < 0x10000))
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
 static void put_text(ww_sb *b, const char *s, size_t n) {
-    if (utf8_ok((const unsigned char *)s, n)) {
+    if (ww_utf8_valid(s, n)) {
         ww_json_put_string(b, s, n);
         return;
     }

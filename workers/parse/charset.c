@@ -15,6 +15,7 @@
 
 #include "wirewatch/error.h"
 #include "wirewatch/parse.h"
+#include "wirewatch/utf8.h"
 
 static const struct {
     const char *label, *name;
@@ -129,7 +130,11 @@ static const char *meta_charset(const uint8_t *buf, size_t len, char *out,
     return NULL;
 }
 
-static int valid_utf8(const uint8_t *s, size_t n) {
+/* Whether a body reads as UTF-8, to choose its decoder: looser than wirewatch/utf8.h on
+ * purpose.  A UTF-8 page with an encoded surrogate or an overlong form is still a UTF-8
+ * page (fix_utf8 repairs those bytes), not one for uchardet to guess at; a sequence cut
+ * by the body cap at the very end counts too. */
+static int looks_utf8(const uint8_t *s, size_t n) {
     size_t k = 0;
     while (k < n) {
         while (k + 8 <= n) { /* ASCII runs 8 bytes at a time, as fix_utf8 does */
@@ -191,7 +196,7 @@ ww_cs_source ww_charset_detect(const uint8_t *buf, size_t len, const char *hint,
         if (ww_charset_normalize(tmp, out, outlen) == 0 && strncmp(out, "UTF-16", 6) != 0)
             return WW_CS_META;
     }
-    if (valid_utf8(buf, len)) {
+    if (looks_utf8(buf, len)) {
         snprintf(out, outlen, "UTF-8");
         return WW_CS_UTF8;
     }
@@ -228,31 +233,6 @@ static int put(char **o, size_t *olen, size_t *ocap, const char *s, size_t n) {
 
 static const char fffd[] = "\xEF\xBF\xBD";
 
-/* Length of the valid UTF-8 sequence at s[k] (lead byte >= 0x80; no overlong forms,
- * surrogates or code points past U+10FFFF, nothing cut by n), 0 when invalid. */
-static size_t utf8_seq(const uint8_t *s, size_t k, size_t n) {
-    uint8_t c = s[k];
-    size_t need;
-    uint32_t min, cp;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 1, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF)
-        need = 2, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4)
-        need = 3, min = 0x10000;
-    else
-        return 0;
-    cp = (uint32_t)(c & (0x3F >> need));
-    for (size_t j = 1; j <= need; j++) {
-        if (k + j >= n || (s[k + j] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[k + j] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return need + 1;
-}
-
 /* UTF-8 to UTF-8 with invalid sequences replaced.  Valid bytes are copied in runs
  * that end only at an invalid byte (one memcpy for a valid page, ASCII or not). */
 static char *fix_utf8(const uint8_t *s, size_t n, size_t *outlen, size_t *replaced) {
@@ -262,21 +242,7 @@ static char *fix_utf8(const uint8_t *s, size_t n, size_t *outlen, size_t *replac
         return NULL;
     size_t k = 0;
     while (k < n) {
-        size_t run = k, sl = 0;
-        for (;;) {
-            while (run + 8 <= n) { /* ASCII 8 bytes at a time */
-                uint64_t w;
-                memcpy(&w, s + run, 8);
-                if (w & 0x8080808080808080ULL)
-                    break;
-                run += 8;
-            }
-            while (run < n && s[run] < 0x80)
-                run++;
-            if (run >= n || !(sl = utf8_seq(s, run, n)))
-                break;
-            run += sl;
-        }
+        size_t run = k + ww_utf8_valid_prefix(s + k, n - k);
         if (run > k && put(&o, &len, &cap, (const char *)s + k, run - k) < 0)
             goto oom;
         k = run;
