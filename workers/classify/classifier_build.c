@@ -155,11 +155,7 @@ static int compile(ww_classifier *c, char *err, size_t errlen) {
     c->ntopics = total;
     if (!(c->base = calloc(c->ntax + 1, sizeof *c->base)) ||
         !(c->topics = calloc(total + 1, sizeof *c->topics)) ||
-        !(c->st = calloc(total + 1, sizeof *c->st)) ||
-        !(c->touched = calloc(total + 1, sizeof *c->touched)) ||
-        !(c->by_depth = calloc(total + 1, sizeof *c->by_depth)) ||
-        !(c->cover = calloc(c->ntax + 1, sizeof *c->cover)) ||
-        !(c->gmax = calloc(c->ntax + 1, sizeof *c->gmax)))
+        ww__classifier_scratch_alloc(c))
         return WW_ENOMEM;
     size_t g = 0;
     for (size_t t = 0; t < c->ntax; t++) {

@@ -45,17 +45,27 @@ ww_classifier *ww_classifier_for_thread(const ww_classifier *c, char *err,
         if (c->langs.stem[i] &&
             !(t->langs.stem[i] = sb_stemmer_new(c->langs.code[i], "UTF_8")))
             goto oom;
-    if (!(t->st = calloc(c->ntopics + 1, sizeof *t->st)) ||
-        !(t->touched = calloc(c->ntopics + 1, sizeof *t->touched)) ||
-        !(t->by_depth = calloc(c->ntopics + 1, sizeof *t->by_depth)) ||
-        !(t->cover = calloc(c->ntax + 1, sizeof *t->cover)) ||
-        !(t->gmax = calloc(c->ntax + 1, sizeof *t->gmax)))
+    if (ww__classifier_scratch_alloc(t) != 0)
         goto oom;
     return t;
 oom:
     ww_classifier_thread_free(t);
     ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory (thread classifier)");
     return NULL;
+}
+
+/* The scratch sized by the taxonomies (c->ntopics, c->ntax set): per-topic state and
+ * order, per-taxonomy cover and best scores.  The build and every thread's classifier
+ * allocate it here, so the two cannot size it differently; the rest of the scratch
+ * grows with the documents.  0 or WW_ENOMEM (what was allocated is freed with c). */
+int ww__classifier_scratch_alloc(ww_classifier *c) {
+    if (!(c->st = calloc(c->ntopics + 1, sizeof *c->st)) ||
+        !(c->touched = calloc(c->ntopics + 1, sizeof *c->touched)) ||
+        !(c->by_depth = calloc(c->ntopics + 1, sizeof *c->by_depth)) ||
+        !(c->cover = calloc(c->ntax + 1, sizeof *c->cover)) ||
+        !(c->gmax = calloc(c->ntax + 1, sizeof *c->gmax)))
+        return WW_ENOMEM;
+    return 0;
 }
 
 /* What a classifier owns per thread (the scratch a document writes, the stemmers), not

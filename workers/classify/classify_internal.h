@@ -151,6 +151,9 @@ static inline const ww_topic *ww__topic_of(const ww_classifier *c, uint32_t g) {
 /* Free what c owns per thread (scratch, stemmers, stem cache), not c nor the parts a
  * thread's classifier shares: both ww_classifier_free and ww_classifier_thread_free. */
 void ww__classifier_own_free(ww_classifier *c);
+/* Allocate the scratch sized by c->ntopics and c->ntax (the build and every thread's
+ * classifier): 0 or WW_ENOMEM. */
+int ww__classifier_scratch_alloc(ww_classifier *c);
 
 /* ---- classify_score.c ---- */
 
