@@ -150,11 +150,73 @@ static void test_persons_and_custom_orgs(void **state) {
     free(bad);
 }
 
+/* Names that look like a country but are not one here: a place that holds one (New
+ * Mexico, Northern Ireland), a stem another word shares (French Martinique -> martin,
+ * the stem of Martine; Spanish Saná -> san, of San Francisco), a country's name that
+ * mostly names something else in that language (Spanish Guadalupe, pack key
+ * "not_country_names").  The real country still matches, inflected where its language
+ * inflects. */
+static Wirewatch__V1__Classified *run_lang(ww_classifier *c, const char *lang,
+                                           const char *text) {
+    Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
+    d.text = (char *)text;
+    d.language = (char *)lang;
+    Wirewatch__V1__Classified *out = NULL;
+    int alert;
+    assert_int_equal(ww_classify_document(c, &d, &out, &alert), 0);
+    return out;
+}
+
+static void expect(ww_classifier *c, const char *lang, const char *text,
+                   const char *const *present, const char *const *absent) {
+    Wirewatch__V1__Classified *out = run_lang(c, lang, text);
+    for (; present && *present; present++)
+        if (!find(out, *present))
+            fail_msg("%s: no %s in \"%s\"", lang, *present, text);
+    for (; absent && *absent; absent++)
+        if (find(out, *absent))
+            fail_msg("%s: %s found in \"%s\"", lang, *absent, text);
+    ww_classified_free(out);
+}
+
+static void test_names_that_are_not_countries(void **state) {
+    (void)state;
+    char err[256];
+    ww_classify_opts o = {0};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    assert_non_null(c);
+    expect(c, "en", "The governor of New Mexico met police in Northern Ireland.",
+           (const char *const[]){"region:new-mexico", "region:northern-ireland", NULL},
+           (const char *const[]){"iso3166:MX", "iso3166:IE", NULL});
+    expect(c, "en", "Talks in Mexico City and Dublin, Ireland.",
+           (const char *const[]){"iso3166:MX", "iso3166:IE", NULL}, NULL);
+    expect(c, "fr", "Martine et Dominique Martin sont allées à Saint-Martin.", NULL,
+           (const char *const[]){"iso3166:MQ", "iso3166:DM", "iso3166:MF", NULL});
+    expect(c, "fr", "Le cyclone a touché la Martinique et la Dominique.",
+           (const char *const[]){"iso3166:MQ", NULL}, NULL);
+    expect(c, "es",
+           "Los peregrinos de San Francisco llegaron a la Basílica de Guadalupe; Martín "
+           "habló.",
+           NULL, (const char *const[]){"iso3166:YE", "iso3166:GP", "iso3166:MQ", NULL});
+    expect(c, "es", "Desde Saná, la capital, y desde Martinica.",
+           (const char *const[]){"iso3166:YE", "iso3166:MQ", NULL}, NULL);
+    expect(c, "es", "El gobernador de Nuevo México.",
+           (const char *const[]){"region:new-mexico", NULL},
+           (const char *const[]){"iso3166:MX", NULL});
+    expect(c, "ru", "Президент Беларуси прибыл в Нью-Джерси.",
+           (const char *const[]){"iso3166:BY", "region:new-jersey", NULL}, NULL);
+    expect(c, "ar", "وجه المجلس رسالة للأمم المتحدة من البحر",
+           (const char *const[]){"org:un", NULL},
+           (const char *const[]){"iso3166:BH", NULL});
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_countries),
         cmocka_unit_test(test_organizations_default),
         cmocka_unit_test(test_persons_and_custom_orgs),
+        cmocka_unit_test(test_names_that_are_not_countries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

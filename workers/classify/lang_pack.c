@@ -106,6 +106,25 @@ static int known_keys(json_t *obj, const char *const *keys, const char *where, c
 }
 
 /* obj[key] is absent, or an object whose values are arrays of strings. */
+/* root[key], when there, is an array of non-empty strings. */
+static int check_string_list(json_t *root, const char *key, const char *what, char *err,
+                             size_t errlen) {
+    json_t *a = json_object_get(root, key);
+    if (!a)
+        return 0;
+    if (!json_is_array(a))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an array", what,
+                         key);
+    size_t i;
+    json_t *s;
+    json_array_foreach(a, i, s) {
+        if (!json_is_string(s) || json_string_length(s) == 0)
+            return ww_seterr(err, errlen, WW_EINVAL,
+                             "%s: %s[%zu] must be a non-empty string", what, key, i);
+    }
+    return 0;
+}
+
 static int check_name_map(json_t *root, const char *key, const char *what, char *err,
                           size_t errlen) {
     json_t *m = json_object_get(root, key);
@@ -298,10 +317,10 @@ static int parse_person_names(ww__pack *p, char *err, size_t errlen) {
 
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
-    static const char *const keys[] = {"language",      "description",  "stem",
-                                       "topics",        "countries",    "organizations",
-                                       "person_titles", "source",       "license",
-                                       "compounds",     "person_names", NULL};
+    static const char *const keys[] = {
+        "language",      "description",       "stem",   "topics",  "countries",
+        "organizations", "person_titles",     "source", "license", "compounds",
+        "person_names",  "not_country_names", NULL};
     json_error_t je;
     ww__pack *p = calloc(1, sizeof *p);
     if (!p) {
@@ -386,6 +405,7 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
     if (check_name_map(p->root, "countries", what, err, errlen) ||
         check_name_map(p->root, "organizations", what, err, errlen) ||
         check_name_map(p->root, "person_titles", what, err, errlen) ||
+        check_string_list(p->root, "not_country_names", what, err, errlen) ||
         parse_person_names(p, err, errlen))
         goto bad;
     return p;
@@ -530,22 +550,67 @@ static int capitalised(const char *s) {
     return utf8proc_category(cp) != UTF8PROC_CATEGORY_LL;
 }
 
-/* Is some word of name stemmed to fewer than 4 code points? */
-static int short_stem(struct sb_stemmer *st, const char *name) {
+static size_t code_points(const char *s, size_t n) {
+    size_t cps = 0;
+    for (size_t k = 0; k < n; k++)
+        cps += ((unsigned char)s[k] & 0xC0) != 0x80;
+    return cps;
+}
+
+/* Would a name, once stemmed, meet common words?  Yes when some word of it is stemmed
+ * to fewer than 4 code points (Arabic البحرين -> بحر "sea", Russian Гуам -> гу,
+ * Spanish Saná -> san); or when the name is one capitalised word that loses more than
+ * 3 code points from its end (French Martinique -> martin, the stem of Martine and
+ * Martin; Dominique, a first name): an inflection changes a word's last letters, a
+ * longer cut is a derivational suffix and the stem another word's.  (German
+ * chinesisch -> chines is an adjective whose forms need the stem; a phrase such as
+ * Vereinigte Arabische Emirate is safe as a whole.)  Such a name matches as written. */
+static int stem_unsafe(struct sb_stemmer *st, const char *name) {
     ww__toks raw = {0}, stems = {0};
-    int shrt = 0;
+    int unsafe = 0;
     if (ww__tokenize(name, strlen(name), 1, &raw) == 0 &&
         ww__toks_stem(st, &raw, &stems) == 0)
-        for (size_t i = 0; i < stems.n && !shrt; i++) {
-            const char *w = ww__tok_norm(&stems, i);
-            size_t cps = 0;
-            for (size_t k = 0; k < stems.v[i].norm_len; k++)
-                cps += ((unsigned char)w[k] & 0xC0) != 0x80;
-            shrt = cps < 4 && stems.v[i].norm_len != raw.v[i].norm_len;
+        for (size_t i = 0; i < stems.n && !unsafe; i++) {
+            const char *w = ww__tok_norm(&raw, i), *t = ww__tok_norm(&stems, i);
+            size_t wl = raw.v[i].norm_len, tl = stems.v[i].norm_len;
+            if (tl == wl)
+                continue; /* not stemmed */
+            unsafe = code_points(t, tl) < 4 ||
+                     (stems.n == 1 && capitalised(name) && tl < wl &&
+                      memcmp(w, t, tl) == 0 && code_points(w + tl, wl - tl) > 3);
         }
     ww__toks_free(&raw);
     ww__toks_free(&stems);
-    return shrt;
+    return unsafe;
+}
+
+/* Add a name of entity ent in language lang: as written and, when that is safe, by its
+ * stems (stem_unsafe).  A pack's own names are checked only when they are one word: the
+ * pack's writer chose them, and a phrase (Arabic للأمم المتحدة) is safe as a whole. */
+static int add_name(ww__gazetteer *g, ww__matcher *m, ww__langs *L, size_t ent,
+                    const char *text, int case_sensitive, int lang, int from_cldr,
+                    const char *what, char *err, size_t errlen) {
+    struct sb_stemmer *stem = L->stem[lang];
+    if (stem && (from_cldr || !strpbrk(text, " -")) && stem_unsafe(stem, text))
+        L->stem[lang] = NULL; /* for this one name */
+    int rc = ww__gaz_add_lang_phrase(g, m, L, ent, text, case_sensitive, lang, what, err,
+                                     errlen);
+    L->stem[lang] = stem;
+    return rc;
+}
+
+/* Is name one the pack lists under "not_country_names" (a CLDR country name that in
+ * this language mostly names something else: Spanish Guadalupe, the Virgin's name and
+ * a Mexican basilica, not Guadeloupe)? */
+static int not_country_name(const ww__pack *p, const char *name) {
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(p->root, "not_country_names"), i, s) {
+        const char *v = json_string_value(s);
+        if (v && strcmp(v, name) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* CLDR's name of region code cc in language lang: ICU's, looked up at build time
@@ -573,13 +638,9 @@ static int add_cldr_countries(const ww__pack *p, ww__langs *L, int lang, ww__gaz
         /* "Congo (Brazzaville)", "Korea, Republik": list entries, not how news writes */
         if (strpbrk(u8, "(,"))
             continue;
-        /* a name whose stem is short collides with common words once stemmed (Arabic
-         * البحرين -> بحر "sea", Russian Гуам -> гу): such names match as written */
-        struct sb_stemmer *stem = L->stem[lang];
-        if (stem && short_stem(stem, u8))
-            L->stem[lang] = NULL; /* for this one name */
-        int rc = ww__gaz_add_lang_phrase(g, m, L, i, u8, 1, lang, p->what, err, errlen);
-        L->stem[lang] = stem;
+        if (not_country_name(p, u8))
+            continue;
+        int rc = add_name(g, m, L, i, u8, 1, lang, 1, p->what, err, errlen);
         if (rc == WW_EINVAL)
             continue; /* more words than a phrase may have: not a name news uses */
         if (rc)
@@ -618,8 +679,8 @@ static int add_names(const ww__pack *p, ww__langs *L, int lang, ww__gazetteer *g
                                                      : "out of memory");
                 continue;
             }
-            rc = ww__gaz_add_lang_phrase(g, m, L, (size_t)ent, t, capitalised(t), lang,
-                                         p->what, err, errlen);
+            rc = add_name(g, m, L, (size_t)ent, t, capitalised(t), lang, 0, p->what, err,
+                          errlen);
             if (rc)
                 return rc;
         }
