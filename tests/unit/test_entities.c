@@ -211,12 +211,53 @@ static void test_names_that_are_not_countries(void **state) {
     ww_classifier_free(c);
 }
 
+/* A person named again by the surname alone is the same entity: the full name's, with
+ * both spans in text order; a surname two people share stays apart. */
+static void test_one_person_one_entity(void **state) {
+    (void)state;
+    char err[256];
+    ww_classify_opts o = {0};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    assert_non_null(c);
+    const char *t =
+        "Mr Starmer arrived first. Prime Minister Keir Starmer said on Monday "
+        "that talks would go on.";
+    Wirewatch__V1__Classified *out = run_lang(c, "en", t);
+    const Wirewatch__V1__Entity *e = find(out, "person:keir-starmer");
+    assert_non_null(e);
+    assert_null(find(out, "person:starmer"));
+    assert_int_equal(e->n_spans, 2);
+    assert_string_equal(e->spans[0]->text, "Starmer"); /* text order */
+    assert_string_equal(e->spans[1]->text, "Keir Starmer");
+    check_spans(e, t);
+    assert_ptr_equal(out->entities[0], e); /* the place of the first mention */
+    ww_classified_free(out);
+
+    t = "President Joe Biden met Senator Hunter Biden; Mr Biden left.";
+    out = run_lang(c, "en", t);
+    assert_non_null(find(out, "person:joe-biden"));
+    assert_non_null(find(out, "person:hunter-biden"));
+    assert_non_null(find(out, "person:biden")); /* which Biden: not said */
+    ww_classified_free(out);
+
+    t = "主催者の森田香織さんは喜んだ。森田さんによると、来年も開く。";
+    out = run_lang(c, "ja", t);
+    e = find(out, "person:森田香織");
+    assert_non_null(e);
+    assert_null(find(out, "person:森田"));
+    assert_int_equal(e->n_spans, 2);
+    check_spans(e, t);
+    ww_classified_free(out);
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_countries),
         cmocka_unit_test(test_organizations_default),
         cmocka_unit_test(test_persons_and_custom_orgs),
         cmocka_unit_test(test_names_that_are_not_countries),
+        cmocka_unit_test(test_one_person_one_entity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  * allocates in the classification's arena (c->out_mem). */
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "classify_internal.h"
 #include "insertion_sort.h"
@@ -170,6 +172,60 @@ static int on_person(void *arg, size_t first, size_t ntok) {
     return on_person_span(arg, t->v[first].start, t->v[first + ntok - 1].end);
 }
 
+/* Is s's first character Han or kana (a name written surname first, no spaces)? */
+static int cjk_initial(const char *s) {
+    utf8proc_int32_t cp;
+    return utf8proc_iterate((const uint8_t *)s, -1, &cp) > 0 && cp >= 0x2E80;
+}
+
+/* Is short_name how a news story names long_name again after the first mention: its
+ * last word (Keir Starmer, then Mr Starmer), or in Han and kana its surname (森田香織,
+ * then 森田さん)? */
+static int names_again(const char *short_name, const char *long_name) {
+    size_t s = strlen(short_name), l = strlen(long_name);
+    if (s >= l || strchr(short_name, ' '))
+        return 0;
+    if (cjk_initial(short_name))
+        return !strchr(long_name, ' ') && memcmp(long_name, short_name, s) == 0;
+    return long_name[l - s - 1] == ' ' && memcmp(long_name + l - s, short_name, s) == 0;
+}
+
+static int span_cmp(const void *a, const void *b) {
+    const Wirewatch__V1__Span *x = *(const Wirewatch__V1__Span *const *)a,
+                              *y = *(const Wirewatch__V1__Span *const *)b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* One person, one entity: a person named by a single word (a surname) joins the one
+ * person of the story whose full name it ends (or, in Han and kana, begins) -- when
+ * exactly one does; two Bidens leave "Biden" alone.  The joined entity keeps the full
+ * name and id, both spans lists in text order (up to max_evidence), and the place of
+ * the earlier first mention. */
+static void join_surnames(ww_classifier *c, Wirewatch__V1__Classified *out) {
+    for (size_t i = 0; i < out->n_entities; i++) {
+        Wirewatch__V1__Entity *s = out->entities[i];
+        if (strcmp(s->type, "person") != 0)
+            continue;
+        size_t found = SIZE_MAX, n = 0;
+        for (size_t j = 0; j < out->n_entities; j++)
+            if (j != i && strcmp(out->entities[j]->type, "person") == 0 &&
+                names_again(s->name, out->entities[j]->name))
+                found = j, n++;
+        if (n != 1)
+            continue;
+        Wirewatch__V1__Entity *l = out->entities[found];
+        for (size_t k = 0; k < s->n_spans && l->n_spans < (size_t)c->max_evidence; k++)
+            l->spans[l->n_spans++] = s->spans[k];
+        qsort(l->spans, l->n_spans, sizeof *l->spans, span_cmp);
+        size_t keep = i < found ? i : found, drop = i < found ? found : i;
+        out->entities[keep] = l;
+        memmove(&out->entities[drop], &out->entities[drop + 1],
+                (out->n_entities - drop - 1) * sizeof *out->entities);
+        out->n_entities--;
+        i = (size_t)-1; /* the list changed: look again from the start */
+    }
+}
+
 int ww__classify_persons(ww_classifier *c, const char *text,
                          Wirewatch__V1__Classified *out) {
     person_ctx p = {c, text, out};
@@ -177,8 +233,11 @@ int ww__classify_persons(ww_classifier *c, const char *text,
     if (!rc)
         rc = ww__find_persons_titled(text, &c->text, c->thits, c->nthits, on_person_span,
                                      &p);
-    return rc ? rc
-              : ww__han_titles_persons(c->han_titles,
-                                       ww__lang_of_doc(&c->langs, out->language), text,
-                                       &c->text, on_person_span, &p);
+    if (!rc)
+        rc = ww__han_titles_persons(c->han_titles,
+                                    ww__lang_of_doc(&c->langs, out->language), text,
+                                    &c->text, on_person_span, &p);
+    if (!rc)
+        join_surnames(c, out);
+    return rc;
 }
