@@ -12,6 +12,16 @@
 
 #include "wirewatch/classify.h"
 
+/* A classifier with the default options (embedded rules, every pack, gazetteer). */
+static ww_classifier *default_classifier(void) {
+    char err[256];
+    ww_classify_opts o = {0};
+    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
+    if (!c)
+        fail_msg("%s", err);
+    return c;
+}
+
 static Wirewatch__V1__Classified *run(ww_classifier *c, const char *text) {
     Wirewatch__V1__Document d = WIREWATCH__V1__DOCUMENT__INIT;
     d.text = (char *)text;
@@ -40,10 +50,7 @@ static void check_spans(const Wirewatch__V1__Entity *e, const char *text) {
 
 static void test_countries(void **state) {
     (void)state;
-    char err[256];
-    ww_classify_opts o = {0};
-    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
-    assert_non_null(c);
+    ww_classifier *c = default_classifier();
     const char *t =
         "Chinese officials told the USA and the U.S. Congress, thus warning us all; "
         "Britain, South Korea and the People's Republic of China agreed. Latin "
@@ -77,10 +84,7 @@ static void test_countries(void **state) {
 
 static void test_organizations_default(void **state) {
     (void)state;
-    char err[256];
-    ww_classify_opts o = {0};
-    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
-    assert_non_null(c);
+    ww_classifier *c = default_classifier();
     const char *t = "The Ministry of State Security briefed NATO, the UN and the EU; WHO "
                     "officials, who were present, said nothing.";
     Wirewatch__V1__Classified *out = run(c, t);
@@ -181,10 +185,7 @@ static void expect(ww_classifier *c, const char *lang, const char *text,
 
 static void test_names_that_are_not_countries(void **state) {
     (void)state;
-    char err[256];
-    ww_classify_opts o = {0};
-    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
-    assert_non_null(c);
+    ww_classifier *c = default_classifier();
     expect(c, "en", "The governor of New Mexico met police in Northern Ireland.",
            (const char *const[]){"region:new-mexico", "region:northern-ireland", NULL},
            (const char *const[]){"iso3166:MX", "iso3166:IE", NULL});
@@ -215,10 +216,7 @@ static void test_names_that_are_not_countries(void **state) {
  * both spans in text order; a surname two people share stays apart. */
 static void test_one_person_one_entity(void **state) {
     (void)state;
-    char err[256];
-    ww_classify_opts o = {0};
-    ww_classifier *c = ww_classifier_new(&o, err, sizeof err);
-    assert_non_null(c);
+    ww_classifier *c = default_classifier();
     const char *t =
         "Mr Starmer arrived first. Prime Minister Keir Starmer said on Monday "
         "that talks would go on.";
