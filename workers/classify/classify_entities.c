@@ -200,8 +200,12 @@ static int span_cmp(const void *a, const void *b) {
  * person of the story whose full name it ends (or, in Han and kana, begins) -- when
  * exactly one does; two Bidens leave "Biden" alone.  The joined entity keeps the full
  * name and id, both spans lists in text order (up to max_evidence), and the place of
- * the earlier first mention. */
+ * the earlier first mention.  Quadratic in the entities: a document naming more than
+ * WW_JOIN_MAX of them (no news story; a hostile one) keeps its names apart. */
+#define WW_JOIN_MAX 512
 static void join_surnames(ww_classifier *c, Wirewatch__V1__Classified *out) {
+    if (out->n_entities > WW_JOIN_MAX)
+        return;
     for (size_t i = 0; i < out->n_entities; i++) {
         Wirewatch__V1__Entity *s = out->entities[i];
         if (strcmp(s->type, "person") != 0)
@@ -222,7 +226,8 @@ static void join_surnames(ww_classifier *c, Wirewatch__V1__Classified *out) {
         memmove(&out->entities[drop], &out->entities[drop + 1],
                 (out->n_entities - drop - 1) * sizeof *out->entities);
         out->n_entities--;
-        i = (size_t)-1; /* the list changed: look again from the start */
+        i--; /* slot i holds another entity now (the full name, or the one after the
+              * dropped surname): look at it too; each join drops one, so this ends */
     }
 }
 
