@@ -249,6 +249,21 @@ static void test_one_person_one_entity(void **state) {
     ww_classifier_free(c);
 }
 
+/* Clergy titles in the packs, and a person's id in lower case in every script. */
+static void test_clergy_and_ids(void **state) {
+    (void)state;
+    ww_classifier *c = default_classifier();
+    expect(c, "ru", "Службу провёл протоиерей Николай Веденеев.",
+           (const char *const[]){"person:николай-веденеев", NULL}, NULL);
+    expect(c, "es", "El párroco Miguel Ángel Torres habló.",
+           (const char *const[]){"person:miguel-ángel-torres", NULL}, NULL);
+    expect(c, "fr", "Selon Mgr Bernard Lemoine, la messe aura lieu.",
+           (const char *const[]){"person:bernard-lemoine", NULL}, NULL);
+    expect(c, "pt", "Segundo frei Antônio Moreira, a procissão sai às nove.",
+           (const char *const[]){"person:antônio-moreira", NULL}, NULL);
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_countries),
@@ -256,6 +271,7 @@ int main(void) {
         cmocka_unit_test(test_persons_and_custom_orgs),
         cmocka_unit_test(test_names_that_are_not_countries),
         cmocka_unit_test(test_one_person_one_entity),
+        cmocka_unit_test(test_clergy_and_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

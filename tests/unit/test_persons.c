@@ -51,6 +51,18 @@ static void test_titles(void **st) {
     assert_string_equal(a.found[3], "Jane Goodall");
 }
 
+static void test_religious_titles(void **st) {
+    acc a;
+    run("The Rev Helen Marsh welcomed Imam Yusuf Rahman, Rabbi David Cohen and "
+        "Archbishop Justin Welby.",
+        &a);
+    assert_int_equal(a.n, 4);
+    assert_string_equal(a.found[0], "Helen Marsh");
+    assert_string_equal(a.found[1], "Yusuf Rahman");
+    assert_string_equal(a.found[2], "David Cohen");
+    assert_string_equal(a.found[3], "Justin Welby");
+}
+
 static void test_title_after_title(void **st) {
     acc a;
     /* the name follows the last of several titles */
@@ -457,11 +469,14 @@ static void test_issue16_not_names(void **st) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_titles),           cmocka_unit_test(test_not_names),
-        cmocka_unit_test(test_particles),        cmocka_unit_test(test_particles_titled),
-        cmocka_unit_test(test_arabic_names),     cmocka_unit_test(test_arabic_not_names),
-        cmocka_unit_test(test_title_after_title)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_titles),
+                                       cmocka_unit_test(test_not_names),
+                                       cmocka_unit_test(test_particles),
+                                       cmocka_unit_test(test_particles_titled),
+                                       cmocka_unit_test(test_arabic_names),
+                                       cmocka_unit_test(test_arabic_not_names),
+                                       cmocka_unit_test(test_title_after_title),
+                                       cmocka_unit_test(test_religious_titles)};
     const struct CMUnitTest classifier_tests[] = {
         cmocka_unit_test(test_han_names),
         cmocka_unit_test(test_han_titles_in_text),

@@ -2,7 +2,6 @@
  * persons file, the language packs' names) and persons named after a title
  * (persons.c), in order of first mention.  Reads what classify_score.c matched;
  * allocates in the classification's arena (c->out_mem). */
-#include <ctype.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -125,13 +124,26 @@ static Wirewatch__V1__Entity *new_person(ww_classifier *c, Wirewatch__V1__Classi
     wirewatch__v1__entity__init(e);
     e->type = (char *)"person";
     e->name = ww__arena_strndup(a, text + start, n);
-    e->id = ww__arena_alloc(a, n + 8);
+    e->id = ww__arena_alloc(a, 4 * n + 8); /* a lower-case letter may take more bytes */
     e->spans = ww__arena_alloc(a, (size_t)c->max_evidence * sizeof *e->spans);
     if (!e->name || !e->id || !e->spans)
         return NULL;
+    /* lower case in every script (Николай -> николай, Ángel -> ángel), spaces as dashes */
     memcpy(e->id, "person:", 7);
-    for (size_t k = 0; k <= n; k++)
-        e->id[7 + k] = e->name[k] == ' ' ? '-' : (char)tolower((unsigned char)e->name[k]);
+    size_t o = 7;
+    for (size_t k = 0; k < n;) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t l = utf8proc_iterate((const uint8_t *)e->name + k,
+                                              (utf8proc_ssize_t)(n - k), &cp);
+        if (l <= 0) { /* not UTF-8 (the stage lets none through): copied as it is */
+            e->id[o++] = e->name[k++];
+            continue;
+        }
+        k += (size_t)l;
+        o += (size_t)utf8proc_encode_char(cp == ' ' ? '-' : utf8proc_tolower(cp),
+                                          (uint8_t *)e->id + o);
+    }
+    e->id[o] = 0;
     *slot = e;
     out->n_entities++;
     return e;

@@ -30,7 +30,9 @@ static const char *const titles[] = {
     "sheikh",       "emir",      "sultan",     "rep",          "sen",
     "gov",          "lawmaker",  "diplomat",   "envoy",        "coach",
     "captain",      "striker",   "director",   "founder",      "economist",
-    "analyst",      "author",    NULL};
+    "analyst",      "author",    "bishop",     "archbishop",   "cardinal",
+    "rabbi",        "imam",      "pastor",     "vicar",        "reverend",
+    "rev",          "chaplain",  NULL};
 
 /* Capitalised words that are not names even after a title. */
 static const char *const not_names[] = {
