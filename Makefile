@@ -75,7 +75,8 @@ LIB        := $(BUILD)/libwirewatch.a
 # into the library, so the binary needs no data path.  Generated, never committed.
 CLASSIFY_DATA := workers/classify/data/iptc-mediatopic.json \
                  workers/classify/data/country-aliases.json \
-                 workers/classify/data/organizations.json
+                 workers/classify/data/organizations.json \
+                 workers/classify/data/given-names.json
 ISO3166_JSON  ?= /usr/share/iso-codes/json/iso_3166-1.json
 LIB_OBJ    += $(BUILD)/gen/classify_data.o
 $(BUILD)/gen/classify_data.c: $(CLASSIFY_DATA) $(ISO3166_JSON) workers/classify/tools/embed.sh
@@ -84,6 +85,7 @@ $(BUILD)/gen/classify_data.c: $(CLASSIFY_DATA) $(ISO3166_JSON) workers/classify/
 	    ww__data_iptc workers/classify/data/iptc-mediatopic.json \
 	    ww__data_country_aliases workers/classify/data/country-aliases.json \
 	    ww__data_organizations workers/classify/data/organizations.json \
+	    ww__data_given_names workers/classify/data/given-names.json \
 	    ww__data_iso3166 $(ISO3166_JSON)
 $(BUILD)/gen/classify_data.o: $(BUILD)/gen/classify_data.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

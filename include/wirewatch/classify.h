@@ -102,5 +102,7 @@ extern const unsigned char ww__data_country_aliases[];
 extern const size_t ww__data_country_aliases_len;
 extern const unsigned char ww__data_organizations[];
 extern const size_t ww__data_organizations_len;
+extern const unsigned char ww__data_given_names[];
+extern const size_t ww__data_given_names_len;
 
 #endif

@@ -264,6 +264,31 @@ static void test_clergy_and_ids(void **state) {
     ww_classifier_free(c);
 }
 
+/* Persons without a title, from a known given name (data/given-names.json): the given
+ * name must begin a run of capitalised words, and German, which capitalises nouns, gets
+ * the given name and one family name (a third word after a second given name). */
+static void test_given_names(void **state) {
+    (void)state;
+    ww_classifier *c = default_classifier();
+    expect(c, "en", "Margaret Ellison celebrated her birthday.",
+           (const char *const[]){"person:margaret-ellison", NULL}, NULL);
+    expect(
+        c, "ru", "73-летняя Валентина Смирнова рассказала. Охотовед Сергей Белов помог.",
+        (const char *const[]){"person:валентина-смирнова", "person:сергей-белов", NULL},
+        NULL);
+    expect(c, "es", "Alberto Núñez Feijóo dijo que no.",
+           (const char *const[]){"person:alberto-núñez-feijóo", NULL}, NULL);
+    expect(c, "en", "They toured Santa Maria Novella on Sunday.", NULL,
+           (const char *const[]){"person:maria-novella", NULL});
+    expect(c, "de", "Im Wahlkampf sagte Hillary Clinton Präsidentin werden zu wollen.",
+           (const char *const[]){"person:hillary-clinton", NULL},
+           (const char *const[]){"person:hillary-clinton-präsidentin", NULL});
+    expect(c, "de", "Die Konrad-Bayer-Textvertonung und der Franz Josef-Kai.", NULL,
+           (const char *const[]){"person:konrad-bayer-textvertonung",
+                                 "person:konrad-bayer", "person:franz-josef", NULL});
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_countries),
@@ -272,6 +297,7 @@ int main(void) {
         cmocka_unit_test(test_names_that_are_not_countries),
         cmocka_unit_test(test_one_person_one_entity),
         cmocka_unit_test(test_clergy_and_ids),
+        cmocka_unit_test(test_given_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -371,7 +371,7 @@ static void names(const char *text, const char *title, int after, char *out) {
         if (strcmp(ww__tok_norm(&t, i), title) == 0)
             h[n++] = (ww__title_hit){(uint32_t)i, 1, (uint8_t)after};
     out[0] = 0;
-    assert_int_equal(ww__find_persons_titled(text, &t, h, n, collect, out), 0);
+    assert_int_equal(ww__find_persons_titled(text, &t, h, n, 0, collect, out), 0);
     ww__toks_free(&t);
 }
 

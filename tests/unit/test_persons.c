@@ -144,7 +144,7 @@ static void titled_at(const char *text, const char *title, int after, acc *a) {
         if (k == tt.n)
             h[n++] = (ww__title_hit){(uint32_t)i, (uint32_t)tt.n, (uint8_t)after};
     }
-    assert_int_equal(ww__find_persons_titled(text, &t, h, n, collect_span, a), 0);
+    assert_int_equal(ww__find_persons_titled(text, &t, h, n, 0, collect_span, a), 0);
     ww__toks_free(&t);
     ww__toks_free(&tt);
 }

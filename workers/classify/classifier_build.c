@@ -318,6 +318,10 @@ static int add_entities(ww_classifier *c, const ww_classify_opts *o, char *err,
         return rc;
     if (o->persons && *o->persons && (rc = add_entity_file(c, o->persons, err, errlen)))
         return rc;
+    if ((rc = ww__gaz_add_given_names(c->m, (const char *)ww__data_given_names,
+                                      ww__data_given_names_len, "given names (embedded)",
+                                      err, errlen)))
+        return rc;
     if (!(c->han_titles = ww__han_titles_new()))
         return ww_seterr(err, errlen, WW_ENOMEM, "classify: out of memory");
     for (size_t i = 0; i < ww__data_npacks; i++) {

@@ -243,13 +243,24 @@ static void join_surnames(ww_classifier *c, Wirewatch__V1__Classified *out) {
     }
 }
 
+static int thit_cmp(const void *a, const void *b) {
+    const ww__title_hit *x = a, *y = b;
+    if (x->first != y->first)
+        return x->first < y->first ? -1 : 1;
+    return x->ntok > y->ntok ? -1 : x->ntok < y->ntok; /* longest first */
+}
+
 int ww__classify_persons(ww_classifier *c, const char *text,
                          Wirewatch__V1__Classified *out) {
     person_ctx p = {c, text, out};
+    /* the matcher's raw and stemmed passes each report in text order, not together */
+    if (c->nthits > 1)
+        qsort(c->thits, c->nthits, sizeof *c->thits, thit_cmp);
     int rc = ww__find_persons(text, &c->text, on_person, &p);
     if (!rc)
-        rc = ww__find_persons_titled(text, &c->text, c->thits, c->nthits, on_person_span,
-                                     &p);
+        rc = ww__find_persons_titled(
+            text, &c->text, c->thits, c->nthits,
+            out->language && strncmp(out->language, "de", 2) == 0, on_person_span, &p);
     if (!rc)
         rc = ww__han_titles_persons(c->han_titles,
                                     ww__lang_of_doc(&c->langs, out->language), text,

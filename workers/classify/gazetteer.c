@@ -7,6 +7,7 @@
 
 #include "wirewatch/error.h"
 #include "wirewatch/taxonomy.h"
+#include "persons.h"
 
 #define MAX_ENTITIES 1000000
 #define MAX_ALIASES 1000
@@ -253,4 +254,44 @@ void ww__gaz_free(ww__gazetteer *g) {
     }
     free(g->v);
     memset(g, 0, sizeof *g);
+}
+
+int ww__gaz_add_given_names(ww__matcher *m, const char *json, size_t len,
+                            const char *what, char *err, size_t errlen) {
+    json_error_t je;
+    json_t *root = json_loadb(json, len, 0, &je);
+    json_t *names = json_object_get(root, "names");
+    if (!json_is_object(names)) {
+        json_decref(root);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: no \"names\" object", what);
+    }
+    const char *lang;
+    json_t *list;
+    int rc = 0;
+    json_object_foreach(names, lang, list) {
+        size_t i;
+        json_t *s;
+        json_array_foreach(list, i, s) {
+            const char *t = json_string_value(s);
+            if (!t || !*t || strlen(t) > WW_TAX_MAX_TEXT) {
+                rc = ww_seterr(err, errlen, WW_EINVAL,
+                               "%s: names.%s[%zu] must be a non-empty string", what, lang,
+                               i);
+                goto done;
+            }
+            /* written as it is: a given name begins with a capital in the text */
+            ww__posting q = {.kind = WW__P_TITLE,
+                             .case_sensitive = 1,
+                             .item = WW__GIVEN_NAME,
+                             .weight = 1.0f};
+            if ((rc = ww__matcher_add(m, t, strlen(t), &q))) {
+                rc = ww_seterr(err, errlen, rc, "%s: name \"%s\": %s", what, t,
+                               rc == WW_EINVAL ? "no word or too many" : "out of memory");
+                goto done;
+            }
+        }
+    }
+done:
+    json_decref(root);
+    return rc;
 }

@@ -32,6 +32,12 @@ int ww__gaz_add_countries(ww__gazetteer *g, ww__matcher *m, const char *iso,
 int ww__gaz_add_file(ww__gazetteer *g, ww__matcher *m, const char *json, size_t len,
                      const char *what, char *err, size_t errlen);
 
+/* Given names {"names": {"<lang>": [name, ...], ...}}: each, as written, marks where a
+ * person's name may begin in any document (persons.c, name_from_given).  what names
+ * the file in errors. */
+int ww__gaz_add_given_names(ww__matcher *m, const char *json, size_t len,
+                            const char *what, char *err, size_t errlen);
+
 void ww__gaz_free(ww__gazetteer *g);
 
 #endif

@@ -36,16 +36,17 @@ static const char *const titles[] = {
 
 /* Capitalised words that are not names even after a title. */
 static const char *const not_names[] = {
-    "The",        "A",         "An",        "Of",        "For",      "And",
-    "Said",       "Says",      "On",        "In",        "At",       "To",
-    "Has",        "Had",       "Is",        "Was",       "Will",     "Would",
-    "Who",        "Told",      "Minister",  "President", "Office",   "Ministry",
-    "Department", "General",   "Secretary", "Affairs",   "State",    "Foreign",
-    "Prime",      "Deputy",    "Vice",      "Former",    "Acting",   "Monday",
-    "Tuesday",    "Wednesday", "Thursday",  "Friday",    "Saturday", "Sunday",
-    "January",    "February",  "March",     "April",     "May",      "June",
-    "July",       "August",    "September", "October",   "November", "December",
-    NULL};
+    "The", "A", "An", "Of", "For", "And", "Said", "Says", "On", "In", "At", "To", "Has",
+    "Had", "Is", "Was", "Will", "Would", "Who", "Told", "Minister", "President", "Office",
+    "Ministry", "Department", "General", "Secretary", "Affairs", "State", "Foreign",
+    "Prime", "Deputy", "Vice", "Former", "Acting", "Monday", "Tuesday", "Wednesday",
+    "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April",
+    "May", "June", "July", "August", "September", "October", "November", "December",
+    /* places and bodies named after people ("Queen Margaret University") */
+    "University", "College", "School", "Hospital", "Street", "Road", "Avenue", "Square",
+    "Airport", "Station", "Bridge", "Church", "Cathedral", "Foundation", "Institute",
+    "Centre", "Center", "Museum", "Hotel", "Stadium", "Club", "Company", "Group", "Trust",
+    "Society", "Association", "Prize", "Award", "Cup", NULL};
 
 static int ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
 
@@ -175,9 +176,9 @@ static int particle(const char *text, const ww__tok *t, const ww__tok *prev, int
 /* The end (token index) of the name whose first word is token j: up to three words
  * for which word() holds, each a space or hyphen after the one before, plus one more
  * after each group of particles.  j itself when token j is no name word. */
-static size_t name_run(const char *text, const ww__toks *toks, size_t j,
+static size_t name_run(const char *text, const ww__toks *toks, size_t j, size_t limit,
                        int (*word)(const char *, const ww__tok *)) {
-    size_t e = j, words = 0, limit = 3;
+    size_t e = j, words = 0;
     while (e < toks->n && words < limit && word(text, &toks->v[e]) &&
            (e == j || adjacent(text, &toks->v[e - 1], &toks->v[e]))) {
         e++;
@@ -217,7 +218,7 @@ int ww__find_persons(const char *text, const ww__toks *toks, ww__person_cb *cb,
         if (maybe_in(titles_seen, text + n0->start, n0->end - n0->start) &&
             in_list(titles, text + n0->start, n0->end - n0->start, 1))
             continue;
-        size_t k = name_run(text, toks, j, name_word);
+        size_t k = name_run(text, toks, j, 3, name_word);
         if (k == j)
             continue;
         /* a single word is a name only after an honorific or a head of state */
@@ -268,8 +269,57 @@ static int name_before_title(const char *text, const ww__toks *toks,
         return ww__arabic_name(text, toks, h->first, h->ntok, cb, arg);
     if (!(nt->start == last->end + 1 && text[last->end] == ' '))
         return 0;
-    size_t e = name_run(text, toks, j, cased_name_word);
+    size_t e = name_run(text, toks, j, 3, cased_name_word);
     return e > j ? cb(arg, toks->v[j].start, toks->v[e - 1].end) : 0;
+}
+
+/* Family-name particles written with a capital ("Le Gall", "Van Bylen", "De Bruyne"). */
+static const char *const cap_particles[] = {"Le", "La",  "De",  "Van", "Von", "Di", "Da",
+                                            "Du", "Del", "Dos", "Al",  "El",  NULL};
+
+/* Does token t begin a sentence (the text before it, spaces skipped, is empty or ends a
+ * sentence or a line)?  Its capital then says nothing: "Охотовед Сергей Белов". */
+static int sentence_start(const char *text, const ww__tok *t) {
+    size_t k = t->start;
+    while (k > 0 && text[k - 1] == ' ')
+        k--;
+    if (k == 0)
+        return 1;
+    char c = text[k - 1];
+    return c == '.' || c == '!' || c == '?' || c == '\n' || c == ':' || c == '"';
+}
+
+/* A person whose first word is a known given name: the given name and one or two more
+ * capitalised words ("Margaret Ellison", "Valentina Smirnova", "Jean-Luc Mélenchon"),
+ * family-name particles allowed.  The given name must begin the run of capitalised
+ * words ("Santa Maria Novella", "Queen Mary University" are no persons of it) and a
+ * given name alone is no name. */
+static int name_from_given(const char *text, const ww__toks *toks, const ww__title_hit *h,
+                           int third, ww__person_span_cb *cb, void *arg) {
+    size_t j = h->first;
+    if (j > 0 && adjacent(text, &toks->v[j - 1], &toks->v[j]) &&
+        cased_name_word(text, &toks->v[j - 1]) && !sentence_start(text, &toks->v[j - 1]))
+        return 0;
+    size_t g = j + h->ntok; /* the word after the given name: a space before it */
+    if (g >= toks->n || toks->v[g].start != toks->v[g - 1].end + 1 ||
+        text[toks->v[g - 1].end] != ' ')
+        return 0;
+    /* the given name and a family name, and a third word when third allows it (a
+     * second family name, "Alberto Núñez Feijóo"; in German only after a second given
+     * name, "Franz Josef Rehrl", since German writes nouns with a capital: "Hillary
+     * Clinton Präsidentin") or after a family-name particle ("Anne-Sophie Le Gall") */
+    size_t e = name_run(text, toks, j, (g - j) + (third ? 2 : 1), cased_name_word);
+    if (!third && e == g + 1 && e < toks->n &&
+        adjacent(text, &toks->v[e - 1], &toks->v[e]) &&
+        in_list(cap_particles, text + toks->v[e - 1].start,
+                toks->v[e - 1].end - toks->v[e - 1].start, 0) &&
+        cased_name_word(text, &toks->v[e]))
+        e++;
+    /* a German compound goes on after a hyphen: "Konrad-Bayer-Textvertonung" was
+     * refused above, "Franz Josef-Kai" is refused here */
+    if (e <= g || text[toks->v[e - 1].end] == '-')
+        return 0;
+    return cb(arg, toks->v[j].start, toks->v[e - 1].end);
 }
 
 /* A title inside a longer title found at the same place is not a title of its own:
@@ -285,17 +335,31 @@ static int nested(const ww__title_hit *hits, size_t n, size_t i) {
 }
 
 int ww__find_persons_titled(const char *text, const ww__toks *toks,
-                            const ww__title_hit *hits, size_t nhits,
+                            const ww__title_hit *hits, size_t nhits, int capital_nouns,
                             ww__person_span_cb *cb, void *arg) {
     pthread_once(&seen_once, seen_build);
+    size_t ntitles = 0;
+    for (size_t i = 0; i < nhits; i++)
+        ntitles += hits[i].after != WW__GIVEN_NAME;
+    /* names after titles first, then names from a given name alone: a titled name
+     * ("párroco Miguel Ángel Torres") is whole, its given name's run may be shorter */
     for (size_t i = 0; i < nhits; i++) {
-        if (nhits < 256 && nested(hits, nhits, i))
-            continue;
         /* titles written after the name are Han and kana ones (zh, ja), found by their
          * characters with their names in han_titles.c, never by the matcher */
-        if (hits[i].after)
+        if (hits[i].after != WW__TITLE_BEFORE ||
+            (ntitles < 256 && nested(hits, nhits, i)))
             continue;
         int rc = name_before_title(text, toks, &hits[i], cb, arg);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < nhits; i++) {
+        if (hits[i].after != WW__GIVEN_NAME)
+            continue;
+        /* hits are in text order (ww__classify_persons sorts them) */
+        int middle = i + 1 < nhits && hits[i + 1].after == WW__GIVEN_NAME &&
+                     hits[i + 1].first == hits[i].first + hits[i].ntok;
+        int rc = name_from_given(text, toks, &hits[i], middle || !capital_nouns, cb, arg);
         if (rc)
             return rc;
     }
