@@ -238,6 +238,14 @@ static void test_one_person_one_entity(void **state) {
     assert_non_null(find(out, "person:biden")); /* which Biden: not said */
     ww_classified_free(out);
 
+    t = "Bundeskanzlerin Angela Merkel reiste ab. Angela Merkels Rede war kurz.";
+    out = run_lang(c, "de", t);
+    e = find(out, "person:angela-merkel");
+    assert_non_null(e);
+    assert_null(find(out, "person:angela-merkels")); /* the genitive, the same person */
+    assert_int_equal(e->n_spans, 2);
+    ww_classified_free(out);
+
     t = "主催者の森田香織さんは喜んだ。森田さんによると、来年も開く。";
     out = run_lang(c, "ja", t);
     e = find(out, "person:森田香織");

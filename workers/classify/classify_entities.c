@@ -192,14 +192,30 @@ static int cjk_initial(const char *s) {
 
 /* Is short_name how a news story names long_name again after the first mention: its
  * last word (Keir Starmer, then Mr Starmer), or in Han and kana its surname (森田香織,
- * then 森田さん)? */
+ * then 森田さん); either with a German genitive s (Merkels, Angela Merkels)? */
+static int last_word_is(const char *short_name, size_t s, const char *long_name,
+                        size_t l) {
+    return s < l && long_name[l - s - 1] == ' ' &&
+           memcmp(long_name + l - s, short_name, s) == 0;
+}
+
+/* ... or the same with a German genitive s (Angela Merkels, Merkels: Angela Merkel). */
+static int genitive_of(const char *name, const char *of) {
+    size_t n = strlen(name), o = strlen(of);
+    return n == o + 1 && name[o] == 's' && of[o - 1] != 's' && memcmp(name, of, o) == 0;
+}
+
 static int names_again(const char *short_name, const char *long_name) {
     size_t s = strlen(short_name), l = strlen(long_name);
+    if (genitive_of(short_name, long_name))
+        return 1;
     if (s >= l || strchr(short_name, ' '))
         return 0;
     if (cjk_initial(short_name))
         return !strchr(long_name, ' ') && memcmp(long_name, short_name, s) == 0;
-    return long_name[l - s - 1] == ' ' && memcmp(long_name + l - s, short_name, s) == 0;
+    return last_word_is(short_name, s, long_name, l) ||
+           (s > 2 && short_name[s - 1] == 's' &&
+            last_word_is(short_name, s - 1, long_name, l));
 }
 
 static int span_cmp(const void *a, const void *b) {
