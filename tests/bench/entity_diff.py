@@ -2,11 +2,18 @@
 """Which entities two builds find differently, story by story (a review aid, not a test).
 
     tests/bench/entity_diff.py OLD_WIREWATCH NEW_WIREWATCH [FILE ...]
+    tests/bench/entity_diff.py OLD_WIREWATCH NEW_WIREWATCH DOCS.jsonl [--sample N] [--lang L]
 
 FILEs default to every story under tests/fixtures/stories/ and stories-heldout/.  Each
 build runs `wirewatch run` over all of them; for every story whose set of (entity name,
 type) differs, one line says what the new build lost and what it found, with the text
 of the spans.  Use it before and after a change to names, stems or the gazetteer.
+
+With a JSON-lines file of Documents (a benchmark's dev set, read in place), each build
+runs `wirewatch classify --in file:DOCS.jsonl` instead and the figures are totals: the
+entities of each type, how many the new build found that the old did not (and lost),
+and N of the new ones picked at random (seed 7) to be read by a person.  --lang sets
+the language of documents that have none (the parse stage would: 10kGNAD is de).
 Standard library only.
 """
 import glob
@@ -31,9 +38,58 @@ def entities(ww, files):
     return found
 
 
+def as_documents(path, tmp, lang):
+    """The file's id, title, text and language only: a dev set's labels are no field of
+    a Document, and classify dead-letters a line that has them."""
+    with open(path, encoding="utf-8") as f, open(tmp, "w", encoding="utf-8") as out:
+        for ln in f:
+            if ln.strip():
+                d = json.loads(ln)
+                keep = {k: d[k] for k in ("id", "title", "text", "language") if k in d}
+                if lang and "language" not in keep:
+                    keep["language"] = lang
+                out.write(json.dumps(keep, ensure_ascii=False) + "\n")
+
+
+def classified(ww, path):
+    p = subprocess.run([ww, "classify", "--in", "file:" + path, "--out", "-"],
+                       capture_output=True, timeout=1800)
+    if p.returncode != 0:
+        sys.exit(f"{ww} classify exited {p.returncode}")
+    found = {}
+    for ln in p.stdout.decode("utf-8").splitlines():
+        d = json.loads(ln)
+        found[d["id"]] = {(e["name"], e["type"]) for e in d.get("entities", [])}
+    return found
+
+
+def totals(old_ww, new_ww, path, sample, lang):
+    import collections
+    import random
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="ww-entity-diff.") as tmpdir:
+        docs = os.path.join(tmpdir, "docs.jsonl")
+        as_documents(path, docs, lang)
+        old, new = classified(old_ww, docs), classified(new_ww, docs)
+    for label, got in (("old", old), ("new", new)):
+        by_type = collections.Counter(t for ents in got.values() for _, t in ents)
+        print(f"# {label}: " + ", ".join(f"{t} {n}" for t, n in sorted(by_type.items())))
+    gained = sorted((k, e) for k in new for e in new[k] - old.get(k, set()))
+    lost = sorted((k, e) for k in old for e in old[k] - new.get(k, set()))
+    print(f"# found by the new build only: {len(gained)}; by the old only: {len(lost)}")
+    random.seed(7)
+    for k, (name, t) in random.sample(gained, min(sample, len(gained))):
+        print(f"{k}\t{t}\t{name}")
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
+    if len(sys.argv) >= 4 and sys.argv[3].endswith(".jsonl"):
+        opts = dict(zip(sys.argv[4::2], sys.argv[5::2]))
+        totals(sys.argv[1], sys.argv[2], sys.argv[3], int(opts.get("--sample", 0)),
+               opts.get("--lang"))
+        return
     files = sys.argv[3:] or sorted(
         glob.glob(os.path.join(ROOT, "tests/fixtures/stories/*/*.txt")) +
         glob.glob(os.path.join(ROOT, "tests/fixtures/stories-heldout/*/*.txt")))
