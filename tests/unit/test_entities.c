@@ -297,6 +297,25 @@ static void test_given_names(void **state) {
     ww_classifier_free(c);
 }
 
+/* Organisations of today's news beyond the first list: UN agencies, courts, regional
+ * bodies, armed groups; an English alias that meets a common word is left out or
+ * case-sensitive ("a gcc compiler" is no Gulf Cooperation Council). */
+static void test_more_organizations(void **state) {
+    (void)state;
+    ww_classifier *c = default_classifier();
+    expect(
+        c, "en",
+        "Hamas and Hezbollah fighters, the Taliban and Islamic State; UNICEF and the UN "
+        "refugee agency; the European Parliament voted and the World Court ruled.",
+        (const char *const[]){"org:hamas", "org:hezbollah", "org:taliban",
+                              "org:islamic-state", "org:unicef", "org:unhcr", "org:ep",
+                              "org:icj", NULL},
+        NULL);
+    expect(c, "en", "Build it with a gcc compiler.", NULL,
+           (const char *const[]){"org:gcc", NULL});
+    ww_classifier_free(c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_countries),
@@ -306,6 +325,7 @@ int main(void) {
         cmocka_unit_test(test_one_person_one_entity),
         cmocka_unit_test(test_clergy_and_ids),
         cmocka_unit_test(test_given_names),
+        cmocka_unit_test(test_more_organizations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
