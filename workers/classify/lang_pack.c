@@ -105,26 +105,32 @@ static int known_keys(json_t *obj, const char *const *keys, const char *where, c
     return 0;
 }
 
-/* obj[key] is absent, or an object whose values are arrays of strings. */
-/* root[key], when there, is an array of non-empty strings. */
-static int check_string_list(json_t *root, const char *key, const char *what, char *err,
-                             size_t errlen) {
-    json_t *a = json_object_get(root, key);
-    if (!a)
-        return 0;
+/* a is an array of non-empty strings of at most WW_TAX_MAX_TEXT bytes; label names it
+ * in the error ("countries.CN", "not_country_names"). */
+static int check_strings(json_t *a, const char *label, const char *what, char *err,
+                         size_t errlen) {
     if (!json_is_array(a))
-        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be an array", what,
-                         key);
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: %s must be an array", what, label);
     size_t i;
     json_t *s;
     json_array_foreach(a, i, s) {
-        if (!json_is_string(s) || json_string_length(s) == 0)
+        if (!json_is_string(s) || json_string_length(s) == 0 ||
+            json_string_length(s) > WW_TAX_MAX_TEXT)
             return ww_seterr(err, errlen, WW_EINVAL,
-                             "%s: %s[%zu] must be a non-empty string", what, key, i);
+                             "%s: %s[%zu] must be a non-empty string of at most %d bytes",
+                             what, label, i, WW_TAX_MAX_TEXT);
     }
     return 0;
 }
 
+/* root[key] is absent, or an array of strings (check_strings). */
+static int check_string_list(json_t *root, const char *key, const char *what, char *err,
+                             size_t errlen) {
+    json_t *a = json_object_get(root, key);
+    return a ? check_strings(a, key, what, err, errlen) : 0;
+}
+
+/* root[key] is absent, or an object whose values are arrays of strings. */
 static int check_name_map(json_t *root, const char *key, const char *what, char *err,
                           size_t errlen) {
     json_t *m = json_object_get(root, key);
@@ -136,18 +142,11 @@ static int check_name_map(json_t *root, const char *key, const char *what, char 
     const char *k;
     json_t *v;
     json_object_foreach(m, k, v) {
-        if (!json_is_array(v))
-            return ww_seterr(err, errlen, WW_EINVAL, "%s: %s.%s must be an array", what,
-                             key, k);
-        size_t i;
-        json_t *s;
-        json_array_foreach(v, i, s) if (
-            !json_is_string(s) || json_string_length(s) == 0 ||
-            json_string_length(s) >
-                WW_TAX_MAX_TEXT) return ww_seterr(err, errlen, WW_EINVAL,
-                                                  "%s: %s.%s[%zu] must be a non-empty string of "
-                                                  "at most %d bytes",
-                                                  what, key, k, i, WW_TAX_MAX_TEXT);
+        char label[WW_TAX_MAX_TEXT + 64];
+        snprintf(label, sizeof label, "%s.%s", key, k);
+        int rc = check_strings(v, label, what, err, errlen);
+        if (rc)
+            return rc;
     }
     return 0;
 }
