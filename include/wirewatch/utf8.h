@@ -21,4 +21,12 @@ static inline int ww_utf8_valid(const void *s, size_t n) {
     return ww_utf8_valid_prefix((const uint8_t *)s, n) == n;
 }
 
+/* The code points of s[0..n), valid UTF-8: the bytes that start one. */
+static inline size_t ww_utf8_count(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return c;
+}
+
 #endif

@@ -13,6 +13,7 @@
 #include <utf8proc.h>
 
 #include "wirewatch/error.h"
+#include "wirewatch/utf8.h"
 
 /* ---- the language table ------------------------------------------------------------ */
 
@@ -549,13 +550,6 @@ static int capitalised(const char *s) {
     return utf8proc_category(cp) != UTF8PROC_CATEGORY_LL;
 }
 
-static size_t code_points(const char *s, size_t n) {
-    size_t cps = 0;
-    for (size_t k = 0; k < n; k++)
-        cps += ((unsigned char)s[k] & 0xC0) != 0x80;
-    return cps;
-}
-
 /* Would a name, once stemmed, meet common words?  Yes when some word of it is stemmed
  * to fewer than 4 code points (Arabic البحرين -> بحر "sea", Russian Гуам -> гу,
  * Spanish Saná -> san); or when the name is one capitalised word that loses more than
@@ -574,9 +568,9 @@ static int stem_unsafe(struct sb_stemmer *st, const char *name) {
             size_t wl = raw.v[i].norm_len, tl = stems.v[i].norm_len;
             if (tl == wl)
                 continue; /* not stemmed */
-            unsafe = code_points(t, tl) < 4 ||
+            unsafe = ww_utf8_count(t, tl) < 4 ||
                      (stems.n == 1 && capitalised(name) && tl < wl &&
-                      memcmp(w, t, tl) == 0 && code_points(w + tl, wl - tl) > 3);
+                      memcmp(w, t, tl) == 0 && ww_utf8_count(w + tl, wl - tl) > 3);
         }
     ww__toks_free(&raw);
     ww__toks_free(&stems);

@@ -8,6 +8,7 @@
 #include "matcher_internal.h"
 #include "stem_need.h"
 #include "wirewatch/error.h"
+#include "wirewatch/utf8.h"
 
 static uint64_t part_hash(const char *key, size_t n, int side) {
     return ww__matcher_fix(
@@ -85,20 +86,13 @@ static int part_add(ww__matcher *m, const char *key, size_t n, int side,
     return 0;
 }
 
-static size_t count_cps(const char *s, size_t n) {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
 /* The parts a term written "*Term", "Term*" or "*Term*" asks for (one stemmed word of
  * at least PART_MIN_CPS code points, a topic term): its stem as head and/or modifier. */
 int ww__matcher_add_parts(ww__matcher *m, const char *phrase, size_t len,
                           const ww__toks *stem, const ww__posting *q) {
     int head = len > 1 && phrase[0] == '*', mod = len > 1 && phrase[len - 1] == '*';
     if ((!head && !mod) || stem->n != 1 || q->kind != WW__P_TERM ||
-        count_cps(ww__tok_norm(stem, 0), stem->v[0].norm_len) < PART_MIN_CPS)
+        ww_utf8_count(ww__tok_norm(stem, 0), stem->v[0].norm_len) < PART_MIN_CPS)
         return 0;
     int rc = 0;
     if (head)
