@@ -189,6 +189,7 @@ static void test_pack_errors(void **st) {
         "{\"language\":\"es\",\"not_country_names\":[\"\"]}",
         "{\"language\":\"es\",\"not_country_names\":[1]}",
         "{\"language\":\"de\",\"stem\":\"yes\"}",
+        "{\"language\":\"de\",\"capital_nouns\":1}",
         "{\"language\":\"de\",\"compounds\":true}",
         "{\"language\":\"de\",\"compounds\":{\"heads\":1}}",
         "{\"language\":\"de\",\"compounds\":{\"min_letters\":2}}",

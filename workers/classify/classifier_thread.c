@@ -41,6 +41,7 @@ ww_classifier *ww_classifier_for_thread(const ww_classifier *c, char *err,
     /* the thread's own: languages with their own stemmers, scratch sized as build's */
     t->langs.n = c->langs.n;
     memcpy(t->langs.code, c->langs.code, sizeof t->langs.code);
+    memcpy(t->langs.capital_nouns, c->langs.capital_nouns, sizeof t->langs.capital_nouns);
     for (int i = 0; i < c->langs.n; i++)
         if (c->langs.stem[i] &&
             !(t->langs.stem[i] = sb_stemmer_new(c->langs.code[i], "UTF_8")))

@@ -269,18 +269,18 @@ static int thit_cmp(const void *a, const void *b) {
 int ww__classify_persons(ww_classifier *c, const char *text,
                          Wirewatch__V1__Classified *out) {
     person_ctx p = {c, text, out};
+    int lang = ww__lang_of_doc(&c->langs, out->language);
     /* the matcher's raw and stemmed passes each report in text order, not together */
     if (c->nthits > 1)
         qsort(c->thits, c->nthits, sizeof *c->thits, thit_cmp);
     int rc = ww__find_persons(text, &c->text, on_person, &p);
     if (!rc)
-        rc = ww__find_persons_titled(
-            text, &c->text, c->thits, c->nthits,
-            out->language && strncmp(out->language, "de", 2) == 0, on_person_span, &p);
+        rc = ww__find_persons_titled(text, &c->text, c->thits, c->nthits,
+                                     lang > 0 && c->langs.capital_nouns[lang],
+                                     on_person_span, &p);
     if (!rc)
-        rc = ww__han_titles_persons(c->han_titles,
-                                    ww__lang_of_doc(&c->langs, out->language), text,
-                                    &c->text, on_person_span, &p);
+        rc = ww__han_titles_persons(c->han_titles, lang, text, &c->text, on_person_span,
+                                    &p);
     if (!rc)
         join_surnames(c, out);
     return rc;

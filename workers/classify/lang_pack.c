@@ -70,6 +70,7 @@ struct ww__pack {
     json_t *root;
     char lang[8];
     int stem;
+    int capital_nouns; /* "capital_nouns": true (ww__langs) */
     char what[128];
     /* "compounds": which sides of a compound word every one-word stemmed term of at
      * least min_letters matches as, unless the term is in "except" */
@@ -318,9 +319,9 @@ static int parse_person_names(ww__pack *p, char *err, size_t errlen) {
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
     static const char *const keys[] = {
-        "language",      "description",       "stem",   "topics",  "countries",
-        "organizations", "person_titles",     "source", "license", "compounds",
-        "person_names",  "not_country_names", NULL};
+        "language",      "description",       "stem",          "topics",  "countries",
+        "organizations", "person_titles",     "source",        "license", "compounds",
+        "person_names",  "not_country_names", "capital_nouns", NULL};
     json_error_t je;
     ww__pack *p = calloc(1, sizeof *p);
     if (!p) {
@@ -353,6 +354,13 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
         goto bad;
     }
     p->stem = !stem || json_is_true(stem);
+    json_t *capital_nouns = json_object_get(p->root, "capital_nouns");
+    if (capital_nouns && !json_is_boolean(capital_nouns)) {
+        ww_seterr(err, errlen, WW_EINVAL, "%s: \"capital_nouns\" must be true or false",
+                  what);
+        goto bad;
+    }
+    p->capital_nouns = json_is_true(capital_nouns);
     json_t *topics = json_object_get(p->root, "topics");
     if (topics && !json_is_object(topics)) {
         ww_seterr(err, errlen, WW_EINVAL, "%s: \"topics\" must be an object", what);
@@ -741,6 +749,7 @@ int ww__pack_add_entities(ww__pack *p, ww__langs *L, ww__gazetteer *g, ww__match
     if (lang < 0)
         return ww_seterr(err, errlen, WW_EINVAL, "%s: more than %d languages", p->what,
                          WW__MAX_LANGS - 1);
+    L->capital_nouns[lang] = (unsigned char)p->capital_nouns;
     if (p->stem)
         ww__lang_use_stems(L, lang);
     int rc;

@@ -27,6 +27,9 @@ typedef struct ww__langs {
     int n; /* v[0] is "every language" */
     char code[WW__MAX_LANGS][8];
     struct sb_stemmer *stem[WW__MAX_LANGS]; /* NULL: matched by tokens only */
+    /* the pack's "capital_nouns": the language writes every noun with a capital
+     * (German), so a capitalised word after a name is not the name's (persons.c) */
+    unsigned char capital_nouns[WW__MAX_LANGS];
 } ww__langs;
 
 /* Index of language code ("" -> 0), added when new; -1 when the table is full. */
