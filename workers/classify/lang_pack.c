@@ -316,6 +316,17 @@ static int parse_person_names(ww__pack *p, char *err, size_t errlen) {
     return 0;
 }
 
+/* root[key], a boolean, into *out (dflt when absent).  0, or WW_EINVAL with err. */
+static int flag(json_t *root, const char *key, int dflt, int *out, const char *what,
+                char *err, size_t errlen) {
+    json_t *v = json_object_get(root, key);
+    if (v && !json_is_boolean(v))
+        return ww_seterr(err, errlen, WW_EINVAL, "%s: \"%s\" must be true or false", what,
+                         key);
+    *out = v ? json_is_true(v) : dflt;
+    return 0;
+}
+
 ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *err,
                          size_t errlen) {
     static const char *const keys[] = {
@@ -348,19 +359,9 @@ ww__pack *ww__pack_parse(const char *json, size_t len, const char *what, char *e
         goto bad;
     }
     memcpy(p->lang, lang, n + 1);
-    json_t *stem = json_object_get(p->root, "stem");
-    if (stem && !json_is_boolean(stem)) {
-        ww_seterr(err, errlen, WW_EINVAL, "%s: \"stem\" must be true or false", what);
+    if (flag(p->root, "stem", 1, &p->stem, what, err, errlen) ||
+        flag(p->root, "capital_nouns", 0, &p->capital_nouns, what, err, errlen))
         goto bad;
-    }
-    p->stem = !stem || json_is_true(stem);
-    json_t *capital_nouns = json_object_get(p->root, "capital_nouns");
-    if (capital_nouns && !json_is_boolean(capital_nouns)) {
-        ww_seterr(err, errlen, WW_EINVAL, "%s: \"capital_nouns\" must be true or false",
-                  what);
-        goto bad;
-    }
-    p->capital_nouns = json_is_true(capital_nouns);
     json_t *topics = json_object_get(p->root, "topics");
     if (topics && !json_is_object(topics)) {
         ww_seterr(err, errlen, WW_EINVAL, "%s: \"topics\" must be an object", what);
