@@ -63,7 +63,7 @@ for i in range(n):
 EOF
 BYTES=$(du -sb "$TMP/www/p" | cut -f1)
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(python3 tests/integration/free_port.py) # below the ephemeral range, as the tests
 mkdir -p "$TMP/nginx/logs"
 cat >"$TMP/nginx/nginx.conf" <<EOF
 worker_processes $NGINX_WORKERS;

@@ -137,7 +137,7 @@ static const char *meta_charset(const uint8_t *buf, size_t len, char *out,
 static int looks_utf8(const uint8_t *s, size_t n) {
     size_t k = 0;
     while (k < n) {
-        while (k + 8 <= n) { /* ASCII runs 8 bytes at a time, as fix_utf8 does */
+        while (k + 8 <= n) { /* ASCII runs 8 bytes at a time, as ww_utf8_valid_prefix */
             uint64_t w;
             memcpy(&w, s + k, 8);
             if (w & 0x8080808080808080ULL)
